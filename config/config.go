@@ -1,0 +1,210 @@
+// Package config loads shanhai's configuration from SHANHAI_* environment
+// variables. Every variable has a safe default; an invalid value stops the
+// process with one line naming the variable.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	Addr              string
+	DB                string
+	DBMaxOpen         int
+	Redis             string
+	JWTSecret         string
+	PaymentSecret     string
+	BootstrapAdmin    string
+	Demo              bool
+	UnpaidTTL         time.Duration
+	OrgUnpaidTTL      time.Duration
+	ApprovalTTL       time.Duration
+	AutoAccept        time.Duration
+	ReturnWindow      time.Duration
+	ReturnAutoApprove time.Duration
+	RateLogin         int
+	RateOrders        int
+	SKUCap            int64
+
+	// Warnings are things the operator should know (generated secrets).
+	Warnings []string
+}
+
+// Embedded reports whether the database is the embedded SQLite default.
+func (c *Config) Embedded() bool { return strings.HasPrefix(c.DB, "sqlite:") }
+
+// Load reads the configuration through getenv (os.Getenv in production).
+func Load(getenv func(string) string) (*Config, error) {
+	c := &Config{}
+	var err error
+	str := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	num := func(name string, def int) int {
+		v := getenv(name)
+		if v == "" || err != nil {
+			return def
+		}
+		n, e := strconv.Atoi(v)
+		if e != nil || n < 0 {
+			err = fmt.Errorf("%s=%q: want a whole number >= 0", name, v)
+		}
+		return n
+	}
+	dur := func(name string, def time.Duration) time.Duration {
+		v := getenv(name)
+		if v == "" || err != nil {
+			return def
+		}
+		d, e := time.ParseDuration(v)
+		if e != nil || d <= 0 {
+			err = fmt.Errorf("%s=%q: want a positive Go duration such as 30m or 720h", name, v)
+		}
+		return d
+	}
+	c.Addr = str("SHANHAI_ADDR", ":8080")
+	c.DB = str("SHANHAI_DB", "sqlite:shanhai.db")
+	c.DBMaxOpen = num("SHANHAI_DB_MAX_OPEN", 32)
+	c.Redis = getenv("SHANHAI_REDIS")
+	c.JWTSecret = getenv("SHANHAI_JWT_SECRET")
+	c.PaymentSecret = getenv("SHANHAI_PAYMENT_SECRET")
+	c.BootstrapAdmin = getenv("SHANHAI_BOOTSTRAP_ADMIN")
+	c.UnpaidTTL = dur("SHANHAI_UNPAID_TTL", 30*time.Minute)
+	c.OrgUnpaidTTL = dur("SHANHAI_ORG_UNPAID_TTL", 720*time.Hour)
+	c.ApprovalTTL = dur("SHANHAI_APPROVAL_TTL", 72*time.Hour)
+	c.AutoAccept = dur("SHANHAI_AUTO_ACCEPT", 168*time.Hour)
+	c.ReturnWindow = dur("SHANHAI_RETURN_WINDOW", 168*time.Hour)
+	c.ReturnAutoApprove = dur("SHANHAI_RETURN_AUTO_APPROVE", 72*time.Hour)
+	c.RateLogin = num("SHANHAI_RATE_LOGIN", 10)
+	c.RateOrders = num("SHANHAI_RATE_ORDERS", 120)
+	c.SKUCap = int64(num("SHANHAI_SKU_CAP", 0))
+	if err != nil {
+		return nil, err
+	}
+	if c.DBMaxOpen < 1 {
+		return nil, fmt.Errorf("SHANHAI_DB_MAX_OPEN=%d: want at least 1", c.DBMaxOpen)
+	}
+	kind, rest, _ := strings.Cut(c.DB, ":")
+	if (kind != "sqlite" && kind != "mysql") || rest == "" {
+		return nil, fmt.Errorf("SHANHAI_DB=%q: want sqlite:<path> or mysql:<go-sql-driver DSN>", c.DB)
+	}
+	if c.Redis != "" {
+		if err := checkRedis(c.Redis); err != nil {
+			return nil, fmt.Errorf("SHANHAI_REDIS=%q: %v", c.Redis, err)
+		}
+	}
+	switch v := getenv("SHANHAI_DEMO"); v {
+	case "":
+		c.Demo = c.Embedded()
+	case "1", "0":
+		c.Demo = v == "1"
+	default:
+		return nil, fmt.Errorf("SHANHAI_DEMO=%q: want 1 or 0", v)
+	}
+	if c.BootstrapAdmin != "" {
+		u, p, ok := strings.Cut(c.BootstrapAdmin, ":")
+		if !ok || u == "" || len(p) < 8 {
+			return nil, fmt.Errorf("SHANHAI_BOOTSTRAP_ADMIN: want username:password with a password of at least 8 characters")
+		}
+	}
+	for _, s := range []struct {
+		name string
+		val  *string
+	}{{"SHANHAI_JWT_SECRET", &c.JWTSecret}, {"SHANHAI_PAYMENT_SECRET", &c.PaymentSecret}} {
+		if *s.val != "" {
+			if len(*s.val) < 16 {
+				return nil, fmt.Errorf("%s: want at least 16 characters", s.name)
+			}
+			continue
+		}
+		if !c.Embedded() {
+			return nil, fmt.Errorf("%s is required with a MySQL database (replicas must share it)", s.name)
+		}
+		*s.val = randomSecret()
+		c.Warnings = append(c.Warnings, s.name+" is not set: using a random one, so tokens and callbacks do not survive a restart")
+	}
+	return c, nil
+}
+
+// checkRedis accepts redis://host:port/db or a comma-separated host:port list (a cluster).
+func checkRedis(v string) error {
+	if strings.HasPrefix(v, "redis://") || strings.HasPrefix(v, "rediss://") {
+		return nil
+	}
+	for _, addr := range strings.Split(v, ",") {
+		host, port, ok := strings.Cut(strings.TrimSpace(addr), ":")
+		if !ok || host == "" {
+			return fmt.Errorf("want redis://host:port/db or host:port,host:port")
+		}
+		if _, err := strconv.Atoi(port); err != nil {
+			return fmt.Errorf("bad port in %q", addr)
+		}
+	}
+	return nil
+}
+
+func randomSecret() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// LogValue prints the effective configuration with secrets masked.
+func (c *Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("addr", c.Addr),
+		slog.String("db", maskDSN(c.DB)),
+		slog.Int("db_max_open", c.DBMaxOpen),
+		slog.String("redis", maskDSN(c.Redis)),
+		slog.String("jwt_secret", mask(c.JWTSecret)),
+		slog.String("payment_secret", mask(c.PaymentSecret)),
+		slog.String("bootstrap_admin", maskDSN(c.BootstrapAdmin)),
+		slog.Bool("demo", c.Demo),
+		slog.Duration("unpaid_ttl", c.UnpaidTTL),
+		slog.Duration("org_unpaid_ttl", c.OrgUnpaidTTL),
+		slog.Duration("approval_ttl", c.ApprovalTTL),
+		slog.Duration("auto_accept", c.AutoAccept),
+		slog.Duration("return_window", c.ReturnWindow),
+		slog.Duration("return_auto_approve", c.ReturnAutoApprove),
+		slog.Int("rate_login", c.RateLogin),
+		slog.Int("rate_orders", c.RateOrders),
+		slog.Int64("sku_cap", c.SKUCap),
+	)
+}
+
+func mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "***"
+}
+
+// maskDSN hides a password in "user:pass@..." or "redis://user:pass@..." or "user:pass".
+func maskDSN(s string) string {
+	at := strings.LastIndex(s, "@")
+	if at < 0 {
+		if u, _, ok := strings.Cut(s, ":"); ok && !strings.Contains(s, "/") && !strings.Contains(s, ",") && u != "sqlite" && u != "mysql" {
+			return u + ":***"
+		}
+		return s
+	}
+	head := s[:at]
+	colon := strings.LastIndex(head, ":")
+	slashes := strings.LastIndex(head, "/")
+	if colon > slashes && colon >= 0 {
+		return head[:colon+1] + "***" + s[at:]
+	}
+	return s
+}

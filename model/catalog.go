@@ -1,0 +1,215 @@
+package model
+
+import "time"
+
+// Region levels and sides.
+const (
+	LevelProvince = "province"
+	LevelCity     = "city"
+	LevelCounty   = "county"
+
+	SideHelper  = "helper"  // Shaoxing and its districts: the buying side
+	SidePartner = "partner" // the paired mountain and western counties: the selling side
+)
+
+// Region is an administrative division with its GB/T 2260 six-digit code.
+// Side is empty for a province that holds both sides (Zhejiang).
+type Region struct {
+	Code       string  `gorm:"column:code;primaryKey"`
+	Name       string  `gorm:"column:name"`
+	Level      string  `gorm:"column:level"`
+	ParentCode *string `gorm:"column:parent_code"`
+	Side       string  `gorm:"column:side"`
+}
+
+func (Region) TableName() string { return "regions" }
+
+// Programmes and levels of a pairing.
+const (
+	ProgrammeEastWest    = "east_west"
+	ProgrammeMountainSea = "mountain_sea"
+)
+
+// Pairing (结对) links a helper region to a partner region.
+type Pairing struct {
+	ID          int64  `gorm:"column:id;primaryKey"`
+	Programme   string `gorm:"column:programme"`
+	Level       string `gorm:"column:level"`
+	HelperCode  string `gorm:"column:helper_code"`
+	PartnerCode string `gorm:"column:partner_code"`
+	SinceYear   int    `gorm:"column:since_year"`
+	Active      bool   `gorm:"column:active"`
+}
+
+func (Pairing) TableName() string { return "pairings" }
+
+// PairingView is a pairing with its regions' names, as lists show it.
+type PairingView struct {
+	Pairing
+	HelperName  string
+	PartnerName string
+}
+
+// Category of products, keyed by a short code ("tea", "herbs").
+type Category struct {
+	Code string `gorm:"column:code;primaryKey"`
+	Name string `gorm:"column:name"`
+}
+
+func (Category) TableName() string { return "categories" }
+
+// Supplier statuses.
+const (
+	SupplierPending   = "pending"
+	SupplierActive    = "active"
+	SupplierSuspended = "suspended"
+)
+
+// Supplier is a company registered in a partner county; its products take their origin from it.
+type Supplier struct {
+	ID         int64     `gorm:"column:id;primaryKey"`
+	Name       string    `gorm:"column:name"`
+	RegionCode string    `gorm:"column:region_code"`
+	Status     string    `gorm:"column:status"`
+	CreatedAt  time.Time `gorm:"column:created_at"`
+}
+
+func (Supplier) TableName() string { return "suppliers" }
+
+// Product is what the catalogue lists. PriceMinCents is the lowest SKU list price,
+// kept by the store whenever a SKU price changes, so lists can sort by price.
+type Product struct {
+	ID            int64     `gorm:"column:id;primaryKey"`
+	SupplierID    int64     `gorm:"column:supplier_id"`
+	Name          string    `gorm:"column:name"`
+	CategoryCode  string    `gorm:"column:category_code"`
+	Brand         string    `gorm:"column:brand"`
+	Description   string    `gorm:"column:description"`
+	OriginCode    string    `gorm:"column:origin_code"`
+	OnSale        bool      `gorm:"column:on_sale"`
+	Perishable    bool      `gorm:"column:perishable"`
+	ShelfLifeDays int       `gorm:"column:shelf_life_days"`
+	PriceMinCents int64     `gorm:"column:price_min_cents"`
+	CreatedAt     time.Time `gorm:"column:created_at"`
+	UpdatedAt     time.Time `gorm:"column:updated_at"`
+}
+
+func (Product) TableName() string { return "products" }
+
+// SKU is one spec of a product with its own price and stock.
+// Available = OnHand - Reserved; neither ever goes below zero.
+type SKU struct {
+	ID         int64  `gorm:"column:id;primaryKey"`
+	ProductID  int64  `gorm:"column:product_id"`
+	Spec       string `gorm:"column:spec"`
+	Unit       string `gorm:"column:unit"`
+	PriceCents int64  `gorm:"column:price_cents"`
+	OnHand     int64  `gorm:"column:on_hand"`
+	Reserved   int64  `gorm:"column:reserved"`
+	Tiers      []Tier `gorm:"-"`
+}
+
+func (SKU) TableName() string { return "skus" }
+
+// Available is what can still be ordered.
+func (s SKU) Available() int64 { return s.OnHand - s.Reserved }
+
+// UnitPrice is the price per unit for an order of qty: the tier with the
+// highest MinQty not above qty, else the list price.
+func (s SKU) UnitPrice(qty int64) int64 {
+	price, best := s.PriceCents, int64(0)
+	for _, t := range s.Tiers {
+		if t.MinQty <= qty && t.MinQty > best {
+			price, best = t.PriceCents, t.MinQty
+		}
+	}
+	return price
+}
+
+// Tier is a volume price: from MinQty units up, each unit costs PriceCents.
+type Tier struct {
+	SKUID      int64 `gorm:"column:sku_id;primaryKey"`
+	MinQty     int64 `gorm:"column:min_qty;primaryKey"`
+	PriceCents int64 `gorm:"column:price_cents"`
+}
+
+func (Tier) TableName() string { return "sku_tiers" }
+
+// Certification statuses.
+const (
+	CertValid   = "valid"
+	CertRevoked = "revoked"
+)
+
+// Certification (帮扶产品认定) of a product. A product's current certificate is its
+// newest row; older rows stay as history. ValidFrom and ValidTo are inclusive
+// China dates, YYYY-MM-DD.
+type Certification struct {
+	ID            int64      `gorm:"column:id;primaryKey"`
+	ProductID     int64      `gorm:"column:product_id"`
+	CertificateNo string     `gorm:"column:certificate_no"`
+	Issuer        string     `gorm:"column:issuer"`
+	Batch         string     `gorm:"column:batch"`
+	ValidFrom     string     `gorm:"column:valid_from"`
+	ValidTo       string     `gorm:"column:valid_to"`
+	Status        string     `gorm:"column:status"`
+	CreatedAt     time.Time  `gorm:"column:created_at"`
+	RevokedAt     *time.Time `gorm:"column:revoked_at"`
+}
+
+func (Certification) TableName() string { return "certifications" }
+
+// ValidOn reports whether the certificate counts on the China date d (YYYY-MM-DD).
+func (c *Certification) ValidOn(d string) bool {
+	return c != nil && c.Status == CertValid && c.ValidFrom <= d && d <= c.ValidTo
+}
+
+// ProductDetail is one product with everything its page shows.
+type ProductDetail struct {
+	Product
+	Category      Category
+	Origin        Region
+	Supplier      Supplier
+	Certification *Certification // current certificate, nil when never certified
+	SKUs          []SKU
+	Pairings      []PairingView // active pairings whose partner region holds the origin
+}
+
+// ProductSummary is one row of a catalogue list.
+type ProductSummary struct {
+	Product
+	CategoryName string
+	OriginName   string
+	SupplierName string
+	Certified    bool // certificate valid today (China time)
+}
+
+// Catalogue sort orders.
+const (
+	SortNewest    = "newest"
+	SortPriceAsc  = "price_asc"
+	SortPriceDesc = "price_desc"
+	SortName      = "name"
+)
+
+// ProductQuery filters a catalogue list. Zero values mean "no filter".
+// The service validates it; the store trusts it.
+type ProductQuery struct {
+	Q         string
+	Category  string
+	Origin    string // county code, or a city code meaning its counties
+	PairingID int64
+	Certified *bool
+	Sort      string
+	Today     string // China date the certified filter is judged on
+	Page      int
+	PageSize  int
+}
+
+// Page is one page of a list.
+type Page[T any] struct {
+	Items    []T
+	Total    int64
+	Page     int
+	PageSize int
+}

@@ -1,0 +1,59 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error kinds. Every error that reaches the API wraps exactly one of these;
+// api.writeError maps a kind to an HTTP status. Never match on error text.
+var (
+	ErrInvalid      = errors.New("invalid")      // 422: well-formed but unacceptable input
+	ErrBadRequest   = errors.New("bad request")  // 400: malformed input
+	ErrNotFound     = errors.New("not found")    // 404: absent, or not visible to the caller
+	ErrConflict     = errors.New("conflict")     // 409: state, stock or uniqueness conflict
+	ErrForbidden    = errors.New("forbidden")    // 403
+	ErrUnauthorized = errors.New("unauthorized") // 401
+	ErrUnavailable  = errors.New("unavailable")  // 503: the database cannot be reached
+)
+
+// FieldError names one bad field of a request, e.g. "lines[0].quantity".
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Error is a detailed error: a kind, a stable machine code and a human message.
+type Error struct {
+	Kind    error
+	Code    string
+	Message string
+	Fields  []FieldError
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+func (e *Error) Unwrap() error { return e.Kind }
+
+// Invalid is a 422 naming the bad fields.
+func Invalid(fields ...FieldError) error {
+	msg := "the request is invalid"
+	if len(fields) == 1 {
+		msg = fields[0].Field + ": " + fields[0].Message
+	}
+	return &Error{Kind: ErrInvalid, Code: "invalid", Message: msg, Fields: fields}
+}
+
+// BadRequest is a 400 with a code such as "malformed_query".
+func BadRequest(code, format string, args ...any) error {
+	return &Error{Kind: ErrBadRequest, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// NotFound is a 404 for the named kind of object.
+func NotFound(what string) error {
+	return &Error{Kind: ErrNotFound, Code: "not_found", Message: what + " not found"}
+}
+
+// Conflict is a 409 with a code such as "out_of_stock" or "duplicate".
+func Conflict(code, format string, args ...any) error {
+	return &Error{Kind: ErrConflict, Code: code, Message: fmt.Sprintf(format, args...)}
+}

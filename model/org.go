@@ -1,0 +1,50 @@
+package model
+
+import "time"
+
+// Org kinds.
+const (
+	OrgCanteen     = "canteen"
+	OrgUnion       = "union"
+	OrgGovernment  = "government"
+	OrgEnterprise  = "enterprise"
+	OrgSupermarket = "supermarket"
+	OrgWholesale   = "wholesale"
+	OrgCoop        = "coop"
+)
+
+// Payment terms and credit kinds.
+const (
+	TermsPrepay        = "prepay"
+	TermsAfterDelivery = "after_delivery"
+
+	CreditDirect   = "direct_purchase"
+	CreditAssisted = "assisted_sale"
+)
+
+// DefaultCreditKind: supermarkets, wholesale markets and co-ops help sell
+// (assisted_sale); every other kind buys directly.
+func DefaultCreditKind(kind string) string {
+	switch kind {
+	case OrgSupermarket, OrgWholesale, OrgCoop:
+		return CreditAssisted
+	}
+	return CreditDirect
+}
+
+// Org (单位) is a buying organization in a helper-side region.
+type Org struct {
+	ID                     int64     `gorm:"column:id;primaryKey"`
+	Name                   string    `gorm:"column:name"`
+	Kind                   string    `gorm:"column:kind"`
+	RegionCode             string    `gorm:"column:region_code"`
+	ParentID               *int64    `gorm:"column:parent_id"`
+	PaymentTerms           string    `gorm:"column:payment_terms"`
+	ApprovalThresholdCents int64     `gorm:"column:approval_threshold_cents"`
+	CreditKind             string    `gorm:"column:credit_kind"`
+	InvoiceTitle           string    `gorm:"column:invoice_title"`
+	TaxID                  string    `gorm:"column:tax_id"`
+	CreatedAt              time.Time `gorm:"column:created_at"`
+}
+
+func (Org) TableName() string { return "orgs" }

@@ -1,0 +1,374 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"shanhai/model"
+)
+
+// Regions lists every region, by code.
+func (s *Store) Regions(ctx context.Context) ([]model.Region, error) {
+	var out []model.Region
+	err := s.conn(ctx).Order("code").Find(&out).Error
+	return out, mapErr(err)
+}
+
+// Region is one region by code.
+func (s *Store) Region(ctx context.Context, code string) (*model.Region, error) {
+	var r model.Region
+	if err := s.conn(ctx).Where("code = ?", code).Take(&r).Error; err != nil {
+		return nil, notFound(err, "region")
+	}
+	return &r, nil
+}
+
+// Categories lists the product categories, by code.
+func (s *Store) Categories(ctx context.Context) ([]model.Category, error) {
+	var out []model.Category
+	err := s.conn(ctx).Order("code").Find(&out).Error
+	return out, mapErr(err)
+}
+
+// Category is one category by code.
+func (s *Store) Category(ctx context.Context, code string) (*model.Category, error) {
+	var c model.Category
+	if err := s.conn(ctx).Where("code = ?", code).Take(&c).Error; err != nil {
+		return nil, notFound(err, "category")
+	}
+	return &c, nil
+}
+
+const pairingViewSQL = `SELECT p.*, h.name AS helper_name, pr.name AS partner_name
+FROM pairings p JOIN regions h ON h.code = p.helper_code JOIN regions pr ON pr.code = p.partner_code`
+
+// Pairings lists every pairing with its regions' names, by id.
+func (s *Store) Pairings(ctx context.Context) ([]model.PairingView, error) {
+	var out []model.PairingView
+	err := s.conn(ctx).Raw(pairingViewSQL + " ORDER BY p.id").Scan(&out).Error
+	return out, mapErr(err)
+}
+
+// Pairing is one pairing by id.
+func (s *Store) Pairing(ctx context.Context, id int64) (*model.PairingView, error) {
+	var out []model.PairingView
+	if err := s.conn(ctx).Raw(pairingViewSQL+" WHERE p.id = ?", id).Scan(&out).Error; err != nil {
+		return nil, mapErr(err)
+	}
+	if len(out) == 0 {
+		return nil, model.NotFound("pairing")
+	}
+	return &out[0], nil
+}
+
+// CreatePairing inserts a pairing.
+func (s *Store) CreatePairing(ctx context.Context, p *model.Pairing) error {
+	return mapErr(s.conn(ctx).Create(p).Error)
+}
+
+// Supplier is one supplier by id.
+func (s *Store) Supplier(ctx context.Context, id int64) (*model.Supplier, error) {
+	var out model.Supplier
+	if err := s.conn(ctx).Where("id = ?", id).Take(&out).Error; err != nil {
+		return nil, notFound(err, "supplier")
+	}
+	return &out, nil
+}
+
+// CreateSupplier inserts a supplier.
+func (s *Store) CreateSupplier(ctx context.Context, sup *model.Supplier) error {
+	return mapErr(s.conn(ctx).Create(sup).Error)
+}
+
+// SetSupplierStatus changes a supplier's status and returns the ids of its
+// products, whose visibility follows it.
+func (s *Store) SetSupplierStatus(ctx context.Context, id int64, status string) ([]int64, error) {
+	res := s.conn(ctx).Model(&model.Supplier{}).Where("id = ?", id).Update("status", status)
+	if res.Error != nil {
+		return nil, mapErr(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		if _, err := s.Supplier(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	var ids []int64
+	err := s.conn(ctx).Model(&model.Product{}).Where("supplier_id = ?", id).Pluck("id", &ids).Error
+	return ids, mapErr(err)
+}
+
+// CreateProduct inserts a product with its SKUs and their tiers, in one transaction.
+func (s *Store) CreateProduct(ctx context.Context, p *model.Product, skus []model.SKU) error {
+	return s.InTx(ctx, func(ctx context.Context) error {
+		p.PriceMinCents = 0
+		for i, k := range skus {
+			if i == 0 || k.PriceCents < p.PriceMinCents {
+				p.PriceMinCents = k.PriceCents
+			}
+		}
+		db := s.conn(ctx)
+		if err := db.Create(p).Error; err != nil {
+			return mapErr(err)
+		}
+		for i := range skus {
+			skus[i].ProductID = p.ID
+			if err := db.Create(&skus[i]).Error; err != nil {
+				return mapErr(err)
+			}
+			for j := range skus[i].Tiers {
+				skus[i].Tiers[j].SKUID = skus[i].ID
+			}
+			if len(skus[i].Tiers) > 0 {
+				if err := db.Create(&skus[i].Tiers).Error; err != nil {
+					return mapErr(err)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// SetProductOnSale puts a product on sale or takes it off.
+func (s *Store) SetProductOnSale(ctx context.Context, id int64, onSale bool) error {
+	res := s.conn(ctx).Model(&model.Product{}).Where("id = ?", id).
+		Updates(map[string]any{"on_sale": onSale, "updated_at": s.gdb.NowFunc()})
+	return affected(res, "product")
+}
+
+// SKU is one SKU by id, with its tiers.
+func (s *Store) SKU(ctx context.Context, id int64) (*model.SKU, error) {
+	var k model.SKU
+	if err := s.conn(ctx).Where("id = ?", id).Take(&k).Error; err != nil {
+		return nil, notFound(err, "sku")
+	}
+	if err := s.conn(ctx).Where("sku_id = ?", id).Order("min_qty").Find(&k.Tiers).Error; err != nil {
+		return nil, mapErr(err)
+	}
+	return &k, nil
+}
+
+// SetSKUPrice changes a SKU's list price and keeps the product's lowest
+// price in step; it returns the product id.
+func (s *Store) SetSKUPrice(ctx context.Context, skuID, priceCents int64) (int64, error) {
+	var productID int64
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		k, err := s.SKU(ctx, skuID)
+		if err != nil {
+			return err
+		}
+		productID = k.ProductID
+		db := s.conn(ctx)
+		if err := db.Model(&model.SKU{}).Where("id = ?", skuID).Update("price_cents", priceCents).Error; err != nil {
+			return mapErr(err)
+		}
+		return mapErr(db.Exec(`UPDATE products SET updated_at = ?,
+			price_min_cents = (SELECT MIN(price_cents) FROM skus WHERE product_id = ?) WHERE id = ?`,
+			s.gdb.NowFunc(), productID, productID).Error)
+	})
+	return productID, err
+}
+
+// AdjustStock adds delta (may be negative) to a SKU's on-hand units. On hand
+// never drops below what is reserved: that answers 409 stock_below_reserved.
+// It returns the product id.
+func (s *Store) AdjustStock(ctx context.Context, skuID, delta int64) (int64, error) {
+	var productID int64
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		res := s.conn(ctx).Exec(`UPDATE skus SET on_hand = on_hand + ? WHERE id = ? AND on_hand + ? >= reserved`,
+			delta, skuID, delta)
+		if res.Error != nil {
+			return mapErr(res.Error)
+		}
+		k, err := s.SKU(ctx, skuID)
+		if err != nil {
+			return err
+		}
+		productID = k.ProductID
+		if res.RowsAffected == 0 {
+			return model.Conflict("stock_below_reserved",
+				"sku %d: on hand %d %+d would fall below the %d units reserved", skuID, k.OnHand, delta, k.Reserved)
+		}
+		return nil
+	})
+	return productID, err
+}
+
+// Certify records a new current certificate for a product.
+func (s *Store) Certify(ctx context.Context, c *model.Certification) error {
+	c.Status = model.CertValid
+	return mapErr(s.conn(ctx).Create(c).Error)
+}
+
+// RevokeCertification revokes a product's current certificate.
+func (s *Store) RevokeCertification(ctx context.Context, productID int64) error {
+	return s.InTx(ctx, func(ctx context.Context) error {
+		cur, err := s.currentCertification(ctx, productID)
+		if err != nil {
+			return err
+		}
+		if cur == nil || cur.Status == model.CertRevoked {
+			return model.NotFound("certification")
+		}
+		now := s.gdb.NowFunc()
+		res := s.conn(ctx).Model(&model.Certification{}).Where("id = ? AND status = ?", cur.ID, model.CertValid).
+			Updates(map[string]any{"status": model.CertRevoked, "revoked_at": now})
+		return affected(res, "certification")
+	})
+}
+
+func (s *Store) currentCertification(ctx context.Context, productID int64) (*model.Certification, error) {
+	var out []model.Certification
+	if err := s.conn(ctx).Where("product_id = ?", productID).Order("id DESC").Limit(1).Find(&out).Error; err != nil {
+		return nil, mapErr(err)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return &out[0], nil
+}
+
+// Product is one product with everything its page shows, whatever its
+// visibility: the service decides who may see it.
+func (s *Store) Product(ctx context.Context, id int64) (*model.ProductDetail, error) {
+	var d model.ProductDetail
+	db := s.conn(ctx)
+	if err := db.Where("id = ?", id).Take(&d.Product).Error; err != nil {
+		return nil, notFound(err, "product")
+	}
+	if err := db.Where("id = ?", d.SupplierID).Take(&d.Supplier).Error; err != nil {
+		return nil, mapErr(err)
+	}
+	if err := db.Where("code = ?", d.OriginCode).Take(&d.Origin).Error; err != nil {
+		return nil, mapErr(err)
+	}
+	if err := db.Where("code = ?", d.CategoryCode).Take(&d.Category).Error; err != nil {
+		return nil, mapErr(err)
+	}
+	cert, err := s.currentCertification(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	d.Certification = cert
+	if err := db.Where("product_id = ?", id).Order("id").Find(&d.SKUs).Error; err != nil {
+		return nil, mapErr(err)
+	}
+	if len(d.SKUs) > 0 {
+		ids := make([]int64, len(d.SKUs))
+		byID := map[int64]int{}
+		for i, k := range d.SKUs {
+			ids[i] = k.ID
+			byID[k.ID] = i
+		}
+		var tiers []model.Tier
+		if err := db.Where("sku_id IN ?", ids).Order("sku_id, min_qty").Find(&tiers).Error; err != nil {
+			return nil, mapErr(err)
+		}
+		for _, t := range tiers {
+			i := byID[t.SKUID]
+			d.SKUs[i].Tiers = append(d.SKUs[i].Tiers, t)
+		}
+	}
+	parent := ""
+	if d.Origin.ParentCode != nil {
+		parent = *d.Origin.ParentCode
+	}
+	if err := db.Raw(pairingViewSQL+" WHERE p.active = ? AND p.partner_code IN (?, ?) ORDER BY p.id",
+		true, d.OriginCode, parent).Scan(&d.Pairings).Error; err != nil {
+		return nil, mapErr(err)
+	}
+	return &d, nil
+}
+
+// Products is one page of on-sale products of active suppliers matching q.
+func (s *Store) Products(ctx context.Context, q model.ProductQuery) (model.Page[model.ProductSummary], error) {
+	page := model.Page[model.ProductSummary]{Page: q.Page, PageSize: q.PageSize, Items: []model.ProductSummary{}}
+	// The current certificate is a product's newest one.
+	certified := `EXISTS (SELECT 1 FROM certifications ct WHERE ct.id =
+		(SELECT MAX(c2.id) FROM certifications c2 WHERE c2.product_id = p.id)
+		AND ct.status = 'valid' AND ct.valid_from <= @today AND ct.valid_to >= @today)`
+	where := []string{"p.on_sale = @yes", "s.status = 'active'"}
+	args := map[string]any{"yes": true, "today": q.Today}
+	if q.Q != "" {
+		where = append(where, `(p.name LIKE @q ESCAPE '!' OR p.brand LIKE @q ESCAPE '!'
+			OR r.name LIKE @q ESCAPE '!' OR rp.name LIKE @q ESCAPE '!')`)
+		args["q"] = "%" + likeEscaper.Replace(q.Q) + "%"
+	}
+	if q.Category != "" {
+		where = append(where, "p.category_code = @category")
+		args["category"] = q.Category
+	}
+	if q.Origin != "" {
+		// a county, a city (its counties) or a province (its cities' counties)
+		where = append(where, `(p.origin_code = @origin OR r.parent_code = @origin OR rp.parent_code = @origin)`)
+		args["origin"] = q.Origin
+	}
+	if q.PairingID != 0 {
+		where = append(where, `EXISTS (SELECT 1 FROM pairings pp WHERE pp.id = @pairing
+			AND (pp.partner_code = p.origin_code OR pp.partner_code = r.parent_code))`)
+		args["pairing"] = q.PairingID
+	}
+	if q.Certified != nil {
+		if *q.Certified {
+			where = append(where, certified)
+		} else {
+			where = append(where, "NOT "+certified)
+		}
+	}
+	from := ` FROM products p
+		JOIN suppliers s ON s.id = p.supplier_id
+		JOIN regions r ON r.code = p.origin_code
+		LEFT JOIN regions rp ON rp.code = r.parent_code
+		JOIN categories c ON c.code = p.category_code
+		WHERE ` + strings.Join(where, " AND ")
+	db := s.conn(ctx)
+	if err := db.Raw("SELECT COUNT(*)"+from, args).Scan(&page.Total).Error; err != nil {
+		return page, mapErr(err)
+	}
+	if page.Total == 0 || int64((q.Page-1)*q.PageSize) >= page.Total {
+		return page, nil
+	}
+	order := map[string]string{
+		model.SortNewest:    "p.id DESC",
+		model.SortPriceAsc:  "p.price_min_cents ASC, p.id ASC",
+		model.SortPriceDesc: "p.price_min_cents DESC, p.id ASC",
+		model.SortName:      "p.name ASC, p.id ASC",
+	}[q.Sort]
+	if order == "" {
+		order = "p.id DESC"
+	}
+	args["limit"] = q.PageSize
+	args["offset"] = (q.Page - 1) * q.PageSize
+	sel := `SELECT p.*, c.name AS category_name, r.name AS origin_name, s.name AS supplier_name, ` +
+		certified + ` AS certified` + from + " ORDER BY " + order + " LIMIT @limit OFFSET @offset"
+	err := db.Raw(sel, args).Scan(&page.Items).Error
+	return page, mapErr(err)
+}
+
+var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
+
+// CreateOrg inserts an organization.
+func (s *Store) CreateOrg(ctx context.Context, o *model.Org) error {
+	return mapErr(s.conn(ctx).Create(o).Error)
+}
+
+// notFound maps a missing row to a 404 naming what is missing.
+func notFound(err error, what string) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return model.NotFound(what)
+	}
+	return mapErr(err)
+}
+
+// affected checks an update hit its row: none means the object is absent.
+func affected(res *gorm.DB, what string) error {
+	if res.Error != nil {
+		return mapErr(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return model.NotFound(what)
+	}
+	return nil
+}

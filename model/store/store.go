@@ -1,0 +1,225 @@
+// Package store is the database layer: GORM over MySQL/MariaDB or embedded
+// SQLite, versioned migrations, and the mapping of driver errors to model errors.
+// A transaction travels in the context: InTx starts one, or joins the one
+// already in ctx, and every method uses the transaction in its ctx.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	mysqldrv "github.com/go-sql-driver/mysql"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"shanhai/model"
+)
+
+// Dialects.
+const (
+	SQLite = "sqlite"
+	MySQL  = "mysql"
+)
+
+// Store is the one way to the database.
+type Store struct {
+	gdb     *gorm.DB
+	sqlDB   *sql.DB
+	dialect string
+}
+
+// Open connects to "sqlite:<path>" or "mysql:<DSN>". It does not migrate.
+func Open(dsn string, maxOpen int) (*Store, error) {
+	dialect, rest, ok := strings.Cut(dsn, ":")
+	if !ok {
+		return nil, fmt.Errorf("database %q: want sqlite:<path> or mysql:<dsn>", dsn)
+	}
+	cfg := &gorm.Config{
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+		Logger:                 logger.Discard,
+		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
+	}
+	var dial gorm.Dialector
+	switch dialect {
+	case SQLite:
+		if rest == "" {
+			return nil, errors.New("database: sqlite needs a path, e.g. sqlite:shanhai.db")
+		}
+		// WAL lets readers run beside the writer; the busy timeout makes a
+		// waiting writer wait instead of failing; _txlock=immediate takes the
+		// write lock at BEGIN so two transactions never deadlock upgrading.
+		sep := "?"
+		if strings.Contains(rest, "?") {
+			sep = "&"
+		}
+		dial = sqlite.Open(rest + sep + "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+			"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(0)&_txlock=immediate")
+	case MySQL:
+		c, err := mysqldrv.ParseDSN(rest)
+		if err != nil {
+			return nil, fmt.Errorf("database: bad MySQL DSN: %w", err)
+		}
+		c.ParseTime = true
+		c.Loc = time.UTC
+		c.InterpolateParams = true // one round trip per statement instead of prepare/exec/close
+		c.ClientFoundRows = true   // RowsAffected counts matched rows, so an update to the same value still finds its row
+		if c.Params == nil {
+			c.Params = map[string]string{}
+		}
+		c.Params["time_zone"] = "'+00:00'"
+		c.Collation = "utf8mb4_general_ci"
+		if c.Timeout == 0 {
+			c.Timeout = 3 * time.Second
+		}
+		if c.ReadTimeout == 0 {
+			c.ReadTimeout = 30 * time.Second
+			c.WriteTimeout = 30 * time.Second
+		}
+		dial = mysql.New(mysql.Config{DSNConfig: c})
+	default:
+		return nil, fmt.Errorf("database %q: unknown kind %q, want sqlite or mysql", dsn, dialect)
+	}
+	gdb, err := gorm.Open(dial, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	sqlDB, err := gdb.DB()
+	if err != nil {
+		return nil, err
+	}
+	if dialect == SQLite {
+		// One connection: SQLite has one writer anyway, and a single
+		// connection means no request ever sees SQLITE_BUSY.
+		sqlDB.SetMaxOpenConns(1)
+	} else {
+		if maxOpen < 1 {
+			maxOpen = 32
+		}
+		sqlDB.SetMaxOpenConns(maxOpen)
+		sqlDB.SetMaxIdleConns(maxOpen)
+		sqlDB.SetConnMaxLifetime(5 * time.Minute)
+	}
+	return &Store{gdb: gdb, sqlDB: sqlDB, dialect: dialect}, nil
+}
+
+// Dialect is "sqlite" or "mysql".
+func (s *Store) Dialect() string { return s.dialect }
+
+// DB is the pool underneath, for readiness checks and pool metrics.
+func (s *Store) DB() *sql.DB { return s.sqlDB }
+
+// Close releases the pool.
+func (s *Store) Close() error { return s.sqlDB.Close() }
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return mapErr(s.sqlDB.PingContext(ctx))
+}
+
+type txKey struct{}
+
+type txState struct {
+	db          *gorm.DB
+	afterCommit []func()
+}
+
+// conn is the handle for ctx: its transaction when there is one.
+func (s *Store) conn(ctx context.Context) *gorm.DB {
+	if tx, ok := ctx.Value(txKey{}).(*txState); ok {
+		return tx.db
+	}
+	return s.gdb.WithContext(ctx)
+}
+
+// InTx runs fn in a transaction, or in the one already in ctx. Deadlocks and
+// lock-wait timeouts of an outermost transaction are retried a few times;
+// after a commit, the functions registered with AfterCommit run.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*txState); ok {
+		return fn(ctx)
+	}
+	const attempts = 4
+	var err error
+	for i := 0; i < attempts; i++ {
+		st := &txState{}
+		err = s.gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			st.db = tx
+			return fn(context.WithValue(ctx, txKey{}, st))
+		})
+		if err == nil {
+			for _, f := range st.afterCommit {
+				f()
+			}
+			return nil
+		}
+		if !retryable(err) || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(time.Duration(i+1) * 5 * time.Millisecond)
+	}
+	return mapErr(err)
+}
+
+// AfterCommit runs f once the transaction in ctx commits (never if it rolls
+// back), or at once when ctx holds no transaction. Caches use it to delete
+// entries only after the new value is visible.
+func (s *Store) AfterCommit(ctx context.Context, f func()) {
+	if tx, ok := ctx.Value(txKey{}).(*txState); ok {
+		tx.afterCommit = append(tx.afterCommit, f)
+		return
+	}
+	f()
+}
+
+// retryable: MySQL deadlock (1213) or lock wait timeout (1205).
+func retryable(err error) bool {
+	var me *mysqldrv.MySQLError
+	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
+}
+
+// mapErr turns driver and GORM errors into model error kinds.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var me *model.Error
+	if errors.As(err, &me) {
+		return err
+	}
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return fmt.Errorf("%w: %v", model.ErrNotFound, err)
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return &model.Error{Kind: model.ErrConflict, Code: "duplicate", Message: "already exists"}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%w: %v", model.ErrUnavailable, err)
+	case retryable(err):
+		return &model.Error{Kind: model.ErrUnavailable, Code: "busy", Message: "the database is busy, try again"}
+	case unavailable(err):
+		return fmt.Errorf("%w: %v", model.ErrUnavailable, err)
+	}
+	return err
+}
+
+// unavailable reports a lost or refused connection.
+func unavailable(err error) bool {
+	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysqldrv.ErrInvalidConn) {
+		return true
+	}
+	var me *mysqldrv.MySQLError
+	if errors.As(err, &me) {
+		// 1040 too many connections, 1053 shutdown, 1927 connection killed
+		return me.Number == 1040 || me.Number == 1053 || me.Number == 1927
+	}
+	var ne net.Error
+	return errors.As(err, &ne)
+}

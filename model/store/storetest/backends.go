@@ -1,0 +1,115 @@
+// Package storetest gives tests fresh, migrated databases: always a SQLite
+// file, and a MariaDB/MySQL database of their own when SHANHAI_TEST_MYSQL is
+// set (a DSN of a server where tests may create and drop databases). Without
+// it, the MySQL run is skipped and says so.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"testing"
+
+	mysqldrv "github.com/go-sql-driver/mysql"
+
+	"shanhai/model/store"
+)
+
+// Backend is one migrated database for a test.
+type Backend struct {
+	Name  string // "sqlite" or "mysql"
+	DSN   string // as SHANHAI_DB takes it
+	Store *store.Store
+}
+
+// Backends returns a fresh SQLite database and, when SHANHAI_TEST_MYSQL is
+// set, a fresh MySQL database; both are dropped when t ends.
+func Backends(t testing.TB) []Backend {
+	t.Helper()
+	out := []Backend{SQLite(t)}
+	if b, ok := MySQL(t); ok {
+		out = append(out, b)
+	}
+	return out
+}
+
+// SQLite is a fresh, migrated SQLite database in t's temp dir.
+func SQLite(t testing.TB) Backend {
+	t.Helper()
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "shanhai.db")
+	return open(t, "sqlite", dsn)
+}
+
+// MySQL is a fresh, migrated database on SHANHAI_TEST_MYSQL's server, or
+// false (with a log line saying it was skipped) when the variable is unset.
+func MySQL(t testing.TB) (Backend, bool) {
+	t.Helper()
+	dsn, ok := MySQLDSN(t)
+	if !ok {
+		return Backend{}, false
+	}
+	return open(t, "mysql", "mysql:"+dsn), true
+}
+
+// MySQLDSN creates an empty database for t and returns its DSN; it is
+// dropped when t ends. False when SHANHAI_TEST_MYSQL is unset.
+func MySQLDSN(t testing.TB) (string, bool) {
+	t.Helper()
+	base := os.Getenv("SHANHAI_TEST_MYSQL")
+	if base == "" {
+		t.Log("SKIPPED the MySQL backend: SHANHAI_TEST_MYSQL is not set")
+		return "", false
+	}
+	cfg, err := mysqldrv.ParseDSN(base)
+	if err != nil {
+		t.Fatalf("SHANHAI_TEST_MYSQL: %v", err)
+	}
+	admin, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	b := make([]byte, 6)
+	rand.Read(b)
+	name := "shanhai_test_" + hex.EncodeToString(b)
+	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		db, err := sql.Open("mysql", cfg.FormatDSN())
+		if err != nil {
+			return
+		}
+		defer db.Close()
+		if _, err := db.Exec("DROP DATABASE IF EXISTS " + name); err != nil {
+			t.Logf("drop %s: %v", name, err)
+		}
+	})
+	cfg.DBName = name
+	return cfg.FormatDSN(), true
+}
+
+func open(t testing.TB, name, dsn string) Backend {
+	t.Helper()
+	st, err := store.Open(dsn, 16)
+	if err != nil {
+		t.Fatalf("open %s: %v", name, err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate %s: %v", name, err)
+	}
+	return Backend{Name: name, DSN: dsn, Store: st}
+}
+
+// Each runs f as a subtest on every backend.
+func Each(t *testing.T, f func(t *testing.T, b Backend)) {
+	t.Helper()
+	for _, b := range Backends(t) {
+		t.Run(b.Name, func(t *testing.T) { f(t, b) })
+	}
+}
+
