@@ -79,17 +79,22 @@ func (Supplier) TableName() string { return "suppliers" }
 // Product is what the catalogue lists. PriceMinCents is the lowest SKU list price,
 // kept by the store whenever a SKU price changes, so lists can sort by price.
 type Product struct {
-	ID            int64     `gorm:"column:id;primaryKey"`
-	SupplierID    int64     `gorm:"column:supplier_id"`
-	Name          string    `gorm:"column:name"`
-	CategoryCode  string    `gorm:"column:category_code"`
-	Brand         string    `gorm:"column:brand"`
-	Description   string    `gorm:"column:description"`
-	OriginCode    string    `gorm:"column:origin_code"`
-	OnSale        bool      `gorm:"column:on_sale"`
-	Perishable    bool      `gorm:"column:perishable"`
-	ShelfLifeDays int       `gorm:"column:shelf_life_days"`
-	PriceMinCents int64     `gorm:"column:price_min_cents"`
+	ID            int64  `gorm:"column:id;primaryKey"`
+	SupplierID    int64  `gorm:"column:supplier_id"`
+	Name          string `gorm:"column:name"`
+	CategoryCode  string `gorm:"column:category_code"`
+	Brand         string `gorm:"column:brand"`
+	Description   string `gorm:"column:description"`
+	OriginCode    string `gorm:"column:origin_code"`
+	OnSale        bool   `gorm:"column:on_sale"`
+	Perishable    bool   `gorm:"column:perishable"`
+	ShelfLifeDays int    `gorm:"column:shelf_life_days"`
+	PriceMinCents int64  `gorm:"column:price_min_cents"`
+	// The current certificate's status and validity ("" when never
+	// certified), kept in step by the store so lists filter without a join.
+	CertStatus    string    `gorm:"column:cert_status"`
+	CertValidFrom string    `gorm:"column:cert_valid_from"`
+	CertValidTo   string    `gorm:"column:cert_valid_to"`
 	CreatedAt     time.Time `gorm:"column:created_at"`
 	UpdatedAt     time.Time `gorm:"column:updated_at"`
 }

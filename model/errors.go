@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error kinds. Every error that reaches the API wraps exactly one of these;
@@ -15,6 +16,7 @@ var (
 	ErrForbidden    = errors.New("forbidden")    // 403
 	ErrUnauthorized = errors.New("unauthorized") // 401
 	ErrUnavailable  = errors.New("unavailable")  // 503: the database cannot be reached
+	ErrRateLimited  = errors.New("rate limited") // 429, with Retry-After
 )
 
 // FieldError names one bad field of a request, e.g. "lines[0].quantity".
@@ -29,6 +31,8 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  []FieldError
+	// RetryAfter tells a rate-limited client when to try again.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
@@ -56,4 +60,19 @@ func NotFound(what string) error {
 // Conflict is a 409 with a code such as "out_of_stock" or "duplicate".
 func Conflict(code, format string, args ...any) error {
 	return &Error{Kind: ErrConflict, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// RateLimited is a 429 telling the client to wait retry.
+func RateLimited(retry time.Duration, format string, args ...any) error {
+	return &Error{Kind: ErrRateLimited, Code: "rate_limited", Message: fmt.Sprintf(format, args...), RetryAfter: retry}
+}
+
+// Forbidden is a 403: the caller is known but may not do this.
+func Forbidden(format string, args ...any) error {
+	return &Error{Kind: ErrForbidden, Code: "forbidden", Message: fmt.Sprintf(format, args...)}
+}
+
+// Unauthorized is a 401: no credentials, or bad ones.
+func Unauthorized(format string, args ...any) error {
+	return &Error{Kind: ErrUnauthorized, Code: "unauthorized", Message: fmt.Sprintf(format, args...)}
 }

@@ -199,7 +199,13 @@ func (s *Store) AdjustStock(ctx context.Context, skuID, delta int64) (int64, err
 // Certify records a new current certificate for a product.
 func (s *Store) Certify(ctx context.Context, c *model.Certification) error {
 	c.Status = model.CertValid
-	return mapErr(s.conn(ctx).Create(c).Error)
+	return s.InTx(ctx, func(ctx context.Context) error {
+		if err := s.conn(ctx).Create(c).Error; err != nil {
+			return mapErr(err)
+		}
+		return s.setProductCert(ctx, c.ProductID, map[string]any{
+			"cert_status": c.Status, "cert_valid_from": c.ValidFrom, "cert_valid_to": c.ValidTo})
+	})
 }
 
 // RevokeCertification revokes a product's current certificate.
@@ -215,8 +221,18 @@ func (s *Store) RevokeCertification(ctx context.Context, productID int64) error 
 		now := s.gdb.NowFunc()
 		res := s.conn(ctx).Model(&model.Certification{}).Where("id = ? AND status = ?", cur.ID, model.CertValid).
 			Updates(map[string]any{"status": model.CertRevoked, "revoked_at": now})
-		return affected(res, "certification")
+		if err := affected(res, "certification"); err != nil {
+			return err
+		}
+		return s.setProductCert(ctx, productID, map[string]any{"cert_status": model.CertRevoked})
 	})
+}
+
+// setProductCert copies the current certificate's state onto its product.
+func (s *Store) setProductCert(ctx context.Context, productID int64, cols map[string]any) error {
+	// UpdateColumns: a certificate is not an edit of the product, so its
+	// updated_at stays.
+	return affected(s.conn(ctx).Model(&model.Product{}).Where("id = ?", productID).UpdateColumns(cols), "product")
 }
 
 func (s *Store) currentCertification(ctx context.Context, productID int64) (*model.Certification, error) {
@@ -285,10 +301,7 @@ func (s *Store) Product(ctx context.Context, id int64) (*model.ProductDetail, er
 // Products is one page of on-sale products of active suppliers matching q.
 func (s *Store) Products(ctx context.Context, q model.ProductQuery) (model.Page[model.ProductSummary], error) {
 	page := model.Page[model.ProductSummary]{Page: q.Page, PageSize: q.PageSize, Items: []model.ProductSummary{}}
-	// The current certificate is a product's newest one.
-	certified := `EXISTS (SELECT 1 FROM certifications ct WHERE ct.id =
-		(SELECT MAX(c2.id) FROM certifications c2 WHERE c2.product_id = p.id)
-		AND ct.status = 'valid' AND ct.valid_from <= @today AND ct.valid_to >= @today)`
+	certified := `(p.cert_status = 'valid' AND p.cert_valid_from <= @today AND p.cert_valid_to >= @today)`
 	where := []string{"p.on_sale = @yes", "s.status = 'active'"}
 	args := map[string]any{"yes": true, "today": q.Today}
 	if q.Q != "" {
@@ -300,15 +313,39 @@ func (s *Store) Products(ctx context.Context, q model.ProductQuery) (model.Page[
 		where = append(where, "p.category_code = @category")
 		args["category"] = q.Category
 	}
+	// Origin and pairing filters become a list of county codes first, so the
+	// product query can use the origin index.
+	var counties []string
 	if q.Origin != "" {
-		// a county, a city (its counties) or a province (its cities' counties)
-		where = append(where, `(p.origin_code = @origin OR r.parent_code = @origin OR rp.parent_code = @origin)`)
-		args["origin"] = q.Origin
+		c, err := s.countiesUnder(ctx, q.Origin)
+		if err != nil {
+			return page, err
+		}
+		counties = c
 	}
 	if q.PairingID != 0 {
-		where = append(where, `EXISTS (SELECT 1 FROM pairings pp WHERE pp.id = @pairing
-			AND (pp.partner_code = p.origin_code OR pp.partner_code = r.parent_code))`)
-		args["pairing"] = q.PairingID
+		var partner []string
+		if err := s.conn(ctx).Model(&model.Pairing{}).Where("id = ?", q.PairingID).Pluck("partner_code", &partner).Error; err != nil {
+			return page, mapErr(err)
+		}
+		c := []string{}
+		if len(partner) == 1 {
+			var err error
+			if c, err = s.countiesUnder(ctx, partner[0]); err != nil {
+				return page, err
+			}
+		}
+		if q.Origin != "" {
+			c = intersect(counties, c)
+		}
+		counties = c
+	}
+	if q.Origin != "" || q.PairingID != 0 {
+		if len(counties) == 0 {
+			return page, nil
+		}
+		where = append(where, "p.origin_code IN @counties")
+		args["counties"] = counties
 	}
 	if q.Certified != nil {
 		if *q.Certified {
@@ -349,6 +386,30 @@ func (s *Store) Products(ctx context.Context, q model.ProductQuery) (model.Page[
 
 var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
 
+// countiesUnder is code itself and every region below it (a city's
+// counties; a province's cities and their counties).
+func (s *Store) countiesUnder(ctx context.Context, code string) ([]string, error) {
+	var out []string
+	err := s.conn(ctx).Raw(`SELECT code FROM regions WHERE code = @c OR parent_code = @c
+		OR parent_code IN (SELECT code FROM regions WHERE parent_code = @c)`, map[string]any{"c": code}).
+		Scan(&out).Error
+	return out, mapErr(err)
+}
+
+func intersect(a, b []string) []string {
+	in := map[string]bool{}
+	for _, x := range a {
+		in[x] = true
+	}
+	out := []string{}
+	for _, x := range b {
+		if in[x] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
 // CreateOrg inserts an organization.
 func (s *Store) CreateOrg(ctx context.Context, o *model.Org) error {
 	return mapErr(s.conn(ctx).Create(o).Error)
@@ -371,4 +432,11 @@ func affected(res *gorm.DB, what string) error {
 		return model.NotFound(what)
 	}
 	return nil
+}
+
+// UpdateProduct writes the given columns of a product (name, brand,
+// description, category, perishable, shelf life, on sale).
+func (s *Store) UpdateProduct(ctx context.Context, id int64, cols map[string]any) error {
+	cols["updated_at"] = s.gdb.NowFunc()
+	return affected(s.conn(ctx).Model(&model.Product{}).Where("id = ?", id).Updates(cols), "product")
 }

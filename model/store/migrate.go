@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -57,8 +58,8 @@ func Migrations(dialect string) ([]Migration, error) {
 }
 
 // Migrate applies every migration not yet applied and returns how many ran.
-// Replicas starting together serialize on a named lock (MySQL GET_LOCK; the
-// single SQLite connection serializes by itself).
+// Replicas starting together serialize on a named lock (MySQL GET_LOCK); on
+// SQLite each migration is a transaction holding the database's write lock.
 func (s *Store) Migrate(ctx context.Context) (int, error) {
 	migs, err := Migrations(s.dialect)
 	if err != nil {
@@ -71,10 +72,10 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 	defer conn.Close()
 	if s.dialect == MySQL {
 		var got int
-		if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK('shanhai_migrate', 120)").Scan(&got); err != nil || got != 1 {
+		if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(CONCAT('shanhai_migrate:', DATABASE()), 120)").Scan(&got); err != nil || got != 1 {
 			return 0, fmt.Errorf("migrate: could not take the migration lock: %v", err)
 		}
-		defer conn.ExecContext(context.Background(), "SELECT RELEASE_LOCK('shanhai_migrate')")
+		defer conn.ExecContext(context.Background(), "SELECT RELEASE_LOCK(CONCAT('shanhai_migrate:', DATABASE()))")
 	}
 	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at VARCHAR(40) NOT NULL)`); err != nil {
@@ -99,20 +100,60 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 		if applied[m.Version] {
 			continue
 		}
-		// MySQL commits DDL implicitly, so a migration is a list of statements
-		// run in order; each file is written to be applied whole.
-		for _, stmt := range splitSQL(m.SQL) {
-			if _, err := conn.ExecContext(ctx, stmt); err != nil {
-				return n, fmt.Errorf("migrate %s: %w\n%s", m.Name, err, stmt)
-			}
+		ran, err := s.apply(ctx, conn, m)
+		if err != nil {
+			return n, err
 		}
-		if _, err := conn.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-			m.Version, m.Name, time.Now().UTC().Format(time.RFC3339)); err != nil {
-			return n, fmt.Errorf("migrate %s: %w", m.Name, err)
+		if ran {
+			n++
 		}
-		n++
 	}
 	return n, nil
+}
+
+// apply runs one migration and records it; false when another process
+// recorded it first. MySQL commits DDL implicitly, so there a migration is a
+// list of statements run in order under the named lock; each file is written
+// to be applied whole. SQLite DDL is transactional and _txlock=immediate takes
+// the write lock at BEGIN, so there each migration is one transaction: a
+// failed one leaves nothing behind, and a second process migrating the same
+// file waits for the lock, then sees the version applied and skips it.
+func (s *Store) apply(ctx context.Context, conn *sql.Conn, m Migration) (bool, error) {
+	type execer interface {
+		ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	}
+	var db execer = conn
+	var tx *sql.Tx
+	if s.dialect == SQLite {
+		var err error
+		if tx, err = conn.BeginTx(ctx, nil); err != nil {
+			return false, fmt.Errorf("migrate %s: %w", m.Name, err)
+		}
+		defer tx.Rollback()
+		var done int
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", m.Version).Scan(&done); err != nil {
+			return false, fmt.Errorf("migrate %s: %w", m.Name, err)
+		}
+		if done > 0 {
+			return false, nil
+		}
+		db = tx
+	}
+	for _, stmt := range splitSQL(m.SQL) {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			return false, fmt.Errorf("migrate %s: %w\n%s", m.Name, err, stmt)
+		}
+	}
+	if _, err := db.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+		m.Version, m.Name, time.Now().UTC().Format(time.RFC3339)); err != nil {
+		return false, fmt.Errorf("migrate %s: %w", m.Name, err)
+	}
+	if tx != nil {
+		if err := tx.Commit(); err != nil {
+			return false, fmt.Errorf("migrate %s: %w", m.Name, err)
+		}
+	}
+	return true, nil
 }
 
 // splitSQL splits a file into statements at semicolons that end a line,

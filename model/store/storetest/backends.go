@@ -112,4 +112,3 @@ func Each(t *testing.T, f func(t *testing.T, b Backend)) {
 		t.Run(b.Name, func(t *testing.T) { f(t, b) })
 	}
 }
-

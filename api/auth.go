@@ -1,0 +1,133 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"shanhai/model"
+)
+
+const userKey = "shanhai.user"
+
+// authenticate requires a valid bearer token and puts its user in the context.
+func (r *router) authenticate(c *gin.Context) {
+	h := c.GetHeader("Authorization")
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || strings.TrimSpace(tok) == "" {
+		c.Header("WWW-Authenticate", `Bearer realm="shanhai"`)
+		writeError(c, model.Unauthorized("a bearer token is required"))
+		return
+	}
+	u, err := r.Accounts.Authenticate(c.Request.Context(), strings.TrimSpace(tok))
+	if err != nil {
+		c.Header("WWW-Authenticate", `Bearer realm="shanhai", error="invalid_token"`)
+		writeError(c, err)
+		return
+	}
+	c.Set(userKey, u)
+	c.Next()
+}
+
+// caller is the authenticated user of the request.
+func caller(c *gin.Context) *model.User {
+	u, _ := c.Get(userKey)
+	return u.(*model.User)
+}
+
+// bind decodes a JSON body into a request type; malformed JSON, unknown
+// fields and wrong types are a 400 naming the problem.
+func bind(c *gin.Context, into any) error {
+	dec := jsonDecoder(c.Request.Body)
+	if err := dec.Decode(into); err != nil {
+		return decodeError(err)
+	}
+	if dec.More() {
+		return model.BadRequest("malformed_json", "the body must hold one JSON object")
+	}
+	return nil
+}
+
+type loginReq struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type userRef struct {
+	ID         int64  `json:"id"`
+	Username   string `json:"username"`
+	Role       string `json:"role"`
+	OrgID      *int64 `json:"org_id"`
+	SupplierID *int64 `json:"supplier_id"`
+}
+
+type loginResp struct {
+	Token     string  `json:"token"`
+	ExpiresAt string  `json:"expires_at"`
+	User      userRef `json:"user"`
+}
+
+func (r *router) login(c *gin.Context) {
+	var req loginReq
+	if err := bind(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	l, err := r.Accounts.Login(c.Request.Context(), req.Username, req.Password, c.ClientIP())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, loginResp{Token: l.Token, ExpiresAt: rfc3339(l.ExpiresAt), User: toUserRef(l.User)})
+}
+
+func toUserRef(u *model.User) userRef {
+	return userRef{ID: u.ID, Username: u.Username, Role: u.Role, OrgID: u.OrgID, SupplierID: u.SupplierID}
+}
+
+// userResp is a user as the user themself and admins see it.
+type userResp struct {
+	ID             int64   `json:"id"`
+	Username       string  `json:"username"`
+	Role           string  `json:"role"`
+	OrgID          *int64  `json:"org_id"`
+	SupplierID     *int64  `json:"supplier_id"`
+	RegionCode     *string `json:"region_code"`
+	EmployerID     *int64  `json:"employer_id"`
+	EmployerStatus string  `json:"employer_status"`
+	Disabled       bool    `json:"disabled"`
+	CreatedAt      string  `json:"created_at"`
+}
+
+func toUser(u *model.User) userResp {
+	return userResp{ID: u.ID, Username: u.Username, Role: u.Role, OrgID: u.OrgID, SupplierID: u.SupplierID,
+		RegionCode: u.RegionCode, EmployerID: u.EmployerID, EmployerStatus: u.EmployerStatus,
+		Disabled: u.Disabled, CreatedAt: rfc3339(u.CreatedAt)}
+}
+
+func (r *router) me(c *gin.Context) {
+	c.JSON(http.StatusOK, toUser(caller(c)))
+}
+
+type employerReq struct {
+	OrgID int64 `json:"org_id"`
+}
+
+func (r *router) requestEmployer(c *gin.Context) {
+	var req employerReq
+	if err := bind(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	u, err := r.Accounts.RequestEmployer(c.Request.Context(), caller(c), req.OrgID)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toUser(u))
+}
+
+// rfc3339 formats a time in China time, e.g. 2026-11-29T08:00:00+08:00.
+func rfc3339(t time.Time) string { return t.In(model.China).Format(time.RFC3339) }

@@ -1,0 +1,78 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"math"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"shanhai/model"
+)
+
+// errorBody is the one error shape of the API.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string             `json:"code"`
+	Message string             `json:"message"`
+	Fields  []model.FieldError `json:"fields,omitempty"`
+}
+
+// kinds maps each model error kind to its status and default code.
+var kinds = []struct {
+	kind   error
+	status int
+	code   string
+}{
+	{model.ErrInvalid, http.StatusUnprocessableEntity, "invalid"},
+	{model.ErrBadRequest, http.StatusBadRequest, "bad_request"},
+	{model.ErrNotFound, http.StatusNotFound, "not_found"},
+	{model.ErrConflict, http.StatusConflict, "conflict"},
+	{model.ErrForbidden, http.StatusForbidden, "forbidden"},
+	{model.ErrUnauthorized, http.StatusUnauthorized, "unauthorized"},
+	{model.ErrUnavailable, http.StatusServiceUnavailable, "unavailable"},
+	{model.ErrRateLimited, http.StatusTooManyRequests, "rate_limited"},
+}
+
+// writeError is the one place an error becomes an HTTP answer. Unknown errors
+// are a 500 with a generic message, logged once with the request id.
+func writeError(c *gin.Context, err error) {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		abort(c, http.StatusRequestEntityTooLarge, errorDetail{Code: "body_too_large", Message: "the request body is over 1 MiB"})
+		return
+	}
+	var detail *model.Error
+	hasDetail := errors.As(err, &detail)
+	for _, k := range kinds {
+		if !errors.Is(err, k.kind) {
+			continue
+		}
+		d := errorDetail{Code: k.code, Message: http.StatusText(k.status)}
+		if hasDetail {
+			d = errorDetail{Code: detail.Code, Message: detail.Message, Fields: detail.Fields}
+		}
+		if hasDetail && detail.RetryAfter > 0 {
+			c.Header("Retry-After", strconv.Itoa(int(math.Ceil(detail.RetryAfter.Seconds()))))
+		}
+		if k.status == http.StatusServiceUnavailable {
+			c.Header("Retry-After", "1")
+			if !hasDetail {
+				d.Message = "the database is unavailable, try again shortly"
+			}
+		}
+		abort(c, k.status, d)
+		return
+	}
+	slog.ErrorContext(c.Request.Context(), "internal error", "err", err.Error(), "path", c.FullPath())
+	abort(c, http.StatusInternalServerError, errorDetail{Code: "internal", Message: "internal error"})
+}
+
+func abort(c *gin.Context, status int, d errorDetail) {
+	c.AbortWithStatusJSON(status, errorBody{Error: d})
+}

@@ -1,0 +1,106 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"shanhai/model"
+)
+
+// MaxBody is the largest request body accepted; more is a 413.
+const MaxBody = 1 << 20
+
+// requestContext gives each request an id (an incoming X-Request-ID when it
+// is sane, else a new one), puts it in the request's context for every log
+// line, echoes it in the response, bounds the body, and logs the request
+// once it is done.
+func (r *router) requestContext(c *gin.Context) {
+	start := time.Now()
+	id := c.GetHeader("X-Request-ID")
+	if !saneRequestID(id) {
+		id = newRequestID()
+	}
+	c.Header("X-Request-ID", id)
+	c.Request = c.Request.WithContext(model.WithRequestID(c.Request.Context(), id))
+	if c.Request.ContentLength > MaxBody {
+		writeError(c, &http.MaxBytesError{Limit: MaxBody})
+	} else {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody)
+		c.Next()
+	}
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	status := c.Writer.Status()
+	elapsed := time.Since(start)
+	r.metrics.observe(c.Request.Method, route, status, elapsed)
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	slog.Log(c.Request.Context(), level, "request",
+		"method", c.Request.Method, "route", route, "path", c.Request.URL.Path,
+		"status", status, "ms", float64(elapsed.Microseconds())/1000, "bytes", c.Writer.Size())
+}
+
+func saneRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, ch := range id {
+		if ch < 0x21 || ch > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// recovery turns a panic into a JSON 500, logged with the request id.
+func recovery(c *gin.Context, recovered any) {
+	slog.ErrorContext(c.Request.Context(), "panic", "panic", recovered, "path", c.Request.URL.Path)
+	abort(c, http.StatusInternalServerError, errorDetail{Code: "internal", Message: "internal error"})
+}
+
+// LogHandler wraps h so that every record logged with a request's context
+// carries its request_id.
+func LogHandler(h slog.Handler) slog.Handler { return requestIDHandler{h} }
+
+type requestIDHandler struct{ slog.Handler }
+
+func (h requestIDHandler) Handle(ctx context.Context, rec slog.Record) error {
+	if id := model.RequestID(ctx); id != "" {
+		rec.AddAttrs(slog.String("request_id", id))
+	}
+	return h.Handler.Handle(ctx, rec)
+}
+
+func (h requestIDHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return requestIDHandler{h.Handler.WithAttrs(attrs)}
+}
+
+func (h requestIDHandler) WithGroup(name string) slog.Handler {
+	return requestIDHandler{h.Handler.WithGroup(name)}
+}
+
+// pathID reads a positive integer id from the path; anything else is a 400.
+func pathID(c *gin.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id < 1 {
+		return 0, model.BadRequest("invalid_id", "%s must be a positive integer", name)
+	}
+	return id, nil
+}

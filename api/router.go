@@ -1,0 +1,149 @@
+// Package api is the HTTP layer: the Gin router, middleware, handlers,
+// request/response types and the one map from error kinds to HTTP answers.
+// Handlers bind into request types, call one service method and convert the
+// result into a response type; *gin.Context never leaves this package.
+package api
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"shanhai/service/account"
+	"shanhai/service/admin"
+	"shanhai/service/catalog"
+	"shanhai/service/filing"
+	"shanhai/service/seller"
+)
+
+// Deps is what the router serves.
+type Deps struct {
+	Catalog  *catalog.Service
+	Accounts *account.Service
+	Admin    *admin.Service
+	Seller   *seller.Service
+	Filings  *filing.Service
+	// Checks are the readiness checks by name ("database", "redis").
+	Checks map[string]func(ctx context.Context) error
+	DB     *sql.DB    // pool, for metrics; may be nil
+	Cache  CacheStats // may be nil when there is no cache
+}
+
+type router struct {
+	Deps
+	metrics *metrics
+}
+
+// New builds the router with every route of the API.
+func New(d Deps) *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := &router{Deps: d, metrics: newMetrics(d.DB, d.Cache)}
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.ContextWithFallback = true
+	e.Use(r.requestContext, gin.CustomRecovery(recovery))
+	e.NoRoute(func(c *gin.Context) {
+		abort(c, http.StatusNotFound, errorDetail{Code: "not_found", Message: "no such route"})
+	})
+	e.NoMethod(func(c *gin.Context) {
+		abort(c, http.StatusMethodNotAllowed, errorDetail{Code: "method_not_allowed", Message: "method not allowed on this route"})
+	})
+
+	e.GET("/healthz", r.healthz)
+	e.GET("/readyz", r.readyz)
+	e.GET("/metrics", gin.WrapH(r.metrics.handler()))
+	e.GET("/openapi.json", openAPIDocument)
+	e.GET("/docs", docsPage)
+
+	v1 := e.Group("/api/v1")
+	v1.GET("/regions", r.listRegions)
+	v1.GET("/pairings", r.listPairings)
+	v1.GET("/categories", r.listCategories)
+	v1.GET("/products", r.listProducts)
+	v1.GET("/products/:id", r.getProduct)
+	v1.POST("/auth/login", r.login)
+
+	// Everything below needs a token; what each caller may do is decided in
+	// the services, per object.
+	in := v1.Group("", r.authenticate)
+	in.GET("/me", r.me)
+	in.PUT("/me/employer", r.requestEmployer)
+
+	ad := in.Group("/admin")
+	ad.POST("/orgs", r.createOrg)
+	ad.GET("/orgs", r.listOrgs)
+	ad.PATCH("/orgs/:id", r.updateOrg)
+	ad.POST("/users", r.createUser)
+	ad.GET("/users", r.listUsers)
+	ad.PATCH("/users/:id", r.updateUser)
+	ad.POST("/suppliers", r.createSupplier)
+	ad.GET("/suppliers", r.listSuppliers)
+	ad.PATCH("/suppliers/:id", r.updateSupplier)
+	ad.POST("/pairings", r.createPairing)
+	ad.GET("/pairings", r.adminPairings)
+	ad.PATCH("/pairings/:id", r.updatePairing)
+	ad.PUT("/pairings/:id/targets/:year", r.setTarget)
+	ad.POST("/regions", r.createRegion)
+	ad.GET("/regions", r.adminRegions)
+	ad.POST("/categories", r.createCategory)
+	ad.GET("/categories", r.adminCategories)
+	ad.PUT("/products/:id/certification", r.certify)
+	ad.DELETE("/products/:id/certification", r.revokeCertification)
+	ad.GET("/audit", r.listAudit)
+
+	sup := in.Group("/supplier")
+	sup.POST("/products", r.createSupplierProduct)
+	sup.PATCH("/products/:id", r.updateSupplierProduct)
+	sup.PATCH("/skus/:id", r.updateSupplierSKU)
+
+	org := in.Group("/orgs/:id")
+	org.GET("/filings", r.childFilings)
+	org.GET("/filings/:year", r.getFiling)
+	org.PUT("/filings/:year", r.putFiling)
+	org.POST("/filings/:year/submit", r.submitFiling)
+	org.POST("/filings/:year/approve", r.approveFiling)
+	org.POST("/filings/:year/return", r.returnFiling)
+	org.GET("/employees", r.listEmployees)
+	org.POST("/employees/:user_id/confirm", r.decideEmployee(true))
+	org.POST("/employees/:user_id/refuse", r.decideEmployee(false))
+	return e
+}
+
+func (r *router) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+// readyz answers 200 when every check passes within a second, else 503
+// naming the failing checks.
+func (r *router) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), time.Second)
+	defer cancel()
+	checks := map[string]string{}
+	ok := true
+	for name, check := range r.Checks {
+		if err := check(ctx); err != nil {
+			checks[name] = "unavailable"
+			ok = false
+		} else {
+			checks[name] = "ok"
+		}
+	}
+	if !ok {
+		c.Header("Retry-After", "1")
+		c.JSON(http.StatusServiceUnavailable, readyBody{
+			Status: "unavailable", Checks: checks,
+			Error: &errorDetail{Code: "not_ready", Message: "a dependency is unavailable"},
+		})
+		return
+	}
+	c.JSON(http.StatusOK, readyBody{Status: "ok", Checks: checks})
+}
+
+type readyBody struct {
+	Status string            `json:"status"`
+	Checks map[string]string `json:"checks"`
+	Error  *errorDetail      `json:"error,omitempty"`
+}

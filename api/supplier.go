@@ -1,0 +1,123 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"shanhai/model"
+	"shanhai/service/seller"
+)
+
+type tierReq struct {
+	MinQty     int64 `json:"min_qty"`
+	PriceCents int64 `json:"price_cents"`
+}
+
+type skuReq struct {
+	Spec       string    `json:"spec"`
+	Unit       string    `json:"unit"`
+	PriceCents int64     `json:"price_cents"`
+	Stock      int64     `json:"stock"`
+	Tiers      []tierReq `json:"tiers"`
+}
+
+type productReq struct {
+	Name          string   `json:"name"`
+	Category      string   `json:"category"`
+	Brand         string   `json:"brand"`
+	Description   string   `json:"description"`
+	Perishable    bool     `json:"perishable"`
+	ShelfLifeDays int      `json:"shelf_life_days"`
+	SKUs          []skuReq `json:"skus"`
+}
+
+// supplierProductResp is the product as its supplier sees it: the public
+// detail plus what the public does not see (on sale, on hand, reserved).
+type supplierProductResp struct {
+	productResp
+	OnSale bool               `json:"on_sale"`
+	Stock  []supplierSKUStock `json:"stock"`
+}
+
+type supplierSKUStock struct {
+	SKUID    int64 `json:"sku_id"`
+	OnHand   int64 `json:"on_hand"`
+	Reserved int64 `json:"reserved"`
+}
+
+func (r *router) toSupplierProduct(d *model.ProductDetail) supplierProductResp {
+	out := supplierProductResp{productResp: toProduct(d, r.Catalog.Today()), OnSale: d.OnSale,
+		Stock: make([]supplierSKUStock, len(d.SKUs))}
+	for i, k := range d.SKUs {
+		out.Stock[i] = supplierSKUStock{SKUID: k.ID, OnHand: k.OnHand, Reserved: k.Reserved}
+	}
+	return out
+}
+
+func (r *router) createSupplierProduct(c *gin.Context) {
+	var req productReq
+	if err := bind(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	in := seller.ProductInput{Name: req.Name, Category: req.Category, Brand: req.Brand, Description: req.Description,
+		Perishable: req.Perishable, ShelfLifeDays: req.ShelfLifeDays, SKUs: make([]seller.SKUInput, len(req.SKUs))}
+	for i, k := range req.SKUs {
+		in.SKUs[i] = seller.SKUInput{Spec: k.Spec, Unit: k.Unit, PriceCents: k.PriceCents, Stock: k.Stock,
+			Tiers: make([]seller.TierInput, len(k.Tiers))}
+		for j, t := range k.Tiers {
+			in.SKUs[i].Tiers[j] = seller.TierInput{MinQty: t.MinQty, PriceCents: t.PriceCents}
+		}
+	}
+	d, err := r.Seller.CreateProduct(c.Request.Context(), caller(c), in)
+	respond(c, http.StatusCreated, d, err, r.toSupplierProduct)
+}
+
+type productPatchReq struct {
+	Name          *string `json:"name"`
+	Category      *string `json:"category"`
+	Brand         *string `json:"brand"`
+	Description   *string `json:"description"`
+	Perishable    *bool   `json:"perishable"`
+	ShelfLifeDays *int    `json:"shelf_life_days"`
+	OnSale        *bool   `json:"on_sale"`
+}
+
+func (r *router) updateSupplierProduct(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var req productPatchReq
+	if err := bind(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	d, err := r.Seller.UpdateProduct(c.Request.Context(), caller(c), id, seller.ProductPatch{
+		Name: req.Name, Category: req.Category, Brand: req.Brand, Description: req.Description,
+		Perishable: req.Perishable, ShelfLifeDays: req.ShelfLifeDays, OnSale: req.OnSale})
+	respond(c, http.StatusOK, d, err, r.toSupplierProduct)
+}
+
+type skuPatchReq struct {
+	PriceCents *int64 `json:"price_cents"`
+	StockDelta *int64 `json:"stock_delta"`
+}
+
+func (r *router) updateSupplierSKU(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var req skuPatchReq
+	if err := bind(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	d, err := r.Seller.UpdateSKU(c.Request.Context(), caller(c), id,
+		seller.SKUPatch{PriceCents: req.PriceCents, StockDelta: req.StockDelta})
+	respond(c, http.StatusOK, d, err, r.toSupplierProduct)
+}

@@ -1,0 +1,197 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"shanhai/model"
+)
+
+// CreateUser inserts a user; a taken username (any case) is a 409 duplicate.
+func (s *Store) CreateUser(ctx context.Context, u *model.User) error {
+	u.UsernameKey = strings.ToLower(u.Username)
+	if u.TokenVersion == 0 {
+		u.TokenVersion = 1
+	}
+	return mapErr(s.conn(ctx).Create(u).Error)
+}
+
+// User is one user by id.
+func (s *Store) User(ctx context.Context, id int64) (*model.User, error) {
+	var u model.User
+	if err := s.conn(ctx).Where("id = ?", id).Take(&u).Error; err != nil {
+		return nil, notFound(err, "user")
+	}
+	return &u, nil
+}
+
+// UserByUsername finds a user by username, case-insensitively.
+func (s *Store) UserByUsername(ctx context.Context, username string) (*model.User, error) {
+	var u model.User
+	if err := s.conn(ctx).Where("username_key = ?", strings.ToLower(username)).Take(&u).Error; err != nil {
+		return nil, notFound(err, "user")
+	}
+	return &u, nil
+}
+
+// Users is one page of users matching f, by id.
+func (s *Store) Users(ctx context.Context, f model.UserFilter, page, size int) (model.Page[model.User], error) {
+	q := s.conn(ctx).Model(&model.User{})
+	if f.Role != "" {
+		q = q.Where("role = ?", f.Role)
+	}
+	if f.OrgID != 0 {
+		q = q.Where("org_id = ?", f.OrgID)
+	}
+	if f.SupplierID != 0 {
+		q = q.Where("supplier_id = ?", f.SupplierID)
+	}
+	if f.EmployerID != 0 {
+		q = q.Where("employer_id = ?", f.EmployerID)
+	}
+	if f.EmployerStatus != "" {
+		q = q.Where("employer_status = ?", f.EmployerStatus)
+	}
+	return paginate[model.User](q, "id", page, size)
+}
+
+// UpdateUser writes the given columns of a user. Callers that change the
+// role, password or disabled flag also bump token_version (see BumpToken).
+func (s *Store) UpdateUser(ctx context.Context, id int64, cols map[string]any) error {
+	cols["updated_at"] = s.gdb.NowFunc()
+	return affected(s.conn(ctx).Model(&model.User{}).Where("id = ?", id).Updates(cols), "user")
+}
+
+// AdminExists reports whether any admin account exists.
+func (s *Store) AdminExists(ctx context.Context) (bool, error) {
+	var n int64
+	err := s.conn(ctx).Model(&model.User{}).Where("role = ?", model.RoleAdmin).Count(&n).Error
+	return n > 0, mapErr(err)
+}
+
+// Org is one org by id.
+func (s *Store) Org(ctx context.Context, id int64) (*model.Org, error) {
+	var o model.Org
+	if err := s.conn(ctx).Where("id = ?", id).Take(&o).Error; err != nil {
+		return nil, notFound(err, "org")
+	}
+	return &o, nil
+}
+
+// Orgs is one page of orgs, optionally children of parentID, by id.
+func (s *Store) Orgs(ctx context.Context, parentID int64, page, size int) (model.Page[model.Org], error) {
+	q := s.conn(ctx).Model(&model.Org{})
+	if parentID != 0 {
+		q = q.Where("parent_id = ?", parentID)
+	}
+	return paginate[model.Org](q, "id", page, size)
+}
+
+// UpdateOrg writes the given columns of an org.
+func (s *Store) UpdateOrg(ctx context.Context, id int64, cols map[string]any) error {
+	return affected(s.conn(ctx).Model(&model.Org{}).Where("id = ?", id).Updates(cols), "org")
+}
+
+// Suppliers is one page of suppliers, by id.
+func (s *Store) Suppliers(ctx context.Context, page, size int) (model.Page[model.Supplier], error) {
+	return paginate[model.Supplier](s.conn(ctx).Model(&model.Supplier{}), "id", page, size)
+}
+
+// UpdatePairing writes the given columns of a pairing.
+func (s *Store) UpdatePairing(ctx context.Context, id int64, cols map[string]any) error {
+	return affected(s.conn(ctx).Model(&model.Pairing{}).Where("id = ?", id).Updates(cols), "pairing")
+}
+
+// CreateRegion inserts a region.
+func (s *Store) CreateRegion(ctx context.Context, r *model.Region) error {
+	return mapErr(s.conn(ctx).Create(r).Error)
+}
+
+// CreateCategory inserts a category.
+func (s *Store) CreateCategory(ctx context.Context, c *model.Category) error {
+	return mapErr(s.conn(ctx).Create(c).Error)
+}
+
+// Target is a pairing's target for a year, or nil.
+func (s *Store) Target(ctx context.Context, pairingID int64, year int) (*model.Target, error) {
+	var out []model.Target
+	if err := s.conn(ctx).Where("pairing_id = ? AND year = ?", pairingID, year).Limit(1).Find(&out).Error; err != nil {
+		return nil, mapErr(err)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return &out[0], nil
+}
+
+// SetTarget inserts or replaces a pairing's target for a year.
+func (s *Store) SetTarget(ctx context.Context, t model.Target) error {
+	return s.InTx(ctx, func(ctx context.Context) error {
+		res := s.conn(ctx).Model(&model.Target{}).Where("pairing_id = ? AND year = ?", t.PairingID, t.Year).
+			Update("target_cents", t.TargetCents)
+		if res.Error != nil {
+			return mapErr(res.Error)
+		}
+		if res.RowsAffected > 0 {
+			return nil
+		}
+		return mapErr(s.conn(ctx).Create(&t).Error)
+	})
+}
+
+// Filing is an org's filing for a year.
+func (s *Store) Filing(ctx context.Context, orgID int64, year int) (*model.Filing, error) {
+	var f model.Filing
+	if err := s.conn(ctx).Where("org_id = ? AND year = ?", orgID, year).Take(&f).Error; err != nil {
+		return nil, notFound(err, "filing")
+	}
+	return &f, nil
+}
+
+// CreateFiling inserts a filing; a second one for the same org and year is a 409 duplicate.
+func (s *Store) CreateFiling(ctx context.Context, f *model.Filing) error {
+	return mapErr(s.conn(ctx).Create(f).Error)
+}
+
+// UpdateFiling writes columns of a filing if its status is still one of
+// from (compare-and-set); otherwise it is a 409 invalid_transition.
+func (s *Store) UpdateFiling(ctx context.Context, id int64, from []string, cols map[string]any) error {
+	cols["updated_at"] = s.gdb.NowFunc()
+	res := s.conn(ctx).Model(&model.Filing{}).Where("id = ? AND status IN ?", id, from).Updates(cols)
+	if res.Error != nil {
+		return mapErr(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return model.Conflict("invalid_transition", "the filing is not in a state that allows this")
+	}
+	return nil
+}
+
+// Filings is one page of filings of a year, optionally of the children of parentID.
+func (s *Store) Filings(ctx context.Context, year int, parentID int64, page, size int) (model.Page[model.Filing], error) {
+	q := s.conn(ctx).Model(&model.Filing{}).Where("year = ?", year)
+	if parentID != 0 {
+		q = q.Where("org_id IN (SELECT id FROM orgs WHERE parent_id = ?)", parentID)
+	}
+	return paginate[model.Filing](q, "org_id", page, size)
+}
+
+// AddAudit records a change, in the transaction in ctx.
+func (s *Store) AddAudit(ctx context.Context, a *model.Audit) error {
+	return mapErr(s.conn(ctx).Create(a).Error)
+}
+
+// Audits is one page of the audit trail, newest first.
+func (s *Store) Audits(ctx context.Context, f model.AuditFilter, page, size int) (model.Page[model.Audit], error) {
+	q := s.conn(ctx).Model(&model.Audit{})
+	if f.Entity != "" {
+		q = q.Where("entity = ?", f.Entity)
+	}
+	if f.EntityID != "" {
+		q = q.Where("entity_id = ?", f.EntityID)
+	}
+	if f.ActorID != 0 {
+		q = q.Where("actor_id = ?", f.ActorID)
+	}
+	return paginate[model.Audit](q, "id DESC", page, size)
+}

@@ -1,0 +1,444 @@
+// Package account is who is calling: login, tokens, users, employer links.
+// Tokens are HS256 JWTs pinned to one algorithm, issuer and audience; each
+// carries the user's token version, so disabling a user or changing their
+// role or password invalidates every token issued before, at once.
+package account
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/crypto/bcrypt"
+
+	"shanhai/model"
+	"shanhai/service/audit"
+	"shanhai/service/check"
+)
+
+const (
+	issuer      = "shanhai"
+	audience    = "shanhai-api"
+	tokenTTL    = 12 * time.Hour
+	loginWindow = 15 * time.Minute
+)
+
+// Store is what accounts need.
+type Store interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	CreateUser(ctx context.Context, u *model.User) error
+	User(ctx context.Context, id int64) (*model.User, error)
+	UserByUsername(ctx context.Context, username string) (*model.User, error)
+	Users(ctx context.Context, f model.UserFilter, page, size int) (model.Page[model.User], error)
+	UpdateUser(ctx context.Context, id int64, cols map[string]any) error
+	AdminExists(ctx context.Context) (bool, error)
+	Org(ctx context.Context, id int64) (*model.Org, error)
+	Supplier(ctx context.Context, id int64) (*model.Supplier, error)
+	Region(ctx context.Context, code string) (*model.Region, error)
+	AddAudit(ctx context.Context, a *model.Audit) error
+}
+
+// Service manages accounts and authentication.
+type Service struct {
+	store      Store
+	secret     []byte
+	counter    Counter
+	loginLimit int // failed logins per username per window; 10× per client address; 0 = off
+	now        func() time.Time
+	hashCost   int
+}
+
+// New returns the account service. counter may be nil (in-process counting).
+func New(st Store, jwtSecret string, counter Counter, loginLimit int) *Service {
+	if counter == nil {
+		counter = NewMemory()
+	}
+	return &Service{store: st, secret: []byte(jwtSecret), counter: counter, loginLimit: loginLimit,
+		now: time.Now, hashCost: bcrypt.DefaultCost}
+}
+
+// SetHashCost lowers the bcrypt cost; tests use it to stay fast.
+func (s *Service) SetHashCost(cost int) { s.hashCost = cost }
+
+// Login is the result of a successful login.
+type Login struct {
+	Token     string
+	ExpiresAt time.Time
+	User      *model.User
+}
+
+// Login checks a username and password. Failed attempts are counted per
+// username and per client address; past the limit the answer is 429 with
+// the time left in the window, even for the right password.
+func (s *Service) Login(ctx context.Context, username, password, clientIP string) (*Login, error) {
+	var f check.Fields
+	username = f.Text("username", username, 64)
+	if password == "" {
+		f.Add("password", "must not be empty")
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	userKey := "login:user:" + strings.ToLower(username)
+	ipKey := "login:ip:" + clientIP
+	if s.loginLimit > 0 {
+		for _, k := range []struct {
+			key   string
+			limit int64
+		}{{userKey, int64(s.loginLimit)}, {ipKey, int64(s.loginLimit) * 10}} {
+			n, ttl, err := s.counter.Count(ctx, k.key)
+			if err == nil && n >= k.limit {
+				return nil, model.RateLimited(ttl, "too many failed logins; try again later")
+			}
+		}
+	}
+	u, err := s.store.UserByUsername(ctx, username)
+	if err != nil && !errors.Is(err, model.ErrNotFound) {
+		return nil, err
+	}
+	if u == nil || u.Disabled || bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		if u == nil {
+			// Spend the same time as a real comparison, so timing does not tell
+			// which usernames exist.
+			bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		}
+		if s.loginLimit > 0 {
+			s.counter.Incr(ctx, userKey, loginWindow)
+			s.counter.Incr(ctx, ipKey, loginWindow)
+		}
+		return nil, model.Unauthorized("wrong username or password")
+	}
+	tok, exp, err := s.issue(u)
+	if err != nil {
+		return nil, err
+	}
+	return &Login{Token: tok, ExpiresAt: exp, User: u}, nil
+}
+
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("shanhai-dummy-password"), bcrypt.DefaultCost)
+
+type claims struct {
+	Version int64 `json:"ver"`
+	jwt.RegisteredClaims
+}
+
+func (s *Service) issue(u *model.User) (string, time.Time, error) {
+	now := s.now()
+	exp := now.Add(tokenTTL)
+	c := claims{Version: u.TokenVersion, RegisteredClaims: jwt.RegisteredClaims{
+		Issuer: issuer, Audience: jwt.ClaimStrings{audience}, Subject: strconv.FormatInt(u.ID, 10),
+		IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(exp),
+	}}
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(s.secret)
+	return tok, exp, err
+}
+
+// Authenticate turns a bearer token into its user. Anything wrong — bad
+// signature, another algorithm, expired, wrong issuer or audience, a
+// disabled user, an outdated token version — is a 401.
+func (s *Service) Authenticate(ctx context.Context, token string) (*model.User, error) {
+	var c claims
+	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.secret, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithIssuer(issuer), jwt.WithAudience(audience),
+		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(30*time.Second),
+		jwt.WithTimeFunc(s.now))
+	if err != nil {
+		return nil, model.Unauthorized("invalid or expired token")
+	}
+	id, err := strconv.ParseInt(c.Subject, 10, 64)
+	if err != nil {
+		return nil, model.Unauthorized("invalid token subject")
+	}
+	u, err := s.store.User(ctx, id)
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, model.Unauthorized("the account no longer exists")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if u.Disabled || u.TokenVersion != c.Version {
+		return nil, model.Unauthorized("the token is no longer valid; log in again")
+	}
+	return u, nil
+}
+
+// NewUser is an account an admin creates.
+type NewUser struct {
+	Username, Password, Role string
+	OrgID, SupplierID        *int64
+	RegionCode               *string
+}
+
+// CreateUser creates an account (admin only, audited).
+func (s *Service) CreateUser(ctx context.Context, actor *model.User, in NewUser) (*model.User, error) {
+	if err := requireAdmin(actor); err != nil {
+		return nil, err
+	}
+	return s.create(ctx, actor, in)
+}
+
+func (s *Service) create(ctx context.Context, actor *model.User, in NewUser) (*model.User, error) {
+	var f check.Fields
+	u := &model.User{Username: f.Text("username", in.Username, 64), Role: in.Role}
+	if strings.ContainsAny(u.Username, " \t:/") {
+		f.Add("username", "must not contain spaces, colons or slashes")
+	}
+	checkPassword(&f, "password", in.Password)
+	f.OneOf("role", in.Role, model.Roles...)
+	if err := s.checkTies(ctx, &f, in.Role, in.OrgID, in.SupplierID, in.RegionCode); err != nil {
+		return nil, err
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(in.Password), s.hashCost)
+	if err != nil {
+		return nil, err
+	}
+	u.PasswordHash, u.OrgID, u.SupplierID, u.RegionCode = string(hash), in.OrgID, in.SupplierID, in.RegionCode
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.CreateUser(ctx, u); err != nil {
+			if errors.Is(err, model.ErrConflict) {
+				return model.Invalid(model.FieldError{Field: "username", Message: "is taken"})
+			}
+			return err
+		}
+		return audit.Record(ctx, s.store, actor, "user.create", "user", u.ID, nil, u, "")
+	})
+	return u, err
+}
+
+func checkPassword(f *check.Fields, field, p string) {
+	if len(p) < 8 || len(p) > 72 {
+		f.Add(field, "must be 8 to 72 bytes")
+	}
+}
+
+// checkTies checks what a role must be tied to: org roles to an org, a
+// supplier user to a supplier, an officer to a region scope; a consumer may
+// name their own region. Ties a role does not take are refused.
+func (s *Service) checkTies(ctx context.Context, f *check.Fields, role string, orgID, supplierID *int64, region *string) error {
+	needOrg, needSupplier, needRegion := model.OrgRole(role), role == model.RoleSupplier, role == model.RoleOfficer
+	mayRegion := needRegion || role == model.RoleConsumer
+	switch {
+	case needOrg && orgID == nil:
+		f.Add("org_id", "is required for role "+role)
+	case !needOrg && orgID != nil:
+		f.Add("org_id", "is not taken by role "+role)
+	case orgID != nil:
+		if _, err := s.store.Org(ctx, *orgID); errors.Is(err, model.ErrNotFound) {
+			f.Add("org_id", "no such org")
+		} else if err != nil {
+			return err
+		}
+	}
+	switch {
+	case needSupplier && supplierID == nil:
+		f.Add("supplier_id", "is required for role supplier")
+	case !needSupplier && supplierID != nil:
+		f.Add("supplier_id", "is not taken by role "+role)
+	case supplierID != nil:
+		if _, err := s.store.Supplier(ctx, *supplierID); errors.Is(err, model.ErrNotFound) {
+			f.Add("supplier_id", "no such supplier")
+		} else if err != nil {
+			return err
+		}
+	}
+	switch {
+	case needRegion && region == nil:
+		f.Add("region_code", "is required for role officer")
+	case !mayRegion && region != nil:
+		f.Add("region_code", "is not taken by role "+role)
+	case region != nil:
+		if _, err := s.store.Region(ctx, *region); errors.Is(err, model.ErrNotFound) {
+			f.Add("region_code", "no such region")
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Users lists accounts (admin only).
+func (s *Service) Users(ctx context.Context, actor *model.User, filter model.UserFilter, page, size int) (model.Page[model.User], error) {
+	if err := requireAdmin(actor); err != nil {
+		return model.Page[model.User]{}, err
+	}
+	return s.store.Users(ctx, filter, page, size)
+}
+
+// UserPatch is an admin's edit of an account; nil fields stay.
+type UserPatch struct {
+	Role     *string
+	Disabled *bool
+	Password *string
+}
+
+// UpdateUser edits a user's role, disabled flag or password (admin only,
+// audited). Any of these moves the token version: old tokens stop working.
+func (s *Service) UpdateUser(ctx context.Context, actor *model.User, id int64, in UserPatch) (*model.User, error) {
+	if err := requireAdmin(actor); err != nil {
+		return nil, err
+	}
+	var out *model.User
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		before, err := s.store.User(ctx, id)
+		if err != nil {
+			return err
+		}
+		var f check.Fields
+		cols := map[string]any{}
+		if in.Role != nil {
+			f.OneOf("role", *in.Role, model.Roles...)
+			// the ties must still fit the new role
+			if err := s.checkTies(ctx, &f, *in.Role, before.OrgID, before.SupplierID, before.RegionCode); err != nil {
+				return err
+			}
+			cols["role"] = *in.Role
+		}
+		if in.Disabled != nil {
+			if *in.Disabled && before.ID == actor.ID {
+				f.Add("disabled", "an admin cannot disable their own account")
+			}
+			cols["disabled"] = *in.Disabled
+		}
+		if in.Password != nil {
+			checkPassword(&f, "password", *in.Password)
+			if len(*in.Password) >= 8 && len(*in.Password) <= 72 {
+				hash, err := bcrypt.GenerateFromPassword([]byte(*in.Password), s.hashCost)
+				if err != nil {
+					return err
+				}
+				cols["password_hash"] = string(hash)
+			}
+		}
+		if err := f.Err(); err != nil {
+			return err
+		}
+		if len(cols) == 0 {
+			return model.Invalid(model.FieldError{Field: "body", Message: "nothing to change: give role, disabled or password"})
+		}
+		cols["token_version"] = before.TokenVersion + 1
+		if err := s.store.UpdateUser(ctx, id, cols); err != nil {
+			return err
+		}
+		if out, err = s.store.User(ctx, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, s.store, actor, "user.update", "user", id, before, out, "")
+	})
+	return out, err
+}
+
+// Bootstrap creates the admin username:password when no admin exists yet;
+// it reports whether it did.
+func (s *Service) Bootstrap(ctx context.Context, username, password string) (bool, error) {
+	exists, err := s.store.AdminExists(ctx)
+	if err != nil || exists {
+		return false, err
+	}
+	_, err = s.create(ctx, nil, NewUser{Username: username, Password: password, Role: model.RoleAdmin})
+	if errors.Is(err, model.ErrInvalid) {
+		// a replica starting at the same moment made it first
+		if exists, err2 := s.store.AdminExists(ctx); err2 == nil && exists {
+			return false, nil
+		}
+	}
+	return err == nil, err
+}
+
+// RequestEmployer asks an org to confirm the calling consumer as its
+// employee. Until its org_admin confirms, the link counts for nobody.
+func (s *Service) RequestEmployer(ctx context.Context, actor *model.User, orgID int64) (*model.User, error) {
+	if actor.Role != model.RoleConsumer {
+		return nil, model.Forbidden("only consumers link to an employer")
+	}
+	var out *model.User
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.store.Org(ctx, orgID); errors.Is(err, model.ErrNotFound) {
+			return model.Invalid(model.FieldError{Field: "org_id", Message: "no such org"})
+		} else if err != nil {
+			return err
+		}
+		if err := s.store.UpdateUser(ctx, actor.ID, map[string]any{
+			"employer_id": orgID, "employer_status": model.EmployerPending}); err != nil {
+			return err
+		}
+		var err error
+		out, err = s.store.User(ctx, actor.ID)
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, s.store, actor, "user.employer_request", "user", actor.ID, actor, out, "")
+	})
+	return out, err
+}
+
+// Employees lists the consumers who asked org to confirm them (its
+// org_admin, or an admin); status filters pending, confirmed or refused.
+func (s *Service) Employees(ctx context.Context, actor *model.User, orgID int64, status string, page, size int) (model.Page[model.User], error) {
+	if err := s.orgAdminOf(ctx, actor, orgID); err != nil {
+		return model.Page[model.User]{}, err
+	}
+	if status != "" {
+		var f check.Fields
+		f.OneOf("status", status, model.EmployerPending, model.EmployerConfirmed, model.EmployerRefused)
+		if err := f.Err(); err != nil {
+			return model.Page[model.User]{}, err
+		}
+	}
+	return s.store.Users(ctx, model.UserFilter{Role: model.RoleConsumer, EmployerID: orgID, EmployerStatus: status}, page, size)
+}
+
+// DecideEmployee confirms or refuses a consumer's employer link (audited).
+func (s *Service) DecideEmployee(ctx context.Context, actor *model.User, orgID, userID int64, confirm bool) (*model.User, error) {
+	if err := s.orgAdminOf(ctx, actor, orgID); err != nil {
+		return nil, err
+	}
+	status := model.EmployerRefused
+	if confirm {
+		status = model.EmployerConfirmed
+	}
+	var out *model.User
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		before, err := s.store.User(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if before.Role != model.RoleConsumer || before.EmployerID == nil || *before.EmployerID != orgID {
+			return model.NotFound("employee request")
+		}
+		if err := s.store.UpdateUser(ctx, userID, map[string]any{"employer_status": status}); err != nil {
+			return err
+		}
+		if out, err = s.store.User(ctx, userID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, s.store, actor, "user.employer_"+status, "user", userID, before, out, "")
+	})
+	return out, err
+}
+
+// orgAdminOf allows admins and the org_admin of orgID; anyone else gets a
+// 404, as if the org's employee list did not exist.
+func (s *Service) orgAdminOf(ctx context.Context, actor *model.User, orgID int64) error {
+	if actor.Role == model.RoleAdmin {
+		_, err := s.store.Org(ctx, orgID)
+		return err
+	}
+	if actor.Role == model.RoleOrgAdmin && actor.OrgID != nil && *actor.OrgID == orgID {
+		return nil
+	}
+	return model.NotFound("org")
+}
+
+func requireAdmin(actor *model.User) error {
+	if actor == nil || actor.Role != model.RoleAdmin {
+		return model.Forbidden("admins only")
+	}
+	return nil
+}

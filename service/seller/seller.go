@@ -1,0 +1,297 @@
+// Package seller is a supplier's own catalogue: its products, their SKUs,
+// prices and stock. A supplier user sees and edits only its own supplier's
+// products; anything else answers 404.
+package seller
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"shanhai/model"
+	"shanhai/service/check"
+)
+
+// Store is the database.
+type Store interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	Supplier(ctx context.Context, id int64) (*model.Supplier, error)
+	Category(ctx context.Context, code string) (*model.Category, error)
+	Product(ctx context.Context, id int64) (*model.ProductDetail, error)
+	SKU(ctx context.Context, id int64) (*model.SKU, error)
+}
+
+// Catalog takes the writes that change what the catalogue shows (the cache
+// layer when there is one, so it can invalidate after commit).
+type Catalog interface {
+	CreateProduct(ctx context.Context, p *model.Product, skus []model.SKU) error
+	UpdateProduct(ctx context.Context, id int64, cols map[string]any) error
+	SetSKUPrice(ctx context.Context, skuID, priceCents int64) (int64, error)
+	AdjustStock(ctx context.Context, skuID, delta int64) (int64, error)
+}
+
+// Service is the supplier's catalogue.
+type Service struct {
+	store   Store
+	catalog Catalog
+}
+
+// New returns the seller service.
+func New(st Store, cat Catalog) *Service { return &Service{store: st, catalog: cat} }
+
+const (
+	maxPrice = 100_000_000 // ¥1,000,000 a unit
+	maxStock = 100_000_000
+)
+
+// TierInput is a volume price.
+type TierInput struct {
+	MinQty, PriceCents int64
+}
+
+// SKUInput is one SKU of a new product.
+type SKUInput struct {
+	Spec, Unit        string
+	PriceCents, Stock int64
+	Tiers             []TierInput
+}
+
+// ProductInput is a new product.
+type ProductInput struct {
+	Name, Category, Brand, Description string
+	Perishable                         bool
+	ShelfLifeDays                      int
+	SKUs                               []SKUInput
+}
+
+// supplierOf is the caller's supplier; only supplier users have one.
+func (s *Service) supplierOf(ctx context.Context, actor *model.User) (*model.Supplier, error) {
+	if actor.Role != model.RoleSupplier || actor.SupplierID == nil {
+		return nil, model.Forbidden("supplier accounts only")
+	}
+	return s.store.Supplier(ctx, *actor.SupplierID)
+}
+
+// CreateProduct adds a product to the caller's supplier, on sale, with its
+// origin taken from the supplier's region.
+func (s *Service) CreateProduct(ctx context.Context, actor *model.User, in ProductInput) (*model.ProductDetail, error) {
+	sup, err := s.supplierOf(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	var f check.Fields
+	p := &model.Product{SupplierID: sup.ID, OriginCode: sup.RegionCode, OnSale: true,
+		Name: f.Text("name", in.Name, 128), Brand: f.OptionalText("brand", in.Brand, 64),
+		Description: f.OptionalText("description", in.Description, 2000), CategoryCode: in.Category,
+		Perishable: in.Perishable, ShelfLifeDays: in.ShelfLifeDays}
+	if err := s.checkCategory(ctx, &f, in.Category); err != nil {
+		return nil, err
+	}
+	checkShelfLife(&f, in.Perishable, int64(in.ShelfLifeDays))
+	if len(in.SKUs) == 0 || len(in.SKUs) > 20 {
+		f.Add("skus", "must hold 1 to 20 SKUs")
+	}
+	skus := make([]model.SKU, len(in.SKUs))
+	for i, k := range in.SKUs {
+		at := "skus[" + itoa(i) + "]."
+		skus[i] = model.SKU{Spec: f.Text(at+"spec", k.Spec, 64), Unit: f.Text(at+"unit", k.Unit, 16),
+			PriceCents: k.PriceCents, OnHand: k.Stock}
+		f.Range(at+"price_cents", k.PriceCents, 1, maxPrice)
+		f.Range(at+"stock", k.Stock, 0, maxStock)
+		skus[i].Tiers = checkTiers(&f, at+"tiers", k.PriceCents, k.Tiers)
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.catalog.CreateProduct(ctx, p, skus); err != nil {
+		if errors.Is(err, model.ErrConflict) {
+			return nil, model.Invalid(model.FieldError{Field: "name", Message: "you already have a product of this name"})
+		}
+		return nil, err
+	}
+	return s.store.Product(ctx, p.ID)
+}
+
+// checkTiers: each tier from 2 units up, strictly increasing quantities,
+// each price positive and below the list price (a volume discount).
+func checkTiers(f *check.Fields, at string, list int64, in []TierInput) []model.Tier {
+	if len(in) > 10 {
+		f.Add(at, "at most 10 tiers")
+		return nil
+	}
+	out := make([]model.Tier, len(in))
+	var prevQty int64
+	for j, t := range in {
+		field := at + "[" + itoa(j) + "]"
+		f.Range(field+".min_qty", t.MinQty, 2, maxStock)
+		f.Range(field+".price_cents", t.PriceCents, 1, maxPrice)
+		if t.MinQty <= prevQty {
+			f.Add(field+".min_qty", "must be larger than the previous tier's")
+		}
+		if t.PriceCents >= list {
+			f.Add(field+".price_cents", "must be below the list price")
+		}
+		prevQty = t.MinQty
+		out[j] = model.Tier{MinQty: t.MinQty, PriceCents: t.PriceCents}
+	}
+	return out
+}
+
+func checkShelfLife(f *check.Fields, perishable bool, days int64) {
+	f.Range("shelf_life_days", days, 0, 3650)
+	if perishable && days == 0 {
+		f.Add("shelf_life_days", "is required for a perishable product")
+	}
+}
+
+func (s *Service) checkCategory(ctx context.Context, f *check.Fields, code string) error {
+	if code == "" {
+		f.Add("category", "is required")
+		return nil
+	}
+	if _, err := s.store.Category(ctx, code); errors.Is(err, model.ErrNotFound) {
+		f.Add("category", "no such category")
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// ProductPatch edits a product; nil fields stay.
+type ProductPatch struct {
+	Name, Category, Brand, Description *string
+	Perishable, OnSale                 *bool
+	ShelfLifeDays                      *int
+}
+
+// UpdateProduct edits one of the caller's products.
+func (s *Service) UpdateProduct(ctx context.Context, actor *model.User, id int64, in ProductPatch) (*model.ProductDetail, error) {
+	sup, err := s.supplierOf(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	var out *model.ProductDetail
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		cur, err := s.own(ctx, sup, id)
+		if err != nil {
+			return err
+		}
+		var f check.Fields
+		cols := map[string]any{}
+		if in.Name != nil {
+			cols["name"] = f.Text("name", *in.Name, 128)
+		}
+		if in.Brand != nil {
+			cols["brand"] = f.OptionalText("brand", *in.Brand, 64)
+		}
+		if in.Description != nil {
+			cols["description"] = f.OptionalText("description", *in.Description, 2000)
+		}
+		if in.Category != nil {
+			if err := s.checkCategory(ctx, &f, *in.Category); err != nil {
+				return err
+			}
+			cols["category_code"] = *in.Category
+		}
+		perishable, days := cur.Perishable, int64(cur.ShelfLifeDays)
+		if in.Perishable != nil {
+			perishable = *in.Perishable
+			cols["perishable"] = perishable
+		}
+		if in.ShelfLifeDays != nil {
+			days = int64(*in.ShelfLifeDays)
+			cols["shelf_life_days"] = *in.ShelfLifeDays
+		}
+		checkShelfLife(&f, perishable, days)
+		if in.OnSale != nil {
+			cols["on_sale"] = *in.OnSale
+		}
+		if err := f.Err(); err != nil {
+			return err
+		}
+		if len(cols) == 0 {
+			return model.Invalid(model.FieldError{Field: "body", Message: "nothing to change"})
+		}
+		if err := s.catalog.UpdateProduct(ctx, id, cols); err != nil {
+			if errors.Is(err, model.ErrConflict) {
+				return model.Invalid(model.FieldError{Field: "name", Message: "you already have a product of this name"})
+			}
+			return err
+		}
+		out, err = s.store.Product(ctx, id)
+		return err
+	})
+	return out, err
+}
+
+// own is the product if it belongs to sup; otherwise 404.
+func (s *Service) own(ctx context.Context, sup *model.Supplier, id int64) (*model.ProductDetail, error) {
+	d, err := s.store.Product(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if d.SupplierID != sup.ID {
+		return nil, model.NotFound("product")
+	}
+	return d, nil
+}
+
+// SKUPatch changes a SKU's price and/or adds to its on-hand stock.
+type SKUPatch struct {
+	PriceCents *int64
+	StockDelta *int64
+}
+
+// UpdateSKU edits one of the caller's SKUs. A stock adjustment changes on
+// hand and can never take it below what is reserved (409 stock_below_reserved).
+func (s *Service) UpdateSKU(ctx context.Context, actor *model.User, skuID int64, in SKUPatch) (*model.ProductDetail, error) {
+	sup, err := s.supplierOf(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	var out *model.ProductDetail
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		k, err := s.store.SKU(ctx, skuID)
+		if err != nil {
+			return err
+		}
+		d, err := s.own(ctx, sup, k.ProductID)
+		if err != nil {
+			return model.NotFound("sku")
+		}
+		var f check.Fields
+		if in.PriceCents == nil && in.StockDelta == nil {
+			f.Add("body", "nothing to change: give price_cents or stock_delta")
+		}
+		if in.PriceCents != nil {
+			f.Range("price_cents", *in.PriceCents, 1, maxPrice)
+			for _, t := range k.Tiers {
+				if t.PriceCents >= *in.PriceCents {
+					f.Add("price_cents", "must stay above every tier price")
+					break
+				}
+			}
+		}
+		if in.StockDelta != nil {
+			f.Range("stock_delta", *in.StockDelta, -maxStock, maxStock)
+		}
+		if err := f.Err(); err != nil {
+			return err
+		}
+		if in.PriceCents != nil {
+			if _, err := s.catalog.SetSKUPrice(ctx, skuID, *in.PriceCents); err != nil {
+				return err
+			}
+		}
+		if in.StockDelta != nil {
+			if _, err := s.catalog.AdjustStock(ctx, skuID, *in.StockDelta); err != nil {
+				return err
+			}
+		}
+		out, err = s.store.Product(ctx, d.ID)
+		return err
+	})
+	return out, err
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
