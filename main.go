@@ -9,8 +9,10 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -22,6 +24,7 @@ import (
 
 	"shanhai/api"
 	"shanhai/config"
+	"shanhai/model"
 	"shanhai/model/cache"
 	"shanhai/model/store"
 	"shanhai/service/account"
@@ -47,10 +50,12 @@ func main() {
 		err = serve()
 	case "migrate":
 		err = migrate()
+	case "user":
+		err = userCommand(os.Args[2:])
 	case "version":
 		fmt.Println("shanhai", version)
 	default:
-		fmt.Fprintf(os.Stderr, "usage: shanhai [serve|migrate|version]\nunknown command %q\n", cmd)
+		fmt.Fprintf(os.Stderr, "usage: shanhai [serve|migrate|version|user add]\nunknown command %q\n", cmd)
 		os.Exit(2)
 	}
 	if err != nil {
@@ -96,6 +101,55 @@ func migrate() error {
 		return err
 	}
 	return st.Close()
+}
+
+// userCommand is `shanhai user add -username NAME [-role admin] [-org ID]
+// [-supplier ID] [-region CODE]`, the password read from standard input so
+// it stays out of the shell history and the process list.
+func userCommand(args []string) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("usage: shanhai user add -username NAME [-role admin] [-org ID] [-supplier ID] [-region CODE] < password")
+	}
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	username := fs.String("username", "", "login name")
+	role := fs.String("role", model.RoleAdmin, "role: "+strings.Join(model.Roles, ", "))
+	org := fs.Int64("org", 0, "org id (buyer, approver, org_admin)")
+	supplier := fs.Int64("supplier", 0, "supplier id (supplier)")
+	region := fs.String("region", "", "region code (officer scope; a consumer's own region)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "password (one line on standard input):")
+	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return errors.New("no password on standard input")
+	}
+	in := account.NewUser{Username: *username, Password: strings.TrimRight(line, "\r\n"), Role: *role}
+	if *org != 0 {
+		in.OrgID = org
+	}
+	if *supplier != 0 {
+		in.SupplierID = supplier
+	}
+	if *region != "" {
+		in.RegionCode = region
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, err := account.New(st, cfg.JWTSecret, nil, 0).Provision(ctx, in)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("created user %d %s (%s)\n", u.ID, u.Username, u.Role)
+	return nil
 }
 
 func serve() error {

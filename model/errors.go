@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -40,10 +41,11 @@ func (e *Error) Unwrap() error { return e.Kind }
 
 // Invalid is a 422 naming the bad fields.
 func Invalid(fields ...FieldError) error {
-	msg := "the request is invalid"
-	if len(fields) == 1 {
-		msg = fields[0].Field + ": " + fields[0].Message
+	parts := make([]string, len(fields))
+	for i, f := range fields {
+		parts[i] = f.Field + ": " + f.Message
 	}
+	msg := strings.Join(parts, "; ")
 	return &Error{Kind: ErrInvalid, Code: "invalid", Message: msg, Fields: fields}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -251,18 +252,38 @@ func (s *Store) currentCertification(ctx context.Context, productID int64) (*mod
 func (s *Store) Product(ctx context.Context, id int64) (*model.ProductDetail, error) {
 	var d model.ProductDetail
 	db := s.conn(ctx)
-	if err := db.Where("id = ?", id).Take(&d.Product).Error; err != nil {
-		return nil, notFound(err, "product")
+	// The product with its supplier, origin and category in one round trip.
+	var row struct {
+		model.Product
+		SupplierName      string
+		SupplierRegion    string
+		SupplierStatus    string
+		SupplierCreatedAt time.Time
+		OriginName        string
+		OriginLevel       string
+		OriginParent      *string
+		OriginSide        string
+		CategoryName      string
 	}
-	if err := db.Where("id = ?", d.SupplierID).Take(&d.Supplier).Error; err != nil {
+	err := db.Raw(`SELECT p.*, s.name AS supplier_name, s.region_code AS supplier_region,
+		s.status AS supplier_status, s.created_at AS supplier_created_at,
+		r.name AS origin_name, r.level AS origin_level, r.parent_code AS origin_parent, r.side AS origin_side,
+		c.name AS category_name
+		FROM products p JOIN suppliers s ON s.id = p.supplier_id
+		JOIN regions r ON r.code = p.origin_code JOIN categories c ON c.code = p.category_code
+		WHERE p.id = ?`, id).Scan(&row).Error
+	if err != nil {
 		return nil, mapErr(err)
 	}
-	if err := db.Where("code = ?", d.OriginCode).Take(&d.Origin).Error; err != nil {
-		return nil, mapErr(err)
+	if row.ID == 0 {
+		return nil, model.NotFound("product")
 	}
-	if err := db.Where("code = ?", d.CategoryCode).Take(&d.Category).Error; err != nil {
-		return nil, mapErr(err)
-	}
+	d.Product = row.Product
+	d.Supplier = model.Supplier{ID: row.SupplierID, Name: row.SupplierName, RegionCode: row.SupplierRegion,
+		Status: row.SupplierStatus, CreatedAt: row.SupplierCreatedAt}
+	d.Origin = model.Region{Code: row.OriginCode, Name: row.OriginName, Level: row.OriginLevel,
+		ParentCode: row.OriginParent, Side: row.OriginSide}
+	d.Category = model.Category{Code: row.CategoryCode, Name: row.CategoryName}
 	cert, err := s.currentCertification(ctx, id)
 	if err != nil {
 		return nil, err

@@ -131,7 +131,7 @@ func loadCatalogue(ctx context.Context, dsn string, n int) (*catalogue, error) {
 
 	var skuID, certID int64
 	for from := 0; from < n; from += txRows {
-		p := &rows{table: "products", cols: "id, supplier_id, name, category_code, brand, description, origin_code, on_sale, perishable, shelf_life_days, price_min_cents, created_at, updated_at"}
+		p := &rows{table: "products", cols: "id, supplier_id, name, category_code, brand, description, origin_code, on_sale, perishable, shelf_life_days, price_min_cents, cert_status, cert_valid_from, cert_valid_to, created_at, updated_at"}
 		k := &rows{table: "skus", cols: "id, product_id, spec, unit, price_cents, on_hand, reserved"}
 		t := &rows{table: "sku_tiers", cols: "sku_id, min_qty, price_cents"}
 		c := &rows{table: "certifications", cols: "id, product_id, certificate_no, issuer, batch, valid_from, valid_to, status, created_at"}
@@ -163,19 +163,21 @@ func loadCatalogue(ctx context.Context, dsn string, n int) (*catalogue, error) {
 					t.add(skuID, 50, price*90/100)
 				}
 			}
-			p.add(id, sup+1, name, cat.code, brand, description(cty, good, grade, shelf, cat.perishable), cty.code,
-				true, cat.perishable, shelf, minPrice, now, now)
-			out.productIDs = append(out.productIDs, id)
-
+			// The product row carries its current certificate's state (as
+			// the store's Certify keeps it): lists filter on it.
+			var certStatus, certFrom, certTo string
 			if rng.IntN(100) < 80 {
 				certID++
 				validFrom := today.AddDate(0, 0, -(30 + rng.IntN(270)))
 				validTo := validFrom.AddDate(2, 0, -1)
+				certStatus, certFrom, certTo = "valid", validFrom.Format(time.DateOnly), validTo.Format(time.DateOnly)
 				c.add(certID, id, fmt.Sprintf("%s-%d-%06d", cty.cert, validFrom.Year(), certID), cty.issuer,
 					fmt.Sprintf("%d年第%d批", validFrom.Year(), 1+rng.IntN(4)),
-					validFrom.Format(time.DateOnly), validTo.Format(time.DateOnly),
-					"valid", now)
+					certFrom, certTo, certStatus, now)
 			}
+			p.add(id, sup+1, name, cat.code, brand, description(cty, good, grade, shelf, cat.perishable), cty.code,
+				true, cat.perishable, shelf, minPrice, certStatus, certFrom, certTo, now, now)
+			out.productIDs = append(out.productIDs, id)
 		}
 		if err := inTx(ctx, db, p, k, t, c); err != nil {
 			return nil, err

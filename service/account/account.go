@@ -181,6 +181,12 @@ func (s *Service) CreateUser(ctx context.Context, actor *model.User, in NewUser)
 	return s.create(ctx, actor, in)
 }
 
+// Provision creates an account on the operator's own authority (the
+// `shanhai user add` command), audited with no actor.
+func (s *Service) Provision(ctx context.Context, in NewUser) (*model.User, error) {
+	return s.create(ctx, nil, in)
+}
+
 func (s *Service) create(ctx context.Context, actor *model.User, in NewUser) (*model.User, error) {
 	var f check.Fields
 	u := &model.User{Username: f.Text("username", in.Username, 64), Role: in.Role}

@@ -1,0 +1,121 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.DB != "sqlite:shanhai.db" || c.DBMaxOpen != 32 || c.Redis != "" {
+		t.Errorf("got %+v", c)
+	}
+	if !c.Demo || !c.Embedded() {
+		t.Errorf("the embedded default loads demo data: demo=%v embedded=%v", c.Demo, c.Embedded())
+	}
+	if c.UnpaidTTL != 30*time.Minute || c.OrgUnpaidTTL != 720*time.Hour || c.ApprovalTTL != 72*time.Hour ||
+		c.AutoAccept != 168*time.Hour || c.ReturnWindow != 168*time.Hour || c.ReturnAutoApprove != 72*time.Hour {
+		t.Errorf("deadlines: got %+v", c)
+	}
+	if c.RateLogin != 10 || c.RateOrders != 120 || c.SKUCap != 0 {
+		t.Errorf("limits: got %+v", c)
+	}
+	if len(c.JWTSecret) < 32 || len(c.PaymentSecret) < 32 || c.JWTSecret == c.PaymentSecret || len(c.Warnings) != 2 {
+		t.Errorf("embedded default generates two distinct secrets with warnings: %q %q %v", c.JWTSecret, c.PaymentSecret, c.Warnings)
+	}
+}
+
+func TestMySQL(t *testing.T) {
+	base := map[string]string{"SHANHAI_DB": "mysql:root@tcp(127.0.0.1:3306)/shanhai"}
+	if _, err := Load(env(base)); err == nil || !strings.Contains(err.Error(), "SHANHAI_JWT_SECRET") {
+		t.Errorf("MySQL without secrets: got %v, want an error naming SHANHAI_JWT_SECRET", err)
+	}
+	base["SHANHAI_JWT_SECRET"] = "0123456789abcdef0123"
+	base["SHANHAI_PAYMENT_SECRET"] = "fedcba98765432100123"
+	c, err := Load(env(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Demo || c.Embedded() || len(c.Warnings) != 0 {
+		t.Errorf("MySQL: demo off by default, no warnings: %+v", c)
+	}
+}
+
+func TestInvalid(t *testing.T) {
+	for _, tc := range []struct{ name, value string }{
+		{"SHANHAI_DB", "postgres:x"},
+		{"SHANHAI_DB", "sqlite:"},
+		{"SHANHAI_DB_MAX_OPEN", "many"},
+		{"SHANHAI_DB_MAX_OPEN", "0"},
+		{"SHANHAI_REDIS", "localhost"},
+		{"SHANHAI_REDIS", "a:1,b:x"},
+		{"SHANHAI_DEMO", "yes"},
+		{"SHANHAI_UNPAID_TTL", "30"},
+		{"SHANHAI_ORG_UNPAID_TTL", "-1h"},
+		{"SHANHAI_APPROVAL_TTL", "soon"},
+		{"SHANHAI_AUTO_ACCEPT", "0s"},
+		{"SHANHAI_RETURN_WINDOW", "1 week"},
+		{"SHANHAI_RETURN_AUTO_APPROVE", "x"},
+		{"SHANHAI_RATE_LOGIN", "-1"},
+		{"SHANHAI_RATE_ORDERS", "1.5"},
+		{"SHANHAI_SKU_CAP", "lots"},
+		{"SHANHAI_JWT_SECRET", "short"},
+		{"SHANHAI_PAYMENT_SECRET", "short"},
+		{"SHANHAI_BOOTSTRAP_ADMIN", "admin"},
+		{"SHANHAI_BOOTSTRAP_ADMIN", "admin:short"},
+	} {
+		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
+			_, err := Load(env(map[string]string{tc.name: tc.value}))
+			if err == nil {
+				t.Fatalf("%s=%q accepted", tc.name, tc.value)
+			}
+			if msg := err.Error(); !strings.Contains(msg, tc.name) || strings.Contains(msg, "\n") {
+				t.Errorf("error %q: want one line naming %s", msg, tc.name)
+			}
+		})
+	}
+}
+
+func TestValid(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"SHANHAI_ADDR": "127.0.0.1:9000", "SHANHAI_REDIS": "10.0.0.1:7000,10.0.0.2:7001", "SHANHAI_DEMO": "0",
+		"SHANHAI_UNPAID_TTL": "15m", "SHANHAI_RATE_LOGIN": "0", "SHANHAI_SKU_CAP": "5",
+		"SHANHAI_BOOTSTRAP_ADMIN": "root:correct-horse",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9000" || c.Demo || c.UnpaidTTL != 15*time.Minute || c.RateLogin != 0 || c.SKUCap != 5 {
+		t.Errorf("got %+v", c)
+	}
+}
+
+func TestLogValueMasksSecrets(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"SHANHAI_DB":              "mysql:app:hunter2secret@tcp(db:3306)/shanhai",
+		"SHANHAI_REDIS":           "redis://:redispass@cache:6379/0",
+		"SHANHAI_JWT_SECRET":      "jwt-secret-0123456789",
+		"SHANHAI_PAYMENT_SECRET":  "pay-secret-0123456789",
+		"SHANHAI_BOOTSTRAP_ADMIN": "root:correct-horse",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logged := c.LogValue().String()
+	for _, secret := range []string{"hunter2secret", "redispass", "jwt-secret-0123456789", "pay-secret-0123456789", "correct-horse"} {
+		if strings.Contains(logged, secret) {
+			t.Errorf("logged config shows %q: %s", secret, logged)
+		}
+	}
+	if !strings.Contains(logged, "tcp(db:3306)/shanhai") || !strings.Contains(logged, "cache:6379") {
+		t.Errorf("logged config hides too much: %s", logged)
+	}
+}
