@@ -176,6 +176,8 @@ func serve() error {
 	deps := api.Deps{
 		Checks: map[string]func(context.Context) error{"database": st.Ping},
 		DB:     st.DB(),
+
+		TrustedProxies: cfg.TrustedProxies,
 	}
 	// Catalogue reads and the writes that change them go through the cache
 	// layer when Redis is configured; everything else goes to the store.

@@ -556,6 +556,19 @@ func TestLoginLimiter(t *testing.T) {
 			wantStatus(t, attempt("officer", password("officer"), addr), http.StatusOK)
 		})
 
+		t.Run("X-Forwarded-For from an untrusted peer is ignored", func(t *testing.T) {
+			const addr = "203.0.113.77:5555"
+			for i := 0; i < 30; i++ {
+				req := newRequest(http.MethodPost, v1+"/auth/login", "",
+					jsonBody(map[string]string{"username": "guess-xff-" + strconv.Itoa(i%15), "password": "wrong-password"}))
+				req.RemoteAddr = addr
+				req.Header.Set("X-Forwarded-For", "10.9.8."+strconv.Itoa(i)) // a new "client" each time
+				wantStatus(t, h.do(t, req, true), http.StatusUnauthorized)
+			}
+			wantError(t, attempt("officer", password("officer"), addr), http.StatusTooManyRequests, "rate_limited")
+			clock.advance(16 * time.Minute)
+		})
+
 		t.Run("successful logins do not count", func(t *testing.T) {
 			for i := 0; i < 10; i++ {
 				wantStatus(t, attempt("supplier", password("supplier"), "192.0.2.99:1"), http.StatusOK)

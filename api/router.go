@@ -30,6 +30,9 @@ type Deps struct {
 	Checks map[string]func(ctx context.Context) error
 	DB     *sql.DB    // pool, for metrics; may be nil
 	Cache  CacheStats // may be nil when there is no cache
+	// TrustedProxies may set X-Forwarded-For (the client address that
+	// login limits count); nil trusts none.
+	TrustedProxies []string
 }
 
 type router struct {
@@ -44,6 +47,9 @@ func New(d Deps) *gin.Engine {
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
+	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
+		panic("trusted proxies were validated by config: " + err.Error())
+	}
 	e.Use(r.requestContext, gin.CustomRecovery(recovery))
 	e.NoRoute(func(c *gin.Context) {
 		abort(c, http.StatusNotFound, errorDetail{Code: "not_found", Message: "no such route"})

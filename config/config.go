@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,9 @@ type Config struct {
 	RateLogin         int
 	RateOrders        int
 	SKUCap            int64
+	// TrustedProxies are the addresses or CIDRs of load balancers whose
+	// X-Forwarded-For is believed; empty = trust none, use the peer address.
+	TrustedProxies []string
 
 	// Warnings are things the operator should know (generated secrets).
 	Warnings []string
@@ -90,6 +94,15 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.SKUCap = int64(num("SHANHAI_SKU_CAP", 0))
 	if err != nil {
 		return nil, err
+	}
+	if v := getenv("SHANHAI_TRUSTED_PROXIES"); v != "" {
+		for _, p := range strings.Split(v, ",") {
+			p = strings.TrimSpace(p)
+			if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+				return nil, fmt.Errorf("SHANHAI_TRUSTED_PROXIES: %q is not an IP address or CIDR", p)
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
 	}
 	if c.DBMaxOpen < 1 {
 		return nil, fmt.Errorf("SHANHAI_DB_MAX_OPEN=%d: want at least 1", c.DBMaxOpen)
@@ -181,6 +194,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int("rate_login", c.RateLogin),
 		slog.Int("rate_orders", c.RateOrders),
 		slog.Int64("sku_cap", c.SKUCap),
+		slog.Any("trusted_proxies", c.TrustedProxies),
 	)
 }
 

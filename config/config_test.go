@@ -71,6 +71,7 @@ func TestInvalid(t *testing.T) {
 		{"SHANHAI_PAYMENT_SECRET", "short"},
 		{"SHANHAI_BOOTSTRAP_ADMIN", "admin"},
 		{"SHANHAI_BOOTSTRAP_ADMIN", "admin:short"},
+		{"SHANHAI_TRUSTED_PROXIES", "10.0.0.0/8,lb.local"},
 	} {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
 			_, err := Load(env(map[string]string{tc.name: tc.value}))
@@ -88,10 +89,13 @@ func TestValid(t *testing.T) {
 	c, err := Load(env(map[string]string{
 		"SHANHAI_ADDR": "127.0.0.1:9000", "SHANHAI_REDIS": "10.0.0.1:7000,10.0.0.2:7001", "SHANHAI_DEMO": "0",
 		"SHANHAI_UNPAID_TTL": "15m", "SHANHAI_RATE_LOGIN": "0", "SHANHAI_SKU_CAP": "5",
-		"SHANHAI_BOOTSTRAP_ADMIN": "root:correct-horse",
+		"SHANHAI_BOOTSTRAP_ADMIN": "root:correct-horse", "SHANHAI_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.5",
 	}))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(c.TrustedProxies) != 2 || c.TrustedProxies[1] != "192.168.1.5" {
+		t.Errorf("trusted proxies: %v", c.TrustedProxies)
 	}
 	if c.Addr != "127.0.0.1:9000" || c.Demo || c.UnpaidTTL != 15*time.Minute || c.RateLogin != 0 || c.SKUCap != 5 {
 		t.Errorf("got %+v", c)
