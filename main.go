@@ -32,6 +32,8 @@ import (
 	"shanhai/service/catalog"
 	"shanhai/service/demo"
 	"shanhai/service/filing"
+	"shanhai/service/order"
+	"shanhai/service/payment"
 	"shanhai/service/seller"
 )
 
@@ -186,6 +188,7 @@ func serve() error {
 		admin.Catalog
 		seller.Catalog
 	} = st
+	var stock order.Stock = st
 	counter := account.Fallback{Local: account.NewMemory()}
 	if cfg.Redis != "" {
 		rdb, err := cache.NewClient(cfg.Redis)
@@ -198,6 +201,7 @@ func serve() error {
 		deps.Checks["redis"] = cached.Ping
 		deps.Cache = cached.Stats
 		counter.Primary = cache.NewCounter(rdb)
+		stock = cached.Stock(st)
 		if err := cached.Ping(ctx); err != nil {
 			slog.Warn("redis is not answering; serving from the database until it does", "err", err.Error())
 		}
@@ -207,6 +211,13 @@ func serve() error {
 	deps.Admin = admin.New(st, catalogStore)
 	deps.Seller = seller.New(st, catalogStore)
 	deps.Filings = filing.New(st)
+	deps.Orders = order.New(st, stock, payment.NewSandbox(cfg.PaymentSecret), counter, order.Limits{
+		UnpaidTTL: cfg.UnpaidTTL, OrgUnpaidTTL: cfg.OrgUnpaidTTL, ApprovalTTL: cfg.ApprovalTTL,
+		AutoAccept: cfg.AutoAccept, ReturnWindow: cfg.ReturnWindow, ReturnAutoApprove: cfg.ReturnAutoApprove,
+		RateOrders: cfg.RateOrders, SKUCap: cfg.SKUCap,
+	})
+	// Deadlines are swept in every replica; each step is a compare-and-set.
+	go deps.Orders.RunTimers(ctx, time.Second)
 	if cfg.BootstrapAdmin != "" {
 		user, pass, _ := strings.Cut(cfg.BootstrapAdmin, ":")
 		created, err := deps.Accounts.Bootstrap(ctx, user, pass)

@@ -16,6 +16,7 @@ import (
 	"shanhai/service/admin"
 	"shanhai/service/catalog"
 	"shanhai/service/filing"
+	"shanhai/service/order"
 	"shanhai/service/seller"
 )
 
@@ -26,6 +27,7 @@ type Deps struct {
 	Admin    *admin.Service
 	Seller   *seller.Service
 	Filings  *filing.Service
+	Orders   *order.Service
 	// Checks are the readiness checks by name ("database", "redis").
 	Checks map[string]func(ctx context.Context) error
 	DB     *sql.DB    // pool, for metrics; may be nil
@@ -71,6 +73,7 @@ func New(d Deps) *gin.Engine {
 	v1.GET("/products", r.listProducts)
 	v1.GET("/products/:id", r.getProduct)
 	v1.POST("/auth/login", r.login)
+	v1.POST("/payments/callback", r.paymentCallback)
 
 	// Everything below needs a token; what each caller may do is decided in
 	// the services, per object.
@@ -104,6 +107,24 @@ func New(d Deps) *gin.Engine {
 	sup.POST("/products", r.createSupplierProduct)
 	sup.PATCH("/products/:id", r.updateSupplierProduct)
 	sup.PATCH("/skus/:id", r.updateSupplierSKU)
+	sup.GET("/orders", r.supplierOrders)
+
+	in.GET("/cart", r.getCart)
+	in.PUT("/cart", r.putCart)
+	in.POST("/cart/checkout", r.checkout)
+	in.POST("/orders", r.placeOrder)
+	in.GET("/orders", r.listOrders)
+	in.GET("/orders/:id", r.getOrder)
+	in.POST("/orders/:id/approve", r.orderAction(approveOrder))
+	in.POST("/orders/:id/reject", r.orderAction(rejectOrder))
+	in.POST("/orders/:id/cancel", r.orderAction(cancelOrder))
+	in.POST("/orders/:id/decline", r.orderAction(declineOrder))
+	in.POST("/orders/:id/pay", r.payOrder)
+	in.POST("/orders/:id/ship", r.shipOrder)
+	in.POST("/orders/:id/accept", r.acceptOrder)
+	in.POST("/orders/:id/returns", r.requestReturn)
+	in.POST("/returns/:id/approve", r.decideReturn(true))
+	in.POST("/returns/:id/reject", r.decideReturn(false))
 
 	org := in.Group("/orgs/:id")
 	org.GET("/filings", r.childFilings)

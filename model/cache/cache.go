@@ -51,6 +51,7 @@
 package cache
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -66,6 +67,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/singleflight"
 
 	"shanhai/model"
 )
@@ -101,14 +103,18 @@ type Inner interface {
 
 // Options tune the cache; zero values take the defaults.
 type Options struct {
-	Prefix     string        // of every Redis key; default "shanhai:"; braces are dropped (cluster hash tags)
-	DetailTTL  time.Duration // Redis TTL of a product detail; default 30 s
-	ListTTL    time.Duration // Redis TTL of a list page; default 30 s
-	LocalTTL   time.Duration // life of an in-process entry; default 1 s, negative disables the tier
-	LocalSize  int           // entries per in-process map (details, lists); default 10000
-	Timeout    time.Duration // deadline of each Redis call; default 100 ms
-	Backoff    time.Duration // Redis is skipped this long after a failure; default 1 s
-	GenRefresh time.Duration // how often the generation is re-read from Redis; default 1 s
+	Prefix    string        // of every Redis key; default "shanhai:"; braces are dropped (cluster hash tags)
+	DetailTTL time.Duration // Redis TTL of a product detail; default 30 s
+	ListTTL   time.Duration // Redis TTL of a list page; default 30 s
+	LocalTTL  time.Duration // life of an in-process entry; default 1 s, negative disables the tier
+	// LocalLongTTL is the life of an in-process entry fetched while
+	// invalidations arrive by pub/sub (see pubsub.go); never past the Redis
+	// entry it was read from. Default 30 s; at most LocalTTL if negative.
+	LocalLongTTL time.Duration
+	LocalSize    int           // entries per in-process map (details, lists); default 10000
+	Timeout      time.Duration // deadline of each Redis call; default 100 ms
+	Backoff      time.Duration // Redis is skipped this long after a failure; default 1 s
+	GenRefresh   time.Duration // how often the generation is re-read from Redis; default 1 s
 }
 
 func (o *Options) defaults() {
@@ -124,6 +130,7 @@ func (o *Options) defaults() {
 	def(&o.DetailTTL, 30*time.Second)
 	def(&o.ListTTL, 30*time.Second)
 	def(&o.LocalTTL, time.Second)
+	def(&o.LocalLongTTL, 30*time.Second)
 	def(&o.Timeout, 100*time.Millisecond)
 	def(&o.Backoff, time.Second)
 	def(&o.GenRefresh, time.Second)
@@ -133,7 +140,7 @@ func (o *Options) defaults() {
 }
 
 const (
-	format      = "c1:" // part of every key; change it when the cached types change
+	format      = "c2:" // part of every key and of the channel; change it when the cached types or messages change
 	leaseSuffix = ":lease"
 	leaseTTL    = 5 * time.Second
 	genTTL      = 7 * 24 * time.Hour
@@ -150,8 +157,11 @@ type Store struct {
 	opt   Options
 	pfx   string
 	start time.Time // the local tier's clock is monotonic time since start
-	token string    // random per process: lease tokens are token + a counter
+	id    string    // random per Store: the sender of its invalidation messages
+	token string    // id + ":"; lease tokens are token + a counter
 	seq   atomic.Uint64
+
+	flight singleflight.Group // concurrent misses of one entry share one fetch
 
 	details *local[int64, *model.ProductDetail]
 	lists   *local[string, model.Page[model.ProductSummary]]
@@ -178,27 +188,66 @@ type Store struct {
 	pending  pendingSet
 	watching bool // a watch goroutine runs
 
+	// The invalidation subscription and the health epoch (pubsub.go).
+	ps        *redis.PubSub
+	quit      chan struct{} // closed by Close
+	subDone   chan struct{} // closed when the subscriber has stopped
+	closeOnce sync.Once
+	healthMu  sync.Mutex
+	subOK     bool          // subscribed, and heard from lately
+	closed    bool          // Close was called
+	epoch     atomic.Uint64 // odd while local entries may live LocalLongTTL
+
 	hits, misses, errs atomic.Uint64
 }
 
 // New wraps inner. rdb may be nil (the in-process tier alone), though main
-// uses the store directly when SHANHAI_REDIS is empty.
+// uses the store directly when SHANHAI_REDIS is empty. With Redis, New starts
+// the invalidation subscriber; Close stops it.
 func New(inner Inner, rdb redis.UniversalClient, opts Options) *Store {
 	opts.defaults()
 	b := make([]byte, 8)
 	rand.Read(b)
+	id := hex.EncodeToString(b)
 	s := &Store{
 		Inner:   inner,
 		rdb:     rdb,
 		opt:     opts,
 		pfx:     opts.Prefix + format,
 		start:   time.Now(),
-		token:   hex.EncodeToString(b) + ":",
-		details: newLocal[int64, *model.ProductDetail](opts.LocalSize, opts.LocalTTL),
-		lists:   newLocal[string, model.Page[model.ProductSummary]](opts.LocalSize, opts.LocalTTL),
+		id:      id,
+		token:   id + ":",
+		details: newLocal[int64, *model.ProductDetail](opts.LocalSize, opts.LocalTTL, opts.LocalLongTTL),
+		lists:   newLocal[string, model.Page[model.ProductSummary]](opts.LocalSize, opts.LocalTTL, opts.LocalLongTTL),
+		quit:    make(chan struct{}),
+		subDone: make(chan struct{}),
 	}
 	s.down.Store(rdb != nil) // the first use probes Redis and learns the generation
+	if rdb == nil {
+		close(s.subDone)
+		return s
+	}
+	s.ps = rdb.Subscribe(context.Background()) // connects on first use, in the subscriber
+	go s.subscribe()
 	return s
+}
+
+// Close stops the invalidation subscriber and waits for it; from then on
+// local entries live LocalTTL. It does not close the Redis client, which is
+// the caller's. Close may be called more than once.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.quit)
+		if s.ps != nil {
+			s.ps.Close()
+		}
+		<-s.subDone
+		s.healthMu.Lock()
+		s.closed = true
+		s.updateHealthLocked()
+		s.healthMu.Unlock()
+	})
+	return nil
 }
 
 // NewClient connects to SHANHAI_REDIS: redis://[user:pass@]host:port/db (or
@@ -275,25 +324,43 @@ func (s *Store) Product(ctx context.Context, id int64) (*model.ProductDetail, er
 		return s.Inner.Product(ctx, id)
 	}
 	s.refreshGen(ctx)
-	start := s.now()
-	all, one := s.allVer.Load(), s.prodVer[id&(stripes-1)].Load()
-	if d, ok := s.details.get(id, start, all, one); ok {
+	r := read{start: s.now(), s1: s.allVer.Load(), s2: s.prodVer[id&(stripes-1)].Load(), ep: s.epoch.Load()}
+	if d, ok := s.details.get(id, r.start, r.s1, r.s2, r.ep); ok {
 		s.hits.Add(1)
 		return d, nil
 	}
+	v, err := s.shared(ctx, r.flightKey("d"+strconv.FormatInt(id, 10)), func(ctx context.Context) (any, error) {
+		return s.fetchProduct(ctx, id, r)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*model.ProductDetail), nil
+}
+
+// fetchProduct reads a detail missing from the local tier: one GET when
+// Redis has it; on a miss, the lease script, the store, and the value stored
+// under the lease.
+func (s *Store) fetchProduct(ctx context.Context, id int64, r read) (*model.ProductDetail, error) {
 	useRedis := s.redisOK(ctx)
 	var key, token string
 	if useRedis {
-		key, token = s.detailKey(id), s.newToken()
-		rctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
-		raw, err := detailGet.Run(rctx, s.rdb, []string{key, key + leaseSuffix}, token, leaseTTL.Milliseconds()).Text()
-		cancel()
+		key = s.detailKey(id)
+		raw, err := s.get(ctx, key)
+		if errors.Is(err, redis.Nil) {
+			token = s.newToken()
+			rctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
+			var v string
+			v, err = detailGet.Run(rctx, s.rdb, []string{key, key + leaseSuffix}, token, leaseTTL.Milliseconds()).Text()
+			cancel()
+			raw = []byte(v)
+		}
 		switch {
-		case err == nil:
+		case err == nil: // a hit, or a value stored between the GET and the script
 			d := new(model.ProductDetail)
-			if json.Unmarshal([]byte(raw), d) == nil {
+			if body, upto, ok := s.unseal(raw); ok && json.Unmarshal(body, d) == nil {
 				s.hits.Add(1)
-				s.details.put(id, d, start, all, one)
+				s.details.put(id, d, r.start, r.s1, r.s2, r.ep, upto)
 				return d, nil
 			}
 			useRedis = false // undecodable: serve the store's answer; the TTL or a write replaces it
@@ -308,8 +375,9 @@ func (s *Store) Product(ctx context.Context, id int64) (*model.ProductDetail, er
 	if err != nil {
 		return nil, err
 	}
+	upto := int64(0)
 	if useRedis {
-		if raw, err := json.Marshal(d); err == nil {
+		if raw, err := seal(d, s.opt.DetailTTL); err == nil {
 			rctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
 			err = detailSet.Run(rctx, s.rdb, []string{key, key + leaseSuffix},
 				token, raw, s.opt.DetailTTL.Milliseconds()).Err()
@@ -318,8 +386,9 @@ func (s *Store) Product(ctx context.Context, id int64) (*model.ProductDetail, er
 				s.fail(ctx, err)
 			}
 		}
+		upto = r.start + int64(s.opt.DetailTTL)
 	}
-	s.details.put(id, d, start, all, one)
+	s.details.put(id, d, r.start, r.s1, r.s2, r.ep, upto)
 	return d, nil
 }
 
@@ -329,26 +398,35 @@ func (s *Store) Products(ctx context.Context, q model.ProductQuery) (model.Page[
 		return s.Inner.Products(ctx, q)
 	}
 	s.refreshGen(ctx)
-	start := s.now()
-	ver := s.listVer.Load()
+	r := read{start: s.now(), s1: s.listVer.Load(), ep: s.epoch.Load()}
 	ck := canon(q)
-	if p, ok := s.lists.get(ck, start, ver, 0); ok {
+	if p, ok := s.lists.get(ck, r.start, r.s1, 0, r.ep); ok {
 		s.hits.Add(1)
 		return p, nil
 	}
+	v, err := s.shared(ctx, r.flightKey("l"+ck), func(ctx context.Context) (any, error) {
+		return s.fetchProducts(ctx, q, ck, r)
+	})
+	if err != nil {
+		return model.Page[model.ProductSummary]{}, err
+	}
+	return v.(model.Page[model.ProductSummary]), nil
+}
+
+// fetchProducts reads a page missing from the local tier. Pages need no
+// lease: a page read before a bump is stored under the old generation.
+func (s *Store) fetchProducts(ctx context.Context, q model.ProductQuery, ck string, r read) (model.Page[model.ProductSummary], error) {
 	useRedis := s.redisOK(ctx)
 	var key string
 	if useRedis {
 		key = s.listKey(ck) // the generation is read only now, after any replay in redisOK
-		rctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
-		raw, err := s.rdb.Get(rctx, key).Bytes()
-		cancel()
+		raw, err := s.get(ctx, key)
 		switch {
 		case err == nil:
 			var p model.Page[model.ProductSummary]
-			if json.Unmarshal(raw, &p) == nil {
+			if body, upto, ok := s.unseal(raw); ok && json.Unmarshal(body, &p) == nil {
 				s.hits.Add(1)
-				s.lists.put(ck, p, start, ver, 0)
+				s.lists.put(ck, p, r.start, r.s1, 0, r.ep, upto)
 				return p, nil
 			}
 		case errors.Is(err, redis.Nil):
@@ -362,8 +440,9 @@ func (s *Store) Products(ctx context.Context, q model.ProductQuery) (model.Page[
 	if err != nil {
 		return p, err
 	}
+	upto := int64(0)
 	if useRedis {
-		if raw, err := json.Marshal(p); err == nil {
+		if raw, err := seal(p, s.opt.ListTTL); err == nil {
 			rctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
 			err = s.rdb.Set(rctx, key, raw, s.opt.ListTTL).Err()
 			cancel()
@@ -371,9 +450,82 @@ func (s *Store) Products(ctx context.Context, q model.ProductQuery) (model.Page[
 				s.fail(ctx, err)
 			}
 		}
+		upto = r.start + int64(s.opt.ListTTL)
 	}
-	s.lists.put(ck, p, start, ver, 0)
+	s.lists.put(ck, p, r.start, r.s1, 0, r.ep, upto)
 	return p, nil
+}
+
+// read is what a read takes before it looks anywhere: its start on the
+// local clock, the local stamps of the entry and the health epoch.
+type read struct {
+	start  int64
+	s1, s2 uint64
+	ep     uint64
+}
+
+// flightKey names a shared fetch. It holds the stamps, so a read that began
+// after an invalidation never joins a fetch that began before it: that one
+// may return the old value (and its put is void).
+func (r read) flightKey(what string) string {
+	return what + "|" + strconv.FormatUint(r.s1, 10) + "|" + strconv.FormatUint(r.s2, 10)
+}
+
+// shared runs fetch once for concurrent callers with the same key. The
+// fetch runs on the first caller's context; a caller whose shared fetch
+// failed only because that caller went away fetches on its own.
+func (s *Store) shared(ctx context.Context, key string, fetch func(context.Context) (any, error)) (any, error) {
+	led := false
+	v, err, _ := s.flight.Do(key, func() (any, error) {
+		led = true
+		return fetch(ctx)
+	})
+	if led {
+		return v, err
+	}
+	if err != nil && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return fetch(ctx)
+	}
+	if err == nil {
+		s.hits.Add(1) // served without reading the store itself
+	}
+	return v, err
+}
+
+// get is one plain GET with the call's deadline.
+func (s *Store) get(ctx context.Context, key string) ([]byte, error) {
+	rctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
+	defer cancel()
+	return s.rdb.Get(rctx, key).Bytes()
+}
+
+// seal encodes a value for Redis: its expiry (Unix milliseconds), a space,
+// then the JSON. Whoever reads it back keeps it locally no longer than
+// that, so no copy outlives the Redis TTL.
+func seal(v any, ttl time.Duration) ([]byte, error) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(body)+16)
+	out = strconv.AppendInt(out, time.Now().Add(ttl).UnixMilli(), 10)
+	out = append(out, ' ')
+	return append(out, body...), nil
+}
+
+// unseal splits what seal made into the JSON and the expiry on the local
+// clock.
+func (s *Store) unseal(raw []byte) (body []byte, upto int64, ok bool) {
+	i := bytes.IndexByte(raw, ' ')
+	if i <= 0 || i > 20 {
+		return nil, 0, false
+	}
+	exp, err := strconv.ParseInt(string(raw[:i]), 10, 64)
+	if err != nil {
+		return nil, 0, false
+	}
+	left := time.Duration(exp-time.Now().UnixMilli()) * time.Millisecond
+	return raw[i+1:], s.now() + int64(left), true
 }
 
 // SetSupplierStatus changes a supplier's status; its products' details and
@@ -491,9 +643,10 @@ func (s *Store) after(ctx context.Context, c change) {
 	s.Inner.AfterCommit(ctx, func() { s.invalidate(ctx, c) })
 }
 
-// invalidate clears Redis first and the local tier last: a reader in between
-// misses locally and finds Redis already cleared, so it cannot copy the old
-// value back into the local tier under the new stamp.
+// invalidate clears Redis first (and publishes the change to the other
+// replicas) and the local tier last: a reader in between misses locally and
+// finds Redis already cleared, so it cannot copy the old value back into the
+// local tier under the new stamp.
 func (s *Store) invalidate(ctx context.Context, c change) {
 	if s.rdb != nil {
 		s.mu.Lock()
@@ -512,6 +665,11 @@ func (s *Store) invalidate(ctx context.Context, c change) {
 			}
 		}
 	}
+	s.invalidateLocal(c)
+}
+
+// invalidateLocal bumps the stamps of the local entries c concerns.
+func (s *Store) invalidateLocal(c change) {
 	for _, id := range c.ids {
 		s.prodVer[id&(stripes-1)].Add(1)
 		s.details.remove(id)

@@ -44,6 +44,11 @@ func TestCacheRedis(t *testing.T) {
 		t.Run("Transaction", func(t *testing.T) { testTransaction(t, b.Store, rdb) })
 		t.Run("SlowReader", func(t *testing.T) { testSlowReader(t, b.Store, rdb) })
 		t.Run("RedisGoesAway", func(t *testing.T) { testRedisGoesAway(t, b.Store, url) })
+		t.Run("PubSub", func(t *testing.T) { testPubSub(t, b.Store, rdb) })
+		t.Run("SubscriptionKilled", func(t *testing.T) { testSubscriptionKilled(t, b.Store, url) })
+		t.Run("MessagesLost", func(t *testing.T) { testMessagesLost(t, b.Store, url) })
+		t.Run("Singleflight", func(t *testing.T) { testSingleflight(t, b.Store, rdb) })
+		t.Run("FlightAfterWrite", func(t *testing.T) { testFlightAfterWrite(t, b.Store, rdb) })
 	})
 }
 
@@ -61,6 +66,9 @@ func TestCacheCluster(t *testing.T) {
 		t.Run("ReadAfterWrite", func(t *testing.T) { testReadAfterWrite(t, b.Store, rdb) })
 		t.Run("Transaction", func(t *testing.T) { testTransaction(t, b.Store, rdb) })
 		t.Run("SlowReader", func(t *testing.T) { testSlowReader(t, b.Store, rdb) })
+		t.Run("PubSub", func(t *testing.T) { testPubSub(t, b.Store, rdb) })
+		t.Run("Singleflight", func(t *testing.T) { testSingleflight(t, b.Store, rdb) })
+		t.Run("FlightAfterWrite", func(t *testing.T) { testFlightAfterWrite(t, b.Store, rdb) })
 	})
 }
 
@@ -81,7 +89,7 @@ func testMissThenHit(t *testing.T, st *store.Store, rdb redis.UniversalClient) {
 	ctx := context.Background()
 	f := seed(t, st)
 	prefix := testPrefix(t, rdb)
-	c := New(st, rdb, opts(prefix))
+	c := newStore(t, st, rdb, opts(prefix))
 
 	h0, m0, e0 := c.Stats()
 	mustMatch(t, ctx, c, st, f)
@@ -100,7 +108,7 @@ func testMissThenHit(t *testing.T, st *store.Store, rdb redis.UniversalClient) {
 
 	// Another replica, and one without the in-process tier, find it all in Redis.
 	for _, o := range []Options{opts(prefix), {Prefix: prefix, Timeout: time.Second, LocalTTL: -1}} {
-		r := New(st, rdb, o)
+		r := newStore(t, st, rdb, o)
 		mustMatch(t, ctx, r, st, f)
 		mustMatch(t, ctx, r, st, f)
 		if h, m, e := r.Stats(); m != 0 || e != 0 || h != 2*uint64(1+len(f.queries)) {
@@ -191,8 +199,8 @@ func testReadAfterWrite(t *testing.T, st *store.Store, rdb redis.UniversalClient
 	ctx := context.Background()
 	f := seed(t, st)
 	prefix := testPrefix(t, rdb)
-	c := New(st, rdb, opts(prefix))
-	replica := New(st, rdb, opts(prefix))
+	c := newStore(t, st, rdb, opts(prefix))
+	replica := newStore(t, st, rdb, opts(prefix))
 	for _, w := range writeCases(f) {
 		t.Run(w.name, func(t *testing.T) {
 			// Warm both replicas (in-process tier and Redis) with the old answers.
@@ -242,7 +250,7 @@ func testTransaction(t *testing.T, st *store.Store, rdb redis.UniversalClient) {
 	ctx := context.Background()
 	f := seed(t, st)
 	prefix := testPrefix(t, rdb)
-	c := New(st, rdb, opts(prefix))
+	c := newStore(t, st, rdb, opts(prefix))
 	errRollback := errors.New("roll back")
 
 	t.Run("Rollback", func(t *testing.T) {
@@ -284,8 +292,8 @@ func testTransaction(t *testing.T, st *store.Store, rdb redis.UniversalClient) {
 	})
 
 	t.Run("ReadInTxNotStored", func(t *testing.T) {
-		fresh := New(st, rdb, opts(prefix)) // empty in-process tier
-		fresh.redisOK(ctx)                  // learn the generation, so detailKey is the live key
+		fresh := newStore(t, st, rdb, opts(prefix)) // empty in-process tier
+		fresh.redisOK(ctx)                          // learn the generation, so detailKey is the live key
 		key := fresh.detailKey(f.product)
 		rdb.Del(ctx, key, key+leaseSuffix)
 		err := st.InTx(ctx, func(tx context.Context) error {
@@ -313,7 +321,7 @@ func testTransaction(t *testing.T, st *store.Store, rdb redis.UniversalClient) {
 			t.Fatalf("InTx = %v, want the rollback", err)
 		}
 		mustMatch(t, ctx, fresh, st, f)
-		mustMatch(t, ctx, New(st, rdb, opts(prefix)), st, f)
+		mustMatch(t, ctx, newStore(t, st, rdb, opts(prefix)), st, f)
 	})
 
 	t.Run("CommitThenInvalidate", func(t *testing.T) {
@@ -399,10 +407,10 @@ func testSlowReader(t *testing.T, st *store.Store, rdb redis.UniversalClient) {
 			t.Run(fmt.Sprintf("sameReplica=%v/list=%v", same, list), func(t *testing.T) {
 				prefix := testPrefix(t, rdb)
 				inner := &slowInner{Store: st}
-				c := New(inner, rdb, opts(prefix))
+				c := newStore(t, inner, rdb, opts(prefix))
 				reader := c
 				if !same {
-					reader = New(inner, rdb, opts(prefix))
+					reader = newStore(t, inner, rdb, opts(prefix))
 				}
 				fetched, release := inner.arm()
 				done := make(chan error, 1)
@@ -429,7 +437,7 @@ func testSlowReader(t *testing.T, st *store.Store, rdb redis.UniversalClient) {
 					t.Fatal(err)
 				}
 				mustMatch(t, ctx, c, st, f)
-				mustMatch(t, ctx, New(st, rdb, opts(prefix)), st, f)
+				mustMatch(t, ctx, newStore(t, st, rdb, opts(prefix)), st, f)
 			})
 		}
 	}
@@ -441,7 +449,7 @@ func testSlowReader(t *testing.T, st *store.Store, rdb redis.UniversalClient) {
 func testRedisUnusable(t *testing.T, st *store.Store, rdb redis.UniversalClient) {
 	ctx := context.Background()
 	f := seed(t, st)
-	c := New(st, rdb, Options{Prefix: "shanhai-test-down:", Timeout: 50 * time.Millisecond, Backoff: 200 * time.Millisecond})
+	c := newStore(t, st, rdb, Options{Prefix: "shanhai-test-down:", Timeout: 50 * time.Millisecond, Backoff: 200 * time.Millisecond})
 	// quick times the cache's reads against the same reads of the bare store
 	// just before, so a loaded machine slows both: what it must not add is a
 	// wait on Redis beyond one probe with its short deadline.
@@ -501,8 +509,8 @@ func testRedisGoesAway(t *testing.T, st *store.Store, url string) {
 	via := testClient(t, "redis://"+px.addr()+"/"+strconv.Itoa(opt.DB))
 	f := seed(t, st)
 	prefix := testPrefix(t, direct)
-	c := New(st, via, Options{Prefix: prefix, Timeout: time.Second, Backoff: 300 * time.Millisecond})
-	replica := New(st, direct, opts(prefix))
+	c := newStore(t, st, via, Options{Prefix: prefix, Timeout: time.Second, Backoff: 300 * time.Millisecond})
+	replica := newStore(t, st, direct, opts(prefix))
 
 	mustMatch(t, ctx, c, st, f)
 	mustMatch(t, ctx, replica, st, f)
@@ -538,7 +546,7 @@ func testRedisGoesAway(t *testing.T, st *store.Store, url string) {
 	})
 	// A replica that never saw the write reads Redis: the replayed delete and
 	// generation bump must have reached it.
-	mustMatch(t, ctx, New(st, direct, opts(prefix)), st, f)
+	mustMatch(t, ctx, newStore(t, st, direct, opts(prefix)), st, f)
 	eventually(t, 1500*time.Millisecond, "the warmed replica", func() error { return match(ctx, replica, st, f) })
 }
 
@@ -778,11 +786,12 @@ func hungServer(t *testing.T) string {
 // proxy forwards TCP to Redis until set down: then it drops every connection
 // and closes new ones at once, as a Redis that went away.
 type proxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	down   bool
-	conns  map[net.Conn]bool
+	ln      net.Listener
+	target  string
+	mu      sync.Mutex
+	down    bool
+	stalled bool // connections stay open but nothing goes through: a silent network
+	conns   map[net.Conn]bool
 }
 
 func newProxy(t *testing.T, target string) *proxy {
@@ -823,7 +832,19 @@ func (p *proxy) serve() {
 		p.conns[in], p.conns[out] = true, true
 		p.mu.Unlock()
 		pipe := func(dst, src net.Conn) {
-			io.Copy(dst, src)
+			buf := make([]byte, 32<<10)
+			for {
+				n, err := src.Read(buf)
+				if n > 0 {
+					p.waitFlowing()
+					if _, err := dst.Write(buf[:n]); err != nil {
+						break
+					}
+				}
+				if err != nil {
+					break
+				}
+			}
 			dst.Close()
 			src.Close()
 			p.mu.Lock()
@@ -833,6 +854,25 @@ func (p *proxy) serve() {
 		}
 		go pipe(out, in)
 		go pipe(in, out)
+	}
+}
+
+// setStalled holds (or lets go) every byte in flight, connections open.
+func (p *proxy) setStalled(stalled bool) {
+	p.mu.Lock()
+	p.stalled = stalled
+	p.mu.Unlock()
+}
+
+func (p *proxy) waitFlowing() {
+	for {
+		p.mu.Lock()
+		stalled, down := p.stalled, p.down
+		p.mu.Unlock()
+		if !stalled || down {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -875,22 +915,55 @@ func TestCanon(t *testing.T) {
 // TestLocalBounded: the in-process tier never grows past its bound, and an
 // entry dies with its TTL or its stamps.
 func TestLocalBounded(t *testing.T) {
-	l := newLocal[int64, int](100, time.Second)
+	l := newLocal[int64, int](100, time.Second, time.Second)
 	for i := int64(0); i < 1000; i++ {
-		l.put(i, int(i), 0, 1, 1)
+		l.put(i, int(i), 0, 1, 1, 0, 0)
 		if n := len(l.m); n > 100 {
 			t.Fatalf("%d entries, bound 100", n)
 		}
 	}
-	l.put(5000, 1, 0, 1, 1)
-	if _, ok := l.get(5000, int64(500*time.Millisecond), 1, 1); !ok {
+	l.put(5000, 1, 0, 1, 1, 0, 0)
+	if _, ok := l.get(5000, int64(500*time.Millisecond), 1, 1, 0); !ok {
 		t.Errorf("a fresh entry was not found")
 	}
-	if _, ok := l.get(5000, int64(time.Second), 1, 1); ok {
+	if _, ok := l.get(5000, int64(time.Second), 1, 1, 0); ok {
 		t.Errorf("an entry outlived its TTL")
 	}
-	if _, ok := l.get(5000, 0, 1, 2); ok {
+	if _, ok := l.get(5000, 0, 1, 2, 0); ok {
 		t.Errorf("an entry outlived an invalidation of its stamp")
+	}
+}
+
+// TestLocalEpoch: the long life holds only within the healthy epoch the
+// entry was fetched in, and never past its cap; the short life always holds.
+func TestLocalEpoch(t *testing.T) {
+	sec := int64(time.Second)
+	l := newLocal[int64, int](100, time.Second, 30*time.Second)
+	l.put(1, 1, 0, 0, 0, 1, 0)      // fetched in healthy epoch 1
+	l.put(2, 2, 0, 0, 0, 0, 0)      // fetched in unhealthy epoch 0
+	l.put(3, 3, 0, 0, 0, 1, 10*sec) // capped by its Redis entry's expiry
+	for _, c := range []struct {
+		k   int64
+		now int64
+		ep  uint64
+		ok  bool
+	}{
+		{1, sec / 2, 1, true},
+		{1, 20 * sec, 1, true},          // long life, epoch unchanged
+		{1, 20 * sec, 2, false},         // the epoch ended: back to the short life
+		{1, sec / 2, 2, true},           // ... which still holds
+		{1, 20 * sec, 3, false},         // a later healthy epoch does not revive it
+		{1, 30 * sec, 1, false},         // past the long life
+		{2, 20 * sec, 0, false},         // fetched while unhealthy: short life only
+		{2, 20 * sec, 1, false},         // even once healthy
+		{3, 9 * sec, 1, true},           // below the cap
+		{3, 11 * sec, 1, false},         // past the cap
+		{3, sec / 2, 2, true},           // short life regardless
+		{1, 20 * sec, 1<<40 + 1, false}, // another healthy epoch, far on
+	} {
+		if _, ok := l.get(c.k, c.now, 0, 0, c.ep); ok != c.ok {
+			t.Errorf("get(%d) at %v in epoch %d: found %v, want %v", c.k, time.Duration(c.now), c.ep, ok, c.ok)
+		}
 	}
 }
 
@@ -912,7 +985,7 @@ func BenchmarkProductHit(b *testing.B) {
 	if err := be.Store.CreateProduct(ctx, p, []model.SKU{{Spec: "1", Unit: "袋", PriceCents: 1}}); err != nil {
 		b.Fatal(err)
 	}
-	c := New(be.Store, rdb, Options{Prefix: prefix})
+	c := newStore(b, be.Store, rdb, Options{Prefix: prefix})
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {

@@ -89,6 +89,24 @@ func (s *Store) setGen(l, d int64, seq uint64, own bool) {
 	}
 }
 
+// setGenAtLeast records a generation another replica published. Messages
+// from different writers may arrive out of order, and generations only grow,
+// so a field only moves forward. It also voids a plain read in flight, which
+// may predate the message.
+func (s *Store) setGenAtLeast(l, d int64) {
+	s.genMu.Lock()
+	defer s.genMu.Unlock()
+	s.genSeq.Add(1)
+	if l > s.listGen.Load() {
+		s.listGen.Store(l)
+		s.listVer.Add(1)
+	}
+	if d > s.detailGen.Load() {
+		s.detailGen.Store(d)
+		s.allVer.Add(1)
+	}
+}
+
 // refreshGen re-reads the generation at most once per GenRefresh, lazily on
 // a read: that is how writes on other replicas reach this one's lists.
 func (s *Store) refreshGen(ctx context.Context) {
@@ -154,6 +172,7 @@ func (s *Store) recover(ctx context.Context) error {
 		p := s.pending.take()
 		if round > 0 && p.empty() {
 			s.down.Store(false) // under mu: nothing can be added to pending unseen
+			s.healthChanged()
 			s.mu.Unlock()
 			return nil
 		}
@@ -182,7 +201,7 @@ func (s *Store) watch() {
 		time.Sleep(max(wait, 10*time.Millisecond))
 		_, err := s.probe(context.Background())
 		s.mu.Lock()
-		if !s.down.Load() || s.pending.empty() || errors.Is(err, redis.ErrClosed) {
+		if !s.down.Load() || s.pending.empty() || errors.Is(err, redis.ErrClosed) || s.isClosed() {
 			s.watching = false
 			s.mu.Unlock()
 			return
@@ -208,6 +227,10 @@ func (s *Store) replay(ctx context.Context, p pendingSet) error {
 // was read after that generation existed, so after the commit.
 // Any value stored under the generation deleted from was fetched under a
 // lease the DEL voids. probe runs the script even when nothing else is due.
+//
+// Each part is published to the other replicas only once Redis holds it (a
+// replica that acts on the message and reads Redis must find it cleared);
+// a failed PUBLISH fails the whole change, which is then replayed.
 func (s *Store) clearRedis(ctx context.Context, c change, probe bool) error {
 	var fields []string
 	if c.lists {
@@ -226,12 +249,19 @@ func (s *Store) clearRedis(ctx context.Context, c change, probe bool) error {
 	}
 	s.genAt.Store(s.now())
 	s.setGen(l, d, seq, len(fields) > 0)
-	if c.all {
-		return nil // every detail key changed with the generation
+	if c.all || len(c.ids) == 0 {
+		// every detail key changed with the generation, or none is due
+		if len(fields) == 0 {
+			return nil
+		}
+		return s.publish(ctx, message{l: l, d: d, lists: c.lists, all: c.all})
 	}
 	for ids := c.ids; len(ids) > 0; {
 		n := min(len(ids), delBatch)
 		if err := s.delDetails(ctx, d, ids[:n]); err != nil {
+			return err
+		}
+		if err := s.publish(ctx, message{l: l, d: d, lists: c.lists, ids: ids[:n]}); err != nil {
 			return err
 		}
 		ids = ids[n:]
@@ -269,6 +299,7 @@ func (s *Store) fail(ctx context.Context, _ error) {
 func (s *Store) markDownLocked() {
 	s.retryAt.Store(s.now() + int64(s.opt.Backoff))
 	s.down.Store(true)
+	s.healthChanged()
 	s.watchLocked()
 }
 

@@ -1,0 +1,233 @@
+// Package order is the heart of the mall: carts, checkout, placing orders
+// with stock reserved by conditional updates, approval, payment, shipping,
+// acceptance, cancellation, deadlines and returns. Every transition is a
+// compare-and-set on the status the caller saw, so a payment and a timeout
+// can never both win; every order keeps its history.
+package order
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"shanhai/model"
+	"shanhai/service/payment"
+)
+
+// Store is the database.
+type Store interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	User(ctx context.Context, id int64) (*model.User, error)
+	Org(ctx context.Context, id int64) (*model.Org, error)
+	Regions(ctx context.Context) ([]model.Region, error)
+	Pairings(ctx context.Context) ([]model.PairingView, error)
+	Sellables(ctx context.Context, skuIDs []int64) (map[int64]*model.Sellable, error)
+	HeldUnits(ctx context.Context, userID int64, skuIDs []int64) (map[int64]int64, error)
+	CreateOrder(ctx context.Context, o *model.Order) error
+	Order(ctx context.Context, id int64) (*model.Order, error)
+	Orders(ctx context.Context, f model.OrderFilter, page, size int) (model.Page[model.Order], error)
+	MoveOrder(ctx context.Context, id int64, from []string, cols map[string]any) error
+	AddOrderMoney(ctx context.Context, id int64, column string, delta int64) error
+	SetLineReceived(ctx context.Context, lineID, qty int64) error
+	AddLineReturned(ctx context.Context, lineID, qty int64) error
+	AddOrderEvent(ctx context.Context, e *model.OrderEvent) error
+	OrderEvents(ctx context.Context, orderID int64) ([]model.OrderEvent, error)
+	CreatePayment(ctx context.Context, p *model.Payment) error
+	Payment(ctx context.Context, id int64) (*model.Payment, error)
+	Payments(ctx context.Context, orderID int64) ([]model.Payment, error)
+	SettlePayment(ctx context.Context, id int64, status, ref string) (bool, error)
+	CreateReturn(ctx context.Context, r *model.Return) error
+	Return(ctx context.Context, id int64) (*model.Return, error)
+	Returns(ctx context.Context, orderID int64) ([]model.Return, error)
+	MoveReturn(ctx context.Context, id int64, cols map[string]any) error
+	Cart(ctx context.Context, userID int64) ([]model.CartItem, error)
+	ReplaceCart(ctx context.Context, userID int64, items []model.CartItem) error
+	ClaimKey(ctx context.Context, k *model.IdempotencyKey) (*model.IdempotencyKey, bool, error)
+	RetakeKey(ctx context.Context, old *model.IdempotencyKey, hash string) (bool, error)
+	FinishKey(ctx context.Context, userID int64, key string, status int, body []byte) error
+	DropKey(ctx context.Context, userID int64, key string) error
+	PurgeKeys(ctx context.Context, before time.Time, limit int) (int64, error)
+	DueOrders(ctx context.Context, status string, now time.Time, limit int) ([]int64, error)
+	DueReturns(ctx context.Context, now time.Time, limit int) ([]int64, error)
+}
+
+// Stock moves units; the cache layer implements it over the store when
+// Redis is configured, so product pages show the new availability.
+type Stock interface {
+	Reserve(ctx context.Context, items []model.StockChange) error
+	Release(ctx context.Context, items []model.StockChange) error
+	Ship(ctx context.Context, items []model.StockChange) error
+}
+
+// Counter counts orders per user per minute (account.Counter satisfies it).
+type Counter interface {
+	Incr(ctx context.Context, key string, window time.Duration) (int64, time.Duration, error)
+}
+
+// Limits are the deadlines and limits of DESIGN's configuration table.
+type Limits struct {
+	UnpaidTTL, OrgUnpaidTTL, ApprovalTTL        time.Duration
+	AutoAccept, ReturnWindow, ReturnAutoApprove time.Duration
+	RateOrders                                  int   // orders per user per minute; 0 = off
+	SKUCap                                      int64 // units of one SKU one user may hold open; 0 = none
+}
+
+// Service runs orders.
+type Service struct {
+	store    Store
+	stock    Stock
+	provider payment.Provider
+	counter  Counter
+	limits   Limits
+	now      func() time.Time
+
+	refMu   sync.Mutex
+	refs    *refs
+	refsAge time.Time
+}
+
+// New returns the order service.
+func New(st Store, stock Stock, provider payment.Provider, counter Counter, limits Limits) *Service {
+	return &Service{store: st, stock: stock, provider: provider, counter: counter, limits: limits, now: time.Now}
+}
+
+// SetClock replaces the service's clock; tests use it to pass deadlines.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// refs is a snapshot of the regions and pairings, for the pairing preview
+// of each line. A preview may be a few seconds old: only the ledger counts.
+type refs struct {
+	tree     model.RegionTree
+	pairings []model.PairingView
+}
+
+const refsTTL = 5 * time.Second
+
+func (s *Service) references(ctx context.Context) (*refs, error) {
+	s.refMu.Lock()
+	defer s.refMu.Unlock()
+	if s.refs != nil && time.Since(s.refsAge) < refsTTL {
+		return s.refs, nil
+	}
+	regions, err := s.store.Regions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pairings, err := s.store.Pairings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.refs, s.refsAge = &refs{tree: model.NewRegionTree(regions), pairings: pairings}, time.Now()
+	return s.refs, nil
+}
+
+// buyer is who an order is for: the user, their org (org orders), the
+// channel, payment terms and the region the credit will go to.
+type buyer struct {
+	user    *model.User
+	org     *model.Org // nil for a consumer
+	channel string
+	terms   string
+	region  string
+}
+
+// buyerOf: consumers buy for themselves on the app; buyers for their org.
+func (s *Service) buyerOf(ctx context.Context, actor *model.User) (*buyer, error) {
+	switch actor.Role {
+	case model.RoleConsumer:
+		b := &buyer{user: actor, channel: model.ChannelApp, terms: model.TermsPrepay}
+		if emp := actor.ConfirmedEmployer(); emp != nil {
+			org, err := s.store.Org(ctx, *emp)
+			if err != nil && !errors.Is(err, model.ErrNotFound) {
+				return nil, err
+			}
+			if org != nil {
+				b.region = org.RegionCode
+			}
+		}
+		if b.region == "" && actor.RegionCode != nil {
+			b.region = *actor.RegionCode
+		}
+		return b, nil
+	case model.RoleBuyer:
+		if actor.OrgID == nil {
+			return nil, model.Forbidden("this buyer account belongs to no org")
+		}
+		org, err := s.store.Org(ctx, *actor.OrgID)
+		if err != nil {
+			return nil, err
+		}
+		return &buyer{user: actor, org: org, channel: org.Kind, terms: org.PaymentTerms, region: org.RegionCode}, nil
+	}
+	return nil, model.Forbidden("only consumers and org buyers place orders")
+}
+
+// visible reports whether actor may see o at all.
+func visible(actor *model.User, o *model.Order) bool {
+	return buyerSide(actor, o) || supplierOf(actor, o) || actor.Role == model.RoleAdmin
+}
+
+// buyerSide: the order's user and, for org orders, the org's buyers,
+// approvers and org_admins.
+func buyerSide(actor *model.User, o *model.Order) bool {
+	if actor.ID == o.UserID {
+		return true
+	}
+	return o.OrgID != nil && actor.OrgID != nil && *actor.OrgID == *o.OrgID && model.OrgRole(actor.Role)
+}
+
+func supplierOf(actor *model.User, o *model.Order) bool {
+	return actor.Role == model.RoleSupplier && actor.SupplierID != nil && *actor.SupplierID == o.SupplierID
+}
+
+// load reads an order the actor may see; any other is 404.
+func (s *Service) load(ctx context.Context, actor *model.User, id int64) (*model.Order, error) {
+	o, err := s.store.Order(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if actor != nil && !visible(actor, o) {
+		return nil, model.NotFound("order")
+	}
+	return o, nil
+}
+
+// move is one transition: a compare-and-set from the status the caller
+// read to the next, plus the history event. A concurrent change makes it a
+// 409 invalid_transition and the transaction rolls back.
+func (s *Service) move(ctx context.Context, actor *model.User, o *model.Order, action, to string, cols map[string]any, note string) error {
+	if cols == nil {
+		cols = map[string]any{}
+	}
+	cols["status"] = to
+	if err := s.store.MoveOrder(ctx, o.ID, []string{o.Status}, cols); err != nil {
+		return err
+	}
+	ev := &model.OrderEvent{OrderID: o.ID, Action: action, FromState: o.Status, ToState: to, Note: note}
+	if actor != nil {
+		ev.ActorID = &actor.ID
+	}
+	o.Status = to
+	return s.store.AddOrderEvent(ctx, ev)
+}
+
+// changes are an order's lines as stock changes.
+func changes(o *model.Order) []model.StockChange {
+	out := make([]model.StockChange, len(o.Lines))
+	for i, l := range o.Lines {
+		out[i] = model.StockChange{SKUID: l.SKUID, ProductID: l.ProductID, Quantity: l.Quantity}
+	}
+	return out
+}
+
+// invalid is a 409 invalid_transition for an order not in a state that
+// allows action.
+func invalid(o *model.Order, action string) error {
+	return model.Conflict("invalid_transition", "cannot %s an order that is %s", action, o.Status)
+}
+
+func (s *Service) deadline(d time.Duration) *time.Time {
+	t := s.now().UTC().Add(d)
+	return &t
+}

@@ -1,0 +1,429 @@
+package order
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"sort"
+	"strconv"
+	"time"
+
+	"shanhai/model"
+	"shanhai/service/check"
+)
+
+const (
+	maxLines   = 50
+	maxLineQty = 100_000
+	// a running idempotency key older than this lost its request (a crashed
+	// replica): a retry may take it over.
+	staleRunning = 2 * time.Minute
+	keyTTL       = 24 * time.Hour
+)
+
+// LineInput is one line a buyer asks for. Prices never come from the client.
+type LineInput struct {
+	SKUID    int64
+	Quantity int64
+}
+
+// Delivery is where and when the goods go.
+type Delivery struct {
+	DeliveryDate, Address, Phone, Note string
+}
+
+// PlaceInput is a new order.
+type PlaceInput struct {
+	Lines []LineInput
+	Delivery
+}
+
+// Rendered is a response as first sent, replayed byte for byte on a retry
+// with the same Idempotency-Key.
+type Rendered struct {
+	Status int
+	Body   []byte
+}
+
+// Placed is what placing produced: the orders of one checkout.
+type Placed struct {
+	CheckoutID string
+	Orders     []*model.Order
+}
+
+// Render turns what was placed into the response body, inside the
+// transaction, so the stored response is exactly what the client got.
+type Render func(*Placed) ([]byte, error)
+
+// Place places one order with one supplier (POST /orders).
+func (s *Service) Place(ctx context.Context, actor *model.User, key string, in PlaceInput, render Render) (*Rendered, error) {
+	b, err := s.buyerOf(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDelivery(in.Delivery); err != nil {
+		return nil, err
+	}
+	return s.once(ctx, actor, key, "POST /orders", in, 201, func(ctx context.Context) ([]byte, error) {
+		p, err := s.place(ctx, b, in.Lines, in.Delivery, true)
+		if err != nil {
+			return nil, err
+		}
+		return render(p)
+	})
+}
+
+// Checkout places the caller's cart: one order per supplier under one
+// checkout id, all or nothing, and empties the cart in the same transaction.
+func (s *Service) Checkout(ctx context.Context, actor *model.User, key string, d Delivery, render Render) (*Rendered, error) {
+	b, err := s.buyerOf(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDelivery(d); err != nil {
+		return nil, err
+	}
+	return s.once(ctx, actor, key, "POST /cart/checkout", d, 201, func(ctx context.Context) ([]byte, error) {
+		cart, err := s.store.Cart(ctx, actor.ID)
+		if err != nil {
+			return nil, err
+		}
+		if len(cart) == 0 {
+			return nil, model.Conflict("empty_cart", "the cart is empty")
+		}
+		lines := make([]LineInput, len(cart))
+		for i, c := range cart {
+			lines[i] = LineInput{SKUID: c.SKUID, Quantity: c.Quantity}
+		}
+		p, err := s.place(ctx, b, lines, d, false)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.store.ReplaceCart(ctx, actor.ID, nil); err != nil {
+			return nil, err
+		}
+		return render(p)
+	})
+}
+
+func checkDelivery(d Delivery) error {
+	var f check.Fields
+	if d.DeliveryDate != "" {
+		f.Date("delivery_date", d.DeliveryDate)
+	}
+	f.OptionalText("address", d.Address, 300)
+	f.OptionalText("note", d.Note, 500)
+	if d.Phone != "" && !phoneOK(d.Phone) {
+		f.Add("phone", "must be 5 to 20 digits, optionally with + and -")
+	}
+	return f.Err()
+}
+
+func phoneOK(p string) bool {
+	if len(p) < 5 || len(p) > 20 {
+		return false
+	}
+	for i, c := range p {
+		if !(c >= '0' && c <= '9') && c != '-' && !(c == '+' && i == 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkLines validates the shape of the lines (not yet what they refer to).
+func checkLines(field string, lines []LineInput) error {
+	var f check.Fields
+	if len(lines) == 0 || len(lines) > maxLines {
+		f.Add(field, "must hold 1 to "+strconv.Itoa(maxLines)+" lines")
+	}
+	seen := map[int64]bool{}
+	for i, l := range lines {
+		at := field + "[" + strconv.Itoa(i) + "]."
+		if l.SKUID < 1 {
+			f.Add(at+"sku_id", "must be a SKU id")
+		} else if seen[l.SKUID] {
+			f.Add(at+"sku_id", "appears twice; put the whole quantity on one line")
+		}
+		seen[l.SKUID] = true
+		f.Range(at+"quantity", l.Quantity, 1, maxLineQty)
+	}
+	return f.Err()
+}
+
+// place validates the lines against the catalogue, prices them, reserves
+// the stock and writes one order per supplier. oneSupplier refuses lines
+// from several suppliers (POST /orders); checkout splits them instead.
+func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Delivery, oneSupplier bool) (*Placed, error) {
+	if err := checkLines("lines", lines); err != nil {
+		return nil, err
+	}
+	if s.limits.RateOrders > 0 && s.counter != nil {
+		n, ttl, err := s.counter.Incr(ctx, "orders:user:"+strconv.FormatInt(b.user.ID, 10), time.Minute)
+		if err == nil && n > int64(s.limits.RateOrders) {
+			return nil, model.RateLimited(ttl, "at most %d orders a minute", s.limits.RateOrders)
+		}
+	}
+	ids := make([]int64, len(lines))
+	for i, l := range lines {
+		ids[i] = l.SKUID
+	}
+	skus, err := s.store.Sellables(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var f check.Fields
+	for i, l := range lines {
+		at := "lines[" + strconv.Itoa(i) + "].sku_id"
+		k := skus[l.SKUID]
+		switch {
+		case k == nil:
+			f.Add(at, "no such SKU")
+		case !k.OnSale || k.SupplierStatus != model.SupplierActive:
+			f.Add(at, "is not on sale")
+		}
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	ref, err := s.references(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// group by supplier, in order of first appearance
+	bySupplier := map[int64]*model.Order{}
+	var orders []*model.Order
+	var total int64
+	checkoutID := newCheckoutID()
+	for _, l := range lines {
+		k := skus[l.SKUID]
+		o := bySupplier[k.SupplierID]
+		if o == nil {
+			o = &model.Order{CheckoutID: checkoutID, UserID: b.user.ID, SupplierID: k.SupplierID,
+				Channel: b.channel, PaymentTerms: b.terms, DeliveryDate: d.DeliveryDate,
+				Address: d.Address, Phone: d.Phone, Note: d.Note}
+			if b.org != nil {
+				o.OrgID = &b.org.ID
+			}
+			bySupplier[k.SupplierID] = o
+			orders = append(orders, o)
+		}
+		unit := k.UnitPrice(l.Quantity)
+		line := model.OrderLine{SKUID: k.ID, ProductID: k.ProductID, ProductName: k.ProductName, Spec: k.Spec,
+			Unit: k.Unit, Quantity: l.Quantity, UnitPriceCents: unit, AmountCents: unit * l.Quantity,
+			OriginCode: k.OriginCode, CategoryCode: k.CategoryCode, Perishable: k.Perishable}
+		if p := model.CreditPairing(ref.pairings, ref.tree, b.region, k.OriginCode); p != nil {
+			line.PairingID = &p.ID
+		}
+		o.Lines = append(o.Lines, line)
+		o.TotalCents += line.AmountCents
+		total += line.AmountCents
+	}
+	if oneSupplier && len(orders) > 1 {
+		return nil, &model.Error{Kind: model.ErrInvalid, Code: "mixed_suppliers",
+			Message: "an order holds one supplier's goods; use the cart to buy from several",
+			Fields:  []model.FieldError{{Field: "lines", Message: "come from more than one supplier"}}}
+	}
+	// The approval threshold applies to the whole checkout, so splitting it
+	// by supplier never dodges approval.
+	status, deadline := s.initialState(b, total)
+	var all []model.StockChange
+	for _, o := range orders {
+		o.Status, o.DeadlineAt = status, deadline
+		all = append(all, changes(o)...)
+	}
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		if s.limits.SKUCap > 0 {
+			if err := s.checkCap(ctx, b.user.ID, lines); err != nil {
+				return err
+			}
+		}
+		if err := s.stock.Reserve(ctx, all); err != nil {
+			return err
+		}
+		for _, o := range orders {
+			if err := s.store.CreateOrder(ctx, o); err != nil {
+				return err
+			}
+			if err := s.store.AddOrderEvent(ctx, &model.OrderEvent{OrderID: o.ID, ActorID: &b.user.ID,
+				Action: "place", ToState: o.Status}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Placed{CheckoutID: checkoutID, Orders: orders}, nil
+}
+
+// initialState: org orders whose checkout total reaches the threshold wait
+// for approval; prepay buyers then pay; after-delivery buyers wait for the
+// goods.
+func (s *Service) initialState(b *buyer, total int64) (string, *time.Time) {
+	if b.org != nil && b.org.ApprovalThresholdCents > 0 && total >= b.org.ApprovalThresholdCents {
+		return model.OrderPendingApproval, s.deadline(s.limits.ApprovalTTL)
+	}
+	return s.afterApproval(b.org != nil, b.terms)
+}
+
+// afterApproval is the state an approved (or approval-free) order enters.
+func (s *Service) afterApproval(orgOrder bool, terms string) (string, *time.Time) {
+	if terms == model.TermsPrepay {
+		if orgOrder {
+			return model.OrderPendingPayment, s.deadline(s.limits.OrgUnpaidTTL)
+		}
+		return model.OrderPendingPayment, s.deadline(s.limits.UnpaidTTL)
+	}
+	return model.OrderAwaitingShipment, nil
+}
+
+// checkCap: no user holds more than SKUCap units of one SKU in open orders.
+func (s *Service) checkCap(ctx context.Context, userID int64, lines []LineInput) error {
+	ids := make([]int64, len(lines))
+	for i, l := range lines {
+		ids[i] = l.SKUID
+	}
+	held, err := s.store.HeldUnits(ctx, userID, ids)
+	if err != nil {
+		return err
+	}
+	for _, l := range lines {
+		if held[l.SKUID]+l.Quantity > s.limits.SKUCap {
+			return model.Conflict("sku_cap", "sku %d: at most %d units in open orders per buyer (you hold %d)",
+				l.SKUID, s.limits.SKUCap, held[l.SKUID])
+		}
+	}
+	return nil
+}
+
+func newCheckoutID() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// once runs a request at most once per user and Idempotency-Key: the key is
+// claimed first (a concurrent retry gets 409), the response is stored in
+// the same transaction as the request's writes, and a retry with the same
+// body gets the stored bytes; a different body gets 422. A request that
+// fails stores nothing, so its retry runs again.
+func (s *Service) once(ctx context.Context, actor *model.User, key, scope string, req any, status int,
+	run func(ctx context.Context) ([]byte, error)) (*Rendered, error) {
+	if key == "" {
+		return nil, model.BadRequest("idempotency_key_required", "the Idempotency-Key header is required")
+	}
+	if len(key) > 128 {
+		return nil, model.BadRequest("invalid_idempotency_key", "the Idempotency-Key must be at most 128 characters")
+	}
+	raw, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(append([]byte(scope+"\n"), raw...))
+	hash := hex.EncodeToString(sum[:])
+	claim := &model.IdempotencyKey{UserID: actor.ID, Key: key, Scope: scope, RequestHash: hash}
+	cur, fresh, err := s.store.ClaimKey(ctx, claim)
+	if err != nil {
+		return nil, err
+	}
+	if !fresh {
+		age := s.now().Sub(cur.CreatedAt)
+		switch {
+		case age > keyTTL:
+			// expired: the key is free again
+		case cur.RequestHash != hash:
+			return nil, &model.Error{Kind: model.ErrInvalid, Code: "idempotency_key_reused",
+				Message: "this Idempotency-Key was used with a different request"}
+		case cur.Status == model.IdemDone:
+			return &Rendered{Status: cur.StatusCode, Body: cur.Body}, nil
+		case age < staleRunning:
+			return nil, model.Conflict("idempotency_in_progress", "a request with this Idempotency-Key is still running")
+		}
+		ok, err := s.store.RetakeKey(ctx, cur, hash)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, model.Conflict("idempotency_in_progress", "a request with this Idempotency-Key is still running")
+		}
+	}
+	var body []byte
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		b, err := run(ctx)
+		if err != nil {
+			return err
+		}
+		body = b
+		return s.store.FinishKey(ctx, actor.ID, key, status, b)
+	})
+	if err != nil {
+		if derr := s.store.DropKey(context.WithoutCancel(ctx), actor.ID, key); derr != nil && !errors.Is(err, model.ErrUnavailable) {
+			err = errors.Join(err, derr)
+		}
+		return nil, err
+	}
+	return &Rendered{Status: status, Body: body}, nil
+}
+
+// Cart is the caller's cart.
+func (s *Service) Cart(ctx context.Context, actor *model.User) ([]model.CartItem, error) {
+	if _, err := s.buyerOf(ctx, actor); err != nil {
+		return nil, err
+	}
+	return s.store.Cart(ctx, actor.ID)
+}
+
+// SetCart replaces the caller's cart. SKUs must exist and be on sale;
+// stock is only reserved at checkout.
+func (s *Service) SetCart(ctx context.Context, actor *model.User, items []LineInput) ([]model.CartItem, error) {
+	if _, err := s.buyerOf(ctx, actor); err != nil {
+		return nil, err
+	}
+	if len(items) > 0 {
+		if err := checkLines("items", items); err != nil {
+			return nil, err
+		}
+		ids := make([]int64, len(items))
+		for i, it := range items {
+			ids[i] = it.SKUID
+		}
+		skus, err := s.store.Sellables(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		var f check.Fields
+		for i, it := range items {
+			if k := skus[it.SKUID]; k == nil || !k.OnSale || k.SupplierStatus != model.SupplierActive {
+				f.Add("items["+strconv.Itoa(i)+"].sku_id", "no such SKU on sale")
+			}
+		}
+		if err := f.Err(); err != nil {
+			return nil, err
+		}
+	}
+	cart := make([]model.CartItem, len(items))
+	for i, it := range items {
+		cart[i] = model.CartItem{UserID: actor.ID, SKUID: it.SKUID, Quantity: it.Quantity}
+	}
+	sort.Slice(cart, func(i, j int) bool { return cart[i].SKUID < cart[j].SKUID })
+	if err := s.store.ReplaceCart(ctx, actor.ID, cart); err != nil {
+		return nil, err
+	}
+	return cart, nil
+}
+
+// jsonStrict decodes one JSON object, refusing unknown fields.
+func jsonStrict(body []byte, into any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(into); err != nil {
+		return model.BadRequest("malformed_json", "the body is not the expected JSON object")
+	}
+	return nil
+}
