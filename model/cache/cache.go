@@ -103,14 +103,11 @@ type Inner interface {
 
 // Options tune the cache; zero values take the defaults.
 type Options struct {
-	Prefix    string        // of every Redis key; default "shanhai:"; braces are dropped (cluster hash tags)
-	DetailTTL time.Duration // Redis TTL of a product detail; default 30 s
-	ListTTL   time.Duration // Redis TTL of a list page; default 30 s
-	LocalTTL  time.Duration // life of an in-process entry; default 1 s, negative disables the tier
-	// LocalLongTTL is the life of an in-process entry fetched while
-	// invalidations arrive by pub/sub (see pubsub.go); never past the Redis
-	// entry it was read from. Default 30 s; at most LocalTTL if negative.
-	LocalLongTTL time.Duration
+	Prefix       string        // of every Redis key; default "shanhai:"; braces are dropped (cluster hash tags)
+	DetailTTL    time.Duration // Redis TTL of a product detail; default 30 s
+	ListTTL      time.Duration // Redis TTL of a list page; default 30 s
+	LocalTTL     time.Duration // life of an in-process entry; default 1 s, negative disables the tier
+	LocalLongTTL time.Duration // its life while pub/sub invalidation is healthy (pubsub.go); default 30 s, never past its Redis entry's TTL
 	LocalSize    int           // entries per in-process map (details, lists); default 10000
 	Timeout      time.Duration // deadline of each Redis call; default 100 ms
 	Backoff      time.Duration // Redis is skipped this long after a failure; default 1 s
@@ -468,7 +465,7 @@ type read struct {
 // after an invalidation never joins a fetch that began before it: that one
 // may return the old value (and its put is void).
 func (r read) flightKey(what string) string {
-	return what + "|" + strconv.FormatUint(r.s1, 10) + "|" + strconv.FormatUint(r.s2, 10)
+	return what
 }
 
 // shared runs fetch once for concurrent callers with the same key. The
