@@ -197,6 +197,7 @@ func serve() error {
 		}
 		defer rdb.Close()
 		cached := cache.New(st, rdb, cache.Options{})
+		defer cached.Close() // stops the invalidation subscriber, before rdb closes
 		catalogStore = cached
 		deps.Checks["redis"] = cached.Ping
 		deps.Cache = cached.Stats

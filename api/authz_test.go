@@ -7,6 +7,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -34,6 +35,38 @@ type routeCase struct {
 	want   statuses
 }
 
+// routeExtra is what a few routes of the table send or answer beyond the
+// rest, keyed like the table.
+type routeExtra struct {
+	// header gives extra request headers for the caller's body
+	// (Idempotency-Key, X-Signature).
+	header func(w *world, caller, body string) map[string]string
+	// signed: the route authenticates its caller by a body signature, not a
+	// bearer token, so its 401 carries no WWW-Authenticate.
+	signed bool
+}
+
+var routeExtras = map[string]routeExtra{
+	"POST /api/v1/cart/checkout":     {header: idempotencyKey("authz-checkout")},
+	"POST /api/v1/orders":            {header: idempotencyKey("authz-orders")},
+	"POST /api/v1/orders/:id/pay":    {header: idempotencyKey("authz-pay")},
+	"POST /api/v1/payments/callback": {header: signCallback, signed: true},
+}
+
+// signCallback signs the body as the payment provider does; anonymous here
+// is a forger without the key.
+func signCallback(w *world, caller, body string) map[string]string {
+	if caller == "anonymous" {
+		return map[string]string{"X-Signature": strings.Repeat("0", 64)}
+	}
+	return map[string]string{"X-Signature": w.h.payments.Sign([]byte(body))}
+}
+
+// idempotencyKey sends the same key for every caller: keys are per user.
+func idempotencyKey(key string) func(*world, string, string) map[string]string {
+	return func(*world, string, string) map[string]string { return map[string]string{"Idempotency-Key": key} }
+}
+
 // fixed is a target that is the same for every caller.
 func fixed(target, body string) func(*testing.T, *world, string) (string, string) {
 	return func(*testing.T, *world, string) (string, string) { return target, body }
@@ -56,6 +89,29 @@ func routeTable() map[string]routeCase {
 	suppliers := func(s int) statuses { return statuses{unauth, forbid, forbid, forbid, forbid, s, forbid, forbid} }
 	// the org's own org_admin and admins; anyone else does not see the org
 	orgAdmins := statuses{unauth, absent, absent, absent, ok, absent, absent, ok}
+	// who places orders: consumers and org buyers
+	buying := func(s int) statuses { return statuses{unauth, s, s, forbid, forbid, forbid, forbid, forbid} }
+	// On an order of parent's buyer from supA (fresh for each caller): the
+	// consumer and the officer do not see it; the supplier and admins see
+	// it but are not on its buyer side.
+	buyerSide := func(s int) statuses { return statuses{unauth, absent, s, s, s, forbid, absent, forbid} }
+	approvers := statuses{unauth, absent, forbid, ok, ok, forbid, absent, forbid}
+	itsSupplier := func(s int) statuses { return statuses{unauth, absent, forbid, forbid, forbid, s, absent, forbid} }
+	orgOrder := func(status, action, body string) func(*testing.T, *world, string) (string, string) {
+		return func(t *testing.T, w *world, _ string) (string, string) {
+			o := w.seedOrderIn(t, model.RoleBuyer, w.orderGoods(t).skuA, status)
+			if action == "" {
+				return path(v1+"/orders", o.ID), body
+			}
+			return path(v1+"/orders", o.ID, action), body
+		}
+	}
+	returnOf := func(action, body string) func(*testing.T, *world, string) (string, string) {
+		return func(t *testing.T, w *world, _ string) (string, string) {
+			o := w.seedOrderIn(t, model.RoleBuyer, w.orderGoods(t).skuA, model.OrderSettled)
+			return path(v1+"/returns", w.seedReturn(t, model.RoleBuyer, o).ID, action), body
+		}
+	}
 
 	return map[string]routeCase{
 		"GET /healthz":      {fixed("/healthz", ""), public},
@@ -150,6 +206,57 @@ func routeTable() map[string]routeCase {
 			return path(v1+"/supplier/skus", w.skuA), `{"stock_delta": 1}`
 		}, suppliers(ok)},
 
+		"GET /api/v1/supplier/orders": {fixed(v1+"/supplier/orders", ""), suppliers(ok)},
+
+		"GET /api/v1/cart": {fixed(v1+"/cart", ""), buying(ok)},
+		"PUT /api/v1/cart": {func(t *testing.T, w *world, _ string) (string, string) {
+			return v1 + "/cart", jsonBody(map[string]any{"items": []map[string]int64{{"sku_id": w.orderGoods(t).skuA, "quantity": 2}}})
+		}, buying(ok)},
+		"POST /api/v1/cart/checkout": {func(t *testing.T, w *world, caller string) (string, string) {
+			// a cart of two suppliers' goods: two orders
+			if u := w.users[caller]; u != nil {
+				g := w.orderGoods(t)
+				if err := w.h.store.ReplaceCart(context.Background(), u.ID, []model.CartItem{
+					{SKUID: g.skuA, Quantity: 1}, {SKUID: g.skuB, Quantity: 1}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return v1 + "/cart/checkout", `{"address": "绍兴市上虞区人民西路1号", "phone": "13800001111"}`
+		}, buying(created)},
+		"POST /api/v1/orders": {func(t *testing.T, w *world, _ string) (string, string) {
+			return v1 + "/orders", jsonBody(map[string]any{
+				"lines": []map[string]int64{{"sku_id": w.orderGoods(t).skuA, "quantity": 1}}, "note": "放门卫"})
+		}, buying(created)},
+		// officers have no orders; everyone else sees their own (maybe none)
+		"GET /api/v1/orders": {fixed(v1+"/orders", ""), statuses{unauth, ok, ok, ok, ok, ok, forbid, ok}},
+		"GET /api/v1/orders/:id": {orgOrder(model.OrderPendingPayment, "", ""),
+			statuses{unauth, absent, ok, ok, ok, ok, absent, ok}},
+		"POST /api/v1/orders/:id/approve": {orgOrder(model.OrderPendingApproval, "approve", ""), approvers},
+		"POST /api/v1/orders/:id/reject":  {orgOrder(model.OrderPendingApproval, "reject", `{"reason": "超出预算"}`), approvers},
+		"POST /api/v1/orders/:id/cancel":  {orgOrder(model.OrderPendingPayment, "cancel", ""), buyerSide(ok)},
+		"POST /api/v1/orders/:id/decline": {orgOrder(model.OrderAwaitingShipment, "decline", `{"reason": "缺货"}`),
+			itsSupplier(ok)},
+		"POST /api/v1/orders/:id/pay": {orgOrder(model.OrderPendingPayment, "pay", `{"mode": "instant"}`), buyerSide(ok)},
+		"POST /api/v1/orders/:id/ship": {orgOrder(model.OrderAwaitingShipment, "ship",
+			`{"carrier": "顺丰", "tracking_no": "SF1234567890", "invoice_no": "FP-001"}`), itsSupplier(ok)},
+		"POST /api/v1/orders/:id/accept": {orgOrder(model.OrderShipped, "accept", `{"inspection_note": "完好"}`),
+			buyerSide(ok)},
+		"POST /api/v1/orders/:id/returns": {func(t *testing.T, w *world, _ string) (string, string) {
+			o := w.seedOrderIn(t, model.RoleBuyer, w.orderGoods(t).skuA, model.OrderSettled)
+			return path(v1+"/orders", o.ID, "returns"), jsonBody(map[string]any{
+				"lines": []map[string]int64{{"line_id": o.Lines[0].ID, "quantity": 1}}, "reason": "damaged"})
+		}, buyerSide(created)},
+		"POST /api/v1/returns/:id/approve": {returnOf("approve", ""), itsSupplier(ok)},
+		"POST /api/v1/returns/:id/reject":  {returnOf("reject", `{"note": "包装完好，不予退货"}`), itsSupplier(ok)},
+		// no bearer token: the provider signs the body (routeExtras); anonymous
+		// here is a forger without the key, everyone else signs with it
+		"POST /api/v1/payments/callback": {func(t *testing.T, w *world, _ string) (string, string) {
+			o := w.seedOrderIn(t, model.RoleBuyer, w.orderGoods(t).skuA, model.OrderPendingPayment)
+			p := w.seedPayment(t, model.RoleBuyer, o.ID, true)
+			return v1 + "/payments/callback", jsonBody(map[string]any{
+				"payment_id": p.ID, "status": model.PaymentSucceeded, "provider_ref": "sbx-" + itoa(p.ID)})
+		}, statuses{unauth, ok, ok, ok, ok, ok, ok, ok}},
+
 		"GET /api/v1/orgs/:id/filings": {func(_ *testing.T, w *world, _ string) (string, string) {
 			return path(v1+"/orgs", w.parent.ID, "filings?year=2026"), ""
 		}, orgAdmins},
@@ -211,6 +318,11 @@ func TestRouteRoles(t *testing.T) {
 		for _, route := range extra {
 			t.Errorf("the authorization table has %s, which the router does not register", route)
 		}
+		for route := range routeExtras {
+			if _, ok := table[route]; !ok {
+				t.Errorf("routeExtras has %s, which the table does not", route)
+			}
+		}
 
 		for _, route := range routes {
 			rc, ok := table[route]
@@ -222,7 +334,12 @@ func TestRouteRoles(t *testing.T) {
 				for i, caller := range callers {
 					t.Run(caller, func(t *testing.T) {
 						target, body := rc.target(t, w, caller)
-						res := h.call(t, method, target, w.token(t, caller), body)
+						extra := routeExtras[route]
+						var header map[string]string
+						if extra.header != nil {
+							header = extra.header(w, caller, body)
+						}
+						res := h.callWith(t, method, target, w.token(t, caller), body, header)
 						if got, want := res.Status, rc.want[i]; got != want {
 							t.Fatalf("%s %s as %s: status = %d, want %d; body: %s",
 								method, target, caller, got, want, truncate(res.Body))
@@ -232,7 +349,7 @@ func TestRouteRoles(t *testing.T) {
 								t.Errorf("code = %q, want %q", got, code)
 							}
 						}
-						if res.Status == http.StatusUnauthorized && res.Header.Get("WWW-Authenticate") == "" {
+						if res.Status == http.StatusUnauthorized && !extra.signed && res.Header.Get("WWW-Authenticate") == "" {
 							t.Error("401 without WWW-Authenticate")
 						}
 					})
@@ -395,5 +512,198 @@ func TestObjectAccess(t *testing.T) {
 				wantStatus(t, h.call(t, tc.method, tc.target, w.token(t, tc.caller), tc.body), http.StatusOK)
 			})
 		}
+
+		// Orders and returns: another org's, another supplier's, another
+		// consumer's, and missing ones.
+		g := w.orderGoods(t)
+		otherOrg := w.seedOrderIn(t, "other_buyer", g.skuA, model.OrderPendingPayment)
+		otherShipped := w.seedOrderIn(t, "other_buyer", g.skuA, model.OrderShipped)
+		otherSettled := w.seedOrderIn(t, "other_buyer", g.skuA, model.OrderSettled)
+		ownOrg := w.seedOrderIn(t, model.RoleBuyer, g.skuA, model.OrderAwaitingShipment)
+		bOrder := w.seedOrderIn(t, model.RoleBuyer, g.skuB, model.OrderAwaitingShipment)
+		bReturn := w.seedReturn(t, model.RoleBuyer, w.seedOrderIn(t, model.RoleBuyer, g.skuB, model.OrderSettled))
+		victims := w.seedOrderIn(t, "victim", g.skuA, model.OrderPendingPayment)
+		orderState := func(id int64) func() string {
+			return state(`SELECT o.status, o.paid_cents, o.refunded_cents, o.carrier,
+				(SELECT COUNT(*) FROM payments p WHERE p.order_id = o.id), (SELECT COUNT(*) FROM returns r WHERE r.order_id = o.id)
+				FROM orders o WHERE o.id = ?`, id)
+		}
+		returnState := func(id int64) func() string {
+			return state("SELECT status, decision_note FROM returns WHERE id = ?", id)
+		}
+		key := map[string]string{"Idempotency-Key": "object-access"}
+		ship := `{"carrier": "顺丰", "tracking_no": "SF1"}`
+		for _, tc := range []struct {
+			name, caller, method, target, body string
+			header                             map[string]string
+			state                              func() string
+		}{
+			{"buyer reads another org's order", model.RoleBuyer, "GET", path(v1+"/orders", otherOrg.ID), "", nil, nil},
+			{"approver approves another org's order", model.RoleApprover, "POST", path(v1+"/orders", otherOrg.ID, "approve"), "", nil, orderState(otherOrg.ID)},
+			{"org_admin cancels another org's order", model.RoleOrgAdmin, "POST", path(v1+"/orders", otherOrg.ID, "cancel"), "", nil, orderState(otherOrg.ID)},
+			{"buyer pays another org's order", model.RoleBuyer, "POST", path(v1+"/orders", otherOrg.ID, "pay"), "", key, orderState(otherOrg.ID)},
+			{"buyer accepts another org's order", model.RoleBuyer, "POST", path(v1+"/orders", otherShipped.ID, "accept"), "", nil, orderState(otherShipped.ID)},
+			{"buyer returns goods of another org's order", model.RoleBuyer, "POST", path(v1+"/orders", otherSettled.ID, "returns"),
+				jsonBody(map[string]any{"lines": []map[string]int64{{"line_id": otherSettled.Lines[0].ID, "quantity": 1}}, "reason": "quality"}),
+				nil, orderState(otherSettled.ID)},
+			{"other org's buyer reads this org's order", "other_buyer", "GET", path(v1+"/orders", ownOrg.ID), "", nil, nil},
+			{"other org's buyer cancels this org's order", "other_buyer", "POST", path(v1+"/orders", ownOrg.ID, "cancel"), "", nil, orderState(ownOrg.ID)},
+
+			{"supplier reads another supplier's order", model.RoleSupplier, "GET", path(v1+"/orders", bOrder.ID), "", nil, nil},
+			{"supplier ships another supplier's order", model.RoleSupplier, "POST", path(v1+"/orders", bOrder.ID, "ship"), ship, nil, orderState(bOrder.ID)},
+			{"supplier declines another supplier's order", model.RoleSupplier, "POST", path(v1+"/orders", bOrder.ID, "decline"), `{"reason": "抢单"}`, nil, orderState(bOrder.ID)},
+			{"supplier approves another supplier's return", model.RoleSupplier, "POST", path(v1+"/returns", bReturn.ID, "approve"), "", nil, returnState(bReturn.ID)},
+			{"supplier rejects another supplier's return", model.RoleSupplier, "POST", path(v1+"/returns", bReturn.ID, "reject"), `{"note": "不退"}`, nil, returnState(bReturn.ID)},
+			{"the other supplier reads A's order", "supplier_b", "GET", path(v1+"/orders", ownOrg.ID), "", nil, nil},
+			{"the other supplier ships A's order", "supplier_b", "POST", path(v1+"/orders", ownOrg.ID, "ship"), ship, nil, orderState(ownOrg.ID)},
+
+			{"consumer reads another consumer's order", model.RoleConsumer, "GET", path(v1+"/orders", victims.ID), "", nil, nil},
+			{"consumer cancels another consumer's order", model.RoleConsumer, "POST", path(v1+"/orders", victims.ID, "cancel"), "", nil, orderState(victims.ID)},
+			{"consumer pays another consumer's order", model.RoleConsumer, "POST", path(v1+"/orders", victims.ID, "pay"), "", key, orderState(victims.ID)},
+			{"buyer reads a consumer's order", model.RoleBuyer, "GET", path(v1+"/orders", victims.ID), "", nil, nil},
+			{"org_admin cancels a consumer's order", model.RoleOrgAdmin, "POST", path(v1+"/orders", victims.ID, "cancel"), "", nil, orderState(victims.ID)},
+
+			{"buyer reads a missing order", model.RoleBuyer, "GET", path(v1+"/orders", 999999), "", nil, nil},
+			{"admin reads a missing order", model.RoleAdmin, "GET", path(v1+"/orders", 999999), "", nil, nil},
+			{"buyer pays a missing order", model.RoleBuyer, "POST", path(v1+"/orders", 999999, "pay"), "", key, nil},
+			{"supplier approves a missing return", model.RoleSupplier, "POST", path(v1+"/returns", 999999, "approve"), "", nil, nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				var before string
+				if tc.state != nil {
+					before = tc.state()
+				}
+				res := h.callWith(t, tc.method, tc.target, w.token(t, tc.caller), tc.body, tc.header)
+				wantError(t, res, http.StatusNotFound, "not_found")
+				if tc.state != nil {
+					if after := tc.state(); after != before {
+						t.Errorf("state changed from %s to %s", before, after)
+					}
+				}
+			})
+		}
+
+		// ... and reach their own (the 404s are not blanket)
+		for _, tc := range []struct {
+			name, caller string
+			id           int64
+		}{
+			{"the other org's buyer reads its order", "other_buyer", otherOrg.ID},
+			{"approver reads an order of its org", model.RoleApprover, ownOrg.ID},
+			{"the other supplier reads its order", "supplier_b", bOrder.ID},
+			{"the consumer reads its own order", "victim", victims.ID},
+			{"admin reads a consumer's order", model.RoleAdmin, victims.ID},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				wantStatus(t, h.call(t, "GET", path(v1+"/orders", tc.id), w.token(t, tc.caller), ""), http.StatusOK)
+			})
+		}
+
+		// lists hold only what the caller may see
+		for _, tc := range []struct {
+			name, caller, target string
+			want, hidden         []int64
+		}{
+			{"consumer", model.RoleConsumer, v1 + "/orders", nil, []int64{victims.ID, otherOrg.ID, ownOrg.ID}},
+			{"victim", "victim", v1 + "/orders", []int64{victims.ID}, []int64{otherOrg.ID, ownOrg.ID}},
+			{"buyer", model.RoleBuyer, v1 + "/orders", []int64{ownOrg.ID, bOrder.ID}, []int64{otherOrg.ID, victims.ID}},
+			{"other org's buyer", "other_buyer", v1 + "/orders", []int64{otherOrg.ID, otherShipped.ID}, []int64{ownOrg.ID, victims.ID}},
+			{"supplier", model.RoleSupplier, v1 + "/supplier/orders", []int64{ownOrg.ID, victims.ID, otherOrg.ID}, []int64{bOrder.ID}},
+			{"supplier_b", "supplier_b", v1 + "/orders", []int64{bOrder.ID}, []int64{ownOrg.ID, victims.ID}},
+		} {
+			t.Run("list of "+tc.name, func(t *testing.T) {
+				res := h.call(t, "GET", tc.target+"?page_size=100", w.token(t, tc.caller), "")
+				wantStatus(t, res, http.StatusOK)
+				var list struct {
+					Items []struct {
+						ID int64 `json:"id"`
+					} `json:"items"`
+				}
+				if err := json.Unmarshal(res.Body, &list); err != nil {
+					t.Fatal(err)
+				}
+				var ids []int64
+				for _, o := range list.Items {
+					ids = append(ids, o.ID)
+				}
+				for _, id := range tc.want {
+					if !slices.Contains(ids, id) {
+						t.Errorf("order %d missing from %v", id, ids)
+					}
+				}
+				for _, id := range tc.hidden {
+					if slices.Contains(ids, id) {
+						t.Errorf("order %d shown in %v", id, ids)
+					}
+				}
+			})
+		}
+	})
+}
+
+// TestRouteStateConflicts: the right caller on an order (or return) in a
+// state that does not allow the step gets 409 invalid_transition, and
+// nothing changes.
+func TestRouteStateConflicts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		h := newHarness(t, b)
+		w := seedWorld(t, h)
+		g := w.orderGoods(t)
+		in := func(status string) *model.Order { return w.seedOrderIn(t, model.RoleBuyer, g.skuA, status) }
+		decided := func(approve bool) int64 {
+			r := w.seedReturn(t, model.RoleBuyer, in(model.OrderSettled))
+			decide := h.orders.RejectReturn
+			if approve {
+				decide = h.orders.ApproveReturn
+			}
+			if _, err := decide(context.Background(), w.users[model.RoleSupplier], r.ID, "已处理"); err != nil {
+				t.Fatal(err)
+			}
+			return r.ID
+		}
+		key := map[string]string{"Idempotency-Key": "state-conflict"}
+		for _, tc := range []struct {
+			name, caller, target, body string
+			header                     map[string]string
+		}{
+			{"approver approves an order that needs no approval", model.RoleApprover, path(v1+"/orders", in(model.OrderPendingPayment).ID, "approve"), "", nil},
+			{"org_admin rejects a paid order", model.RoleOrgAdmin, path(v1+"/orders", in(model.OrderAwaitingShipment).ID, "reject"), "", nil},
+			{"buyer cancels a shipped order", model.RoleBuyer, path(v1+"/orders", in(model.OrderShipped).ID, "cancel"), "", nil},
+			{"supplier declines an unpaid order", model.RoleSupplier, path(v1+"/orders", in(model.OrderPendingPayment).ID, "decline"), `{"reason": "缺货"}`, nil},
+			{"buyer pays a paid order", model.RoleBuyer, path(v1+"/orders", in(model.OrderAwaitingShipment).ID, "pay"), "", key},
+			{"approver pays an order awaiting approval", model.RoleApprover, path(v1+"/orders", in(model.OrderPendingApproval).ID, "pay"), "", key},
+			{"supplier ships a shipped order", model.RoleSupplier, path(v1+"/orders", in(model.OrderShipped).ID, "ship"), `{"carrier": "顺丰", "tracking_no": "SF2"}`, nil},
+			{"supplier ships an order awaiting approval", model.RoleSupplier, path(v1+"/orders", in(model.OrderPendingApproval).ID, "ship"), `{"carrier": "顺丰", "tracking_no": "SF3"}`, nil},
+			{"buyer accepts an order not shipped", model.RoleBuyer, path(v1+"/orders", in(model.OrderAwaitingShipment).ID, "accept"), "", nil},
+			{"org_admin accepts a settled order", model.RoleOrgAdmin, path(v1+"/orders", in(model.OrderSettled).ID, "accept"), "", nil},
+			{"supplier approves an approved return", model.RoleSupplier, path(v1+"/returns", decided(true), "approve"), "", nil},
+			{"supplier rejects an approved return", model.RoleSupplier, path(v1+"/returns", decided(true), "reject"), `{"note": "不退"}`, nil},
+			{"supplier approves a rejected return", model.RoleSupplier, path(v1+"/returns", decided(false), "approve"), "", nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				table := "orders"
+				if strings.Contains(tc.target, "/returns/") {
+					table = "returns"
+				}
+				id := tc.target[:strings.LastIndex(tc.target, "/")]
+				id = id[strings.LastIndex(id, "/")+1:]
+				before := queryOne[string](t, h, "SELECT status FROM "+table+" WHERE id = ?", id)
+				res := h.callWith(t, http.MethodPost, tc.target, w.token(t, tc.caller), tc.body, tc.header)
+				wantError(t, res, http.StatusConflict, "invalid_transition")
+				if after := queryOne[string](t, h, "SELECT status FROM "+table+" WHERE id = ?", id); after != before {
+					t.Errorf("status changed from %s to %s", before, after)
+				}
+			})
+		}
+
+		// returns need accepted goods
+		shipped := in(model.OrderShipped)
+		res := h.call(t, http.MethodPost, path(v1+"/orders", shipped.ID, "returns"), w.token(t, model.RoleBuyer),
+			jsonBody(map[string]any{"lines": []map[string]int64{{"line_id": shipped.Lines[0].ID, "quantity": 1}}, "reason": "quality"}))
+		wantError(t, res, http.StatusConflict, "invalid_transition")
+
+		// checking out an empty cart places nothing
+		res = h.callWith(t, http.MethodPost, v1+"/cart/checkout", w.token(t, model.RoleConsumer), "", key)
+		wantError(t, res, http.StatusConflict, "empty_cart")
 	})
 }

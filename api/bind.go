@@ -29,6 +29,10 @@ func decodeError(err error) error {
 		return model.BadRequest("malformed_json", "the body is empty; a JSON object is required")
 	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
 		return model.BadRequest("malformed_json", "the body is not valid JSON")
+	case errors.As(err, &typ) && typ.Field == "":
+		// the body itself is the wrong kind of JSON (an array, a string):
+		// say so without naming a Go type
+		return model.BadRequest("malformed_json", "the body must be a JSON object")
 	case errors.As(err, &typ):
 		return &model.Error{Kind: model.ErrBadRequest, Code: "malformed_json",
 			Message: "wrong type for " + typ.Field,

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -32,6 +33,8 @@ import (
 	"shanhai/service/admin"
 	"shanhai/service/catalog"
 	"shanhai/service/filing"
+	"shanhai/service/order"
+	"shanhai/service/payment"
 	"shanhai/service/seller"
 )
 
@@ -87,6 +90,11 @@ type harness struct {
 	engine *gin.Engine
 	store  *store.Store
 	spec   *spec
+	// orders is the order service behind the router: tests place orders
+	// through it to seed, move its clock and run its deadline sweep.
+	orders *order.Service
+	// payments signs callbacks as the sandbox provider does.
+	payments *payment.Sandbox
 }
 
 // testSecret signs the harness's tokens; tests forge tokens with it (and
@@ -94,6 +102,29 @@ type harness struct {
 const testSecret = "shanhai-test-secret-0123456789abcdef"
 
 type harnessOpt func(d *api.Deps, st *store.Store)
+
+// testPaymentSecret keys the sandbox payment provider's callback signatures.
+const testPaymentSecret = "shanhai-test-payment-secret"
+
+// testOrderLimits are the order deadlines of DESIGN's defaults, with no
+// order rate limit and no SKU cap; tests change what they need and pass it
+// to withOrders.
+func testOrderLimits() order.Limits {
+	return order.Limits{
+		UnpaidTTL: 30 * time.Minute, OrgUnpaidTTL: 720 * time.Hour, ApprovalTTL: 72 * time.Hour,
+		AutoAccept: 168 * time.Hour, ReturnWindow: 168 * time.Hour, ReturnAutoApprove: 72 * time.Hour,
+	}
+}
+
+func newOrders(st *store.Store, counter order.Counter, limits order.Limits) *order.Service {
+	return order.New(st, st, payment.NewSandbox(testPaymentSecret), counter, limits)
+}
+
+// withOrders runs the order service with limits, counting orders per user
+// with counter (nil: no counting, so RateOrders has no effect).
+func withOrders(counter order.Counter, limits order.Limits) harnessOpt {
+	return func(d *api.Deps, st *store.Store) { d.Orders = newOrders(st, counter, limits) }
+}
 
 // withCheck adds (or replaces) a readiness check.
 func withCheck(name string, check func(context.Context) error) harnessOpt {
@@ -128,13 +159,15 @@ func newHarness(t *testing.T, b storetest.Backend, opts ...harnessOpt) *harness 
 		Admin:    admin.New(st, st),
 		Seller:   seller.New(st, st),
 		Filings:  filing.New(st),
+		Orders:   newOrders(st, nil, testOrderLimits()),
 		Checks:   map[string]func(context.Context) error{"database": st.DB().PingContext},
 		DB:       st.DB(),
 	}
 	for _, o := range opts {
 		o(&d, st)
 	}
-	return &harness{engine: api.New(d), store: st, spec: loadSpec(t)}
+	return &harness{engine: api.New(d), store: st, spec: loadSpec(t), orders: d.Orders,
+		payments: payment.NewSandbox(testPaymentSecret)}
 }
 
 // response is what the harness received.
@@ -171,6 +204,27 @@ func (h *harness) call(t *testing.T, method, target, token, body string) respons
 func (h *harness) callBad(t *testing.T, method, target, token, body string) response {
 	t.Helper()
 	return h.do(t, newRequest(method, target, token, body), false)
+}
+
+// callWith is call with extra request headers (Idempotency-Key,
+// X-Signature, ...).
+func (h *harness) callWith(t *testing.T, method, target, token, body string, header map[string]string) response {
+	t.Helper()
+	return h.do(t, withHeaders(newRequest(method, target, token, body), header), true)
+}
+
+// callBadWith is callBad with extra request headers: for requests outside
+// the document, such as one without its Idempotency-Key.
+func (h *harness) callBadWith(t *testing.T, method, target, token, body string, header map[string]string) response {
+	t.Helper()
+	return h.do(t, withHeaders(newRequest(method, target, token, body), header), false)
+}
+
+func withHeaders(req *http.Request, header map[string]string) *http.Request {
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	return req
 }
 
 func newRequest(method, target, token, body string) *http.Request {

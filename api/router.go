@@ -48,6 +48,9 @@ func New(d Deps) *gin.Engine {
 	r := &router{Deps: d, metrics: newMetrics(d.DB, d.Cache)}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
+	// A path with a trailing slash is not a route: a JSON 404, not a redirect
+	// that clients would follow with their POST turned into a GET.
+	e.RedirectTrailingSlash = false
 	e.ContextWithFallback = true
 	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
 		panic("trusted proxies were validated by config: " + err.Error())

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"shanhai/model"
+	"shanhai/service/order"
 )
 
 // world is what seedWorld inserted.
@@ -35,6 +36,8 @@ type world struct {
 
 	users  map[string]*model.User // by name
 	tokens map[string]string      // by name, once logged in
+
+	goods *orderGoods // made by orderGoods on first use
 }
 
 // callers are the columns of the authorization table: anonymous, then one
@@ -129,6 +132,143 @@ func seedWorld(t *testing.T, h *harness) *world {
 	}
 	w.addFiling(t, w.parent, 2026, 1500, model.FilingDraft)
 	return w
+}
+
+// orderGoods is what the order fixtures buy: a SKU of supA and one of supB
+// with plenty of stock. Making it also gives parent an approval threshold
+// (an order of approvalQty units needs approval; one unit does not) and
+// adds "other_buyer", a buyer of the unrelated org other.
+type orderGoods struct {
+	skuA, skuB int64
+	seq        int // for the fixtures' idempotency keys
+}
+
+// approvalQty units of an orderGoods SKU reach parent's approval threshold.
+const approvalQty = 10
+
+func (w *world) orderGoods(t *testing.T) *orderGoods {
+	t.Helper()
+	if w.goods != nil {
+		return w.goods
+	}
+	ctx := context.Background()
+	g := &orderGoods{}
+	for _, s := range []struct {
+		sup  *model.Supplier
+		name string
+		into *int64
+	}{{w.supA, "金口河高山土豆", &g.skuA}, {w.supB, "江山白鹅", &g.skuB}} {
+		p := &model.Product{SupplierID: s.sup.ID, Name: s.name, CategoryCode: "vegetables", OriginCode: s.sup.RegionCode, OnSale: true}
+		skus := []model.SKU{{Spec: "5kg", Unit: "箱", PriceCents: 1000, OnHand: 1_000_000}}
+		if err := w.h.store.CreateProduct(ctx, p, skus); err != nil {
+			t.Fatalf("create product %s: %v", s.name, err)
+		}
+		*s.into = skus[0].ID
+	}
+	execSQL(t, w.h, "UPDATE orgs SET approval_threshold_cents = ? WHERE id = ?", approvalQty*1000, w.parent.ID)
+	w.addUser(t, &model.User{Username: "other_buyer", Role: model.RoleBuyer, OrgID: &w.other.ID})
+	w.goods = g
+	return g
+}
+
+// seedKey is a fresh idempotency key for a fixture's request.
+func (w *world) seedKey(t *testing.T) string {
+	g := w.orderGoods(t)
+	g.seq++
+	return fmt.Sprintf("seed-%d", g.seq)
+}
+
+// seedOrder places an order of who (a consumer or a buyer) for qty units of
+// skuID through the order service, with a delivery address and phone.
+func (w *world) seedOrder(t *testing.T, who string, skuID, qty int64) *model.Order {
+	t.Helper()
+	var placed *order.Placed
+	in := order.PlaceInput{Lines: []order.LineInput{{SKUID: skuID, Quantity: qty}},
+		Delivery: order.Delivery{Address: "绍兴市上虞区人民西路1号", Phone: "13800001111"}}
+	_, err := w.h.orders.Place(context.Background(), w.users[who], w.seedKey(t), in, func(p *order.Placed) ([]byte, error) {
+		placed = p
+		return []byte("{}"), nil
+	})
+	if err != nil {
+		t.Fatalf("place an order of %s: %v", who, err)
+	}
+	return placed.Orders[0]
+}
+
+// seedOrderIn places an order of who for skuID and moves it through the
+// service to status: pending_approval (approvalQty units of an org order),
+// pending_payment, awaiting_shipment (paid), shipped (by its supplier) or
+// settled (accepted whole, which settles a prepaid order).
+func (w *world) seedOrderIn(t *testing.T, who string, skuID int64, status string) *model.Order {
+	t.Helper()
+	ctx := context.Background()
+	qty := int64(1)
+	if status == model.OrderPendingApproval {
+		qty = approvalQty
+	}
+	o := w.seedOrder(t, who, skuID, qty)
+	steps := []string{model.OrderAwaitingShipment, model.OrderShipped, model.OrderSettled}
+	for _, next := range steps[:max(0, slices.Index(steps, status)+1)] {
+		var err error
+		switch next {
+		case model.OrderAwaitingShipment:
+			w.seedPayment(t, who, o.ID, false)
+		case model.OrderShipped:
+			_, err = w.h.orders.Ship(ctx, w.supplierUser(t, o.SupplierID), o.ID, order.ShipInput{Carrier: "顺丰", TrackingNo: "SF100"})
+		case model.OrderSettled:
+			_, err = w.h.orders.Accept(ctx, w.users[who], o.ID, nil, "")
+		}
+		if err != nil {
+			t.Fatalf("order %d to %s: %v", o.ID, next, err)
+		}
+	}
+	got, err := w.h.store.Order(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != status {
+		t.Fatalf("seeded order %d is %s, want %s", o.ID, got.Status, status)
+	}
+	return got
+}
+
+// supplierUser is the seeded user of supplier id.
+func (w *world) supplierUser(t *testing.T, id int64) *model.User {
+	t.Helper()
+	for _, name := range []string{model.RoleSupplier, "supplier_b"} {
+		if u := w.users[name]; u.SupplierID != nil && *u.SupplierID == id {
+			return u
+		}
+	}
+	t.Fatalf("no seeded user of supplier %d", id)
+	return nil
+}
+
+// seedPayment pays order id as who: at once, or deferred (the charge stays
+// pending until a callback).
+func (w *world) seedPayment(t *testing.T, who string, id int64, deferred bool) *model.Payment {
+	t.Helper()
+	var paid *order.Paid
+	_, err := w.h.orders.Pay(context.Background(), w.users[who], id, w.seedKey(t), order.PayInput{Deferred: deferred},
+		func(p *order.Paid) ([]byte, error) {
+			paid = p
+			return []byte("{}"), nil
+		})
+	if err != nil {
+		t.Fatalf("pay order %d as %s: %v", id, who, err)
+	}
+	return paid.Payment
+}
+
+// seedReturn asks, as who, to return one unit of o's first line.
+func (w *world) seedReturn(t *testing.T, who string, o *model.Order) *model.Return {
+	t.Helper()
+	r, err := w.h.orders.RequestReturn(context.Background(), w.users[who], o.ID, order.ReturnInput{
+		Lines: []order.Received{{LineID: o.Lines[0].ID, Quantity: 1}}, Reason: "quality"})
+	if err != nil {
+		t.Fatalf("return goods of order %d: %v", o.ID, err)
+	}
+	return r
 }
 
 // addUser inserts u with password(u.Username), hashed as the service hashes.

@@ -3,9 +3,14 @@
 //
 // Product detail and list pages are read through three tiers:
 //
-//  1. an in-process map whose entries live at most Options.LocalTTL (1 s);
-//  2. Redis: JSON values, every key with a TTL (30 s by default);
-//  3. the inner store, i.e. the database, the source of truth.
+//  1. an in-process map (local.go). An entry lives Options.LocalTTL (1 s)
+//     from its fetch, or Options.LocalLongTTL (30 s, never past the Redis
+//     entry it came from) while invalidations reach this process by pub/sub
+//     (pubsub.go);
+//  2. Redis: JSON values prefixed with their expiry, every key with a TTL
+//     (30 s by default). A hit is one plain GET;
+//  3. the inner store, i.e. the database, the source of truth. Concurrent
+//     misses of one entry in one process share one fetch (singleflight).
 //
 // Every write goes to the inner store first and registers its invalidation
 // with AfterCommit, so the cache is cleared only once the transaction commits
@@ -20,31 +25,38 @@
 //     partner region). List keys carry "l", detail keys "d". Stock changes
 //     touch only their product's detail: lists carry no stock;
 //   - the product's detail key is deleted (DEL) under the "d" just read;
+//   - the change and the new generations are PUBLISHed to the other replicas,
+//     which apply them to their local tier on receipt;
 //   - the local stamps of the entries concerned are bumped (local.go).
 //
-// Each process re-reads the generation lazily, at most once per
-// Options.GenRefresh (1 s); with the 1 s local TTL, another replica serves a
-// committed write within about a second. The replica that made the write
-// serves it at once.
+// The replica that made a write serves it at once. Another one serves it as
+// soon as the message arrives; should it be lost (the subscription dropped or
+// went silent, noticed within a second), its local entries fall back to the
+// 1 s life. Each process also re-reads the generation lazily, at most once
+// per Options.GenRefresh (1 s). Either way another replica serves a committed
+// write within about a second.
 //
 // Races: a reader that fetched an old row before a commit and stores it after
-// the delete. Locally the stamps defeat it. In Redis a miss takes a lease (a
-// token in a sibling key of the same cluster slot) and the value is stored
-// only while the lease is still there; the writer's DEL removes the lease with
-// the value. A page or detail read before a bump is stored under the old
-// generation, which nobody reads once they know the new one. What is left is
-// bounded by the Redis TTL: a reader slower than the lease (5 s), and an
-// invalidation that cannot reach Redis from this process while other
-// processes still can (they serve the old value until it expires or this
-// process replays its invalidations, once per back-off).
+// the delete. Locally the stamps defeat it, and a read that begins after an
+// invalidation never joins a shared fetch that began before it. In Redis a
+// miss (GET answers nil) takes a lease (a token in a sibling key of the same
+// cluster slot) and the value is stored only while the lease is still there;
+// the writer's DEL removes the lease with the value. A page or detail read
+// before a bump is stored under the old generation, which nobody reads once
+// they know the new one. What is left is bounded by the Redis TTL: a reader
+// slower than the lease (5 s), and an invalidation that cannot reach Redis
+// from this process while other processes still can (they serve the old value
+// until it expires or this process replays its invalidations, and publishes
+// them, once per back-off).
 //
 // Redis down: every call has a short deadline (Options.Timeout). After a
 // failure the process skips Redis for Options.Backoff and answers from the
-// local tier and the store; invalidations made meanwhile are remembered and
-// replayed before Redis is used again, by the next read or by a goroutine
-// that retries once per back-off until they are in. Redis errors never reach
-// the caller; they are counted (Stats). A new Store starts in that state too,
-// so it learns the generation before it reads any Redis key.
+// local tier (entries back to the 1 s life) and the store; invalidations made
+// meanwhile are remembered and replayed before Redis is used again, by the
+// next read or by a goroutine that retries once per back-off until they are
+// in. Redis errors never reach the caller; they are counted (Stats). A new
+// Store starts in that state too, so it learns the generation before it reads
+// any Redis key.
 //
 // Values returned are shared with the local tier and with other callers:
 // callers must not mutate them (the catalogue service does not).
@@ -299,8 +311,9 @@ func NewClient(url string) (redis.UniversalClient, error) {
 	}), nil
 }
 
-// Stats are the hits (in-process or Redis), misses (reads of the inner store)
-// and Redis errors since start.
+// Stats are the hits (in-process or Redis, or a caller served by another's
+// shared fetch), misses (reads of the inner store) and Redis errors since
+// start.
 func (s *Store) Stats() (hits, misses, errors uint64) {
 	return s.hits.Load(), s.misses.Load(), s.errs.Load()
 }
@@ -465,7 +478,7 @@ type read struct {
 // after an invalidation never joins a fetch that began before it: that one
 // may return the old value (and its put is void).
 func (r read) flightKey(what string) string {
-	return what
+	return what + "|" + strconv.FormatUint(r.s1, 10) + "|" + strconv.FormatUint(r.s2, 10)
 }
 
 // shared runs fetch once for concurrent callers with the same key. The

@@ -176,6 +176,7 @@ func testMessagesLost(t *testing.T, st *store.Store, url string) {
 			}
 
 			tc.cut()
+			defer tc.fix() // already done unless the test failed
 			price++
 			if _, err := c.SetSKUPrice(ctx, f.sku, price); err != nil {
 				t.Fatal(err)

@@ -360,8 +360,8 @@ func (s *Store) HeldUnits(ctx context.Context, userID int64, skuIDs []int64) (ma
 		}
 	}
 	var rows []struct {
-		SKUID int64
-		Units int64
+		SKUID int64 `gorm:"column:sku_id"` // GORM would look for "sk_uid"
+		Units int64 `gorm:"column:units"`
 	}
 	err := s.conn(ctx).Raw(`SELECT l.sku_id, SUM(l.quantity) AS units FROM order_lines l
 		JOIN orders o ON o.id = l.order_id
@@ -396,20 +396,34 @@ func (s *Store) DueReturns(ctx context.Context, now time.Time, limit int) ([]int
 
 // ClaimKey stores a new running idempotency key, or returns the one already
 // stored for that user and key (and false).
+//
+// The key's holder may drop it (its request failed) between our insert and
+// our read: the key is then free, so the claim starts over. Likewise when
+// the insert is picked as a deadlock victim (concurrent inserts of a key
+// just deleted). A key that keeps vanishing is busy: 409 in progress.
 func (s *Store) ClaimKey(ctx context.Context, k *model.IdempotencyKey) (*model.IdempotencyKey, bool, error) {
 	k.Status = model.IdemRunning
-	err := s.conn(ctx).Create(k).Error
-	if err == nil {
-		return k, true, nil
+	for attempt := 0; attempt < 5; attempt++ {
+		err := s.conn(ctx).Create(k).Error
+		if err == nil {
+			return k, true, nil
+		}
+		if retryable(err) {
+			continue
+		}
+		if !errors.Is(err, gorm.ErrDuplicatedKey) {
+			return nil, false, mapErr(err)
+		}
+		var cur model.IdempotencyKey
+		err = s.conn(ctx).Where("user_id = ? AND idem_key = ?", k.UserID, k.Key).Take(&cur).Error
+		if err == nil {
+			return &cur, false, nil
+		}
+		if !errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, false, mapErr(err)
+		}
 	}
-	if !errors.Is(err, gorm.ErrDuplicatedKey) {
-		return nil, false, mapErr(err)
-	}
-	var cur model.IdempotencyKey
-	if err := s.conn(ctx).Where("user_id = ? AND idem_key = ?", k.UserID, k.Key).Take(&cur).Error; err != nil {
-		return nil, false, mapErr(err)
-	}
-	return &cur, false, nil
+	return nil, false, model.Conflict("idempotency_in_progress", "a request with this Idempotency-Key is still running")
 }
 
 // RetakeKey takes over a key whose holder is gone (a running key older than

@@ -309,9 +309,18 @@ func (s *Service) confirm(ctx context.Context, p *model.Payment, ref string) err
 	switch {
 	case o.Status == model.OrderPendingPayment && o.PaidCents-o.RefundedCents >= o.TotalCents:
 		return s.move(ctx, nil, o, "pay", model.OrderAwaitingShipment, map[string]any{"deadline_at": nil}, "payment "+strconv.FormatInt(p.ID, 10))
-	case o.Status == model.OrderAccepted && o.PaymentTerms == model.TermsAfterDelivery && o.AmountDueCents() == 0:
-		return s.move(ctx, nil, o, "settle", model.OrderSettled, nil, "amount due paid")
 	case o.Status == model.OrderAccepted || o.Status == model.OrderSettled:
+		// the goods are accounted for: keep what is owed for what was
+		// received and kept, give back the rest (a second charge of the
+		// same amount due, a charge confirmed after a prepaid acceptance)
+		if over := (o.PaidCents - o.RefundedCents) - (o.ReceivedCents - o.ReturnedCents); over > 0 {
+			if err := s.refund(ctx, o, min(over, p.AmountCents)); err != nil {
+				return err
+			}
+		}
+		if o.Status == model.OrderAccepted && o.PaymentTerms == model.TermsAfterDelivery && o.AmountDueCents() == 0 {
+			return s.move(ctx, nil, o, "settle", model.OrderSettled, nil, "amount due paid")
+		}
 		return nil
 	}
 	return s.refund(ctx, o, p.AmountCents)

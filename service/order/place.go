@@ -65,7 +65,7 @@ func (s *Service) Place(ctx context.Context, actor *model.User, key string, in P
 	if err != nil {
 		return nil, err
 	}
-	if err := checkDelivery(in.Delivery); err != nil {
+	if in.Delivery, err = checkDelivery(in.Delivery); err != nil {
 		return nil, err
 	}
 	return s.once(ctx, actor, key, "POST /orders", in, 201, func(ctx context.Context) ([]byte, error) {
@@ -84,7 +84,7 @@ func (s *Service) Checkout(ctx context.Context, actor *model.User, key string, d
 	if err != nil {
 		return nil, err
 	}
-	if err := checkDelivery(d); err != nil {
+	if d, err = checkDelivery(d); err != nil {
 		return nil, err
 	}
 	return s.once(ctx, actor, key, "POST /cart/checkout", d, 201, func(ctx context.Context) ([]byte, error) {
@@ -110,17 +110,19 @@ func (s *Service) Checkout(ctx context.Context, actor *model.User, key string, d
 	})
 }
 
-func checkDelivery(d Delivery) error {
+// checkDelivery validates d and returns it with the address and note
+// trimmed, as they are validated (and as their columns can hold them).
+func checkDelivery(d Delivery) (Delivery, error) {
 	var f check.Fields
 	if d.DeliveryDate != "" {
 		f.Date("delivery_date", d.DeliveryDate)
 	}
-	f.OptionalText("address", d.Address, 300)
-	f.OptionalText("note", d.Note, 500)
+	d.Address = f.OptionalText("address", d.Address, 300)
+	d.Note = f.OptionalText("note", d.Note, 500)
 	if d.Phone != "" && !phoneOK(d.Phone) {
 		f.Add("phone", "must be 5 to 20 digits, optionally with + and -")
 	}
-	return f.Err()
+	return d, f.Err()
 }
 
 func phoneOK(p string) bool {

@@ -3,6 +3,7 @@ package order
 import (
 	"context"
 	"strconv"
+	"unicode/utf8"
 
 	"shanhai/model"
 	"shanhai/service/check"
@@ -144,7 +145,7 @@ func (s *Service) decide(ctx context.Context, actor *model.User, returnID int64,
 			note = "approved automatically after " + s.limits.ReturnAutoApprove.String()
 		}
 		ev := &model.OrderEvent{OrderID: o.ID, Action: action, FromState: o.Status, ToState: o.Status,
-			Note: "return " + strconv.FormatInt(r.ID, 10) + " " + note}
+			Note: clip("return "+strconv.FormatInt(r.ID, 10)+" "+note, maxEventNote)}
 		if actor != nil {
 			ev.ActorID = &actor.ID
 		}
@@ -183,4 +184,15 @@ func (s *Service) booksReturn(ctx context.Context, o *model.Order, r *model.Retu
 		return s.move(ctx, nil, o, "settle", model.OrderSettled, nil, "nothing left to pay after returns")
 	}
 	return nil
+}
+
+// maxEventNote is what order_events.note holds, in characters.
+const maxEventNote = 500
+
+// clip cuts s to at most n characters.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
 }

@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"shanhai/model"
+	"shanhai/model/store"
+)
+
+// The data: 20 suppliers in the partner counties; 5,000 products with 2 SKUs
+// each, 1,000,000 units apiece so 3-line orders never run out; one hot SKU of
+// 1,000,000 units; one "last units" SKU per sell-out run; 256 consumers in
+// 柯桥 sharing one bcrypt hash. Seeded, so every run loads the same rows.
+
+const (
+	numSuppliers   = 20
+	numProducts    = 5000
+	skusPerProduct = 2
+	bigStock       = 1_000_000
+	numUsers       = 256
+	buyerRegion    = "330603" // 柯桥: pairs with 金川, 峨边, 江山, and through 绍兴 with 乐山, 衢州, 丽水
+	password       = "orderbench-password"
+	stmtRows       = 500 // rows per INSERT statement
+)
+
+var counties = []struct{ code, name string }{
+	{"511113", "金口河"}, {"511133", "马边"}, {"511132", "峨边"}, {"513226", "金川"}, {"331121", "青田"},
+	{"331127", "景宁"}, {"330824", "开化"}, {"330881", "江山"}, {"330328", "文成"},
+}
+
+var categories = []struct {
+	code, unit string
+	goods      []string
+	specs      [skusPerProduct]string
+	perishable bool
+}{
+	{"tea", "盒", []string{"峨眉雪芽", "惠明茶", "开化龙顶", "江山绿牡丹"}, [2]string{"125g", "250g"}, false},
+	{"fruit", "箱", []string{"红心猕猴桃", "金川雪梨", "椪柑", "脐橙"}, [2]string{"5kg", "10kg"}, true},
+	{"mushrooms", "袋", []string{"花菇", "黑木耳", "竹荪", "羊肚菌"}, [2]string{"250g", "500g"}, false},
+	{"honey", "瓶", []string{"土蜂蜜", "百花蜜", "椴树蜜", "枇杷蜜"}, [2]string{"500g", "1kg"}, false},
+	{"grain_oil", "桶", []string{"山茶油", "高山大米", "苦荞米", "菜籽油"}, [2]string{"2.5L", "5L"}, false},
+}
+
+// The seed's pairings (helper → partner), so each line gets its pairing
+// preview as in production.
+var pairings = []struct {
+	programme, level, helper, partner string
+	since                             int
+}{
+	{"east_west", "city", "330600", "511100", 2021},
+	{"east_west", "county", "330604", "511113", 2021},
+	{"east_west", "county", "330603", "513226", 2021},
+	{"east_west", "county", "330603", "511132", 2021},
+	{"east_west", "county", "330602", "511133", 2021},
+	{"mountain_sea", "city", "330600", "330800", 2003},
+	{"mountain_sea", "city", "330600", "331100", 2003},
+	{"mountain_sea", "county", "330603", "330881", 2003},
+	{"mountain_sea", "county", "330602", "330824", 2003},
+	{"mountain_sea", "county", "330604", "331127", 2015},
+	{"mountain_sea", "county", "330604", "330328", 2003},
+	{"mountain_sea", "county", "330683", "331121", 2003},
+}
+
+// sku is what the ceiling snapshots into a line, as the server reads it
+// per order (Sellables), and what the check expects on hand.
+type sku struct {
+	id, productID, supplierID int64
+	productName, spec, unit   string
+	priceCents, onHand        int64
+	origin, category          string
+	perishable                bool
+	pairingID                 *int64 // preview for a buyer in buyerRegion
+}
+
+// dataset is what was loaded.
+type dataset struct {
+	skus       []sku     // every SKU; SKU id i is skus[i-1]
+	bySupplier [][]int64 // the regular SKUs of each supplier: a 3-line order draws from one
+	hot        int64     // the hot SKU
+	last       []int64   // one "last units" SKU per sell-out run
+	users      []int64   // consumer ids
+	usernames  []string
+	elapsed    time.Duration
+}
+
+func (d *dataset) sku(id int64) *sku { return &d.skus[id-1] }
+
+// loadData migrates the bench database through the store and fills it by
+// batched SQL; lastRuns "last units" SKUs of lastUnits units each.
+func loadData(ctx context.Context, dsn string, lastRuns, lastUnits int) (*dataset, error) {
+	start := time.Now()
+	st, err := store.Open("mysql:"+dsn, 4)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	db := st.DB()
+	rng := rand.New(rand.NewPCG(2026, 1184))
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	d := &dataset{bySupplier: make([][]int64, numSuppliers)}
+
+	pr := &rows{table: "pairings", cols: "programme, level, helper_code, partner_code, since_year, active"}
+	for _, p := range pairings {
+		pr.add(p.programme, p.level, p.helper, p.partner, p.since, true)
+	}
+	sr := &rows{table: "suppliers", cols: "id, name, region_code, status, created_at"}
+	for i := range numSuppliers {
+		c := counties[i%len(counties)]
+		sr.add(i+1, fmt.Sprintf("%s山珍农业开发有限公司%02d", c.name, i+1), c.code, "active", now)
+	}
+	if err := inTx(ctx, db, pr, sr); err != nil {
+		return nil, err
+	}
+
+	p := &rows{table: "products", cols: "id, supplier_id, name, category_code, brand, description, origin_code, on_sale, perishable, shelf_life_days, price_min_cents, created_at, updated_at"}
+	k := &rows{table: "skus", cols: "id, product_id, spec, unit, price_cents, on_hand, reserved"}
+	t := &rows{table: "sku_tiers", cols: "sku_id, min_qty, price_cents"}
+	product := func(id, supplier int64, name, category, origin string, perishable bool, price int64) {
+		p.add(id, supplier, name, category, counties[(supplier-1)%int64(len(counties))].name+"山里人家",
+			name+"，产地直发，计入消费帮扶统计。", origin, true, perishable, 180, price, now, now)
+	}
+	addSKU := func(s sku) {
+		k.add(s.id, s.productID, s.spec, s.unit, s.priceCents, s.onHand, 0)
+		t.add(s.id, 10, s.priceCents*95/100) // a volume tier the benchmark's quantities never reach
+		d.skus = append(d.skus, s)
+	}
+	var skuID int64
+	for i := range numProducts {
+		id := int64(i + 1)
+		sup := id%numSuppliers + 1
+		origin := counties[(sup-1)%int64(len(counties))]
+		cat := categories[rng.IntN(len(categories))]
+		name := fmt.Sprintf("%s%s %05d", origin.name, cat.goods[rng.IntN(len(cat.goods))], id)
+		base := int64(990+rng.IntN(19000)) / 10 * 10
+		product(id, sup, name, cat.code, origin.code, cat.perishable, base)
+		for s := range skusPerProduct {
+			skuID++
+			addSKU(sku{id: skuID, productID: id, supplierID: sup, productName: name, spec: cat.specs[s], unit: cat.unit,
+				priceCents: base * int64(s+1), onHand: bigStock, origin: origin.code, category: cat.code, perishable: cat.perishable})
+			d.bySupplier[sup-1] = append(d.bySupplier[sup-1], skuID)
+		}
+	}
+	// The hot SKU and the "last units" SKUs: one product of supplier 1.
+	hotProduct := int64(numProducts + 1)
+	origin := counties[0]
+	product(hotProduct, 1, origin.name+"限量土蜂蜜", "honey", origin.code, false, 6800)
+	skuID++
+	d.hot = skuID
+	addSKU(sku{id: skuID, productID: hotProduct, supplierID: 1, productName: origin.name + "限量土蜂蜜", spec: "500g 爆款",
+		unit: "瓶", priceCents: 6800, onHand: bigStock, origin: origin.code, category: "honey"})
+	for i := range lastRuns {
+		skuID++
+		d.last = append(d.last, skuID)
+		addSKU(sku{id: skuID, productID: hotProduct, supplierID: 1, productName: origin.name + "限量土蜂蜜",
+			spec: fmt.Sprintf("1kg 尾货%d", i+1), unit: "瓶", priceCents: 12800, onHand: int64(lastUnits), origin: origin.code, category: "honey"})
+	}
+	if err := inTx(ctx, db, p, k, t); err != nil {
+		return nil, err
+	}
+
+	// Consumers: one bcrypt hash (the cheapest cost: only login checks it).
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
+	if err != nil {
+		return nil, err
+	}
+	u := &rows{table: "users", cols: "id, username, username_key, password_hash, role, region_code, created_at, updated_at"}
+	for i := range numUsers {
+		name := fmt.Sprintf("bench-buyer-%03d", i+1)
+		u.add(i+1, name, name, string(hash), model.RoleConsumer, buyerRegion, now, now)
+		d.users = append(d.users, int64(i+1))
+		d.usernames = append(d.usernames, name)
+	}
+	if err := inTx(ctx, db, u); err != nil {
+		return nil, err
+	}
+
+	// Each line's pairing preview, as the server computes it.
+	regions, err := st.Regions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	views, err := st.Pairings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tree := model.NewRegionTree(regions)
+	for i := range d.skus {
+		if pv := model.CreditPairing(views, tree, buyerRegion, d.skus[i].origin); pv != nil {
+			d.skus[i].pairingID = &pv.ID
+		}
+	}
+	d.elapsed = time.Since(start)
+	logf("loaded %d suppliers, %d products, %d SKUs, %d consumers in %.1fs",
+		numSuppliers, numProducts+1, len(d.skus), numUsers, d.elapsed.Seconds())
+	return d, nil
+}
+
+// rows collects the values of one table's multi-row INSERT.
+type rows struct {
+	table, cols string
+	ncols, n    int
+	args        []any
+}
+
+func (r *rows) add(vals ...any) {
+	if r.ncols == 0 {
+		r.ncols = len(vals)
+	}
+	r.args = append(r.args, vals...)
+	r.n++
+}
+
+// insert writes the rows in statements of stmtRows rows.
+func (r *rows) insert(ctx context.Context, tx *sql.Tx) error {
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", r.ncols), ",") + ")"
+	for at := 0; at < r.n; at += stmtRows {
+		k := min(stmtRows, r.n-at)
+		q := "INSERT INTO " + r.table + " (" + r.cols + ") VALUES " + strings.TrimSuffix(strings.Repeat(tuple+",", k), ",")
+		if _, err := tx.ExecContext(ctx, q, r.args[at*r.ncols:(at+k)*r.ncols]...); err != nil {
+			return fmt.Errorf("insert %s: %w", r.table, err)
+		}
+	}
+	return nil
+}
+
+// inTx inserts every table's rows in one transaction.
+func inTx(ctx context.Context, db *sql.DB, tables ...*rows) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, r := range tables {
+		if err := r.insert(ctx, tx); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}

@@ -1,0 +1,116 @@
+// Command orderbench measures order placement (POST /api/v1/orders) against a
+// ceiling: the same stock updates and inserts issued directly with
+// database/sql, with the same pool size, in the same run.
+//
+// One run:
+//
+//  1. creates its own MariaDB database (shanhai_bench_<random>), migrates it with
+//     the store and loads, by batched SQL, 20 suppliers, 5,000 products with 2
+//     SKUs each (10,000 SKUs of 1,000,000 units, so 3-line orders never run
+//     out), one hot SKU (1,000,000 units), one "last units" SKU (-last units)
+//     per sell-out run, and 256 consumers in 柯桥 (330603);
+//  2. builds the real server and starts it as a subprocess (SHANHAI_DB_MAX_OPEN
+//     = -pool, SHANHAI_RATE_ORDERS=0, SHANHAI_SKU_CAP=0, no Redis; with -redis a
+//     second server with SHANHAI_REDIS repeats the scenarios); every consumer
+//     logs in once;
+//  3. runs each scenario against the server, then against the ceiling (in this
+//     process: pool -pool, per order one transaction with the server's writes,
+//     no HTTP, no reads): 3-line orders over random SKUs of one supplier at 32
+//     and at 64 buyers, and 1-line orders of the hot SKU at 200 buyers; each
+//     -warmup, then -duration measured;
+//  4. after every run checks the database against its own record of every
+//     order it was told was placed: per SKU, reserved = units placed = Σ
+//     quantity of order lines in open orders, on hand unchanged, on hand −
+//     reserved ≥ 0; orders (and lines) created = 201s received; no idempotency
+//     key left running;
+//  5. sells out a "last units" SKU with 200 buyers, each ordering one unit until
+//     told 409 out_of_stock (expected, not an error): exactly -last units must
+//     be placed, and no buyer refused while stock was left;
+//  6. prints orders/s, p50, p99 and errors of server and ceiling, the ratio and
+//     PASS/MISS against the target (≥ 0.7× the ceiling, 0 errors, balanced
+//     stock); -markdown prints the tables as Markdown.
+//
+// The database is dropped at the end (-keep keeps it and the server logs).
+//
+//	go run ./scripts/orderbench -duration 5s
+//	go run ./scripts/orderbench -quick                          # smoke: 2s per run, 1s warm-up
+//	go run ./scripts/orderbench -redis redis://127.0.0.1:6379/9  # also with Redis
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// target is the issue's: the server places at least 0.7× the ceiling's orders/s.
+const target = 0.70
+
+type options struct {
+	mysql    string
+	redis    string
+	root     string
+	pool     int
+	rounds   int
+	last     int
+	duration time.Duration
+	warmup   time.Duration
+	keep     bool
+	markdown bool
+	quick    bool
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.mysql, "mysql", "root@tcp(127.0.0.1:3306)/", "MariaDB/MySQL server DSN (go-sql-driver); the bench creates and drops its own database there")
+	flag.StringVar(&o.redis, "redis", "", "Redis URL for a second server run with SHANHAI_REDIS (e.g. redis://127.0.0.1:6379/9; its database is flushed before and after, db 0 is refused); empty: no Redis run")
+	flag.StringVar(&o.root, "root", "", "repository root to build the server from (default: the module root of the current directory)")
+	flag.IntVar(&o.pool, "pool", 32, "database pool size of both the server (SHANHAI_DB_MAX_OPEN) and the ceiling")
+	flag.IntVar(&o.rounds, "rounds", 3, "rounds per scenario: the runners alternate, each measured -duration/-rounds per round")
+	flag.IntVar(&o.last, "last", 5000, "units of the SKU each sell-out run sells to the last one")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "measured time per run")
+	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured warm-up per run")
+	flag.BoolVar(&o.keep, "keep", false, "keep the database and the temp dir (server logs)")
+	flag.BoolVar(&o.markdown, "markdown", false, "print the results as Markdown tables")
+	flag.BoolVar(&o.quick, "quick", false, "smoke run: -duration 2s -warmup 1s unless set explicitly")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: orderbench [flags]\n\nMeasures POST /api/v1/orders against the same SQL issued directly, and checks the stock afterwards.\n\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+
+	set := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if o.quick {
+		if !set["duration"] {
+			o.duration = 2 * time.Second
+		}
+		if !set["warmup"] {
+			o.warmup = time.Second
+		}
+	}
+	if o.pool < 1 || o.rounds < 1 || o.last < 1 || o.duration <= 0 || o.warmup < 0 {
+		fmt.Fprintln(os.Stderr, "orderbench: -pool, -rounds and -last must be >= 1, -duration > 0, -warmup >= 0")
+		os.Exit(2)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		if errors.Is(err, context.Canceled) {
+			err = errors.New("interrupted")
+		}
+		fmt.Fprintln(os.Stderr, "orderbench:", err)
+		os.Exit(1)
+	}
+}
+
+// logf prints progress to stderr, so that stdout holds only the results.
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// report prints the machine, the workload and two tables (timed scenarios,
+// sell-outs), plain or Markdown.
+func report(w io.Writer, o options, m machine, rows []*row, sells []sellRow) {
+	md := o.markdown
+	line := func(format string, args ...any) {
+		if md {
+			fmt.Fprint(w, "- ")
+		}
+		fmt.Fprintf(w, format+"\n", args...)
+	}
+	if md {
+		fmt.Fprintf(w, "### Order benchmark, %s\n\n", time.Now().Format(time.DateOnly))
+	} else {
+		fmt.Fprintf(w, "\norder benchmark, %s\n\n", time.Now().Format("2006-01-02 15:04"))
+	}
+	line("machine: %d CPUs (%s), GOMAXPROCS %d, %s %s/%s; MariaDB %s (innodb_flush_log_at_trx_commit=%d, buffer pool %d MiB)%s",
+		m.cpus, m.cpuModel, m.gomaxprocs, m.goVersion, runtime.GOOS, runtime.GOARCH, m.mariadb, m.flushAtCommit, m.bufferPool>>20,
+		map[bool]string{true: ", Redis " + m.redis, false: ""}[m.redis != ""])
+	line("data: %d suppliers, %d products × %d SKUs of %d units, 1 hot SKU of %d units, %d sell-out SKUs of %d units, %d consumers; loaded in %.1fs",
+		numSuppliers, numProducts, skusPerProduct, bigStock, bigStock, len(sells), o.last, numUsers, m.loadTime.Seconds())
+	line("server: the real binary, SHANHAI_DB_MAX_OPEN=%d, SHANHAI_RATE_ORDERS=0, SHANHAI_SKU_CAP=0, %s; POST /api/v1/orders with a bearer token and a fresh Idempotency-Key per request, keep-alive, from this process",
+		o.pool, map[bool]string{true: "without Redis, and again with SHANHAI_REDIS", false: "no Redis"}[m.redis != ""])
+	line("ceiling: database/sql + go-sql-driver/mysql in this process, pool %d, the store's connection settings; per order one transaction with the server's writes in its order: INSERT idempotency key, UPDATE skus … WHERE id = ? AND on_hand - reserved >= ? per SKU in id order (RowsAffected checked), INSERT orders, order_lines, order_events, UPDATE the key with the response; no HTTP, no reads", o.pool)
+	line("each scenario: every buyer is its own consumer; the runners take turns in %d rounds of %s each (%s before a runner's first round), %s measured per runner in all; orders/s = orders placed in the measured windows; p50/p99 over every request in them; errors over everything (any non-201, an out_of_stock included)",
+		o.rounds, (o.duration / time.Duration(o.rounds)).Round(time.Millisecond), o.warmup, o.duration)
+	line("after every run the database is checked against what the bench was told: per SKU, reserved = units placed = Σ quantity of lines in open orders, on hand as loaded, on hand − reserved ≥ 0; orders and lines created = placed; no idempotency key left running")
+	fmt.Fprintln(w)
+
+	header := []string{"scenario", "buyers", "run", "orders/s", "p50", "p99", "errors", "×ceiling", "target", "check", "CPU per order"}
+	var table [][]string
+	for _, r := range rows {
+		ceil := r.ceiling
+		add := func(run string, x *result, isCeiling bool) {
+			if x == nil {
+				return
+			}
+			ratio, verdict := "—", "—"
+			if !isCeiling {
+				q := x.rate() / ceil.rate()
+				ratio = fmt.Sprintf("%.2f", q)
+				v := "PASS"
+				if q < target || x.errors > 0 || !x.check.ok() {
+					v = "MISS"
+				}
+				verdict = fmt.Sprintf("≥ %.2f %s", target, v)
+			}
+			chk := "balanced"
+			if !x.check.ok() {
+				chk = "FAILED"
+			}
+			table = append(table, []string{r.name, fmt.Sprint(r.buyers), run,
+				fmt.Sprintf("%.0f", x.rate()), ms(x.pct(50)), ms(x.pct(99)), fmt.Sprint(x.errors), ratio, verdict,
+				fmt.Sprintf("%s, %d orders", chk, x.check.created), x.cpu.perOrder(x.cpuSrcs, x.placed)})
+		}
+		add("ceiling", ceil, true)
+		add("server", r.server, false)
+		add("server (redis)", r.redis, false)
+	}
+	printTable(w, md, header, table)
+	fmt.Fprintln(w)
+
+	header = []string{"sell-out", "units", "placed", "out_of_stock", "refused early", "errors", "sold out in", "orders/s", "p50", "p99", "check", "verdict"}
+	table = nil
+	for _, s := range sells {
+		r := s.r
+		v := "OK"
+		if r.orders != s.units || r.premature > 0 || r.errors > 0 || r.soldOut != sellOutBuyers || !r.check.ok() {
+			v = "FAIL"
+		}
+		chk := "balanced"
+		if !r.check.ok() {
+			chk = "FAILED"
+		}
+		table = append(table, []string{fmt.Sprintf("%s, %d buyers", s.name, sellOutBuyers), fmt.Sprint(s.units),
+			fmt.Sprint(r.orders), fmt.Sprint(r.soldOut), fmt.Sprint(r.premature), fmt.Sprint(r.errors),
+			fmt.Sprintf("%.2fs", r.elapsed.Seconds()), fmt.Sprintf("%.0f", r.rate()), ms(r.pct(50)), ms(r.pct(99)), chk, v})
+	}
+	printTable(w, md, header, table)
+	fmt.Fprintln(w)
+
+	line("×ceiling = the run's orders/s ÷ the ceiling's in the same scenario; a target is met at ≥ %.2f with 0 errors and a balanced check", target)
+	line("CPU per order: user + system CPU time of each process over the measured windows (from /proc) ÷ orders placed in them; bench is this process: the HTTP load generator in server runs, the ceiling itself in ceiling runs; MariaDB is the threads serving connections to the bench database (its background threads and other databases' clients excluded), only when it runs on this machine")
+	line("sell-out: one SKU of %d units, %d buyers each ordering 1 unit until told 409 out_of_stock (expected there, not an error); OK = exactly %d placed, every buyer refused once, none refused while units were left (a refusal answered before another order that succeeded was sent), 0 errors, balanced check",
+		o.last, sellOutBuyers, o.last)
+	for _, r := range rows {
+		for _, x := range []struct {
+			run string
+			r   *result
+		}{{"ceiling", r.ceiling}, {"server", r.server}, {"server (redis)", r.redis}} {
+			if x.r == nil {
+				continue
+			}
+			if x.r.errors > 0 {
+				line("errors in %s, %d buyers, %s: %s", r.name, r.buyers, x.run, reasonList(x.r.reasons))
+			}
+			if !x.r.check.ok() {
+				line("check after %s, %d buyers, %s: %s", r.name, r.buyers, x.run, x.r.check)
+			}
+		}
+	}
+	for _, s := range sells {
+		if s.r.errors > 0 {
+			line("errors in the %s sell-out: %s", s.name, reasonList(s.r.reasons))
+		}
+		if !s.r.check.ok() {
+			line("check after the %s sell-out: %s", s.name, s.r.check)
+		}
+	}
+}
+
+func printTable(w io.Writer, md bool, header []string, rows [][]string) {
+	if md {
+		fmt.Fprintln(w, "| "+strings.Join(header, " | ")+" |")
+		fmt.Fprintln(w, "|"+strings.Repeat("---|", len(header)))
+		for _, r := range rows {
+			fmt.Fprintln(w, "| "+strings.Join(r, " | ")+" |")
+		}
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t")+"\t")
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t")+"\t")
+	}
+	tw.Flush()
+}
