@@ -57,8 +57,8 @@ type concScale struct {
 }
 
 var concScales = map[string]concScale{
-	"mysql":  {buyers: 500, stock: 100, rounds: 20, crossed: 200, sameKey: 50, orders: 1000, pays: 500, payUsers: 50, sweepers: 3, paySpread: 1500 * time.Millisecond, workers: 16},
-	"sqlite": {buyers: 40, stock: 8, rounds: 2, crossed: 20, sameKey: 10, orders: 100, pays: 50, payUsers: 10, sweepers: 3, paySpread: 200 * time.Millisecond, workers: 4},
+	"mysql":  {buyers: 500, stock: 100, rounds: 20, crossed: 200, sameKey: 50, orders: 1000, pays: 500, payUsers: 50, sweepers: 3, paySpread: 3 * time.Second, workers: 16},
+	"sqlite": {buyers: 40, stock: 8, rounds: 2, crossed: 20, sameKey: 10, orders: 100, pays: 50, payUsers: 10, sweepers: 3, paySpread: 300 * time.Millisecond, workers: 4},
 }
 
 // concUnpaidTTL is SHANHAI_UNPAID_TTL for these tests.
@@ -200,7 +200,7 @@ func (c *concWorld) sku(t *testing.T, onHand ...int64) (int64, []int64) {
 	for i, q := range onHand {
 		skus[i] = model.SKU{Spec: fmt.Sprintf("%d号", i+1), Unit: "袋", PriceCents: 1250, OnHand: q}
 	}
-	p := &model.Product{SupplierID: sup.ID, Name: fmt.Sprintf("高山土豆 %d", n), CategoryCode: "tea",
+	p := &model.Product{SupplierID: sup.ID, Name: fmt.Sprintf("高山土豆 %d", n), CategoryCode: "vegetables",
 		OriginCode: sup.RegionCode, OnSale: true}
 	if err := c.h.store.CreateProduct(ctx, p, skus); err != nil {
 		t.Fatalf("create product: %v", err)
@@ -287,7 +287,7 @@ func concRun[T any](n, workers int, f func(i int) T) []T {
 	return out
 }
 
-// concTally counts responses by label, e.g. "201×100, 409 out_of_stock×400".
+// concTally counts responses by label.
 func concTally(rs []concRes) map[string]int {
 	m := map[string]int{}
 	for _, r := range rs {
@@ -296,6 +296,7 @@ func concTally(rs []concRes) map[string]int {
 	return m
 }
 
+// concShow prints a tally, e.g. "201×100, 409 out_of_stock×400".
 func concShow(m map[string]int) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -797,10 +798,12 @@ func (c *concWorld) testPayVsTimeout(t *testing.T) {
 			model.OrderPendingPayment, time.Now().Add(concUnpaidTTL+time.Minute).UTC())
 	}
 
-	// Pay every other order, oldest first, as the sweepers go, so that
-	// many payments meet a sweeper on the same order.
+	// Pay every other order, newest first, while the sweepers go oldest
+	// first: early payments win, late ones find their order cancelled, and
+	// where the two fronts cross a sweeper cancels orders whose payment is
+	// under way.
 	payIdx := make([]int, 0, sc.pays)
-	for i := 0; len(payIdx) < sc.pays && i < sc.orders; i += 2 {
+	for i := sc.orders - 1; len(payIdx) < sc.pays && i >= 0; i -= 2 {
 		payIdx = append(payIdx, i)
 	}
 	race := time.Now()
@@ -829,6 +832,7 @@ func (c *concWorld) testPayVsTimeout(t *testing.T) {
 						time.Now().Add(concUnpaidTTL+time.Minute).UTC()).Scan(&left); err == nil && left == 0 {
 						return
 					}
+					time.Sleep(5 * time.Millisecond) // the others hold this batch
 				}
 			}
 		})
@@ -841,7 +845,7 @@ func (c *concWorld) testPayVsTimeout(t *testing.T) {
 			// and starve the sweepers until every payment is through: no
 			// race. Spread over about the sweep's time, they meet the
 			// sweepers on the same orders.
-			time.Sleep(time.Duration(k) * c.scale.paySpread / time.Duration(len(payIdx)))
+			time.Sleep(time.Duration(k) * sc.paySpread / time.Duration(len(payIdx)))
 			o := orders[payIdx[k]]
 			return concDo(h, http.MethodPost, "/api/v1/orders/"+itoa(o.id)+"/pay", o.buyer.token,
 				"conc-pay-"+itoa(o.id), `{"mode": "instant"}`)
@@ -871,7 +875,7 @@ func (c *concWorld) testPayVsTimeout(t *testing.T) {
 		total, paid, refunded            int64
 		charges, chargedCents            int64 // succeeded charges
 		refunds, refundedCents, pendings int64
-		payments, leftPending, qty       int64
+		payments, leftPending            int64
 	}
 	db := map[int64]*row{}
 	concRows(t, h, func(r *sql.Rows) error {

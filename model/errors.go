@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -77,4 +78,11 @@ func Forbidden(format string, args ...any) error {
 // Unauthorized is a 401: no credentials, or bad ones.
 func Unauthorized(format string, args ...any) error {
 	return &Error{Kind: ErrUnauthorized, Code: "unauthorized", Message: fmt.Sprintf(format, args...)}
+}
+
+// OutOfStock is the 409 of a SKU that cannot cover an order, naming it.
+func OutOfStock(skuID int64) error {
+	id := strconv.FormatInt(skuID, 10)
+	return &Error{Kind: ErrConflict, Code: "out_of_stock", Message: "not enough stock of sku " + id,
+		Fields: []FieldError{{Field: "sku_id", Message: id}}}
 }

@@ -58,9 +58,7 @@ func (s *Store) Reserve(ctx context.Context, items []model.StockChange) error {
 			return mapErr(res.Error)
 		}
 		if res.RowsAffected == 0 {
-			return &model.Error{Kind: model.ErrConflict, Code: "out_of_stock",
-				Message: "not enough stock of sku " + itoa(it.SKUID),
-				Fields:  []model.FieldError{{Field: "sku_id", Message: itoa(it.SKUID)}}}
+			return model.OutOfStock(it.SKUID)
 		}
 	}
 	return nil

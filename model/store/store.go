@@ -203,7 +203,10 @@ func mapErr(err error) error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("%w: %v", model.ErrUnavailable, err)
 	case retryable(err):
-		return &model.Error{Kind: model.ErrUnavailable, Code: "busy", Message: "the database is busy, try again"}
+		// Keep the driver error underneath: an enclosing InTx must still
+		// see the deadlock to retry the transaction.
+		return fmt.Errorf("%w: %w", &model.Error{Kind: model.ErrUnavailable, Code: "busy",
+			Message: "the database is busy, try again"}, err)
 	case unavailable(err):
 		return fmt.Errorf("%w: %v", model.ErrUnavailable, err)
 	}

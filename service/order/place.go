@@ -192,6 +192,14 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
+	// Reject early what the stock just read cannot cover, without queueing
+	// on the SKU row behind every other buyer of a sold-out item. Only the
+	// conditional update below decides a sale.
+	for _, l := range lines {
+		if k := skus[l.SKUID]; k.Available() < l.Quantity {
+			return nil, model.OutOfStock(k.ID)
+		}
+	}
 	ref, err := s.references(ctx)
 	if err != nil {
 		return nil, err
