@@ -228,7 +228,7 @@ func testReadAfterWrite(t *testing.T, st *store.Store, rdb redis.UniversalClient
 				if err == nil {
 					break
 				}
-				within := 1500 * time.Millisecond
+				within := 4 * time.Second // ~1 s by design; slack for a loaded CI machine
 				if _, _, e := c.Stats(); e != e0 {
 					within += 2 * time.Second
 				}
@@ -450,29 +450,27 @@ func testRedisUnusable(t *testing.T, st *store.Store, rdb redis.UniversalClient)
 	ctx := context.Background()
 	f := seed(t, st)
 	c := newStore(t, st, rdb, Options{Prefix: "shanhai-test-down:", Timeout: 50 * time.Millisecond, Backoff: 200 * time.Millisecond})
-	// quick times the cache's reads against the same reads of the bare store
-	// just before, so a loaded machine slows both: what it must not add is a
-	// wait on Redis beyond one probe with its short deadline.
+	// quick checks the cache's reads give the database's answers without
+	// waiting on Redis at every read: while the back-off runs, Redis is not
+	// asked at all, so the errors counted grow by at most one probe per
+	// back-off period that elapsed (no wall-clock bound: a loaded machine
+	// only allows more probes).
 	quick := func(what string) {
 		t.Helper()
-		reads := func(r Inner) {
-			if _, err := r.Product(ctx, f.product); err != nil {
+		_, _, e0 := c.Stats()
+		start := time.Now()
+		if _, err := c.Product(ctx, f.product); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range f.queries {
+			if _, err := c.Products(ctx, q); err != nil {
 				t.Fatal(err)
 			}
-			for _, q := range f.queries {
-				if _, err := r.Products(ctx, q); err != nil {
-					t.Fatal(err)
-				}
-			}
 		}
-		start := time.Now()
-		reads(st)
-		bare := time.Since(start)
-		start = time.Now()
-		reads(c)
-		took := time.Since(start)
-		if limit := 3*bare + 2*c.opt.Timeout + 50*time.Millisecond; took > limit {
-			t.Errorf("%s: the cache's reads took %v with Redis unusable, the store's %v", what, took, bare)
+		_, _, e1 := c.Stats()
+		periods := uint64(time.Since(start)/c.opt.Backoff) + 1
+		if probes := e1 - e0; probes > 2*periods {
+			t.Errorf("%s: %d Redis errors over %d back-off periods: Redis was asked while it was known down", what, probes, periods)
 		}
 		mustMatch(t, ctx, c, st, f)
 	}

@@ -296,6 +296,9 @@ func drive(ctx context.Context, name string, p placer, l load) (*result, error) 
 				case failed:
 					w.errors++
 					w.reasons[reason]++
+					if l.sellOut && w.errors >= 50 {
+						return // a broken server: the sell-out reports FAIL rather than spin for minutes
+					}
 				}
 				if measured {
 					w.lat = append(w.lat, t1.Sub(t0))
