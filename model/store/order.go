@@ -13,27 +13,33 @@ import (
 )
 
 // Sellables loads SKUs with what ordering needs from their product and
-// supplier, and their tiers, keyed by SKU id. Unknown ids are simply absent.
+// supplier, and their tiers, keyed by SKU id, in one query. Unknown ids are
+// simply absent.
 func (s *Store) Sellables(ctx context.Context, skuIDs []int64) (map[int64]*model.Sellable, error) {
-	var rows []model.Sellable
+	var rows []struct {
+		model.Sellable
+		TierMin   *int64
+		TierPrice *int64
+	}
 	err := s.conn(ctx).Raw(`SELECT k.*, p.name AS product_name, p.supplier_id, p.on_sale, p.origin_code,
-		p.category_code, p.perishable, s.status AS supplier_status
+		p.category_code, p.perishable, s.status AS supplier_status,
+		t.min_qty AS tier_min, t.price_cents AS tier_price
 		FROM skus k JOIN products p ON p.id = k.product_id JOIN suppliers s ON s.id = p.supplier_id
-		WHERE k.id IN ?`, skuIDs).Scan(&rows).Error
+		LEFT JOIN sku_tiers t ON t.sku_id = k.id
+		WHERE k.id IN ? ORDER BY k.id, t.min_qty`, skuIDs).Scan(&rows).Error
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	out := make(map[int64]*model.Sellable, len(rows))
-	for i := range rows {
-		out[rows[i].ID] = &rows[i]
-	}
-	var tiers []model.Tier
-	if err := s.conn(ctx).Where("sku_id IN ?", skuIDs).Order("sku_id, min_qty").Find(&tiers).Error; err != nil {
-		return nil, mapErr(err)
-	}
-	for _, t := range tiers {
-		if k := out[t.SKUID]; k != nil {
-			k.Tiers = append(k.Tiers, t)
+	out := make(map[int64]*model.Sellable, len(skuIDs))
+	for _, r := range rows {
+		k := out[r.ID]
+		if k == nil {
+			sel := r.Sellable
+			k = &sel
+			out[r.ID] = k
+		}
+		if r.TierMin != nil {
+			k.Tiers = append(k.Tiers, model.Tier{SKUID: r.ID, MinQty: *r.TierMin, PriceCents: *r.TierPrice})
 		}
 	}
 	return out, nil

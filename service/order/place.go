@@ -252,9 +252,6 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 				return err
 			}
 		}
-		if err := s.stock.Reserve(ctx, all); err != nil {
-			return err
-		}
 		for _, o := range orders {
 			if err := s.store.CreateOrder(ctx, o); err != nil {
 				return err
@@ -264,7 +261,9 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 				return err
 			}
 		}
-		return nil
+		// Stock last: the SKU rows stay locked only until the commit, so
+		// buyers of a hot item wait as little as possible on each other.
+		return s.stock.Reserve(ctx, all)
 	})
 	if err != nil {
 		return nil, err
