@@ -4,15 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"net/http"
 	"slices"
-	"sort"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"shanhai/scripts/bench"
 )
 
 // listQueries is the fixed set of filtered lists the list scenarios draw
@@ -41,19 +39,11 @@ type result struct {
 	errors  int             // transport errors and non-2xx answers
 	reasons map[string]int  // why, by kind
 	elapsed time.Duration   // measured window
-	lat     []time.Duration // every latency, sorted
+	lat     bench.Latencies // every latency, sorted
 	cache   *counters       // the server's cache counters over the measured window; nil without a cache
 }
 
 func (r result) rate() float64 { return float64(r.n) / r.elapsed.Seconds() }
-
-// pct is the p-th percentile (0 < p <= 100) by the nearest-rank method.
-func (r result) pct(p float64) time.Duration {
-	if len(r.lat) == 0 {
-		return 0
-	}
-	return r.lat[max(0, int(math.Ceil(p/100*float64(len(r.lat))))-1)]
-}
 
 type worker struct {
 	lat     []time.Duration
@@ -64,8 +54,8 @@ type worker struct {
 
 // drive runs o.concurrency keep-alive clients against base: first every path
 // once (so a cache starts full and MariaDB's buffer pool warm, as in a server
-// that has been up a while), then random paths for o.warmup, then random
-// paths measured for o.duration.
+// that has been up a while), then random paths for o.Warmup, then random
+// paths measured for o.Duration.
 func drive(ctx context.Context, name, base string, paths []string, o options) (result, error) {
 	urls := make([]string, len(paths))
 	for i, p := range paths {
@@ -83,9 +73,9 @@ func drive(ctx context.Context, name, base string, paths []string, o options) (r
 	if err := prime(ctx, client, name, urls, o.concurrency); err != nil {
 		return result{}, err
 	}
-	logf("%-20s warm-up %s, then %s with %d connections", name, o.warmup, o.duration, o.concurrency)
-	from := time.Now().Add(o.warmup)
-	until := from.Add(o.duration)
+	bench.Logf("%-20s warm-up %s, then %s with %d connections", name, o.Warmup, o.Duration, o.concurrency)
+	from := time.Now().Add(o.Warmup)
+	until := from.Add(o.Duration)
 	// The cache counters at the start of the measured window.
 	atFrom := make(chan *counters, 1)
 	go func() {
@@ -93,7 +83,7 @@ func drive(ctx context.Context, name, base string, paths []string, o options) (r
 		atFrom <- cacheCounters(ctx, base)
 	}()
 	// Room for ~100k requests/s without growing during the run.
-	perWorker := int(o.duration.Seconds()*100_000)/o.concurrency + 1024
+	perWorker := int(o.Duration.Seconds()*100_000)/o.concurrency + 1024
 	workers := make([]worker, o.concurrency)
 	var wg sync.WaitGroup
 	for i := range workers {
@@ -147,41 +137,26 @@ func drive(ctx context.Context, name, base string, paths []string, o options) (r
 	if c0, c1 := <-atFrom, cacheCounters(ctx, base); c0 != nil && c1 != nil {
 		r.cache = &counters{hits: c1.hits - c0.hits, misses: c1.misses - c0.misses, redisErrors: c1.redisErrors - c0.redisErrors}
 	}
-	logf("%-20s %8.0f req/s  p50 %s  p99 %s  errors %d%s", name, r.rate(), ms(r.pct(50)), ms(r.pct(99)), r.errors, r.cache)
+	bench.Logf("%-20s %8.0f req/s  p50 %s  p99 %s  errors %d%s", name, r.rate(), ms(r.lat.Pct(50)), ms(r.lat.Pct(99)), r.errors, r.cache)
 	return r, nil
 }
 
 // prime requests every url once, split over conc clients; any failure stops the run.
 func prime(ctx context.Context, client *http.Client, name string, urls []string, conc int) error {
 	start := time.Now()
-	var next atomic.Int64
-	var mu sync.Mutex
-	var failed string
-	var wg sync.WaitGroup
-	for range min(conc, len(urls)) {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				i := int(next.Add(1)) - 1
-				if i >= len(urls) {
-					return
-				}
-				if reason := get(ctx, client, urls[i]); reason != "" {
-					mu.Lock()
-					failed = urls[i] + ": " + reason
-					mu.Unlock()
-					return
-				}
-			}
-		})
+	err := bench.Each(ctx, len(urls), conc, func(i int) error {
+		if reason := get(ctx, client, urls[i]); reason != "" {
+			return fmt.Errorf("%s: priming GET %s: %s", name, urls[i], reason)
+		}
+		return nil
+	})
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	if err != nil {
 		return err
 	}
-	if failed != "" {
-		return fmt.Errorf("%s: priming GET %s", name, failed)
-	}
-	logf("%-20s primed: each of the %d paths requested once in %.1fs", name, len(urls), time.Since(start).Seconds())
+	bench.Logf("%-20s primed: each of the %d paths requested once in %.1fs", name, len(urls), time.Since(start).Seconds())
 	return nil
 }
 
@@ -194,11 +169,7 @@ func get(ctx context.Context, client *http.Client, url string) string {
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		msg := err.Error()
-		if i := strings.LastIndex(msg, ": "); i >= 0 {
-			msg = msg[i+2:] // "Get "...": dial tcp ...: connection refused" → the cause
-		}
-		return msg
+		return bench.ShortError(err)
 	}
 	_, err = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
@@ -211,18 +182,4 @@ func get(ctx context.Context, client *http.Client, url string) string {
 	return ""
 }
 
-func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
-
-// reasonList is "HTTP 404 ×3, EOF ×1", most frequent first.
-func reasonList(m map[string]int) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] || m[keys[i]] == m[keys[j]] && keys[i] < keys[j] })
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s ×%d", k, m[k])
-	}
-	return strings.Join(parts, ", ")
-}
+func ms(d time.Duration) string { return bench.Ms(d, 2) }

@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"math/rand/v2"
-	"strings"
 	"time"
 
-	"shanhai/model/store"
+	"shanhai/scripts/bench"
 )
 
 // The generated catalogue: products of the partner counties the seed pairs
@@ -61,30 +58,9 @@ var trades = []string{"山珍农业开发", "生态农业", "特色农产品"}
 var brandWords = []string{"山里人家", "云上", "原乡味", "高山源", "溪谷", "山海情"}
 var grades = []string{"特级", "一级", "精选", "原生态", "礼盒装", "家庭装"}
 
-// The seed's pairings (helper → partner), so a detail lists the pairings its
-// product counts for, as in production.
-var pairings = []struct {
-	programme, level, helper, partner string
-	since                             int
-}{
-	{"east_west", "city", "330600", "511100", 2021},
-	{"east_west", "county", "330604", "511113", 2021},
-	{"east_west", "county", "330603", "513226", 2021},
-	{"east_west", "county", "330603", "511132", 2021},
-	{"east_west", "county", "330602", "511133", 2021},
-	{"mountain_sea", "city", "330600", "330800", 2003},
-	{"mountain_sea", "city", "330600", "331100", 2003},
-	{"mountain_sea", "county", "330603", "330881", 2003},
-	{"mountain_sea", "county", "330602", "330824", 2003},
-	{"mountain_sea", "county", "330604", "331127", 2015},
-	{"mountain_sea", "county", "330604", "330328", 2003},
-	{"mountain_sea", "county", "330683", "331121", 2003},
-}
-
 const (
 	numSuppliers = 20   // at most len(counties)*len(trades): names are county + trade
 	txRows       = 1000 // products per transaction
-	stmtRows     = 500  // rows per INSERT statement
 )
 
 // catalogue is what was loaded.
@@ -97,44 +73,35 @@ type catalogue struct {
 // loadCatalogue migrates the bench database through the store and fills it
 // with n products by batched SQL on the store's pool.
 func loadCatalogue(ctx context.Context, dsn string, n int) (*catalogue, error) {
-	start := time.Now()
-	st, err := store.Open("mysql:"+dsn, 4)
+	l, err := bench.NewLoader(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		return nil, fmt.Errorf("migrate: %w", err)
-	}
-	db := st.DB()
-	rng := rand.New(rand.NewPCG(2026, 1184))
+	defer l.Close()
+	rng, now := l.Rand, l.Now
 	china := time.FixedZone("CST", 8*3600) // no DST in China
-	now := time.Now().UTC().Truncate(time.Millisecond)
 	today := now.In(china)
 	out := &catalogue{suppliers: numSuppliers}
 
 	// Reference-side rows: pairings and suppliers.
-	pr := &rows{table: "pairings", cols: "programme, level, helper_code, partner_code, since_year, active"}
-	for _, p := range pairings {
-		pr.add(p.programme, p.level, p.helper, p.partner, p.since, true)
-	}
-	sr := &rows{table: "suppliers", cols: "id, name, region_code, status, created_at"}
+	pr := bench.PairingRows()
+	sr := bench.NewRows("suppliers", "id, name, region_code, status, created_at")
 	supplierCounty := make([]county, numSuppliers)
 	for i := range numSuppliers {
 		c := counties[i%len(counties)]
 		supplierCounty[i] = c
-		sr.add(i+1, fmt.Sprintf("%s%s有限公司", c.name, trades[i/len(counties)]), c.code, "active", now)
+		sr.Add(i+1, fmt.Sprintf("%s%s有限公司", c.name, trades[i/len(counties)]), c.code, "active", now)
 	}
-	if err := inTx(ctx, db, pr, sr); err != nil {
+	if err := l.Insert(ctx, pr, sr); err != nil {
 		return nil, err
 	}
 
 	var skuID, certID int64
 	for from := 0; from < n; from += txRows {
-		p := &rows{table: "products", cols: "id, supplier_id, name, category_code, brand, description, origin_code, on_sale, perishable, shelf_life_days, price_min_cents, cert_status, cert_valid_from, cert_valid_to, created_at, updated_at"}
-		k := &rows{table: "skus", cols: "id, product_id, spec, unit, price_cents, on_hand, reserved"}
-		t := &rows{table: "sku_tiers", cols: "sku_id, min_qty, price_cents"}
-		c := &rows{table: "certifications", cols: "id, product_id, certificate_no, issuer, batch, valid_from, valid_to, status, created_at"}
+		p := bench.NewRows("products", "id, supplier_id, name, category_code, brand, description, origin_code, on_sale, perishable, shelf_life_days, price_min_cents, cert_status, cert_valid_from, cert_valid_to, created_at, updated_at")
+		k := bench.NewRows("skus", "id, product_id, spec, unit, price_cents, on_hand, reserved")
+		t := bench.NewRows("sku_tiers", "sku_id, min_qty, price_cents")
+		c := bench.NewRows("certifications", "id, product_id, certificate_no, issuer, batch, valid_from, valid_to, status, created_at")
 		for i := from; i < min(from+txRows, n); i++ {
 			id := int64(i + 1)
 			sup := rng.IntN(numSuppliers)
@@ -157,10 +124,10 @@ func loadCatalogue(ctx context.Context, dsn string, n int) (*catalogue, error) {
 					minPrice = price
 				}
 				onHand := int64(50 + rng.IntN(4951))
-				k.add(skuID, id, cat.specs[s], cat.unit, price, onHand, int64(rng.IntN(20)))
-				t.add(skuID, 10, price*95/100)
+				k.Add(skuID, id, cat.specs[s], cat.unit, price, onHand, int64(rng.IntN(20)))
+				t.Add(skuID, 10, price*95/100)
 				if rng.IntN(2) == 0 {
-					t.add(skuID, 50, price*90/100)
+					t.Add(skuID, 50, price*90/100)
 				}
 			}
 			// The product row carries its current certificate's state (as
@@ -171,24 +138,24 @@ func loadCatalogue(ctx context.Context, dsn string, n int) (*catalogue, error) {
 				validFrom := today.AddDate(0, 0, -(30 + rng.IntN(270)))
 				validTo := validFrom.AddDate(2, 0, -1)
 				certStatus, certFrom, certTo = "valid", validFrom.Format(time.DateOnly), validTo.Format(time.DateOnly)
-				c.add(certID, id, fmt.Sprintf("%s-%d-%06d", cty.cert, validFrom.Year(), certID), cty.issuer,
+				c.Add(certID, id, fmt.Sprintf("%s-%d-%06d", cty.cert, validFrom.Year(), certID), cty.issuer,
 					fmt.Sprintf("%d年第%d批", validFrom.Year(), 1+rng.IntN(4)),
 					certFrom, certTo, certStatus, now)
 			}
-			p.add(id, sup+1, name, cat.code, brand, description(cty, good, grade, shelf, cat.perishable), cty.code,
+			p.Add(id, sup+1, name, cat.code, brand, description(cty, good, grade, shelf, cat.perishable), cty.code,
 				true, cat.perishable, shelf, minPrice, certStatus, certFrom, certTo, now, now)
 			out.productIDs = append(out.productIDs, id)
 		}
-		if err := inTx(ctx, db, p, k, t, c); err != nil {
+		if err := l.Insert(ctx, p, k, t, c); err != nil {
 			return nil, err
 		}
-		out.skus += k.n
-		out.tiers += t.n
-		out.certs += c.n
-		logf("loaded %d/%d products", min(from+txRows, n), n)
+		out.skus += k.Len()
+		out.tiers += t.Len()
+		out.certs += c.Len()
+		bench.Logf("loaded %d/%d products", min(from+txRows, n), n)
 	}
-	out.elapsed = time.Since(start)
-	logf("loaded %d products, %d SKUs, %d tiers, %d certificates, %d suppliers in %.1fs",
+	out.elapsed = l.Elapsed()
+	bench.Logf("loaded %d products, %d SKUs, %d tiers, %d certificates, %d suppliers in %.1fs",
 		n, out.skus, out.tiers, out.certs, out.suppliers, out.elapsed.Seconds())
 	return out, nil
 }
@@ -203,47 +170,4 @@ func description(c county, good, grade string, shelf int, perishable bool) strin
 		"%s品质，产地直发。%s，保质期%d天。每一笔采购都计入山海协作与东西部协作的消费帮扶统计，"+
 		"帮助%s农户增收。支持单位食堂、工会和超市批量采购，量大享阶梯价。",
 		c.name, good, c.city, c.name, grade, keep, shelf, c.name)
-}
-
-// rows collects the values of one table's multi-row INSERT.
-type rows struct {
-	table, cols string
-	ncols, n    int
-	args        []any
-}
-
-func (r *rows) add(vals ...any) {
-	if r.ncols == 0 {
-		r.ncols = len(vals)
-	}
-	r.args = append(r.args, vals...)
-	r.n++
-}
-
-// insert writes the rows in statements of stmtRows rows.
-func (r *rows) insert(ctx context.Context, tx *sql.Tx) error {
-	tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", r.ncols), ",") + ")"
-	for at := 0; at < r.n; at += stmtRows {
-		k := min(stmtRows, r.n-at)
-		q := "INSERT INTO " + r.table + " (" + r.cols + ") VALUES " + strings.TrimSuffix(strings.Repeat(tuple+",", k), ",")
-		if _, err := tx.ExecContext(ctx, q, r.args[at*r.ncols:(at+k)*r.ncols]...); err != nil {
-			return fmt.Errorf("insert %s: %w", r.table, err)
-		}
-	}
-	return nil
-}
-
-// inTx inserts every table's rows in one transaction.
-func inTx(ctx context.Context, db *sql.DB, tables ...*rows) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	for _, r := range tables {
-		if err := r.insert(ctx, tx); err != nil {
-			return err
-		}
-	}
-	return tx.Commit()
 }

@@ -26,13 +26,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
-	"time"
+
+	"shanhai/scripts/bench"
 )
 
 // Targets from the issue: ratio of requests/s to the bare-Gin ceiling.
@@ -42,31 +40,19 @@ const (
 )
 
 type options struct {
-	mysql       string
+	bench.Options
 	redis       string
-	root        string
 	products    int
-	duration    time.Duration
-	warmup      time.Duration
 	concurrency int
-	keep        bool
-	markdown    bool
-	quick       bool
 }
 
 func main() {
 	var o options
 	var ceilingAddr, ceilingBody string
-	flag.StringVar(&o.mysql, "mysql", "root@tcp(127.0.0.1:3306)/", "MariaDB/MySQL server DSN (go-sql-driver); the bench creates and drops its own database there")
+	o.Flags("scenario", "a Markdown table")
 	flag.StringVar(&o.redis, "redis", "redis://127.0.0.1:6379/9", "Redis URL for the cache-on run; its database is the bench's own and is flushed before and after (db 0 is refused)")
-	flag.StringVar(&o.root, "root", "", "repository root to build the server from (default: the module root of the current directory)")
 	flag.IntVar(&o.products, "products", 10000, "generated products to load")
-	flag.DurationVar(&o.duration, "duration", 10*time.Second, "measured time per scenario")
-	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured warm-up per scenario")
 	flag.IntVar(&o.concurrency, "concurrency", 64, "concurrent client connections")
-	flag.BoolVar(&o.keep, "keep", false, "keep the database and the temp dir (server logs)")
-	flag.BoolVar(&o.markdown, "markdown", false, "print the results as a Markdown table")
-	flag.BoolVar(&o.quick, "quick", false, "smoke run: -duration 2s -warmup 1s unless set explicitly")
 	// Internal: the ceiling server, run as a separate process like the real one.
 	flag.StringVar(&ceilingAddr, "ceiling-serve", "", "")
 	flag.StringVar(&ceilingBody, "ceiling-body", "", "")
@@ -78,7 +64,7 @@ func main() {
 			}
 		})
 	}
-	flag.Parse()
+	o.Parse()
 
 	if ceilingAddr != "" {
 		if err := serveCeiling(ceilingAddr, ceilingBody); err != nil {
@@ -87,34 +73,9 @@ func main() {
 		}
 		return
 	}
-
-	set := map[string]bool{}
-	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if o.quick {
-		if !set["duration"] {
-			o.duration = 2 * time.Second
-		}
-		if !set["warmup"] {
-			o.warmup = time.Second
-		}
-	}
-	if o.products < 1 || o.concurrency < 1 || o.duration <= 0 || o.warmup < 0 {
+	if o.products < 1 || o.concurrency < 1 || o.Duration <= 0 || o.Warmup < 0 {
 		fmt.Fprintln(os.Stderr, "catalogbench: -products and -concurrency must be >= 1, -duration > 0, -warmup >= 0")
 		os.Exit(2)
 	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, o); err != nil {
-		if errors.Is(err, context.Canceled) {
-			err = errors.New("interrupted")
-		}
-		fmt.Fprintln(os.Stderr, "catalogbench:", err)
-		os.Exit(1)
-	}
-}
-
-// logf prints progress to stderr, so that stdout holds only the results.
-func logf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+	bench.Main("catalogbench", o.Options, func(ctx context.Context, ws *bench.Workspace) error { return run(ctx, ws, o) })
 }

@@ -3,10 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"runtime"
-	"strings"
-	"text/tabwriter"
-	"time"
+
+	"shanhai/scripts/bench"
 )
 
 // scenarios in the order the table shows them, with their targets (0: none).
@@ -24,24 +22,16 @@ var scenarios = []struct {
 // report prints the machine, the workload and the table, plain or Markdown.
 func report(w io.Writer, o options, m machine, results map[string]result) {
 	ceil := results["ceiling"]
-	md := o.markdown
-	line := func(format string, args ...any) {
-		if md {
-			fmt.Fprint(w, "- ")
-		}
-		fmt.Fprintf(w, format+"\n", args...)
-	}
-	if md {
-		fmt.Fprintf(w, "### Catalogue benchmark, %s\n\n", time.Now().Format(time.DateOnly))
-	} else {
-		fmt.Fprintf(w, "\ncatalogue benchmark, %s\n\n", time.Now().Format("2006-01-02 15:04"))
-	}
-	line("machine: %d CPUs (%s), GOMAXPROCS %d, %s %s/%s", m.cpus, m.cpuModel, m.gomaxprocs, m.goVersion, runtime.GOOS, runtime.GOARCH)
+	md := o.Markdown
+	rep := bench.Report{W: w, Markdown: md}
+	line := rep.Line
+	rep.Heading("catalogue benchmark")
+	line("machine: %s", m.host)
 	line("MariaDB %s, Redis %s; server pool SHANHAI_DB_MAX_OPEN=32", m.mariadb, m.redis)
 	line("data: %d products, %d SKUs, %d tiers, %d certificates, %d suppliers, loaded in %.1fs",
 		m.products, m.skus, m.tiers, m.certs, m.suppliers, m.loadTime.Seconds())
 	line("load: %d keep-alive connections from an in-process client on the same machine; %s warm-up, then %s measured per scenario",
-		o.concurrency, o.warmup, o.duration)
+		o.concurrency, o.Warmup, o.Duration)
 	line("ceiling: bare Gin (gin.New, release mode, no middleware) encoding a real product detail (%d bytes) per request, in its own process", m.ceilingBytes)
 	line("detail: GET /api/v1/products/{id}, ids uniform over the %d loaded; mean body %d bytes", m.products, m.detailBytes)
 	line("list: GET /api/v1/products?category=…&certified=true&sort=price_asc&page=1..3&page_size=20 and ?origin=… (city or county): %d distinct query strings, uniform; mean body %d bytes",
@@ -50,7 +40,7 @@ func report(w io.Writer, o options, m machine, results map[string]result) {
 	fmt.Fprintln(w)
 
 	header := []string{"scenario", "req/s", "req/s ×ceil", "p50", "p50 ×ceil", "p99", "p99 ×ceil", "errors", "cache hits", "target"}
-	var rows [][]string
+	table := &bench.Table{Header: header, Right: func(col int) bool { return col > 0 && col < len(header)-1 }}
 	for _, s := range scenarios {
 		r := results[s.name]
 		name := s.name
@@ -70,28 +60,15 @@ func report(w io.Writer, o options, m machine, results map[string]result) {
 		if r.cache != nil {
 			hits = fmt.Sprintf("%.1f%%", r.cache.hitRatio()*100)
 		}
-		rows = append(rows, []string{
+		table.Add(
 			name,
 			fmt.Sprintf("%.0f", r.rate()), fmt.Sprintf("%.2f", ratio),
-			ms(r.pct(50)), fmt.Sprintf("%.2f", float64(r.pct(50))/float64(ceil.pct(50))),
-			ms(r.pct(99)), fmt.Sprintf("%.2f", float64(r.pct(99))/float64(ceil.pct(99))),
+			ms(r.lat.Pct(50)), fmt.Sprintf("%.2f", float64(r.lat.Pct(50))/float64(ceil.lat.Pct(50))),
+			ms(r.lat.Pct(99)), fmt.Sprintf("%.2f", float64(r.lat.Pct(99))/float64(ceil.lat.Pct(99))),
 			fmt.Sprint(r.errors), hits, target,
-		})
+		)
 	}
-	if md {
-		fmt.Fprintln(w, "| "+strings.Join(header, " | ")+" |")
-		fmt.Fprintln(w, "|---|"+strings.Repeat("---:|", len(header)-2)+"---|")
-		for _, r := range rows {
-			fmt.Fprintln(w, "| "+strings.Join(r, " | ")+" |")
-		}
-	} else {
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, strings.Join(header, "\t")+"\t")
-		for _, r := range rows {
-			fmt.Fprintln(tw, strings.Join(r, "\t")+"\t")
-		}
-		tw.Flush()
-	}
+	rep.Table(table)
 	fmt.Fprintln(w)
 	if md {
 		fmt.Fprintln(w, "req/s ×ceil is the scenario's rate ÷ the ceiling's (higher is better); p50/p99 ×ceil is the scenario's latency ÷ the ceiling's (lower is better). A target is met when the rate ratio reaches it with no errors.")
@@ -102,7 +79,7 @@ func report(w io.Writer, o options, m machine, results map[string]result) {
 	for _, s := range scenarios {
 		r := results[s.name]
 		if r.errors > 0 {
-			line("errors in %s: %s", s.name, reasonList(r.reasons))
+			line("errors in %s: %s", s.name, bench.Reasons(r.reasons))
 		}
 		if r.cache != nil && r.cache.redisErrors > 0 {
 			line("%s: %.0f Redis errors (timeouts) in the measured window; the server skips Redis for a while after each", s.name, r.cache.redisErrors)

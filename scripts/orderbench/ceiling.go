@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	mysqldrv "github.com/go-sql-driver/mysql"
+
+	"shanhai/scripts/bench"
 )
 
 // The ceiling is the most the database can place here with the server's
@@ -212,13 +213,7 @@ func (c *ceiling) place(ctx context.Context, buyer int, key string, lines []line
 	return placed, ""
 }
 
-func checkoutID() string { return randomHex(12) }
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
+func checkoutID() string { return bench.RandomHex(12) }
 
 var china = time.FixedZone("CST", 8*3600)
 

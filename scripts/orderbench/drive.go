@@ -6,16 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"shanhai/scripts/bench"
 )
 
 // line is one line of an order request.
@@ -58,11 +56,7 @@ func (h *httpPlacer) place(ctx context.Context, buyer int, key string, lines []l
 	req.Header.Set("Idempotency-Key", key)
 	resp, err := h.client.Do(req)
 	if err != nil {
-		msg := err.Error()
-		if i := strings.LastIndex(msg, ": "); i >= 0 {
-			msg = msg[i+2:] // `Post "...": dial tcp ...: connection refused` → the cause
-		}
-		return failed, msg
+		return failed, bench.ShortError(err)
 	}
 	b, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -98,40 +92,15 @@ func (h *httpPlacer) place(ctx context.Context, buyer int, key string, lines []l
 // login gets a token for every consumer, a few at a time.
 func login(ctx context.Context, client *http.Client, base string, d *dataset) ([]string, error) {
 	auth := make([]string, len(d.usernames))
-	var next atomic.Int64
-	var mu sync.Mutex
-	var firstErr error
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				i := int(next.Add(1)) - 1
-				if i >= len(auth) {
-					return
-				}
-				tok, err := loginOne(ctx, client, base, d.usernames[i])
-				if err != nil {
-					mu.Lock()
-					firstErr = cmp(firstErr, err)
-					mu.Unlock()
-					return
-				}
-				auth[i] = "Bearer " + tok
-			}
-		})
-	}
-	wg.Wait()
-	if firstErr == nil {
-		firstErr = ctx.Err()
-	}
-	return auth, firstErr
-}
-
-func cmp(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
+	err := bench.Each(ctx, len(auth), 8, func(i int) error {
+		tok, err := loginOne(ctx, client, base, d.usernames[i])
+		if err != nil {
+			return err
+		}
+		auth[i] = "Bearer " + tok
+		return nil
+	})
+	return auth, err
 }
 
 func loginOne(ctx context.Context, client *http.Client, base, username string) (string, error) {
@@ -199,7 +168,7 @@ type result struct {
 	errors  int             // failures, whole run (a 409 out_of_stock is one unless the run sells out)
 	reasons map[string]int  // failures by kind
 	elapsed time.Duration   // measured window (sell-out: start to the last buyer's refusal)
-	lat     []time.Duration // every request of the measured window, sorted
+	lat     bench.Latencies // every request of the measured window, sorted
 
 	told      map[int64]int64 // units per SKU of every order placed, warm-up included
 	orders    int             // every order placed, warm-up included
@@ -217,14 +186,6 @@ func (r *result) rate() float64 {
 	return float64(r.placed) / r.elapsed.Seconds()
 }
 
-// pct is the p-th percentile by the nearest-rank method.
-func (r *result) pct(p float64) time.Duration {
-	if len(r.lat) == 0 {
-		return 0
-	}
-	return r.lat[max(0, int(math.Ceil(p/100*float64(len(r.lat))))-1)]
-}
-
 type worker struct {
 	lat                   []time.Duration
 	placed, orders, lines int
@@ -239,15 +200,15 @@ type worker struct {
 // drive runs l.buyers concurrent buyers against p, each as its own consumer,
 // every request with a fresh Idempotency-Key.
 func drive(ctx context.Context, name string, p placer, l load) (*result, error) {
-	prefix := randomHex(4)
+	prefix := bench.RandomHex(4)
 	start := time.Now()
 	from := start.Add(l.warmup)
 	until := from.Add(l.duration)
 	if l.sellOut {
 		from, until = start, start.Add(5*time.Minute) // a safety stop only
-		logf("%-28s %d buyers, one unit each until out_of_stock", name, l.buyers)
+		bench.Logf("%-28s %d buyers, one unit each until out_of_stock", name, l.buyers)
 	} else {
-		logf("%-28s %d buyers: warm-up %s, then %s measured", name, l.buyers, l.warmup, l.duration)
+		bench.Logf("%-28s %d buyers: warm-up %s, then %s measured", name, l.buyers, l.warmup, l.duration)
 	}
 	atFrom := make(chan cpuSample, 1)
 	go func() {
@@ -357,29 +318,15 @@ func drive(ctx context.Context, name string, p placer, l load) (*result, error) 
 	}
 	slices.Sort(r.lat)
 	r.elapsed = last.Sub(from)
-	logf("%-28s %8.0f orders/s  p50 %s  p99 %s  errors %d  (%d orders, %d out_of_stock)  CPU/order %s",
-		name, r.rate(), ms(r.pct(50)), ms(r.pct(99)), r.errors, r.orders, r.soldOut, r.cpu.perOrder(r.cpuSrcs, r.placed))
+	bench.Logf("%-28s %8.0f orders/s  p50 %s  p99 %s  errors %d  (%d orders, %d out_of_stock)  CPU/order %s",
+		name, r.rate(), ms(r.lat.Pct(50)), ms(r.lat.Pct(99)), r.errors, r.orders, r.soldOut, r.cpu.perOrder(r.cpuSrcs, r.placed))
 	if r.errors > 0 {
-		logf("%-28s errors: %s", name, reasonList(r.reasons))
+		bench.Logf("%-28s errors: %s", name, bench.Reasons(r.reasons))
 	}
 	return r, nil
 }
 
-func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
-
-// reasonList is "HTTP 503 busy ×3, EOF ×1", most frequent first.
-func reasonList(m map[string]int) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] || m[keys[i]] == m[keys[j]] && keys[i] < keys[j] })
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s ×%d", k, m[k])
-	}
-	return strings.Join(parts, ", ")
-}
+func ms(d time.Duration) string { return bench.Ms(d, 1) }
 
 // merge adds the segment b to a (a nil a is b): a scenario's runner is
 // measured in rounds and reported as one.

@@ -2,16 +2,13 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"math/rand/v2"
-	"strings"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"shanhai/model"
-	"shanhai/model/store"
+	"shanhai/scripts/bench"
 )
 
 // The data: 20 suppliers in the partner counties; 5,000 products with 2 SKUs
@@ -27,7 +24,6 @@ const (
 	numUsers       = 256
 	buyerRegion    = "330603" // 柯桥: pairs with 金川, 峨边, 江山, and through 绍兴 with 乐山, 衢州, 丽水
 	password       = "orderbench-password"
-	stmtRows       = 500 // rows per INSERT statement
 )
 
 var counties = []struct{ code, name string }{
@@ -46,26 +42,6 @@ var categories = []struct {
 	{"mushrooms", "袋", []string{"花菇", "黑木耳", "竹荪", "羊肚菌"}, [2]string{"250g", "500g"}, false},
 	{"honey", "瓶", []string{"土蜂蜜", "百花蜜", "椴树蜜", "枇杷蜜"}, [2]string{"500g", "1kg"}, false},
 	{"grain_oil", "桶", []string{"山茶油", "高山大米", "苦荞米", "菜籽油"}, [2]string{"2.5L", "5L"}, false},
-}
-
-// The seed's pairings (helper → partner), so each line gets its pairing
-// preview as in production.
-var pairings = []struct {
-	programme, level, helper, partner string
-	since                             int
-}{
-	{"east_west", "city", "330600", "511100", 2021},
-	{"east_west", "county", "330604", "511113", 2021},
-	{"east_west", "county", "330603", "513226", 2021},
-	{"east_west", "county", "330603", "511132", 2021},
-	{"east_west", "county", "330602", "511133", 2021},
-	{"mountain_sea", "city", "330600", "330800", 2003},
-	{"mountain_sea", "city", "330600", "331100", 2003},
-	{"mountain_sea", "county", "330603", "330881", 2003},
-	{"mountain_sea", "county", "330602", "330824", 2003},
-	{"mountain_sea", "county", "330604", "331127", 2015},
-	{"mountain_sea", "county", "330604", "330328", 2003},
-	{"mountain_sea", "county", "330683", "331121", 2003},
 }
 
 // sku is what the ceiling snapshots into a line, as the server reads it
@@ -95,43 +71,34 @@ func (d *dataset) sku(id int64) *sku { return &d.skus[id-1] }
 // loadData migrates the bench database through the store and fills it by
 // batched SQL; lastRuns "last units" SKUs of lastUnits units each.
 func loadData(ctx context.Context, dsn string, lastRuns, lastUnits int) (*dataset, error) {
-	start := time.Now()
-	st, err := store.Open("mysql:"+dsn, 4)
+	l, err := bench.NewLoader(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		return nil, fmt.Errorf("migrate: %w", err)
-	}
-	db := st.DB()
-	rng := rand.New(rand.NewPCG(2026, 1184))
-	now := time.Now().UTC().Truncate(time.Millisecond)
+	defer l.Close()
+	rng, now := l.Rand, l.Now
 	d := &dataset{bySupplier: make([][]int64, numSuppliers)}
 
-	pr := &rows{table: "pairings", cols: "programme, level, helper_code, partner_code, since_year, active"}
-	for _, p := range pairings {
-		pr.add(p.programme, p.level, p.helper, p.partner, p.since, true)
-	}
-	sr := &rows{table: "suppliers", cols: "id, name, region_code, status, created_at"}
+	pr := bench.PairingRows()
+	sr := bench.NewRows("suppliers", "id, name, region_code, status, created_at")
 	for i := range numSuppliers {
 		c := counties[i%len(counties)]
-		sr.add(i+1, fmt.Sprintf("%s山珍农业开发有限公司%02d", c.name, i+1), c.code, "active", now)
+		sr.Add(i+1, fmt.Sprintf("%s山珍农业开发有限公司%02d", c.name, i+1), c.code, "active", now)
 	}
-	if err := inTx(ctx, db, pr, sr); err != nil {
+	if err := l.Insert(ctx, pr, sr); err != nil {
 		return nil, err
 	}
 
-	p := &rows{table: "products", cols: "id, supplier_id, name, category_code, brand, description, origin_code, on_sale, perishable, shelf_life_days, price_min_cents, created_at, updated_at"}
-	k := &rows{table: "skus", cols: "id, product_id, spec, unit, price_cents, on_hand, reserved"}
-	t := &rows{table: "sku_tiers", cols: "sku_id, min_qty, price_cents"}
+	p := bench.NewRows("products", "id, supplier_id, name, category_code, brand, description, origin_code, on_sale, perishable, shelf_life_days, price_min_cents, created_at, updated_at")
+	k := bench.NewRows("skus", "id, product_id, spec, unit, price_cents, on_hand, reserved")
+	t := bench.NewRows("sku_tiers", "sku_id, min_qty, price_cents")
 	product := func(id, supplier int64, name, category, origin string, perishable bool, price int64) {
-		p.add(id, supplier, name, category, counties[(supplier-1)%int64(len(counties))].name+"山里人家",
+		p.Add(id, supplier, name, category, counties[(supplier-1)%int64(len(counties))].name+"山里人家",
 			name+"，产地直发，计入消费帮扶统计。", origin, true, perishable, 180, price, now, now)
 	}
 	addSKU := func(s sku) {
-		k.add(s.id, s.productID, s.spec, s.unit, s.priceCents, s.onHand, 0)
-		t.add(s.id, 10, s.priceCents*95/100) // a volume tier the benchmark's quantities never reach
+		k.Add(s.id, s.productID, s.spec, s.unit, s.priceCents, s.onHand, 0)
+		t.Add(s.id, 10, s.priceCents*95/100) // a volume tier the benchmark's quantities never reach
 		d.skus = append(d.skus, s)
 	}
 	var skuID int64
@@ -164,7 +131,7 @@ func loadData(ctx context.Context, dsn string, lastRuns, lastUnits int) (*datase
 		addSKU(sku{id: skuID, productID: hotProduct, supplierID: 1, productName: origin.name + "限量土蜂蜜",
 			spec: fmt.Sprintf("1kg 尾货%d", i+1), unit: "瓶", priceCents: 12800, onHand: int64(lastUnits), origin: origin.code, category: "honey"})
 	}
-	if err := inTx(ctx, db, p, k, t); err != nil {
+	if err := l.Insert(ctx, p, k, t); err != nil {
 		return nil, err
 	}
 
@@ -173,23 +140,23 @@ func loadData(ctx context.Context, dsn string, lastRuns, lastUnits int) (*datase
 	if err != nil {
 		return nil, err
 	}
-	u := &rows{table: "users", cols: "id, username, username_key, password_hash, role, region_code, created_at, updated_at"}
+	u := bench.NewRows("users", "id, username, username_key, password_hash, role, region_code, created_at, updated_at")
 	for i := range numUsers {
 		name := fmt.Sprintf("bench-buyer-%03d", i+1)
-		u.add(i+1, name, name, string(hash), model.RoleConsumer, buyerRegion, now, now)
+		u.Add(i+1, name, name, string(hash), model.RoleConsumer, buyerRegion, now, now)
 		d.users = append(d.users, int64(i+1))
 		d.usernames = append(d.usernames, name)
 	}
-	if err := inTx(ctx, db, u); err != nil {
+	if err := l.Insert(ctx, u); err != nil {
 		return nil, err
 	}
 
 	// Each line's pairing preview, as the server computes it.
-	regions, err := st.Regions(ctx)
+	regions, err := l.Regions(ctx)
 	if err != nil {
 		return nil, err
 	}
-	views, err := st.Pairings(ctx)
+	views, err := l.Pairings(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -199,51 +166,8 @@ func loadData(ctx context.Context, dsn string, lastRuns, lastUnits int) (*datase
 			d.skus[i].pairingID = &pv.ID
 		}
 	}
-	d.elapsed = time.Since(start)
-	logf("loaded %d suppliers, %d products, %d SKUs, %d consumers in %.1fs",
+	d.elapsed = l.Elapsed()
+	bench.Logf("loaded %d suppliers, %d products, %d SKUs, %d consumers in %.1fs",
 		numSuppliers, numProducts+1, len(d.skus), numUsers, d.elapsed.Seconds())
 	return d, nil
-}
-
-// rows collects the values of one table's multi-row INSERT.
-type rows struct {
-	table, cols string
-	ncols, n    int
-	args        []any
-}
-
-func (r *rows) add(vals ...any) {
-	if r.ncols == 0 {
-		r.ncols = len(vals)
-	}
-	r.args = append(r.args, vals...)
-	r.n++
-}
-
-// insert writes the rows in statements of stmtRows rows.
-func (r *rows) insert(ctx context.Context, tx *sql.Tx) error {
-	tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", r.ncols), ",") + ")"
-	for at := 0; at < r.n; at += stmtRows {
-		k := min(stmtRows, r.n-at)
-		q := "INSERT INTO " + r.table + " (" + r.cols + ") VALUES " + strings.TrimSuffix(strings.Repeat(tuple+",", k), ",")
-		if _, err := tx.ExecContext(ctx, q, r.args[at*r.ncols:(at+k)*r.ncols]...); err != nil {
-			return fmt.Errorf("insert %s: %w", r.table, err)
-		}
-	}
-	return nil
-}
-
-// inTx inserts every table's rows in one transaction.
-func inTx(ctx context.Context, db *sql.DB, tables ...*rows) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	for _, r := range tables {
-		if err := r.insert(ctx, tx); err != nil {
-			return err
-		}
-	}
-	return tx.Commit()
 }

@@ -39,78 +39,40 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
-	"time"
+
+	"shanhai/scripts/bench"
 )
 
 // target is the issue's: the server places at least 0.7× the ceiling's orders/s.
 const target = 0.70
 
 type options struct {
-	mysql    string
-	redis    string
-	root     string
-	pool     int
-	rounds   int
-	last     int
-	duration time.Duration
-	warmup   time.Duration
-	keep     bool
-	markdown bool
-	quick    bool
+	bench.Options
+	redis  string
+	pool   int
+	rounds int
+	last   int
 }
 
 func main() {
 	var o options
-	flag.StringVar(&o.mysql, "mysql", "root@tcp(127.0.0.1:3306)/", "MariaDB/MySQL server DSN (go-sql-driver); the bench creates and drops its own database there")
+	o.Flags("run", "Markdown tables")
 	flag.StringVar(&o.redis, "redis", "", "Redis URL for a second server run with SHANHAI_REDIS (e.g. redis://127.0.0.1:6379/9; its database is flushed before and after, db 0 is refused); empty: no Redis run")
-	flag.StringVar(&o.root, "root", "", "repository root to build the server from (default: the module root of the current directory)")
 	flag.IntVar(&o.pool, "pool", 32, "database pool size of both the server (SHANHAI_DB_MAX_OPEN) and the ceiling")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds per scenario: the runners alternate, each measured -duration/-rounds per round")
 	flag.IntVar(&o.last, "last", 5000, "units of the SKU each sell-out run sells to the last one")
-	flag.DurationVar(&o.duration, "duration", 10*time.Second, "measured time per run")
-	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured warm-up per run")
-	flag.BoolVar(&o.keep, "keep", false, "keep the database and the temp dir (server logs)")
-	flag.BoolVar(&o.markdown, "markdown", false, "print the results as Markdown tables")
-	flag.BoolVar(&o.quick, "quick", false, "smoke run: -duration 2s -warmup 1s unless set explicitly")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: orderbench [flags]\n\nMeasures POST /api/v1/orders against the same SQL issued directly, and checks the stock afterwards.\n\n")
 		flag.PrintDefaults()
 	}
-	flag.Parse()
+	o.Parse()
 
-	set := map[string]bool{}
-	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if o.quick {
-		if !set["duration"] {
-			o.duration = 2 * time.Second
-		}
-		if !set["warmup"] {
-			o.warmup = time.Second
-		}
-	}
-	if o.pool < 1 || o.rounds < 1 || o.last < 1 || o.duration <= 0 || o.warmup < 0 {
+	if o.pool < 1 || o.rounds < 1 || o.last < 1 || o.Duration <= 0 || o.Warmup < 0 {
 		fmt.Fprintln(os.Stderr, "orderbench: -pool, -rounds and -last must be >= 1, -duration > 0, -warmup >= 0")
 		os.Exit(2)
 	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, o); err != nil {
-		if errors.Is(err, context.Canceled) {
-			err = errors.New("interrupted")
-		}
-		fmt.Fprintln(os.Stderr, "orderbench:", err)
-		os.Exit(1)
-	}
-}
-
-// logf prints progress to stderr, so that stdout holds only the results.
-func logf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+	bench.Main("orderbench", o.Options, func(ctx context.Context, ws *bench.Workspace) error { return run(ctx, ws, o) })
 }

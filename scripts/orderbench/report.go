@@ -3,29 +3,19 @@ package main
 import (
 	"fmt"
 	"io"
-	"runtime"
-	"strings"
-	"text/tabwriter"
 	"time"
+
+	"shanhai/scripts/bench"
 )
 
 // report prints the machine, the workload and two tables (timed scenarios,
 // sell-outs), plain or Markdown.
 func report(w io.Writer, o options, m machine, rows []*row, sells []sellRow) {
-	md := o.markdown
-	line := func(format string, args ...any) {
-		if md {
-			fmt.Fprint(w, "- ")
-		}
-		fmt.Fprintf(w, format+"\n", args...)
-	}
-	if md {
-		fmt.Fprintf(w, "### Order benchmark, %s\n\n", time.Now().Format(time.DateOnly))
-	} else {
-		fmt.Fprintf(w, "\norder benchmark, %s\n\n", time.Now().Format("2006-01-02 15:04"))
-	}
-	line("machine: %d CPUs (%s), GOMAXPROCS %d, %s %s/%s; MariaDB %s (innodb_flush_log_at_trx_commit=%d, buffer pool %d MiB)%s",
-		m.cpus, m.cpuModel, m.gomaxprocs, m.goVersion, runtime.GOOS, runtime.GOARCH, m.mariadb, m.flushAtCommit, m.bufferPool>>20,
+	rep := bench.Report{W: w, Markdown: o.Markdown}
+	line := rep.Line
+	rep.Heading("order benchmark")
+	line("machine: %s; MariaDB %s (innodb_flush_log_at_trx_commit=%d, buffer pool %d MiB)%s",
+		m.host, m.mariadb, m.flushAtCommit, m.bufferPool>>20,
 		map[bool]string{true: ", Redis " + m.redis, false: ""}[m.redis != ""])
 	line("data: %d suppliers, %d products × %d SKUs of %d units, 1 hot SKU of %d units, %d sell-out SKUs of %d units, %d consumers; loaded in %.1fs",
 		numSuppliers, numProducts, skusPerProduct, bigStock, bigStock, len(sells), o.last, numUsers, m.loadTime.Seconds())
@@ -33,12 +23,11 @@ func report(w io.Writer, o options, m machine, rows []*row, sells []sellRow) {
 		o.pool, map[bool]string{true: "without Redis, and again with SHANHAI_REDIS", false: "no Redis"}[m.redis != ""])
 	line("ceiling: database/sql + go-sql-driver/mysql in this process, pool %d, the store's connection settings; per order one transaction with the server's writes in its order: INSERT idempotency key, UPDATE skus … WHERE id = ? AND on_hand - reserved >= ? per SKU in id order (RowsAffected checked), INSERT orders, order_lines, order_events, UPDATE the key with the response; no HTTP, no reads", o.pool)
 	line("each scenario: every buyer is its own consumer; the runners take turns in %d rounds of %s each (%s before a runner's first round), %s measured per runner in all; orders/s = orders placed in the measured windows; p50/p99 over every request in them; errors over everything (any non-201, an out_of_stock included)",
-		o.rounds, (o.duration / time.Duration(o.rounds)).Round(time.Millisecond), o.warmup, o.duration)
+		o.rounds, (o.Duration / time.Duration(o.rounds)).Round(time.Millisecond), o.Warmup, o.Duration)
 	line("after every round the database is checked against what the bench was told: per SKU, reserved = units placed = Σ quantity of lines in open orders, on hand as loaded, on hand − reserved ≥ 0; orders and lines created = placed; no idempotency key left running")
 	fmt.Fprintln(w)
 
-	header := []string{"scenario", "buyers", "run", "orders/s", "p50", "p99", "errors", "×ceiling", "target", "check", "CPU per order"}
-	var table [][]string
+	table := &bench.Table{Header: []string{"scenario", "buyers", "run", "orders/s", "p50", "p99", "errors", "×ceiling", "target", "check", "CPU per order"}}
 	for _, r := range rows {
 		ceil := r.ceiling
 		add := func(run string, x *result, isCeiling bool) {
@@ -59,19 +48,18 @@ func report(w io.Writer, o options, m machine, rows []*row, sells []sellRow) {
 			if !x.check.ok() {
 				chk = "FAILED"
 			}
-			table = append(table, []string{r.name, fmt.Sprint(r.buyers), run,
-				fmt.Sprintf("%.0f", x.rate()), ms(x.pct(50)), ms(x.pct(99)), fmt.Sprint(x.errors), ratio, verdict,
-				fmt.Sprintf("%s, %d orders", chk, x.check.created), x.cpu.perOrder(x.cpuSrcs, x.placed)})
+			table.Add(r.name, fmt.Sprint(r.buyers), run,
+				fmt.Sprintf("%.0f", x.rate()), ms(x.lat.Pct(50)), ms(x.lat.Pct(99)), fmt.Sprint(x.errors), ratio, verdict,
+				fmt.Sprintf("%s, %d orders", chk, x.check.created), x.cpu.perOrder(x.cpuSrcs, x.placed))
 		}
 		add("ceiling", ceil, true)
 		add("server", r.server, false)
 		add("server (redis)", r.redis, false)
 	}
-	printTable(w, md, header, table)
+	rep.Table(table)
 	fmt.Fprintln(w)
 
-	header = []string{"sell-out", "units", "placed", "out_of_stock", "refused early", "errors", "sold out in", "orders/s", "p50", "p99", "check", "verdict"}
-	table = nil
+	table = &bench.Table{Header: []string{"sell-out", "units", "placed", "out_of_stock", "refused early", "errors", "sold out in", "orders/s", "p50", "p99", "check", "verdict"}}
 	for _, s := range sells {
 		r := s.r
 		v := "OK"
@@ -82,11 +70,11 @@ func report(w io.Writer, o options, m machine, rows []*row, sells []sellRow) {
 		if !r.check.ok() {
 			chk = "FAILED"
 		}
-		table = append(table, []string{fmt.Sprintf("%s, %d buyers", s.name, sellOutBuyers), fmt.Sprint(s.units),
+		table.Add(fmt.Sprintf("%s, %d buyers", s.name, sellOutBuyers), fmt.Sprint(s.units),
 			fmt.Sprint(r.orders), fmt.Sprint(r.soldOut), fmt.Sprint(r.premature), fmt.Sprint(r.errors),
-			fmt.Sprintf("%.2fs", r.elapsed.Seconds()), fmt.Sprintf("%.0f", r.rate()), ms(r.pct(50)), ms(r.pct(99)), chk, v})
+			fmt.Sprintf("%.2fs", r.elapsed.Seconds()), fmt.Sprintf("%.0f", r.rate()), ms(r.lat.Pct(50)), ms(r.lat.Pct(99)), chk, v)
 	}
-	printTable(w, md, header, table)
+	rep.Table(table)
 	fmt.Fprintln(w)
 
 	line("×ceiling = the run's orders/s ÷ the ceiling's in the same scenario; a target is met at ≥ %.2f with 0 errors and a balanced check", target)
@@ -104,31 +92,14 @@ func report(w io.Writer, o options, m machine, rows []*row, sells []sellRow) {
 			}
 			line("%s, %d buyers, %s: %s", r.name, r.buyers, x.run, x.r.check)
 			if x.r.errors > 0 {
-				line("errors in %s, %d buyers, %s: %s", r.name, r.buyers, x.run, reasonList(x.r.reasons))
+				line("errors in %s, %d buyers, %s: %s", r.name, r.buyers, x.run, bench.Reasons(x.r.reasons))
 			}
 		}
 	}
 	for _, s := range sells {
 		line("sell-out, %s: %s", s.name, s.r.check)
 		if s.r.errors > 0 {
-			line("errors in the %s sell-out: %s", s.name, reasonList(s.r.reasons))
+			line("errors in the %s sell-out: %s", s.name, bench.Reasons(s.r.reasons))
 		}
 	}
-}
-
-func printTable(w io.Writer, md bool, header []string, rows [][]string) {
-	if md {
-		fmt.Fprintln(w, "| "+strings.Join(header, " | ")+" |")
-		fmt.Fprintln(w, "|"+strings.Repeat("---|", len(header)))
-		for _, r := range rows {
-			fmt.Fprintln(w, "| "+strings.Join(r, " | ")+" |")
-		}
-		return
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(header, "\t")+"\t")
-	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t")+"\t")
-	}
-	tw.Flush()
 }

@@ -2,21 +2,14 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
-	mysqldrv "github.com/go-sql-driver/mysql"
-	"github.com/redis/go-redis/v9"
+	"shanhai/scripts/bench"
 )
 
 // scenario is one workload, run against the server(s) and the ceiling.
@@ -42,82 +35,31 @@ type sellRow struct {
 const sellOutBuyers = 200
 
 // run is one whole benchmark: load, build, measure, check, print, clean up.
-func run(ctx context.Context, o options) (err error) {
-	root, err := moduleRoot(o.root)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp("", "orderbench-")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil || o.keep {
-			logf("server logs kept in %s", tmp)
-			return
-		}
-		os.RemoveAll(tmp)
-	}()
-
-	// The MariaDB server, without a database, to create and drop ours.
-	dbcfg, err := mysqldrv.ParseDSN(o.mysql)
-	if err != nil {
-		return fmt.Errorf("-mysql: %w", err)
-	}
-	dbcfg.DBName = ""
-	conn, err := mysqldrv.NewConnector(dbcfg)
-	if err != nil {
-		return fmt.Errorf("-mysql: %w", err)
-	}
-	admin := sql.OpenDB(conn)
-	defer admin.Close()
-	var info machine
-	if err := admin.QueryRowContext(ctx, "SELECT VERSION(), @@innodb_flush_log_at_trx_commit, @@innodb_buffer_pool_size").
-		Scan(&info.mariadb, &info.flushAtCommit, &info.bufferPool); err != nil {
-		return fmt.Errorf("MariaDB at %s: %w", dbcfg.Addr, err)
+func run(ctx context.Context, ws *bench.Workspace, o options) (err error) {
+	info := machine{mariadb: ws.MariaDB}
+	if err := ws.Admin.QueryRowContext(ctx, "SELECT @@innodb_flush_log_at_trx_commit, @@innodb_buffer_pool_size").
+		Scan(&info.flushAtCommit, &info.bufferPool); err != nil {
+		return fmt.Errorf("MariaDB at %s: %w", ws.Addr, err)
 	}
 
 	// Redis, only for the optional second server run: the bench's own
 	// database, flushed before and after.
-	var rdb *redis.Client
+	var rdb *bench.Redis
 	if o.redis != "" {
-		ropts, err := redis.ParseURL(o.redis)
-		if err != nil {
-			return fmt.Errorf("-redis: %w", err)
+		if rdb, err = bench.OpenRedis(ctx, o.redis); err != nil {
+			return err
 		}
-		if ropts.DB == 0 {
-			return fmt.Errorf("-redis %s: database 0 is where tests and dev servers live and the bench flushes its database; pick another, e.g. redis://%s/9", o.redis, ropts.Addr)
-		}
-		rdb = redis.NewClient(ropts)
 		defer rdb.Close()
-		if err := rdb.FlushDB(ctx).Err(); err != nil {
-			return fmt.Errorf("Redis at %s: %w", ropts.Addr, err)
-		}
-		defer rdb.FlushDB(context.WithoutCancel(ctx))
-		info.redis = ropts.Addr
+		info.redis = rdb.Addr
 	}
 
-	dbName := "shanhai_bench_" + randomHex(4)
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE `"+dbName+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"); err != nil {
-		return fmt.Errorf("create database: %w", err)
+	if err := ws.CreateDatabase(ctx); err != nil {
+		return err
 	}
-	defer func() {
-		if o.keep {
-			logf("kept database %s", dbName)
-			return
-		}
-		if _, err := admin.ExecContext(context.WithoutCancel(ctx), "DROP DATABASE `"+dbName+"`"); err != nil {
-			logf("drop database %s: %v", dbName, err)
-		}
-	}()
-	dbcfg.DBName = dbName
-	dsn := dbcfg.FormatDSN()
-	logf("database %s on %s", dbName, dbcfg.Addr)
+	dsn := ws.DSN
 
 	// Load, and build the server meanwhile.
-	bin := filepath.Join(tmp, "shanhai")
-	built := make(chan error, 1)
-	go func() { built <- buildServer(ctx, root, bin) }()
+	built := ws.Build(ctx)
 	sellRuns := 2
 	if rdb != nil {
 		sellRuns = 3
@@ -126,7 +68,7 @@ func run(ctx context.Context, o options) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := <-built; err != nil {
+	if err := built(); err != nil {
 		return err
 	}
 
@@ -151,7 +93,7 @@ func run(ctx context.Context, o options) (err error) {
 		if r.check, err = check(ctx, checkDB, d, lg, r); err != nil {
 			return nil, fmt.Errorf("check after %s: %w", name, err)
 		}
-		logf("%-28s %s", name, r.check)
+		bench.Logf("%-28s %s", name, r.check)
 		return r, nil
 	}
 
@@ -168,14 +110,17 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	var db []cpuSource
 	if pid := localMariaDB(); pid != 0 {
-		db = []cpuSource{mariadbCPU(ctx, checkDB, pid, dbName)}
+		db = []cpuSource{mariadbCPU(ctx, checkDB, pid, ws.DBName)}
 	}
 	type start struct {
 		name, log string
 		env       []string
 		slot      func(*row) **result
 	}
-	env := serverEnv(dsn, o.pool)
+	// No per-user order rate limit or SKU cap (256 buyers place thousands of
+	// orders a minute), and an unpaid deadline no run reaches, so no order is
+	// cancelled under the check.
+	env := ws.ServerEnv(o.pool, "SHANHAI_RATE_ORDERS=0", "SHANHAI_SKU_CAP=0", "SHANHAI_UNPAID_TTL="+unpaidTTL.String())
 	starts := []start{{"server", "server.log", env, func(r *row) **result { return &r.server }}}
 	if rdb != nil {
 		starts = append(starts, start{"server (redis)", "server-redis.log", append(slices.Clip(env), "SHANHAI_REDIS="+o.redis),
@@ -183,21 +128,21 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	var runners []runner
 	for i, st := range starts {
-		srv, startErr := startReal(ctx, st.name, bin, st.env, filepath.Join(tmp, st.log))
+		srv, startErr := ws.StartServer(ctx, st.name, st.env, st.log)
 		if startErr != nil {
 			return startErr
 		}
 		defer func() {
-			if stopErr := srv.stop(); err == nil {
+			if stopErr := srv.Stop(); err == nil {
 				err = stopErr // the named result: a server that died during the run fails it
 			}
 		}()
-		auth, loginErr := login(ctx, client, srv.base, d)
+		auth, loginErr := login(ctx, client, srv.Base, d)
 		if loginErr != nil {
 			return loginErr
 		}
-		runners = append(runners, runner{st.name, &httpPlacer{client: client, url: srv.base + "/api/v1/orders", auth: auth}, st.slot, d.last[i],
-			append(append([]cpuSource{processCPU("server", srv.cmd.Process.Pid)}, db...), processCPU("bench", os.Getpid()))})
+		runners = append(runners, runner{st.name, &httpPlacer{client: client, url: srv.Base + "/api/v1/orders", auth: auth}, st.slot, d.last[i],
+			append(append([]cpuSource{processCPU("server", srv.Pid())}, db...), processCPU("bench", os.Getpid()))})
 	}
 	runners = append(runners, runner{"ceiling", ceil, func(r *row) **result { return &r.ceiling }, d.last[len(starts)],
 		append([]cpuSource{processCPU("ceiling", os.Getpid())}, db...)})
@@ -209,13 +154,13 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	// Each scenario alternates the runners in rounds, so that a machine
 	// whose speed drifts (other work, MariaDB flushing) weighs on all alike.
-	segment := o.duration / time.Duration(o.rounds)
+	segment := o.Duration / time.Duration(o.rounds)
 	for _, r := range rows {
 		for round := range o.rounds {
 			for _, rn := range runners {
 				l := load{buyers: r.buyers, pick: r.pick, duration: segment, cpu: rn.cpu}
 				if round == 0 {
-					l.warmup = o.warmup
+					l.warmup = o.Warmup
 				}
 				name := fmt.Sprintf("%s, %d, %d/%d", rn.name, r.buyers, round+1, o.rounds)
 				seg, err := measure(name, rn.p, l)
@@ -241,87 +186,18 @@ func run(ctx context.Context, o options) (err error) {
 	return nil
 }
 
-// moduleRoot is -root, else the directory of the current module's go.mod.
-func moduleRoot(flagRoot string) (string, error) {
-	if flagRoot != "" {
-		return filepath.Abs(flagRoot)
-	}
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", fmt.Errorf("not inside the shanhai module: run from the repository or pass -root")
-	}
-	return filepath.Dir(gomod), nil
-}
-
-// buildServer builds the real server binary, as deployed.
-func buildServer(ctx context.Context, root, bin string) error {
-	start := time.Now()
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build in %s: %v\n%s", root, err, out)
-	}
-	logf("built the server in %.1fs", time.Since(start).Seconds())
-	return nil
-}
-
-// serverEnv is the environment of the real server: ours minus any SHANHAI_*
-// of the caller, plus the bench's settings: the pool size the ceiling uses,
-// no per-user order rate limit or SKU cap (256 buyers place thousands of
-// orders a minute), and an unpaid deadline no run reaches, so no order is
-// cancelled under the check. SHANHAI_ADDR is added per start.
-func serverEnv(dsn string, pool int) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "SHANHAI_") {
-			env = append(env, kv)
-		}
-	}
-	return append(env,
-		"SHANHAI_DB=mysql:"+dsn,
-		"SHANHAI_DB_MAX_OPEN="+strconv.Itoa(pool),
-		"SHANHAI_DEMO=0",
-		"SHANHAI_JWT_SECRET="+randomHex(24),
-		"SHANHAI_PAYMENT_SECRET="+randomHex(24),
-		"SHANHAI_RATE_ORDERS=0",
-		"SHANHAI_SKU_CAP=0",
-		"SHANHAI_UNPAID_TTL="+unpaidTTL.String(),
-	)
-}
-
 // machine is what the figures were measured on.
 type machine struct {
-	cpus, gomaxprocs int
-	cpuModel         string
-	goVersion        string
-	mariadb, redis   string
-	flushAtCommit    int
-	bufferPool       int64
-	skus             int
-	loadTime         time.Duration
+	host           bench.Host
+	mariadb, redis string
+	flushAtCommit  int
+	bufferPool     int64
+	skus           int
+	loadTime       time.Duration
 }
 
 func (m *machine) fill(d *dataset) {
-	m.cpus, m.gomaxprocs = runtime.NumCPU(), runtime.GOMAXPROCS(0)
-	m.goVersion = runtime.Version()
-	m.cpuModel = cpuModel()
+	m.host = bench.ThisHost()
 	m.skus = len(d.skus)
 	m.loadTime = d.elapsed
-}
-
-func cpuModel() string {
-	b, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return runtime.GOARCH
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return runtime.GOARCH
 }
