@@ -61,6 +61,9 @@ type Render func(*Placed) ([]byte, error)
 
 // Place places one order with one supplier (POST /orders).
 func (s *Service) Place(ctx context.Context, actor *model.User, key string, in PlaceInput, render Render) (*Rendered, error) {
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
 	b, err := s.buyerOf(ctx, actor)
 	if err != nil {
 		return nil, err
@@ -80,6 +83,9 @@ func (s *Service) Place(ctx context.Context, actor *model.User, key string, in P
 // Checkout places the caller's cart: one order per supplier under one
 // checkout id, all or nothing, and empties the cart in the same transaction.
 func (s *Service) Checkout(ctx context.Context, actor *model.User, key string, d Delivery, render Render) (*Rendered, error) {
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
 	b, err := s.buyerOf(ctx, actor)
 	if err != nil {
 		return nil, err
@@ -324,11 +330,8 @@ func newCheckoutID() string {
 // fails stores nothing, so its retry runs again.
 func (s *Service) once(ctx context.Context, actor *model.User, key, scope string, req any, status int,
 	run func(ctx context.Context) ([]byte, error)) (*Rendered, error) {
-	if key == "" {
-		return nil, model.BadRequest("idempotency_key_required", "the Idempotency-Key header is required")
-	}
-	if len(key) > 128 {
-		return nil, model.BadRequest("invalid_idempotency_key", "the Idempotency-Key must be at most 128 characters")
+	if err := checkKey(key); err != nil {
+		return nil, err
 	}
 	raw, err := json.Marshal(req)
 	if err != nil {
@@ -378,6 +381,17 @@ func (s *Service) once(ctx context.Context, actor *model.User, key, scope string
 		return nil, err
 	}
 	return &Rendered{Status: status, Body: body}, nil
+}
+
+// checkKey: the Idempotency-Key header is required, and at most 128 characters.
+func checkKey(key string) error {
+	if key == "" {
+		return model.BadRequest("idempotency_key_required", "the Idempotency-Key header is required")
+	}
+	if len(key) > 128 {
+		return model.BadRequest("invalid_idempotency_key", "the Idempotency-Key must be at most 128 characters")
+	}
+	return nil
 }
 
 // Cart is the caller's cart.
