@@ -33,20 +33,20 @@ const (
 // its lower-case form). TokenVersion moves whenever the role, password or
 // disabled flag changes, which invalidates every token issued before.
 type User struct {
-	ID             int64     `gorm:"column:id;primaryKey"`
-	Username       string    `gorm:"column:username"`
+	ID             int64     `gorm:"column:id;primaryKey" json:"id"`
+	Username       string    `gorm:"column:username" json:"username"`
 	UsernameKey    string    `gorm:"column:username_key" json:"-"`
 	PasswordHash   string    `gorm:"column:password_hash" json:"-"`
-	Role           string    `gorm:"column:role"`
-	OrgID          *int64    `gorm:"column:org_id"`
-	SupplierID     *int64    `gorm:"column:supplier_id"`
+	Role           string    `gorm:"column:role" json:"role"`
+	OrgID          *int64    `gorm:"column:org_id" json:"org_id"`
+	SupplierID     *int64    `gorm:"column:supplier_id" json:"supplier_id"`
 	RegionCode     *string   `gorm:"column:region_code"` // officer scope; a consumer's own region
 	EmployerID     *int64    `gorm:"column:employer_id"` // a consumer's employer org
-	EmployerStatus string    `gorm:"column:employer_status"`
-	Disabled       bool      `gorm:"column:disabled"`
-	TokenVersion   int64     `gorm:"column:token_version"`
-	CreatedAt      time.Time `gorm:"column:created_at"`
-	UpdatedAt      time.Time `gorm:"column:updated_at"`
+	EmployerStatus string    `gorm:"column:employer_status" json:"employer_status"`
+	Disabled       bool      `gorm:"column:disabled" json:"disabled"`
+	TokenVersion   int64     `gorm:"column:token_version" json:"token_version"`
+	CreatedAt      time.Time `gorm:"column:created_at" json:"created_at"`
+	UpdatedAt      time.Time `gorm:"column:updated_at" json:"updated_at"`
 }
 
 func (User) TableName() string { return "users" }
@@ -81,18 +81,18 @@ const LowRatioBP = 1000
 // Filing (预留份额) is an org's annual reserved-share filing, reviewed by the
 // org_admin of its supervising org.
 type Filing struct {
-	ID              int64      `gorm:"column:id;primaryKey"`
-	OrgID           int64      `gorm:"column:org_id"`
-	Year            int        `gorm:"column:year"`
-	CanteenStatus   string     `gorm:"column:canteen_status"`
-	FoodBudgetCents int64      `gorm:"column:food_budget_cents"`
-	ReservedRatioBP int64      `gorm:"column:reserved_ratio_bp"`
-	Status          string     `gorm:"column:status"`
-	ReviewComment   string     `gorm:"column:review_comment"`
-	ReviewedBy      *int64     `gorm:"column:reviewed_by"`
-	SubmittedAt     *time.Time `gorm:"column:submitted_at"`
-	ReviewedAt      *time.Time `gorm:"column:reviewed_at"`
-	UpdatedAt       time.Time  `gorm:"column:updated_at"`
+	ID              int64      `gorm:"column:id;primaryKey" json:"id"`
+	OrgID           int64      `gorm:"column:org_id" json:"org_id"`
+	Year            int        `gorm:"column:year" json:"year"`
+	CanteenStatus   string     `gorm:"column:canteen_status" json:"canteen_status"`
+	FoodBudgetCents int64      `gorm:"column:food_budget_cents" json:"food_budget_cents"`
+	ReservedRatioBP int64      `gorm:"column:reserved_ratio_bp" json:"reserved_ratio_bp"`
+	Status          string     `gorm:"column:status" json:"status"`
+	ReviewComment   string     `gorm:"column:review_comment" json:"review_comment"`
+	ReviewedBy      *int64     `gorm:"column:reviewed_by" json:"reviewed_by"`
+	SubmittedAt     *time.Time `gorm:"column:submitted_at" json:"submitted_at"`
+	ReviewedAt      *time.Time `gorm:"column:reviewed_at" json:"reviewed_at"`
+	UpdatedAt       time.Time  `gorm:"column:updated_at" json:"updated_at"`
 }
 
 func (Filing) TableName() string { return "filings" }
@@ -104,25 +104,25 @@ func (f Filing) ReservedCents() int64 {
 
 // Target is a pairing's annual target in cents.
 type Target struct {
-	PairingID   int64 `gorm:"column:pairing_id;primaryKey"`
-	Year        int   `gorm:"column:year;primaryKey"`
-	TargetCents int64 `gorm:"column:target_cents"`
+	PairingID   int64 `gorm:"column:pairing_id;primaryKey" json:"pairing_id"`
+	Year        int   `gorm:"column:year;primaryKey" json:"year"`
+	TargetCents int64 `gorm:"column:target_cents" json:"target_cents"`
 }
 
 func (Target) TableName() string { return "targets" }
 
 // Audit is one recorded change: who, what, when, before and after (JSON).
 type Audit struct {
-	ID        int64     `gorm:"column:id;primaryKey"`
+	ID        int64     `gorm:"column:id;primaryKey" json:"id"`
 	ActorID   *int64    `gorm:"column:actor_id"` // nil for the system (bootstrap, timers)
 	Action    string    `gorm:"column:action"`   // e.g. "supplier.update"
 	Entity    string    `gorm:"column:entity"`   // e.g. "supplier"
-	EntityID  string    `gorm:"column:entity_id"`
-	Before    string    `gorm:"column:before_json"`
-	After     string    `gorm:"column:after_json"`
-	Reason    string    `gorm:"column:reason"`
-	RequestID string    `gorm:"column:request_id"`
-	CreatedAt time.Time `gorm:"column:created_at"`
+	EntityID  string    `gorm:"column:entity_id" json:"entity_id"`
+	Before    string    `gorm:"column:before_json" json:"before_json"`
+	After     string    `gorm:"column:after_json" json:"after_json"`
+	Reason    string    `gorm:"column:reason" json:"reason"`
+	RequestID string    `gorm:"column:request_id" json:"request_id"`
+	CreatedAt time.Time `gorm:"column:created_at" json:"created_at"`
 }
 
 func (Audit) TableName() string { return "audits" }

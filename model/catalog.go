@@ -15,11 +15,11 @@ const (
 // Region is an administrative division with its GB/T 2260 six-digit code.
 // Side is empty for a province that holds both sides (Zhejiang).
 type Region struct {
-	Code       string  `gorm:"column:code;primaryKey"`
-	Name       string  `gorm:"column:name"`
-	Level      string  `gorm:"column:level"`
-	ParentCode *string `gorm:"column:parent_code"`
-	Side       string  `gorm:"column:side"`
+	Code       string  `gorm:"column:code;primaryKey" json:"code"`
+	Name       string  `gorm:"column:name" json:"name"`
+	Level      string  `gorm:"column:level" json:"level"`
+	ParentCode *string `gorm:"column:parent_code" json:"parent_code"`
+	Side       string  `gorm:"column:side" json:"side"`
 }
 
 func (Region) TableName() string { return "regions" }
@@ -32,13 +32,13 @@ const (
 
 // Pairing (结对) links a helper region to a partner region.
 type Pairing struct {
-	ID          int64  `gorm:"column:id;primaryKey"`
-	Programme   string `gorm:"column:programme"`
-	Level       string `gorm:"column:level"`
-	HelperCode  string `gorm:"column:helper_code"`
-	PartnerCode string `gorm:"column:partner_code"`
-	SinceYear   int    `gorm:"column:since_year"`
-	Active      bool   `gorm:"column:active"`
+	ID          int64  `gorm:"column:id;primaryKey" json:"id"`
+	Programme   string `gorm:"column:programme" json:"programme"`
+	Level       string `gorm:"column:level" json:"level"`
+	HelperCode  string `gorm:"column:helper_code" json:"helper_code"`
+	PartnerCode string `gorm:"column:partner_code" json:"partner_code"`
+	SinceYear   int    `gorm:"column:since_year" json:"since_year"`
+	Active      bool   `gorm:"column:active" json:"active"`
 }
 
 func (Pairing) TableName() string { return "pairings" }
@@ -52,8 +52,8 @@ type PairingView struct {
 
 // Category of products, keyed by a short code ("tea", "herbs").
 type Category struct {
-	Code string `gorm:"column:code;primaryKey"`
-	Name string `gorm:"column:name"`
+	Code string `gorm:"column:code;primaryKey" json:"code"`
+	Name string `gorm:"column:name" json:"name"`
 }
 
 func (Category) TableName() string { return "categories" }
@@ -67,11 +67,11 @@ const (
 
 // Supplier is a company registered in a partner county; its products take their origin from it.
 type Supplier struct {
-	ID         int64     `gorm:"column:id;primaryKey"`
-	Name       string    `gorm:"column:name"`
-	RegionCode string    `gorm:"column:region_code"`
-	Status     string    `gorm:"column:status"`
-	CreatedAt  time.Time `gorm:"column:created_at"`
+	ID         int64     `gorm:"column:id;primaryKey" json:"id"`
+	Name       string    `gorm:"column:name" json:"name"`
+	RegionCode string    `gorm:"column:region_code" json:"region_code"`
+	Status     string    `gorm:"column:status" json:"status"`
+	CreatedAt  time.Time `gorm:"column:created_at" json:"created_at"`
 }
 
 func (Supplier) TableName() string { return "suppliers" }
@@ -79,24 +79,24 @@ func (Supplier) TableName() string { return "suppliers" }
 // Product is what the catalogue lists. PriceMinCents is the lowest SKU list price,
 // kept by the store whenever a SKU price changes, so lists can sort by price.
 type Product struct {
-	ID            int64  `gorm:"column:id;primaryKey"`
-	SupplierID    int64  `gorm:"column:supplier_id"`
-	Name          string `gorm:"column:name"`
-	CategoryCode  string `gorm:"column:category_code"`
-	Brand         string `gorm:"column:brand"`
-	Description   string `gorm:"column:description"`
-	OriginCode    string `gorm:"column:origin_code"`
-	OnSale        bool   `gorm:"column:on_sale"`
-	Perishable    bool   `gorm:"column:perishable"`
-	ShelfLifeDays int    `gorm:"column:shelf_life_days"`
-	PriceMinCents int64  `gorm:"column:price_min_cents"`
+	ID            int64  `gorm:"column:id;primaryKey" json:"id"`
+	SupplierID    int64  `gorm:"column:supplier_id" json:"supplier_id"`
+	Name          string `gorm:"column:name" json:"name"`
+	CategoryCode  string `gorm:"column:category_code" json:"category_code"`
+	Brand         string `gorm:"column:brand" json:"brand"`
+	Description   string `gorm:"column:description" json:"description"`
+	OriginCode    string `gorm:"column:origin_code" json:"origin_code"`
+	OnSale        bool   `gorm:"column:on_sale" json:"on_sale"`
+	Perishable    bool   `gorm:"column:perishable" json:"perishable"`
+	ShelfLifeDays int    `gorm:"column:shelf_life_days" json:"shelf_life_days"`
+	PriceMinCents int64  `gorm:"column:price_min_cents" json:"price_min_cents"`
 	// The current certificate's status and validity ("" when never
 	// certified), kept in step by the store so lists filter without a join.
-	CertStatus    string    `gorm:"column:cert_status"`
-	CertValidFrom string    `gorm:"column:cert_valid_from"`
-	CertValidTo   string    `gorm:"column:cert_valid_to"`
-	CreatedAt     time.Time `gorm:"column:created_at"`
-	UpdatedAt     time.Time `gorm:"column:updated_at"`
+	CertStatus    string    `gorm:"column:cert_status" json:"cert_status"`
+	CertValidFrom string    `gorm:"column:cert_valid_from" json:"cert_valid_from"`
+	CertValidTo   string    `gorm:"column:cert_valid_to" json:"cert_valid_to"`
+	CreatedAt     time.Time `gorm:"column:created_at" json:"created_at"`
+	UpdatedAt     time.Time `gorm:"column:updated_at" json:"updated_at"`
 }
 
 func (Product) TableName() string { return "products" }
@@ -104,13 +104,13 @@ func (Product) TableName() string { return "products" }
 // SKU is one spec of a product with its own price and stock.
 // Available = OnHand - Reserved; neither ever goes below zero.
 type SKU struct {
-	ID         int64  `gorm:"column:id;primaryKey"`
-	ProductID  int64  `gorm:"column:product_id"`
-	Spec       string `gorm:"column:spec"`
-	Unit       string `gorm:"column:unit"`
-	PriceCents int64  `gorm:"column:price_cents"`
-	OnHand     int64  `gorm:"column:on_hand"`
-	Reserved   int64  `gorm:"column:reserved"`
+	ID         int64  `gorm:"column:id;primaryKey" json:"id"`
+	ProductID  int64  `gorm:"column:product_id" json:"product_id"`
+	Spec       string `gorm:"column:spec" json:"spec"`
+	Unit       string `gorm:"column:unit" json:"unit"`
+	PriceCents int64  `gorm:"column:price_cents" json:"price_cents"`
+	OnHand     int64  `gorm:"column:on_hand" json:"on_hand"`
+	Reserved   int64  `gorm:"column:reserved" json:"reserved"`
 	Tiers      []Tier `gorm:"-"`
 }
 
@@ -133,9 +133,9 @@ func (s SKU) UnitPrice(qty int64) int64 {
 
 // Tier is a volume price: from MinQty units up, each unit costs PriceCents.
 type Tier struct {
-	SKUID      int64 `gorm:"column:sku_id;primaryKey"`
-	MinQty     int64 `gorm:"column:min_qty;primaryKey"`
-	PriceCents int64 `gorm:"column:price_cents"`
+	SKUID      int64 `gorm:"column:sku_id;primaryKey" json:"sku_id"`
+	MinQty     int64 `gorm:"column:min_qty;primaryKey" json:"min_qty"`
+	PriceCents int64 `gorm:"column:price_cents" json:"price_cents"`
 }
 
 func (Tier) TableName() string { return "sku_tiers" }
@@ -150,16 +150,16 @@ const (
 // newest row; older rows stay as history. ValidFrom and ValidTo are inclusive
 // China dates, YYYY-MM-DD.
 type Certification struct {
-	ID            int64      `gorm:"column:id;primaryKey"`
-	ProductID     int64      `gorm:"column:product_id"`
-	CertificateNo string     `gorm:"column:certificate_no"`
-	Issuer        string     `gorm:"column:issuer"`
-	Batch         string     `gorm:"column:batch"`
-	ValidFrom     string     `gorm:"column:valid_from"`
-	ValidTo       string     `gorm:"column:valid_to"`
-	Status        string     `gorm:"column:status"`
-	CreatedAt     time.Time  `gorm:"column:created_at"`
-	RevokedAt     *time.Time `gorm:"column:revoked_at"`
+	ID            int64      `gorm:"column:id;primaryKey" json:"id"`
+	ProductID     int64      `gorm:"column:product_id" json:"product_id"`
+	CertificateNo string     `gorm:"column:certificate_no" json:"certificate_no"`
+	Issuer        string     `gorm:"column:issuer" json:"issuer"`
+	Batch         string     `gorm:"column:batch" json:"batch"`
+	ValidFrom     string     `gorm:"column:valid_from" json:"valid_from"`
+	ValidTo       string     `gorm:"column:valid_to" json:"valid_to"`
+	Status        string     `gorm:"column:status" json:"status"`
+	CreatedAt     time.Time  `gorm:"column:created_at" json:"created_at"`
+	RevokedAt     *time.Time `gorm:"column:revoked_at" json:"revoked_at"`
 }
 
 func (Certification) TableName() string { return "certifications" }

@@ -34,17 +34,17 @@ func DefaultCreditKind(kind string) string {
 
 // Org (单位) is a buying organization in a helper-side region.
 type Org struct {
-	ID                     int64     `gorm:"column:id;primaryKey"`
-	Name                   string    `gorm:"column:name"`
-	Kind                   string    `gorm:"column:kind"`
-	RegionCode             string    `gorm:"column:region_code"`
-	ParentID               *int64    `gorm:"column:parent_id"`
-	PaymentTerms           string    `gorm:"column:payment_terms"`
-	ApprovalThresholdCents int64     `gorm:"column:approval_threshold_cents"`
-	CreditKind             string    `gorm:"column:credit_kind"`
-	InvoiceTitle           string    `gorm:"column:invoice_title"`
-	TaxID                  string    `gorm:"column:tax_id"`
-	CreatedAt              time.Time `gorm:"column:created_at"`
+	ID                     int64     `gorm:"column:id;primaryKey" json:"id"`
+	Name                   string    `gorm:"column:name" json:"name"`
+	Kind                   string    `gorm:"column:kind" json:"kind"`
+	RegionCode             string    `gorm:"column:region_code" json:"region_code"`
+	ParentID               *int64    `gorm:"column:parent_id" json:"parent_id"`
+	PaymentTerms           string    `gorm:"column:payment_terms" json:"payment_terms"`
+	ApprovalThresholdCents int64     `gorm:"column:approval_threshold_cents" json:"approval_threshold_cents"`
+	CreditKind             string    `gorm:"column:credit_kind" json:"credit_kind"`
+	InvoiceTitle           string    `gorm:"column:invoice_title" json:"invoice_title"`
+	TaxID                  string    `gorm:"column:tax_id" json:"tax_id"`
+	CreatedAt              time.Time `gorm:"column:created_at" json:"created_at"`
 }
 
 func (Org) TableName() string { return "orgs" }

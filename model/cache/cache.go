@@ -149,7 +149,7 @@ func (o *Options) defaults() {
 }
 
 const (
-	format      = "c2:" // part of every key and of the channel; change it when the cached types or messages change
+	format      = "c3:" // part of every key and of the channel; change it when the cached types or messages change
 	leaseSuffix = ":lease"
 	leaseTTL    = 5 * time.Second
 	genTTL      = 7 * 24 * time.Hour
