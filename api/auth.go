@@ -50,6 +50,15 @@ func bind(c *gin.Context, into any) error {
 	return nil
 }
 
+// bindOptional is bind for a body the client may leave out: an empty body
+// keeps into's zero value.
+func bindOptional(c *gin.Context, into any) error {
+	if c.Request.ContentLength == 0 {
+		return nil
+	}
+	return bind(c, into)
+}
+
 type loginReq struct {
 	Username string `json:"username"`
 	Password string `json:"password"`

@@ -114,6 +114,11 @@ func toOrder(o *model.Order, personal, masked bool) orderResp {
 	return out
 }
 
+// respondOrder answers with one order as u may see it.
+func respondOrder(c *gin.Context, u *model.User, o *model.Order, err error) {
+	respond(c, http.StatusOK, o, err, func(o *model.Order) orderResp { return toOrder(o, order.Personal(u, o), false) })
+}
+
 func optTime(t *time.Time) *string {
 	if t == nil {
 		return nil
@@ -169,11 +174,9 @@ func (r *router) placeOrder(c *gin.Context) {
 
 func (r *router) checkout(c *gin.Context) {
 	var req deliveryReq
-	if c.Request.ContentLength != 0 {
-		if err := bind(c, &req); err != nil {
-			writeError(c, err)
-			return
-		}
+	if err := bindOptional(c, &req); err != nil {
+		writeError(c, err)
+		return
 	}
 	u := caller(c)
 	res, err := r.Orders.Checkout(c.Request.Context(), u, c.GetHeader("Idempotency-Key"), order.Delivery{
@@ -347,15 +350,13 @@ func (r *router) orderAction(do func(r *router, c *gin.Context, u *model.User, i
 		var req struct {
 			Reason string `json:"reason"`
 		}
-		if c.Request.ContentLength != 0 {
-			if err := bind(c, &req); err != nil {
-				writeError(c, err)
-				return
-			}
+		if err := bindOptional(c, &req); err != nil {
+			writeError(c, err)
+			return
 		}
 		u := caller(c)
 		o, err := do(r, c, u, id, req.Reason)
-		respond(c, http.StatusOK, o, err, func(o *model.Order) orderResp { return toOrder(o, order.Personal(u, o), false) })
+		respondOrder(c, u, o, err)
 	}
 }
 
@@ -394,7 +395,7 @@ func (r *router) shipOrder(c *gin.Context) {
 	}
 	u := caller(c)
 	o, err := r.Orders.Ship(c.Request.Context(), u, id, order.ShipInput{Carrier: req.Carrier, TrackingNo: req.TrackingNo, InvoiceNo: req.InvoiceNo})
-	respond(c, http.StatusOK, o, err, func(o *model.Order) orderResp { return toOrder(o, order.Personal(u, o), false) })
+	respondOrder(c, u, o, err)
 }
 
 type receivedReq struct {
@@ -414,11 +415,9 @@ func (r *router) acceptOrder(c *gin.Context) {
 		return
 	}
 	var req acceptReq
-	if c.Request.ContentLength != 0 {
-		if err := bind(c, &req); err != nil {
-			writeError(c, err)
-			return
-		}
+	if err := bindOptional(c, &req); err != nil {
+		writeError(c, err)
+		return
 	}
 	in := make([]order.Received, len(req.Lines))
 	for i, l := range req.Lines {
@@ -426,7 +425,7 @@ func (r *router) acceptOrder(c *gin.Context) {
 	}
 	u := caller(c)
 	o, err := r.Orders.Accept(c.Request.Context(), u, id, in, req.InspectionNote)
-	respond(c, http.StatusOK, o, err, func(o *model.Order) orderResp { return toOrder(o, order.Personal(u, o), false) })
+	respondOrder(c, u, o, err)
 }
 
 type payReq struct {
@@ -445,11 +444,9 @@ func (r *router) payOrder(c *gin.Context) {
 		return
 	}
 	var req payReq
-	if c.Request.ContentLength != 0 {
-		if err := bind(c, &req); err != nil {
-			writeError(c, err)
-			return
-		}
+	if err := bindOptional(c, &req); err != nil {
+		writeError(c, err)
+		return
 	}
 	if req.Mode != "" && req.Mode != "instant" && req.Mode != "deferred" {
 		writeError(c, model.Invalid(model.FieldError{Field: "mode", Message: "must be instant or deferred"}))
@@ -501,11 +498,9 @@ func (r *router) decideReturn(approve bool) gin.HandlerFunc {
 		var req struct {
 			Note string `json:"note"`
 		}
-		if c.Request.ContentLength != 0 {
-			if err := bind(c, &req); err != nil {
-				writeError(c, err)
-				return
-			}
+		if err := bindOptional(c, &req); err != nil {
+			writeError(c, err)
+			return
 		}
 		decide := r.Orders.RejectReturn
 		if approve {

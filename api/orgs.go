@@ -106,10 +106,8 @@ func review(c *gin.Context) (int64, int, string, error) {
 		return 0, 0, "", err
 	}
 	var req reviewReq
-	if c.Request.ContentLength != 0 {
-		if err := bind(c, &req); err != nil {
-			return 0, 0, "", err
-		}
+	if err := bindOptional(c, &req); err != nil {
+		return 0, 0, "", err
 	}
 	return id, year, req.Comment, nil
 }
