@@ -3,6 +3,12 @@
 //	shanhai [serve]   run the HTTP API (migrates first, loads demo data when SHANHAI_DEMO is on)
 //	shanhai migrate   apply the database migrations and exit
 //	shanhai version   print the version
+//	shanhai stats --year 2026 [--month 3]
+//	                  print the per-pairing statistics (target, credited, county part,
+//	                  direct, assisted, completion, orders, in yuan) and the not-credited totals
+//	shanhai rollup rebuild
+//	                  recompute every statistics rollup from the credit ledger and report
+//	                  (and correct) any difference
 //
 // main.go is wiring only: config → database → redis → store → cache layer →
 // services → router → serve.
@@ -30,11 +36,13 @@ import (
 	"shanhai/service/account"
 	"shanhai/service/admin"
 	"shanhai/service/catalog"
+	"shanhai/service/credit"
 	"shanhai/service/demo"
 	"shanhai/service/filing"
 	"shanhai/service/order"
 	"shanhai/service/payment"
 	"shanhai/service/seller"
+	"shanhai/service/stats"
 )
 
 // version is set at build time: -ldflags "-X main.version=..."
@@ -54,10 +62,14 @@ func main() {
 		err = migrate()
 	case "user":
 		err = userCommand(os.Args[2:])
+	case "stats":
+		err = statsCommand(os.Args[2:])
+	case "rollup":
+		err = rollupCommand(os.Args[2:])
 	case "version":
 		fmt.Println("shanhai", version)
 	default:
-		fmt.Fprintf(os.Stderr, "usage: shanhai [serve|migrate|version|user add]\nunknown command %q\n", cmd)
+		fmt.Fprintf(os.Stderr, "usage: shanhai [serve|migrate|version|user add|stats --year YYYY|rollup rebuild]\nunknown command %q\n", cmd)
 		os.Exit(2)
 	}
 	if err != nil {
@@ -154,6 +166,68 @@ func userCommand(args []string) error {
 	return nil
 }
 
+// rollupCommand is `shanhai rollup rebuild`: every rollup recomputed from
+// the ledger; differences are corrected and reported. Safe while replicas run.
+func rollupCommand(args []string) error {
+	if len(args) != 1 || args[0] != "rebuild" {
+		return errors.New("usage: shanhai rollup rebuild")
+	}
+	slog.SetDefault(slog.New(api.LogHandler(slog.NewJSONHandler(os.Stderr, nil))))
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	// answers cached before the rebuild are dropped when it corrects anything
+	moved := cache.NewStats(nil)
+	if cfg.Redis != "" {
+		rdb, err := cache.NewClient(cfg.Redis)
+		if err != nil {
+			return err
+		}
+		defer rdb.Close()
+		moved = cache.NewStats(rdb)
+	}
+	rep, err := credit.New(st, moved).Rebuild(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("ledger entries counted: %d (still pending for a worker: %d)\n", rep.Entries, rep.Pending)
+	fmt.Printf("rollup rows compared: %d; rows that differed and were corrected: %d\n", rep.Rows, rep.Corrected)
+	for _, d := range rep.Diffs {
+		fmt.Println("  corrected:", d)
+	}
+	return nil
+}
+
+// statsCommand is `shanhai stats --year 2026 [--month 3]`: the per-pairing
+// table on standard output (logs go to standard error).
+func statsCommand(args []string) error {
+	slog.SetDefault(slog.New(api.LogHandler(slog.NewJSONHandler(os.Stderr, nil))))
+	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
+	year := fs.Int("year", time.Now().In(model.China).Year(), "year (China time)")
+	month := fs.Int("month", 0, "month 1-12 (default: the whole year)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return stats.New(st, nil).WriteText(ctx, os.Stdout, *year, *month)
+}
+
 func serve() error {
 	cfg, err := loadConfig()
 	if err != nil {
@@ -167,12 +241,12 @@ func serve() error {
 		return err
 	}
 	defer st.Close()
+	demoLoaded := false
 	if cfg.Demo {
-		loaded, err := demo.Load(ctx, st, time.Now())
-		if err != nil {
+		if demoLoaded, err = demo.Load(ctx, st, time.Now()); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
-		slog.Info("demo data", "loaded", loaded)
+		slog.Info("demo data", "loaded", demoLoaded)
 	}
 
 	deps := api.Deps{
@@ -190,6 +264,9 @@ func serve() error {
 	} = st
 	var stock order.Stock = st
 	counter := account.Fallback{Local: account.NewMemory()}
+	// Statistics answers are cached in Redis when there is one; the ledger
+	// moves the cache's generation after each rollup batch.
+	statsCache := cache.NewStats(nil)
 	if cfg.Redis != "" {
 		rdb, err := cache.NewClient(cfg.Redis)
 		if err != nil {
@@ -202,6 +279,7 @@ func serve() error {
 		deps.Checks["redis"] = cached.Ping
 		deps.Cache = cached.Stats
 		counter.Primary = cache.NewCounter(rdb)
+		statsCache = cache.NewStats(rdb)
 		stock = cached.Stock(st)
 		if err := cached.Ping(ctx); err != nil {
 			slog.Warn("redis is not answering; serving from the database until it does", "err", err.Error())
@@ -212,13 +290,26 @@ func serve() error {
 	deps.Admin = admin.New(st, catalogStore)
 	deps.Seller = seller.New(st, catalogStore)
 	deps.Filings = filing.New(st)
-	deps.Orders = order.New(st, stock, payment.NewSandbox(cfg.PaymentSecret), counter, order.Limits{
+	deps.Ledger = credit.New(st, statsCache)
+	deps.Stats = stats.New(st, statsCache)
+	deps.Orders = order.New(st, stock, deps.Ledger, payment.NewSandbox(cfg.PaymentSecret), counter, order.Limits{
 		UnpaidTTL: cfg.UnpaidTTL, OrgUnpaidTTL: cfg.OrgUnpaidTTL, ApprovalTTL: cfg.ApprovalTTL,
 		AutoAccept: cfg.AutoAccept, ReturnWindow: cfg.ReturnWindow, ReturnAutoApprove: cfg.ReturnAutoApprove,
 		RateOrders: cfg.RateOrders, SKUCap: cfg.SKUCap,
 	})
+	if demoLoaded {
+		// The demo's first day of trade, so the statistics show figures; a
+		// failure leaves the catalogue as it is and the mall still starts.
+		if n, err := demo.Orders(ctx, st, deps.Orders, deps.Ledger, time.Now()); err != nil {
+			slog.Warn("demo orders not placed", "err", err.Error())
+		} else {
+			slog.Info("demo orders", "placed", n)
+		}
+	}
 	// Deadlines are swept in every replica; each step is a compare-and-set.
 	go deps.Orders.RunTimers(ctx, time.Second)
+	// The rollups are fed in every replica; each entry is counted once.
+	go deps.Ledger.Run(ctx, time.Second)
 	if cfg.BootstrapAdmin != "" {
 		user, pass, _ := strings.Cut(cfg.BootstrapAdmin, ":")
 		created, err := deps.Accounts.Bootstrap(ctx, user, pass)

@@ -96,6 +96,8 @@ func routeTable() map[string]routeCase {
 	// it but are not on its buyer side.
 	buyerSide := func(s int) statuses { return statuses{unauth, absent, s, s, s, forbid, absent, forbid} }
 	approvers := statuses{unauth, absent, forbid, ok, ok, forbid, absent, forbid}
+	// statistics: officers (in their scope) and admins
+	statsReaders := statuses{unauth, forbid, forbid, forbid, forbid, forbid, ok, ok}
 	itsSupplier := func(s int) statuses { return statuses{unauth, absent, forbid, forbid, forbid, s, absent, forbid} }
 	orgOrder := func(status, action, body string) func(*testing.T, *world, string) (string, string) {
 		return func(t *testing.T, w *world, _ string) (string, string) {
@@ -193,6 +195,15 @@ func routeTable() map[string]routeCase {
 			return path(v1+"/admin/products", w.prodB, "certification"), ""
 		}, admins(noContent)},
 		"GET /api/v1/admin/audit": {fixed(v1+"/admin/audit", ""), admins(ok)},
+		"POST /api/v1/admin/corrections": {func(t *testing.T, w *world, _ string) (string, string) {
+			o := w.seedOrderIn(t, model.RoleBuyer, w.orderGoods(t).skuA, model.OrderSettled)
+			return v1 + "/admin/corrections", jsonBody(map[string]any{
+				"action": "move_order", "order_id": o.ID, "org_id": w.other.ID, "reason": "录入单位有误"})
+		}, admins(created)},
+		"GET /api/v1/admin/orders/:id/credits": {func(t *testing.T, w *world, _ string) (string, string) {
+			o := w.seedOrderIn(t, model.RoleBuyer, w.orderGoods(t).skuA, model.OrderSettled)
+			return path(v1+"/admin/orders", o.ID, "credits"), ""
+		}, admins(ok)},
 
 		"POST /api/v1/supplier/products": {func(_ *testing.T, _ *world, caller string) (string, string) {
 			return v1 + "/supplier/products", jsonBody(map[string]any{
@@ -256,6 +267,15 @@ func routeTable() map[string]routeCase {
 			return v1 + "/payments/callback", jsonBody(map[string]any{
 				"payment_id": p.ID, "status": model.PaymentSucceeded, "provider_ref": "sbx-" + itoa(p.ID)})
 		}, statuses{unauth, ok, ok, ok, ok, ok, ok, ok}},
+
+		"GET /api/v1/stats/pairings": {fixed(v1+"/stats/pairings?year=2026", ""), statsReaders},
+		"GET /api/v1/stats/pairings/:id/monthly": {func(_ *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/stats/pairings", w.pairing, "monthly?year=2026"), ""
+		}, statsReaders},
+		// org_admins see their own org's subtree (by default their own org)
+		"GET /api/v1/stats/orgs":    {fixed(v1+"/stats/orgs?year=2026", ""), statuses{unauth, forbid, forbid, forbid, ok, forbid, ok, ok}},
+		"GET /api/v1/stats/regions": {fixed(v1+"/stats/regions?year=2026", ""), statsReaders},
+		"GET /api/v1/stats/export":  {fixed(v1+"/stats/export?year=2026&format=xlsx", ""), statsReaders},
 
 		"GET /api/v1/orgs/:id/filings": {func(_ *testing.T, w *world, _ string) (string, string) {
 			return path(v1+"/orgs", w.parent.ID, "filings?year=2026"), ""

@@ -32,10 +32,12 @@ import (
 	"shanhai/service/account"
 	"shanhai/service/admin"
 	"shanhai/service/catalog"
+	"shanhai/service/credit"
 	"shanhai/service/filing"
 	"shanhai/service/order"
 	"shanhai/service/payment"
 	"shanhai/service/seller"
+	"shanhai/service/stats"
 )
 
 // spec is the parsed, validated OpenAPI document and a router over it.
@@ -95,6 +97,9 @@ type harness struct {
 	orders *order.Service
 	// payments signs callbacks as the sandbox provider does.
 	payments *payment.Sandbox
+	// ledger is the credit ledger behind the router: tests drain its
+	// rollup feed before reading statistics.
+	ledger *credit.Ledger
 }
 
 // testSecret signs the harness's tokens; tests forge tokens with it (and
@@ -117,7 +122,7 @@ func testOrderLimits() order.Limits {
 }
 
 func newOrders(st *store.Store, counter order.Counter, limits order.Limits) *order.Service {
-	return order.New(st, st, payment.NewSandbox(testPaymentSecret), counter, limits)
+	return order.New(st, st, credit.New(st, nil), payment.NewSandbox(testPaymentSecret), counter, limits)
 }
 
 // withOrders runs the order service with limits, counting orders per user
@@ -159,7 +164,9 @@ func newHarness(t *testing.T, b storetest.Backend, opts ...harnessOpt) *harness 
 		Admin:    admin.New(st, st),
 		Seller:   seller.New(st, st),
 		Filings:  filing.New(st),
+		Stats:    stats.New(st, nil),
 		Orders:   newOrders(st, nil, testOrderLimits()),
+		Ledger:   credit.New(st, nil),
 		Checks:   map[string]func(context.Context) error{"database": st.DB().PingContext},
 		DB:       st.DB(),
 	}
@@ -167,7 +174,7 @@ func newHarness(t *testing.T, b storetest.Backend, opts ...harnessOpt) *harness 
 		o(&d, st)
 	}
 	return &harness{engine: api.New(d), store: st, spec: loadSpec(t), orders: d.Orders,
-		payments: payment.NewSandbox(testPaymentSecret)}
+		payments: payment.NewSandbox(testPaymentSecret), ledger: d.Ledger}
 }
 
 // response is what the harness received.

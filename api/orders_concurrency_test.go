@@ -41,6 +41,7 @@ import (
 	"shanhai/model"
 	"shanhai/model/store"
 	"shanhai/model/store/storetest"
+	"shanhai/service/credit"
 	"shanhai/service/order"
 	"shanhai/service/payment"
 )
@@ -120,7 +121,7 @@ func newConcWorld(t *testing.T, b storetest.Backend, scale concScale) *concWorld
 	limits.UnpaidTTL, limits.RateOrders, limits.SKUCap = concUnpaidTTL, 0, 0 // rate limit and SKU cap off
 	c.h = newHarness(t, b, func(d *api.Deps, st *store.Store) {
 		provider := concSlowProvider{Sandbox: payment.NewSandbox(testPaymentSecret), delay: 20 * time.Millisecond}
-		d.Orders = order.New(st, st, provider, nil, limits)
+		d.Orders = order.New(st, st, credit.New(st, nil), provider, nil, limits)
 	})
 	c.orders = c.h.orders
 	start := time.Now()

@@ -15,9 +15,11 @@ import (
 	"shanhai/service/account"
 	"shanhai/service/admin"
 	"shanhai/service/catalog"
+	"shanhai/service/credit"
 	"shanhai/service/filing"
 	"shanhai/service/order"
 	"shanhai/service/seller"
+	"shanhai/service/stats"
 )
 
 // Deps is what the router serves.
@@ -28,6 +30,8 @@ type Deps struct {
 	Seller   *seller.Service
 	Filings  *filing.Service
 	Orders   *order.Service
+	Stats    *stats.Service
+	Ledger   *credit.Ledger
 	// Checks are the readiness checks by name ("database", "redis").
 	Checks map[string]func(ctx context.Context) error
 	DB     *sql.DB    // pool, for metrics; may be nil
@@ -105,6 +109,8 @@ func New(d Deps) *gin.Engine {
 	ad.PUT("/products/:id/certification", r.certify)
 	ad.DELETE("/products/:id/certification", r.revokeCertification)
 	ad.GET("/audit", r.listAudit)
+	ad.POST("/corrections", r.correct)
+	ad.GET("/orders/:id/credits", r.orderCredits)
 
 	sup := in.Group("/supplier")
 	sup.POST("/products", r.createSupplierProduct)
@@ -128,6 +134,13 @@ func New(d Deps) *gin.Engine {
 	in.POST("/orders/:id/returns", r.requestReturn)
 	in.POST("/returns/:id/approve", r.decideReturn(true))
 	in.POST("/returns/:id/reject", r.decideReturn(false))
+
+	st := in.Group("/stats")
+	st.GET("/pairings", r.statsPairings)
+	st.GET("/pairings/:id/monthly", r.statsMonthly)
+	st.GET("/orgs", r.statsOrgs)
+	st.GET("/regions", r.statsRegions)
+	st.GET("/export", r.statsExport)
 
 	org := in.Group("/orgs/:id")
 	org.GET("/filings", r.childFilings)

@@ -34,6 +34,7 @@ var models = []any{
 	&model.User{}, &model.Filing{}, &model.Target{}, &model.Audit{},
 	&model.Order{}, &model.OrderLine{}, &model.OrderEvent{}, &model.Payment{}, &model.Return{},
 	&model.ReturnLine{}, &model.CartItem{}, &model.IdempotencyKey{},
+	&model.Credit{}, &model.Correction{}, &model.RollupPairing{}, &model.RollupArea{}, &model.RollupOrg{},
 }
 
 // eachEmpty runs f on a fresh, unmigrated database of every backend:
@@ -491,6 +492,19 @@ func TestRoundTrip(t *testing.T) {
 		&model.IdempotencyKey{UserID: 1<<62 + 7, Key: "结账-" + strings.Repeat("k", 120), Scope: "POST /cart/checkout",
 			RequestHash: strings.Repeat("ab", 32), Status: model.IdemDone, StatusCode: 201,
 			Body: []byte(`{"checkout_id":"x","orders":[]}` + "\x00\xff"), CreatedAt: created},
+		&model.Credit{Source: model.SourceCorrection, OrderID: 1<<62 + 8, LineID: 1<<62 + 9, ReturnID: ptr(int64(1<<62 + 10)),
+			CorrectionID: ptr(int64(1<<62 + 11)), ReversesID: ptr(int64(1<<62 + 12)), Quantity: -(1<<35 + 1), AmountCents: -(1<<61 + 5),
+			PairingID: ptr(int64(1<<62 + 13)), Reason: model.ReasonCertRevoked, Certified: true, BuyerOrgID: ptr(int64(1<<62 + 14)),
+			OrgChain: "/1/22/333/", BuyerRegion: "330604", Kind: model.CreditAssisted, Channel: model.OrgSupermarket,
+			CategoryCode: "tea", OriginCode: "511113", Period: 202701, CreditDate: "2027-01-01", Orders: -1, CreatedAt: created},
+		&model.Correction{Action: model.CorrectionMoveOrder, OrderID: 1<<62 + 15, CreditID: ptr(int64(1<<62 + 16)),
+			FromOrgID: ptr(int64(1<<62 + 17)), ToOrgID: ptr(int64(1<<62 + 18)), Reason: "单位录错", ActorID: ptr(int64(1<<62 + 19)), CreatedAt: created},
+		&model.RollupPairing{Period: 202600, PairingID: 1<<62 + 20, Reason: model.ReasonNoPairing, Kind: model.CreditDirect,
+			Channel: model.ChannelApp, Cents: -(1<<60 + 1), Orders: 1<<40 + 3},
+		&model.RollupArea{Period: 202612, PairingID: 1<<62 + 21, Reason: model.ReasonNoBuyerRegion, Kind: model.CreditAssisted, BuyerRegion: "330603",
+			OriginCode: "330881", Cents: 1<<60 + 7, Orders: -(1 << 33)},
+		&model.RollupOrg{Period: 202611, OrgID: 1<<62 + 22, Cents: 1<<59 + 1, CertifiedCents: 1<<58 + 2, CreditedCents: 1<<57 + 3,
+			SubtreeCents: 1<<60 + 4, SubtreeCertifiedCents: -(1<<56 + 5), SubtreeCreditedCents: 1<<55 + 6},
 	}
 	if len(rows) != len(models) {
 		t.Fatalf("%d rows for %d models: give every model a row", len(rows), len(models))

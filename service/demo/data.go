@@ -393,7 +393,9 @@ var users = []userRow{
 	{username: "canteen.admin", role: model.RoleOrgAdmin, org: "上虞区机关事务中心食堂"},
 	{username: "canteen.buyer", role: model.RoleBuyer, org: "上虞区机关事务中心食堂"},
 	{username: "canteen.approver", role: model.RoleApprover, org: "上虞区机关事务中心食堂"},
+	{username: "citycanteen.buyer", role: model.RoleBuyer, org: "绍兴市市级机关食堂"},
 	{username: "market.buyer", role: model.RoleBuyer, org: "柯桥品康农产品连锁店"},
 	{username: "supplier.jinkouhe", role: model.RoleSupplier, supplier: supJinkouJinpin},
 	{username: "consumer", role: model.RoleConsumer, region: "330603", employer: "柯桥区人民医院食堂"},
+	{username: "consumer.shengzhou", role: model.RoleConsumer, region: "330683"}, // no employer on file
 }

@@ -1,6 +1,9 @@
 // Package demo loads the demo data: the seed article's pairings, suppliers in
 // the partner counties with their products and certificates, and Shaoxing's
 // buying organizations. The tables are in data.go; this file writes them.
+// Orders (orders.go, tables in orderdata.go) then gives the freshly loaded
+// data a day of trade through the order service, so the statistics show
+// figures.
 //
 // Loading is all or nothing, in one transaction, and happens once: the unique
 // indexes (pairings, supplier and org names) make a second load — or a

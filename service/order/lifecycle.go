@@ -197,18 +197,25 @@ func (s *Service) accept(ctx context.Context, actor *model.User, o *model.Order,
 		return err
 	}
 	var receivedCents int64
-	for _, l := range o.Lines {
-		if err := s.store.SetLineReceived(ctx, l.ID, got[l.ID]); err != nil {
+	for i := range o.Lines {
+		l := &o.Lines[i]
+		q := got[l.ID]
+		if err := s.store.SetLineReceived(ctx, l.ID, q); err != nil {
 			return err
 		}
-		receivedCents += got[l.ID] * l.UnitPriceCents
+		l.ReceivedQty = &q
+		receivedCents += q * l.UnitPriceCents
 	}
+	at := s.now().UTC()
 	if err := s.move(ctx, actor, o, "accept", model.OrderAccepted, map[string]any{
-		"received_cents": receivedCents, "inspection_note": note, "accepted_at": s.now().UTC(),
+		"received_cents": receivedCents, "inspection_note": note, "accepted_at": at,
 		"deadline_at": nil}, note); err != nil {
 		return err
 	}
-	o.ReceivedCents = receivedCents
+	o.ReceivedCents, o.AcceptedAt = receivedCents, &at
+	if err := s.ledger.Accepted(ctx, o, at); err != nil {
+		return err
+	}
 	if o.PaymentTerms != model.TermsPrepay {
 		return nil
 	}

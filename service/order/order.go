@@ -60,6 +60,13 @@ type Stock interface {
 	Ship(ctx context.Context, items []model.StockChange) error
 }
 
+// Ledger credits sales: entries at acceptance and for approved returns, in
+// the transaction in ctx (service/credit implements it).
+type Ledger interface {
+	Accepted(ctx context.Context, o *model.Order, at time.Time) error
+	Returned(ctx context.Context, o *model.Order, r *model.Return, at time.Time) error
+}
+
 // Counter counts orders per user per minute (account.Counter satisfies it).
 type Counter interface {
 	Incr(ctx context.Context, key string, window time.Duration) (int64, time.Duration, error)
@@ -77,6 +84,7 @@ type Limits struct {
 type Service struct {
 	store    Store
 	stock    Stock
+	ledger   Ledger
 	provider payment.Provider
 	counter  Counter
 	limits   Limits
@@ -88,8 +96,8 @@ type Service struct {
 }
 
 // New returns the order service.
-func New(st Store, stock Stock, provider payment.Provider, counter Counter, limits Limits) *Service {
-	return &Service{store: st, stock: stock, provider: provider, counter: counter, limits: limits, now: time.Now}
+func New(st Store, stock Stock, ledger Ledger, provider payment.Provider, counter Counter, limits Limits) *Service {
+	return &Service{store: st, stock: stock, ledger: ledger, provider: provider, counter: counter, limits: limits, now: time.Now}
 }
 
 // SetClock replaces the service's clock; tests use it to pass deadlines.

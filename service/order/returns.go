@@ -175,6 +175,9 @@ func (s *Service) booksReturn(ctx context.Context, o *model.Order, r *model.Retu
 		return err
 	}
 	o.ReturnedCents += r.AmountCents
+	if err := s.ledger.Returned(ctx, o, r, s.now()); err != nil {
+		return err
+	}
 	if over := (o.PaidCents - o.RefundedCents) - (o.ReceivedCents - o.ReturnedCents); over > 0 {
 		if err := s.refund(ctx, o, over); err != nil {
 			return err

@@ -1,0 +1,48 @@
+package model
+
+// AreaFilter narrows rollup sums to an officer's scope, read from
+// rollup_areas: only entries whose buyer region is one of BuyerRegions
+// (when not nil) and whose origin is one of Origins (when not nil). A nil
+// *AreaFilter reads the unsplit rollup_pairings. A non-nil but empty list
+// matches nothing.
+type AreaFilter struct {
+	BuyerRegions []string
+	Origins      []string
+}
+
+// PairingSum is a rollup total of one period for one pairing (0: not
+// credited), reason ("" when credited) and kind.
+type PairingSum struct {
+	Period    int    `gorm:"column:period"`
+	PairingID int64  `gorm:"column:pairing_id"`
+	Reason    string `gorm:"column:reason"`
+	Kind      string `gorm:"column:kind"`
+	Cents     int64  `gorm:"column:cents"`
+	Orders    int64  `gorm:"column:orders"`
+}
+
+// AreaSum is the credited total (pairing_id > 0) of one period by buyer
+// region and kind.
+type AreaSum struct {
+	BuyerRegion string `gorm:"column:buyer_region"`
+	Kind        string `gorm:"column:kind"`
+	Cents       int64  `gorm:"column:cents"`
+	Orders      int64  `gorm:"column:orders"`
+}
+
+// OrgFigures is what the org ranking reads of one org: the org, its
+// rollup_orgs row of a period (zeros when it bought nothing) and its filing
+// of the year (FilingStatus "" when it has none).
+type OrgFigures struct {
+	Org             Org
+	RegionName      string
+	Rollup          RollupOrg
+	FilingStatus    string
+	FoodBudgetCents int64
+	ReservedRatioBP int64
+}
+
+// Filing is the figures' filing, for its reserved amount.
+func (f *OrgFigures) Filing() Filing {
+	return Filing{OrgID: f.Org.ID, Status: f.FilingStatus, FoodBudgetCents: f.FoodBudgetCents, ReservedRatioBP: f.ReservedRatioBP}
+}

@@ -1,0 +1,336 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+
+	"gorm.io/gorm/clause"
+
+	"shanhai/model"
+)
+
+// forUpdate locks the rows a read returns until the transaction ends.
+var forUpdate = clause.Locking{Strength: clause.LockingStrengthUpdate}
+
+// AddCredits appends entries to the ledger and marks each as not yet in
+// the rollups, in the transaction in ctx.
+func (s *Store) AddCredits(ctx context.Context, entries []*model.Credit) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	return s.InTx(ctx, func(ctx context.Context) error {
+		now := s.gdb.NowFunc()
+		for _, e := range entries {
+			e.CreatedAt = now
+		}
+		if err := s.conn(ctx).Create(entries).Error; err != nil {
+			return mapErr(err)
+		}
+		pending := make([]map[string]any, len(entries))
+		for i, e := range entries {
+			pending[i] = map[string]any{"credit_id": e.ID}
+		}
+		return mapErr(s.conn(ctx).Table("credit_pending").Create(pending).Error)
+	})
+}
+
+// OrderCredits are an order's ledger entries, oldest first.
+func (s *Store) OrderCredits(ctx context.Context, orderID int64) ([]model.Credit, error) {
+	var out []model.Credit
+	err := s.conn(ctx).Where("order_id = ?", orderID).Order("id").Find(&out).Error
+	return out, mapErr(err)
+}
+
+// Credit is one ledger entry.
+func (s *Store) Credit(ctx context.Context, id int64) (*model.Credit, error) {
+	var c model.Credit
+	if err := s.conn(ctx).Take(&c, id).Error; err != nil {
+		return nil, mapErr(err)
+	}
+	return &c, nil
+}
+
+// CreateCorrection records a correction; its entries point back at it.
+func (s *Store) CreateCorrection(ctx context.Context, c *model.Correction) error {
+	c.CreatedAt = s.gdb.NowFunc()
+	return mapErr(s.conn(ctx).Create(c).Error)
+}
+
+// CurrentCertifications are the products' current (newest) certificates;
+// a product never certified is absent.
+func (s *Store) CurrentCertifications(ctx context.Context, productIDs []int64) (map[int64]*model.Certification, error) {
+	out := map[int64]*model.Certification{}
+	if len(productIDs) == 0 {
+		return out, nil
+	}
+	var certs []model.Certification
+	err := s.conn(ctx).Where("id IN (?)", s.conn(ctx).Model(&model.Certification{}).Select("MAX(id)").
+		Where("product_id IN ?", productIDs).Group("product_id")).Find(&certs).Error
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	for i := range certs {
+		out[certs[i].ProductID] = &certs[i]
+	}
+	return out, nil
+}
+
+// PendingCredits are up to limit ids of entries not yet in the rollups.
+func (s *Store) PendingCredits(ctx context.Context, limit int) ([]int64, error) {
+	var ids []int64
+	err := s.conn(ctx).Table("credit_pending").Order("credit_id").Limit(limit).Pluck("credit_id", &ids).Error
+	return ids, mapErr(err)
+}
+
+// RollUp adds the entries among ids that are still pending to the rollups
+// and marks them done, in one transaction: an entry is in the rollups if and
+// only if its pending row is gone. Several workers may offer the same ids;
+// the row locks let one of them count each entry. It returns how many
+// entries it counted.
+func (s *Store) RollUp(ctx context.Context, ids []int64) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	var n int
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		q := s.conn(ctx).Table("credit_pending").Where("credit_id IN ?", ids).Order("credit_id")
+		if s.dialect == MySQL {
+			q = q.Clauses(forUpdate)
+		}
+		var got []int64
+		if err := q.Pluck("credit_id", &got).Error; err != nil {
+			return mapErr(err)
+		}
+		n = len(got)
+		if n == 0 {
+			return nil
+		}
+		var entries []model.Credit
+		if err := s.conn(ctx).Where("id IN ?", got).Find(&entries).Error; err != nil {
+			return mapErr(err)
+		}
+		r := model.NewRollups()
+		for i := range entries {
+			r.Add(&entries[i])
+		}
+		if err := s.addRollups(ctx, r); err != nil {
+			return err
+		}
+		return mapErr(s.conn(ctx).Exec("DELETE FROM credit_pending WHERE credit_id IN ?", got).Error)
+	})
+	return n, err
+}
+
+// RebuildRollups recomputes every rollup from the ledger (every entry not
+// still pending) and writes the difference wherever a rollup disagrees, as
+// deltas, so workers may keep running. Reads happen in one transaction, so
+// they see one snapshot of the ledger, the pending set and the rollups.
+func (s *Store) RebuildRollups(ctx context.Context) (*model.RebuildReport, error) {
+	rep := &model.RebuildReport{}
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		*rep = model.RebuildReport{}
+		db := s.conn(ctx)
+		var pendingIDs []int64
+		if err := db.Table("credit_pending").Pluck("credit_id", &pendingIDs).Error; err != nil {
+			return mapErr(err)
+		}
+		pending := make(map[int64]bool, len(pendingIDs))
+		for _, id := range pendingIDs {
+			pending[id] = true
+		}
+		rep.Pending = int64(len(pendingIDs))
+		want := model.NewRollups()
+		const cols = "id, amount_cents, orders, pairing_id, reason, certified, buyer_org_id, org_chain, buyer_region, kind, channel, origin_code, period"
+		for after := int64(0); ; {
+			rows, err := db.Raw("SELECT "+cols+" FROM credits WHERE id > ? ORDER BY id LIMIT 20000", after).Rows()
+			if err != nil {
+				return mapErr(err)
+			}
+			n := 0
+			for rows.Next() {
+				var e model.Credit
+				var pairing, org sql.NullInt64
+				if err := rows.Scan(&e.ID, &e.AmountCents, &e.Orders, &pairing, &e.Reason, &e.Certified, &org,
+					&e.OrgChain, &e.BuyerRegion, &e.Kind, &e.Channel, &e.OriginCode, &e.Period); err != nil {
+					rows.Close()
+					return mapErr(err)
+				}
+				n++
+				after = e.ID
+				if pending[e.ID] {
+					continue
+				}
+				if pairing.Valid {
+					e.PairingID = &pairing.Int64
+				}
+				if org.Valid {
+					e.BuyerOrgID = &org.Int64
+				}
+				want.Add(&e)
+				rep.Entries++
+			}
+			err = rows.Err()
+			rows.Close()
+			if err != nil {
+				return mapErr(err)
+			}
+			if n == 0 {
+				break
+			}
+		}
+		var pairings []model.RollupPairing
+		var areas []model.RollupArea
+		var orgs []model.RollupOrg
+		for _, dst := range []any{&pairings, &areas, &orgs} {
+			if err := db.Find(dst).Error; err != nil {
+				return mapErr(err)
+			}
+		}
+		fix := model.NewRollups()
+		rep.Rows = len(pairings) + len(areas) + len(orgs)
+		rep.Corrected += diff(want.Pairings, pairings, fix.Pairings, &rep.Diffs, pairingKey, subPairing)
+		rep.Corrected += diff(want.Areas, areas, fix.Areas, &rep.Diffs, areaKey, subArea)
+		rep.Corrected += diff(want.Orgs, orgs, fix.Orgs, &rep.Diffs, orgKey, subOrg)
+		return s.addRollups(ctx, fix)
+	})
+	return rep, err
+}
+
+// diff puts want − have, for every key where they differ, into fix.
+func diff[T comparable](want map[T]T, have []T, fix map[T]T, notes *[]string, key func(T) T, sub func(a, b T) T) int {
+	var zero T
+	seen := make(map[T]bool, len(have))
+	n := 0
+	note := func(k, d T) {
+		n++
+		fix[k] = d
+		if len(*notes) < 20 {
+			*notes = append(*notes, fmt.Sprintf("%+v off by %+v", k, d))
+		}
+	}
+	for _, h := range have {
+		k := key(h)
+		seen[k] = true
+		if d := sub(want[k], h); d != zero {
+			note(k, d)
+		}
+	}
+	for k, w := range want {
+		if !seen[k] && w != zero {
+			note(k, w)
+		}
+	}
+	return n
+}
+
+func pairingKey(r model.RollupPairing) model.RollupPairing { r.Cents, r.Orders = 0, 0; return r }
+func areaKey(r model.RollupArea) model.RollupArea          { r.Cents, r.Orders = 0, 0; return r }
+func orgKey(r model.RollupOrg) model.RollupOrg {
+	return model.RollupOrg{Period: r.Period, OrgID: r.OrgID}
+}
+
+func subPairing(a, b model.RollupPairing) model.RollupPairing {
+	return model.RollupPairing{Cents: a.Cents - b.Cents, Orders: a.Orders - b.Orders}
+}
+func subArea(a, b model.RollupArea) model.RollupArea {
+	return model.RollupArea{Cents: a.Cents - b.Cents, Orders: a.Orders - b.Orders}
+}
+func subOrg(a, b model.RollupOrg) model.RollupOrg {
+	return model.RollupOrg{Cents: a.Cents - b.Cents, CertifiedCents: a.CertifiedCents - b.CertifiedCents,
+		CreditedCents: a.CreditedCents - b.CreditedCents, SubtreeCents: a.SubtreeCents - b.SubtreeCents,
+		SubtreeCertifiedCents: a.SubtreeCertifiedCents - b.SubtreeCertifiedCents,
+		SubtreeCreditedCents:  a.SubtreeCreditedCents - b.SubtreeCreditedCents}
+}
+
+// addRollups adds r's deltas to the rollup tables, rows in key order so
+// concurrent workers take their locks in the same order.
+func (s *Store) addRollups(ctx context.Context, r *model.Rollups) error {
+	var rows [][]any
+	for k, v := range r.Pairings {
+		if v.Cents != 0 || v.Orders != 0 {
+			rows = append(rows, []any{k.Period, k.PairingID, k.Reason, k.Kind, k.Channel, v.Cents, v.Orders})
+		}
+	}
+	if err := s.upsert(ctx, "rollup_pairings", []string{"period", "pairing_id", "reason", "kind", "channel"},
+		[]string{"cents", "orders"}, rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for k, v := range r.Areas {
+		if v.Cents != 0 || v.Orders != 0 {
+			rows = append(rows, []any{k.Period, k.PairingID, k.Reason, k.Kind, k.BuyerRegion, k.OriginCode, v.Cents, v.Orders})
+		}
+	}
+	if err := s.upsert(ctx, "rollup_areas", []string{"period", "pairing_id", "reason", "kind", "buyer_region", "origin_code"},
+		[]string{"cents", "orders"}, rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for k, v := range r.Orgs {
+		if v != (model.RollupOrg{}) {
+			rows = append(rows, []any{k.Period, k.OrgID, v.Cents, v.CertifiedCents, v.CreditedCents,
+				v.SubtreeCents, v.SubtreeCertifiedCents, v.SubtreeCreditedCents})
+		}
+	}
+	return s.upsert(ctx, "rollup_orgs", []string{"period", "org_id"}, []string{"cents", "certified_cents",
+		"credited_cents", "subtree_cents", "subtree_certified_cents", "subtree_credited_cents"}, rows)
+}
+
+// upsert adds rows' values to the rows with the same key, inserting the
+// missing ones: INSERT … ON DUPLICATE KEY UPDATE on MySQL, ON CONFLICT on
+// SQLite. Each row is the key columns then the value columns.
+func (s *Store) upsert(ctx context.Context, table string, keys, vals []string, rows [][]any) error {
+	slices.SortFunc(rows, func(a, b []any) int {
+		for i := range keys {
+			if c := compareAny(a[i], b[i]); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+	cols := append(append([]string{}, keys...), vals...)
+	one := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
+	var set []string
+	for _, v := range vals {
+		if s.dialect == MySQL {
+			set = append(set, v+" = "+v+" + VALUES("+v+")")
+		} else {
+			set = append(set, v+" = "+v+" + excluded."+v)
+		}
+	}
+	for len(rows) > 0 {
+		chunk := rows[:min(len(rows), 200)]
+		rows = rows[len(chunk):]
+		var args []any
+		for _, r := range chunk {
+			args = append(args, r...)
+		}
+		q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " +
+			strings.TrimSuffix(strings.Repeat(one+",", len(chunk)), ",")
+		if s.dialect == MySQL {
+			q += " ON DUPLICATE KEY UPDATE " + strings.Join(set, ", ")
+		} else {
+			q += " ON CONFLICT (" + strings.Join(keys, ", ") + ") DO UPDATE SET " + strings.Join(set, ", ")
+		}
+		if err := s.conn(ctx).Exec(q, args...).Error; err != nil {
+			return mapErr(err)
+		}
+	}
+	return nil
+}
+
+func compareAny(a, b any) int {
+	switch x := a.(type) {
+	case int:
+		return cmp.Compare(x, b.(int))
+	case int64:
+		return cmp.Compare(x, b.(int64))
+	case string:
+		return cmp.Compare(x, b.(string))
+	}
+	return 0
+}

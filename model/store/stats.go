@@ -1,0 +1,139 @@
+package store
+
+// Statistics reads. They read the rollups only, never the ledger, and each
+// reads the rows of one period (or one year's twelve months) by the primary
+// key's leading column: a few hundred rows whatever the size of the ledger
+// behind them. Plain SQL that MySQL, MariaDB, TiDB and SQLite all run.
+
+import (
+	"context"
+	"database/sql"
+
+	"gorm.io/gorm"
+
+	"shanhai/model"
+)
+
+// PairingSums totals the rollups of periods from..to (inclusive) by period,
+// pairing, reason and kind; only the given pairings when ids is not nil.
+// With a nil filter it reads rollup_pairings; otherwise rollup_areas,
+// restricted to the filter's buyer regions and origins.
+func (s *Store) PairingSums(ctx context.Context, from, to int, ids []int64, f *model.AreaFilter) ([]model.PairingSum, error) {
+	out := []model.PairingSum{}
+	if (ids != nil && len(ids) == 0) || emptyFilter(f) {
+		return out, nil
+	}
+	table := "rollup_pairings"
+	if f != nil {
+		table = "rollup_areas"
+	}
+	q := s.conn(ctx).Table(table).
+		Select("period, pairing_id, reason, kind, SUM(cents) AS cents, SUM(orders) AS orders")
+	if from == to {
+		q = q.Where("period = ?", from)
+	} else {
+		q = q.Where("period BETWEEN ? AND ?", from, to)
+	}
+	if ids != nil {
+		q = q.Where("pairing_id IN ?", ids)
+	}
+	q = areaWhere(q, f)
+	err := q.Group("period, pairing_id, reason, kind").Scan(&out).Error
+	return out, mapErr(err)
+}
+
+// AreaSums totals the credited entries (pairing_id > 0) of one period by
+// buyer region and kind, within the filter (nil: all).
+func (s *Store) AreaSums(ctx context.Context, period int, f *model.AreaFilter) ([]model.AreaSum, error) {
+	out := []model.AreaSum{}
+	if emptyFilter(f) {
+		return out, nil
+	}
+	q := s.conn(ctx).Table("rollup_areas").
+		Select("buyer_region, kind, SUM(cents) AS cents, SUM(orders) AS orders").
+		Where("period = ? AND pairing_id > 0", period)
+	q = areaWhere(q, f)
+	err := q.Group("buyer_region, kind").Scan(&out).Error
+	return out, mapErr(err)
+}
+
+func emptyFilter(f *model.AreaFilter) bool {
+	return f != nil && ((f.BuyerRegions != nil && len(f.BuyerRegions) == 0) || (f.Origins != nil && len(f.Origins) == 0))
+}
+
+func areaWhere(q *gorm.DB, f *model.AreaFilter) *gorm.DB {
+	if f == nil {
+		return q
+	}
+	if f.BuyerRegions != nil {
+		q = q.Where("buyer_region IN ?", f.BuyerRegions)
+	}
+	if f.Origins != nil {
+		q = q.Where("origin_code IN ?", f.Origins)
+	}
+	return q
+}
+
+// YearTargets lists every pairing's target for a year.
+func (s *Store) YearTargets(ctx context.Context, year int) ([]model.Target, error) {
+	out := []model.Target{}
+	err := s.conn(ctx).Where("year = ?", year).Order("pairing_id").Find(&out).Error
+	return out, mapErr(err)
+}
+
+// ChildOrgFigures reads the orgs parentID supervises (the top-level orgs
+// when parentID is 0), by id, each with its region's name, its rollup_orgs
+// row of period and its filing of year: one query, reading the rollup and
+// filing rows of those orgs only, by their primary and unique keys.
+func (s *Store) ChildOrgFigures(ctx context.Context, period, year int, parentID int64) ([]model.OrgFigures, error) {
+	if parentID == 0 {
+		return s.orgFigures(ctx, "o.parent_id IS NULL", period, year)
+	}
+	return s.orgFigures(ctx, "o.parent_id = ?", period, year, parentID)
+}
+
+// OrgFiguresOf is ChildOrgFigures for one org.
+func (s *Store) OrgFiguresOf(ctx context.Context, period, year int, orgID int64) (*model.OrgFigures, error) {
+	out, err := s.orgFigures(ctx, "o.id = ?", period, year, orgID)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, model.NotFound("org")
+	}
+	return &out[0], nil
+}
+
+func (s *Store) orgFigures(ctx context.Context, where string, period, year int, args ...any) ([]model.OrgFigures, error) {
+	q := `SELECT o.id, o.name, o.kind, o.region_code, COALESCE(g.name, ''), o.parent_id,
+	COALESCE(r.cents, 0), COALESCE(r.certified_cents, 0), COALESCE(r.credited_cents, 0),
+	COALESCE(r.subtree_cents, 0), COALESCE(r.subtree_certified_cents, 0), COALESCE(r.subtree_credited_cents, 0),
+	COALESCE(f.status, ''), COALESCE(f.food_budget_cents, 0), COALESCE(f.reserved_ratio_bp, 0)
+FROM orgs o
+LEFT JOIN regions g ON g.code = o.region_code
+LEFT JOIN rollup_orgs r ON r.period = ? AND r.org_id = o.id
+LEFT JOIN filings f ON f.year = ? AND f.org_id = o.id
+WHERE ` + where + ` ORDER BY o.id`
+	rows, err := s.conn(ctx).Raw(q, append([]any{period, year}, args...)...).Rows()
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := []model.OrgFigures{}
+	for rows.Next() {
+		var f model.OrgFigures
+		var parent sql.NullInt64
+		r := &f.Rollup
+		if err := rows.Scan(&f.Org.ID, &f.Org.Name, &f.Org.Kind, &f.Org.RegionCode, &f.RegionName, &parent,
+			&r.Cents, &r.CertifiedCents, &r.CreditedCents, &r.SubtreeCents, &r.SubtreeCertifiedCents, &r.SubtreeCreditedCents,
+			&f.FilingStatus, &f.FoodBudgetCents, &f.ReservedRatioBP); err != nil {
+			return nil, mapErr(err)
+		}
+		if parent.Valid {
+			f.Org.ParentID = &parent.Int64
+		}
+		r.Period, r.OrgID = period, f.Org.ID
+		out = append(out, f)
+	}
+	return out, mapErr(rows.Err())
+}

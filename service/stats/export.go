@@ -1,0 +1,352 @@
+package stats
+
+// Exports: the same tables as the API, in the caller's scope, as an xlsx
+// workbook (one sheet per table) or one table as csv (UTF-8 with a byte-order
+// mark, so Excel reads the Chinese right). Amounts are yuan with two
+// decimals and completions four-place decimals, both printed from integers;
+// in the workbook they are numeric cells holding exactly that text.
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"shanhai/model"
+)
+
+// Export formats and tables.
+const (
+	FormatXLSX = "xlsx"
+	FormatCSV  = "csv"
+
+	TablePairings = "pairings"
+	TableOrgs     = "orgs"
+	TableRegions  = "regions"
+)
+
+// ExportInput says what to export. Table "" is every table in xlsx and
+// pairings in csv; Month (pairings only) 0 is the whole year; ParentID
+// (orgs only) 0 is the top-level orgs.
+type ExportInput struct {
+	Year     int
+	Month    int
+	Format   string
+	Table    string
+	ParentID int64
+}
+
+// File is an export.
+type File struct {
+	Name        string // e.g. shanhai-stats-2026.xlsx
+	ContentType string
+	Body        []byte
+}
+
+// BOM starts every csv export.
+const BOM = "\ufeff"
+
+// sheet is one table as text cells, with the kind of each column.
+type sheet struct {
+	name   string
+	header []string
+	kinds  []cellKind
+	rows   [][]string
+}
+
+type cellKind int
+
+const (
+	textCell cellKind = iota
+	intCell
+	yuanCell
+	ratioCell
+)
+
+func cents(v int64) string { return Yuan(v) }
+
+func optCents(v *int64) string {
+	if v == nil {
+		return ""
+	}
+	return Yuan(*v)
+}
+
+func ratio(r *Ratio) string {
+	if r == nil {
+		return ""
+	}
+	return r.String()
+}
+
+func num(v int64) string { return strconv.FormatInt(v, 10) }
+
+var programmeNames = map[string]string{model.ProgrammeEastWest: "东西部协作", model.ProgrammeMountainSea: "山海协作"}
+
+var levelNames = map[string]string{model.LevelCity: "市级", model.LevelCounty: "县级"}
+
+// ReasonNames are the not-credited reasons in Chinese.
+var ReasonNames = map[string]string{
+	model.ReasonNoPairing:     "无匹配结对",
+	model.ReasonUncertified:   "产品未认定",
+	model.ReasonCertExpired:   "认定证书不在有效期",
+	model.ReasonCertRevoked:   "认定证书已撤销",
+	model.ReasonNoBuyerRegion: "采购方无所在地区",
+}
+
+func reasonName(r string) string {
+	if n, ok := ReasonNames[r]; ok {
+		return n
+	}
+	return r
+}
+
+func pairingSheet(r *PairingReport) sheet {
+	sh := sheet{name: "结对统计",
+		header: []string{"结对编号", "协作类型", "层级", "帮扶方", "结对地区", "年度任务（元）", "认定金额（元）",
+			"其中县级结对（元）", "直接采购（元）", "帮助销售（元）", "完成率", "订单数"},
+		kinds: []cellKind{intCell, textCell, textCell, textCell, textCell, yuanCell, yuanCell,
+			yuanCell, yuanCell, yuanCell, ratioCell, intCell}}
+	if r.Month != 0 {
+		sh.name = fmt.Sprintf("结对统计%d月", r.Month)
+	}
+	for _, it := range r.Items {
+		p := it.Pairing
+		sh.rows = append(sh.rows, []string{num(p.ID), programmeNames[p.Programme], levelNames[p.Level],
+			p.HelperName, p.PartnerName, optCents(it.TargetCents), cents(it.CreditedCents),
+			cents(it.CountyCents), cents(it.DirectCents), cents(it.AssistedCents), ratio(it.Completion), num(it.Orders)})
+	}
+	// the not-credited totals below the table, in the first columns
+	blank := make([]string, len(sh.header))
+	sh.rows = append(sh.rows, blank, pad([]string{"未计入结对", "原因", "", "", "", "", "金额（元）"}, len(sh.header)))
+	for _, nc := range r.NotCredited {
+		sh.rows = append(sh.rows, pad([]string{"", nc.Reason, reasonName(nc.Reason), "", "", "", cents(nc.Cents)}, len(sh.header)))
+	}
+	sh.rows = append(sh.rows, pad([]string{"", "合计", "", "", "", "", cents(r.NotCreditedCents)}, len(sh.header)))
+	return sh
+}
+
+func pad(row []string, n int) []string {
+	for len(row) < n {
+		row = append(row, "")
+	}
+	return row
+}
+
+var orgKindNames = map[string]string{
+	model.OrgCanteen: "食堂", model.OrgUnion: "工会", model.OrgGovernment: "机关", model.OrgEnterprise: "企业",
+	model.OrgSupermarket: "商超", model.OrgWholesale: "批发市场", model.OrgCoop: "合作社",
+}
+
+func orgSheet(r *OrgReport) sheet {
+	sh := sheet{name: "单位统计",
+		header: []string{"排名", "单位编号", "单位名称", "类型", "所在地区", "本单位采购（元）", "本单位认定产品采购（元）",
+			"含下属认定产品采购（元）", "本单位计入结对（元）", "含下属计入结对（元）", "预留金额（元）", "备案状态", "完成率"},
+		kinds: []cellKind{textCell, intCell, textCell, textCell, textCell, yuanCell, yuanCell,
+			yuanCell, yuanCell, yuanCell, yuanCell, textCell, ratioCell}}
+	row := func(rank string, o *OrgRow) []string {
+		return []string{rank, num(o.Org.ID), o.Org.Name, orgKindNames[o.Org.Kind], o.RegionName,
+			cents(o.PurchasesCents), cents(o.CertifiedCents), cents(o.SubtreeCertifiedCents),
+			cents(o.CreditedCents), cents(o.SubtreeCreditedCents), optCents(o.ReservedCents), o.FilingStatus, ratio(o.Completion)}
+	}
+	if r.Parent != nil {
+		sh.rows = append(sh.rows, row("本级", r.Parent))
+	}
+	for i := range r.Items {
+		sh.rows = append(sh.rows, row(strconv.Itoa(r.Items[i].Rank), &r.Items[i]))
+	}
+	return sh
+}
+
+func districtSheet(r *DistrictReport) sheet {
+	sh := sheet{name: "区县排名",
+		header: []string{"排名", "区县代码", "区县", "年度任务（元）", "认定金额（元）", "直接采购（元）", "帮助销售（元）", "完成率", "订单数"},
+		kinds:  []cellKind{textCell, textCell, textCell, yuanCell, yuanCell, yuanCell, yuanCell, ratioCell, intCell}}
+	for _, d := range r.Items {
+		sh.rows = append(sh.rows, []string{strconv.Itoa(d.Rank), d.Region.Code, d.Region.Name, optCents(d.TargetCents),
+			cents(d.CreditedCents), cents(d.DirectCents), cents(d.AssistedCents), ratio(d.Completion), num(d.Orders)})
+	}
+	return sh
+}
+
+// Export is the statistics as a file, for officers and admins.
+func (s *Service) Export(ctx context.Context, actor *model.User, in ExportInput) (*File, error) {
+	sc, err := s.scopeOf(ctx, actor, false)
+	if err != nil {
+		return nil, err
+	}
+	if in.Format == "" {
+		in.Format = FormatXLSX
+	}
+	var bad []model.FieldError
+	if in.Format != FormatXLSX && in.Format != FormatCSV {
+		bad = append(bad, model.FieldError{Field: "format", Message: "must be xlsx or csv"})
+	}
+	if in.Table != "" && in.Table != TablePairings && in.Table != TableOrgs && in.Table != TableRegions {
+		bad = append(bad, model.FieldError{Field: "table", Message: "must be pairings, orgs or regions"})
+	}
+	if len(bad) > 0 {
+		return nil, model.Invalid(bad...)
+	}
+	tables := []string{in.Table}
+	switch {
+	case in.Table == "" && in.Format == FormatCSV:
+		tables = []string{TablePairings}
+	case in.Table == "":
+		tables = []string{TablePairings, TableOrgs, TableRegions}
+		if sc.side == model.SidePartner {
+			tables = []string{TablePairings, TableRegions} // org figures are helper-side only
+		}
+	}
+	var sheets []sheet
+	for _, t := range tables {
+		var sh sheet
+		switch t {
+		case TablePairings:
+			r, err := s.Pairings(ctx, actor, in.Year, in.Month)
+			if err != nil {
+				return nil, err
+			}
+			sh = pairingSheet(r)
+		case TableOrgs:
+			r, err := s.Orgs(ctx, actor, in.Year, in.ParentID)
+			if err != nil {
+				return nil, err
+			}
+			sh = orgSheet(r)
+		case TableRegions:
+			r, err := s.Districts(ctx, actor, in.Year)
+			if err != nil {
+				return nil, err
+			}
+			sh = districtSheet(r)
+		}
+		sheets = append(sheets, sh)
+	}
+	name := fmt.Sprintf("shanhai-stats-%d", in.Year)
+	if in.Month != 0 && (in.Table == "" || in.Table == TablePairings) {
+		name += fmt.Sprintf("-%02d", in.Month)
+	}
+	if in.Format == FormatCSV {
+		name += "-" + tables[0] + ".csv"
+		body, err := writeCSV(sheets[0])
+		if err != nil {
+			return nil, err
+		}
+		return &File{Name: name, ContentType: "text/csv; charset=utf-8", Body: body}, nil
+	}
+	if in.Table != "" {
+		name += "-" + in.Table
+	}
+	body, err := writeXLSX(sheets)
+	if err != nil {
+		return nil, err
+	}
+	return &File{Name: name + ".xlsx", ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Body: body}, nil
+}
+
+func writeCSV(sh sheet) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(BOM)
+	w := csv.NewWriter(&b)
+	w.UseCRLF = true // what Excel writes and expects
+	if err := w.Write(sh.header); err != nil {
+		return nil, err
+	}
+	if err := w.WriteAll(sh.rows); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func writeXLSX(sheets []sheet) ([]byte, error) {
+	f := excelize.NewFile()
+	defer f.Close()
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return nil, err
+	}
+	yuanFmt, ratioFmt := "0.00", "0.0000"
+	yuanStyle, err := f.NewStyle(&excelize.Style{CustomNumFmt: &yuanFmt})
+	if err != nil {
+		return nil, err
+	}
+	ratioStyle, err := f.NewStyle(&excelize.Style{CustomNumFmt: &ratioFmt})
+	if err != nil {
+		return nil, err
+	}
+	for i, sh := range sheets {
+		if i == 0 {
+			if err := f.SetSheetName("Sheet1", sh.name); err != nil {
+				return nil, err
+			}
+		} else if _, err := f.NewSheet(sh.name); err != nil {
+			return nil, err
+		}
+		for c, h := range sh.header {
+			cell, _ := excelize.CoordinatesToCellName(c+1, 1)
+			if err := f.SetCellStr(sh.name, cell, h); err != nil {
+				return nil, err
+			}
+		}
+		last, _ := excelize.CoordinatesToCellName(len(sh.header), 1)
+		if err := f.SetCellStyle(sh.name, "A1", last, bold); err != nil {
+			return nil, err
+		}
+		for r, row := range sh.rows {
+			for c, v := range row {
+				if v == "" {
+					continue
+				}
+				cell, _ := excelize.CoordinatesToCellName(c+1, r+2)
+				kind := sh.kinds[c]
+				if !isDecimal(v) {
+					kind = textCell // a label in a number column (the not-credited rows)
+				}
+				switch kind {
+				case textCell:
+					err = f.SetCellStr(sh.name, cell, v)
+				default:
+					// a numeric cell holding exactly the decimal text: no float on the way
+					err = f.SetCellDefault(sh.name, cell, v)
+					if err == nil && kind == yuanCell {
+						err = f.SetCellStyle(sh.name, cell, cell, yuanStyle)
+					} else if err == nil && kind == ratioCell {
+						err = f.SetCellStyle(sh.name, cell, cell, ratioStyle)
+					}
+				}
+				if err != nil {
+					return nil, err
+				}
+			}
+		}
+		lastCol, _ := excelize.ColumnNumberToName(len(sh.header))
+		if err := f.SetColWidth(sh.name, "A", lastCol, 16); err != nil {
+			return nil, err
+		}
+	}
+	b, err := f.WriteToBuffer()
+	if err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// isDecimal: an optional minus, digits, and optionally a point and digits.
+func isDecimal(v string) bool {
+	v = strings.TrimPrefix(v, "-")
+	whole, frac, hasPoint := strings.Cut(v, ".")
+	digits := func(s string) bool {
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+		return s != ""
+	}
+	return digits(whole) && (!hasPoint || digits(frac))
+}

@@ -1,0 +1,147 @@
+package stats
+
+import (
+	"math/big"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Ratio is a completion: a decimal fraction in ten-thousandths (7340 is
+// 0.7340). It is computed from integers and printed from integers; no float
+// ever touches it.
+type Ratio int64
+
+// Completion is num ÷ den rounded half up (away from zero) to four places,
+// or nil when den is not positive (no target, no reserved amount).
+func Completion(num, den int64) *Ratio {
+	if den <= 0 {
+		return nil
+	}
+	n := new(big.Int).Mul(big.NewInt(num), big.NewInt(10000))
+	neg := n.Sign() < 0
+	n.Abs(n)
+	// round(n / den) half up = floor((2n + den) / 2den)
+	d := big.NewInt(den)
+	n.Lsh(n, 1).Add(n, d)
+	n.Quo(n, d.Lsh(d, 1))
+	v := n.Int64()
+	if neg {
+		v = -v
+	}
+	r := Ratio(v)
+	return &r
+}
+
+// String is the four-place decimal: "0.7340", "1.0500", "-0.0100".
+func (r Ratio) String() string {
+	return decimal(int64(r), 10000, 4)
+}
+
+// MarshalJSON writes the value as a JSON number with trailing zeros
+// dropped: 0.734, 1, 0.05.
+func (r Ratio) MarshalJSON() ([]byte, error) {
+	s := r.String()
+	s = strings.TrimRight(s, "0")
+	s = strings.TrimSuffix(s, ".")
+	if s == "" || s == "-" {
+		s = "0"
+	}
+	return []byte(s), nil
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote (up to four places).
+func (r *Ratio) UnmarshalJSON(b []byte) error {
+	s := string(b)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, _ := strings.Cut(s, ".")
+	if len(frac) > 4 {
+		return strconv.ErrSyntax
+	}
+	frac += strings.Repeat("0", 4-len(frac))
+	w, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil {
+		return err
+	}
+	f, err := strconv.ParseInt(frac, 10, 64)
+	if err != nil {
+		return err
+	}
+	v := w*10000 + f
+	if neg {
+		v = -v
+	}
+	*r = Ratio(v)
+	return nil
+}
+
+// Yuan formats cents as yuan with two decimals: 12345 → "123.45",
+// -5 → "-0.05".
+func Yuan(cents int64) string { return decimal(cents, 100, 2) }
+
+// decimal prints v ÷ unit with places decimals, unit = 10^places.
+func decimal(v, unit int64, places int) string {
+	neg := v < 0
+	u := uint64(v)
+	if neg {
+		u = -u // two's complement: right for math.MinInt64 too
+	}
+	frac := strconv.FormatUint(u%uint64(unit), 10)
+	s := strconv.FormatUint(u/uint64(unit), 10) + "." + strings.Repeat("0", places-len(frac)) + frac
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// ranked orders items for a ranking — completion descending with nulls
+// last, then amount descending, ties keeping their order — and gives each
+// its rank: equal completion and amount share a rank (1, 2, 2, 4).
+func ranked[T any](items []T, key func(*T) (*Ratio, int64), setRank func(*T, int)) {
+	type k struct {
+		i      int
+		null   bool
+		ratio  Ratio
+		amount int64
+	}
+	keys := make([]k, len(items))
+	for i := range items {
+		r, amount := key(&items[i])
+		keys[i] = k{i: i, null: r == nil, amount: amount}
+		if r != nil {
+			keys[i].ratio = *r
+		}
+	}
+	cmp := func(a, b k) int {
+		switch {
+		case a.null != b.null:
+			if a.null {
+				return 1
+			}
+			return -1
+		case a.ratio != b.ratio:
+			if a.ratio > b.ratio {
+				return -1
+			}
+			return 1
+		case a.amount != b.amount:
+			if a.amount > b.amount {
+				return -1
+			}
+			return 1
+		}
+		return 0
+	}
+	slices.SortStableFunc(keys, cmp)
+	sorted := make([]T, len(items))
+	rank := 0
+	for j, kk := range keys {
+		if j == 0 || cmp(keys[j-1], kk) != 0 {
+			rank = j + 1
+		}
+		sorted[j] = items[kk.i]
+		setRank(&sorted[j], rank)
+	}
+	copy(items, sorted)
+}

@@ -1,0 +1,753 @@
+// Package stats answers the statistics of the performance review (考核): per
+// pairing (with the county part of a city pairing), per month of a pairing,
+// per org (reserved-share progress) and per helper district, in the caller's
+// scope, and exports them as xlsx or csv. It reads only the rollups the
+// credit ledger feeds (model/store/stats.go), through a cache that the
+// rollup worker invalidates (model/cache/stats.go).
+//
+// Who sees what:
+//   - admin: everything;
+//   - officer of a helper-side region (or of a province that holds both
+//     sides): the purchases of buyers in their region — every figure comes
+//     from rollup_areas restricted to those buyer regions; the pairings whose
+//     helper region contains or lies in theirs; the districts that contain or
+//     lie in it; the orgs in it;
+//   - officer of a partner-side region: the sales into their region (origin
+//     within it); the pairings whose partner region contains or lies in
+//     theirs; every helper district, ranked by its purchases from their
+//     region; not the org figures (reserved shares are a helper-side
+//     review): 403;
+//   - org_admin: the org figures of their org and its subtree only;
+//   - anyone else: 403.
+//
+// Decisions where DESIGN is silent:
+//   - a month's figures carry the annual target, and completion is null for
+//     a month (the monthly route gives the cumulative completion instead);
+//   - a city pairing's county part is the credited of every county-level
+//     pairing whose helper region lies in its helper region and whose
+//     partner region lies in its partner region; its credited, direct,
+//     assisted and orders include that part;
+//   - a pairing is listed when it is active, or has a target or figures in
+//     the period;
+//   - an org's reserved amount is that of its filing for the year when the
+//     filing is approved or submitted (a draft or returned filing is not a
+//     commitment yet); without one, or with a reserved amount of 0, reserved
+//     and completion are null. Completion is the subtree's certified
+//     purchases ÷ the reserved amount;
+//   - a district's target is the sum of the year's targets of the
+//     county-level pairings whose helper region is that district (for a
+//     partner-side officer, only those whose partner region contains or lies
+//     in their region);
+//   - rankings: completion descending (nulls last), then amount descending;
+//     equal completion and amount share a rank.
+package stats
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"shanhai/model"
+)
+
+// Store is the database.
+type Store interface {
+	Regions(ctx context.Context) ([]model.Region, error)
+	Region(ctx context.Context, code string) (*model.Region, error)
+	Pairings(ctx context.Context) ([]model.PairingView, error)
+	Org(ctx context.Context, id int64) (*model.Org, error)
+	PairingSums(ctx context.Context, from, to int, ids []int64, f *model.AreaFilter) ([]model.PairingSum, error)
+	AreaSums(ctx context.Context, period int, f *model.AreaFilter) ([]model.AreaSum, error)
+	YearTargets(ctx context.Context, year int) ([]model.Target, error)
+	ChildOrgFigures(ctx context.Context, period, year int, parentID int64) ([]model.OrgFigures, error)
+	OrgFiguresOf(ctx context.Context, period, year int, orgID int64) (*model.OrgFigures, error)
+}
+
+// Cache holds computed answers; model/cache.Stats is one. Load returns the
+// cached value of key, or fetch's (and keeps it).
+type Cache interface {
+	Load(ctx context.Context, key string, fetch func(ctx context.Context) ([]byte, error)) ([]byte, error)
+}
+
+// Service answers statistics.
+type Service struct {
+	store Store
+	cache Cache // nil: none
+}
+
+// New returns the statistics service; c may be nil (no cache).
+func New(st Store, c Cache) *Service { return &Service{store: st, cache: c} }
+
+// Region is a region's code and name.
+type Region struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// ReasonCents is the not-credited total of one reason.
+type ReasonCents struct {
+	Reason string `json:"reason"`
+	Cents  int64  `json:"cents"`
+}
+
+// PairingRow is one pairing's figures. Credited, direct, assisted and orders
+// include the county part of a city pairing.
+type PairingRow struct {
+	Pairing       model.PairingView `json:"pairing"`
+	TargetCents   *int64            `json:"target_cents"` // the annual target; nil when none is set
+	CreditedCents int64             `json:"credited_cents"`
+	CountyCents   int64             `json:"county_cents"`
+	DirectCents   int64             `json:"direct_cents"`
+	AssistedCents int64             `json:"assisted_cents"`
+	Orders        int64             `json:"orders"`
+	Completion    *Ratio            `json:"completion"`
+}
+
+// PairingReport is the per-pairing table of a year or a month.
+type PairingReport struct {
+	Year             int           `json:"year"`
+	Month            int           `json:"month"` // 0: the whole year
+	Items            []PairingRow  `json:"items"`
+	NotCreditedCents int64         `json:"not_credited_cents"`
+	NotCredited      []ReasonCents `json:"not_credited"`
+}
+
+// MonthRow is one month of a pairing.
+type MonthRow struct {
+	Month           int    `json:"month"`
+	CreditedCents   int64  `json:"credited_cents"`
+	CountyCents     int64  `json:"county_cents"`
+	DirectCents     int64  `json:"direct_cents"`
+	AssistedCents   int64  `json:"assisted_cents"`
+	Orders          int64  `json:"orders"`
+	CumulativeCents int64  `json:"cumulative_cents"` // credited from January to this month
+	Completion      *Ratio `json:"completion"`       // cumulative ÷ the annual target
+}
+
+// MonthlyReport is the twelve months of one pairing.
+type MonthlyReport struct {
+	Year        int               `json:"year"`
+	Pairing     model.PairingView `json:"pairing"`
+	TargetCents *int64            `json:"target_cents"`
+	Months      []MonthRow        `json:"months"`
+}
+
+// OrgRow is one org's purchases of a year: its own and its subtree's (the
+// org and every org it supervises).
+type OrgRow struct {
+	Org                   model.Org `json:"org"`
+	RegionName            string    `json:"region_name"`
+	PurchasesCents        int64     `json:"purchases_cents"`
+	CertifiedCents        int64     `json:"certified_cents"`
+	CreditedCents         int64     `json:"credited_cents"`
+	SubtreePurchasesCents int64     `json:"subtree_purchases_cents"`
+	SubtreeCertifiedCents int64     `json:"subtree_certified_cents"`
+	SubtreeCreditedCents  int64     `json:"subtree_credited_cents"`
+	ReservedCents         *int64    `json:"reserved_cents"` // nil: no approved or submitted filing
+	FilingStatus          string    `json:"filing_status"`  // "" when there is no filing
+	Completion            *Ratio    `json:"completion"`     // subtree certified ÷ reserved
+	Rank                  int       `json:"rank"`           // among the siblings; 0 for the parent row
+}
+
+// OrgReport ranks the children of an org (or the top-level orgs). Parent
+// is the org asked about itself, when there is one and the caller may see it.
+type OrgReport struct {
+	Year   int      `json:"year"`
+	Parent *OrgRow  `json:"parent"`
+	Items  []OrgRow `json:"items"`
+}
+
+// DistrictRow is one helper district's figures.
+type DistrictRow struct {
+	Region        Region `json:"region"`
+	TargetCents   *int64 `json:"target_cents"` // nil: none of its county pairings has a target
+	CreditedCents int64  `json:"credited_cents"`
+	DirectCents   int64  `json:"direct_cents"`
+	AssistedCents int64  `json:"assisted_cents"`
+	Orders        int64  `json:"orders"`
+	Completion    *Ratio `json:"completion"`
+	Rank          int    `json:"rank"`
+}
+
+// DistrictReport ranks the helper districts of a year.
+type DistrictReport struct {
+	Year  int           `json:"year"`
+	Items []DistrictRow `json:"items"`
+}
+
+// scope is what the caller may see.
+type scope struct {
+	side   string // "": everything; model.SideHelper or model.SidePartner
+	region string
+	orgID  int64 // an org_admin's org
+}
+
+func (sc scope) key() string {
+	switch {
+	case sc.orgID != 0:
+		return "org" + strconv.FormatInt(sc.orgID, 10)
+	case sc.side == "":
+		return "all"
+	}
+	return sc.side[:1] + sc.region
+}
+
+// scopeOf is the caller's scope on the officer/admin routes; org_admins
+// are let in only where orgOK.
+func (s *Service) scopeOf(ctx context.Context, actor *model.User, orgOK bool) (scope, error) {
+	if actor == nil {
+		return scope{}, model.Unauthorized("statistics need a signed-in caller")
+	}
+	switch actor.Role {
+	case model.RoleAdmin:
+		return scope{}, nil
+	case model.RoleOfficer:
+		if actor.RegionCode == nil || *actor.RegionCode == "" {
+			return scope{}, model.Forbidden("this officer has no region scope")
+		}
+		r, err := s.store.Region(ctx, *actor.RegionCode)
+		if errors.Is(err, model.ErrNotFound) {
+			return scope{}, model.Forbidden("this officer's region scope %s does not exist", *actor.RegionCode)
+		}
+		if err != nil {
+			return scope{}, err
+		}
+		side := r.Side
+		if side != model.SidePartner {
+			side = model.SideHelper // a province holding both sides reads as its buyers
+		}
+		return scope{side: side, region: r.Code}, nil
+	case model.RoleOrgAdmin:
+		if orgOK && actor.OrgID != nil {
+			return scope{orgID: *actor.OrgID}, nil
+		}
+		return scope{}, model.Forbidden("org admins see the statistics of their own org only (GET /api/v1/stats/orgs)")
+	}
+	return scope{}, model.Forbidden("statistics are for officers and admins")
+}
+
+// world is the reference data a computation reads.
+type world struct {
+	tree     model.RegionTree
+	regions  map[string]model.Region
+	pairings []model.PairingView
+}
+
+// world reads the regions, and the pairings when withPairings.
+func (s *Service) world(ctx context.Context, withPairings bool) (*world, error) {
+	regions, err := s.store.Regions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var pairings []model.PairingView
+	if withPairings {
+		if pairings, err = s.store.Pairings(ctx); err != nil {
+			return nil, err
+		}
+	}
+	w := &world{tree: model.NewRegionTree(regions), regions: make(map[string]model.Region, len(regions)), pairings: pairings}
+	for _, r := range regions {
+		w.regions[r.Code] = r
+	}
+	return w, nil
+}
+
+// related: one region contains the other.
+func (w *world) related(a, b string) bool { return w.tree.Contains(a, b) || w.tree.Contains(b, a) }
+
+// visible: the pairing is in the scope.
+func (w *world) visible(sc scope, p *model.PairingView) bool {
+	switch sc.side {
+	case model.SideHelper:
+		return w.related(p.HelperCode, sc.region)
+	case model.SidePartner:
+		return w.related(p.PartnerCode, sc.region)
+	}
+	return true
+}
+
+// within lists the codes of the regions that lie in code (code included).
+func (w *world) within(code string) []string {
+	out := []string{}
+	for c := range w.regions {
+		if w.tree.Contains(code, c) {
+			out = append(out, c)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// filter restricts the rollups to the scope: nil for everything.
+func (w *world) filter(sc scope) *model.AreaFilter {
+	switch sc.side {
+	case model.SideHelper:
+		return &model.AreaFilter{BuyerRegions: w.within(sc.region)}
+	case model.SidePartner:
+		return &model.AreaFilter{Origins: w.within(sc.region)}
+	}
+	return nil
+}
+
+// countyPairings are the county-level pairings inside city pairing p.
+func (w *world) countyPairings(p *model.PairingView) []int64 {
+	if p.Level != model.LevelCity {
+		return nil
+	}
+	var out []int64
+	for _, q := range w.pairings {
+		if q.ID != p.ID && q.Level == model.LevelCounty &&
+			w.tree.Contains(p.HelperCode, q.HelperCode) && w.tree.Contains(p.PartnerCode, q.PartnerCode) {
+			out = append(out, q.ID)
+		}
+	}
+	return out
+}
+
+// cached is the answer of key from the cache, or compute's.
+func cached[T any](ctx context.Context, s *Service, key string, compute func(ctx context.Context) (*T, error)) (*T, error) {
+	if s.cache == nil {
+		return compute(ctx)
+	}
+	var fresh *T
+	b, err := s.cache.Load(ctx, key, func(ctx context.Context) ([]byte, error) {
+		v, err := compute(ctx)
+		if err != nil {
+			return nil, err
+		}
+		fresh = v
+		return json.Marshal(v)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if fresh != nil {
+		return fresh, nil
+	}
+	var out T
+	if err := json.Unmarshal(b, &out); err != nil {
+		return compute(ctx) // an entry of another shape: ignore it
+	}
+	return &out, nil
+}
+
+// figure is a credited total split by kind.
+type figure struct {
+	cents, direct, assisted, orders int64
+}
+
+func (f *figure) add(kind string, cents, orders int64) {
+	f.cents += cents
+	f.orders += orders
+	switch kind {
+	case model.CreditDirect:
+		f.direct += cents
+	case model.CreditAssisted:
+		f.assisted += cents
+	}
+}
+
+func (f *figure) plus(g figure) {
+	f.cents += g.cents
+	f.direct += g.direct
+	f.assisted += g.assisted
+	f.orders += g.orders
+}
+
+func checkYear(year int) error {
+	if year < 2000 || year > 2100 {
+		return model.Invalid(model.FieldError{Field: "year", Message: "must be a year between 2000 and 2100"})
+	}
+	return nil
+}
+
+// Pairings is the per-pairing table of year, or of one month of it (month
+// 1–12; 0 for the whole year), in the caller's scope.
+func (s *Service) Pairings(ctx context.Context, actor *model.User, year, month int) (*PairingReport, error) {
+	sc, err := s.scopeOf(ctx, actor, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkYear(year); err != nil {
+		return nil, err
+	}
+	if month < 0 || month > 12 {
+		return nil, model.Invalid(model.FieldError{Field: "month", Message: "must be a month from 1 to 12"})
+	}
+	key := fmt.Sprintf("p:%d:%d:%s", year, month, sc.key())
+	return cached(ctx, s, key, func(ctx context.Context) (*PairingReport, error) {
+		return s.pairings(ctx, sc, year, month)
+	})
+}
+
+func (s *Service) pairings(ctx context.Context, sc scope, year, month int) (*PairingReport, error) {
+	w, err := s.world(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	targets, err := s.targets(ctx, year)
+	if err != nil {
+		return nil, err
+	}
+	period := model.YearPeriod(year) + month
+	sums, err := s.store.PairingSums(ctx, period, period, nil, w.filter(sc))
+	if err != nil {
+		return nil, err
+	}
+	own := map[int64]*figure{}
+	notCredited := map[string]int64{}
+	out := &PairingReport{Year: year, Month: month, Items: []PairingRow{}}
+	for _, r := range sums {
+		if r.PairingID == 0 {
+			notCredited[r.Reason] += r.Cents
+			out.NotCreditedCents += r.Cents
+			continue
+		}
+		f := own[r.PairingID]
+		if f == nil {
+			f = &figure{}
+			own[r.PairingID] = f
+		}
+		f.add(r.Kind, r.Cents, r.Orders)
+	}
+	out.NotCredited = reasons(notCredited)
+	for i := range w.pairings {
+		p := &w.pairings[i]
+		if !w.visible(sc, p) {
+			continue
+		}
+		var total, county figure
+		if f := own[p.ID]; f != nil {
+			total = *f
+		}
+		for _, id := range w.countyPairings(p) {
+			if f := own[id]; f != nil {
+				county.plus(*f)
+			}
+		}
+		total.plus(county)
+		target, hasTarget := targets[p.ID]
+		if !p.Active && !hasTarget && total == (figure{}) {
+			continue
+		}
+		row := PairingRow{Pairing: *p, CreditedCents: total.cents, CountyCents: county.cents,
+			DirectCents: total.direct, AssistedCents: total.assisted, Orders: total.orders}
+		if hasTarget {
+			row.TargetCents = &target
+			if month == 0 {
+				row.Completion = Completion(total.cents, target)
+			}
+		}
+		out.Items = append(out.Items, row)
+	}
+	return out, nil
+}
+
+// reasons lists the not-credited totals: every known reason in its order,
+// zero included, then any other reason the ledger holds.
+func reasons(m map[string]int64) []ReasonCents {
+	out := make([]ReasonCents, 0, len(model.NotCreditedReasons))
+	for _, r := range model.NotCreditedReasons {
+		out = append(out, ReasonCents{Reason: r, Cents: m[r]})
+	}
+	var extra []string
+	for r := range m {
+		if !slices.Contains(model.NotCreditedReasons, r) {
+			extra = append(extra, r)
+		}
+	}
+	slices.Sort(extra)
+	for _, r := range extra {
+		out = append(out, ReasonCents{Reason: r, Cents: m[r]})
+	}
+	return out
+}
+
+func (s *Service) targets(ctx context.Context, year int) (map[int64]int64, error) {
+	list, err := s.store.YearTargets(ctx, year)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]int64, len(list))
+	for _, t := range list {
+		out[t.PairingID] = t.TargetCents
+	}
+	return out, nil
+}
+
+// Monthly is the twelve months of year of one pairing, in the caller's
+// scope; a pairing outside it is a 404.
+func (s *Service) Monthly(ctx context.Context, actor *model.User, pairingID int64, year int) (*MonthlyReport, error) {
+	sc, err := s.scopeOf(ctx, actor, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkYear(year); err != nil {
+		return nil, err
+	}
+	key := fmt.Sprintf("m:%d:%d:%s", pairingID, year, sc.key())
+	return cached(ctx, s, key, func(ctx context.Context) (*MonthlyReport, error) {
+		return s.monthly(ctx, sc, pairingID, year)
+	})
+}
+
+func (s *Service) monthly(ctx context.Context, sc scope, pairingID int64, year int) (*MonthlyReport, error) {
+	w, err := s.world(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(w.pairings, func(p model.PairingView) bool { return p.ID == pairingID })
+	if i < 0 || !w.visible(sc, &w.pairings[i]) {
+		return nil, model.NotFound("pairing")
+	}
+	p := &w.pairings[i]
+	targets, err := s.targets(ctx, year)
+	if err != nil {
+		return nil, err
+	}
+	counties := w.countyPairings(p)
+	ids := append([]int64{p.ID}, counties...)
+	base := model.YearPeriod(year)
+	sums, err := s.store.PairingSums(ctx, base+1, base+12, ids, w.filter(sc))
+	if err != nil {
+		return nil, err
+	}
+	var total, county [13]figure
+	for _, r := range sums {
+		m := r.Period - base
+		if m < 1 || m > 12 || r.PairingID == 0 {
+			continue
+		}
+		total[m].add(r.Kind, r.Cents, r.Orders)
+		if r.PairingID != p.ID {
+			county[m].add(r.Kind, r.Cents, r.Orders)
+		}
+	}
+	out := &MonthlyReport{Year: year, Pairing: *p, Months: make([]MonthRow, 0, 12)}
+	target, hasTarget := targets[p.ID]
+	if hasTarget {
+		out.TargetCents = &target
+	}
+	var cumulative int64
+	for m := 1; m <= 12; m++ {
+		cumulative += total[m].cents
+		row := MonthRow{Month: m, CreditedCents: total[m].cents, CountyCents: county[m].cents,
+			DirectCents: total[m].direct, AssistedCents: total[m].assisted, Orders: total[m].orders,
+			CumulativeCents: cumulative}
+		if hasTarget {
+			row.Completion = Completion(cumulative, target)
+		}
+		out.Months = append(out.Months, row)
+	}
+	return out, nil
+}
+
+// Orgs ranks the orgs parentID supervises (the top-level orgs when 0) by
+// reserved-share progress. An org_admin may ask about their own org (the
+// default) or one below it; any other org is a 404 to them. A partner-side
+// officer gets a 403: reserved shares are a helper-side review.
+func (s *Service) Orgs(ctx context.Context, actor *model.User, year int, parentID int64) (*OrgReport, error) {
+	sc, err := s.scopeOf(ctx, actor, true)
+	if err != nil {
+		return nil, err
+	}
+	if sc.side == model.SidePartner {
+		return nil, model.Forbidden("org reserved-share statistics are for the helper side: a partner-side officer sees the pairing and district figures")
+	}
+	if err := checkYear(year); err != nil {
+		return nil, err
+	}
+	if parentID < 0 {
+		return nil, model.Invalid(model.FieldError{Field: "parent_id", Message: "must be a positive integer"})
+	}
+	if sc.orgID != 0 {
+		if parentID == 0 {
+			parentID = sc.orgID
+		}
+		if err := s.inSubtree(ctx, sc.orgID, parentID); err != nil {
+			return nil, err
+		}
+	}
+	// Figures of a parent are the same for every caller allowed to ask;
+	// only an officer's region narrows them.
+	figScope := sc
+	figScope.orgID = 0
+	key := fmt.Sprintf("o:%d:%d:%s", year, parentID, figScope.key())
+	return cached(ctx, s, key, func(ctx context.Context) (*OrgReport, error) {
+		return s.orgs(ctx, figScope, year, parentID)
+	})
+}
+
+// inSubtree: org is top or lies below it; else a 404, as for an org that
+// does not exist.
+func (s *Service) inSubtree(ctx context.Context, top, org int64) error {
+	id := org
+	for depth := 0; depth < 64; depth++ {
+		if id == top {
+			return nil
+		}
+		o, err := s.store.Org(ctx, id)
+		if err != nil {
+			if errors.Is(err, model.ErrNotFound) {
+				return model.NotFound("org")
+			}
+			return err
+		}
+		if o.ParentID == nil {
+			break
+		}
+		id = *o.ParentID
+	}
+	return model.NotFound("org")
+}
+
+func (s *Service) orgs(ctx context.Context, sc scope, year int, parentID int64) (*OrgReport, error) {
+	inScope := func(*model.Org) bool { return true }
+	if sc.side != "" {
+		w, err := s.world(ctx, false)
+		if err != nil {
+			return nil, err
+		}
+		inScope = func(o *model.Org) bool { return w.tree.Contains(sc.region, o.RegionCode) }
+	}
+	period := model.YearPeriod(year)
+	out := &OrgReport{Year: year, Items: []OrgRow{}}
+	if parentID != 0 {
+		parent, err := s.store.OrgFiguresOf(ctx, period, year, parentID) // a 404 when there is no such org
+		if err != nil {
+			return nil, err
+		}
+		if inScope(&parent.Org) {
+			row := orgRow(parent)
+			out.Parent = &row
+		}
+	}
+	children, err := s.store.ChildOrgFigures(ctx, period, year, parentID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range children {
+		if inScope(&children[i].Org) {
+			out.Items = append(out.Items, orgRow(&children[i]))
+		}
+	}
+	ranked(out.Items, func(r *OrgRow) (*Ratio, int64) { return r.Completion, r.SubtreeCertifiedCents },
+		func(r *OrgRow, rank int) { r.Rank = rank })
+	return out, nil
+}
+
+func orgRow(f *model.OrgFigures) OrgRow {
+	r := &f.Rollup
+	row := OrgRow{Org: f.Org, RegionName: f.RegionName,
+		PurchasesCents: r.Cents, CertifiedCents: r.CertifiedCents, CreditedCents: r.CreditedCents,
+		SubtreePurchasesCents: r.SubtreeCents, SubtreeCertifiedCents: r.SubtreeCertifiedCents,
+		SubtreeCreditedCents: r.SubtreeCreditedCents, FilingStatus: f.FilingStatus}
+	// an approved filing, or one submitted for review, is a commitment; a
+	// draft or a returned one is not yet
+	if f.FilingStatus == model.FilingApproved || f.FilingStatus == model.FilingSubmitted {
+		reserved := f.Filing().ReservedCents()
+		row.ReservedCents = &reserved
+		row.Completion = Completion(r.SubtreeCertifiedCents, reserved)
+	}
+	return row
+}
+
+// Districts ranks the helper districts (county-level helper-side regions)
+// of year by credited purchases, in the caller's scope.
+func (s *Service) Districts(ctx context.Context, actor *model.User, year int) (*DistrictReport, error) {
+	sc, err := s.scopeOf(ctx, actor, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkYear(year); err != nil {
+		return nil, err
+	}
+	key := fmt.Sprintf("r:%d:%s", year, sc.key())
+	return cached(ctx, s, key, func(ctx context.Context) (*DistrictReport, error) {
+		return s.districts(ctx, sc, year)
+	})
+}
+
+func (s *Service) districts(ctx context.Context, sc scope, year int) (*DistrictReport, error) {
+	w, err := s.world(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	targets, err := s.targets(ctx, year)
+	if err != nil {
+		return nil, err
+	}
+	sums, err := s.store.AreaSums(ctx, model.YearPeriod(year), w.filter(sc))
+	if err != nil {
+		return nil, err
+	}
+	isDistrict := func(code string) bool {
+		r, ok := w.regions[code]
+		return ok && r.Level == model.LevelCounty && r.Side == model.SideHelper
+	}
+	// districtOf: the district a buyer region lies in ("" for none).
+	districtOf := func(code string) string {
+		for c, depth := code, 0; c != "" && depth < 8; c, depth = w.tree[c], depth+1 {
+			if isDistrict(c) {
+				return c
+			}
+		}
+		return ""
+	}
+	figs := map[string]*figure{}
+	for _, r := range sums {
+		d := districtOf(r.BuyerRegion)
+		if d == "" {
+			continue
+		}
+		f := figs[d]
+		if f == nil {
+			f = &figure{}
+			figs[d] = f
+		}
+		f.add(r.Kind, r.Cents, r.Orders)
+	}
+	out := &DistrictReport{Year: year, Items: []DistrictRow{}}
+	for code, r := range w.regions {
+		if !isDistrict(code) || (sc.side == model.SideHelper && !w.related(code, sc.region)) {
+			continue
+		}
+		row := DistrictRow{Region: Region{Code: code, Name: r.Name}}
+		if f := figs[code]; f != nil {
+			row.CreditedCents, row.DirectCents, row.AssistedCents, row.Orders = f.cents, f.direct, f.assisted, f.orders
+		}
+		var target int64
+		hasTarget := false
+		for _, p := range w.pairings {
+			if p.Level != model.LevelCounty || p.HelperCode != code ||
+				(sc.side == model.SidePartner && !w.related(p.PartnerCode, sc.region)) {
+				continue
+			}
+			if t, ok := targets[p.ID]; ok {
+				target += t
+				hasTarget = true
+			}
+		}
+		if hasTarget {
+			row.TargetCents = &target
+			row.Completion = Completion(row.CreditedCents, target)
+		}
+		out.Items = append(out.Items, row)
+	}
+	// by code first, so equal figures keep a stable order
+	slices.SortFunc(out.Items, func(a, b DistrictRow) int {
+		if a.Region.Code < b.Region.Code {
+			return -1
+		}
+		if a.Region.Code > b.Region.Code {
+			return 1
+		}
+		return 0
+	})
+	ranked(out.Items, func(r *DistrictRow) (*Ratio, int64) { return r.Completion, r.CreditedCents },
+		func(r *DistrictRow, rank int) { r.Rank = rank })
+	return out, nil
+}
