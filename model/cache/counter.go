@@ -10,15 +10,33 @@ import (
 // Counter counts events per key in fixed windows on Redis, shared by every
 // replica (login and order rate limits). Each call is bounded by a short
 // timeout; callers fall back to counting in-process when it fails.
+//
+// Every call touches one key only (its script and its pipeline alike), so it
+// runs unchanged on a Redis Cluster, whatever slot the key hashes to.
 type Counter struct {
 	rdb     redis.UniversalClient
 	prefix  string
 	timeout time.Duration
 }
 
-// NewCounter returns a Redis counter.
-func NewCounter(rdb redis.UniversalClient) *Counter {
-	return &Counter{rdb: rdb, prefix: "shanhai:rate:", timeout: 100 * time.Millisecond}
+// CounterOptions tune a Counter; zero values take the defaults.
+type CounterOptions struct {
+	Prefix  string        // of every key; default "shanhai:rate:"
+	Timeout time.Duration // of each call; default 100ms
+}
+
+// NewCounter returns a Redis counter, with the defaults unless o is given.
+func NewCounter(rdb redis.UniversalClient, o ...CounterOptions) *Counter {
+	c := &Counter{rdb: rdb, prefix: "shanhai:rate:", timeout: 100 * time.Millisecond}
+	for _, o := range o {
+		if o.Prefix != "" {
+			c.prefix = o.Prefix
+		}
+		if o.Timeout > 0 {
+			c.timeout = o.Timeout
+		}
+	}
+	return c
 }
 
 // incr adds one and starts the window on the first event, atomically.

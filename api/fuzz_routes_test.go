@@ -1,0 +1,319 @@
+package api_test
+
+// What fuzz_test.go sends to each route: who calls it, the objects its path
+// names, and seed bodies or queries. Keyed by "METHOD path" as the router
+// registers it; TestFuzzCoversRoutes checks the keys against the router.
+
+import (
+	"context"
+	"strconv"
+	"testing"
+
+	"shanhai/model"
+)
+
+// noBodyRoutes take no body (and are not GETs): nothing to fuzz but their
+// path, which the GET routes' fuzzing covers for the same parsers.
+var noBodyRoutes = []string{
+	"DELETE /api/v1/admin/products/:id/certification",
+	"POST /api/v1/orgs/:id/filings/:year/submit",
+	"POST /api/v1/orgs/:id/employees/:user_id/confirm",
+	"POST /api/v1/orgs/:id/employees/:user_id/refuse",
+}
+
+// ids gives fixed path parameters.
+func ids(f func(fw *fuzzWorld) []int64) func(*testing.T, *fuzzWorld, string) []string {
+	return func(_ *testing.T, fw *fuzzWorld, _ string) []string {
+		var out []string
+		for _, id := range f(fw) {
+			out = append(out, itoa(id))
+		}
+		return out
+	}
+}
+
+// orderOf is the path of an order of the caller's side in status, replaced
+// once an input moves it on; by is who placed it ("" = the caller).
+func orderOf(slot, by, status string) func(*testing.T, *fuzzWorld, string) []string {
+	return func(t *testing.T, fw *fuzzWorld, caller string) []string {
+		who := by
+		if who == "" {
+			who = caller
+		}
+		return []string{itoa(fw.orderIn(t, slot+" "+caller, who, status).ID)}
+	}
+}
+
+// withKey sends a fresh Idempotency-Key.
+func withKey(fw *fuzzWorld, _ []byte) map[string]string {
+	return map[string]string{"Idempotency-Key": fw.key()}
+}
+
+// buyers place orders: a consumer and an org's buyer.
+var buyers = []string{model.RoleConsumer, model.RoleBuyer}
+
+func bodyRoutes() map[string]fuzzRoute {
+	admin := []string{model.RoleAdmin}
+	supplier := []string{model.RoleSupplier}
+	orgAdmin := []string{model.RoleOrgAdmin}
+	return map[string]fuzzRoute{
+		"POST /api/v1/auth/login": {callers: []string{"anonymous"}, args: noArgs, seeds: []string{
+			`{"username": "buyer", "password": "pass-buyer-0k"}`,
+			`{"username": "BUYER", "password": "wrong"}`,
+			`{"username": "", "password": ""}`,
+			`{"username": "nobody", "password": "x", "extra": true}`,
+		}},
+		"PUT /api/v1/me/employer": {callers: []string{model.RoleConsumer, model.RoleBuyer}, args: noArgs, seeds: []string{
+			`{"org_id": {{org}}}`, `{"org_id": 0}`, `{"org_id": -1}`, `{"org_id": "1"}`, `{"org_id": 1e3}`,
+		}},
+
+		"POST /api/v1/admin/orgs": {callers: admin, args: noArgs, seeds: []string{
+			`{"name": "模糊单位", "kind": "canteen", "region_code": "330602"}`,
+			`{"name": "模糊超市", "kind": "supermarket", "region_code": "330604", "parent_id": {{org}}, "payment_terms": "after_delivery",
+			  "approval_threshold_cents": 100000, "credit_kind": "assisted_sale", "invoice_title": "模糊超市", "tax_id": "91330604MA2D000000"}`,
+			`{"name": "x", "kind": "nope", "region_code": "999999", "parent_id": 0, "approval_threshold_cents": -1}`,
+		}},
+		"PATCH /api/v1/admin/orgs/:id": {callers: admin, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.scratchOrg} }), seeds: []string{
+			`{"name": "模糊测试单位", "kind": "canteen", "region_code": "330602"}`,
+			`{"name": "模糊测试单位", "kind": "union", "region_code": "330603", "parent_id": {{scratch_org}}}`,
+			`{"name": "模糊测试单位", "kind": "canteen", "region_code": "330602", "parent_id": {{child_org}}, "payment_terms": "prepay", "approval_threshold_cents": 9223372036854775807}`,
+		}, paramSeeds: map[string]string{
+			// a supervising loop, and another org's name
+			"{{org}}":       `{"name": "上虞区机关事务管理局", "kind": "government", "region_code": "330604", "parent_id": {{child_org}}}`,
+			"{{child_org}}": `{"name": "上虞区机关事务管理局", "kind": "canteen", "region_code": "330604", "parent_id": {{org}}}`,
+		}},
+		"POST /api/v1/admin/users": {callers: admin, args: noArgs, seeds: []string{
+			`{"username": "fuzz-user", "password": "long-enough-1", "role": "buyer", "org_id": {{org}}}`,
+			`{"username": "fuzz-supplier", "password": "long-enough-1", "role": "supplier", "supplier_id": {{supplier}}}`,
+			`{"username": "fuzz-officer", "password": "long-enough-1", "role": "officer", "region_code": "330600"}`,
+			`{"username": "", "password": "", "role": "root"}`,
+		}},
+		"PATCH /api/v1/admin/users/:id": {callers: admin, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.scratchUser} }), seeds: []string{
+			`{"role": "buyer"}`, `{"disabled": true}`, `{"disabled": false}`, `{"password": "another-password-1"}`, `{"role": null}`,
+		}, paramSeeds: map[string]string{"{{admin}}": `{"role": "consumer", "disabled": true}`}},
+		"POST /api/v1/admin/suppliers": {callers: admin, args: noArgs, seeds: []string{
+			`{"name": "模糊供应商", "region_code": "511113"}`, `{"name": "", "region_code": "330602"}`,
+		}},
+		"PATCH /api/v1/admin/suppliers/:id": {callers: admin, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.spare.ID} }), seeds: []string{
+			`{"status": "suspended"}`, `{"status": "active"}`, `{"status": "pending"}`, `{"status": "gone"}`,
+		}},
+		"POST /api/v1/admin/pairings": {callers: admin, args: noArgs, seeds: []string{
+			`{"programme": "east_west", "level": "county", "helper_code": "330602", "partner_code": "511133", "since_year": 2021}`,
+			`{"programme": "mountain_sea", "level": "city", "helper_code": "330600", "partner_code": "331100", "since_year": 0}`,
+		}},
+		"PATCH /api/v1/admin/pairings/:id": {callers: admin, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.pairing} }), seeds: []string{
+			`{"active": false}`, `{"active": true}`, `{"active": "yes"}`,
+		}},
+		"PUT /api/v1/admin/pairings/:id/targets/:year": {callers: admin,
+			args: func(_ *testing.T, fw *fuzzWorld, _ string) []string { return []string{itoa(fw.pairing), "2026"} }, seeds: []string{
+				`{"target_cents": 500000000}`, `{"target_cents": -1}`, `{"target_cents": 9223372036854775807}`, `{"target_cents": 1.5}`,
+			}},
+		"POST /api/v1/admin/regions": {callers: admin, args: noArgs, seeds: []string{
+			`{"code": "330699", "name": "模糊新区", "level": "county", "parent_code": "330600", "side": "helper"}`,
+			`{"code": "1", "name": "", "level": "planet", "parent_code": "330699", "side": "x"}`,
+		}},
+		"POST /api/v1/admin/categories": {callers: admin, args: noArgs, seeds: []string{
+			`{"code": "fuzz_cat", "name": "模糊"}`, `{"code": "", "name": ""}`, `{"code": "A B", "name": "x"}`,
+		}},
+		"PUT /api/v1/admin/products/:id/certification": {callers: admin, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.prodA} }), seeds: []string{
+			`{"certificate_no": "LS-2026-001", "issuer": "乐山市农业农村局", "batch": "2026-1", "valid_from": "2026-01-01", "valid_to": "2026-12-31"}`,
+			`{"certificate_no": "X", "issuer": "Y", "valid_from": "2026-02-30", "valid_to": "2025-01-01"}`,
+		}},
+		"POST /api/v1/admin/corrections": {callers: admin,
+			args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+				o := fw.orderIn(t, "correction", model.RoleBuyer, model.OrderSettled)
+				fw.vars["credit"] = fw.creditOf(o.ID)
+				return nil
+			}, seeds: []string{
+				`{"action": "move_order", "order_id": {{order}}, "org_id": {{other_org}}, "reason": "录入单位有误"}`,
+				`{"action": "reverse_entry", "credit_id": {{credit}}, "reason": "重复认定"}`,
+				`{"action": "move_order", "order_id": {{order}}, "org_id": {{org}}, "reason": ""}`,
+				`{"action": "nope", "order_id": -1, "credit_id": 0}`,
+			}},
+
+		"POST /api/v1/supplier/products": {callers: supplier, args: noArgs, seeds: []string{
+			`{"name": "模糊产品", "category": "tea", "skus": [{"spec": "500g", "unit": "袋", "price_cents": 1000, "stock": 5}]}`,
+			`{"name": "模糊腊肉", "category": "tea", "brand": "金河", "description": "高山", "perishable": true, "shelf_life_days": 30,
+			  "skus": [{"spec": "1kg", "unit": "块", "price_cents": 8800, "stock": 0, "tiers": [{"min_qty": 10, "price_cents": 8000}, {"min_qty": 100, "price_cents": 7000}]}]}`,
+			`{"name": "x", "category": "none", "skus": []}`,
+			`{"name": "x", "category": "tea", "skus": [{"spec": "", "unit": "", "price_cents": -1, "stock": -1, "tiers": [{"min_qty": 0, "price_cents": 0}]}]}`,
+		}},
+		"PATCH /api/v1/supplier/products/:id": {callers: supplier, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.prodA} }), seeds: []string{
+			`{"brand": "金河"}`, `{"on_sale": false}`, `{"on_sale": true}`, `{"name": "", "category": "none", "shelf_life_days": -1}`,
+			`{"perishable": true, "shelf_life_days": 7, "description": "高山绿茶"}`,
+		}, paramSeeds: map[string]string{"{{product_b}}": `{"on_sale": false}`}},
+		"PATCH /api/v1/supplier/skus/:id": {callers: supplier, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.skuA} }), seeds: []string{
+			`{"stock_delta": 1}`, `{"stock_delta": -1000}`, `{"price_cents": 9900}`, `{"price_cents": 0, "stock_delta": 0}`,
+			`{"stock_delta": 9223372036854775807}`,
+		}, paramSeeds: map[string]string{"{{sku_other}}": `{"stock_delta": -1}`, "{{sku}}": `{"stock_delta": -999999999}`}},
+
+		"PUT /api/v1/cart": {callers: buyers, args: noArgs, seeds: []string{
+			`{"items": [{"sku_id": {{sku}}, "quantity": 2}, {"sku_id": {{sku_b}}, "quantity": 1}]}`,
+			`{"items": []}`, `{"items": [{"sku_id": {{sku}}, "quantity": 0}]}`, `{"items": [{"sku_id": -1, "quantity": 9223372036854775807}]}`,
+			`{"items": [{"sku_id": {{sku}}, "quantity": 1}, {"sku_id": {{sku}}, "quantity": 1}]}`,
+		}},
+		"POST /api/v1/cart/checkout": {callers: buyers, header: withKey,
+			args: func(t *testing.T, fw *fuzzWorld, caller string) []string {
+				if err := fw.h.store.ReplaceCart(context.Background(), fw.users[caller].ID, []model.CartItem{
+					{SKUID: fw.goods.skuA, Quantity: 1}, {SKUID: fw.goods.skuB, Quantity: 1}}); err != nil {
+					t.Fatal(err)
+				}
+				return nil
+			}, seeds: []string{
+				`{"address": "绍兴市上虞区人民西路1号", "phone": "13800001111", "delivery_date": "2026-06-01", "note": "放门卫"}`,
+				`{"delivery_date": "2026-13-45"}`, `{"phone": "12"}`,
+			}},
+		"POST /api/v1/orders": {callers: buyers, args: noArgs, header: withKey, seeds: []string{
+			`{"lines": [{"sku_id": {{sku}}, "quantity": 1}], "address": "绍兴市上虞区人民西路1号", "phone": "13800001111", "note": "放门卫"}`,
+			`{"lines": [{"sku_id": {{sku}}, "quantity": 1}, {"sku_id": {{sku_b}}, "quantity": 1}]}`,
+			`{"lines": [{"sku_id": {{sku}}, "quantity": 10}], "delivery_date": "2026-06-01"}`,
+			`{"lines": []}`, `{"lines": [{"sku_id": {{sku}}, "quantity": -1}]}`,
+			`{"lines": [{"sku_id": {{sku}}, "quantity": 9223372036854775807}]}`,
+		}},
+		"POST /api/v1/orders/:id/approve": {callers: []string{model.RoleApprover, model.RoleOrgAdmin},
+			args: orderOf("approve", model.RoleBuyer, model.OrderPendingApproval), seeds: []string{"", `{"reason": "同意"}`}},
+		"POST /api/v1/orders/:id/reject": {callers: []string{model.RoleApprover},
+			args: orderOf("reject", model.RoleBuyer, model.OrderPendingApproval), seeds: []string{`{"reason": "超出预算"}`, ""}},
+		"POST /api/v1/orders/:id/cancel": {callers: buyers,
+			args: orderOf("cancel", "", model.OrderPendingPayment), seeds: []string{"", `{"reason": "不要了"}`}},
+		"POST /api/v1/orders/:id/decline": {callers: supplier,
+			args: orderOf("decline", model.RoleBuyer, model.OrderAwaitingShipment), seeds: []string{`{"reason": "缺货"}`}},
+		"POST /api/v1/orders/:id/pay": {callers: buyers, header: withKey,
+			args: orderOf("pay", "", model.OrderPendingPayment), seeds: []string{`{"mode": "instant"}`, `{"mode": "deferred"}`, `{"mode": "cash"}`, ""}},
+		"POST /api/v1/orders/:id/ship": {callers: supplier,
+			args: orderOf("ship", model.RoleBuyer, model.OrderAwaitingShipment), seeds: []string{
+				`{"carrier": "顺丰", "tracking_no": "SF1234567890", "invoice_no": "FP-001"}`, `{"carrier": "", "tracking_no": ""}`,
+			}},
+		"POST /api/v1/orders/:id/accept": {callers: buyers,
+			args: orderOf("accept", "", model.OrderShipped), seeds: []string{
+				"", `{"inspection_note": "完好"}`,
+				`{"lines": [{"line_id": {{line}}, "received_quantity": 1}], "inspection_note": "完好"}`,
+				`{"lines": [{"line_id": {{line}}, "received_quantity": 0}]}`,
+				`{"lines": [{"line_id": {{line}}, "received_quantity": 2}, {"line_id": {{line}}, "received_quantity": 1}]}`,
+				`{"lines": [{"line_id": -1, "received_quantity": -1}]}`,
+			}},
+		"POST /api/v1/orders/:id/returns": {callers: buyers,
+			args: orderOf("returns", "", model.OrderSettled), seeds: []string{
+				`{"lines": [{"line_id": {{line}}, "quantity": 1}], "reason": "damaged", "note": "破损"}`,
+				`{"lines": [{"line_id": {{line}}, "quantity": 1}], "reason": "no_reason"}`,
+				`{"lines": [{"line_id": {{line}}, "quantity": 2}], "reason": "quality"}`,
+				`{"lines": [], "reason": ""}`,
+			}},
+		"POST /api/v1/returns/:id/approve": {callers: supplier,
+			args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+				return []string{itoa(fw.requestedReturn(t, "approve"))}
+			},
+			seeds: []string{"", `{"note": "同意退货"}`}},
+		"POST /api/v1/returns/:id/reject": {callers: supplier,
+			args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+				return []string{itoa(fw.requestedReturn(t, "reject"))}
+			},
+			seeds: []string{`{"note": "包装完好，不予退货"}`, ""}},
+
+		// signed as the provider signs, so the body gets past the signature
+		"POST /api/v1/payments/callback": {callers: []string{"anonymous"},
+			args: func(t *testing.T, fw *fuzzWorld, _ string) []string { fw.pendingPayment(t); return nil },
+			header: func(fw *fuzzWorld, body []byte) map[string]string {
+				return map[string]string{"X-Signature": fw.h.payments.Sign(body)}
+			}, seeds: []string{
+				`{"payment_id": {{payment}}, "status": "succeeded", "provider_ref": "sbx-{{payment}}"}`,
+				`{"payment_id": {{payment}}, "status": "failed", "provider_ref": "sbx-{{payment}}"}`,
+				`{"payment_id": {{payment}}, "status": "pending"}`,
+				`{"payment_id": 0, "status": "succeeded"}`,
+			}},
+
+		"PUT /api/v1/orgs/:id/filings/:year": {callers: orgAdmin,
+			args: func(_ *testing.T, fw *fuzzWorld, _ string) []string { return []string{itoa(fw.parent.ID), "2026"} }, seeds: []string{
+				`{"canteen_status": "has", "food_budget_cents": 5000000, "reserved_ratio_bp": 3000}`,
+				`{"canteen_status": "none", "food_budget_cents": 0, "reserved_ratio_bp": 0}`,
+				`{"canteen_status": "shared", "food_budget_cents": 9223372036854775807, "reserved_ratio_bp": 10000}`,
+				`{"canteen_status": "x", "food_budget_cents": -1, "reserved_ratio_bp": 10001}`,
+			}},
+		"POST /api/v1/orgs/:id/filings/:year/approve": {callers: orgAdmin, args: submittedFiling,
+			seeds: []string{"", `{"comment": "同意"}`}},
+		"POST /api/v1/orgs/:id/filings/:year/return": {callers: orgAdmin, args: submittedFiling,
+			seeds: []string{`{"comment": "请补充食材预算明细"}`, ""}},
+	}
+}
+
+// submittedFiling is the child's 2026 filing, put back to submitted for
+// each input, under review by parent's org_admin.
+func submittedFiling(t *testing.T, fw *fuzzWorld, _ string) []string {
+	execSQL(t, fw.h, "UPDATE filings SET status = ? WHERE org_id = ? AND year = 2026 AND status <> ?",
+		model.FilingSubmitted, fw.child.ID, model.FilingSubmitted)
+	return []string{itoa(fw.child.ID), "2026"}
+}
+
+// creditOf is a ledger entry of the order ("0" when there is none).
+func (fw *fuzzWorld) creditOf(order int64) string {
+	var id int64
+	if err := fw.h.store.DB().QueryRow("SELECT id FROM credits WHERE order_id = ? ORDER BY id LIMIT 1", order).Scan(&id); err != nil {
+		return "0"
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+// statsQueryRoute fuzzes every statistics route: officers, admins and
+// org_admins, with the parameters the statistics take.
+var statsQueryRoute = fuzzRoute{
+	callers: []string{model.RoleOfficer, model.RoleAdmin, model.RoleOrgAdmin},
+	args:    ids(func(fw *fuzzWorld) []int64 { return []int64{fw.pairing} }),
+	seeds: []string{
+		"year=2026", "year=2026&month=5&parent_id={{org}}", "year=2026&format=csv", "year=2026&format=xlsx&table=orgs",
+		"year=2026&month=13&parent_id=-1&format=pdf&table=x", "year=99999999999999999999&year=2025&month=",
+	},
+}
+
+func queryRoutes() map[string]fuzzRoute {
+	anyone := []string{"anonymous", model.RoleConsumer, model.RoleAdmin}
+	signedIn := []string{model.RoleConsumer, model.RoleBuyer, model.RoleSupplier, model.RoleOfficer, model.RoleAdmin}
+	admin := []string{model.RoleAdmin}
+	orgAdmins := []string{model.RoleOrgAdmin, model.RoleAdmin}
+	paging := []string{"page=2&page_size=1", "page=0&page_size=1.5"}
+	withPaging := func(seeds ...string) []string { return append(seeds, paging...) }
+	plain := []string{""}
+	orgYear := func(_ *testing.T, fw *fuzzWorld, _ string) []string { return []string{itoa(fw.parent.ID), "2026"} }
+	return map[string]fuzzRoute{
+		"GET /healthz":      {callers: anyone, args: noArgs, seeds: plain},
+		"GET /readyz":       {callers: anyone, args: noArgs, seeds: plain},
+		"GET /metrics":      {callers: anyone, args: noArgs, seeds: plain},
+		"GET /openapi.json": {callers: anyone, args: noArgs, seeds: plain},
+		"GET /docs":         {callers: anyone, args: noArgs, seeds: plain},
+
+		"GET /api/v1/regions": {callers: anyone, args: noArgs, seeds: withPaging(
+			"parent=330600", "level=county", "parent=330600&level=county&page=2&page_size=3", "parent=&level=planet")},
+		"GET /api/v1/pairings":   {callers: anyone, args: noArgs, seeds: withPaging("programme=east_west", "programme=mountain_sea", "programme=x")},
+		"GET /api/v1/categories": {callers: anyone, args: noArgs, seeds: withPaging()},
+		"GET /api/v1/products": {callers: anyone, args: noArgs, seeds: withPaging(
+			"q=茶&category=tea&origin=511100&pairing={{pairing}}&certified=true&sort=price_asc",
+			"origin=511113&sort=price_desc", "sort=name&certified=false", "sort=newest&pairing=0", "q=%25_%5C&origin=5111",
+			"certified=maybe&sort=random&pairing=x&origin=x",
+		)},
+		"GET /api/v1/products/:id": {callers: anyone, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.prodA} }), seeds: plain},
+		"GET /api/v1/me":           {callers: signedIn, args: noArgs, seeds: plain},
+
+		"GET /api/v1/admin/orgs":       {callers: admin, args: noArgs, seeds: withPaging("parent_id={{org}}", "parent_id=0", "parent_id=x")},
+		"GET /api/v1/admin/users":      {callers: admin, args: noArgs, seeds: withPaging("role=buyer&org_id={{org}}", "supplier_id={{supplier}}", "role=x&org_id=-1")},
+		"GET /api/v1/admin/suppliers":  {callers: admin, args: noArgs, seeds: withPaging()},
+		"GET /api/v1/admin/pairings":   {callers: admin, args: noArgs, seeds: withPaging()},
+		"GET /api/v1/admin/regions":    {callers: admin, args: noArgs, seeds: withPaging("parent=330600&level=county")},
+		"GET /api/v1/admin/categories": {callers: admin, args: noArgs, seeds: withPaging()},
+		"GET /api/v1/admin/audit": {callers: admin, args: noArgs, seeds: withPaging(
+			"entity=user&entity_id={{user}}&actor_id=1", "entity=&actor_id=0", "actor_id=x")},
+		"GET /api/v1/admin/orders/:id/credits": {callers: admin, args: orderOf("credits", model.RoleBuyer, model.OrderSettled), seeds: plain},
+
+		"GET /api/v1/supplier/orders": {callers: []string{model.RoleSupplier}, args: noArgs, seeds: withPaging(
+			"status=awaiting_shipment", "from=2026-01-01&to=2026-12-31", "from=2026-02-30&to=x&status=x")},
+		"GET /api/v1/cart": {callers: buyers, args: noArgs, seeds: plain},
+		"GET /api/v1/orders": {callers: []string{model.RoleConsumer, model.RoleBuyer, model.RoleApprover, model.RoleSupplier, model.RoleAdmin},
+			args: noArgs, seeds: withPaging("status=pending_payment", "status=settled&from=2026-01-01&to=2030-12-31", "from=2026-13-01", "to=yesterday&status=any")},
+		"GET /api/v1/orders/:id": {callers: []string{model.RoleBuyer, model.RoleApprover, model.RoleSupplier, model.RoleAdmin},
+			args: orderOf("read", model.RoleBuyer, model.OrderPendingPayment), seeds: plain},
+
+		"GET /api/v1/orgs/:id/filings": {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }),
+			seeds: withPaging("year=2026", "year=", "year=99999999999999999999", "year=2026.5")},
+		"GET /api/v1/orgs/:id/filings/:year": {callers: orgAdmins, args: orgYear, seeds: plain},
+		"GET /api/v1/orgs/:id/employees": {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }),
+			seeds: withPaging("status=pending", "status=confirmed", "status=x")},
+	}
+}
