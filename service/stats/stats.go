@@ -49,6 +49,8 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
+	"time"
 
 	"shanhai/model"
 )
@@ -76,7 +78,16 @@ type Cache interface {
 type Service struct {
 	store Store
 	cache Cache // nil: none
+
+	refMu  sync.Mutex
+	ref    *world // regions and pairings, read at most once per refTTL
+	refAge time.Time
 }
+
+// refTTL is how long the regions and pairings are reused: an admin's change
+// to them shows in the figures within it, well inside the statistics'
+// two-second freshness; it saves two round trips per request.
+const refTTL = time.Second
 
 // New returns the statistics service; c may be nil (no cache).
 func New(st Store, c Cache) *Service { return &Service{store: st, cache: c} }
@@ -236,22 +247,27 @@ type world struct {
 	pairings []model.PairingView
 }
 
-// world reads the regions, and the pairings when withPairings.
-func (s *Service) world(ctx context.Context, withPairings bool) (*world, error) {
+// world is the regions and pairings, reused for refTTL. A world is never
+// changed once built, so concurrent requests share it.
+func (s *Service) world(ctx context.Context) (*world, error) {
+	s.refMu.Lock()
+	defer s.refMu.Unlock()
+	if s.ref != nil && time.Since(s.refAge) < refTTL {
+		return s.ref, nil
+	}
 	regions, err := s.store.Regions(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var pairings []model.PairingView
-	if withPairings {
-		if pairings, err = s.store.Pairings(ctx); err != nil {
-			return nil, err
-		}
+	pairings, err := s.store.Pairings(ctx)
+	if err != nil {
+		return nil, err
 	}
 	w := &world{tree: model.NewRegionTree(regions), regions: make(map[string]model.Region, len(regions)), pairings: pairings}
 	for _, r := range regions {
 		w.regions[r.Code] = r
 	}
+	s.ref, s.refAge = w, time.Now()
 	return w, nil
 }
 
@@ -384,7 +400,7 @@ func (s *Service) Pairings(ctx context.Context, actor *model.User, year, month i
 }
 
 func (s *Service) pairings(ctx context.Context, sc scope, year, month int) (*PairingReport, error) {
-	w, err := s.world(ctx, true)
+	w, err := s.world(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -495,7 +511,7 @@ func (s *Service) Monthly(ctx context.Context, actor *model.User, pairingID int6
 }
 
 func (s *Service) monthly(ctx context.Context, sc scope, pairingID int64, year int) (*MonthlyReport, error) {
-	w, err := s.world(ctx, true)
+	w, err := s.world(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -607,7 +623,7 @@ func (s *Service) inSubtree(ctx context.Context, top, org int64) error {
 func (s *Service) orgs(ctx context.Context, sc scope, year int, parentID int64) (*OrgReport, error) {
 	inScope := func(*model.Org) bool { return true }
 	if sc.side != "" {
-		w, err := s.world(ctx, false)
+		w, err := s.world(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -672,7 +688,7 @@ func (s *Service) Districts(ctx context.Context, actor *model.User, year int) (*
 }
 
 func (s *Service) districts(ctx context.Context, sc scope, year int) (*DistrictReport, error) {
-	w, err := s.world(ctx, true)
+	w, err := s.world(ctx)
 	if err != nil {
 		return nil, err
 	}

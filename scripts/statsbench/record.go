@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"math/rand/v2"
+
+	"shanhai/model"
+	"shanhai/scripts/bench"
+)
+
+// record is the bench's own account of the ledger it generated, per year:
+// the pairing figures (pairing 0 = not credited, by reason) and every org's
+// own and subtree figures. Filings and targets are sized from it, and the
+// database's figures are checked against it.
+type record struct {
+	entries  int64
+	pairings map[pairingKey]sums
+	orgs     map[orgKey]orgFigures
+	filings  map[orgKey]filing // what was filed, per org and year
+}
+
+type pairingKey struct {
+	year    int
+	pairing int64
+	reason  string
+	kind    string
+}
+
+type sums struct{ cents, orders int64 }
+
+type orgKey struct {
+	year int
+	org  int64
+}
+
+// orgFigures are an org's purchases: its own, and its subtree's (itself and
+// every org below it), all, certified, credited to a pairing.
+type orgFigures struct {
+	cents, certified, credited          int64
+	subCents, subCertified, subCredited int64
+}
+
+type filing struct {
+	status          string
+	budget, ratioBP int64
+}
+
+// reserved is the reserved amount the statistics count: an approved or
+// submitted filing's budget × ratio ÷ 10000, half up; else none.
+func (f filing) reserved() (int64, bool) {
+	if f.status != model.FilingApproved && f.status != model.FilingSubmitted {
+		return 0, false
+	}
+	return (f.budget*f.ratioBP + 5000) / 10000, true
+}
+
+func newRecord() *record {
+	return &record{pairings: map[pairingKey]sums{}, orgs: map[orgKey]orgFigures{}, filings: map[orgKey]filing{}}
+}
+
+// add counts one generated entry.
+func (r *record) add(e *entry) {
+	r.entries++
+	year := e.period / 100
+	k := pairingKey{year, e.pairing, e.reason, e.kind}
+	s := r.pairings[k]
+	s.cents += e.cents
+	s.orders += int64(e.orders)
+	r.pairings[k] = s
+	if e.org == nil {
+		return
+	}
+	var certified, credited int64
+	if e.certified {
+		certified = e.cents
+	}
+	if e.pairing != 0 {
+		credited = e.cents
+	}
+	for _, id := range e.org.ids {
+		ok := orgKey{year, id}
+		f := r.orgs[ok]
+		if id == e.org.id {
+			f.cents += e.cents
+			f.certified += certified
+			f.credited += credited
+		}
+		f.subCents += e.cents
+		f.subCertified += certified
+		f.subCredited += credited
+		r.orgs[ok] = f
+	}
+}
+
+// credited is pairing p's credited total of year, the county part of a
+// city pairing included.
+func (r *record) credited(w *world, p *model.PairingView, year int) int64 {
+	var total int64
+	for _, id := range append([]int64{p.ID}, w.countyPart(p)...) {
+		for _, kind := range []string{model.CreditDirect, model.CreditAssisted} {
+			total += r.pairings[pairingKey{year, id, "", kind}].cents
+		}
+	}
+	return total
+}
+
+// seedTargets sets every pairing's target for both years at 0.8–1.4× what
+// the ledger credits it (completion 0.71–1.25), in round 10,000 yuan, and
+// files, for 92% of the generated orgs and both years, a reserved share of
+// 10–30% of a food budget sized so that the reserved amount is 0.6–1.5× the
+// org's certified purchases; 80% of the filings are approved, the rest
+// submitted, draft or returned.
+func seedTargets(ctx context.Context, l *bench.Loader, w *world, rec *record) error {
+	rng := rand.New(rand.NewPCG(2026, 7))
+	targets := bench.NewRows("targets", "pairing_id, year, target_cents")
+	filings := bench.NewRows("filings", "org_id, year, canteen_status, food_budget_cents, reserved_ratio_bp, status, submitted_at, reviewed_at, updated_at")
+	for year := firstYear; year < firstYear+months/12; year++ {
+		for i := range w.pairings {
+			p := &w.pairings[i]
+			t := rec.credited(w, p, year) * int64(80+rng.IntN(61)) / 100
+			targets.Add(p.ID, year, max(1, (t+500_000)/1_000_000)*1_000_000)
+		}
+		for _, o := range w.orgs {
+			if o.demo || rng.IntN(100) < 8 {
+				continue
+			}
+			f := filing{status: model.FilingApproved, ratioBP: 1000 + 50*rng.Int64N(41)}
+			switch n := rng.IntN(100); {
+			case n >= 94:
+				f.status = model.FilingReturned
+			case n >= 88:
+				f.status = model.FilingDraft
+			case n >= 80:
+				f.status = model.FilingSubmitted
+			}
+			goal := rec.orgs[orgKey{year, o.id}].subCertified * int64(60+rng.IntN(91)) / 100
+			if goal <= 0 {
+				goal = 1_000_000 + rng.Int64N(99_000_000)
+			}
+			// the budget in whole thousands of yuan
+			f.budget = max(1, (goal*10000/f.ratioBP+99_999)/100_000) * 100_000
+			status := model.CanteenHas
+			if o.kind != model.OrgCanteen {
+				status = []string{model.CanteenNone, model.CanteenShared, model.CanteenOutsourced}[rng.IntN(3)]
+			}
+			var submitted, reviewed any
+			if f.status != model.FilingDraft {
+				submitted = l.Now
+			}
+			if f.status == model.FilingApproved || f.status == model.FilingReturned {
+				reviewed = l.Now
+			}
+			filings.Add(o.id, year, status, f.budget, f.ratioBP, f.status, submitted, reviewed, l.Now)
+			rec.filings[orgKey{year, o.id}] = f
+		}
+	}
+	return l.Insert(ctx, targets, filings)
+}
