@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -14,35 +16,56 @@ import (
 
 // Sellables loads SKUs with what ordering needs from their product and
 // supplier, and their tiers, keyed by SKU id, in one query. Unknown ids are
-// simply absent.
+// simply absent. Tiers are sorted here rather than by ORDER BY, which would
+// cost the database a temporary table and a filesort on every order.
 func (s *Store) Sellables(ctx context.Context, skuIDs []int64) (map[int64]*model.Sellable, error) {
-	var rows []struct {
-		model.Sellable
-		TierMin   *int64
-		TierPrice *int64
+	out := make(map[int64]*model.Sellable, len(skuIDs))
+	if len(skuIDs) == 0 {
+		return out, nil
 	}
-	err := s.conn(ctx).Raw(`SELECT k.*, p.name AS product_name, p.supplier_id, p.on_sale, p.origin_code,
-		p.category_code, p.perishable, s.status AS supplier_status,
-		t.min_qty AS tier_min, t.price_cents AS tier_price
+	args := make([]any, len(skuIDs))
+	for i, id := range skuIDs {
+		args[i] = id
+	}
+	rows, err := s.rawQuery(ctx, `SELECT k.id, k.product_id, k.spec, k.unit, k.price_cents, k.on_hand, k.reserved,
+		p.name, p.supplier_id, p.on_sale, p.origin_code, p.category_code, p.perishable, s.status,
+		t.min_qty, t.price_cents
 		FROM skus k JOIN products p ON p.id = k.product_id JOIN suppliers s ON s.id = p.supplier_id
 		LEFT JOIN sku_tiers t ON t.sku_id = k.id
-		WHERE k.id IN ? ORDER BY k.id, t.min_qty`, skuIDs).Scan(&rows).Error
+		WHERE k.id IN (`+placeholders(len(skuIDs))+`)`, args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	out := make(map[int64]*model.Sellable, len(skuIDs))
-	for _, r := range rows {
+	defer rows.Close()
+	for rows.Next() {
+		var r model.Sellable
+		var tierMin, tierPrice sql.NullInt64
+		if err := rows.Scan(&r.ID, &r.ProductID, &r.Spec, &r.Unit, &r.PriceCents, &r.OnHand, &r.Reserved,
+			&r.ProductName, &r.SupplierID, &r.OnSale, &r.OriginCode, &r.CategoryCode, &r.Perishable,
+			&r.SupplierStatus, &tierMin, &tierPrice); err != nil {
+			return nil, mapErr(err)
+		}
 		k := out[r.ID]
 		if k == nil {
-			sel := r.Sellable
-			k = &sel
+			k = &r
 			out[r.ID] = k
 		}
-		if r.TierMin != nil {
-			k.Tiers = append(k.Tiers, model.Tier{SKUID: r.ID, MinQty: *r.TierMin, PriceCents: *r.TierPrice})
+		if tierMin.Valid {
+			k.Tiers = append(k.Tiers, model.Tier{SKUID: r.ID, MinQty: tierMin.Int64, PriceCents: tierPrice.Int64})
 		}
 	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	for _, k := range out {
+		sort.Slice(k.Tiers, func(i, j int) bool { return k.Tiers[i].MinQty < k.Tiers[j].MinQty })
+	}
 	return out, nil
+}
+
+// placeholders is "?, ?, …", n of them.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
 // sortChanges orders stock changes by SKU id, the one order every
@@ -55,19 +78,24 @@ func sortChanges(items []model.StockChange) []model.StockChange {
 
 // Reserve takes each quantity out of available stock, in SKU-id order, with
 // a conditional update: a SKU that cannot cover its quantity is a 409
-// out_of_stock naming it, and the caller's transaction rolls back.
+// out_of_stock naming it, and the transaction rolls back (the caller's, or
+// Reserve's own without one: all the units or none).
 func (s *Store) Reserve(ctx context.Context, items []model.StockChange) error {
-	for _, it := range sortChanges(items) {
-		res := s.conn(ctx).Exec(`UPDATE skus SET reserved = reserved + ? WHERE id = ? AND on_hand - reserved >= ?`,
-			it.Quantity, it.SKUID, it.Quantity)
-		if res.Error != nil {
-			return mapErr(res.Error)
+	return s.InTx(ctx, func(ctx context.Context) error {
+		for _, it := range sortChanges(items) {
+			res, err := s.rawExec(ctx, `UPDATE skus SET reserved = reserved + ? WHERE id = ? AND on_hand - reserved >= ?`,
+				it.Quantity, it.SKUID, it.Quantity)
+			if err != nil {
+				return mapErr(err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return mapErr(err)
+			} else if n == 0 {
+				return model.OutOfStock(it.SKUID)
+			}
 		}
-		if res.RowsAffected == 0 {
-			return model.OutOfStock(it.SKUID)
-		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // Release gives reserved units back to available stock (cancel, reject,
@@ -107,20 +135,61 @@ func stockGuard(res *gorm.DB, skuID int64) error {
 	return nil
 }
 
-// CreateOrder inserts an order and its lines.
+// CreateOrder inserts an order and its lines (one multi-row INSERT), and
+// sets their ids and the order's times. The statements go straight to
+// database/sql: this is the hot path of placing orders (see rawExec).
 func (s *Store) CreateOrder(ctx context.Context, o *model.Order) error {
 	return s.InTx(ctx, func(ctx context.Context) error {
-		db := s.conn(ctx)
-		if err := db.Create(o).Error; err != nil {
+		if o.CreatedAt.IsZero() {
+			o.CreatedAt = s.gdb.NowFunc()
+		}
+		if o.UpdatedAt.IsZero() {
+			o.UpdatedAt = o.CreatedAt
+		}
+		res, err := s.rawExec(ctx, `INSERT INTO orders (checkout_id, user_id, org_id, supplier_id, channel,
+			payment_terms, status, total_cents, received_cents, returned_cents, paid_cents, refunded_cents,
+			delivery_date, address, phone, note, carrier, tracking_no, invoice_no, inspection_note, cancel_reason,
+			deadline_at, created_at, updated_at, shipped_at, accepted_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			o.CheckoutID, o.UserID, o.OrgID, o.SupplierID, o.Channel,
+			o.PaymentTerms, o.Status, o.TotalCents, o.ReceivedCents, o.ReturnedCents, o.PaidCents, o.RefundedCents,
+			o.DeliveryDate, o.Address, o.Phone, o.Note, o.Carrier, o.TrackingNo, o.InvoiceNo, o.InspectionNote, o.CancelReason,
+			o.DeadlineAt, o.CreatedAt, o.UpdatedAt, o.ShippedAt, o.AcceptedAt)
+		if err != nil {
+			return mapErr(err)
+		}
+		if o.ID, err = res.LastInsertId(); err != nil {
+			return mapErr(err)
+		}
+		if len(o.Lines) == 0 {
+			return nil
+		}
+		const cols = 15
+		var q strings.Builder
+		q.WriteString(`INSERT INTO order_lines (order_id, sku_id, product_id, product_name, spec, unit, quantity,
+			unit_price_cents, amount_cents, received_qty, returned_qty, origin_code, category_code, perishable,
+			pairing_id) VALUES `)
+		args := make([]any, 0, cols*len(o.Lines))
+		for i := range o.Lines {
+			l := &o.Lines[i]
+			l.OrderID = o.ID
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(" + placeholders(cols) + ")")
+			args = append(args, l.OrderID, l.SKUID, l.ProductID, l.ProductName, l.Spec, l.Unit, l.Quantity,
+				l.UnitPriceCents, l.AmountCents, l.ReceivedQty, l.ReturnedQty, l.OriginCode, l.CategoryCode, l.Perishable,
+				l.PairingID)
+		}
+		if res, err = s.rawExec(ctx, q.String(), args...); err != nil {
+			return mapErr(err)
+		}
+		first, err := s.firstInsertID(res, len(o.Lines))
+		if err != nil {
 			return mapErr(err)
 		}
 		for i := range o.Lines {
-			o.Lines[i].OrderID = o.ID
-		}
-		if len(o.Lines) > 0 {
-			if err := db.Create(&o.Lines).Error; err != nil {
-				return mapErr(err)
-			}
+			o.Lines[i].ID = first + int64(i)
 		}
 		return nil
 	})
@@ -235,9 +304,19 @@ func (s *Store) AddLineReturned(ctx context.Context, lineID, qty int64) error {
 	return nil
 }
 
-// AddOrderEvent appends to an order's history.
+// AddOrderEvent appends to an order's history (straight to database/sql:
+// every order placed writes one).
 func (s *Store) AddOrderEvent(ctx context.Context, e *model.OrderEvent) error {
-	return mapErr(s.conn(ctx).Create(e).Error)
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = s.gdb.NowFunc()
+	}
+	res, err := s.rawExec(ctx, `INSERT INTO order_events (order_id, actor_id, action, from_state, to_state, note, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, e.OrderID, e.ActorID, e.Action, e.FromState, e.ToState, e.Note, e.CreatedAt)
+	if err != nil {
+		return mapErr(err)
+	}
+	e.ID, err = res.LastInsertId()
+	return mapErr(err)
 }
 
 // OrderEvents is an order's history, oldest first.
@@ -398,36 +477,39 @@ func (s *Store) DueReturns(ctx context.Context, now time.Time, limit int) ([]int
 	return ids, mapErr(err)
 }
 
-// ClaimKey stores a new running idempotency key, or returns the one already
-// stored for that user and key (and false).
-//
-// The key's holder may drop it (its request failed) between our insert and
-// our read: the key is then free, so the claim starts over. Likewise when
-// the insert is picked as a deadlock victim (concurrent inserts of a key
-// just deleted). A key that keeps vanishing is busy: 409 in progress.
-func (s *Store) ClaimKey(ctx context.Context, k *model.IdempotencyKey) (*model.IdempotencyKey, bool, error) {
-	k.Status = model.IdemRunning
-	for attempt := 0; attempt < 5; attempt++ {
-		err := s.conn(ctx).Create(k).Error
-		if err == nil {
-			return k, true, nil
-		}
-		if retryable(err) {
-			continue
-		}
-		if !errors.Is(err, gorm.ErrDuplicatedKey) {
-			return nil, false, mapErr(err)
-		}
-		var cur model.IdempotencyKey
-		err = s.conn(ctx).Where("user_id = ? AND idem_key = ?", k.UserID, k.Key).Take(&cur).Error
-		if err == nil {
-			return &cur, false, nil
-		}
-		if !errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, false, mapErr(err)
-		}
+// ClaimKey inserts a running idempotency key, in the transaction in ctx: the
+// first write of the key's request, so the row stays locked until that
+// transaction ends. A concurrent insert of the same key waits on that lock
+// (a record lock on the primary key, no gap lock) until the holder commits
+// — the insert then fails as a duplicate — or rolls back, and the key is
+// free. false: the key is already stored (read it with IdempotencyKey). A
+// wait that reaches the lock-wait timeout is a 409 in progress, not retried.
+func (s *Store) ClaimKey(ctx context.Context, k *model.IdempotencyKey) (bool, error) {
+	k.Status, k.StatusCode, k.Body = model.IdemRunning, 0, nil
+	if k.CreatedAt.IsZero() {
+		k.CreatedAt = s.gdb.NowFunc()
 	}
-	return nil, false, model.Conflict("idempotency_in_progress", "a request with this Idempotency-Key is still running")
+	_, err := s.rawExec(ctx, `INSERT INTO idempotency_keys (user_id, idem_key, scope, request_hash, status,
+		status_code, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.UserID, k.Key, k.Scope, k.RequestHash, k.Status, k.StatusCode, k.Body, k.CreatedAt)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return false, nil
+	case lockWaitTimeout(err):
+		return false, model.Conflict("idempotency_in_progress", "a request with this Idempotency-Key is still running")
+	}
+	return false, mapErr(err)
+}
+
+// IdempotencyKey is the stored key of a user's request.
+func (s *Store) IdempotencyKey(ctx context.Context, userID int64, key string) (*model.IdempotencyKey, error) {
+	var k model.IdempotencyKey
+	if err := s.conn(ctx).Where("user_id = ? AND idem_key = ?", userID, key).Take(&k).Error; err != nil {
+		return nil, notFound(err, "idempotency key")
+	}
+	return &k, nil
 }
 
 // RetakeKey takes over a key whose holder is gone (a running key older than
@@ -445,15 +527,17 @@ func (s *Store) RetakeKey(ctx context.Context, old *model.IdempotencyKey, hash s
 
 // FinishKey stores the response of a key's request, in the transaction in ctx.
 func (s *Store) FinishKey(ctx context.Context, userID int64, key string, status int, body []byte) error {
-	res := s.conn(ctx).Model(&model.IdempotencyKey{}).Where("user_id = ? AND idem_key = ?", userID, key).
-		Updates(map[string]any{"status": model.IdemDone, "status_code": status, "body": body})
-	return affected(res, "idempotency key")
-}
-
-// DropKey forgets a key whose request failed, so a retry runs again.
-func (s *Store) DropKey(ctx context.Context, userID int64, key string) error {
-	return mapErr(s.conn(ctx).Where("user_id = ? AND idem_key = ? AND status = ?", userID, key, model.IdemRunning).
-		Delete(&model.IdempotencyKey{}).Error)
+	res, err := s.rawExec(ctx, `UPDATE idempotency_keys SET status = ?, status_code = ?, body = ?
+		WHERE user_id = ? AND idem_key = ?`, model.IdemDone, status, body, userID, key)
+	if err != nil {
+		return mapErr(err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return mapErr(err)
+	} else if n == 0 {
+		return model.NotFound("idempotency key")
+	}
+	return nil
 }
 
 // PurgeKeys deletes keys created before t, at most limit; it returns how many.

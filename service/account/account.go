@@ -1,7 +1,8 @@
 // Package account is who is calling: login, tokens, users, employer links.
 // Tokens are HS256 JWTs pinned to one algorithm, issuer and audience; each
 // carries the user's token version, so disabling a user or changing their
-// role or password invalidates every token issued before, at once.
+// role or password invalidates every token issued before: at once on the
+// replica that made the change, within userTTL (2 s) on the others.
 package account
 
 import (
@@ -49,6 +50,7 @@ type Service struct {
 	loginLimit int // failed logins per username per window; 10× per client address; 0 = off
 	now        func() time.Time
 	hashCost   int
+	users      users // the users behind recent tokens
 }
 
 // New returns the account service. counter may be nil (in-process counting).
@@ -138,7 +140,9 @@ func (s *Service) issue(u *model.User) (string, time.Time, error) {
 
 // Authenticate turns a bearer token into its user. Anything wrong — bad
 // signature, another algorithm, expired, wrong issuer or audience, a
-// disabled user, an outdated token version — is a 401.
+// disabled user, an outdated token version — is a 401. The user comes from
+// a cache of a few seconds (users.go): a change made through another replica
+// takes effect here within userTTL.
 func (s *Service) Authenticate(ctx context.Context, token string) (*model.User, error) {
 	var c claims
 	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.secret, nil },
@@ -153,12 +157,16 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*model.User, 
 	if err != nil {
 		return nil, model.Unauthorized("invalid token subject")
 	}
-	u, err := s.store.User(ctx, id)
-	if errors.Is(err, model.ErrNotFound) {
-		return nil, model.Unauthorized("the account no longer exists")
-	}
-	if err != nil {
-		return nil, err
+	u, gen := s.users.get(id, c.Version)
+	if u == nil {
+		u, err = s.store.User(ctx, id)
+		if errors.Is(err, model.ErrNotFound) {
+			return nil, model.Unauthorized("the account no longer exists")
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.users.put(u, gen)
 	}
 	if u.Disabled || u.TokenVersion != c.Version {
 		return nil, model.Unauthorized("the token is no longer valid; log in again")
@@ -337,6 +345,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *model.User, id int64, i
 		}
 		return audit.Record(ctx, s.store, actor, "user.update", "user", id, before, out, "")
 	})
+	s.users.drop(id) // after the commit, so no request caches the row it replaced
 	return out, err
 }
 
@@ -381,6 +390,7 @@ func (s *Service) RequestEmployer(ctx context.Context, actor *model.User, orgID 
 		}
 		return audit.Record(ctx, s.store, actor, "user.employer_request", "user", actor.ID, actor, out, "")
 	})
+	s.users.drop(actor.ID)
 	return out, err
 }
 
@@ -426,6 +436,7 @@ func (s *Service) DecideEmployee(ctx context.Context, actor *model.User, orgID, 
 		}
 		return audit.Record(ctx, s.store, actor, "user.employer_"+status, "user", userID, before, out, "")
 	})
+	s.users.drop(userID)
 	return out, err
 }
 

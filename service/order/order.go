@@ -43,10 +43,10 @@ type Store interface {
 	MoveReturn(ctx context.Context, id int64, cols map[string]any) error
 	Cart(ctx context.Context, userID int64) ([]model.CartItem, error)
 	ReplaceCart(ctx context.Context, userID int64, items []model.CartItem) error
-	ClaimKey(ctx context.Context, k *model.IdempotencyKey) (*model.IdempotencyKey, bool, error)
+	ClaimKey(ctx context.Context, k *model.IdempotencyKey) (bool, error)
+	IdempotencyKey(ctx context.Context, userID int64, key string) (*model.IdempotencyKey, error)
 	RetakeKey(ctx context.Context, old *model.IdempotencyKey, hash string) (bool, error)
 	FinishKey(ctx context.Context, userID int64, key string, status int, body []byte) error
-	DropKey(ctx context.Context, userID int64, key string) error
 	PurgeKeys(ctx context.Context, before time.Time, limit int) (int64, error)
 	DueOrders(ctx context.Context, status string, now time.Time, limit int) ([]int64, error)
 	DueReturns(ctx context.Context, now time.Time, limit int) ([]int64, error)
@@ -93,6 +93,8 @@ type Service struct {
 	refMu   sync.Mutex
 	refs    *refs
 	refsAge time.Time
+
+	running running // idempotency keys whose request runs in this process
 }
 
 // New returns the order service.

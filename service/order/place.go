@@ -10,6 +10,7 @@ import (
 	"errors"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"shanhai/model"
@@ -323,11 +324,19 @@ func newCheckoutID() string {
 	return hex.EncodeToString(b)
 }
 
-// once runs a request at most once per user and Idempotency-Key: the key is
-// claimed first (a concurrent retry gets 409), the response is stored in
-// the same transaction as the request's writes, and a retry with the same
-// body gets the stored bytes; a different body gets 422. A request that
-// fails stores nothing, so its retry runs again.
+// once runs a request at most once per user and Idempotency-Key. The key
+// is claimed by the first write of the request's transaction, and its
+// response stored by the last, so the key commits with the request's writes
+// or not at all: a request that fails stores nothing and its retry runs
+// again. A retry with the same body gets the stored bytes; a different body
+// gets 422.
+//
+// A retry while the first request still runs gets 409 when both reach the
+// same process. On different replicas the retry's claim waits on the key's
+// row lock until the first transaction ends (a record lock on the primary
+// key, held for that transaction only, no gap lock) and then replays its
+// response, or runs if it rolled back; a wait past the database's lock-wait
+// timeout is a 409.
 func (s *Service) once(ctx context.Context, actor *model.User, key, scope string, req any, status int,
 	run func(ctx context.Context) ([]byte, error)) (*Rendered, error) {
 	if err := checkKey(key); err != nil {
@@ -339,48 +348,115 @@ func (s *Service) once(ctx context.Context, actor *model.User, key, scope string
 	}
 	sum := sha256.Sum256(append([]byte(scope+"\n"), raw...))
 	hash := hex.EncodeToString(sum[:])
-	claim := &model.IdempotencyKey{UserID: actor.ID, Key: key, Scope: scope, RequestHash: hash}
-	cur, fresh, err := s.store.ClaimKey(ctx, claim)
-	if err != nil {
+	if err := s.running.enter(actor.ID, key, hash); err != nil {
 		return nil, err
 	}
-	if !fresh {
+	defer s.running.leave(actor.ID, key)
+
+	var retake *model.IdempotencyKey // a stored key that is free again
+	for attempt := 0; attempt < 3; attempt++ {
+		var body []byte
+		err := s.store.InTx(ctx, func(ctx context.Context) error {
+			var claimed bool
+			var err error
+			if retake != nil {
+				claimed, err = s.store.RetakeKey(ctx, retake, hash)
+			} else {
+				claimed, err = s.store.ClaimKey(ctx, &model.IdempotencyKey{UserID: actor.ID, Key: key,
+					Scope: scope, RequestHash: hash})
+			}
+			if err != nil {
+				return err
+			}
+			if !claimed {
+				return errKeyTaken
+			}
+			if body, err = run(ctx); err != nil {
+				return err
+			}
+			return s.store.FinishKey(ctx, actor.ID, key, status, body)
+		})
+		if !errors.Is(err, errKeyTaken) {
+			if err != nil {
+				return nil, err
+			}
+			return &Rendered{Status: status, Body: body}, nil
+		}
+		// The key is stored: answer from it, or take it over if it is free.
+		cur, err := s.store.IdempotencyKey(ctx, actor.ID, key)
+		if errors.Is(err, model.ErrNotFound) {
+			retake = nil // purged meanwhile: claim it afresh
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
 		age := s.now().Sub(cur.CreatedAt)
 		switch {
 		case age > keyTTL:
 			// expired: the key is free again
 		case cur.RequestHash != hash:
-			return nil, &model.Error{Kind: model.ErrInvalid, Code: "idempotency_key_reused",
-				Message: "this Idempotency-Key was used with a different request"}
+			return nil, keyReused()
 		case cur.Status == model.IdemDone:
 			return &Rendered{Status: cur.StatusCode, Body: cur.Body}, nil
 		case age < staleRunning:
-			return nil, model.Conflict("idempotency_in_progress", "a request with this Idempotency-Key is still running")
+			// claimed in a transaction of its own (an earlier version of this
+			// code, during a rolling deploy), and its request still running
+			return nil, inProgress()
 		}
-		ok, err := s.store.RetakeKey(ctx, cur, hash)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return nil, model.Conflict("idempotency_in_progress", "a request with this Idempotency-Key is still running")
-		}
+		retake = cur
 	}
-	var body []byte
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		b, err := run(ctx)
-		if err != nil {
-			return err
+	return nil, inProgress()
+}
+
+// errKeyTaken: the Idempotency-Key is already stored; the transaction that
+// found it rolls back and once answers from the stored key.
+var errKeyTaken = errors.New("idempotency key already stored")
+
+func inProgress() error {
+	return model.Conflict("idempotency_in_progress", "a request with this Idempotency-Key is still running")
+}
+
+func keyReused() error {
+	return &model.Error{Kind: model.ErrInvalid, Code: "idempotency_key_reused",
+		Message: "this Idempotency-Key was used with a different request"}
+}
+
+// running are the Idempotency-Keys whose request runs in this process, with
+// their request hash: a concurrent retry arriving here is answered at once
+// (409, or 422 for another body) instead of waiting on the key's row lock
+// with a database connection.
+type running struct {
+	mu   sync.Mutex
+	keys map[runningKey]string
+}
+
+type runningKey struct {
+	userID int64
+	key    string
+}
+
+func (r *running) enter(userID int64, key, hash string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k := runningKey{userID, key}
+	if h, ok := r.keys[k]; ok {
+		if h != hash {
+			return keyReused()
 		}
-		body = b
-		return s.store.FinishKey(ctx, actor.ID, key, status, b)
-	})
-	if err != nil {
-		if derr := s.store.DropKey(context.WithoutCancel(ctx), actor.ID, key); derr != nil && !errors.Is(err, model.ErrUnavailable) {
-			err = errors.Join(err, derr)
-		}
-		return nil, err
+		return inProgress()
 	}
-	return &Rendered{Status: status, Body: body}, nil
+	if r.keys == nil {
+		r.keys = map[runningKey]string{}
+	}
+	r.keys[k] = hash
+	return nil
+}
+
+func (r *running) leave(userID int64, key string) {
+	r.mu.Lock()
+	delete(r.keys, runningKey{userID, key})
+	r.mu.Unlock()
 }
 
 // checkKey: the Idempotency-Key header is required, and at most 128 characters.

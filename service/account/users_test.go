@@ -1,0 +1,73 @@
+package account
+
+// The cache of authenticated users across replicas: two services over one
+// database stand for two replicas. A change made through one takes effect
+// there at once and on the other once its entry is userTTL old (the other
+// replica's cache clock is moved, never waited for).
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"shanhai/model"
+	"shanhai/model/store/storetest"
+)
+
+func TestUsersAcrossReplicas(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b, nil, 0)
+		ctx := context.Background()
+		other := New(b.Store, secret, nil, 0)
+		other.SetHashCost(bcrypt.MinCost)
+		other.now = f.svc.now
+		cacheNow := time.Now()
+		other.users.now = func() time.Time { return cacheNow }
+
+		u := f.user(t, "replicated", model.RoleConsumer)
+		tok := f.login(t, u)
+		for _, s := range []*Service{f.svc, other} {
+			if _, err := s.Authenticate(ctx, tok); err != nil {
+				t.Fatalf("fresh token: %v", err)
+			}
+		}
+		tr := true
+		if _, err := f.svc.UpdateUser(ctx, f.admin, u.ID, UserPatch{Disabled: &tr}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Authenticate(ctx, tok); !errors.Is(err, model.ErrUnauthorized) {
+			t.Errorf("the replica that disabled the user: err = %v, want ErrUnauthorized at once", err)
+		}
+		cacheNow = cacheNow.Add(userTTL - time.Millisecond)
+		if _, err := other.Authenticate(ctx, tok); err != nil {
+			t.Errorf("another replica within userTTL: err = %v, want its cached user", err)
+		}
+		cacheNow = cacheNow.Add(time.Millisecond)
+		if _, err := other.Authenticate(ctx, tok); !errors.Is(err, model.ErrUnauthorized) {
+			t.Errorf("another replica after userTTL: err = %v, want ErrUnauthorized", err)
+		}
+	})
+}
+
+// TestUsersRace: a user read before a change and stored after it is not
+// cached, so the change is seen at once on the replica that made it.
+func TestUsersRace(t *testing.T) {
+	var c users
+	_, gen := c.get(1, 1) // a request reads the user ...
+	c.drop(1)             // ... while a change commits and drops it
+	c.put(&model.User{ID: 1, TokenVersion: 1}, gen)
+	if u, _ := c.get(1, 1); u != nil {
+		t.Errorf("cached a user read before a change: %+v", u)
+	}
+	_, gen = c.get(1, 2)
+	c.put(&model.User{ID: 1, TokenVersion: 2}, gen)
+	if u, _ := c.get(1, 2); u == nil {
+		t.Error("a user read after the change is not cached")
+	}
+	if u, _ := c.get(1, 1); u != nil {
+		t.Errorf("cached user served for another token version: %+v", u)
+	}
+}
