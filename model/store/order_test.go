@@ -187,18 +187,24 @@ func testClaimWaits(t *testing.T, st *store.Store, commit bool) {
 		})
 		second <- result{ok, err}
 	}()
-	// Wait until the second claim is blocked on the first one's row lock.
-	waiting := func() bool {
+	// Wait until the second claim's INSERT is at the server, then give it
+	// a moment: it must still be waiting for the first transaction. (The
+	// process list, not INNODB_TRX: MariaDB does not list the waiting
+	// INSERT's transaction there.)
+	atServer := func() bool {
 		var n int64
-		err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.INNODB_TRX t
-			JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
-			WHERE t.trx_state = 'LOCK WAIT' AND p.DB = DATABASE()`).Scan(&n)
+		err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.PROCESSLIST
+			WHERE DB = DATABASE() AND ID <> CONNECTION_ID() AND INFO LIKE 'INSERT INTO idempotency_keys%'`).Scan(&n)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return n > 0
 	}
-	for !waiting() {
+	for waited := false; !waited; {
+		if atServer() {
+			waited = true
+			time.Sleep(200 * time.Millisecond)
+		}
 		select {
 		case r := <-second:
 			t.Fatalf("commit %v: the second claim returned (%v, %v) while the first was open", commit, r.ok, r.err)

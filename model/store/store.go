@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,6 +85,13 @@ func Open(dsn string, maxOpen int) (*Store, error) {
 			c.ReadTimeout = 30 * time.Second
 			c.WriteTimeout = 30 * time.Second
 		}
+		// A statement waiting for a row lock gives up (error 1205: retried,
+		// or 409 for an idempotency key still running elsewhere) well before
+		// the read timeout would drop the connection; the server's default
+		// wait is 50 s.
+		if _, set := c.Params["innodb_lock_wait_timeout"]; !set {
+			c.Params["innodb_lock_wait_timeout"] = strconv.Itoa(lockWaitSeconds(c.ReadTimeout))
+		}
 		dial = mysql.New(mysql.Config{DSNConfig: c})
 	default:
 		return nil, fmt.Errorf("database %q: unknown kind %q, want sqlite or mysql", dsn, dialect)
@@ -109,6 +117,12 @@ func Open(dsn string, maxOpen int) (*Store, error) {
 		sqlDB.SetConnMaxLifetime(5 * time.Minute)
 	}
 	return &Store{gdb: gdb, sqlDB: sqlDB, dialect: dialect}, nil
+}
+
+// lockWaitSeconds is the row-lock wait for a connection with the given read
+// timeout: 10 s, and always at least a second under the read timeout.
+func lockWaitSeconds(readTimeout time.Duration) int {
+	return max(1, min(10, int(readTimeout/time.Second)-1))
 }
 
 // Dialect is "sqlite" or "mysql".
