@@ -81,27 +81,33 @@ func (s *Store) YearTargets(ctx context.Context, year int) ([]model.Target, erro
 	return out, mapErr(err)
 }
 
-// ChildOrgFigures reads the orgs parentID supervises (the top-level orgs
-// when parentID is 0), by id, each with its region's name, its rollup_orgs
-// row of period and its filing of year: one query, reading the rollup and
-// filing rows of those orgs only, by their primary and unique keys.
-func (s *Store) ChildOrgFigures(ctx context.Context, period, year int, parentID int64) ([]model.OrgFigures, error) {
+// OrgFamilyFigures reads org parentID and the orgs it supervises (only the
+// top-level orgs when parentID is 0, with parent nil), children by id, each
+// with its region's name, its rollup_orgs row of period and its filing of
+// year: one query, reading the rollup and filing rows of those orgs only, by
+// their primary and unique keys. A parentID that is no org is not found.
+func (s *Store) OrgFamilyFigures(ctx context.Context, period, year int, parentID int64) (*model.OrgFigures, []model.OrgFigures, error) {
 	if parentID == 0 {
-		return s.orgFigures(ctx, "o.parent_id IS NULL", period, year)
+		children, err := s.orgFigures(ctx, "o.parent_id IS NULL", period, year)
+		return nil, children, err
 	}
-	return s.orgFigures(ctx, "o.parent_id = ?", period, year, parentID)
-}
-
-// OrgFiguresOf is ChildOrgFigures for one org.
-func (s *Store) OrgFiguresOf(ctx context.Context, period, year int, orgID int64) (*model.OrgFigures, error) {
-	out, err := s.orgFigures(ctx, "o.id = ?", period, year, orgID)
+	all, err := s.orgFigures(ctx, "o.id = ? OR o.parent_id = ?", period, year, parentID, parentID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if len(out) == 0 {
-		return nil, model.NotFound("org")
+	var parent *model.OrgFigures
+	children := make([]model.OrgFigures, 0, len(all))
+	for i := range all {
+		if all[i].Org.ID == parentID {
+			parent = &all[i]
+		} else {
+			children = append(children, all[i])
+		}
 	}
-	return &out[0], nil
+	if parent == nil {
+		return nil, nil, model.NotFound("org")
+	}
+	return parent, children, nil
 }
 
 func (s *Store) orgFigures(ctx context.Context, where string, period, year int, args ...any) ([]model.OrgFigures, error) {

@@ -64,8 +64,7 @@ type Store interface {
 	PairingSums(ctx context.Context, from, to int, ids []int64, f *model.AreaFilter) ([]model.PairingSum, error)
 	AreaSums(ctx context.Context, period int, f *model.AreaFilter) ([]model.AreaSum, error)
 	YearTargets(ctx context.Context, year int) ([]model.Target, error)
-	ChildOrgFigures(ctx context.Context, period, year int, parentID int64) ([]model.OrgFigures, error)
-	OrgFiguresOf(ctx context.Context, period, year int, orgID int64) (*model.OrgFigures, error)
+	OrgFamilyFigures(ctx context.Context, period, year int, parentID int64) (*model.OrgFigures, []model.OrgFigures, error)
 }
 
 // Cache holds computed answers; model/cache.Stats is one. Load returns the
@@ -631,19 +630,13 @@ func (s *Service) orgs(ctx context.Context, sc scope, year int, parentID int64) 
 	}
 	period := model.YearPeriod(year)
 	out := &OrgReport{Year: year, Items: []OrgRow{}}
-	if parentID != 0 {
-		parent, err := s.store.OrgFiguresOf(ctx, period, year, parentID) // a 404 when there is no such org
-		if err != nil {
-			return nil, err
-		}
-		if inScope(&parent.Org) {
-			row := orgRow(parent)
-			out.Parent = &row
-		}
-	}
-	children, err := s.store.ChildOrgFigures(ctx, period, year, parentID)
+	parent, children, err := s.store.OrgFamilyFigures(ctx, period, year, parentID) // a 404 when there is no such org
 	if err != nil {
 		return nil, err
+	}
+	if parent != nil && inScope(&parent.Org) {
+		row := orgRow(parent)
+		out.Parent = &row
 	}
 	for i := range children {
 		if inScope(&children[i].Org) {
