@@ -24,6 +24,7 @@ const (
 	issuer      = "shanhai"
 	audience    = "shanhai-api"
 	tokenTTL    = 12 * time.Hour
+	tokenLeeway = 30 * time.Second // clock skew allowed on a token's times
 	loginWindow = 15 * time.Minute
 )
 
@@ -50,7 +51,8 @@ type Service struct {
 	loginLimit int // failed logins per username per window; 10× per client address; 0 = off
 	now        func() time.Time
 	hashCost   int
-	users      users // the users behind recent tokens
+	users      users    // the users behind recent tokens
+	tokens     verified // tokens whose signature and claims checked out
 }
 
 // New returns the account service. counter may be nil (in-process counting).
@@ -144,20 +146,11 @@ func (s *Service) issue(u *model.User) (string, time.Time, error) {
 // a cache of a few seconds (users.go): a change made through another replica
 // takes effect here within userTTL.
 func (s *Service) Authenticate(ctx context.Context, token string) (*model.User, error) {
-	var c claims
-	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.secret, nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithIssuer(issuer), jwt.WithAudience(audience),
-		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(30*time.Second),
-		jwt.WithTimeFunc(s.now))
+	id, version, err := s.verify(token)
 	if err != nil {
-		return nil, model.Unauthorized("invalid or expired token")
+		return nil, err
 	}
-	id, err := strconv.ParseInt(c.Subject, 10, 64)
-	if err != nil {
-		return nil, model.Unauthorized("invalid token subject")
-	}
-	u, gen := s.users.get(id, c.Version)
+	u, gen := s.users.get(id, version)
 	if u == nil {
 		u, err = s.store.User(ctx, id)
 		if errors.Is(err, model.ErrNotFound) {
@@ -168,10 +161,45 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*model.User, 
 		}
 		s.users.put(u, gen)
 	}
-	if u.Disabled || u.TokenVersion != c.Version {
+	if u.Disabled || u.TokenVersion != version {
 		return nil, model.Unauthorized("the token is no longer valid; log in again")
 	}
 	return u, nil
+}
+
+// verify checks a token's signature and claims and returns its subject and
+// token version. A token that checked out is remembered until it expires
+// (users.go), so a client's next request skips the HMAC and JSON work; the
+// version is still compared with the user's on every request.
+func (s *Service) verify(token string) (int64, int64, error) {
+	now := s.now()
+	if t, ok := s.tokens.get(token, now); ok {
+		return t.id, t.version, nil
+	}
+	var c claims
+	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.secret, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithIssuer(issuer), jwt.WithAudience(audience),
+		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(tokenLeeway),
+		jwt.WithTimeFunc(s.now))
+	if err != nil {
+		return 0, 0, model.Unauthorized("invalid or expired token")
+	}
+	id, err := strconv.ParseInt(c.Subject, 10, 64)
+	if err != nil {
+		return 0, 0, model.Unauthorized("invalid token subject")
+	}
+	// good from when it was issued (or is not valid before), until it
+	// expires (required above), each with the leeway the check allows
+	var from time.Time
+	for _, at := range []*jwt.NumericDate{c.IssuedAt, c.NotBefore} {
+		if at != nil && at.After(from) {
+			from = at.Time
+		}
+	}
+	s.tokens.put(token, verifiedToken{id: id, version: c.Version,
+		from: from.Add(-tokenLeeway), until: c.ExpiresAt.Add(tokenLeeway)}, now)
+	return id, c.Version, nil
 }
 
 // NewUser is an account an admin creates.

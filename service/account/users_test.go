@@ -71,3 +71,52 @@ func TestUsersRace(t *testing.T) {
 		t.Errorf("cached user served for another token version: %+v", u)
 	}
 }
+
+// TestVerifiedTokens: a token that checked out once is taken again without
+// its signature check only while it has not expired, and only byte for
+// byte; its user's token version is still compared on every request.
+func TestVerifiedTokens(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b, nil, 0)
+		ctx := context.Background()
+		u := f.user(t, "verified", model.RoleConsumer)
+		tok := f.login(t, u)
+		if _, err := f.svc.Authenticate(ctx, tok); err != nil {
+			t.Fatalf("fresh token: %v", err)
+		}
+		if _, ok := f.svc.tokens.get(tok, f.now); !ok {
+			t.Fatal("a token that checked out is not remembered")
+		}
+		// another signature on the same claims is checked, and refused
+		forged := tok[:len(tok)-4] + "AAAA"
+		if forged == tok {
+			forged = tok[:len(tok)-4] + "BBBB"
+		}
+		if _, err := f.svc.Authenticate(ctx, forged); !errors.Is(err, model.ErrUnauthorized) {
+			t.Fatalf("forged signature: %v, want 401", err)
+		}
+		// within the leeway after expiry it is still good, then never again
+		start := f.now
+		f.now = start.Add(tokenTTL + tokenLeeway - time.Second)
+		if _, err := f.svc.Authenticate(ctx, tok); err != nil {
+			t.Fatalf("within the leeway: %v", err)
+		}
+		f.now = start.Add(tokenTTL + tokenLeeway)
+		if _, err := f.svc.Authenticate(ctx, tok); !errors.Is(err, model.ErrUnauthorized) {
+			t.Fatalf("expired token remembered: %v, want 401", err)
+		}
+		// a remembered token of a user whose version moved is refused
+		f.now = start
+		tok = f.login(t, u)
+		if _, err := f.svc.Authenticate(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		tr := true
+		if _, err := f.svc.UpdateUser(ctx, f.admin, u.ID, UserPatch{Disabled: &tr}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Authenticate(ctx, tok); !errors.Is(err, model.ErrUnauthorized) {
+			t.Fatalf("remembered token of a disabled user: %v, want 401", err)
+		}
+	})
+}
