@@ -1304,7 +1304,10 @@ func TestOrderBadInput(t *testing.T) {
 			t.Errorf("cart after a failed checkout = %v, want the three items kept", got.Items)
 		}
 		// a cart holding a SKU taken off sale since
-		execSQL(t, h, "UPDATE products SET on_sale = ? WHERE id = (SELECT product_id FROM skus WHERE id = ?)", false, w.fruit)
+		fruitProduct := queryOne[int64](t, h, "SELECT product_id FROM skus WHERE id = ?", w.fruit)
+		if err := h.store.SetProductOnSale(context.Background(), fruitProduct, false); err != nil {
+			t.Fatal(err)
+		}
 		wantStatus(t, h.call(t, http.MethodPut, v1+"/cart", tok, jsonBody(map[string]any{"items": []ordCartItem{
 			{SKUID: w.tea, Quantity: 1}}})), http.StatusOK)
 		execSQL(t, h, "INSERT INTO cart_items (user_id, sku_id, quantity) VALUES (?, ?, 1)", w.users[model.RoleConsumer].ID, w.fruit)

@@ -111,7 +111,10 @@ type SKU struct {
 	PriceCents int64  `gorm:"column:price_cents" json:"price_cents"`
 	OnHand     int64  `gorm:"column:on_hand" json:"on_hand"`
 	Reserved   int64  `gorm:"column:reserved" json:"reserved"`
-	Tiers      []Tier `gorm:"-"`
+	// Version moves with every change to what an order copies from the
+	// catalogue for this SKU (migration 0008); stock moves do not move it.
+	Version int64  `gorm:"column:version" json:"-"`
+	Tiers   []Tier `gorm:"-"`
 }
 
 func (SKU) TableName() string { return "skus" }

@@ -86,3 +86,14 @@ func OutOfStock(skuID int64) error {
 	return &Error{Kind: ErrConflict, Code: "out_of_stock", Message: "not enough stock of sku " + id,
 		Fields: []FieldError{{Field: "sku_id", Message: id}}}
 }
+
+// CatalogueChanged is the 409 of an order priced from a copy of a SKU that
+// changed before its stock was reserved (its price, tiers, product or
+// supplier): the order service places it again from a fresh read, so a
+// client sees it only when the SKU keeps changing.
+func CatalogueChanged(skuID int64) error {
+	id := strconv.FormatInt(skuID, 10)
+	return &Error{Kind: ErrConflict, Code: "catalogue_changed",
+		Message: "sku " + id + " changed while the order was placed; place it again",
+		Fields:  []FieldError{{Field: "sku_id", Message: id}}}
+}

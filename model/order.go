@@ -213,6 +213,7 @@ type StockChange struct {
 	SKUID     int64
 	ProductID int64
 	Quantity  int64
+	Version   int64 // Reserve: the SKU version the order was priced at
 }
 
 // Sellable is a SKU as ordering sees it: price, tiers, stock, and what the

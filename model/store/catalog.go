@@ -87,18 +87,32 @@ func (s *Store) CreateSupplier(ctx context.Context, sup *model.Supplier) error {
 // SetSupplierStatus changes a supplier's status and returns the ids of its
 // products, whose visibility follows it.
 func (s *Store) SetSupplierStatus(ctx context.Context, id int64, status string) ([]int64, error) {
-	res := s.conn(ctx).Model(&model.Supplier{}).Where("id = ?", id).Update("status", status)
-	if res.Error != nil {
-		return nil, mapErr(res.Error)
-	}
-	if res.RowsAffected == 0 {
-		if _, err := s.Supplier(ctx, id); err != nil {
-			return nil, err
-		}
-	}
 	var ids []int64
-	err := s.conn(ctx).Model(&model.Product{}).Where("supplier_id = ?", id).Pluck("id", &ids).Error
-	return ids, mapErr(err)
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		res := s.conn(ctx).Model(&model.Supplier{}).Where("id = ?", id).Update("status", status)
+		if res.Error != nil {
+			return mapErr(res.Error)
+		}
+		if res.RowsAffected == 0 {
+			if _, err := s.Supplier(ctx, id); err != nil {
+				return err
+			}
+		}
+		if err := s.conn(ctx).Model(&model.Product{}).Where("supplier_id = ?", id).Pluck("id", &ids).Error; err != nil {
+			return mapErr(err)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		return s.bumpSKUs(ctx, "product_id IN ?", ids)
+	})
+	return ids, err
+}
+
+// bumpSKUs moves the version of the SKUs where matches (a condition on
+// skus), in the caller's transaction: see model.SKU.Version.
+func (s *Store) bumpSKUs(ctx context.Context, where string, args ...any) error {
+	return mapErr(s.conn(ctx).Exec("UPDATE skus SET version = version + 1 WHERE "+where, args...).Error)
 }
 
 // CreateProduct inserts a product with its SKUs and their tiers, in one transaction.
@@ -134,9 +148,7 @@ func (s *Store) CreateProduct(ctx context.Context, p *model.Product, skus []mode
 
 // SetProductOnSale puts a product on sale or takes it off.
 func (s *Store) SetProductOnSale(ctx context.Context, id int64, onSale bool) error {
-	res := s.conn(ctx).Model(&model.Product{}).Where("id = ?", id).
-		Updates(map[string]any{"on_sale": onSale, "updated_at": s.gdb.NowFunc()})
-	return affected(res, "product")
+	return s.UpdateProduct(ctx, id, map[string]any{"on_sale": onSale})
 }
 
 // SKU is one SKU by id, with its tiers.
@@ -162,7 +174,7 @@ func (s *Store) SetSKUPrice(ctx context.Context, skuID, priceCents int64) (int64
 		}
 		productID = k.ProductID
 		db := s.conn(ctx)
-		if err := db.Model(&model.SKU{}).Where("id = ?", skuID).Update("price_cents", priceCents).Error; err != nil {
+		if err := db.Exec("UPDATE skus SET price_cents = ?, version = version + 1 WHERE id = ?", priceCents, skuID).Error; err != nil {
 			return mapErr(err)
 		}
 		return mapErr(db.Exec(`UPDATE products SET updated_at = ?,
@@ -459,5 +471,11 @@ func affected(res *gorm.DB, what string) error {
 // description, category, perishable, shelf life, on sale).
 func (s *Store) UpdateProduct(ctx context.Context, id int64, cols map[string]any) error {
 	cols["updated_at"] = s.gdb.NowFunc()
-	return affected(s.conn(ctx).Model(&model.Product{}).Where("id = ?", id).Updates(cols), "product")
+	return s.InTx(ctx, func(ctx context.Context) error {
+		// SKU rows before the product's, as SetSKUPrice takes them
+		if err := s.bumpSKUs(ctx, "product_id = ?", id); err != nil {
+			return err
+		}
+		return affected(s.conn(ctx).Model(&model.Product{}).Where("id = ?", id).Updates(cols), "product")
+	})
 }

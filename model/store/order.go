@@ -27,7 +27,7 @@ func (s *Store) Sellables(ctx context.Context, skuIDs []int64) (map[int64]*model
 	for i, id := range skuIDs {
 		args[i] = id
 	}
-	rows, err := s.rawQuery(ctx, `SELECT k.id, k.product_id, k.spec, k.unit, k.price_cents, k.on_hand, k.reserved,
+	rows, err := s.rawQuery(ctx, `SELECT k.id, k.product_id, k.spec, k.unit, k.price_cents, k.on_hand, k.reserved, k.version,
 		p.name, p.supplier_id, p.on_sale, p.origin_code, p.category_code, p.perishable, s.status,
 		t.min_qty, t.price_cents
 		FROM skus k JOIN products p ON p.id = k.product_id JOIN suppliers s ON s.id = p.supplier_id
@@ -40,7 +40,7 @@ func (s *Store) Sellables(ctx context.Context, skuIDs []int64) (map[int64]*model
 	for rows.Next() {
 		var r model.Sellable
 		var tierMin, tierPrice sql.NullInt64
-		if err := rows.Scan(&r.ID, &r.ProductID, &r.Spec, &r.Unit, &r.PriceCents, &r.OnHand, &r.Reserved,
+		if err := rows.Scan(&r.ID, &r.ProductID, &r.Spec, &r.Unit, &r.PriceCents, &r.OnHand, &r.Reserved, &r.Version,
 			&r.ProductName, &r.SupplierID, &r.OnSale, &r.OriginCode, &r.CategoryCode, &r.Perishable,
 			&r.SupplierStatus, &tierMin, &tierPrice); err != nil {
 			return nil, mapErr(err)
@@ -77,25 +77,48 @@ func sortChanges(items []model.StockChange) []model.StockChange {
 }
 
 // Reserve takes each quantity out of available stock, in SKU-id order, with
-// a conditional update: a SKU that cannot cover its quantity is a 409
-// out_of_stock naming it, and the transaction rolls back (the caller's, or
-// Reserve's own without one: all the units or none).
+// a conditional update that holds only at the SKU version the order was
+// priced at: a SKU that cannot cover its quantity is a 409 out_of_stock
+// naming it, one whose version moved a 409 catalogue_changed, and the
+// transaction rolls back (the caller's, or Reserve's own without one: all
+// the units or none).
 func (s *Store) Reserve(ctx context.Context, items []model.StockChange) error {
 	return s.InTx(ctx, func(ctx context.Context) error {
 		for _, it := range sortChanges(items) {
-			res, err := s.rawExec(ctx, `UPDATE skus SET reserved = reserved + ? WHERE id = ? AND on_hand - reserved >= ?`,
-				it.Quantity, it.SKUID, it.Quantity)
+			res, err := s.rawExec(ctx, `UPDATE skus SET reserved = reserved + ? WHERE id = ? AND on_hand - reserved >= ? AND version = ?`,
+				it.Quantity, it.SKUID, it.Quantity, it.Version)
 			if err != nil {
 				return mapErr(err)
 			}
 			if n, err := res.RowsAffected(); err != nil {
 				return mapErr(err)
 			} else if n == 0 {
-				return model.OutOfStock(it.SKUID)
+				return s.whyNotReserved(ctx, it)
 			}
 		}
 		return nil
 	})
+}
+
+// whyNotReserved tells a SKU whose version moved from one short of stock.
+// On MySQL the read locks the row: a plain read would see the transaction's
+// snapshot, which may predate the change that moved the version.
+func (s *Store) whyNotReserved(ctx context.Context, it model.StockChange) error {
+	q := "SELECT version FROM skus WHERE id = ?"
+	if s.dialect == MySQL { // SQLite transactions are one at a time: the snapshot is current
+		q += " FOR UPDATE"
+	}
+	var version int64
+	err := s.conn(ctx).Raw(q, it.SKUID).Row().Scan(&version)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return model.NotFound("sku")
+	case err != nil:
+		return mapErr(err)
+	case version != it.Version:
+		return model.CatalogueChanged(it.SKUID)
+	}
+	return model.OutOfStock(it.SKUID)
 }
 
 // Release gives reserved units back to available stock (cancel, reject,

@@ -274,5 +274,47 @@ func TestReserve(t *testing.T) {
 				t.Errorf("%s: reserved = %v, want %v", tc.name, got, tc.want)
 			}
 		}
+
+		// A price change moves the SKU's version: a reservation priced
+		// before it is refused as changed, even with stock to spare, and
+		// reserves nothing; at the new version it goes through.
+		if _, err := st.AdjustStock(ctx, c, 5); err != nil { // stock moves leave the version alone
+			t.Fatal(err)
+		}
+		if _, err := st.SetSKUPrice(ctx, c, 120); err != nil {
+			t.Fatal(err)
+		}
+		err := inTx(change(a, 0), model.StockChange{SKUID: c, ProductID: p.ID, Quantity: 1})
+		var me *model.Error
+		if !errors.As(err, &me) || me.Code != "catalogue_changed" || len(me.Fields) != 1 || me.Fields[0].Message != strconv.FormatInt(c, 10) {
+			t.Errorf("reserve at the old version: %v, want catalogue_changed naming sku %d", err, c)
+		}
+		if got := reserved(); got != [3]int64{10, 5, 10} {
+			t.Errorf("after a refused reservation: reserved = %v", got)
+		}
+		if err := inTx(model.StockChange{SKUID: c, ProductID: p.ID, Quantity: 1, Version: 1}); err != nil {
+			t.Errorf("reserve at the new version: %v", err)
+		}
+		// taking the product off sale and suspending its supplier move it too
+		if err := st.SetProductOnSale(ctx, p.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.SetSupplierStatus(ctx, sup.ID, model.SupplierSuspended); err != nil {
+			t.Fatal(err)
+		}
+		for id, want := range map[int64]int64{a: 2, bb: 2, c: 3} {
+			if got := queryVersion(t, st, id); got != want {
+				t.Errorf("sku %d: version %d, want %d", id, got, want)
+			}
+		}
 	})
+}
+
+func queryVersion(t *testing.T, st *store.Store, id int64) int64 {
+	t.Helper()
+	var v int64
+	if err := st.DB().QueryRowContext(t.Context(), "SELECT version FROM skus WHERE id = ?", id).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

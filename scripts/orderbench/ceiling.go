@@ -22,7 +22,7 @@ import (
 // (model/store/order.go, service/order/place.go), in the same order —
 //
 //	INSERT idempotency_keys (running)
-//	UPDATE skus SET reserved = reserved + ? WHERE id = ? AND on_hand - reserved >= ?   per SKU, in id order, RowsAffected checked
+//	UPDATE skus SET reserved = reserved + ? WHERE id = ? AND on_hand - reserved >= ? AND version = ?   per SKU, in id order, RowsAffected checked
 //	INSERT orders; INSERT order_lines (one multi-row statement); INSERT order_events
 //	UPDATE idempotency_keys (done, the response body)
 //	COMMIT
@@ -144,8 +144,8 @@ func (c *ceiling) place(ctx context.Context, buyer int, key string, lines []line
 	sorted := slices.Clone(lines)
 	slices.SortFunc(sorted, func(a, b line) int { return int(a.SKUID - b.SKUID) })
 	for _, l := range sorted {
-		res, err := tx.ExecContext(ctx, `UPDATE skus SET reserved = reserved + ? WHERE id = ? AND on_hand - reserved >= ?`,
-			l.Quantity, l.SKUID, l.Quantity)
+		res, err := tx.ExecContext(ctx, `UPDATE skus SET reserved = reserved + ? WHERE id = ? AND on_hand - reserved >= ? AND version = ?`,
+			l.Quantity, l.SKUID, l.Quantity, c.d.sku(l.SKUID).version)
 		if err != nil {
 			return failed, cause(err)
 		}

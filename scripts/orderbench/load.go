@@ -50,6 +50,7 @@ type sku struct {
 	id, productID, supplierID int64
 	productName, spec, unit   string
 	priceCents, onHand        int64
+	version                   int64 // as loaded: the server's reserve holds at it, and so does the ceiling's
 	origin, category          string
 	perishable                bool
 	pairingID                 *int64 // preview for a buyer in buyerRegion
@@ -90,14 +91,15 @@ func loadData(ctx context.Context, dsn string, lastRuns, lastUnits int) (*datase
 	}
 
 	p := bench.NewRows("products", "id, supplier_id, name, category_code, brand, description, origin_code, on_sale, perishable, shelf_life_days, price_min_cents, created_at, updated_at")
-	k := bench.NewRows("skus", "id, product_id, spec, unit, price_cents, on_hand, reserved")
+	k := bench.NewRows("skus", "id, product_id, spec, unit, price_cents, on_hand, reserved, version")
 	t := bench.NewRows("sku_tiers", "sku_id, min_qty, price_cents")
 	product := func(id, supplier int64, name, category, origin string, perishable bool, price int64) {
 		p.Add(id, supplier, name, category, counties[(supplier-1)%int64(len(counties))].name+"山里人家",
 			name+"，产地直发，计入消费帮扶统计。", origin, true, perishable, 180, price, now, now)
 	}
 	addSKU := func(s sku) {
-		k.Add(s.id, s.productID, s.spec, s.unit, s.priceCents, s.onHand, 0)
+		s.version = 1
+		k.Add(s.id, s.productID, s.spec, s.unit, s.priceCents, s.onHand, 0, s.version)
 		t.Add(s.id, 10, s.priceCents*95/100) // a volume tier the benchmark's quantities never reach
 		d.skus = append(d.skus, s)
 	}

@@ -94,7 +94,8 @@ type Service struct {
 	refs    *refs
 	refsAge time.Time
 
-	running running // idempotency keys whose request runs in this process
+	running   running   // idempotency keys whose request runs in this process
+	sellables sellables // what orders copy from the catalogue, by SKU
 }
 
 // New returns the order service.

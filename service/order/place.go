@@ -72,12 +72,14 @@ func (s *Service) Place(ctx context.Context, actor *model.User, key string, in P
 	if in.Delivery, err = checkDelivery(in.Delivery); err != nil {
 		return nil, err
 	}
-	return s.once(ctx, actor, key, "POST /orders", in, 201, func(ctx context.Context) ([]byte, error) {
-		p, err := s.place(ctx, b, in.Lines, in.Delivery, true)
-		if err != nil {
-			return nil, err
-		}
-		return render(p)
+	return placeAgain(func(fresh bool) (*Rendered, error) {
+		return s.once(ctx, actor, key, "POST /orders", in, 201, func(ctx context.Context) ([]byte, error) {
+			p, err := s.place(ctx, b, in.Lines, in.Delivery, true, fresh)
+			if err != nil {
+				return nil, err
+			}
+			return render(p)
+		})
 	})
 }
 
@@ -94,26 +96,28 @@ func (s *Service) Checkout(ctx context.Context, actor *model.User, key string, d
 	if d, err = checkDelivery(d); err != nil {
 		return nil, err
 	}
-	return s.once(ctx, actor, key, "POST /cart/checkout", d, 201, func(ctx context.Context) ([]byte, error) {
-		cart, err := s.store.Cart(ctx, actor.ID)
-		if err != nil {
-			return nil, err
-		}
-		if len(cart) == 0 {
-			return nil, model.Conflict("empty_cart", "the cart is empty")
-		}
-		lines := make([]LineInput, len(cart))
-		for i, c := range cart {
-			lines[i] = LineInput{SKUID: c.SKUID, Quantity: c.Quantity}
-		}
-		p, err := s.place(ctx, b, lines, d, false)
-		if err != nil {
-			return nil, err
-		}
-		if err := s.store.ReplaceCart(ctx, actor.ID, nil); err != nil {
-			return nil, err
-		}
-		return render(p)
+	return placeAgain(func(fresh bool) (*Rendered, error) {
+		return s.once(ctx, actor, key, "POST /cart/checkout", d, 201, func(ctx context.Context) ([]byte, error) {
+			cart, err := s.store.Cart(ctx, actor.ID)
+			if err != nil {
+				return nil, err
+			}
+			if len(cart) == 0 {
+				return nil, model.Conflict("empty_cart", "the cart is empty")
+			}
+			lines := make([]LineInput, len(cart))
+			for i, c := range cart {
+				lines[i] = LineInput{SKUID: c.SKUID, Quantity: c.Quantity}
+			}
+			p, err := s.place(ctx, b, lines, d, false, fresh)
+			if err != nil {
+				return nil, err
+			}
+			if err := s.store.ReplaceCart(ctx, actor.ID, nil); err != nil {
+				return nil, err
+			}
+			return render(p)
+		})
 	})
 }
 
@@ -167,7 +171,8 @@ func checkLines(field string, lines []LineInput) error {
 // place validates the lines against the catalogue, prices them, reserves
 // the stock and writes one order per supplier. oneSupplier refuses lines
 // from several suppliers (POST /orders); checkout splits them instead.
-func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Delivery, oneSupplier bool) (*Placed, error) {
+// fresh prices from the database, not from the copies (sellables.go).
+func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Delivery, oneSupplier, fresh bool) (*Placed, error) {
 	if err := checkLines("lines", lines); err != nil {
 		return nil, err
 	}
@@ -181,7 +186,7 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 	for i, l := range lines {
 		ids[i] = l.SKUID
 	}
-	skus, err := s.store.Sellables(ctx, ids)
+	skus, readNow, err := s.sellables.get(ctx, s.store, ids, fresh)
 	if err != nil {
 		return nil, err
 	}
@@ -200,10 +205,11 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 		return nil, err
 	}
 	// Reject early what the stock just read cannot cover, without queueing
-	// on the SKU row behind every other buyer of a sold-out item. Only the
-	// conditional update below decides a sale.
+	// on the SKU row behind every other buyer of a sold-out item (a SKU last
+	// found short is always read afresh). Only the conditional update below
+	// decides a sale.
 	for _, l := range lines {
-		if k := skus[l.SKUID]; k.Available() < l.Quantity {
+		if k := skus[l.SKUID]; readNow[k.ID] && k.Available() < l.Quantity {
 			return nil, model.OutOfStock(k.ID)
 		}
 	}
@@ -251,7 +257,10 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 	var all []model.StockChange
 	for _, o := range orders {
 		o.Status, o.DeadlineAt = status, deadline
-		all = append(all, changes(o)...)
+		for _, c := range changes(o) {
+			c.Version = skus[c.SKUID].Version // the stock moves only at the version priced
+			all = append(all, c)
+		}
 	}
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		if s.limits.SKUCap > 0 {
@@ -273,6 +282,7 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 		return s.stock.Reserve(ctx, all)
 	})
 	if err != nil {
+		s.sellables.refused(err)
 		return nil, err
 	}
 	return &Placed{CheckoutID: checkoutID, Orders: orders}, nil
