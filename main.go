@@ -310,6 +310,17 @@ func serve() error {
 	go deps.Orders.RunTimers(ctx, time.Second)
 	// The rollups are fed in every replica; each entry is counted once.
 	go deps.Ledger.Run(ctx, time.Second)
+	// Orders are priced from in-memory copies of the catalogue: read them
+	// now rather than one order at a time.
+	go func() {
+		start := time.Now()
+		n, err := deps.Orders.WarmCatalogue(ctx)
+		if err != nil {
+			slog.Warn("catalogue copies not read", "err", err.Error())
+			return
+		}
+		slog.Info("catalogue copies read", "skus", n, "ms", time.Since(start).Milliseconds())
+	}()
 	if cfg.BootstrapAdmin != "" {
 		user, pass, _ := strings.Cut(cfg.BootstrapAdmin, ":")
 		created, err := deps.Accounts.Bootstrap(ctx, user, pass)

@@ -184,3 +184,35 @@ func TestOrderPricesFollowCatalogueConcurrently(t *testing.T) {
 		t.Logf("%d orders during %d raises, %d answered catalogue_changed", len(orders), raises, changed)
 	})
 }
+
+// TestWarmCatalogue: the copies read at start are those of the SKUs on
+// sale from active suppliers, across id ranges, and are held to the
+// catalogue like any other copy.
+func TestWarmCatalogue(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		w := ordNewWorld(t, b, testOrderLimits(), nil)
+		ctx := context.Background()
+		far := &model.Product{SupplierID: w.supA.ID, Name: "金口河核桃", CategoryCode: "grain_oil", OriginCode: w.supA.RegionCode, OnSale: true}
+		farSKUs := []model.SKU{{ID: 4321, Spec: "1kg", Unit: "袋", PriceCents: 3000, OnHand: 50}}
+		if err := w.h.store.CreateProduct(ctx, far, farSKUs); err != nil {
+			t.Fatal(err)
+		}
+		n, err := w.h.orders.WarmCatalogue(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := queryOne[int64](t, w.h, `SELECT COUNT(*) FROM skus k JOIN products p ON p.id = k.product_id
+			JOIN suppliers s ON s.id = p.supplier_id WHERE p.on_sale = ? AND s.status = ?`, true, model.SupplierActive)
+		if int64(n) != want || want < 4 {
+			t.Errorf("warmed %d copies, want the %d SKUs on sale", n, want)
+		}
+		if _, err := w.h.store.SetSKUPrice(ctx, 4321, 3500); err != nil {
+			t.Fatal(err)
+		}
+		if o := w.place(t, "shopper", 4321, 2); o.TotalCents != 7000 {
+			t.Errorf("order after a price change: total %d, want 2 × 3500", o.TotalCents)
+		}
+		wantError(t, w.post(t, v1+"/orders", "shopper", w.key(), ordLines(w.offSale, 1)),
+			http.StatusUnprocessableEntity, "invalid", "lines[0].sku_id")
+	})
+}

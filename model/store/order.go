@@ -19,20 +19,37 @@ import (
 // simply absent. Tiers are sorted here rather than by ORDER BY, which would
 // cost the database a temporary table and a filesort on every order.
 func (s *Store) Sellables(ctx context.Context, skuIDs []int64) (map[int64]*model.Sellable, error) {
-	out := make(map[int64]*model.Sellable, len(skuIDs))
 	if len(skuIDs) == 0 {
-		return out, nil
+		return map[int64]*model.Sellable{}, nil
 	}
 	args := make([]any, len(skuIDs))
 	for i, id := range skuIDs {
 		args[i] = id
 	}
+	return s.sellables(ctx, len(skuIDs), "k.id IN ("+placeholders(len(skuIDs))+")", args...)
+}
+
+// SellablesOnSale is Sellables for the SKUs on sale from active suppliers
+// with ids in (after, upTo], and the highest SKU id there is, so a caller
+// can walk the whole catalogue range by range.
+func (s *Store) SellablesOnSale(ctx context.Context, after, upTo int64) (map[int64]*model.Sellable, int64, error) {
+	var top sql.NullInt64
+	if err := s.conn(ctx).Raw("SELECT MAX(id) FROM skus").Row().Scan(&top); err != nil {
+		return nil, 0, mapErr(err)
+	}
+	out, err := s.sellables(ctx, int(upTo-after), "k.id > ? AND k.id <= ? AND p.on_sale = ? AND s.status = ?",
+		after, upTo, true, model.SupplierActive)
+	return out, top.Int64, err
+}
+
+func (s *Store) sellables(ctx context.Context, size int, where string, args ...any) (map[int64]*model.Sellable, error) {
+	out := make(map[int64]*model.Sellable, size)
 	rows, err := s.rawQuery(ctx, `SELECT k.id, k.product_id, k.spec, k.unit, k.price_cents, k.on_hand, k.reserved, k.version,
 		p.name, p.supplier_id, p.on_sale, p.origin_code, p.category_code, p.perishable, s.status,
 		t.min_qty, t.price_cents
 		FROM skus k JOIN products p ON p.id = k.product_id JOIN suppliers s ON s.id = p.supplier_id
 		LEFT JOIN sku_tiers t ON t.sku_id = k.id
-		WHERE k.id IN (`+placeholders(len(skuIDs))+`)`, args...)
+		WHERE `+where, args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}

@@ -68,23 +68,53 @@ func (c *sellables) get(ctx context.Context, st Store, ids []int64, fresh bool) 
 		return nil, nil, err
 	}
 	now := make(map[int64]bool, len(read))
+	for id, k := range read {
+		out[id], now[id] = k, true
+	}
+	c.keep(read)
+	return out, now, nil
+}
+
+// keep stores copies of SKUs just read.
+func (c *sellables) keep(read map[int64]*model.Sellable) {
+	at := time.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m)+len(read) > maxSellables {
 		c.m = make(map[int64]*sellable, len(read))
 	}
 	for id, k := range read {
-		out[id], now[id] = k, true
 		if e, ok := c.m[id]; ok && e.k.Version > k.Version {
 			continue // a newer copy came in meanwhile
 		}
 		if k.OnSale && k.SupplierStatus == model.SupplierActive {
-			c.m[id] = &sellable{k: *k, read: time.Now(), soldOut: k.Available() <= 0}
+			c.m[id] = &sellable{k: *k, read: at, soldOut: k.Available() <= 0}
 		} else {
 			delete(c.m, id) // refused now; read afresh next time
 		}
 	}
-	return out, now, nil
+}
+
+// warmRange is how many SKU ids WarmCatalogue reads at a time.
+const warmRange = 2000
+
+// WarmCatalogue reads the copies of the SKUs on sale, a range of ids at a
+// time, up to half of maxSellables, so the first orders after a start do
+// not each read their SKUs. Run it in the background: orders are right
+// without it, only slower until their SKUs have been read once. It returns
+// how many copies it read.
+func (s *Service) WarmCatalogue(ctx context.Context) (int, error) {
+	n := 0
+	for after, top := int64(0), int64(warmRange); after < top && n < maxSellables/2; after += warmRange {
+		read, max, err := s.store.SellablesOnSale(ctx, after, after+warmRange)
+		if err != nil {
+			return n, err
+		}
+		top = max
+		s.sellables.keep(read)
+		n += len(read)
+	}
+	return n, nil
 }
 
 // refused notes what a placement's error says of one SKU: short of stock
