@@ -105,16 +105,24 @@ func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
 	return st, nil
 }
 
-func migrate() error {
+// withStore runs a command against the configured database, opened and
+// migrated, and closes it after.
+func withStore(run func(ctx context.Context, cfg *config.Config, st *store.Store) error) error {
 	cfg, err := loadConfig()
 	if err != nil {
 		return err
 	}
-	st, err := openStore(context.Background(), cfg)
+	ctx := context.Background()
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	return st.Close()
+	defer st.Close()
+	return run(ctx, cfg, st)
+}
+
+func migrate() error {
+	return withStore(func(context.Context, *config.Config, *store.Store) error { return nil })
 }
 
 // userCommand is `shanhai user add -username NAME [-role admin] [-org ID]
@@ -148,22 +156,14 @@ func userCommand(args []string) error {
 	if *region != "" {
 		in.RegionCode = region
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	ctx := context.Background()
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	u, err := account.New(st, cfg.JWTSecret, nil, 0).Provision(ctx, in)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("created user %d %s (%s)\n", u.ID, u.Username, u.Role)
-	return nil
+	return withStore(func(ctx context.Context, cfg *config.Config, st *store.Store) error {
+		u, err := account.New(st, cfg.JWTSecret, nil, 0).Provision(ctx, in)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("created user %d %s (%s)\n", u.ID, u.Username, u.Role)
+		return nil
+	})
 }
 
 // rollupCommand is `shanhai rollup rebuild`: every rollup recomputed from
@@ -173,36 +173,28 @@ func rollupCommand(args []string) error {
 		return errors.New("usage: shanhai rollup rebuild")
 	}
 	slog.SetDefault(slog.New(api.LogHandler(slog.NewJSONHandler(os.Stderr, nil))))
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	ctx := context.Background()
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	// answers cached before the rebuild are dropped when it corrects anything
-	moved := cache.NewStats(nil)
-	if cfg.Redis != "" {
-		rdb, err := cache.NewClient(cfg.Redis)
+	return withStore(func(ctx context.Context, cfg *config.Config, st *store.Store) error {
+		// answers cached before the rebuild are dropped when it corrects anything
+		moved := cache.NewStats(nil)
+		if cfg.Redis != "" {
+			rdb, err := cache.NewClient(cfg.Redis)
+			if err != nil {
+				return err
+			}
+			defer rdb.Close()
+			moved = cache.NewStats(rdb)
+		}
+		rep, err := credit.New(st, moved).Rebuild(ctx)
 		if err != nil {
 			return err
 		}
-		defer rdb.Close()
-		moved = cache.NewStats(rdb)
-	}
-	rep, err := credit.New(st, moved).Rebuild(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("ledger entries counted: %d (still pending for a worker: %d)\n", rep.Entries, rep.Pending)
-	fmt.Printf("rollup rows compared: %d; rows that differed and were corrected: %d\n", rep.Rows, rep.Corrected)
-	for _, d := range rep.Diffs {
-		fmt.Println("  corrected:", d)
-	}
-	return nil
+		fmt.Printf("ledger entries counted: %d (still pending for a worker: %d)\n", rep.Entries, rep.Pending)
+		fmt.Printf("rollup rows compared: %d; rows that differed and were corrected: %d\n", rep.Rows, rep.Corrected)
+		for _, d := range rep.Diffs {
+			fmt.Println("  corrected:", d)
+		}
+		return nil
+	})
 }
 
 // statsCommand is `shanhai stats --year 2026 [--month 3]`: the per-pairing
@@ -215,17 +207,9 @@ func statsCommand(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	ctx := context.Background()
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	return stats.New(st, nil).WriteText(ctx, os.Stdout, *year, *month)
+	return withStore(func(ctx context.Context, _ *config.Config, st *store.Store) error {
+		return stats.New(st, nil).WriteText(ctx, os.Stdout, *year, *month)
+	})
 }
 
 func serve() error {

@@ -8,7 +8,6 @@ package order
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"shanhai/model"
@@ -91,9 +90,9 @@ type Service struct {
 	limits   Limits
 	now      func() time.Time
 
-	refMu   sync.Mutex
-	refs    *refs
-	refsAge time.Time
+	// the regions and pairings, for the pairing preview of each line; a
+	// preview may be a few seconds old: only the ledger counts
+	geo model.RecentGeography
 
 	running   running   // idempotency keys whose request runs in this process
 	sellables sellables // what orders copy from the catalogue, by SKU
@@ -101,38 +100,12 @@ type Service struct {
 
 // New returns the order service.
 func New(st Store, stock Stock, ledger Ledger, provider payment.Provider, counter Counter, limits Limits) *Service {
-	return &Service{store: st, stock: stock, ledger: ledger, provider: provider, counter: counter, limits: limits, now: time.Now}
+	return &Service{store: st, stock: stock, ledger: ledger, provider: provider, counter: counter, limits: limits, now: time.Now,
+		geo: model.RecentGeography{TTL: 5 * time.Second}}
 }
 
 // SetClock replaces the service's clock; tests use it to pass deadlines.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
-
-// refs is a snapshot of the regions and pairings, for the pairing preview
-// of each line. A preview may be a few seconds old: only the ledger counts.
-type refs struct {
-	tree     model.RegionTree
-	pairings []model.PairingView
-}
-
-const refsTTL = 5 * time.Second
-
-func (s *Service) references(ctx context.Context) (*refs, error) {
-	s.refMu.Lock()
-	defer s.refMu.Unlock()
-	if s.refs != nil && time.Since(s.refsAge) < refsTTL {
-		return s.refs, nil
-	}
-	regions, err := s.store.Regions(ctx)
-	if err != nil {
-		return nil, err
-	}
-	pairings, err := s.store.Pairings(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s.refs, s.refsAge = &refs{tree: model.NewRegionTree(regions), pairings: pairings}, time.Now()
-	return s.refs, nil
-}
 
 // buyer is who an order is for: the user, their org (org orders), the
 // channel, payment terms and the region the credit will go to.

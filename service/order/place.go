@@ -213,7 +213,7 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 			return nil, model.OutOfStock(k.ID)
 		}
 	}
-	ref, err := s.references(ctx)
+	geo, err := s.geo.Get(ctx, s.store)
 	if err != nil {
 		return nil, err
 	}
@@ -239,7 +239,7 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 		line := model.OrderLine{SKUID: k.ID, ProductID: k.ProductID, ProductName: k.ProductName, Spec: k.Spec,
 			Unit: k.Unit, Quantity: l.Quantity, UnitPriceCents: unit, AmountCents: unit * l.Quantity,
 			OriginCode: k.OriginCode, CategoryCode: k.CategoryCode, Perishable: k.Perishable}
-		if p := model.CreditPairing(ref.pairings, ref.tree, b.region, k.OriginCode); p != nil {
+		if p := model.CreditPairing(geo.Pairings, geo.Tree, b.region, k.OriginCode); p != nil {
 			line.PairingID = &p.ID
 		}
 		o.Lines = append(o.Lines, line)

@@ -49,7 +49,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"shanhai/model"
@@ -78,18 +77,16 @@ type Service struct {
 	store Store
 	cache Cache // nil: none
 
-	refMu  sync.Mutex
-	ref    *world // regions and pairings, read at most once per refTTL
-	refAge time.Time
+	// The regions and pairings are reused for a second: an admin's change to
+	// them shows in the figures within it, well inside the statistics'
+	// two-second freshness; it saves two round trips per request.
+	geo model.RecentGeography
 }
 
-// refTTL is how long the regions and pairings are reused: an admin's change
-// to them shows in the figures within it, well inside the statistics'
-// two-second freshness; it saves two round trips per request.
-const refTTL = time.Second
-
 // New returns the statistics service; c may be nil (no cache).
-func New(st Store, c Cache) *Service { return &Service{store: st, cache: c} }
+func New(st Store, c Cache) *Service {
+	return &Service{store: st, cache: c, geo: model.RecentGeography{TTL: time.Second}}
+}
 
 // Region is a region's code and name.
 type Region struct {
@@ -240,38 +237,18 @@ func (s *Service) scopeOf(ctx context.Context, actor *model.User, orgOK bool) (s
 }
 
 // world is the reference data a computation reads.
-type world struct {
-	tree     model.RegionTree
-	regions  map[string]model.Region
-	pairings []model.PairingView
-}
+type world struct{ *model.Geography }
 
-// world is the regions and pairings, reused for refTTL. A world is never
-// changed once built, so concurrent requests share it.
 func (s *Service) world(ctx context.Context) (*world, error) {
-	s.refMu.Lock()
-	defer s.refMu.Unlock()
-	if s.ref != nil && time.Since(s.refAge) < refTTL {
-		return s.ref, nil
-	}
-	regions, err := s.store.Regions(ctx)
+	g, err := s.geo.Get(ctx, s.store)
 	if err != nil {
 		return nil, err
 	}
-	pairings, err := s.store.Pairings(ctx)
-	if err != nil {
-		return nil, err
-	}
-	w := &world{tree: model.NewRegionTree(regions), regions: make(map[string]model.Region, len(regions)), pairings: pairings}
-	for _, r := range regions {
-		w.regions[r.Code] = r
-	}
-	s.ref, s.refAge = w, time.Now()
-	return w, nil
+	return &world{g}, nil
 }
 
 // related: one region contains the other.
-func (w *world) related(a, b string) bool { return w.tree.Contains(a, b) || w.tree.Contains(b, a) }
+func (w *world) related(a, b string) bool { return w.Tree.Contains(a, b) || w.Tree.Contains(b, a) }
 
 // visible: the pairing is in the scope.
 func (w *world) visible(sc scope, p *model.PairingView) bool {
@@ -287,8 +264,8 @@ func (w *world) visible(sc scope, p *model.PairingView) bool {
 // within lists the codes of the regions that lie in code (code included).
 func (w *world) within(code string) []string {
 	out := []string{}
-	for c := range w.regions {
-		if w.tree.Contains(code, c) {
+	for c := range w.Regions {
+		if w.Tree.Contains(code, c) {
 			out = append(out, c)
 		}
 	}
@@ -313,9 +290,9 @@ func (w *world) countyPairings(p *model.PairingView) []int64 {
 		return nil
 	}
 	var out []int64
-	for _, q := range w.pairings {
+	for _, q := range w.Pairings {
 		if q.ID != p.ID && q.Level == model.LevelCounty &&
-			w.tree.Contains(p.HelperCode, q.HelperCode) && w.tree.Contains(p.PartnerCode, q.PartnerCode) {
+			w.Tree.Contains(p.HelperCode, q.HelperCode) && w.Tree.Contains(p.PartnerCode, q.PartnerCode) {
 			out = append(out, q.ID)
 		}
 	}
@@ -429,8 +406,8 @@ func (s *Service) pairings(ctx context.Context, sc scope, year, month int) (*Pai
 		f.add(r.Kind, r.Cents, r.Orders)
 	}
 	out.NotCredited = reasons(notCredited)
-	for i := range w.pairings {
-		p := &w.pairings[i]
+	for i := range w.Pairings {
+		p := &w.Pairings[i]
 		if !w.visible(sc, p) {
 			continue
 		}
@@ -514,11 +491,11 @@ func (s *Service) monthly(ctx context.Context, sc scope, pairingID int64, year i
 	if err != nil {
 		return nil, err
 	}
-	i := slices.IndexFunc(w.pairings, func(p model.PairingView) bool { return p.ID == pairingID })
-	if i < 0 || !w.visible(sc, &w.pairings[i]) {
+	i := slices.IndexFunc(w.Pairings, func(p model.PairingView) bool { return p.ID == pairingID })
+	if i < 0 || !w.visible(sc, &w.Pairings[i]) {
 		return nil, model.NotFound("pairing")
 	}
-	p := &w.pairings[i]
+	p := &w.Pairings[i]
 	targets, err := s.targets(ctx, year)
 	if err != nil {
 		return nil, err
@@ -626,7 +603,7 @@ func (s *Service) orgs(ctx context.Context, sc scope, year int, parentID int64) 
 		if err != nil {
 			return nil, err
 		}
-		inScope = func(o *model.Org) bool { return w.tree.Contains(sc.region, o.RegionCode) }
+		inScope = func(o *model.Org) bool { return w.Tree.Contains(sc.region, o.RegionCode) }
 	}
 	period := model.YearPeriod(year)
 	out := &OrgReport{Year: year, Items: []OrgRow{}}
@@ -694,12 +671,12 @@ func (s *Service) districts(ctx context.Context, sc scope, year int) (*DistrictR
 		return nil, err
 	}
 	isDistrict := func(code string) bool {
-		r, ok := w.regions[code]
+		r, ok := w.Regions[code]
 		return ok && r.Level == model.LevelCounty && r.Side == model.SideHelper
 	}
 	// districtOf: the district a buyer region lies in ("" for none).
 	districtOf := func(code string) string {
-		for c, depth := code, 0; c != "" && depth < 8; c, depth = w.tree[c], depth+1 {
+		for c, depth := code, 0; c != "" && depth < 8; c, depth = w.Tree[c], depth+1 {
 			if isDistrict(c) {
 				return c
 			}
@@ -720,7 +697,7 @@ func (s *Service) districts(ctx context.Context, sc scope, year int) (*DistrictR
 		f.add(r.Kind, r.Cents, r.Orders)
 	}
 	out := &DistrictReport{Year: year, Items: []DistrictRow{}}
-	for code, r := range w.regions {
+	for code, r := range w.Regions {
 		if !isDistrict(code) || (sc.side == model.SideHelper && !w.related(code, sc.region)) {
 			continue
 		}
@@ -730,7 +707,7 @@ func (s *Service) districts(ctx context.Context, sc scope, year int) (*DistrictR
 		}
 		var target int64
 		hasTarget := false
-		for _, p := range w.pairings {
+		for _, p := range w.Pairings {
 			if p.Level != model.LevelCounty || p.HelperCode != code ||
 				(sc.side == model.SidePartner && !w.related(p.PartnerCode, sc.region)) {
 				continue
