@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 
 	"shanhai/model"
 	"shanhai/model/cache"
+	"shanhai/model/cache/cachetest"
 	"shanhai/model/store/storetest"
 	"shanhai/service/account"
 )
@@ -74,7 +74,7 @@ func testSharedLimits(t *testing.T, b storetest.Backend, addr string) {
 	rand.Read(rnd)
 	prefix := "shanhai-test:" + hex.EncodeToString(rnd) + ":rate:"
 	t.Cleanup(func() {
-		for _, k := range redisKeys(t, rdb, prefix+"*") {
+		for _, k := range cachetest.Keys(t, rdb, prefix+"*") {
 			rdb.Del(context.Background(), k)
 		}
 	})
@@ -134,7 +134,7 @@ func testSharedLimits(t *testing.T, b storetest.Backend, addr string) {
 	})
 
 	// the counts are in Redis, each with a window that ends
-	keys := redisKeys(t, rdb, prefix+"*")
+	keys := cachetest.Keys(t, rdb, prefix+"*")
 	for _, want := range []string{"orders:user:" + itoa(w.users[model.RoleConsumer].ID), "login:user:officer", "login:ip:192.0.2.44"} {
 		found := false
 		for _, k := range keys {
@@ -160,34 +160,4 @@ func redisClient(t *testing.T, addr string) redis.UniversalClient {
 	}
 	t.Cleanup(func() { rdb.Close() })
 	return rdb
-}
-
-// redisKeys lists the keys matching pattern, on every master of a cluster.
-func redisKeys(t *testing.T, rdb redis.UniversalClient, pattern string) []string {
-	t.Helper()
-	ctx := context.Background()
-	var mu sync.Mutex
-	var out []string
-	scan := func(ctx context.Context, c *redis.Client) error {
-		it := c.Scan(ctx, 0, pattern, 1000).Iterator()
-		for it.Next(ctx) {
-			mu.Lock()
-			out = append(out, it.Val())
-			mu.Unlock()
-		}
-		return it.Err()
-	}
-	var err error
-	switch c := rdb.(type) {
-	case *redis.ClusterClient:
-		err = c.ForEachMaster(ctx, scan)
-	case *redis.Client:
-		err = scan(ctx, c)
-	default:
-		t.Fatalf("unexpected Redis client %T", rdb)
-	}
-	if err != nil {
-		t.Errorf("scan %s: %v", pattern, err)
-	}
-	return out
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"shanhai/model"
+	"shanhai/model/cache/cachetest"
 	"shanhai/model/store"
 	"shanhai/model/store/storetest"
 )
@@ -117,7 +118,7 @@ func testMissThenHit(t *testing.T, st *store.Store, rdb redis.UniversalClient) {
 	}
 
 	// Every key the cache wrote is bounded by a TTL.
-	keys := prefixKeys(t, rdb, prefix)
+	keys := cachetest.Keys(t, rdb, "*"+prefix+"*")
 	if len(keys) < 2+len(f.queries) {
 		t.Fatalf("redis holds %d keys under %q, want a detail, %d list pages and the generation: %v",
 			len(keys), prefix, len(f.queries), keys)
@@ -711,43 +712,13 @@ func testPrefix(t testing.TB, rdb redis.UniversalClient) string {
 	prefix := "shanhai-test:" + randHex(6) + ":"
 	t.Cleanup(func() {
 		ctx := context.Background()
-		if keys := prefixKeys(t, rdb, prefix); len(keys) > 0 {
+		if keys := cachetest.Keys(t, rdb, "*"+prefix+"*"); len(keys) > 0 {
 			for _, k := range keys {
 				rdb.Del(ctx, k)
 			}
 		}
 	})
 	return prefix
-}
-
-// prefixKeys lists the keys holding prefix, on every master of a cluster.
-func prefixKeys(t testing.TB, rdb redis.UniversalClient, prefix string) []string {
-	t.Helper()
-	ctx := context.Background()
-	var mu sync.Mutex
-	var out []string
-	scan := func(ctx context.Context, c *redis.Client) error {
-		it := c.Scan(ctx, 0, "*"+prefix+"*", 1000).Iterator()
-		for it.Next(ctx) {
-			mu.Lock()
-			out = append(out, it.Val())
-			mu.Unlock()
-		}
-		return it.Err()
-	}
-	var err error
-	switch c := rdb.(type) {
-	case *redis.ClusterClient:
-		err = c.ForEachMaster(ctx, scan)
-	case *redis.Client:
-		err = scan(ctx, c)
-	default:
-		t.Fatalf("unexpected client %T", rdb)
-	}
-	if err != nil {
-		t.Fatalf("scan: %v", err)
-	}
-	return out
 }
 
 // hungServer accepts connections and never answers.

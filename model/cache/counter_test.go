@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"shanhai/model/cache/cachetest"
 )
 
 func TestCounterRedis(t *testing.T) {
@@ -175,7 +177,7 @@ func testCounter(t *testing.T, rdb redis.UniversalClient) {
 
 	// Every counter expires: none may lock anyone out for ever.
 	t.Run("TTL", func(t *testing.T) {
-		keys := prefixKeys(t, rdb, prefix)
+		keys := cachetest.Keys(t, rdb, "*"+prefix+"*")
 		if len(keys) == 0 {
 			t.Fatal("no counter keys found")
 		}

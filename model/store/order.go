@@ -30,16 +30,20 @@ func (s *Store) Sellables(ctx context.Context, skuIDs []int64) (map[int64]*model
 }
 
 // SellablesOnSale is Sellables for the SKUs on sale from active suppliers
-// with ids in (after, upTo], and the highest SKU id there is, so a caller
-// can walk the whole catalogue range by range.
-func (s *Store) SellablesOnSale(ctx context.Context, after, upTo int64) (map[int64]*model.Sellable, int64, error) {
+// with ids in (after, upTo]: with MaxSKUID, a caller walks the whole
+// catalogue range by range.
+func (s *Store) SellablesOnSale(ctx context.Context, after, upTo int64) (map[int64]*model.Sellable, error) {
+	return s.sellables(ctx, int(upTo-after), "k.id > ? AND k.id <= ? AND p.on_sale = ? AND s.status = ?",
+		after, upTo, true, model.SupplierActive)
+}
+
+// MaxSKUID is the highest SKU id (0 without SKUs).
+func (s *Store) MaxSKUID(ctx context.Context) (int64, error) {
 	var top sql.NullInt64
 	if err := s.conn(ctx).Raw("SELECT MAX(id) FROM skus").Row().Scan(&top); err != nil {
-		return nil, 0, mapErr(err)
+		return 0, mapErr(err)
 	}
-	out, err := s.sellables(ctx, int(upTo-after), "k.id > ? AND k.id <= ? AND p.on_sale = ? AND s.status = ?",
-		after, upTo, true, model.SupplierActive)
-	return out, top.Int64, err
+	return top.Int64, nil
 }
 
 func (s *Store) sellables(ctx context.Context, size int, where string, args ...any) (map[int64]*model.Sellable, error) {

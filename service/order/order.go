@@ -22,7 +22,8 @@ type Store interface {
 	Regions(ctx context.Context) ([]model.Region, error)
 	Pairings(ctx context.Context) ([]model.PairingView, error)
 	Sellables(ctx context.Context, skuIDs []int64) (map[int64]*model.Sellable, error)
-	SellablesOnSale(ctx context.Context, after, upTo int64) (map[int64]*model.Sellable, int64, error)
+	SellablesOnSale(ctx context.Context, after, upTo int64) (map[int64]*model.Sellable, error)
+	MaxSKUID(ctx context.Context) (int64, error)
 	HeldUnits(ctx context.Context, userID int64, skuIDs []int64) (map[int64]int64, error)
 	CreateOrder(ctx context.Context, o *model.Order) error
 	Order(ctx context.Context, id int64) (*model.Order, error)

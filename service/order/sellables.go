@@ -104,13 +104,16 @@ const warmRange = 2000
 // without it, only slower until their SKUs have been read once. It returns
 // how many copies it read.
 func (s *Service) WarmCatalogue(ctx context.Context) (int, error) {
+	top, err := s.store.MaxSKUID(ctx)
+	if err != nil {
+		return 0, err
+	}
 	n := 0
-	for after, top := int64(0), int64(warmRange); after < top && n < maxSellables/2; after += warmRange {
-		read, max, err := s.store.SellablesOnSale(ctx, after, after+warmRange)
+	for after := int64(0); after < top && n < maxSellables/2; after += warmRange {
+		read, err := s.store.SellablesOnSale(ctx, after, after+warmRange)
 		if err != nil {
 			return n, err
 		}
-		top = max
 		s.sellables.keep(read)
 		n += len(read)
 	}
