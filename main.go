@@ -212,6 +212,27 @@ func statsCommand(args []string) error {
 	})
 }
 
+// loadDemo loads the demo data when the configuration asks for it (by default
+// only when SHANHAI_DB is not set at all) and the database has no user yet. Its
+// accounts share a published password, so the log says so loudly.
+func loadDemo(ctx context.Context, cfg *config.Config, st *store.Store) (bool, error) {
+	if !cfg.Demo {
+		return false, nil
+	}
+	loaded, err := demo.Load(ctx, st, time.Now())
+	if err != nil {
+		return false, fmt.Errorf("demo data: %w", err)
+	}
+	if !loaded {
+		slog.Info("demo data not loaded: the database already has users or demo data")
+		return false, nil
+	}
+	slog.Warn("DEMO DATA LOADED: demo accounts (among them the admin \"admin\") share the published password " +
+		"\"shanhai-demo\"; never keep real data in this database. Set SHANHAI_DB for a real install " +
+		"(demo data is then off) and create the first admin with SHANHAI_BOOTSTRAP_ADMIN or `shanhai user add`.")
+	return true, nil
+}
+
 func serve() error {
 	cfg, err := loadConfig()
 	if err != nil {
@@ -225,12 +246,9 @@ func serve() error {
 		return err
 	}
 	defer st.Close()
-	demoLoaded := false
-	if cfg.Demo {
-		if demoLoaded, err = demo.Load(ctx, st, time.Now()); err != nil {
-			return fmt.Errorf("demo data: %w", err)
-		}
-		slog.Info("demo data", "loaded", demoLoaded)
+	demoLoaded, err := loadDemo(ctx, cfg, st)
+	if err != nil {
+		return err
 	}
 
 	deps := api.Deps{

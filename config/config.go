@@ -116,9 +116,12 @@ func Load(getenv func(string) string) (*Config, error) {
 			return nil, fmt.Errorf("SHANHAI_REDIS=%q: %v", c.Redis, err)
 		}
 	}
+	// Demo data (with its public passwords) is for a first look only: it is on
+	// by default only when SHANHAI_DB is not set at all, never because the
+	// database happens to be SQLite.
 	switch v := getenv("SHANHAI_DEMO"); v {
 	case "":
-		c.Demo = c.Embedded()
+		c.Demo = getenv("SHANHAI_DB") == ""
 	case "1", "0":
 		c.Demo = v == "1"
 	default:
@@ -128,6 +131,11 @@ func Load(getenv func(string) string) (*Config, error) {
 		u, p, ok := strings.Cut(c.BootstrapAdmin, ":")
 		if !ok || u == "" || len(p) < 8 {
 			return nil, fmt.Errorf("SHANHAI_BOOTSTRAP_ADMIN: want username:password with a password of at least 8 characters")
+		}
+		if c.Demo {
+			// The demo's own admin (with a published password) would win and
+			// the operator's password would never be used.
+			return nil, fmt.Errorf("SHANHAI_BOOTSTRAP_ADMIN is set together with demo data: set SHANHAI_DB (demo data is then off) or SHANHAI_DEMO=0")
 		}
 	}
 	for _, s := range []struct {

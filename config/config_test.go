@@ -123,3 +123,54 @@ func TestLogValueMasksSecrets(t *testing.T) {
 		t.Errorf("logged config hides too much: %s", logged)
 	}
 }
+
+// Demo data, whose accounts share a published password, is on by default only
+// when SHANHAI_DB is not set at all; a bootstrap admin beside it is refused.
+func TestDemoSwitch(t *testing.T) {
+	const sqlitePath, mysqlDSN = "sqlite:/srv/shanhai/x.db", "mysql:root@tcp(db:3306)/shanhai"
+	secrets := map[string]string{"SHANHAI_JWT_SECRET": "0123456789abcdef0123", "SHANHAI_PAYMENT_SECRET": "fedcba98765432100123"}
+	for _, tc := range []struct {
+		name     string
+		env      map[string]string
+		wantDemo bool
+		wantErr  string // part of the error, "" for none
+	}{
+		{"nothing set", nil, true, ""},
+		{"SQLite file named", map[string]string{"SHANHAI_DB": sqlitePath}, false, ""},
+		{"default path named explicitly", map[string]string{"SHANHAI_DB": "sqlite:shanhai.db"}, false, ""},
+		{"MySQL", map[string]string{"SHANHAI_DB": mysqlDSN}, false, ""},
+		{"SQLite file and SHANHAI_DEMO=1", map[string]string{"SHANHAI_DB": sqlitePath, "SHANHAI_DEMO": "1"}, true, ""},
+		{"MySQL and SHANHAI_DEMO=1", map[string]string{"SHANHAI_DB": mysqlDSN, "SHANHAI_DEMO": "1"}, true, ""},
+		{"nothing set but SHANHAI_DEMO=0", map[string]string{"SHANHAI_DEMO": "0"}, false, ""},
+		{"bootstrap admin on the default", map[string]string{"SHANHAI_BOOTSTRAP_ADMIN": "owner:correct-horse"}, false, "SHANHAI_BOOTSTRAP_ADMIN"},
+		{"bootstrap admin with SHANHAI_DEMO=1", map[string]string{"SHANHAI_DB": sqlitePath, "SHANHAI_DEMO": "1",
+			"SHANHAI_BOOTSTRAP_ADMIN": "owner:correct-horse"}, false, "SHANHAI_DEMO=0"},
+		{"bootstrap admin, default database, SHANHAI_DEMO=0", map[string]string{"SHANHAI_DEMO": "0",
+			"SHANHAI_BOOTSTRAP_ADMIN": "owner:correct-horse"}, false, ""},
+		{"bootstrap admin on a named SQLite file", map[string]string{"SHANHAI_DB": sqlitePath,
+			"SHANHAI_BOOTSTRAP_ADMIN": "owner:correct-horse"}, false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := map[string]string{}
+			for k, v := range secrets {
+				m[k] = v
+			}
+			for k, v := range tc.env {
+				m[k] = v
+			}
+			c, err := Load(env(m))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("got (%+v, %v), want an error naming %s", c, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Demo != tc.wantDemo {
+				t.Errorf("demo: got %v, want %v", c.Demo, tc.wantDemo)
+			}
+		})
+	}
+}

@@ -69,6 +69,13 @@ func (s *Store) AdminExists(ctx context.Context) (bool, error) {
 	return n > 0, mapErr(err)
 }
 
+// HasUsers reports whether any account at all exists.
+func (s *Store) HasUsers(ctx context.Context) (bool, error) {
+	var ids []int64
+	err := s.conn(ctx).Model(&model.User{}).Limit(1).Pluck("id", &ids).Error
+	return len(ids) > 0, mapErr(err)
+}
+
 // Org is one org by id.
 func (s *Store) Org(ctx context.Context, id int64) (*model.Org, error) {
 	var o model.Org

@@ -31,15 +31,27 @@ type Store interface {
 	Certify(ctx context.Context, c *model.Certification) error
 	CreateOrg(ctx context.Context, o *model.Org) error
 	CreateUser(ctx context.Context, u *model.User) error
+	HasUsers(ctx context.Context) (bool, error)
 }
 
+// errNotEmpty stops a load into a database that already has an account: the
+// demo's accounts have published passwords and must never sit beside real ones.
+var errNotEmpty = errors.New("the database already has users")
+
 // Load loads the demo data into an empty database and reports true. When the
-// data (or anything it would collide with) is already there, it changes
-// nothing and reports false. Certificate windows are placed around today,
+// database has any user, or the data (or anything it would collide with) is
+// already there, it changes nothing and reports false. Certificate windows are placed around today,
 // in China time, so the demo always shows valid, expired and future ones.
 func Load(ctx context.Context, st Store, today time.Time) (loaded bool, err error) {
-	err = st.InTx(ctx, func(ctx context.Context) error { return load(ctx, st, today) })
-	if isDuplicate(err) {
+	err = st.InTx(ctx, func(ctx context.Context) error {
+		if has, err := st.HasUsers(ctx); err != nil {
+			return err
+		} else if has {
+			return errNotEmpty
+		}
+		return load(ctx, st, today)
+	})
+	if errors.Is(err, errNotEmpty) || isDuplicate(err) {
 		// Pairings go in first, so a second loader stops at its first insert,
 		// or waits for the first loader's commit and then stops there.
 		return false, nil

@@ -97,6 +97,35 @@ func TestLoadTwice(t *testing.T) {
 	})
 }
 
+// A database with any account never gets the demo's accounts (their password
+// is published), whoever that account is.
+func TestNoLoadBesideUsers(t *testing.T) {
+	for _, role := range []string{model.RoleAdmin, model.RoleConsumer} {
+		storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+			ctx := context.Background()
+			if err := b.Store.CreateUser(ctx, &model.User{Username: "owner", PasswordHash: "x", Role: role}); err != nil {
+				t.Fatal(err)
+			}
+			loaded, err := Load(ctx, b.Store, now)
+			if err != nil || loaded {
+				t.Fatalf("load beside a %s: got (%v, %v), want (false, nil)", role, loaded, err)
+			}
+			var users, admins int
+			if err := b.Store.DB().QueryRow("SELECT COUNT(*), COALESCE(SUM(username = 'admin'), 0) FROM users").Scan(&users, &admins); err != nil {
+				t.Fatal(err)
+			}
+			if users != 1 || admins != 0 {
+				t.Errorf("users after the refused load: got %d (demo admin %d), want only the owner", users, admins)
+			}
+			for table, n := range counts(t, b.Store.DB()) {
+				if n != 0 {
+					t.Errorf("%s: %d rows written beside an existing user", table, n)
+				}
+			}
+		})
+	}
+}
+
 // Replicas starting together all try to load; exactly one copy must result.
 func TestLoadConcurrently(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
