@@ -116,11 +116,12 @@ func routeTable() map[string]routeCase {
 	}
 
 	return map[string]routeCase{
-		"GET /healthz":      {fixed("/healthz", ""), public},
-		"GET /readyz":       {fixed("/readyz", ""), public},
-		"GET /metrics":      {fixed("/metrics", ""), public},
-		"GET /openapi.json": {fixed("/openapi.json", ""), public},
-		"GET /docs":         {fixed("/docs", ""), public},
+		"GET /healthz":                  {fixed("/healthz", ""), public},
+		"GET /readyz":                   {fixed("/readyz", ""), public},
+		"GET /metrics":                  {fixed("/metrics", ""), public},
+		"GET /openapi.json":             {fixed("/openapi.json", ""), public},
+		"GET /docs":                     {fixed("/docs", ""), public},
+		"GET /docs/redoc.standalone.js": {fixed("/docs/redoc.standalone.js", ""), public},
 
 		"GET /api/v1/regions":    {fixed(v1+"/regions", ""), public},
 		"GET /api/v1/pairings":   {fixed(v1+"/pairings", ""), public},

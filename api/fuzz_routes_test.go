@@ -274,11 +274,12 @@ func queryRoutes() map[string]fuzzRoute {
 	plain := []string{""}
 	orgYear := func(_ *testing.T, fw *fuzzWorld, _ string) []string { return []string{itoa(fw.parent.ID), "2026"} }
 	return map[string]fuzzRoute{
-		"GET /healthz":      {callers: anyone, args: noArgs, seeds: plain},
-		"GET /readyz":       {callers: anyone, args: noArgs, seeds: plain},
-		"GET /metrics":      {callers: anyone, args: noArgs, seeds: plain},
-		"GET /openapi.json": {callers: anyone, args: noArgs, seeds: plain},
-		"GET /docs":         {callers: anyone, args: noArgs, seeds: plain},
+		"GET /healthz":                  {callers: anyone, args: noArgs, seeds: plain},
+		"GET /readyz":                   {callers: anyone, args: noArgs, seeds: plain},
+		"GET /metrics":                  {callers: anyone, args: noArgs, seeds: plain},
+		"GET /openapi.json":             {callers: anyone, args: noArgs, seeds: plain},
+		"GET /docs":                     {callers: anyone, args: noArgs, seeds: plain},
+		"GET /docs/redoc.standalone.js": {callers: anyone, args: noArgs, seeds: plain},
 
 		"GET /api/v1/regions": {callers: anyone, args: noArgs, seeds: withPaging(
 			"parent=330600", "level=county", "parent=330600&level=county&page=2&page_size=3", "parent=&level=planet")},

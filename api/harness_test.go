@@ -56,7 +56,7 @@ var (
 func loadSpec(t testing.TB) *spec {
 	t.Helper()
 	specOnce.Do(func() {
-		// The plain-text and HTML bodies (/metrics, /docs) are strings; kin-openapi
+		// The plain-text, HTML and script bodies (/metrics, /docs) are strings; kin-openapi
 		// has no decoder for them by default.
 		text := func(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
 			b, err := io.ReadAll(body)
@@ -64,6 +64,7 @@ func loadSpec(t testing.TB) *spec {
 		}
 		openapi3filter.RegisterBodyDecoder("text/plain", text)
 		openapi3filter.RegisterBodyDecoder("text/html", text)
+		openapi3filter.RegisterBodyDecoder("text/javascript", text)
 
 		doc, err := openapi3.NewLoader().LoadFromData(api.OpenAPI)
 		if err != nil {

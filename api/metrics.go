@@ -51,7 +51,26 @@ func newMetrics(db *sql.DB, cache CacheStats) *metrics {
 	return m
 }
 
+// knownMethods are the methods that get a label value of their own; any
+// other token a client sends counts as "other", so a flood of invented
+// methods cannot grow the label set (and the process) without bound.
+var knownMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true,
+	http.MethodConnect: true, http.MethodTrace: true,
+}
+
+func methodLabel(method string) string {
+	if knownMethods[method] {
+		return method
+	}
+	return "other"
+}
+
+// observe counts one request. route is a route template or "unmatched", never
+// a raw path, so every label has a bounded set of values.
 func (m *metrics) observe(method, route string, status int, d time.Duration) {
+	method = methodLabel(method)
 	s := strconv.Itoa(status)
 	m.requests.WithLabelValues(method, route, s).Inc()
 	m.latency.WithLabelValues(method, route, s).Observe(d.Seconds())

@@ -28,6 +28,15 @@ func (r *router) requestContext(c *gin.Context) {
 		id = newRequestID()
 	}
 	c.Header("X-Request-ID", id)
+	// No answer is ever to be sniffed into another type (a JSON error shown as
+	// HTML, a CSV run as script).
+	c.Header("X-Content-Type-Options", "nosniff")
+	// An answer to a credentialed request is personal, and an answer to a
+	// write (a login's token, an order) is never to be replayed from a cache:
+	// neither a shared nor a browser cache keeps them.
+	if c.GetHeader("Authorization") != "" || (c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead) {
+		c.Header("Cache-Control", "no-store")
+	}
 	c.Request = c.Request.WithContext(model.WithRequestID(c.Request.Context(), id))
 	if c.Request.ContentLength > MaxBody {
 		writeError(c, &http.MaxBytesError{Limit: MaxBody})
@@ -49,6 +58,18 @@ func (r *router) requestContext(c *gin.Context) {
 	slog.Log(c.Request.Context(), level, "request",
 		"method", c.Request.Method, "route", route, "path", c.Request.URL.Path,
 		"status", status, "ms", float64(elapsed.Microseconds())/1000, "bytes", c.Writer.Size())
+}
+
+// contentSecurityPolicy is what every HTML page the binary serves carries:
+// everything from this host only (the workspace runs on intranets), no
+// framing.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+	"img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'"
+
+// htmlPage sends an HTML page with the policy every page carries.
+func htmlPage(c *gin.Context, body []byte) {
+	c.Header("Content-Security-Policy", contentSecurityPolicy)
+	c.Data(http.StatusOK, "text/html; charset=utf-8", body)
 }
 
 func saneRequestID(id string) bool {

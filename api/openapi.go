@@ -19,6 +19,16 @@ func openAPIDocument(c *gin.Context) {
 //go:embed docs.html
 var docsHTML []byte
 
+//go:embed assets/redoc.standalone.js
+var redocJS []byte
+
+// redocScript is the renderer of /docs, served from the binary so the page
+// needs no other host (and its Content-Security-Policy allows none).
+func redocScript(c *gin.Context) {
+	c.Header("Cache-Control", "public, max-age=86400")
+	c.Data(http.StatusOK, "text/javascript; charset=utf-8", redocJS)
+}
+
 func docsPage(c *gin.Context) {
-	c.Data(http.StatusOK, "text/html; charset=utf-8", docsHTML)
+	htmlPage(c, docsHTML)
 }

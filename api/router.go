@@ -72,6 +72,7 @@ func New(d Deps) *gin.Engine {
 	e.GET("/metrics", gin.WrapH(r.metrics.handler()))
 	e.GET("/openapi.json", openAPIDocument)
 	e.GET("/docs", docsPage)
+	e.GET("/docs/redoc.standalone.js", redocScript)
 
 	v1 := e.Group("/api/v1")
 	v1.GET("/regions", r.listRegions)

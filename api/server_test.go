@@ -187,6 +187,31 @@ func testMetrics(t *testing.T, h *harness) {
 	if bytes.Contains(res.Body, []byte("/api/v1/products/999999")) {
 		t.Error("/metrics has a raw path as a label")
 	}
+
+	// Invented method tokens (XAbc /x HTTP/1.1) share one label value: a
+	// flood of them must not grow /metrics.
+	flood := func(n int) {
+		for i := range n {
+			for _, target := range []string{"/x", "/api/v1/categories"} {
+				req := httptest.NewRequest(fmt.Sprintf("X%dq", i), target, nil)
+				h.engine.ServeHTTP(httptest.NewRecorder(), req)
+			}
+		}
+	}
+	flood(50)
+	before := len(h.get(t, "/metrics").Body)
+	flood(500)
+	after := h.get(t, "/metrics").Body
+	if bytes.Contains(after, []byte(`method="X1q"`)) {
+		t.Error("/metrics has an invented method as a label value")
+	}
+	if !bytes.Contains(after, []byte(`method="other"`)) {
+		t.Error(`/metrics lacks method="other" for invented methods`)
+	}
+	// the counters' digits may grow; the label set may not
+	if grown := len(after) - before; grown > 2048 {
+		t.Errorf("/metrics grew by %d bytes over 1000 requests with invented methods", grown)
+	}
 }
 
 func testDescription(t *testing.T, h *harness) {
