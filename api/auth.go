@@ -1,6 +1,7 @@
 package api
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -37,17 +38,14 @@ func caller(c *gin.Context) *model.User {
 	return u.(*model.User)
 }
 
-// bind decodes a JSON body into a request type; malformed JSON, unknown
-// fields and wrong types are a 400 naming the problem.
+// bind decodes a JSON body into a request type; malformed JSON, unknown,
+// case-variant and duplicate keys and wrong types are a 400 naming the problem.
 func bind(c *gin.Context, into any) error {
-	dec := jsonDecoder(c.Request.Body)
-	if err := dec.Decode(into); err != nil {
+	data, err := io.ReadAll(c.Request.Body) // bounded by MaxBody
+	if err != nil {
 		return decodeError(err)
 	}
-	if dec.More() {
-		return model.BadRequest("malformed_json", "the body must hold one JSON object")
-	}
-	return nil
+	return decodeStrict(data, into)
 }
 
 // bindOptional is bind for a body the client may leave out: an empty body
