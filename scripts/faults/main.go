@@ -149,7 +149,9 @@ func run(ctx context.Context, o options) (err error) {
 		"SHANHAI_JWT_SECRET=faults-jwt-secret-0123456789abcdef",
 		"SHANHAI_PAYMENT_SECRET=faults-payment-secret-0123456789",
 		"SHANHAI_DEMO=1",
-		"SHANHAI_RATE_LOGIN=0",
+		// The login limit is on (the load never fails a login); the abuse
+		// section's look-alike usernames need it.
+		"SHANHAI_RATE_LOGIN=10",
 		"SHANHAI_RATE_ORDERS=0",
 		// Short deadlines so the timeout sweepers of all replicas race the
 		// payments (scenario e pays some orders right around the deadline).
@@ -193,7 +195,11 @@ func run(ctx context.Context, o options) (err error) {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		res, err := e.runScenario(ctx, s)
+		do := e.runScenario
+		if s.section != nil {
+			do = func(ctx context.Context, s scenario) (result, error) { return s.section(ctx, e) }
+		}
+		res, err := do(ctx, s)
 		if err != nil {
 			return fmt.Errorf("scenario %s: %w", s.name, err)
 		}
@@ -226,6 +232,9 @@ type scenario struct {
 	// fault runs while the load does; it returns the database outage
 	// window (zero when the database stayed up) and extra verdicts.
 	fault func(ctx context.Context, e *env) (outage [2]time.Time, extra []verdict, err error)
+	// section, when set, runs instead of the load and the fault, with its
+	// own checks (the abuse probes).
+	section func(ctx context.Context, e *env) (result, error)
 }
 
 type result struct {
@@ -233,6 +242,7 @@ type result struct {
 	t        *tally
 	rec      *record
 	verdicts []verdict
+	probes   []probe // the abuse section's probes, each with its own tally
 	took     time.Duration
 }
 
@@ -244,10 +254,11 @@ func scenarios() []scenario {
 		{letter: "c", name: "c mariadb down", fault: mariadbDown},
 		{letter: "d", name: "d replica killed", fault: replicaKilled},
 		{letter: "e", name: "e timers race", delayPay: true, fault: none},
+		{letter: "f", name: "f abuse", section: abuseSection},
 	}
 }
 
-var columns = []string{"orders", "stock", "ledger=rollups", "ledger=accepted-returns", "record⊆db", "money", "5xx", "api stock=db", "redis probe", "readyz ≤10s"}
+var columns = []string{"orders", "stock", "ledger=rollups", "ledger=accepted-returns", "record⊆db", "money", "5xx", "api stock=db", "redis probe", "readyz ≤10s", "return race", "metrics flood", "login accents"}
 
 func (e *env) runScenario(ctx context.Context, s scenario) (result, error) {
 	logf("scenario %s: load for %s", s.name, e.o.duration)
@@ -339,6 +350,22 @@ func report(results []result) bool {
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	tw.Flush()
+	for _, r := range results {
+		if len(r.probes) == 0 {
+			continue
+		}
+		fmt.Println()
+		tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "abuse probe\trequests\t2xx\t4xx\t5xx(503)\terrors\tverdict")
+		for _, p := range r.probes {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d(%d)\t%d\t%s\n", p.v.name, p.t.requests.Load(), p.t.ok.Load(), p.t.c4xx.Load(),
+				p.t.c5xx.Load(), p.t.c503.Load(), p.t.errs.Load(), p.v.state)
+		}
+		fmt.Fprintf(tw, "section\t%d\t%d\t%d\t%d(%d)\t%d\t\n", r.t.requests.Load(), r.t.ok.Load(), r.t.c4xx.Load(),
+			r.t.c5xx.Load(), r.t.c503.Load(), r.t.errs.Load())
+		tw.Flush()
+		fmt.Println()
+	}
 	for _, d := range details {
 		fmt.Println(d)
 	}
