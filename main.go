@@ -34,14 +34,14 @@ import (
 	"shanhai/model/cache"
 	"shanhai/model/store"
 	"shanhai/service/account"
-	"shanhai/service/admin"
+	"shanhai/service/audit"
 	"shanhai/service/catalog"
 	"shanhai/service/credit"
 	"shanhai/service/demo"
-	"shanhai/service/filing"
+	"shanhai/service/geo"
 	"shanhai/service/order"
+	"shanhai/service/org"
 	"shanhai/service/payment"
-	"shanhai/service/seller"
 	"shanhai/service/stats"
 )
 
@@ -260,9 +260,10 @@ func serve() error {
 	// Catalogue reads and the writes that change them go through the cache
 	// layer when Redis is configured; everything else goes to the store.
 	var catalogStore interface {
-		catalog.Store
-		admin.Catalog
-		seller.Catalog
+		catalog.Reads
+		catalog.Writes
+		catalog.Stock
+		geo.Pairings
 	} = st
 	var stock order.Stock = st
 	counter := account.Fallback{Local: account.NewMemory()}
@@ -287,11 +288,14 @@ func serve() error {
 			slog.Warn("redis is not answering; serving from the database until it does", "err", err.Error())
 		}
 	}
-	deps.Catalog = catalog.New(catalogStore)
-	deps.Accounts = account.New(st, cfg.JWTSecret, counter, cfg.RateLogin)
-	deps.Admin = admin.New(st, catalogStore)
-	deps.Seller = seller.New(st, catalogStore)
-	deps.Filings = filing.New(st)
+	// The user behind each token is read through a 2 s in-process cache;
+	// user changes go through it too, so this replica drops them at once.
+	users := userCached{Store: st, users: cache.NewUsers(st)}
+	deps.Catalog = catalog.New(catalogStore, st, catalogStore, catalogStore)
+	deps.Accounts = account.New(users, cfg.JWTSecret, counter, cfg.RateLogin)
+	deps.Orgs = org.New(users)
+	deps.Geo = geo.New(st, catalogStore)
+	deps.Audit = audit.New(st)
 	deps.Ledger = credit.New(st, statsCache)
 	deps.Stats = stats.New(st, statsCache)
 	deps.Orders = order.New(st, stock, deps.Ledger, payment.NewSandbox(cfg.PaymentSecret), counter, order.Limits{
@@ -358,4 +362,19 @@ func serve() error {
 		return err
 	}
 	return nil
+}
+
+// userCached is the store with its user read and user writes going through
+// the user cache (model/cache.Users).
+type userCached struct {
+	*store.Store
+	users *cache.Users
+}
+
+func (u userCached) User(ctx context.Context, id int64) (*model.User, error) {
+	return u.users.User(ctx, id)
+}
+
+func (u userCached) UpdateUser(ctx context.Context, id int64, p model.UserPatch) error {
+	return u.users.UpdateUser(ctx, id, p)
 }

@@ -8,8 +8,9 @@ import (
 
 	"shanhai/model"
 	"shanhai/service/account"
-	"shanhai/service/admin"
 	"shanhai/service/catalog"
+	"shanhai/service/geo"
+	"shanhai/service/org"
 )
 
 // paging reads ?page and ?page_size for store-paginated lists.
@@ -70,8 +71,8 @@ type orgReq struct {
 	TaxID                  string `json:"tax_id"`
 }
 
-func (q orgReq) input() admin.OrgInput {
-	return admin.OrgInput{Name: q.Name, Kind: q.Kind, RegionCode: q.RegionCode, ParentID: q.ParentID,
+func (q orgReq) input() org.OrgInput {
+	return org.OrgInput{Name: q.Name, Kind: q.Kind, RegionCode: q.RegionCode, ParentID: q.ParentID,
 		PaymentTerms: q.PaymentTerms, ApprovalThresholdCents: q.ApprovalThresholdCents, CreditKind: q.CreditKind,
 		InvoiceTitle: q.InvoiceTitle, TaxID: q.TaxID}
 }
@@ -102,7 +103,7 @@ func (r *router) createOrg(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	o, err := r.Admin.CreateOrg(c.Request.Context(), caller(c), req.input())
+	o, err := r.Orgs.CreateOrg(c.Request.Context(), caller(c), req.input())
 	respond(c, http.StatusCreated, o, err, toOrg)
 }
 
@@ -117,7 +118,7 @@ func (r *router) listOrgs(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	p, err := r.Admin.Orgs(c.Request.Context(), caller(c), parent, page, size)
+	p, err := r.Orgs.Orgs(c.Request.Context(), caller(c), parent, page, size)
 	respondList(c, p, err, toOrg)
 }
 
@@ -134,7 +135,7 @@ func (r *router) updateOrg(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	o, err := r.Admin.UpdateOrg(c.Request.Context(), caller(c), id, req.input())
+	o, err := r.Orgs.UpdateOrg(c.Request.Context(), caller(c), id, req.input())
 	respond(c, http.StatusOK, o, err, toOrg)
 }
 
@@ -227,7 +228,7 @@ func (r *router) createSupplier(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	s, err := r.Admin.CreateSupplier(c.Request.Context(), caller(c), req.Name, req.RegionCode)
+	s, err := r.Catalog.CreateSupplier(c.Request.Context(), caller(c), req.Name, req.RegionCode)
 	respond(c, http.StatusCreated, s, err, toSupplier)
 }
 
@@ -237,7 +238,7 @@ func (r *router) listSuppliers(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	p, err := r.Admin.Suppliers(c.Request.Context(), caller(c), page, size)
+	p, err := r.Catalog.Suppliers(c.Request.Context(), caller(c), page, size)
 	respondList(c, p, err, toSupplier)
 }
 
@@ -256,7 +257,7 @@ func (r *router) updateSupplier(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	s, err := r.Admin.SetSupplierStatus(c.Request.Context(), caller(c), id, req.Status)
+	s, err := r.Catalog.SetSupplierStatus(c.Request.Context(), caller(c), id, req.Status)
 	respond(c, http.StatusOK, s, err, toSupplier)
 }
 
@@ -278,14 +279,14 @@ func (r *router) createPairing(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	p, err := r.Admin.CreatePairing(c.Request.Context(), caller(c), admin.PairingInput{
+	p, err := r.Geo.CreatePairing(c.Request.Context(), caller(c), geo.PairingInput{
 		Programme: req.Programme, Level: req.Level, HelperCode: req.HelperCode,
 		PartnerCode: req.PartnerCode, SinceYear: req.SinceYear})
 	respond(c, http.StatusCreated, p, err, toPairingPtr)
 }
 
 func (r *router) adminPairings(c *gin.Context) {
-	all, err := r.Admin.Pairings(c.Request.Context(), caller(c))
+	all, err := r.Geo.Pairings(c.Request.Context(), caller(c))
 	if err != nil {
 		writeError(c, err)
 		return
@@ -316,7 +317,7 @@ func (r *router) updatePairing(c *gin.Context) {
 		writeError(c, model.Invalid(model.FieldError{Field: "active", Message: "is required"}))
 		return
 	}
-	p, err := r.Admin.SetPairingActive(c.Request.Context(), caller(c), id, *req.Active)
+	p, err := r.Geo.SetPairingActive(c.Request.Context(), caller(c), id, *req.Active)
 	respond(c, http.StatusOK, p, err, toPairingPtr)
 }
 
@@ -336,9 +337,11 @@ func (r *router) setTarget(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	year, err := pathYear(c)
+	// only a number here: which years are allowed is the geo service's rule
+	// (model.CheckYear)
+	year, err := strconv.Atoi(c.Param("year"))
 	if err != nil {
-		writeError(c, err)
+		writeError(c, model.BadRequest("invalid_year", "year must be a four-digit year"))
 		return
 	}
 	var req targetReq
@@ -350,7 +353,7 @@ func (r *router) setTarget(c *gin.Context) {
 		writeError(c, model.Invalid(model.FieldError{Field: "target_cents", Message: "is required"}))
 		return
 	}
-	t, err := r.Admin.SetTarget(c.Request.Context(), caller(c), id, year, *req.TargetCents)
+	t, err := r.Geo.SetTarget(c.Request.Context(), caller(c), id, year, *req.TargetCents)
 	respond(c, http.StatusOK, t, err, func(t *model.Target) targetResp {
 		return targetResp{PairingID: t.PairingID, Year: t.Year, TargetCents: t.TargetCents}
 	})
@@ -381,7 +384,7 @@ func (r *router) createRegion(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	g, err := r.Admin.CreateRegion(c.Request.Context(), caller(c), model.Region{
+	g, err := r.Geo.CreateRegion(c.Request.Context(), caller(c), model.Region{
 		Code: req.Code, Name: req.Name, Level: req.Level, ParentCode: req.ParentCode, Side: req.Side})
 	respond(c, http.StatusCreated, g, err, func(g *model.Region) regionResp {
 		return regionResp{Code: g.Code, Name: g.Name, Level: g.Level, ParentCode: g.ParentCode, Side: g.Side}
@@ -399,7 +402,7 @@ func (r *router) createCategory(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	k, err := r.Admin.CreateCategory(c.Request.Context(), caller(c), model.Category{Code: req.Code, Name: req.Name})
+	k, err := r.Catalog.CreateCategory(c.Request.Context(), caller(c), model.Category{Code: req.Code, Name: req.Name})
 	respond(c, http.StatusCreated, k, err, func(k *model.Category) categoryResp {
 		return categoryResp{Code: k.Code, Name: k.Name}
 	})
@@ -426,7 +429,7 @@ func (r *router) certify(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	cert, err := r.Admin.Certify(c.Request.Context(), caller(c), id, admin.CertInput{
+	cert, err := r.Catalog.Certify(c.Request.Context(), caller(c), id, catalog.CertInput{
 		CertificateNo: req.CertificateNo, Issuer: req.Issuer, Batch: req.Batch,
 		ValidFrom: req.ValidFrom, ValidTo: req.ValidTo})
 	today := r.Catalog.Today()
@@ -446,7 +449,7 @@ func (r *router) revokeCertification(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	if err := r.Admin.RevokeCertification(c.Request.Context(), caller(c), id); err != nil {
+	if err := r.Catalog.RevokeCertification(c.Request.Context(), caller(c), id); err != nil {
 		writeError(c, err)
 		return
 	}
@@ -485,6 +488,6 @@ func (r *router) listAudit(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	p, err := r.Admin.Audits(c.Request.Context(), caller(c), f, page, size)
+	p, err := r.Audit.Audits(c.Request.Context(), caller(c), f, page, size)
 	respondList(c, p, err, toAudit)
 }

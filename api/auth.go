@@ -128,7 +128,7 @@ func (r *router) requestEmployer(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	u, err := r.Accounts.RequestEmployer(c.Request.Context(), caller(c), req.OrgID)
+	u, err := r.Orgs.RequestEmployer(c.Request.Context(), caller(c), req.OrgID)
 	if err != nil {
 		writeError(c, err)
 		return

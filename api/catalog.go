@@ -50,7 +50,7 @@ func (r *router) listRegions(c *gin.Context) {
 }
 
 func (r *router) adminRegions(c *gin.Context) {
-	regions, err := r.Admin.Regions(c.Request.Context(), caller(c))
+	regions, err := r.Geo.Regions(c.Request.Context(), caller(c))
 	respondRegions(c, regions, err)
 }
 
@@ -116,7 +116,7 @@ func (r *router) listCategories(c *gin.Context) {
 }
 
 func (r *router) adminCategories(c *gin.Context) {
-	cats, err := r.Admin.Categories(c.Request.Context(), caller(c))
+	cats, err := r.Catalog.AdminCategories(c.Request.Context(), caller(c))
 	respondCategories(c, cats, err)
 }
 

@@ -30,13 +30,13 @@ import (
 	"shanhai/model/store"
 	"shanhai/model/store/storetest"
 	"shanhai/service/account"
-	"shanhai/service/admin"
+	"shanhai/service/audit"
 	"shanhai/service/catalog"
 	"shanhai/service/credit"
-	"shanhai/service/filing"
+	"shanhai/service/geo"
 	"shanhai/service/order"
+	"shanhai/service/org"
 	"shanhai/service/payment"
-	"shanhai/service/seller"
 	"shanhai/service/stats"
 )
 
@@ -138,8 +138,8 @@ func withCheck(name string, check func(context.Context) error) harnessOpt {
 }
 
 // withStore serves the catalogue from st instead of the backend's store.
-func withStore(cs catalog.Store) harnessOpt {
-	return func(d *api.Deps, _ *store.Store) { d.Catalog = catalog.New(cs) }
+func withStore(cs catalog.Reads) harnessOpt {
+	return func(d *api.Deps, st *store.Store) { d.Catalog = catalog.New(cs, st, st, st) }
 }
 
 // withLoginLimit limits failed logins to limit per username (10× per client
@@ -160,11 +160,11 @@ func newHarness(t *testing.T, b storetest.Backend, opts ...harnessOpt) *harness 
 	t.Helper()
 	st := b.Store
 	d := api.Deps{
-		Catalog:  catalog.New(st),
+		Catalog:  catalog.New(st, st, st, st),
 		Accounts: newAccounts(st, nil, 0),
-		Admin:    admin.New(st, st),
-		Seller:   seller.New(st, st),
-		Filings:  filing.New(st),
+		Orgs:     org.New(st),
+		Geo:      geo.New(st, st),
+		Audit:    audit.New(st),
 		Stats:    stats.New(st, nil),
 		Orders:   newOrders(st, nil, testOrderLimits()),
 		Ledger:   credit.New(st, nil),

@@ -34,7 +34,7 @@ var ginParam = regexp.MustCompile(`:([A-Za-z_][A-Za-z0-9_]*)`)
 // every operation of the document is a route.
 func TestOpenAPIRoutes(t *testing.T) {
 	doc := loadSpec(t).doc
-	engine := api.New(api.Deps{Catalog: catalog.New(nil)})
+	engine := api.New(api.Deps{Catalog: catalog.New(nil, nil, nil, nil)})
 
 	got := map[string]bool{}
 	for _, r := range engine.Routes() {

@@ -7,7 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"shanhai/model"
-	"shanhai/service/filing"
+	"shanhai/service/org"
 )
 
 type filingReq struct {
@@ -70,7 +70,7 @@ func (r *router) putFiling(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	f, err := r.Filings.Put(c.Request.Context(), caller(c), id, year, filing.Input{
+	f, err := r.Orgs.PutFiling(c.Request.Context(), caller(c), id, year, org.FilingInput{
 		CanteenStatus: req.CanteenStatus, FoodBudgetCents: req.FoodBudgetCents, ReservedRatioBP: req.ReservedRatioBP})
 	respond(c, http.StatusOK, f, err, toFiling)
 }
@@ -81,7 +81,7 @@ func (r *router) getFiling(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	f, err := r.Filings.Get(c.Request.Context(), caller(c), id, year)
+	f, err := r.Orgs.Filing(c.Request.Context(), caller(c), id, year)
 	respond(c, http.StatusOK, f, err, toFiling)
 }
 
@@ -91,7 +91,7 @@ func (r *router) submitFiling(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	f, err := r.Filings.Submit(c.Request.Context(), caller(c), id, year)
+	f, err := r.Orgs.SubmitFiling(c.Request.Context(), caller(c), id, year)
 	respond(c, http.StatusOK, f, err, toFiling)
 }
 
@@ -118,7 +118,7 @@ func (r *router) approveFiling(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	f, err := r.Filings.Approve(c.Request.Context(), caller(c), id, year, comment)
+	f, err := r.Orgs.ApproveFiling(c.Request.Context(), caller(c), id, year, comment)
 	respond(c, http.StatusOK, f, err, toFiling)
 }
 
@@ -128,7 +128,7 @@ func (r *router) returnFiling(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	f, err := r.Filings.Return(c.Request.Context(), caller(c), id, year, comment)
+	f, err := r.Orgs.ReturnFiling(c.Request.Context(), caller(c), id, year, comment)
 	respond(c, http.StatusOK, f, err, toFiling)
 }
 
@@ -149,7 +149,7 @@ func (r *router) childFilings(c *gin.Context) {
 		writeError(c, model.Invalid(model.FieldError{Field: "year", Message: "is required: a four-digit year"}))
 		return
 	}
-	p, err := r.Filings.Children(c.Request.Context(), caller(c), id, year, page, size)
+	p, err := r.Orgs.ChildFilings(c.Request.Context(), caller(c), id, year, page, size)
 	respondList(c, p, err, toFiling)
 }
 
@@ -175,7 +175,7 @@ func (r *router) listEmployees(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	p, err := r.Accounts.Employees(c.Request.Context(), caller(c), id, c.Query("status"), page, size)
+	p, err := r.Orgs.Employees(c.Request.Context(), caller(c), id, c.Query("status"), page, size)
 	respondList(c, p, err, toEmployee)
 }
 
@@ -191,7 +191,7 @@ func (r *router) decideEmployee(confirm bool) gin.HandlerFunc {
 			writeError(c, err)
 			return
 		}
-		u, err := r.Accounts.DecideEmployee(c.Request.Context(), caller(c), id, userID, confirm)
+		u, err := r.Orgs.DecideEmployee(c.Request.Context(), caller(c), id, userID, confirm)
 		respond(c, http.StatusOK, u, err, toEmployee)
 	}
 }

@@ -13,12 +13,12 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"shanhai/service/account"
-	"shanhai/service/admin"
+	"shanhai/service/audit"
 	"shanhai/service/catalog"
 	"shanhai/service/credit"
-	"shanhai/service/filing"
+	"shanhai/service/geo"
 	"shanhai/service/order"
-	"shanhai/service/seller"
+	"shanhai/service/org"
 	"shanhai/service/stats"
 )
 
@@ -26,9 +26,9 @@ import (
 type Deps struct {
 	Catalog  *catalog.Service
 	Accounts *account.Service
-	Admin    *admin.Service
-	Seller   *seller.Service
-	Filings  *filing.Service
+	Orgs     *org.Service
+	Geo      *geo.Service
+	Audit    *audit.Service
 	Orders   *order.Service
 	Stats    *stats.Service
 	Ledger   *credit.Ledger

@@ -6,7 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"shanhai/model"
-	"shanhai/service/seller"
+	"shanhai/service/catalog"
 )
 
 type tierReq struct {
@@ -61,16 +61,16 @@ func (r *router) createSupplierProduct(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	in := seller.ProductInput{Name: req.Name, Category: req.Category, Brand: req.Brand, Description: req.Description,
-		Perishable: req.Perishable, ShelfLifeDays: req.ShelfLifeDays, SKUs: make([]seller.SKUInput, len(req.SKUs))}
+	in := catalog.ProductInput{Name: req.Name, Category: req.Category, Brand: req.Brand, Description: req.Description,
+		Perishable: req.Perishable, ShelfLifeDays: req.ShelfLifeDays, SKUs: make([]catalog.SKUInput, len(req.SKUs))}
 	for i, k := range req.SKUs {
-		in.SKUs[i] = seller.SKUInput{Spec: k.Spec, Unit: k.Unit, PriceCents: k.PriceCents, Stock: k.Stock,
-			Tiers: make([]seller.TierInput, len(k.Tiers))}
+		in.SKUs[i] = catalog.SKUInput{Spec: k.Spec, Unit: k.Unit, PriceCents: k.PriceCents, Stock: k.Stock,
+			Tiers: make([]catalog.TierInput, len(k.Tiers))}
 		for j, t := range k.Tiers {
-			in.SKUs[i].Tiers[j] = seller.TierInput{MinQty: t.MinQty, PriceCents: t.PriceCents}
+			in.SKUs[i].Tiers[j] = catalog.TierInput{MinQty: t.MinQty, PriceCents: t.PriceCents}
 		}
 	}
-	d, err := r.Seller.CreateProduct(c.Request.Context(), caller(c), in)
+	d, err := r.Catalog.CreateProduct(c.Request.Context(), caller(c), in)
 	respond(c, http.StatusCreated, d, err, r.toSupplierProduct)
 }
 
@@ -95,7 +95,7 @@ func (r *router) updateSupplierProduct(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	d, err := r.Seller.UpdateProduct(c.Request.Context(), caller(c), id, seller.ProductPatch{
+	d, err := r.Catalog.UpdateProduct(c.Request.Context(), caller(c), id, catalog.ProductEdit{
 		Name: req.Name, Category: req.Category, Brand: req.Brand, Description: req.Description,
 		Perishable: req.Perishable, ShelfLifeDays: req.ShelfLifeDays, OnSale: req.OnSale})
 	respond(c, http.StatusOK, d, err, r.toSupplierProduct)
@@ -117,7 +117,7 @@ func (r *router) updateSupplierSKU(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	d, err := r.Seller.UpdateSKU(c.Request.Context(), caller(c), id,
-		seller.SKUPatch{PriceCents: req.PriceCents, StockDelta: req.StockDelta})
+	d, err := r.Catalog.UpdateSKU(c.Request.Context(), caller(c), id,
+		catalog.SKUPatch{PriceCents: req.PriceCents, StockDelta: req.StockDelta})
 	respond(c, http.StatusOK, d, err, r.toSupplierProduct)
 }

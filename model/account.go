@@ -142,3 +142,28 @@ type AuditFilter struct {
 	EntityID string
 	ActorID  int64
 }
+
+// UserPatch is a change to a user; nil fields stay. BumpToken moves the token
+// version by one (in SQL, so two concurrent changes each count): every token
+// issued before stops working. A change of role, password or disabled flag
+// must set it.
+type UserPatch struct {
+	Role           *string
+	Disabled       *bool
+	PasswordHash   *string
+	EmployerID     *int64
+	EmployerStatus *string
+	BumpToken      bool
+}
+
+// FilingPatch is a change to a filing; nil fields stay.
+type FilingPatch struct {
+	CanteenStatus   *string
+	FoodBudgetCents *int64
+	ReservedRatioBP *int64
+	Status          *string
+	SubmittedAt     *time.Time
+	ReviewedAt      *time.Time
+	ReviewedBy      *int64
+	ReviewComment   *string
+}

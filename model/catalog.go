@@ -221,3 +221,10 @@ type Page[T any] struct {
 	Page     int
 	PageSize int
 }
+
+// ProductPatch is a supplier's edit of a product; nil fields stay.
+type ProductPatch struct {
+	Name, CategoryCode, Brand, Description *string
+	Perishable, OnSale                     *bool
+	ShelfLifeDays                          *int
+}

@@ -48,3 +48,13 @@ type Org struct {
 }
 
 func (Org) TableName() string { return "orgs" }
+
+// OrgPatch is a change to an org; nil fields stay. ParentID points at the
+// new parent, itself nil for none.
+type OrgPatch struct {
+	Name, Kind, RegionCode   *string
+	ParentID                 **int64
+	PaymentTerms, CreditKind *string
+	ApprovalThresholdCents   *int64
+	InvoiceTitle, TaxID      *string
+}

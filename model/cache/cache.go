@@ -105,8 +105,8 @@ type Inner interface {
 	Certify(ctx context.Context, c *model.Certification) error
 	RevokeCertification(ctx context.Context, productID int64) error
 	CreatePairing(ctx context.Context, p *model.Pairing) error
-	UpdatePairing(ctx context.Context, id int64, cols map[string]any) error
-	UpdateProduct(ctx context.Context, id int64, cols map[string]any) error
+	UpdatePairing(ctx context.Context, id int64, p model.PairingPatch) error
+	UpdateProduct(ctx context.Context, id int64, p model.ProductPatch) error
 
 	// AfterCommit runs f once the transaction in ctx commits, or at once
 	// when ctx holds none.
@@ -602,15 +602,15 @@ func (s *Store) CreatePairing(ctx context.Context, p *model.Pairing) error {
 
 // UpdatePairing edits a pairing (its active flag): like a new one, it
 // changes the pairings every product of its partner region shows.
-func (s *Store) UpdatePairing(ctx context.Context, id int64, cols map[string]any) error {
-	err := s.Inner.UpdatePairing(ctx, id, cols)
+func (s *Store) UpdatePairing(ctx context.Context, id int64, p model.PairingPatch) error {
+	err := s.Inner.UpdatePairing(ctx, id, p)
 	s.after(ctx, change{lists: true, all: true})
 	return err
 }
 
 // UpdateProduct edits a product's columns (name, category, on sale, ...).
-func (s *Store) UpdateProduct(ctx context.Context, id int64, cols map[string]any) error {
-	err := s.Inner.UpdateProduct(ctx, id, cols)
+func (s *Store) UpdateProduct(ctx context.Context, id int64, p model.ProductPatch) error {
+	err := s.Inner.UpdateProduct(ctx, id, p)
 	s.after(ctx, change{ids: nonZero(id), lists: true})
 	return err
 }

@@ -173,7 +173,8 @@ func writeCases(f fixture) []writeCase {
 			return err
 		}, true, true},
 		{"UpdateProduct", func(ctx context.Context, c *Store) error {
-			return c.UpdateProduct(ctx, f.product, map[string]any{"name": "川明参 特级 " + f.tag})
+			name := "川明参 特级 " + f.tag
+			return c.UpdateProduct(ctx, f.product, model.ProductPatch{Name: &name})
 		}, true, true},
 		{"CreateProduct", func(ctx context.Context, c *Store) error {
 			return c.CreateProduct(ctx, &model.Product{SupplierID: f.supplier, Name: "金口河核桃 " + f.tag,
@@ -189,7 +190,8 @@ func writeCases(f fixture) []writeCase {
 			if err != nil || len(ps) == 0 {
 				return fmt.Errorf("no pairing to update (%v)", err)
 			}
-			return c.UpdatePairing(ctx, ps[len(ps)-1].ID, map[string]any{"active": false})
+			off := false
+			return c.UpdatePairing(ctx, ps[len(ps)-1].ID, model.PairingPatch{Active: &off})
 		}, true, false},
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 
+	"gorm.io/gorm"
+
 	"shanhai/model"
 )
 
@@ -55,9 +57,21 @@ func (s *Store) Users(ctx context.Context, f model.UserFilter, page, size int) (
 	return paginate[model.User](q, "id", page, size)
 }
 
-// UpdateUser writes the given columns of a user. Callers that change the
-// role, password or disabled flag also bump token_version (see BumpToken).
-func (s *Store) UpdateUser(ctx context.Context, id int64, cols map[string]any) error {
+// UpdateUser applies p to a user. Callers that change the role, password or
+// disabled flag also set p.BumpToken: token_version moves by one in SQL.
+func (s *Store) UpdateUser(ctx context.Context, id int64, p model.UserPatch) error {
+	cols := map[string]any{}
+	set(cols, "role", p.Role)
+	set(cols, "disabled", p.Disabled)
+	set(cols, "password_hash", p.PasswordHash)
+	set(cols, "employer_id", p.EmployerID)
+	set(cols, "employer_status", p.EmployerStatus)
+	if p.BumpToken {
+		cols["token_version"] = gorm.Expr("token_version + 1")
+	}
+	if len(cols) == 0 {
+		return nil
+	}
 	cols["updated_at"] = s.gdb.NowFunc()
 	return affected(s.conn(ctx).Model(&model.User{}).Where("id = ?", id).Updates(cols), "user")
 }
@@ -94,8 +108,24 @@ func (s *Store) Orgs(ctx context.Context, parentID int64, page, size int) (model
 	return paginate[model.Org](q, "id", page, size)
 }
 
-// UpdateOrg writes the given columns of an org.
-func (s *Store) UpdateOrg(ctx context.Context, id int64, cols map[string]any) error {
+// UpdateOrg applies p to an org.
+func (s *Store) UpdateOrg(ctx context.Context, id int64, p model.OrgPatch) error {
+	cols := map[string]any{}
+	set(cols, "name", p.Name)
+	set(cols, "kind", p.Kind)
+	set(cols, "region_code", p.RegionCode)
+	if p.ParentID != nil {
+		cols["parent_id"] = *p.ParentID // a nil *int64 writes NULL
+	}
+	set(cols, "payment_terms", p.PaymentTerms)
+	set(cols, "credit_kind", p.CreditKind)
+	set(cols, "approval_threshold_cents", p.ApprovalThresholdCents)
+	set(cols, "invoice_title", p.InvoiceTitle)
+	set(cols, "tax_id", p.TaxID)
+	if len(cols) == 0 {
+		_, err := s.Org(ctx, id)
+		return err
+	}
 	return affected(s.conn(ctx).Model(&model.Org{}).Where("id = ?", id).Updates(cols), "org")
 }
 
@@ -104,8 +134,14 @@ func (s *Store) Suppliers(ctx context.Context, page, size int) (model.Page[model
 	return paginate[model.Supplier](s.conn(ctx).Model(&model.Supplier{}), "id", page, size)
 }
 
-// UpdatePairing writes the given columns of a pairing.
-func (s *Store) UpdatePairing(ctx context.Context, id int64, cols map[string]any) error {
+// UpdatePairing applies p to a pairing.
+func (s *Store) UpdatePairing(ctx context.Context, id int64, p model.PairingPatch) error {
+	cols := map[string]any{}
+	set(cols, "active", p.Active)
+	if len(cols) == 0 {
+		_, err := s.Pairing(ctx, id)
+		return err
+	}
 	return affected(s.conn(ctx).Model(&model.Pairing{}).Where("id = ?", id).Updates(cols), "pairing")
 }
 
@@ -160,9 +196,18 @@ func (s *Store) CreateFiling(ctx context.Context, f *model.Filing) error {
 	return mapErr(s.conn(ctx).Create(f).Error)
 }
 
-// UpdateFiling writes columns of a filing if its status is still one of
-// from (compare-and-set); otherwise it is a 409 invalid_transition.
-func (s *Store) UpdateFiling(ctx context.Context, id int64, from []string, cols map[string]any) error {
+// UpdateFiling applies p to a filing if its status is still one of from
+// (compare-and-set); otherwise it is a 409 invalid_transition.
+func (s *Store) UpdateFiling(ctx context.Context, id int64, from []string, p model.FilingPatch) error {
+	cols := map[string]any{}
+	set(cols, "canteen_status", p.CanteenStatus)
+	set(cols, "food_budget_cents", p.FoodBudgetCents)
+	set(cols, "reserved_ratio_bp", p.ReservedRatioBP)
+	set(cols, "status", p.Status)
+	set(cols, "submitted_at", p.SubmittedAt)
+	set(cols, "reviewed_at", p.ReviewedAt)
+	set(cols, "reviewed_by", p.ReviewedBy)
+	set(cols, "review_comment", p.ReviewComment)
 	cols["updated_at"] = s.gdb.NowFunc()
 	res := s.conn(ctx).Model(&model.Filing{}).Where("id = ? AND status IN ?", id, from).Updates(cols)
 	if res.Error != nil {
@@ -201,4 +246,12 @@ func (s *Store) Audits(ctx context.Context, f model.AuditFilter, page, size int)
 		q = q.Where("actor_id = ?", f.ActorID)
 	}
 	return paginate[model.Audit](q, "id DESC", page, size)
+}
+
+// set puts column = *v into cols when v is not nil: a patch's pointer field
+// means "set this".
+func set[T any](cols map[string]any, column string, v *T) {
+	if v != nil {
+		cols[column] = *v
+	}
 }

@@ -148,7 +148,7 @@ func (s *Store) CreateProduct(ctx context.Context, p *model.Product, skus []mode
 
 // SetProductOnSale puts a product on sale or takes it off.
 func (s *Store) SetProductOnSale(ctx context.Context, id int64, onSale bool) error {
-	return s.UpdateProduct(ctx, id, map[string]any{"on_sale": onSale})
+	return s.UpdateProduct(ctx, id, model.ProductPatch{OnSale: &onSale})
 }
 
 // SKU is one SKU by id, with its tiers.
@@ -216,8 +216,7 @@ func (s *Store) Certify(ctx context.Context, c *model.Certification) error {
 		if err := s.conn(ctx).Create(c).Error; err != nil {
 			return mapErr(err)
 		}
-		return s.setProductCert(ctx, c.ProductID, map[string]any{
-			"cert_status": c.Status, "cert_valid_from": c.ValidFrom, "cert_valid_to": c.ValidTo})
+		return s.setProductCert(ctx, c.ProductID, productCert{status: c.Status, validFrom: &c.ValidFrom, validTo: &c.ValidTo})
 	})
 }
 
@@ -237,12 +236,22 @@ func (s *Store) RevokeCertification(ctx context.Context, productID int64) error 
 		if err := affected(res, "certification"); err != nil {
 			return err
 		}
-		return s.setProductCert(ctx, productID, map[string]any{"cert_status": model.CertRevoked})
+		return s.setProductCert(ctx, productID, productCert{status: model.CertRevoked})
 	})
 }
 
+// productCert is the current certificate's state as its product carries it;
+// nil validity dates stay as they are (a revocation keeps them).
+type productCert struct {
+	status             string
+	validFrom, validTo *string
+}
+
 // setProductCert copies the current certificate's state onto its product.
-func (s *Store) setProductCert(ctx context.Context, productID int64, cols map[string]any) error {
+func (s *Store) setProductCert(ctx context.Context, productID int64, c productCert) error {
+	cols := map[string]any{"cert_status": c.status}
+	set(cols, "cert_valid_from", c.validFrom)
+	set(cols, "cert_valid_to", c.validTo)
 	// UpdateColumns: a certificate is not an edit of the product, so its
 	// updated_at stays.
 	return affected(s.conn(ctx).Model(&model.Product{}).Where("id = ?", productID).UpdateColumns(cols), "product")
@@ -467,9 +476,17 @@ func affected(res *gorm.DB, what string) error {
 	return nil
 }
 
-// UpdateProduct writes the given columns of a product (name, brand,
-// description, category, perishable, shelf life, on sale).
-func (s *Store) UpdateProduct(ctx context.Context, id int64, cols map[string]any) error {
+// UpdateProduct applies p to a product (name, brand, description, category,
+// perishable, shelf life, on sale).
+func (s *Store) UpdateProduct(ctx context.Context, id int64, p model.ProductPatch) error {
+	cols := map[string]any{}
+	set(cols, "name", p.Name)
+	set(cols, "category_code", p.CategoryCode)
+	set(cols, "brand", p.Brand)
+	set(cols, "description", p.Description)
+	set(cols, "perishable", p.Perishable)
+	set(cols, "on_sale", p.OnSale)
+	set(cols, "shelf_life_days", p.ShelfLifeDays)
 	cols["updated_at"] = s.gdb.NowFunc()
 	return s.InTx(ctx, func(ctx context.Context) error {
 		// SKU rows before the product's, as SetSKUPrice takes them

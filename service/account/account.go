@@ -1,8 +1,9 @@
-// Package account is who is calling: login, tokens, users, employer links.
-// Tokens are HS256 JWTs pinned to one algorithm, issuer and audience; each
-// carries the user's token version, so disabling a user or changing their
-// role or password invalidates every token issued before: at once on the
-// replica that made the change, within userTTL (2 s) on the others.
+// Package account is who is calling: login, tokens and users (an admin's
+// user management included). Tokens are HS256 JWTs pinned to one algorithm,
+// issuer and audience; each carries the user's token version, so disabling a
+// user or changing their role or password invalidates every token issued
+// before: at once on the replica that made the change, within the user
+// cache's life (model/cache.Users, 2 s) on the others.
 package account
 
 import (
@@ -28,14 +29,17 @@ const (
 	loginWindow = 15 * time.Minute
 )
 
-// Store is what accounts need.
+// Store is what accounts need. User and UpdateUser may be the user cache
+// over the store (model/cache.Users): User then answers from a copy at most
+// a few seconds old outside a transaction, and UpdateUser drops the copy
+// once the change commits.
 type Store interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	CreateUser(ctx context.Context, u *model.User) error
 	User(ctx context.Context, id int64) (*model.User, error)
 	UserByUsername(ctx context.Context, username string) (*model.User, error)
 	Users(ctx context.Context, f model.UserFilter, page, size int) (model.Page[model.User], error)
-	UpdateUser(ctx context.Context, id int64, cols map[string]any) error
+	UpdateUser(ctx context.Context, id int64, p model.UserPatch) error
 	AdminExists(ctx context.Context) (bool, error)
 	Org(ctx context.Context, id int64) (*model.Org, error)
 	Supplier(ctx context.Context, id int64) (*model.Supplier, error)
@@ -51,8 +55,7 @@ type Service struct {
 	loginLimit int // failed logins per username per window; 10× per client address; 0 = off
 	now        func() time.Time
 	hashCost   int
-	users      users    // the users behind recent tokens
-	tokens     verified // tokens whose signature and claims checked out
+	tokens     verified // tokens whose signature and claims checked out (tokens.go)
 }
 
 // New returns the account service. counter may be nil (in-process counting).
@@ -142,24 +145,30 @@ func (s *Service) issue(u *model.User) (string, time.Time, error) {
 
 // Authenticate turns a bearer token into its user. Anything wrong — bad
 // signature, another algorithm, expired, wrong issuer or audience, a
-// disabled user, an outdated token version — is a 401. The user comes from
-// a cache of a few seconds (users.go): a change made through another replica
-// takes effect here within userTTL.
+// disabled user, an outdated token version — is a 401. The user may come
+// from the user cache (model/cache.Users): a change made through another
+// replica takes effect here within its life (2 s).
 func (s *Service) Authenticate(ctx context.Context, token string) (*model.User, error) {
 	id, version, err := s.verify(token)
 	if err != nil {
 		return nil, err
 	}
-	u, gen := s.users.get(id, version)
-	if u == nil {
-		u, err = s.store.User(ctx, id)
-		if errors.Is(err, model.ErrNotFound) {
-			return nil, model.Unauthorized("the account no longer exists")
-		}
-		if err != nil {
-			return nil, err
-		}
-		s.users.put(u, gen)
+	u, err := s.store.User(ctx, id)
+	if err == nil && u.TokenVersion < version {
+		// The token is newer than the user read: only a cached copy from
+		// before a change made through another replica can be. Read the row
+		// itself: a read inside a transaction never comes from a cache.
+		err = s.store.InTx(ctx, func(ctx context.Context) error {
+			var err error
+			u, err = s.store.User(ctx, id)
+			return err
+		})
+	}
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, model.Unauthorized("the account no longer exists")
+	}
+	if err != nil {
+		return nil, err
 	}
 	if u.Disabled || u.TokenVersion != version {
 		return nil, model.Unauthorized("the token is no longer valid; log in again")
@@ -169,7 +178,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*model.User, 
 
 // verify checks a token's signature and claims and returns its subject and
 // token version. A token that checked out is remembered until it expires
-// (users.go), so a client's next request skips the HMAC and JSON work; the
+// (tokens.go), so a client's next request skips the HMAC and JSON work; the
 // version is still compared with the user's on every request.
 func (s *Service) verify(token string) (int64, int64, error) {
 	now := s.now()
@@ -211,7 +220,7 @@ type NewUser struct {
 
 // CreateUser creates an account (admin only, audited).
 func (s *Service) CreateUser(ctx context.Context, actor *model.User, in NewUser) (*model.User, error) {
-	if err := requireAdmin(actor); err != nil {
+	if err := check.Admin(actor); err != nil {
 		return nil, err
 	}
 	return s.create(ctx, actor, in)
@@ -307,7 +316,7 @@ func (s *Service) checkTies(ctx context.Context, f *check.Fields, role string, o
 
 // Users lists accounts (admin only).
 func (s *Service) Users(ctx context.Context, actor *model.User, filter model.UserFilter, page, size int) (model.Page[model.User], error) {
-	if err := requireAdmin(actor); err != nil {
+	if err := check.Admin(actor); err != nil {
 		return model.Page[model.User]{}, err
 	}
 	return s.store.Users(ctx, filter, page, size)
@@ -323,7 +332,7 @@ type UserPatch struct {
 // UpdateUser edits a user's role, disabled flag or password (admin only,
 // audited). Any of these moves the token version: old tokens stop working.
 func (s *Service) UpdateUser(ctx context.Context, actor *model.User, id int64, in UserPatch) (*model.User, error) {
-	if err := requireAdmin(actor); err != nil {
+	if err := check.Admin(actor); err != nil {
 		return nil, err
 	}
 	var out *model.User
@@ -333,20 +342,20 @@ func (s *Service) UpdateUser(ctx context.Context, actor *model.User, id int64, i
 			return err
 		}
 		var f check.Fields
-		cols := map[string]any{}
+		var p model.UserPatch
 		if in.Role != nil {
 			f.OneOf("role", *in.Role, model.Roles...)
 			// the ties must still fit the new role
 			if err := s.checkTies(ctx, &f, *in.Role, before.OrgID, before.SupplierID, before.RegionCode); err != nil {
 				return err
 			}
-			cols["role"] = *in.Role
+			p.Role = in.Role
 		}
 		if in.Disabled != nil {
 			if *in.Disabled && before.ID == actor.ID {
 				f.Add("disabled", "an admin cannot disable their own account")
 			}
-			cols["disabled"] = *in.Disabled
+			p.Disabled = in.Disabled
 		}
 		if in.Password != nil {
 			checkPassword(&f, "password", *in.Password)
@@ -355,17 +364,18 @@ func (s *Service) UpdateUser(ctx context.Context, actor *model.User, id int64, i
 				if err != nil {
 					return err
 				}
-				cols["password_hash"] = string(hash)
+				h := string(hash)
+				p.PasswordHash = &h
 			}
 		}
 		if err := f.Err(); err != nil {
 			return err
 		}
-		if len(cols) == 0 {
+		if in.Role == nil && in.Disabled == nil && in.Password == nil {
 			return model.Invalid(model.FieldError{Field: "body", Message: "nothing to change: give role, disabled or password"})
 		}
-		cols["token_version"] = before.TokenVersion + 1
-		if err := s.store.UpdateUser(ctx, id, cols); err != nil {
+		p.BumpToken = true
+		if err := s.store.UpdateUser(ctx, id, p); err != nil {
 			return err
 		}
 		if out, err = s.store.User(ctx, id); err != nil {
@@ -373,7 +383,6 @@ func (s *Service) UpdateUser(ctx context.Context, actor *model.User, id int64, i
 		}
 		return audit.Record(ctx, s.store, actor, "user.update", "user", id, before, out, "")
 	})
-	s.users.drop(id) // after the commit, so no request caches the row it replaced
 	return out, err
 }
 
@@ -392,98 +401,4 @@ func (s *Service) Bootstrap(ctx context.Context, username, password string) (boo
 		}
 	}
 	return err == nil, err
-}
-
-// RequestEmployer asks an org to confirm the calling consumer as its
-// employee. Until its org_admin confirms, the link counts for nobody.
-func (s *Service) RequestEmployer(ctx context.Context, actor *model.User, orgID int64) (*model.User, error) {
-	if actor.Role != model.RoleConsumer {
-		return nil, model.Forbidden("only consumers link to an employer")
-	}
-	var out *model.User
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		if _, err := s.store.Org(ctx, orgID); errors.Is(err, model.ErrNotFound) {
-			return model.Invalid(model.FieldError{Field: "org_id", Message: "no such org"})
-		} else if err != nil {
-			return err
-		}
-		if err := s.store.UpdateUser(ctx, actor.ID, map[string]any{
-			"employer_id": orgID, "employer_status": model.EmployerPending}); err != nil {
-			return err
-		}
-		var err error
-		out, err = s.store.User(ctx, actor.ID)
-		if err != nil {
-			return err
-		}
-		return audit.Record(ctx, s.store, actor, "user.employer_request", "user", actor.ID, actor, out, "")
-	})
-	s.users.drop(actor.ID)
-	return out, err
-}
-
-// Employees lists the consumers who asked org to confirm them (its
-// org_admin, or an admin); status filters pending, confirmed or refused.
-func (s *Service) Employees(ctx context.Context, actor *model.User, orgID int64, status string, page, size int) (model.Page[model.User], error) {
-	if err := s.orgAdminOf(ctx, actor, orgID); err != nil {
-		return model.Page[model.User]{}, err
-	}
-	if status != "" {
-		var f check.Fields
-		f.OneOf("status", status, model.EmployerPending, model.EmployerConfirmed, model.EmployerRefused)
-		if err := f.Err(); err != nil {
-			return model.Page[model.User]{}, err
-		}
-	}
-	return s.store.Users(ctx, model.UserFilter{Role: model.RoleConsumer, EmployerID: orgID, EmployerStatus: status}, page, size)
-}
-
-// DecideEmployee confirms or refuses a consumer's employer link (audited).
-func (s *Service) DecideEmployee(ctx context.Context, actor *model.User, orgID, userID int64, confirm bool) (*model.User, error) {
-	if err := s.orgAdminOf(ctx, actor, orgID); err != nil {
-		return nil, err
-	}
-	status := model.EmployerRefused
-	if confirm {
-		status = model.EmployerConfirmed
-	}
-	var out *model.User
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		before, err := s.store.User(ctx, userID)
-		if err != nil {
-			return err
-		}
-		if before.Role != model.RoleConsumer || before.EmployerID == nil || *before.EmployerID != orgID {
-			return model.NotFound("employee request")
-		}
-		if err := s.store.UpdateUser(ctx, userID, map[string]any{"employer_status": status}); err != nil {
-			return err
-		}
-		if out, err = s.store.User(ctx, userID); err != nil {
-			return err
-		}
-		return audit.Record(ctx, s.store, actor, "user.employer_"+status, "user", userID, before, out, "")
-	})
-	s.users.drop(userID)
-	return out, err
-}
-
-// orgAdminOf allows admins and the org_admin of orgID; anyone else gets a
-// 404, as if the org's employee list did not exist.
-func (s *Service) orgAdminOf(ctx context.Context, actor *model.User, orgID int64) error {
-	if actor.Role == model.RoleAdmin {
-		_, err := s.store.Org(ctx, orgID)
-		return err
-	}
-	if actor.Role == model.RoleOrgAdmin && actor.OrgID != nil && *actor.OrgID == orgID {
-		return nil
-	}
-	return model.NotFound("org")
-}
-
-func requireAdmin(actor *model.User) error {
-	if actor == nil || actor.Role != model.RoleAdmin {
-		return model.Forbidden("admins only")
-	}
-	return nil
 }

@@ -1,9 +1,10 @@
 package account
 
 // The cache of authenticated users across replicas: two services over one
-// database stand for two replicas. A change made through one takes effect
-// there at once and on the other once its entry is userTTL old (the other
-// replica's cache clock is moved, never waited for).
+// database, each with its own user cache (model/cache.Users), stand for two
+// replicas. A change made through one takes effect there at once and on the
+// other once its entry is cache.UserTTL old (the other replica's cache clock
+// is moved, never waited for).
 
 import (
 	"context"
@@ -14,18 +15,63 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"shanhai/model"
+	"shanhai/model/cache"
+	"shanhai/model/store"
 	"shanhai/model/store/storetest"
 )
+
+// cachedUsers is the store with its user read and write through the user
+// cache, as main wires it.
+type cachedUsers struct {
+	*store.Store
+	users *cache.Users
+}
+
+func (c cachedUsers) User(ctx context.Context, id int64) (*model.User, error) {
+	return c.users.User(ctx, id)
+}
+
+func (c cachedUsers) UpdateUser(ctx context.Context, id int64, p model.UserPatch) error {
+	return c.users.UpdateUser(ctx, id, p)
+}
+
+// TestNewerTokenThanCachedUser: a token issued through another replica after
+// a change is taken here at once, though this replica still holds the user
+// from before the change.
+func TestNewerTokenThanCachedUser(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b, nil, 0)
+		ctx := context.Background()
+		here := New(cachedUsers{b.Store, cache.NewUsers(b.Store)}, secret, nil, 0)
+		here.now = f.svc.now
+		u := f.user(t, "newer", model.RoleConsumer)
+		if _, err := here.Authenticate(ctx, f.login(t, u)); err != nil {
+			t.Fatalf("fresh token: %v", err)
+		}
+		pw := "another-password-1"
+		if _, err := f.svc.UpdateUser(ctx, f.admin, u.ID, UserPatch{Password: &pw}); err != nil {
+			t.Fatal(err)
+		}
+		l, err := f.svc.Login(ctx, u.Username, pw, "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := here.Authenticate(ctx, l.Token); err != nil {
+			t.Errorf("a token newer than the cached user: err = %v, want the user", err)
+		}
+	})
+}
 
 func TestUsersAcrossReplicas(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		f := newFixture(t, b, nil, 0)
 		ctx := context.Background()
-		other := New(b.Store, secret, nil, 0)
+		f.svc.store = cachedUsers{b.Store, cache.NewUsers(b.Store)}
+		cacheNow := time.Now()
+		otherUsers := cache.NewUsersAt(b.Store, func() time.Time { return cacheNow })
+		other := New(cachedUsers{b.Store, otherUsers}, secret, nil, 0)
 		other.SetHashCost(bcrypt.MinCost)
 		other.now = f.svc.now
-		cacheNow := time.Now()
-		other.users.now = func() time.Time { return cacheNow }
 
 		u := f.user(t, "replicated", model.RoleConsumer)
 		tok := f.login(t, u)
@@ -41,35 +87,15 @@ func TestUsersAcrossReplicas(t *testing.T) {
 		if _, err := f.svc.Authenticate(ctx, tok); !errors.Is(err, model.ErrUnauthorized) {
 			t.Errorf("the replica that disabled the user: err = %v, want ErrUnauthorized at once", err)
 		}
-		cacheNow = cacheNow.Add(userTTL - time.Millisecond)
+		cacheNow = cacheNow.Add(cache.UserTTL - time.Millisecond)
 		if _, err := other.Authenticate(ctx, tok); err != nil {
-			t.Errorf("another replica within userTTL: err = %v, want its cached user", err)
+			t.Errorf("another replica within cache.UserTTL: err = %v, want its cached user", err)
 		}
 		cacheNow = cacheNow.Add(time.Millisecond)
 		if _, err := other.Authenticate(ctx, tok); !errors.Is(err, model.ErrUnauthorized) {
-			t.Errorf("another replica after userTTL: err = %v, want ErrUnauthorized", err)
+			t.Errorf("another replica after cache.UserTTL: err = %v, want ErrUnauthorized", err)
 		}
 	})
-}
-
-// TestUsersRace: a user read before a change and stored after it is not
-// cached, so the change is seen at once on the replica that made it.
-func TestUsersRace(t *testing.T) {
-	var c users
-	_, gen := c.get(1, 1) // a request reads the user ...
-	c.drop(1)             // ... while a change commits and drops it
-	c.put(&model.User{ID: 1, TokenVersion: 1}, gen)
-	if u, _ := c.get(1, 1); u != nil {
-		t.Errorf("cached a user read before a change: %+v", u)
-	}
-	_, gen = c.get(1, 2)
-	c.put(&model.User{ID: 1, TokenVersion: 2}, gen)
-	if u, _ := c.get(1, 2); u == nil {
-		t.Error("a user read after the change is not cached")
-	}
-	if u, _ := c.get(1, 1); u != nil {
-		t.Errorf("cached user served for another token version: %+v", u)
-	}
 }
 
 // TestVerifiedTokens: a token that checked out once is taken again without

@@ -1,5 +1,6 @@
-// Package audit records who changed what, when, with the before and after
-// states, in the same transaction as the change.
+// Package audit is the audit trail: Record writes who changed what, when,
+// with the before and after states, in the same transaction as the change;
+// Service reads the trail back for admins.
 package audit
 
 import (
@@ -8,6 +9,7 @@ import (
 	"fmt"
 
 	"shanhai/model"
+	"shanhai/service/check"
 )
 
 // Store is where records go.
@@ -36,4 +38,23 @@ func marshal(v any) string {
 		return fmt.Sprintf("%q", fmt.Sprint(v))
 	}
 	return string(b)
+}
+
+// Trail is where the audit trail is read from.
+type Trail interface {
+	Audits(ctx context.Context, f model.AuditFilter, page, size int) (model.Page[model.Audit], error)
+}
+
+// Service reads the audit trail.
+type Service struct{ trail Trail }
+
+// New returns the audit-trail service.
+func New(t Trail) *Service { return &Service{trail: t} }
+
+// Audits reads the audit trail, newest first (admins only).
+func (s *Service) Audits(ctx context.Context, actor *model.User, f model.AuditFilter, page, size int) (model.Page[model.Audit], error) {
+	if err := check.Admin(actor); err != nil {
+		return model.Page[model.Audit]{}, err
+	}
+	return s.trail.Audits(ctx, f, page, size)
 }

@@ -1,6 +1,9 @@
-// Package catalog is the public catalogue: reference data (regions, pairings,
-// categories) and the on-sale products of active suppliers, with search,
-// filters, sorting and pagination.
+// Package catalog is the catalogue: what the public reads (reference data,
+// and the on-sale products of active suppliers, with search, filters,
+// sorting and pagination), what a supplier edits (its products, SKUs, prices
+// and stock: products.go) and what an admin keeps (suppliers, categories and
+// product certification: suppliers.go). Who may act is checked in each
+// method; admin changes are audited in their own transaction.
 package catalog
 
 import (
@@ -14,9 +17,9 @@ import (
 	"shanhai/model"
 )
 
-// Store is what the catalogue reads. model/store implements it, and
-// model/cache wraps it with the same methods.
-type Store interface {
+// Reads are the catalogue reads. model/store implements them, and
+// model/cache wraps them with the same methods.
+type Reads interface {
 	Regions(ctx context.Context) ([]model.Region, error)
 	Region(ctx context.Context, code string) (*model.Region, error)
 	Categories(ctx context.Context) ([]model.Category, error)
@@ -27,32 +30,72 @@ type Store interface {
 	Products(ctx context.Context, q model.ProductQuery) (model.Page[model.ProductSummary], error)
 }
 
-// Service answers catalogue questions.
-type Service struct {
-	store Store
-	now   func() time.Time
+// Store is the database itself, for the writes' transactions and the reads
+// that must see them (never a cache).
+type Store interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	AddAudit(ctx context.Context, a *model.Audit) error
+	Region(ctx context.Context, code string) (*model.Region, error)
+	Categories(ctx context.Context) ([]model.Category, error)
+	Category(ctx context.Context, code string) (*model.Category, error)
+	CreateCategory(ctx context.Context, c *model.Category) error
+	Supplier(ctx context.Context, id int64) (*model.Supplier, error)
+	Suppliers(ctx context.Context, page, size int) (model.Page[model.Supplier], error)
+	CreateSupplier(ctx context.Context, s *model.Supplier) error
+	Product(ctx context.Context, id int64) (*model.ProductDetail, error)
+	SKU(ctx context.Context, id int64) (*model.SKU, error)
 }
 
-// New returns the catalogue service over st.
-func New(st Store) *Service { return &Service{store: st, now: time.Now} }
+// Writes are the changes to what the catalogue shows: the cache layer when
+// there is one (it invalidates after commit), else the store.
+type Writes interface {
+	SetSupplierStatus(ctx context.Context, id int64, status string) ([]int64, error)
+	CreateProduct(ctx context.Context, p *model.Product, skus []model.SKU) error
+	UpdateProduct(ctx context.Context, id int64, p model.ProductPatch) error
+	SetSKUPrice(ctx context.Context, skuID, priceCents int64) (int64, error)
+	Certify(ctx context.Context, c *model.Certification) error
+	RevokeCertification(ctx context.Context, productID int64) error
+}
+
+// Stock adjusts a SKU's on-hand units by delta (a supplier's stock count),
+// returning the product id; on hand never drops below what is reserved
+// (409 stock_below_reserved). The store (or its cache layer) satisfies it.
+type Stock interface {
+	AdjustStock(ctx context.Context, skuID, delta int64) (int64, error)
+}
+
+// Service answers catalogue questions and makes catalogue changes.
+type Service struct {
+	reads  Reads
+	store  Store
+	writes Writes
+	stock  Stock
+	now    func() time.Time
+}
+
+// New returns the catalogue service: public reads from reads, everything
+// else from st, changes through writes and stock.
+func New(reads Reads, st Store, writes Writes, stock Stock) *Service {
+	return &Service{reads: reads, store: st, writes: writes, stock: stock, now: time.Now}
+}
 
 // Regions lists the regions.
-func (s *Service) Regions(ctx context.Context) ([]model.Region, error) { return s.store.Regions(ctx) }
+func (s *Service) Regions(ctx context.Context) ([]model.Region, error) { return s.reads.Regions(ctx) }
 
 // Categories lists the categories.
 func (s *Service) Categories(ctx context.Context) ([]model.Category, error) {
-	return s.store.Categories(ctx)
+	return s.reads.Categories(ctx)
 }
 
 // Pairings lists the pairings.
 func (s *Service) Pairings(ctx context.Context) ([]model.PairingView, error) {
-	return s.store.Pairings(ctx)
+	return s.reads.Pairings(ctx)
 }
 
 // Product is a visible product: on sale, from an active supplier. Anything
 // else is 404, exactly like an id that never existed.
 func (s *Service) Product(ctx context.Context, id int64) (*model.ProductDetail, error) {
-	d, err := s.store.Product(ctx, id)
+	d, err := s.reads.Product(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +122,7 @@ func (s *Service) Products(ctx context.Context, p ListParams) (model.Page[model.
 	if err != nil {
 		return model.Page[model.ProductSummary]{}, err
 	}
-	page, err := s.store.Products(ctx, q)
+	page, err := s.reads.Products(ctx, q)
 	if err != nil || page.Total > 0 {
 		return page, err
 	}
@@ -99,17 +142,17 @@ func (s *Service) checkRefs(ctx context.Context, q model.ProductQuery) error {
 		return err
 	}
 	if q.PairingID != 0 {
-		if _, err := s.store.Pairing(ctx, q.PairingID); check("pairing", err) != nil {
+		if _, err := s.reads.Pairing(ctx, q.PairingID); check("pairing", err) != nil {
 			return err
 		}
 	}
 	if q.Category != "" {
-		if _, err := s.store.Category(ctx, q.Category); check("category", err) != nil {
+		if _, err := s.reads.Category(ctx, q.Category); check("category", err) != nil {
 			return err
 		}
 	}
 	if q.Origin != "" {
-		if _, err := s.store.Region(ctx, q.Origin); check("origin", err) != nil {
+		if _, err := s.reads.Region(ctx, q.Origin); check("origin", err) != nil {
 			return err
 		}
 	}

@@ -3,6 +3,8 @@
 package check
 
 import (
+	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"unicode"
@@ -94,3 +96,58 @@ func validUTF8(v string) bool {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Admin is the one test of "the actor must be an admin": a 403 otherwise.
+// Admin-only operations call it first, inside their domain's method.
+func Admin(actor *model.User) error {
+	if actor == nil || actor.Role != model.RoleAdmin {
+		return model.Forbidden("admins only")
+	}
+	return nil
+}
+
+// Merge adds the fields of a 422 (model.Invalid) to f, so a rule checked
+// elsewhere (model.CheckYear) is reported with the rest; any other error is
+// returned.
+func (f *Fields) Merge(err error) error {
+	var e *model.Error
+	if errors.As(err, &e) && errors.Is(err, model.ErrInvalid) {
+		f.errs = append(f.errs, e.Fields...)
+		return nil
+	}
+	return err
+}
+
+// Duplicate turns a uniqueness conflict into a 422 on the field that clashed.
+func Duplicate(err error, field string) error {
+	if errors.Is(err, model.ErrConflict) {
+		return model.Invalid(model.FieldError{Field: field, Message: "already exists"})
+	}
+	return err
+}
+
+// Regions is the reference data a region check reads.
+type Regions interface {
+	Region(ctx context.Context, code string) (*model.Region, error)
+}
+
+// Region checks a region code exists and is on the wanted side ("" = any);
+// it returns the region, or nil with the field marked bad.
+func Region(ctx context.Context, st Regions, f *Fields, field, code, side string) (*model.Region, error) {
+	if code == "" {
+		f.Add(field, "is required")
+		return nil, nil
+	}
+	r, err := st.Region(ctx, code)
+	if errors.Is(err, model.ErrNotFound) {
+		f.Add(field, "no such region code")
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if side != "" && r.Side != side {
+		f.Add(field, "must be a "+side+"-side region")
+	}
+	return r, nil
+}

@@ -1,7 +1,8 @@
-// Package seller is a supplier's own catalogue: its products, their SKUs,
-// prices and stock. A supplier user sees and edits only its own supplier's
-// products; anything else answers 404.
-package seller
+package catalog
+
+// A supplier's own catalogue: its products, their SKUs, prices and stock. A
+// supplier user sees and edits only its own supplier's products; anything
+// else answers 404.
 
 import (
 	"context"
@@ -11,33 +12,6 @@ import (
 	"shanhai/model"
 	"shanhai/service/check"
 )
-
-// Store is the database.
-type Store interface {
-	InTx(ctx context.Context, fn func(ctx context.Context) error) error
-	Supplier(ctx context.Context, id int64) (*model.Supplier, error)
-	Category(ctx context.Context, code string) (*model.Category, error)
-	Product(ctx context.Context, id int64) (*model.ProductDetail, error)
-	SKU(ctx context.Context, id int64) (*model.SKU, error)
-}
-
-// Catalog takes the writes that change what the catalogue shows (the cache
-// layer when there is one, so it can invalidate after commit).
-type Catalog interface {
-	CreateProduct(ctx context.Context, p *model.Product, skus []model.SKU) error
-	UpdateProduct(ctx context.Context, id int64, cols map[string]any) error
-	SetSKUPrice(ctx context.Context, skuID, priceCents int64) (int64, error)
-	AdjustStock(ctx context.Context, skuID, delta int64) (int64, error)
-}
-
-// Service is the supplier's catalogue.
-type Service struct {
-	store   Store
-	catalog Catalog
-}
-
-// New returns the seller service.
-func New(st Store, cat Catalog) *Service { return &Service{store: st, catalog: cat} }
 
 const (
 	maxPrice = 100_000_000 // ¥1,000,000 a unit
@@ -103,7 +77,7 @@ func (s *Service) CreateProduct(ctx context.Context, actor *model.User, in Produ
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.catalog.CreateProduct(ctx, p, skus); err != nil {
+	if err := s.writes.CreateProduct(ctx, p, skus); err != nil {
 		if errors.Is(err, model.ErrConflict) {
 			return nil, model.Invalid(model.FieldError{Field: "name", Message: "you already have a product of this name"})
 		}
@@ -157,15 +131,15 @@ func (s *Service) checkCategory(ctx context.Context, f *check.Fields, code strin
 	return nil
 }
 
-// ProductPatch edits a product; nil fields stay.
-type ProductPatch struct {
+// ProductEdit is a supplier's edit of a product; nil fields stay.
+type ProductEdit struct {
 	Name, Category, Brand, Description *string
 	Perishable, OnSale                 *bool
 	ShelfLifeDays                      *int
 }
 
 // UpdateProduct edits one of the caller's products.
-func (s *Service) UpdateProduct(ctx context.Context, actor *model.User, id int64, in ProductPatch) (*model.ProductDetail, error) {
+func (s *Service) UpdateProduct(ctx context.Context, actor *model.User, id int64, in ProductEdit) (*model.ProductDetail, error) {
 	sup, err := s.supplierOf(ctx, actor)
 	if err != nil {
 		return nil, err
@@ -177,42 +151,37 @@ func (s *Service) UpdateProduct(ctx context.Context, actor *model.User, id int64
 			return err
 		}
 		var f check.Fields
-		cols := map[string]any{}
+		p := model.ProductPatch{CategoryCode: in.Category, Perishable: in.Perishable,
+			ShelfLifeDays: in.ShelfLifeDays, OnSale: in.OnSale}
 		if in.Name != nil {
-			cols["name"] = f.Text("name", *in.Name, 128)
+			p.Name = ptr(f.Text("name", *in.Name, 128))
 		}
 		if in.Brand != nil {
-			cols["brand"] = f.OptionalText("brand", *in.Brand, 64)
+			p.Brand = ptr(f.OptionalText("brand", *in.Brand, 64))
 		}
 		if in.Description != nil {
-			cols["description"] = f.OptionalText("description", *in.Description, 2000)
+			p.Description = ptr(f.OptionalText("description", *in.Description, 2000))
 		}
 		if in.Category != nil {
 			if err := s.checkCategory(ctx, &f, *in.Category); err != nil {
 				return err
 			}
-			cols["category_code"] = *in.Category
 		}
 		perishable, days := cur.Perishable, int64(cur.ShelfLifeDays)
 		if in.Perishable != nil {
 			perishable = *in.Perishable
-			cols["perishable"] = perishable
 		}
 		if in.ShelfLifeDays != nil {
 			days = int64(*in.ShelfLifeDays)
-			cols["shelf_life_days"] = *in.ShelfLifeDays
 		}
 		checkShelfLife(&f, perishable, days)
-		if in.OnSale != nil {
-			cols["on_sale"] = *in.OnSale
-		}
 		if err := f.Err(); err != nil {
 			return err
 		}
-		if len(cols) == 0 {
+		if p == (model.ProductPatch{}) {
 			return model.Invalid(model.FieldError{Field: "body", Message: "nothing to change"})
 		}
-		if err := s.catalog.UpdateProduct(ctx, id, cols); err != nil {
+		if err := s.writes.UpdateProduct(ctx, id, p); err != nil {
 			if errors.Is(err, model.ErrConflict) {
 				return model.Invalid(model.FieldError{Field: "name", Message: "you already have a product of this name"})
 			}
@@ -279,12 +248,12 @@ func (s *Service) UpdateSKU(ctx context.Context, actor *model.User, skuID int64,
 			return err
 		}
 		if in.PriceCents != nil {
-			if _, err := s.catalog.SetSKUPrice(ctx, skuID, *in.PriceCents); err != nil {
+			if _, err := s.writes.SetSKUPrice(ctx, skuID, *in.PriceCents); err != nil {
 				return err
 			}
 		}
 		if in.StockDelta != nil {
-			if _, err := s.catalog.AdjustStock(ctx, skuID, *in.StockDelta); err != nil {
+			if _, err := s.stock.AdjustStock(ctx, skuID, *in.StockDelta); err != nil {
 				return err
 			}
 		}
@@ -295,3 +264,5 @@ func (s *Service) UpdateSKU(ctx context.Context, actor *model.User, skuID int64,
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func ptr[T any](v T) *T { return &v }

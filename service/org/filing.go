@@ -1,47 +1,27 @@
-// Package filing is the annual reserved-share filing (预留份额) of an org:
-// its org_admin drafts and submits it; the org_admin of the supervising org
-// approves it or returns it with a comment. Every change is audited.
-package filing
+package org
+
+// The annual reserved-share filing (预留份额) of an org: its org_admin
+// drafts and submits it; the org_admin of the supervising org approves it or
+// returns it with a comment.
 
 import (
 	"context"
 	"errors"
-	"time"
 
 	"shanhai/model"
 	"shanhai/service/audit"
 	"shanhai/service/check"
 )
 
-// Store is the database.
-type Store interface {
-	InTx(ctx context.Context, fn func(ctx context.Context) error) error
-	AddAudit(ctx context.Context, a *model.Audit) error
-	Org(ctx context.Context, id int64) (*model.Org, error)
-	Filing(ctx context.Context, orgID int64, year int) (*model.Filing, error)
-	CreateFiling(ctx context.Context, f *model.Filing) error
-	UpdateFiling(ctx context.Context, id int64, from []string, cols map[string]any) error
-	Filings(ctx context.Context, year int, parentID int64, page, size int) (model.Page[model.Filing], error)
-}
-
-// Service handles filings.
-type Service struct {
-	store Store
-	now   func() time.Time
-}
-
-// New returns the filing service.
-func New(st Store) *Service { return &Service{store: st, now: time.Now} }
-
-// Input is what an org_admin files.
-type Input struct {
+// FilingInput is what an org_admin files.
+type FilingInput struct {
 	CanteenStatus   string
 	FoodBudgetCents int64
 	ReservedRatioBP int64
 }
 
-// own: the org's own org_admin (or an admin). Anyone else gets a 404.
-func (s *Service) own(ctx context.Context, actor *model.User, orgID int64) (*model.Org, error) {
+// ownFiling: the org's own org_admin (or an admin). Anyone else gets a 404.
+func (s *Service) ownFiling(ctx context.Context, actor *model.User, orgID int64) (*model.Org, error) {
 	org, err := s.store.Org(ctx, orgID)
 	if err != nil {
 		return nil, err
@@ -69,9 +49,9 @@ func (s *Service) supervisor(ctx context.Context, actor *model.User, orgID int64
 
 func sameOrg(a *int64, b int64) bool { return a != nil && *a == b }
 
-// Put creates or edits the org's draft for year. A submitted or approved
+// PutFiling creates or edits the org's draft for year. A submitted or approved
 // filing cannot be edited (409 invalid_transition); a returned one can.
-func (s *Service) Put(ctx context.Context, actor *model.User, orgID int64, year int, in Input) (*model.Filing, error) {
+func (s *Service) PutFiling(ctx context.Context, actor *model.User, orgID int64, year int, in FilingInput) (*model.Filing, error) {
 	var f check.Fields
 	f.Year("year", year)
 	f.OneOf("canteen_status", in.CanteenStatus, model.CanteenHas, model.CanteenNone, model.CanteenShared, model.CanteenOutsourced)
@@ -79,7 +59,7 @@ func (s *Service) Put(ctx context.Context, actor *model.User, orgID int64, year 
 	f.Range("reserved_ratio_bp", in.ReservedRatioBP, 0, 10000)
 	var out *model.Filing
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		if _, err := s.own(ctx, actor, orgID); err != nil {
+		if _, err := s.ownFiling(ctx, actor, orgID); err != nil {
 			return err
 		}
 		if err := f.Err(); err != nil {
@@ -99,9 +79,10 @@ func (s *Service) Put(ctx context.Context, actor *model.User, orgID int64, year 
 				return err
 			}
 		} else {
-			if err := s.store.UpdateFiling(ctx, before.ID, []string{model.FilingDraft, model.FilingReturned}, map[string]any{
-				"canteen_status": in.CanteenStatus, "food_budget_cents": in.FoodBudgetCents,
-				"reserved_ratio_bp": in.ReservedRatioBP, "status": model.FilingDraft}); err != nil {
+			draft := model.FilingDraft
+			if err := s.store.UpdateFiling(ctx, before.ID, []string{model.FilingDraft, model.FilingReturned}, model.FilingPatch{
+				CanteenStatus: &in.CanteenStatus, FoodBudgetCents: &in.FoodBudgetCents,
+				ReservedRatioBP: &in.ReservedRatioBP, Status: &draft}); err != nil {
 				return err
 			}
 			if out, err = s.store.Filing(ctx, orgID, year); err != nil {
@@ -113,9 +94,9 @@ func (s *Service) Put(ctx context.Context, actor *model.User, orgID int64, year 
 	return out, err
 }
 
-// Get is one filing, for its org's admin, its supervisor, or an admin.
-func (s *Service) Get(ctx context.Context, actor *model.User, orgID int64, year int) (*model.Filing, error) {
-	if _, err := s.own(ctx, actor, orgID); err != nil {
+// Filing is one filing, for its org's admin, its supervisor, or an admin.
+func (s *Service) Filing(ctx context.Context, actor *model.User, orgID int64, year int) (*model.Filing, error) {
+	if _, err := s.ownFiling(ctx, actor, orgID); err != nil {
 		if _, err2 := s.supervisor(ctx, actor, orgID); err2 != nil {
 			return nil, err
 		}
@@ -123,36 +104,36 @@ func (s *Service) Get(ctx context.Context, actor *model.User, orgID int64, year 
 	return s.store.Filing(ctx, orgID, year)
 }
 
-// Submit sends a draft (or a returned filing) for review.
-func (s *Service) Submit(ctx context.Context, actor *model.User, orgID int64, year int) (*model.Filing, error) {
-	return s.move(ctx, actor, orgID, year, s.own, "filing.submit",
+// SubmitFiling sends a draft (or a returned filing) for review.
+func (s *Service) SubmitFiling(ctx context.Context, actor *model.User, orgID int64, year int) (*model.Filing, error) {
+	return s.moveFiling(ctx, actor, orgID, year, s.ownFiling, "filing.submit",
 		[]string{model.FilingDraft, model.FilingReturned}, model.FilingSubmitted, "")
 }
 
-// Approve accepts a submitted filing.
-func (s *Service) Approve(ctx context.Context, actor *model.User, orgID int64, year int, comment string) (*model.Filing, error) {
+// ApproveFiling accepts a submitted filing.
+func (s *Service) ApproveFiling(ctx context.Context, actor *model.User, orgID int64, year int, comment string) (*model.Filing, error) {
 	var f check.Fields
 	comment = f.OptionalText("comment", comment, 500)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	return s.move(ctx, actor, orgID, year, s.supervisor, "filing.approve",
+	return s.moveFiling(ctx, actor, orgID, year, s.supervisor, "filing.approve",
 		[]string{model.FilingSubmitted}, model.FilingApproved, comment)
 }
 
-// Return sends a submitted filing back with a comment saying why.
-func (s *Service) Return(ctx context.Context, actor *model.User, orgID int64, year int, comment string) (*model.Filing, error) {
+// ReturnFiling sends a submitted filing back with a comment saying why.
+func (s *Service) ReturnFiling(ctx context.Context, actor *model.User, orgID int64, year int, comment string) (*model.Filing, error) {
 	var f check.Fields
 	comment = f.Text("comment", comment, 500)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	return s.move(ctx, actor, orgID, year, s.supervisor, "filing.return",
+	return s.moveFiling(ctx, actor, orgID, year, s.supervisor, "filing.return",
 		[]string{model.FilingSubmitted}, model.FilingReturned, comment)
 }
 
-// move is one compare-and-set transition of a filing, audited.
-func (s *Service) move(ctx context.Context, actor *model.User, orgID int64, year int,
+// moveFiling is one compare-and-set transition of a filing, audited.
+func (s *Service) moveFiling(ctx context.Context, actor *model.User, orgID int64, year int,
 	allowed func(context.Context, *model.User, int64) (*model.Org, error),
 	action string, from []string, to, comment string) (*model.Filing, error) {
 	var out *model.Filing
@@ -165,13 +146,13 @@ func (s *Service) move(ctx context.Context, actor *model.User, orgID int64, year
 			return err
 		}
 		now := s.now().UTC()
-		cols := map[string]any{"status": to}
+		p := model.FilingPatch{Status: &to}
 		if to == model.FilingSubmitted {
-			cols["submitted_at"] = now
+			p.SubmittedAt = &now
 		} else {
-			cols["reviewed_at"], cols["reviewed_by"], cols["review_comment"] = now, actor.ID, comment
+			p.ReviewedAt, p.ReviewedBy, p.ReviewComment = &now, &actor.ID, &comment
 		}
-		if err := s.store.UpdateFiling(ctx, before.ID, from, cols); err != nil {
+		if err := s.store.UpdateFiling(ctx, before.ID, from, p); err != nil {
 			return err
 		}
 		if out, err = s.store.Filing(ctx, orgID, year); err != nil {
@@ -182,10 +163,10 @@ func (s *Service) move(ctx context.Context, actor *model.User, orgID int64, year
 	return out, err
 }
 
-// Children lists the filings of year of the orgs orgID supervises, for its
+// ChildFilings lists the filings of year of the orgs orgID supervises, for its
 // org_admin (or an admin); a ratio under 10% is flagged by model.LowRatioBP.
-func (s *Service) Children(ctx context.Context, actor *model.User, orgID int64, year int, page, size int) (model.Page[model.Filing], error) {
-	if _, err := s.own(ctx, actor, orgID); err != nil {
+func (s *Service) ChildFilings(ctx context.Context, actor *model.User, orgID int64, year int, page, size int) (model.Page[model.Filing], error) {
+	if _, err := s.ownFiling(ctx, actor, orgID); err != nil {
 		return model.Page[model.Filing]{}, err
 	}
 	var f check.Fields

@@ -1,0 +1,10 @@
+package model
+
+// CheckYear is the one rule for a calendar year the API takes (a target's,
+// a filing's, a statistics query's): 2000 to 2100 inclusive.
+func CheckYear(year int) error {
+	if year < 2000 || year > 2100 {
+		return Invalid(FieldError{Field: "year", Message: "must be a year between 2000 and 2100"})
+	}
+	return nil
+}
