@@ -209,9 +209,9 @@ func checkOrgs(c *checks, w *world, rec *record, year int, parent *org, rep *sta
 			wantReserved = &reserved
 			wantCompletion = completion(r.SubtreeCertifiedCents, reserved)
 		}
-		if r.FilingStatus != status || !sameInt(r.ReservedCents, wantReserved) || !sameRatio(r.Completion, wantCompletion) {
+		if deref(r.FilingStatus) != status || !sameInt(r.ReservedCents, wantReserved) || !sameRatio(r.Completion, wantCompletion) {
 			c.differ("org %d %s: filing %q reserved %v completion %s, want %q %v %s", r.Org.ID, r.Org.Name,
-				r.FilingStatus, intText(r.ReservedCents), ratioText(r.Completion), status, intText(wantReserved), ratioText(wantCompletion))
+				deref(r.FilingStatus), intText(r.ReservedCents), ratioText(r.Completion), status, intText(wantReserved), ratioText(wantCompletion))
 		}
 		if r.Org.ID != parent.id {
 			certified += r.SubtreeCertifiedCents
@@ -249,11 +249,11 @@ func checkOrgs(c *checks, w *world, rec *record, year int, parent *org, rep *sta
 					it.Org.Name, ratioText(it.Completion), it.SubtreeCertifiedCents)
 			}
 			if cmp(prev, it) == 0 {
-				wantRank = prev.Rank
+				wantRank = deref(prev.Rank)
 			}
 		}
-		if it.Rank != wantRank {
-			c.differ("ranking: %s has rank %d, want %d", it.Org.Name, it.Rank, wantRank)
+		if deref(it.Rank) != wantRank {
+			c.differ("ranking: %s has rank %d, want %d", it.Org.Name, deref(it.Rank), wantRank)
 		}
 	}
 	c.compared = append(c.compared, fmt.Sprintf(
@@ -301,7 +301,7 @@ func checkHTTP(c *checks, pairingsBody, orgsBody []byte, pr *stats.PairingReport
 		same := len(ho.Items) == len(or.Items)
 		for i := 0; same && i < len(ho.Items); i++ {
 			same = ho.Items[i].Org.ID == or.Items[i].Org.ID && ho.Items[i].SubtreeCertifiedCents == or.Items[i].SubtreeCertifiedCents &&
-				ho.Items[i].Rank != nil && *ho.Items[i].Rank == or.Items[i].Rank
+				ho.Items[i].Rank != nil && *ho.Items[i].Rank == deref(or.Items[i].Rank)
 		}
 		if !same {
 			c.differ("HTTP org ranking differs from the in-process answer")
@@ -343,4 +343,12 @@ func intText(v *int64) string {
 		return "null"
 	}
 	return fmt.Sprint(*v)
+}
+
+func deref[T any](v *T) T {
+	var zero T
+	if v == nil {
+		return zero
+	}
+	return *v
 }
