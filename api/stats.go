@@ -1,6 +1,12 @@
 package api
 
+// The statistics routes. The answers are the service's own reports
+// (service/stats), encoded as they are: their json tags are the bodies the
+// OpenAPI document describes. This file only reads the query and writes the
+// answer.
+
 import (
+	"errors"
 	"mime"
 	"net/http"
 	"strconv"
@@ -17,33 +23,44 @@ type statsQuery struct {
 	parentID    int64
 }
 
-// readStatsQuery reads ?year= (required, 2000–2100) and, where the route
-// takes them, ?month= (1–12) and ?parent_id= (a positive integer); every bad
-// one is named in one 422.
+// readStatsQuery reads ?year= (required) and, where the route takes them,
+// ?month= (1–12) and ?parent_id= (a positive integer). The year's range is
+// model.CheckYear, the one year rule, applied here too so that every bad
+// parameter is named in one 422.
 func readStatsQuery(c *gin.Context, month, parent bool) (statsQuery, error) {
 	var q statsQuery
 	var bad []model.FieldError
-	read := func(name string, required bool, lo, hi int64, msg string) int64 {
+	read := func(name string, required bool, lo, hi int64, msg string) (int64, bool) {
 		v := c.Query(name)
 		if v == "" {
 			if required {
 				bad = append(bad, model.FieldError{Field: name, Message: "is required: " + msg})
 			}
-			return 0
+			return 0, false
 		}
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < lo || n > hi {
 			bad = append(bad, model.FieldError{Field: name, Message: "must be " + msg})
-			return 0
+			return 0, false
 		}
-		return n
+		return n, true
 	}
-	q.year = int(read("year", true, 2000, 2100, "a year between 2000 and 2100"))
+	// any integer parses as a year; the range is the year rule's
+	if y, ok := read("year", true, -1<<31, 1<<31-1, "a year between 2000 and 2100"); ok {
+		q.year = int(y)
+		var e *model.Error
+		if err := model.CheckYear(q.year); errors.As(err, &e) {
+			bad = append(bad, e.Fields...)
+		} else if err != nil {
+			return q, err
+		}
+	}
 	if month {
-		q.month = int(read("month", false, 1, 12, "a month from 1 to 12"))
+		m, _ := read("month", false, 1, 12, "a month from 1 to 12")
+		q.month = int(m)
 	}
 	if parent {
-		q.parentID = read("parent_id", false, 1, 1<<62, "a positive integer")
+		q.parentID, _ = read("parent_id", false, 1, 1<<62, "a positive integer")
 	}
 	if len(bad) > 0 {
 		return q, model.Invalid(bad...)
@@ -51,42 +68,13 @@ func readStatsQuery(c *gin.Context, month, parent bool) (statsQuery, error) {
 	return q, nil
 }
 
-type pairingStatsItem struct {
-	Pairing       pairingResp  `json:"pairing"`
-	TargetCents   *int64       `json:"target_cents"`
-	CreditedCents int64        `json:"credited_cents"`
-	CountyCents   int64        `json:"county_cents"`
-	DirectCents   int64        `json:"direct_cents"`
-	AssistedCents int64        `json:"assisted_cents"`
-	Completion    *stats.Ratio `json:"completion"`
-	Orders        int64        `json:"orders"`
-}
-
-type reasonCentsResp struct {
-	Reason string `json:"reason"`
-	Cents  int64  `json:"cents"`
-}
-
-type pairingStatsResp struct {
-	Year             int                `json:"year"`
-	Month            int                `json:"month,omitempty"`
-	Items            []pairingStatsItem `json:"items"`
-	NotCreditedCents int64              `json:"not_credited_cents"`
-	NotCredited      []reasonCentsResp  `json:"not_credited"`
-}
-
-func toPairingStats(r *stats.PairingReport) pairingStatsResp {
-	out := pairingStatsResp{Year: r.Year, Month: r.Month, Items: make([]pairingStatsItem, len(r.Items)),
-		NotCreditedCents: r.NotCreditedCents, NotCredited: make([]reasonCentsResp, len(r.NotCredited))}
-	for i, it := range r.Items {
-		out.Items[i] = pairingStatsItem{Pairing: toPairing(it.Pairing), TargetCents: it.TargetCents,
-			CreditedCents: it.CreditedCents, CountyCents: it.CountyCents, DirectCents: it.DirectCents,
-			AssistedCents: it.AssistedCents, Completion: it.Completion, Orders: it.Orders}
+// answer writes the service's report as it is, or its error.
+func answer[T any](c *gin.Context, v *T, err error) {
+	if err != nil {
+		writeError(c, err)
+		return
 	}
-	for i, nc := range r.NotCredited {
-		out.NotCredited[i] = reasonCentsResp{Reason: nc.Reason, Cents: nc.Cents}
-	}
-	return out
+	c.JSON(http.StatusOK, v)
 }
 
 func (r *router) statsPairings(c *gin.Context) {
@@ -96,36 +84,7 @@ func (r *router) statsPairings(c *gin.Context) {
 		return
 	}
 	rep, err := r.Stats.Pairings(c.Request.Context(), caller(c), q.year, q.month)
-	respond(c, http.StatusOK, rep, err, toPairingStats)
-}
-
-type monthStatsItem struct {
-	Month           int          `json:"month"`
-	CreditedCents   int64        `json:"credited_cents"`
-	CountyCents     int64        `json:"county_cents"`
-	DirectCents     int64        `json:"direct_cents"`
-	AssistedCents   int64        `json:"assisted_cents"`
-	Orders          int64        `json:"orders"`
-	CumulativeCents int64        `json:"cumulative_cents"`
-	Completion      *stats.Ratio `json:"completion"`
-}
-
-type monthlyStatsResp struct {
-	Year        int              `json:"year"`
-	Pairing     pairingResp      `json:"pairing"`
-	TargetCents *int64           `json:"target_cents"`
-	Months      []monthStatsItem `json:"months"`
-}
-
-func toMonthlyStats(r *stats.MonthlyReport) monthlyStatsResp {
-	out := monthlyStatsResp{Year: r.Year, Pairing: toPairing(r.Pairing), TargetCents: r.TargetCents,
-		Months: make([]monthStatsItem, len(r.Months))}
-	for i, m := range r.Months {
-		out.Months[i] = monthStatsItem{Month: m.Month, CreditedCents: m.CreditedCents, CountyCents: m.CountyCents,
-			DirectCents: m.DirectCents, AssistedCents: m.AssistedCents, Orders: m.Orders,
-			CumulativeCents: m.CumulativeCents, Completion: m.Completion}
-	}
-	return out
+	answer(c, rep, err)
 }
 
 func (r *router) statsMonthly(c *gin.Context) {
@@ -140,64 +99,7 @@ func (r *router) statsMonthly(c *gin.Context) {
 		return
 	}
 	rep, err := r.Stats.Monthly(c.Request.Context(), caller(c), id, q.year)
-	respond(c, http.StatusOK, rep, err, toMonthlyStats)
-}
-
-type orgStatsRef struct {
-	ID       int64     `json:"id"`
-	Name     string    `json:"name"`
-	Kind     string    `json:"kind"`
-	Region   regionRef `json:"region"`
-	ParentID *int64    `json:"parent_id"`
-}
-
-type orgStatsItem struct {
-	Org                   orgStatsRef  `json:"org"`
-	PurchasesCents        int64        `json:"purchases_cents"`
-	CertifiedCents        int64        `json:"certified_cents"`
-	CreditedCents         int64        `json:"credited_cents"`
-	SubtreePurchasesCents int64        `json:"subtree_purchases_cents"`
-	SubtreeCertifiedCents int64        `json:"subtree_certified_cents"`
-	SubtreeCreditedCents  int64        `json:"subtree_credited_cents"`
-	ReservedCents         *int64       `json:"reserved_cents"`
-	FilingStatus          *string      `json:"filing_status"`
-	Completion            *stats.Ratio `json:"completion"`
-	Rank                  *int         `json:"rank"`
-}
-
-type orgStatsResp struct {
-	Year   int            `json:"year"`
-	Parent *orgStatsItem  `json:"parent"`
-	Items  []orgStatsItem `json:"items"`
-}
-
-func toOrgStatsItem(o *stats.OrgRow) orgStatsItem {
-	out := orgStatsItem{
-		Org: orgStatsRef{ID: o.Org.ID, Name: o.Org.Name, Kind: o.Org.Kind, ParentID: o.Org.ParentID,
-			Region: regionRef{Code: o.Org.RegionCode, Name: o.RegionName}},
-		PurchasesCents: o.PurchasesCents, CertifiedCents: o.CertifiedCents, CreditedCents: o.CreditedCents,
-		SubtreePurchasesCents: o.SubtreePurchasesCents, SubtreeCertifiedCents: o.SubtreeCertifiedCents,
-		SubtreeCreditedCents: o.SubtreeCreditedCents, ReservedCents: o.ReservedCents, Completion: o.Completion,
-	}
-	if o.FilingStatus != "" {
-		out.FilingStatus = &o.FilingStatus
-	}
-	if o.Rank != 0 {
-		out.Rank = &o.Rank
-	}
-	return out
-}
-
-func toOrgStats(r *stats.OrgReport) orgStatsResp {
-	out := orgStatsResp{Year: r.Year, Items: make([]orgStatsItem, len(r.Items))}
-	if r.Parent != nil {
-		p := toOrgStatsItem(r.Parent)
-		out.Parent = &p
-	}
-	for i := range r.Items {
-		out.Items[i] = toOrgStatsItem(&r.Items[i])
-	}
-	return out
+	answer(c, rep, err)
 }
 
 func (r *router) statsOrgs(c *gin.Context) {
@@ -207,33 +109,7 @@ func (r *router) statsOrgs(c *gin.Context) {
 		return
 	}
 	rep, err := r.Stats.Orgs(c.Request.Context(), caller(c), q.year, q.parentID)
-	respond(c, http.StatusOK, rep, err, toOrgStats)
-}
-
-type districtStatsItem struct {
-	Region        regionRef    `json:"region"`
-	TargetCents   *int64       `json:"target_cents"`
-	CreditedCents int64        `json:"credited_cents"`
-	DirectCents   int64        `json:"direct_cents"`
-	AssistedCents int64        `json:"assisted_cents"`
-	Orders        int64        `json:"orders"`
-	Completion    *stats.Ratio `json:"completion"`
-	Rank          int          `json:"rank"`
-}
-
-type districtStatsResp struct {
-	Year  int                 `json:"year"`
-	Items []districtStatsItem `json:"items"`
-}
-
-func toDistrictStats(r *stats.DistrictReport) districtStatsResp {
-	out := districtStatsResp{Year: r.Year, Items: make([]districtStatsItem, len(r.Items))}
-	for i, d := range r.Items {
-		out.Items[i] = districtStatsItem{Region: regionRef{Code: d.Region.Code, Name: d.Region.Name},
-			TargetCents: d.TargetCents, CreditedCents: d.CreditedCents, DirectCents: d.DirectCents,
-			AssistedCents: d.AssistedCents, Orders: d.Orders, Completion: d.Completion, Rank: d.Rank}
-	}
-	return out
+	answer(c, rep, err)
 }
 
 func (r *router) statsRegions(c *gin.Context) {
@@ -243,7 +119,7 @@ func (r *router) statsRegions(c *gin.Context) {
 		return
 	}
 	rep, err := r.Stats.Districts(c.Request.Context(), caller(c), q.year)
-	respond(c, http.StatusOK, rep, err, toDistrictStats)
+	answer(c, rep, err)
 }
 
 // statsExport sends the statistics as an xlsx or csv attachment.

@@ -25,8 +25,10 @@
 //     children of one supervising unit;
 //  4. runs the baseline: the same figures by a plain GROUP BY over credits,
 //     -baseline-iterations times after one unmeasured run;
-//  5. checks that the service's figures equal the GROUP BY's (and the bench's
-//     own record of what it loaded), and the HTTP answers the in-process ones;
+//  5. checks the service's answers (over HTTP and in-process) and the GROUP
+//     BY's figures against the bench's own record of what it loaded, with
+//     the design's rules (county parts, completion, reserved amounts,
+//     ranking) stated again in check.go, not taken from the service;
 //  6. prints p50/p99/mean per query and runner, the speed-up (GROUP BY p50 ÷
 //     service p99) and PASS/MISS against the targets at 10M rows: service p99
 //     < 10 ms and ≥ 100× faster than the GROUP BY.

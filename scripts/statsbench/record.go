@@ -17,6 +17,12 @@ type record struct {
 	pairings map[pairingKey]sums
 	orgs     map[orgKey]orgFigures
 	filings  map[orgKey]filing // what was filed, per org and year
+	targets  map[targetKey]int64
+}
+
+type targetKey struct {
+	year    int
+	pairing int64
 }
 
 type pairingKey struct {
@@ -45,17 +51,8 @@ type filing struct {
 	budget, ratioBP int64
 }
 
-// reserved is the reserved amount the statistics count: an approved or
-// submitted filing's budget × ratio ÷ 10000, half up; else none.
-func (f filing) reserved() (int64, bool) {
-	if f.status != model.FilingApproved && f.status != model.FilingSubmitted {
-		return 0, false
-	}
-	return (f.budget*f.ratioBP + 5000) / 10000, true
-}
-
 func newRecord() *record {
-	return &record{pairings: map[pairingKey]sums{}, orgs: map[orgKey]orgFigures{}, filings: map[orgKey]filing{}}
+	return &record{pairings: map[pairingKey]sums{}, orgs: map[orgKey]orgFigures{}, filings: map[orgKey]filing{}, targets: map[targetKey]int64{}}
 }
 
 // add counts one generated entry.
@@ -118,7 +115,9 @@ func seedTargets(ctx context.Context, l *bench.Loader, w *world, rec *record) er
 		for i := range w.pairings {
 			p := &w.pairings[i]
 			t := rec.credited(w, p, year) * int64(80+rng.IntN(61)) / 100
-			targets.Add(p.ID, year, max(1, (t+500_000)/1_000_000)*1_000_000)
+			target := max(1, (t+500_000)/1_000_000) * 1_000_000
+			targets.Add(p.ID, year, target)
+			rec.targets[targetKey{year, p.ID}] = target
 		}
 		for _, o := range w.orgs {
 			if o.demo || rng.IntN(100) < 8 {

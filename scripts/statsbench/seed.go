@@ -93,8 +93,9 @@ type origin struct {
 // against.
 type world struct {
 	pairings    []model.PairingView
-	tree        model.RegionTree
-	orgs        []*org // every org, the demo's first
+	tree        model.RegionTree  // for model.CreditPairing, which the ledger writer applies
+	parents     map[string]string // region code → its parent's code ("" at the top), for the checks
+	orgs        []*org            // every org, the demo's first
 	byID        map[int64]*org
 	supervisors []*org // the generated supervising units, as in the table
 	children    map[int64][]*org
@@ -120,6 +121,13 @@ func seed(ctx context.Context, l *bench.Loader, n int) (*world, error) {
 		return nil, err
 	}
 	w.tree = model.NewRegionTree(regions)
+	w.parents = map[string]string{}
+	for _, r := range regions {
+		w.parents[r.Code] = ""
+		if r.ParentCode != nil {
+			w.parents[r.Code] = *r.ParentCode
+		}
+	}
 	if w.pairings, err = l.Pairings(ctx); err != nil {
 		return nil, err
 	}
@@ -268,19 +276,29 @@ func (w *world) chain(o *org) error {
 // countyPart lists the county pairings inside city pairing p, by the
 // design's rule: a city pairing's figures include every county pairing
 // whose helper region lies in its helper region and whose partner region
-// lies in its partner region.
+// lies in its partner region. "Lies in" is read from the regions' parent
+// codes as the bench loaded them, not from the model's region tree.
 func (w *world) countyPart(p *model.PairingView) []int64 {
 	if p.Level != model.LevelCity {
 		return nil
 	}
 	var out []int64
 	for _, q := range w.pairings {
-		if q.ID != p.ID && q.Level == model.LevelCounty &&
-			w.tree.Contains(p.HelperCode, q.HelperCode) && w.tree.Contains(p.PartnerCode, q.PartnerCode) {
+		if q.Level == model.LevelCounty && w.inside(q.HelperCode, p.HelperCode) && w.inside(q.PartnerCode, p.PartnerCode) {
 			out = append(out, q.ID)
 		}
 	}
 	return out
+}
+
+// inside: region inner is outer or lies below it.
+func (w *world) inside(inner, outer string) bool {
+	for c, steps := inner, 0; c != "" && steps < 16; c, steps = w.parents[c], steps+1 {
+		if c == outer {
+			return true
+		}
+	}
+	return false
 }
 
 // pick draws a child kind by weight.

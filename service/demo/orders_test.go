@@ -101,7 +101,7 @@ func TestOrders(t *testing.T) {
 		}
 		var own, assisted int64
 		for _, it := range rep.Items {
-			name := it.Pairing.HelperName + "–" + it.Pairing.PartnerName
+			name := it.Pairing.Helper.Name + "–" + it.Pairing.Partner.Name
 			if it.CreditedCents <= 0 || it.Orders <= 0 {
 				t.Errorf("%s: credited %d cents in %d orders, want figures", name, it.CreditedCents, it.Orders)
 			}
@@ -113,7 +113,7 @@ func TestOrders(t *testing.T) {
 			}
 			own += it.CreditedCents - it.CountyCents
 			assisted += it.AssistedCents
-			if it.Pairing.HelperCode == "330600" && it.Pairing.PartnerCode == "511100" &&
+			if it.Pairing.Helper.Code == "330600" && it.Pairing.Partner.Code == "511100" &&
 				(it.CountyCents <= 0 || it.CreditedCents <= it.CountyCents) {
 				t.Errorf("%s: credited %d, county part %d, want both its own and a county part", name, it.CreditedCents, it.CountyCents)
 			}
@@ -147,8 +147,8 @@ func TestOrders(t *testing.T) {
 			t.Errorf("canteens under %d: got %d, want 2", *gov.OrgID, len(orgRep.Items))
 		}
 		for _, r := range orgRep.Items {
-			if r.FilingStatus != model.FilingApproved || r.ReservedCents == nil || r.Completion == nil || r.SubtreeCertifiedCents <= 0 {
-				t.Errorf("%s: filing %q, reserved %v, completion %v, certified %d", r.Org.Name, r.FilingStatus,
+			if r.FilingStatus == nil || *r.FilingStatus != model.FilingApproved || r.ReservedCents == nil || r.Completion == nil || r.SubtreeCertifiedCents <= 0 {
+				t.Errorf("%s: filing %v, reserved %v, completion %v, certified %d", r.Org.Name, r.FilingStatus,
 					r.ReservedCents, r.Completion, r.SubtreeCertifiedCents)
 			}
 		}

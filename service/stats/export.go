@@ -76,6 +76,20 @@ func optCents(v *int64) string {
 	return Yuan(*v)
 }
 
+func optText(v *string) string {
+	if v == nil {
+		return ""
+	}
+	return *v
+}
+
+func optInt(v *int) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.Itoa(*v)
+}
+
 func ratio(r *Ratio) string {
 	if r == nil {
 		return ""
@@ -117,7 +131,7 @@ func pairingSheet(r *PairingReport) sheet {
 	for _, it := range r.Items {
 		p := it.Pairing
 		sh.rows = append(sh.rows, []string{num(p.ID), programmeNames[p.Programme], levelNames[p.Level],
-			p.HelperName, p.PartnerName, optCents(it.TargetCents), cents(it.CreditedCents),
+			p.Helper.Name, p.Partner.Name, optCents(it.TargetCents), cents(it.CreditedCents),
 			cents(it.CountyCents), cents(it.DirectCents), cents(it.AssistedCents), ratio(it.Completion), num(it.Orders)})
 	}
 	// the not-credited totals below the table, in the first columns
@@ -149,15 +163,15 @@ func orgSheet(r *OrgReport) sheet {
 		kinds: []cellKind{textCell, intCell, textCell, textCell, textCell, yuanCell, yuanCell,
 			yuanCell, yuanCell, yuanCell, yuanCell, textCell, ratioCell}}
 	row := func(rank string, o *OrgRow) []string {
-		return []string{rank, num(o.Org.ID), o.Org.Name, orgKindNames[o.Org.Kind], o.RegionName,
+		return []string{rank, num(o.Org.ID), o.Org.Name, orgKindNames[o.Org.Kind], o.Org.Region.Name,
 			cents(o.PurchasesCents), cents(o.CertifiedCents), cents(o.SubtreeCertifiedCents),
-			cents(o.CreditedCents), cents(o.SubtreeCreditedCents), optCents(o.ReservedCents), o.FilingStatus, ratio(o.Completion)}
+			cents(o.CreditedCents), cents(o.SubtreeCreditedCents), optCents(o.ReservedCents), optText(o.FilingStatus), ratio(o.Completion)}
 	}
 	if r.Parent != nil {
 		sh.rows = append(sh.rows, row("本级", r.Parent))
 	}
 	for i := range r.Items {
-		sh.rows = append(sh.rows, row(strconv.Itoa(r.Items[i].Rank), &r.Items[i]))
+		sh.rows = append(sh.rows, row(optInt(r.Items[i].Rank), &r.Items[i]))
 	}
 	return sh
 }

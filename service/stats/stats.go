@@ -100,23 +100,40 @@ type ReasonCents struct {
 	Cents  int64  `json:"cents"`
 }
 
+// PairingRef is a pairing as the statistics name it: its regions by code
+// and name.
+type PairingRef struct {
+	ID        int64  `json:"id"`
+	Programme string `json:"programme"`
+	Level     string `json:"level"`
+	Helper    Region `json:"helper"`
+	Partner   Region `json:"partner"`
+	SinceYear int    `json:"since_year"`
+	Active    bool   `json:"active"`
+}
+
+func pairingRef(p *model.PairingView) PairingRef {
+	return PairingRef{ID: p.ID, Programme: p.Programme, Level: p.Level, SinceYear: p.SinceYear, Active: p.Active,
+		Helper: Region{Code: p.HelperCode, Name: p.HelperName}, Partner: Region{Code: p.PartnerCode, Name: p.PartnerName}}
+}
+
 // PairingRow is one pairing's figures. Credited, direct, assisted and orders
 // include the county part of a city pairing.
 type PairingRow struct {
-	Pairing       model.PairingView `json:"pairing"`
-	TargetCents   *int64            `json:"target_cents"` // the annual target; nil when none is set
-	CreditedCents int64             `json:"credited_cents"`
-	CountyCents   int64             `json:"county_cents"`
-	DirectCents   int64             `json:"direct_cents"`
-	AssistedCents int64             `json:"assisted_cents"`
-	Orders        int64             `json:"orders"`
-	Completion    *Ratio            `json:"completion"`
+	Pairing       PairingRef `json:"pairing"`
+	TargetCents   *int64     `json:"target_cents"` // the annual target; nil when none is set
+	CreditedCents int64      `json:"credited_cents"`
+	CountyCents   int64      `json:"county_cents"`
+	DirectCents   int64      `json:"direct_cents"`
+	AssistedCents int64      `json:"assisted_cents"`
+	Completion    *Ratio     `json:"completion"`
+	Orders        int64      `json:"orders"`
 }
 
 // PairingReport is the per-pairing table of a year or a month.
 type PairingReport struct {
 	Year             int           `json:"year"`
-	Month            int           `json:"month"` // 0: the whole year
+	Month            int           `json:"month,omitempty"` // 0: the whole year
 	Items            []PairingRow  `json:"items"`
 	NotCreditedCents int64         `json:"not_credited_cents"`
 	NotCredited      []ReasonCents `json:"not_credited"`
@@ -136,27 +153,35 @@ type MonthRow struct {
 
 // MonthlyReport is the twelve months of one pairing.
 type MonthlyReport struct {
-	Year        int               `json:"year"`
-	Pairing     model.PairingView `json:"pairing"`
-	TargetCents *int64            `json:"target_cents"`
-	Months      []MonthRow        `json:"months"`
+	Year        int        `json:"year"`
+	Pairing     PairingRef `json:"pairing"`
+	TargetCents *int64     `json:"target_cents"`
+	Months      []MonthRow `json:"months"`
+}
+
+// OrgRef is an org as the statistics name it.
+type OrgRef struct {
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	Kind     string `json:"kind"`
+	Region   Region `json:"region"`
+	ParentID *int64 `json:"parent_id"`
 }
 
 // OrgRow is one org's purchases of a year: its own and its subtree's (the
 // org and every org it supervises).
 type OrgRow struct {
-	Org                   model.Org `json:"org"`
-	RegionName            string    `json:"region_name"`
-	PurchasesCents        int64     `json:"purchases_cents"`
-	CertifiedCents        int64     `json:"certified_cents"`
-	CreditedCents         int64     `json:"credited_cents"`
-	SubtreePurchasesCents int64     `json:"subtree_purchases_cents"`
-	SubtreeCertifiedCents int64     `json:"subtree_certified_cents"`
-	SubtreeCreditedCents  int64     `json:"subtree_credited_cents"`
-	ReservedCents         *int64    `json:"reserved_cents"` // nil: no approved or submitted filing
-	FilingStatus          string    `json:"filing_status"`  // "" when there is no filing
-	Completion            *Ratio    `json:"completion"`     // subtree certified ÷ reserved
-	Rank                  int       `json:"rank"`           // among the siblings; 0 for the parent row
+	Org                   OrgRef  `json:"org"`
+	PurchasesCents        int64   `json:"purchases_cents"`
+	CertifiedCents        int64   `json:"certified_cents"`
+	CreditedCents         int64   `json:"credited_cents"`
+	SubtreePurchasesCents int64   `json:"subtree_purchases_cents"`
+	SubtreeCertifiedCents int64   `json:"subtree_certified_cents"`
+	SubtreeCreditedCents  int64   `json:"subtree_credited_cents"`
+	ReservedCents         *int64  `json:"reserved_cents"` // nil: no approved or submitted filing
+	FilingStatus          *string `json:"filing_status"`  // nil when there is no filing
+	Completion            *Ratio  `json:"completion"`     // subtree certified ÷ reserved
+	Rank                  *int    `json:"rank"`           // among the siblings; nil for the parent row
 }
 
 // OrgReport ranks the children of an org (or the top-level orgs). Parent
@@ -349,11 +374,40 @@ func (f *figure) plus(g figure) {
 	f.orders += g.orders
 }
 
-func checkYear(year int) error {
-	if year < 2000 || year > 2100 {
-		return model.Invalid(model.FieldError{Field: "year", Message: "must be a year between 2000 and 2100"})
+// checkQuery applies the rules of a statistics query — the year
+// (model.CheckYear), a month from 1 to 12 (0: the whole year), a positive
+// parent org (0: none) — and names every bad field in one error.
+func checkQuery(year, month int, parentID int64) error {
+	var bad []model.FieldError
+	if err := model.CheckYear(year); err != nil {
+		bad = append(bad, fieldErrors(err)...)
+	}
+	if month < 0 || month > 12 {
+		bad = append(bad, model.FieldError{Field: "month", Message: "must be a month from 1 to 12"})
+	}
+	if parentID < 0 {
+		bad = append(bad, model.FieldError{Field: "parent_id", Message: "must be a positive integer"})
+	}
+	if len(bad) > 0 {
+		return model.Invalid(bad...)
 	}
 	return nil
+}
+
+// fieldErrors are the fields an invalid-input error names.
+func fieldErrors(err error) []model.FieldError {
+	var e *model.Error
+	if errors.As(err, &e) {
+		return e.Fields
+	}
+	return nil
+}
+
+// cacheKey names an answer in the cache. Its first part is the shape of the
+// cached reports: change it when they change, so that an entry of an older
+// shape is never read as the new one.
+func cacheKey(format string, args ...any) string {
+	return "2/" + fmt.Sprintf(format, args...)
 }
 
 // Pairings is the per-pairing table of year, or of one month of it (month
@@ -363,13 +417,10 @@ func (s *Service) Pairings(ctx context.Context, actor *model.User, year, month i
 	if err != nil {
 		return nil, err
 	}
-	if err := checkYear(year); err != nil {
+	if err := checkQuery(year, month, 0); err != nil {
 		return nil, err
 	}
-	if month < 0 || month > 12 {
-		return nil, model.Invalid(model.FieldError{Field: "month", Message: "must be a month from 1 to 12"})
-	}
-	key := fmt.Sprintf("p:%d:%d:%s", year, month, sc.key())
+	key := cacheKey("p:%d:%d:%s", year, month, sc.key())
 	return cached(ctx, s, key, func(ctx context.Context) (*PairingReport, error) {
 		return s.pairings(ctx, sc, year, month)
 	})
@@ -425,7 +476,7 @@ func (s *Service) pairings(ctx context.Context, sc scope, year, month int) (*Pai
 		if !p.Active && !hasTarget && total == (figure{}) {
 			continue
 		}
-		row := PairingRow{Pairing: *p, CreditedCents: total.cents, CountyCents: county.cents,
+		row := PairingRow{Pairing: pairingRef(p), CreditedCents: total.cents, CountyCents: county.cents,
 			DirectCents: total.direct, AssistedCents: total.assisted, Orders: total.orders}
 		if hasTarget {
 			row.TargetCents = &target
@@ -477,10 +528,10 @@ func (s *Service) Monthly(ctx context.Context, actor *model.User, pairingID int6
 	if err != nil {
 		return nil, err
 	}
-	if err := checkYear(year); err != nil {
+	if err := checkQuery(year, 0, 0); err != nil {
 		return nil, err
 	}
-	key := fmt.Sprintf("m:%d:%d:%s", pairingID, year, sc.key())
+	key := cacheKey("m:%d:%d:%s", pairingID, year, sc.key())
 	return cached(ctx, s, key, func(ctx context.Context) (*MonthlyReport, error) {
 		return s.monthly(ctx, sc, pairingID, year)
 	})
@@ -518,7 +569,7 @@ func (s *Service) monthly(ctx context.Context, sc scope, pairingID int64, year i
 			county[m].add(r.Kind, r.Cents, r.Orders)
 		}
 	}
-	out := &MonthlyReport{Year: year, Pairing: *p, Months: make([]MonthRow, 0, 12)}
+	out := &MonthlyReport{Year: year, Pairing: pairingRef(p), Months: make([]MonthRow, 0, 12)}
 	target, hasTarget := targets[p.ID]
 	if hasTarget {
 		out.TargetCents = &target
@@ -549,11 +600,8 @@ func (s *Service) Orgs(ctx context.Context, actor *model.User, year int, parentI
 	if sc.side == model.SidePartner {
 		return nil, model.Forbidden("org reserved-share statistics are for the helper side: a partner-side officer sees the pairing and district figures")
 	}
-	if err := checkYear(year); err != nil {
+	if err := checkQuery(year, 0, parentID); err != nil {
 		return nil, err
-	}
-	if parentID < 0 {
-		return nil, model.Invalid(model.FieldError{Field: "parent_id", Message: "must be a positive integer"})
 	}
 	if sc.orgID != 0 {
 		if parentID == 0 {
@@ -567,7 +615,7 @@ func (s *Service) Orgs(ctx context.Context, actor *model.User, year int, parentI
 	// only an officer's region narrows them.
 	figScope := sc
 	figScope.orgID = 0
-	key := fmt.Sprintf("o:%d:%d:%s", year, parentID, figScope.key())
+	key := cacheKey("o:%d:%d:%s", year, parentID, figScope.key())
 	return cached(ctx, s, key, func(ctx context.Context) (*OrgReport, error) {
 		return s.orgs(ctx, figScope, year, parentID)
 	})
@@ -621,16 +669,22 @@ func (s *Service) orgs(ctx context.Context, sc scope, year int, parentID int64) 
 		}
 	}
 	ranked(out.Items, func(r *OrgRow) (*Ratio, int64) { return r.Completion, r.SubtreeCertifiedCents },
-		func(r *OrgRow, rank int) { r.Rank = rank })
+		func(r *OrgRow, rank int) { r.Rank = &rank })
 	return out, nil
 }
 
 func orgRow(f *model.OrgFigures) OrgRow {
 	r := &f.Rollup
-	row := OrgRow{Org: f.Org, RegionName: f.RegionName,
+	o := &f.Org
+	row := OrgRow{Org: OrgRef{ID: o.ID, Name: o.Name, Kind: o.Kind, ParentID: o.ParentID,
+		Region: Region{Code: o.RegionCode, Name: f.RegionName}},
 		PurchasesCents: r.Cents, CertifiedCents: r.CertifiedCents, CreditedCents: r.CreditedCents,
 		SubtreePurchasesCents: r.SubtreeCents, SubtreeCertifiedCents: r.SubtreeCertifiedCents,
-		SubtreeCreditedCents: r.SubtreeCreditedCents, FilingStatus: f.FilingStatus}
+		SubtreeCreditedCents: r.SubtreeCreditedCents}
+	if f.FilingStatus != "" {
+		status := f.FilingStatus
+		row.FilingStatus = &status
+	}
 	// an approved filing, or one submitted for review, is a commitment; a
 	// draft or a returned one is not yet
 	if f.FilingStatus == model.FilingApproved || f.FilingStatus == model.FilingSubmitted {
@@ -648,10 +702,10 @@ func (s *Service) Districts(ctx context.Context, actor *model.User, year int) (*
 	if err != nil {
 		return nil, err
 	}
-	if err := checkYear(year); err != nil {
+	if err := checkQuery(year, 0, 0); err != nil {
 		return nil, err
 	}
-	key := fmt.Sprintf("r:%d:%s", year, sc.key())
+	key := cacheKey("r:%d:%s", year, sc.key())
 	return cached(ctx, s, key, func(ctx context.Context) (*DistrictReport, error) {
 		return s.districts(ctx, sc, year)
 	})

@@ -421,6 +421,16 @@ func TestMonthly(t *testing.T) {
 	})
 }
 
+// deref is *v, or the zero value (an org row's rank and filing status are
+// nil for none).
+func deref[T any](v *T) T {
+	var zero T
+	if v == nil {
+		return zero
+	}
+	return *v
+}
+
 func orgLines(f *fixture, r *stats.OrgReport) []string {
 	names := map[int64]string{}
 	for n, o := range f.org {
@@ -428,9 +438,9 @@ func orgLines(f *fixture, r *stats.OrgReport) []string {
 	}
 	line := func(o stats.OrgRow) string {
 		return fmt.Sprintf("%s #%d own=%d/%d/%d subtree=%d/%d/%d reserved=%s filing=%s completion=%s",
-			names[o.Org.ID], o.Rank, o.PurchasesCents, o.CertifiedCents, o.CreditedCents,
+			names[o.Org.ID], deref(o.Rank), o.PurchasesCents, o.CertifiedCents, o.CreditedCents,
 			o.SubtreePurchasesCents, o.SubtreeCertifiedCents, o.SubtreeCreditedCents,
-			fmtCents(o.ReservedCents), o.FilingStatus, fmtRatio(o.Completion))
+			fmtCents(o.ReservedCents), deref(o.FilingStatus), fmtRatio(o.Completion))
 	}
 	var out []string
 	if r.Parent != nil {
@@ -589,6 +599,44 @@ func TestDistricts(t *testing.T) {
 	})
 }
 
+// TestQueryRules: the year (model.CheckYear), month and parent rules, every
+// bad field named in one error.
+func TestQueryRules(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		seed(t, b.Store)
+		s := stats.New(b.Store, nil)
+		ctx := context.Background()
+		for _, tc := range []struct {
+			name   string
+			call   func() error
+			fields []string
+		}{
+			{"pairings 1999", func() error { _, err := s.Pairings(ctx, admin, 1999, 0); return err }, []string{"year"}},
+			{"pairings 2101", func() error { _, err := s.Pairings(ctx, admin, 2101, 0); return err }, []string{"year"}},
+			{"pairings 0/-1", func() error { _, err := s.Pairings(ctx, admin, 0, -1); return err }, []string{"year", "month"}},
+			{"pairings month 13", func() error { _, err := s.Pairings(ctx, admin, 2026, 13); return err }, []string{"month"}},
+			{"monthly 1999", func() error { _, err := s.Monthly(ctx, admin, 1, 1999); return err }, []string{"year"}},
+			{"orgs 2101/-3", func() error { _, err := s.Orgs(ctx, admin, 2101, -3); return err }, []string{"year", "parent_id"}},
+			{"districts 1999", func() error { _, err := s.Districts(ctx, admin, 1999); return err }, []string{"year"}},
+			{"pairings 2000", func() error { _, err := s.Pairings(ctx, admin, 2000, 12); return err }, nil},
+			{"districts 2100", func() error { _, err := s.Districts(ctx, admin, 2100); return err }, nil},
+		} {
+			err := tc.call()
+			var got []string
+			var e *model.Error
+			if errors.As(err, &e) {
+				for _, f := range e.Fields {
+					got = append(got, f.Field)
+				}
+			}
+			if (tc.fields == nil) != (err == nil) || (err != nil && !errors.Is(err, model.ErrInvalid)) ||
+				strings.Join(got, ",") != strings.Join(tc.fields, ",") {
+				t.Errorf("%s: %v (fields %v), want fields %v", tc.name, err, got, tc.fields)
+			}
+		}
+	})
+}
+
 func TestCompletion(t *testing.T) {
 	for _, tc := range []struct {
 		num, den int64
@@ -678,7 +726,7 @@ func TestExport(t *testing.T) {
 			}
 			for i, it := range pr.Items {
 				row := i + 2
-				want := []string{fmt.Sprint(it.Pairing.ID), "", "", it.Pairing.HelperName, it.Pairing.PartnerName,
+				want := []string{fmt.Sprint(it.Pairing.ID), "", "", it.Pairing.Helper.Name, it.Pairing.Partner.Name,
 					optYuan(it.TargetCents), stats.Yuan(it.CreditedCents), stats.Yuan(it.CountyCents),
 					stats.Yuan(it.DirectCents), stats.Yuan(it.AssistedCents), optRatio(it.Completion), fmt.Sprint(it.Orders)}
 				for c, w := range want {
@@ -719,10 +767,10 @@ func TestExport(t *testing.T) {
 			for i, o := range or.Items {
 				row := i + 2
 				for ref, w := range map[string]string{
-					"A": fmt.Sprint(o.Rank), "B": fmt.Sprint(o.Org.ID), "C": o.Org.Name,
+					"A": fmt.Sprint(deref(o.Rank)), "B": fmt.Sprint(o.Org.ID), "C": o.Org.Name,
 					"F": stats.Yuan(o.PurchasesCents), "G": stats.Yuan(o.CertifiedCents), "H": stats.Yuan(o.SubtreeCertifiedCents),
 					"I": stats.Yuan(o.CreditedCents), "J": stats.Yuan(o.SubtreeCreditedCents),
-					"K": optYuan(o.ReservedCents), "L": o.FilingStatus, "M": optRatio(o.Completion),
+					"K": optYuan(o.ReservedCents), "L": deref(o.FilingStatus), "M": optRatio(o.Completion),
 				} {
 					if got := cell("单位统计", fmt.Sprintf("%s%d", ref, row)); got != w {
 						t.Errorf("单位统计!%s%d = %q, want %q", ref, row, got, w)

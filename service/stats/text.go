@@ -34,7 +34,7 @@ func FormatText(w io.Writer, r *PairingReport) error {
 	for _, it := range r.Items {
 		p := it.Pairing
 		rows = append(rows, []string{
-			fmt.Sprintf("#%d %s→%s (%s %s)", p.ID, p.HelperName, p.PartnerName, p.Programme, p.Level),
+			fmt.Sprintf("#%d %s→%s (%s %s)", p.ID, p.Helper.Name, p.Partner.Name, p.Programme, p.Level),
 			dash(optCents(it.TargetCents)), cents(it.CreditedCents), cents(it.CountyCents), cents(it.DirectCents),
 			cents(it.AssistedCents), dash(ratio(it.Completion)), num(it.Orders)})
 	}
