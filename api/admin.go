@@ -337,11 +337,9 @@ func (r *router) setTarget(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	// only a number here: which years are allowed is the geo service's rule
-	// (model.CheckYear)
-	year, err := strconv.Atoi(c.Param("year"))
+	year, err := pathYear(c)
 	if err != nil {
-		writeError(c, model.BadRequest("invalid_year", "year must be a four-digit year"))
+		writeError(c, err)
 		return
 	}
 	var req targetReq
@@ -359,11 +357,12 @@ func (r *router) setTarget(c *gin.Context) {
 	})
 }
 
-// pathYear reads {year} from the path: a four-digit year, else 400.
+// pathYear reads {year} from the path: a number, else 400. Which years are
+// allowed is the services' rule (model.CheckYear), a 422 on "year".
 func pathYear(c *gin.Context) (int, error) {
 	y, err := strconv.Atoi(c.Param("year"))
-	if err != nil || y < 1000 || y > 9999 {
-		return 0, model.BadRequest("invalid_year", "year must be a four-digit year")
+	if err != nil {
+		return 0, model.BadRequest("invalid_year", "year must be a number")
 	}
 	return y, nil
 }

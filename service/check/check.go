@@ -78,7 +78,9 @@ func (f *Fields) Range(field string, v, lo, hi int64) {
 
 // Year requires a plausible calendar year.
 func (f *Fields) Year(field string, y int) {
-	f.Range(field, int64(y), 2000, 2100)
+	if !model.ValidYear(y) {
+		f.Add(field, "must be a year between 2000 and 2100")
+	}
 }
 
 // Date requires a YYYY-MM-DD date.

@@ -271,10 +271,33 @@ func writeCSV(sh sheet) ([]byte, error) {
 	if err := w.Write(sh.header); err != nil {
 		return nil, err
 	}
-	if err := w.WriteAll(sh.rows); err != nil {
-		return nil, err
+	for _, row := range sh.rows {
+		out := make([]string, len(row))
+		for c, v := range row {
+			if sh.kinds[c] == textCell || !isDecimal(v) {
+				v = inertText(v)
+			}
+			out[c] = v
+		}
+		if err := w.Write(out); err != nil {
+			return nil, err
+		}
 	}
-	return b.Bytes(), nil
+	w.Flush()
+	return b.Bytes(), w.Error()
+}
+
+// inertText keeps a text cell from being read as a formula by a spreadsheet
+// opening the csv (an org named =HYPERLINK(...) would otherwise run): text
+// that starts with = + - @, a tab or a carriage return gets a leading
+// apostrophe, which spreadsheets show as text and do not display. Numbers
+// (a negative amount included) are never text cells here. The xlsx writer
+// needs none of this: it stores text as strings, never as formulas.
+func inertText(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
 }
 
 func writeXLSX(sheets []sheet) ([]byte, error) {

