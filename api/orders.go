@@ -127,14 +127,15 @@ func optTime(t *time.Time) *string {
 	return &s
 }
 
-// writeRendered sends a response as the service stored it (a replay is
-// byte for byte the first answer).
-func writeRendered(c *gin.Context, r *order.Rendered, err error) {
+// writeStored sends an idempotent operation's result, a JSON body this file
+// encoded and the service stored with the Idempotency-Key (a replay is byte
+// for byte the first answer), with the route's status.
+func writeStored(c *gin.Context, status int, body []byte, err error) {
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	c.Data(r.Status, "application/json; charset=utf-8", r.Body)
+	c.Data(status, "application/json; charset=utf-8", body)
 }
 
 // renderPlaced is the body of POST /orders (one order) or of a checkout.
@@ -168,8 +169,8 @@ func (r *router) placeOrder(c *gin.Context) {
 		in.Lines[i] = order.LineInput{SKUID: l.SKUID, Quantity: l.Quantity}
 	}
 	u := caller(c)
-	res, err := r.Orders.Place(c.Request.Context(), u, c.GetHeader("Idempotency-Key"), in, renderPlaced(false))
-	writeRendered(c, res, err)
+	body, err := r.Orders.Place(c.Request.Context(), u, c.GetHeader("Idempotency-Key"), in, renderPlaced(false))
+	writeStored(c, http.StatusCreated, body, err)
 }
 
 func (r *router) checkout(c *gin.Context) {
@@ -179,9 +180,9 @@ func (r *router) checkout(c *gin.Context) {
 		return
 	}
 	u := caller(c)
-	res, err := r.Orders.Checkout(c.Request.Context(), u, c.GetHeader("Idempotency-Key"), order.Delivery{
+	body, err := r.Orders.Checkout(c.Request.Context(), u, c.GetHeader("Idempotency-Key"), order.Delivery{
 		DeliveryDate: req.DeliveryDate, Address: req.Address, Phone: req.Phone, Note: req.Note}, renderPlaced(true))
-	writeRendered(c, res, err)
+	writeStored(c, http.StatusCreated, body, err)
 }
 
 type cartReq struct {
@@ -453,11 +454,11 @@ func (r *router) payOrder(c *gin.Context) {
 		return
 	}
 	u := caller(c)
-	res, err := r.Orders.Pay(c.Request.Context(), u, id, c.GetHeader("Idempotency-Key"),
+	body, err := r.Orders.Pay(c.Request.Context(), u, id, c.GetHeader("Idempotency-Key"),
 		order.PayInput{Deferred: req.Mode == "deferred"}, func(p *order.Paid) ([]byte, error) {
 			return json.Marshal(payResp{Order: toOrder(p.Order, true, false), Payment: toPayment(p.Payment)})
 		})
-	writeRendered(c, res, err)
+	writeStored(c, http.StatusOK, body, err)
 }
 
 type returnReq struct {

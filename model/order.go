@@ -184,16 +184,20 @@ const (
 	IdemDone    = "done"
 )
 
-// IdempotencyKey remembers a request and its response for 24 hours, per user.
+// IdempotencyKey remembers an operation and its result for 24 hours, per
+// user. The result is opaque: whoever ran the operation encoded it (a
+// response body for the API), and a retry gets it back byte for byte.
 type IdempotencyKey struct {
-	UserID      int64     `gorm:"column:user_id;primaryKey"`
-	Key         string    `gorm:"column:idem_key;primaryKey"`
-	Scope       string    `gorm:"column:scope"` // the operation, e.g. "POST /orders"
-	RequestHash string    `gorm:"column:request_hash"`
-	Status      string    `gorm:"column:status"`
-	StatusCode  int       `gorm:"column:status_code"`
-	Body        []byte    `gorm:"column:body"`
-	CreatedAt   time.Time `gorm:"column:created_at"`
+	UserID      int64  `gorm:"column:user_id;primaryKey"`
+	Key         string `gorm:"column:idem_key;primaryKey"` // compared byte for byte
+	Scope       string `gorm:"column:scope"`               // the operation, e.g. "order.place"
+	RequestHash string `gorm:"column:request_hash"`
+	Status      string `gorm:"column:status"`
+	Result      []byte `gorm:"column:body"`
+	// Unused: an HTTP status was stored here before results became opaque
+	// (the API picks the status per route). Kept, zero, so the column maps.
+	LegacyStatusCode int       `gorm:"column:status_code"`
+	CreatedAt        time.Time `gorm:"column:created_at"`
 }
 
 func (IdempotencyKey) TableName() string { return "idempotency_keys" }

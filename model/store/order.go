@@ -529,13 +529,13 @@ func (s *Store) DueReturns(ctx context.Context, now time.Time, limit int) ([]int
 // free. false: the key is already stored (read it with IdempotencyKey). A
 // wait that reaches the lock-wait timeout is a 409 in progress, not retried.
 func (s *Store) ClaimKey(ctx context.Context, k *model.IdempotencyKey) (bool, error) {
-	k.Status, k.StatusCode, k.Body = model.IdemRunning, 0, nil
+	k.Status, k.Result = model.IdemRunning, nil
 	if k.CreatedAt.IsZero() {
 		k.CreatedAt = s.gdb.NowFunc()
 	}
 	_, err := s.rawExec(ctx, `INSERT INTO idempotency_keys (user_id, idem_key, scope, request_hash, status,
-		status_code, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		k.UserID, k.Key, k.Scope, k.RequestHash, k.Status, k.StatusCode, k.Body, k.CreatedAt)
+		body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		k.UserID, k.Key, k.Scope, k.RequestHash, k.Status, k.Result, k.CreatedAt)
 	switch {
 	case err == nil:
 		return true, nil
@@ -561,7 +561,7 @@ func (s *Store) IdempotencyKey(ctx context.Context, userID int64, key string) (*
 func (s *Store) RetakeKey(ctx context.Context, old *model.IdempotencyKey, hash string) (bool, error) {
 	res := s.conn(ctx).Model(&model.IdempotencyKey{}).
 		Where("user_id = ? AND idem_key = ? AND created_at = ?", old.UserID, old.Key, old.CreatedAt).
-		Updates(map[string]any{"status": model.IdemRunning, "request_hash": hash, "status_code": 0,
+		Updates(map[string]any{"status": model.IdemRunning, "request_hash": hash,
 			"body": nil, "created_at": s.gdb.NowFunc()})
 	if res.Error != nil {
 		return false, mapErr(res.Error)
@@ -569,10 +569,11 @@ func (s *Store) RetakeKey(ctx context.Context, old *model.IdempotencyKey, hash s
 	return res.RowsAffected == 1, nil
 }
 
-// FinishKey stores the response of a key's request, in the transaction in ctx.
-func (s *Store) FinishKey(ctx context.Context, userID int64, key string, status int, body []byte) error {
-	res, err := s.rawExec(ctx, `UPDATE idempotency_keys SET status = ?, status_code = ?, body = ?
-		WHERE user_id = ? AND idem_key = ?`, model.IdemDone, status, body, userID, key)
+// FinishKey stores the result of a key's operation, in the transaction in
+// ctx. (The status_code column is no longer written: the result is opaque.)
+func (s *Store) FinishKey(ctx context.Context, userID int64, key string, result []byte) error {
+	res, err := s.rawExec(ctx, `UPDATE idempotency_keys SET status = ?, body = ?
+		WHERE user_id = ? AND idem_key = ?`, model.IdemDone, result, userID, key)
 	if err != nil {
 		return mapErr(err)
 	}

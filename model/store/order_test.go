@@ -102,7 +102,7 @@ func sameTime(t *testing.T, what string, got, want *time.Time) {
 }
 
 // TestIdempotencyKeyClaim: a key claims once; a claim rolled back leaves it
-// free; the response stored by FinishKey reads back.
+// free; the result stored by FinishKey reads back.
 func TestIdempotencyKeyClaim(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		st, ctx := b.Store, t.Context()
@@ -110,11 +110,11 @@ func TestIdempotencyKeyClaim(t *testing.T) {
 			var claimed bool
 			err := st.InTx(ctx, func(ctx context.Context) error {
 				var err error
-				if claimed, err = st.ClaimKey(ctx, &model.IdempotencyKey{UserID: 1, Key: key, Scope: "POST /orders", RequestHash: "h"}); err != nil {
+				if claimed, err = st.ClaimKey(ctx, &model.IdempotencyKey{UserID: 1, Key: key, Scope: "order.place", RequestHash: "h"}); err != nil {
 					return err
 				}
 				if claimed && then == nil {
-					return st.FinishKey(ctx, 1, key, 201, []byte(`{"id":1}`))
+					return st.FinishKey(ctx, 1, key, []byte(`{"id":1}`))
 				}
 				return then
 			})
@@ -134,7 +134,7 @@ func TestIdempotencyKeyClaim(t *testing.T) {
 			t.Fatalf("second claim: %v %v, want not claimed", ok, err)
 		}
 		k, err := st.IdempotencyKey(ctx, 1, "k1")
-		if err != nil || k.Status != model.IdemDone || k.StatusCode != 201 || string(k.Body) != `{"id":1}` || k.Scope != "POST /orders" {
+		if err != nil || k.Status != model.IdemDone || string(k.Result) != `{"id":1}` || k.Scope != "order.place" {
 			t.Fatalf("stored key = %+v, %v", k, err)
 		}
 		if b.Name != store.MySQL {
@@ -160,7 +160,7 @@ func testClaimWaits(t *testing.T, st *store.Store, commit bool) {
 	go func() {
 		defer wg.Done()
 		st.InTx(ctx, func(ctx context.Context) error {
-			ok, err := st.ClaimKey(ctx, &model.IdempotencyKey{UserID: 2, Key: key, Scope: "POST /orders", RequestHash: "h"})
+			ok, err := st.ClaimKey(ctx, &model.IdempotencyKey{UserID: 2, Key: key, Scope: "order.place", RequestHash: "h"})
 			if err != nil || !ok {
 				t.Errorf("first claim: %v %v", ok, err)
 			}
@@ -169,7 +169,7 @@ func testClaimWaits(t *testing.T, st *store.Store, commit bool) {
 			if !commit {
 				return errors.New("roll back")
 			}
-			return st.FinishKey(ctx, 2, key, 201, []byte("{}"))
+			return st.FinishKey(ctx, 2, key, []byte("{}"))
 		})
 	}()
 	<-claimedFirst
@@ -182,7 +182,7 @@ func testClaimWaits(t *testing.T, st *store.Store, commit bool) {
 		var ok bool
 		err := st.InTx(ctx, func(ctx context.Context) error {
 			var err error
-			ok, err = st.ClaimKey(ctx, &model.IdempotencyKey{UserID: 2, Key: key, Scope: "POST /orders", RequestHash: "h"})
+			ok, err = st.ClaimKey(ctx, &model.IdempotencyKey{UserID: 2, Key: key, Scope: "order.place", RequestHash: "h"})
 			return err
 		})
 		second <- result{ok, err}

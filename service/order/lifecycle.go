@@ -243,13 +243,13 @@ type Paid struct {
 type RenderPaid func(*Paid) ([]byte, error)
 
 // Pay pays a prepay order's total, or an after-delivery order's amount due
-// once accepted. With Idempotency-Key, like placing an order.
-func (s *Service) Pay(ctx context.Context, actor *model.User, id int64, key string, in PayInput, render RenderPaid) (*Rendered, error) {
+// once accepted. At most once per key, like placing an order.
+func (s *Service) Pay(ctx context.Context, actor *model.User, id int64, key string, in PayInput, render RenderPaid) ([]byte, error) {
 	req := struct {
 		OrderID  int64
 		Deferred bool
 	}{id, in.Deferred}
-	return s.once(ctx, actor, key, "POST /orders/pay", req, 200, func(ctx context.Context) ([]byte, error) {
+	return s.keys.Do(ctx, actor.ID, key, "order.pay", req, func(ctx context.Context) ([]byte, error) {
 		o, err := s.load(ctx, actor, id)
 		if err != nil {
 			return nil, err

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"shanhai/model"
+	"shanhai/service/idempotency"
 	"shanhai/service/payment"
 )
 
@@ -44,11 +45,7 @@ type Store interface {
 	MoveReturn(ctx context.Context, id int64, cols map[string]any) error
 	Cart(ctx context.Context, userID int64) ([]model.CartItem, error)
 	ReplaceCart(ctx context.Context, userID int64, items []model.CartItem) error
-	ClaimKey(ctx context.Context, k *model.IdempotencyKey) (bool, error)
-	IdempotencyKey(ctx context.Context, userID int64, key string) (*model.IdempotencyKey, error)
-	RetakeKey(ctx context.Context, old *model.IdempotencyKey, hash string) (bool, error)
-	FinishKey(ctx context.Context, userID int64, key string, status int, body []byte) error
-	PurgeKeys(ctx context.Context, before time.Time, limit int) (int64, error)
+	idempotency.Store
 	DueOrders(ctx context.Context, status string, now time.Time, limit int) ([]int64, error)
 	DueReturns(ctx context.Context, now time.Time, limit int) ([]int64, error)
 }
@@ -95,18 +92,18 @@ type Service struct {
 	// preview may be a few seconds old: only the ledger counts
 	geo model.RecentGeography
 
-	running   running   // idempotency keys whose request runs in this process
-	sellables sellables // what orders copy from the catalogue, by SKU
+	keys      *idempotency.Service // placing and paying run once per key
+	sellables sellables            // what orders copy from the catalogue, by SKU
 }
 
 // New returns the order service.
 func New(st Store, stock Stock, ledger Ledger, provider payment.Provider, counter Counter, limits Limits) *Service {
 	return &Service{store: st, stock: stock, ledger: ledger, provider: provider, counter: counter, limits: limits, now: time.Now,
-		geo: model.RecentGeography{TTL: 5 * time.Second}}
+		geo: model.RecentGeography{TTL: 5 * time.Second}, keys: idempotency.New(st)}
 }
 
 // SetClock replaces the service's clock; tests use it to pass deadlines.
-func (s *Service) SetClock(now func() time.Time) { s.now = now }
+func (s *Service) SetClock(now func() time.Time) { s.now = now; s.keys.SetClock(now) }
 
 // buyer is who an order is for: the user, their org (org orders), the
 // channel, payment terms and the region the credit will go to.

@@ -151,7 +151,7 @@ const placeAttempts = 3
 // the next run prices every line from a fresh read. The failed run rolled
 // back whole, its Idempotency-Key included. Only a SKU changing again and
 // again while its order is placed reaches the client as a 409.
-func placeAgain(run func(fresh bool) (*Rendered, error)) (*Rendered, error) {
+func placeAgain(run func(fresh bool) ([]byte, error)) ([]byte, error) {
 	for attempt := 1; ; attempt++ {
 		r, err := run(attempt > 1)
 		var me *model.Error
