@@ -28,7 +28,7 @@ const (
 	// replica): a retry may take it over.
 	staleRunning = 2 * time.Minute
 	// MaxKeyLen bounds a key, as its column does.
-	MaxKeyLen = 128
+	MaxKeyLen  = 128
 	purgeBatch = 1000
 )
 

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-		"encoding/hex"
+	"encoding/hex"
 	"encoding/json"
 	"sort"
 	"strconv"
