@@ -146,6 +146,39 @@ func TestIdempotencyKeyClaim(t *testing.T) {
 	})
 }
 
+// TestIdempotencyKeyBytes: keys are compared byte for byte on every
+// backend: spellings that differ only in case (or a trailing space) are
+// different keys, each claimed once and read back as itself.
+func TestIdempotencyKeyBytes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		st, ctx := b.Store, t.Context()
+		keys := []string{"Kx7-bytes", "kx7-bytes", "KX7-BYTES", "kx7-bytes "}
+		for i, key := range keys {
+			var claimed bool
+			err := st.InTx(ctx, func(ctx context.Context) error {
+				var err error
+				claimed, err = st.ClaimKey(ctx, &model.IdempotencyKey{UserID: 3, Key: key, Scope: "order.place", RequestHash: "h"})
+				if err != nil || !claimed {
+					return err
+				}
+				return st.FinishKey(ctx, 3, key, []byte(strconv.Itoa(i)))
+			})
+			if !claimed || err != nil {
+				t.Fatalf("claim %q: %v %v, want claimed (a different key)", key, claimed, err)
+			}
+		}
+		for i, key := range keys {
+			k, err := st.IdempotencyKey(ctx, 3, key)
+			if err != nil || k.Key != key || string(k.Result) != strconv.Itoa(i) {
+				t.Errorf("key %q reads back as %+v, %v; want itself with result %d", key, k, err, i)
+			}
+		}
+		if _, err := st.IdempotencyKey(ctx, 3, "KX7-bytes"); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("an unclaimed spelling: %v, want not found", err)
+		}
+	})
+}
+
 // testClaimWaits: a claim of a key another open transaction claimed waits
 // for it, and then finds the key taken (commit) or free (rollback).
 func testClaimWaits(t *testing.T, st *store.Store, commit bool) {

@@ -296,7 +296,7 @@ var families = map[string]map[string][]string{
 		"int64":  {"BIGINT"},
 		"int":    {"INT", "BIGINT"},
 		"bool":   {"TINYINT"},
-		"string": {"CHAR", "VARCHAR", "TEXT"},
+		"string": {"CHAR", "VARCHAR", "TEXT", "VARBINARY"},
 		"time":   {"DATETIME"},
 		"bytes":  {"BLOB", "MEDIUMBLOB", "LONGBLOB"},
 	},
