@@ -264,7 +264,7 @@ func serve() error {
 		admin.Catalog
 		seller.Catalog
 	} = st
-	var stock order.Stock = st
+	var stock cache.StockMover = st
 	counter := account.Fallback{Local: account.NewMemory()}
 	// Statistics answers are cached in Redis when there is one; the ledger
 	// moves the cache's generation after each rollup batch.

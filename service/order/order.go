@@ -13,6 +13,7 @@ import (
 	"shanhai/model"
 	"shanhai/service/idempotency"
 	"shanhai/service/payment"
+	"shanhai/service/stock"
 )
 
 // Store is the database.
@@ -25,7 +26,7 @@ type Store interface {
 	Sellables(ctx context.Context, skuIDs []int64) (map[int64]*model.Sellable, error)
 	SellablesOnSale(ctx context.Context, after, upTo int64) (map[int64]*model.Sellable, error)
 	MaxSKUID(ctx context.Context) (int64, error)
-	HeldUnits(ctx context.Context, userID int64, skuIDs []int64) (map[int64]int64, error)
+	stock.Holdings
 	CreateOrder(ctx context.Context, o *model.Order) error
 	Order(ctx context.Context, id int64) (*model.Order, error)
 	Orders(ctx context.Context, f model.OrderFilter, page, size int) (model.Page[model.Order], error)
@@ -48,14 +49,6 @@ type Store interface {
 	idempotency.Store
 	DueOrders(ctx context.Context, status string, now time.Time, limit int) ([]int64, error)
 	DueReturns(ctx context.Context, now time.Time, limit int) ([]int64, error)
-}
-
-// Stock moves units; the cache layer implements it over the store when
-// Redis is configured, so product pages show the new availability.
-type Stock interface {
-	Reserve(ctx context.Context, items []model.StockChange) error
-	Release(ctx context.Context, items []model.StockChange) error
-	Ship(ctx context.Context, items []model.StockChange) error
 }
 
 // Ledger credits sales: entries at acceptance and for approved returns, in
@@ -81,7 +74,7 @@ type Limits struct {
 // Service runs orders.
 type Service struct {
 	store    Store
-	stock    Stock
+	stock    *stock.Service // every move of on-hand and reserved units
 	ledger   Ledger
 	provider payment.Provider
 	counter  Counter
@@ -96,9 +89,11 @@ type Service struct {
 	sellables sellables            // what orders copy from the catalogue, by SKU
 }
 
-// New returns the order service.
-func New(st Store, stock Stock, ledger Ledger, provider payment.Provider, counter Counter, limits Limits) *Service {
-	return &Service{store: st, stock: stock, ledger: ledger, provider: provider, counter: counter, limits: limits, now: time.Now,
+// New returns the order service. moves is the store's stock movement (the
+// cache layer's when Redis is configured); the service moves stock only
+// through service/stock, which enforces limits.SKUCap.
+func New(st Store, moves stock.Mover, ledger Ledger, provider payment.Provider, counter Counter, limits Limits) *Service {
+	return &Service{store: st, stock: stock.New(moves, st, limits.SKUCap), ledger: ledger, provider: provider, counter: counter, limits: limits, now: time.Now,
 		geo: model.RecentGeography{TTL: 5 * time.Second}, keys: idempotency.New(st)}
 }
 

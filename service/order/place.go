@@ -244,6 +244,10 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 	// by supplier never dodges approval.
 	status, deadline := s.initialState(b, total)
 	var all []model.StockChange
+	want := make([]model.StockChange, len(lines)) // in line order, for the per-buyer cap
+	for i, l := range lines {
+		want[i] = model.StockChange{SKUID: l.SKUID, Quantity: l.Quantity}
+	}
 	for _, o := range orders {
 		o.Status, o.DeadlineAt = status, deadline
 		for _, c := range changes(o) {
@@ -252,10 +256,8 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 		}
 	}
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		if s.limits.SKUCap > 0 {
-			if err := s.checkCap(ctx, b.user.ID, lines); err != nil {
-				return err
-			}
+		if err := s.stock.CheckCap(ctx, b.user.ID, want); err != nil {
+			return err
 		}
 		for _, o := range orders {
 			if err := s.store.CreateOrder(ctx, o); err != nil {
@@ -296,25 +298,6 @@ func (s *Service) afterApproval(orgOrder bool, terms string) (string, *time.Time
 		return model.OrderPendingPayment, s.deadline(s.limits.UnpaidTTL)
 	}
 	return model.OrderAwaitingShipment, nil
-}
-
-// checkCap: no user holds more than SKUCap units of one SKU in open orders.
-func (s *Service) checkCap(ctx context.Context, userID int64, lines []LineInput) error {
-	ids := make([]int64, len(lines))
-	for i, l := range lines {
-		ids[i] = l.SKUID
-	}
-	held, err := s.store.HeldUnits(ctx, userID, ids)
-	if err != nil {
-		return err
-	}
-	for _, l := range lines {
-		if held[l.SKUID]+l.Quantity > s.limits.SKUCap {
-			return model.Conflict("sku_cap", "sku %d: at most %d units in open orders per buyer (you hold %d)",
-				l.SKUID, s.limits.SKUCap, held[l.SKUID])
-		}
-	}
-	return nil
 }
 
 func newCheckoutID() string {
