@@ -66,6 +66,30 @@ func (o *Order) AmountDueCents() int64 {
 	return due
 }
 
+// OrderPatch is what one order transition writes: always the new Status,
+// and each other field only when set (a nil pointer leaves the column as it
+// is). The store turns it into columns.
+type OrderPatch struct {
+	Status string
+	// SetDeadline writes DeadlineAt, the new state's deadline (nil: none).
+	SetDeadline    bool
+	DeadlineAt     *time.Time
+	CancelReason   *string
+	Carrier        *string
+	TrackingNo     *string
+	InvoiceNo      *string
+	ShippedAt      *time.Time
+	AcceptedAt     *time.Time
+	ReceivedCents  *int64
+	InspectionNote *string
+}
+
+// OrderMoney are changes of an order's money counters, in cents: the store
+// adds each non-zero one in SQL, never writing back a sum made in Go.
+type OrderMoney struct {
+	PaidCents, RefundedCents, ReturnedCents int64
+}
+
 // OrderLine is one SKU of an order with its price snapshot and what the
 // credit needs later (origin county, category) and a preview of the pairing.
 type OrderLine struct {
@@ -158,6 +182,15 @@ type Return struct {
 }
 
 func (Return) TableName() string { return "returns" }
+
+// ReturnDecision is what deciding a return writes. DecidedBy is nil when
+// the return was approved automatically.
+type ReturnDecision struct {
+	Status       string // approved or rejected
+	DecisionNote string
+	DecidedAt    time.Time
+	DecidedBy    *int64
+}
 
 // ReturnLine is a quantity of one order line to return.
 type ReturnLine struct {

@@ -4,7 +4,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -135,10 +134,21 @@ func (s *Store) OrdersOfCheckout(ctx context.Context, userID int64, checkoutID s
 }
 
 // MoveOrder is the compare-and-set of every order transition: it writes
-// cols only if the order is still in one of from; otherwise 409
+// the patch only if the order is still in one of from; otherwise 409
 // invalid_transition, and the caller's transaction rolls back.
-func (s *Store) MoveOrder(ctx context.Context, id int64, from []string, cols map[string]any) error {
-	cols["updated_at"] = s.gdb.NowFunc()
+func (s *Store) MoveOrder(ctx context.Context, id int64, from []string, p model.OrderPatch) error {
+	cols := map[string]any{"status": p.Status, "updated_at": s.gdb.NowFunc()}
+	if p.SetDeadline {
+		cols["deadline_at"] = p.DeadlineAt
+	}
+	setIf(cols, "cancel_reason", p.CancelReason)
+	setIf(cols, "carrier", p.Carrier)
+	setIf(cols, "tracking_no", p.TrackingNo)
+	setIf(cols, "invoice_no", p.InvoiceNo)
+	setIf(cols, "shipped_at", p.ShippedAt)
+	setIf(cols, "accepted_at", p.AcceptedAt)
+	setIf(cols, "received_cents", p.ReceivedCents)
+	setIf(cols, "inspection_note", p.InspectionNote)
 	res := s.conn(ctx).Model(&model.Order{}).Where("id = ? AND status IN ?", id, from).Updates(cols)
 	if res.Error != nil {
 		return mapErr(res.Error)
@@ -149,15 +159,28 @@ func (s *Store) MoveOrder(ctx context.Context, id int64, from []string, cols map
 	return nil
 }
 
-// AddOrderMoney adds delta cents to one of the order's money counters.
-func (s *Store) AddOrderMoney(ctx context.Context, id int64, column string, delta int64) error {
-	switch column {
-	case "paid_cents", "refunded_cents", "returned_cents", "received_cents":
-	default:
-		return errors.New("AddOrderMoney: not a money column: " + column)
+// setIf writes column when v is set.
+func setIf[T any](cols map[string]any, column string, v *T) {
+	if v != nil {
+		cols[column] = *v
 	}
-	res := s.conn(ctx).Model(&model.Order{}).Where("id = ?", id).
-		UpdateColumn(column, gorm.Expr(column+" + ?", delta))
+}
+
+// AddOrderMoney adds the non-zero deltas of m to the order's money counters.
+func (s *Store) AddOrderMoney(ctx context.Context, id int64, m model.OrderMoney) error {
+	cols := map[string]any{}
+	for _, c := range []struct {
+		column string
+		delta  int64
+	}{{"paid_cents", m.PaidCents}, {"refunded_cents", m.RefundedCents}, {"returned_cents", m.ReturnedCents}} {
+		if c.delta != 0 {
+			cols[c.column] = gorm.Expr(c.column+" + ?", c.delta)
+		}
+	}
+	if len(cols) == 0 {
+		return nil
+	}
+	res := s.conn(ctx).Model(&model.Order{}).Where("id = ?", id).UpdateColumns(cols)
 	return affected(res, "order")
 }
 

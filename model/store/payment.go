@@ -82,7 +82,9 @@ func (s *Store) Returns(ctx context.Context, orderID int64) ([]model.Return, err
 }
 
 // MoveReturn is the compare-and-set of a return's decision.
-func (s *Store) MoveReturn(ctx context.Context, id int64, cols map[string]any) error {
+func (s *Store) MoveReturn(ctx context.Context, id int64, d model.ReturnDecision) error {
+	cols := map[string]any{"status": d.Status, "decision_note": d.DecisionNote, "decided_at": d.DecidedAt}
+	setIf(cols, "decided_by", d.DecidedBy)
 	res := s.conn(ctx).Model(&model.Return{}).Where("id = ? AND status = ?", id, model.ReturnRequested).Updates(cols)
 	if res.Error != nil {
 		return mapErr(res.Error)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"time"
 
 	"shanhai/model"
 	"shanhai/service/check"
@@ -44,7 +45,7 @@ func (s *Service) Approve(ctx context.Context, actor *model.User, id int64) (*mo
 			return invalid(o, "approve")
 		}
 		to, deadline := s.afterApproval(true, o.PaymentTerms)
-		return s.move(ctx, actor, o, "approve", to, map[string]any{"deadline_at": deadline}, "")
+		return s.move(ctx, actor, o, "approve", to, model.OrderPatch{SetDeadline: true, DeadlineAt: deadline}, "")
 	})
 }
 
@@ -94,7 +95,7 @@ func (s *Service) Decline(ctx context.Context, actor *model.User, id int64, reas
 // cancel moves o to cancelled, releases its stock and refunds what was paid.
 func (s *Service) cancel(ctx context.Context, actor *model.User, o *model.Order, action, reason string) error {
 	if err := s.move(ctx, actor, o, action, model.OrderCancelled,
-		map[string]any{"deadline_at": nil, "cancel_reason": reason}, reason); err != nil {
+		model.OrderPatch{SetDeadline: true, CancelReason: &reason}, reason); err != nil {
 		return err
 	}
 	if err := s.stock.Release(ctx, changes(o)); err != nil {
@@ -136,13 +137,14 @@ func (s *Service) Ship(ctx context.Context, actor *model.User, id int64, in Ship
 		if o.Status != model.OrderAwaitingShipment {
 			return invalid(o, "ship")
 		}
-		var deadline any
+		var deadline *time.Time
 		if o.OrgID == nil {
 			deadline = s.deadline(s.limits.AutoAccept)
 		}
-		if err := s.move(ctx, actor, o, "ship", model.OrderShipped, map[string]any{
-			"carrier": in.Carrier, "tracking_no": in.TrackingNo, "invoice_no": in.InvoiceNo,
-			"shipped_at": s.now().UTC(), "deadline_at": deadline}, ""); err != nil {
+		at := s.now().UTC()
+		if err := s.move(ctx, actor, o, "ship", model.OrderShipped, model.OrderPatch{
+			Carrier: &in.Carrier, TrackingNo: &in.TrackingNo, InvoiceNo: &in.InvoiceNo,
+			ShippedAt: &at, SetDeadline: true, DeadlineAt: deadline}, ""); err != nil {
 			return err
 		}
 		return s.stock.Ship(ctx, changes(o))
@@ -207,9 +209,9 @@ func (s *Service) accept(ctx context.Context, actor *model.User, o *model.Order,
 		receivedCents += q * l.UnitPriceCents
 	}
 	at := s.now().UTC()
-	if err := s.move(ctx, actor, o, "accept", model.OrderAccepted, map[string]any{
-		"received_cents": receivedCents, "inspection_note": note, "accepted_at": at,
-		"deadline_at": nil}, note); err != nil {
+	if err := s.move(ctx, actor, o, "accept", model.OrderAccepted, model.OrderPatch{
+		ReceivedCents: &receivedCents, InspectionNote: &note, AcceptedAt: &at,
+		SetDeadline: true}, note); err != nil {
 		return err
 	}
 	o.ReceivedCents, o.AcceptedAt = receivedCents, &at
@@ -225,7 +227,7 @@ func (s *Service) accept(ctx context.Context, actor *model.User, o *model.Order,
 			return err
 		}
 	}
-	return s.move(ctx, nil, o, "settle", model.OrderSettled, nil, "prepaid order settled at acceptance")
+	return s.move(ctx, nil, o, "settle", model.OrderSettled, model.OrderPatch{}, "prepaid order settled at acceptance")
 }
 
 // PayInput chooses how the sandbox answers: at once, or later by callback.
@@ -306,7 +308,7 @@ func (s *Service) confirm(ctx context.Context, p *model.Payment, ref string) err
 	if err != nil || !ok {
 		return err
 	}
-	if err := s.store.AddOrderMoney(ctx, p.OrderID, "paid_cents", p.AmountCents); err != nil {
+	if err := s.store.AddOrderMoney(ctx, p.OrderID, model.OrderMoney{PaidCents: p.AmountCents}); err != nil {
 		return err
 	}
 	o, err := s.store.Order(ctx, p.OrderID)
@@ -315,7 +317,7 @@ func (s *Service) confirm(ctx context.Context, p *model.Payment, ref string) err
 	}
 	switch {
 	case o.Status == model.OrderPendingPayment && o.PaidCents-o.RefundedCents >= o.TotalCents:
-		return s.move(ctx, nil, o, "pay", model.OrderAwaitingShipment, map[string]any{"deadline_at": nil}, "payment "+strconv.FormatInt(p.ID, 10))
+		return s.move(ctx, nil, o, "pay", model.OrderAwaitingShipment, model.OrderPatch{SetDeadline: true}, "payment "+strconv.FormatInt(p.ID, 10))
 	case o.Status == model.OrderAccepted || o.Status == model.OrderSettled:
 		// the goods are accounted for: keep what is owed for what was
 		// received and kept, give back the rest (a second charge of the
@@ -326,7 +328,7 @@ func (s *Service) confirm(ctx context.Context, p *model.Payment, ref string) err
 			}
 		}
 		if o.Status == model.OrderAccepted && o.PaymentTerms == model.TermsAfterDelivery && o.AmountDueCents() == 0 {
-			return s.move(ctx, nil, o, "settle", model.OrderSettled, nil, "amount due paid")
+			return s.move(ctx, nil, o, "settle", model.OrderSettled, model.OrderPatch{}, "amount due paid")
 		}
 		return nil
 	}
@@ -400,5 +402,5 @@ func (s *Service) refund(ctx context.Context, o *model.Order, amount int64) erro
 		return err
 	}
 	o.RefundedCents += amount
-	return s.store.AddOrderMoney(ctx, o.ID, "refunded_cents", amount)
+	return s.store.AddOrderMoney(ctx, o.ID, model.OrderMoney{RefundedCents: amount})
 }

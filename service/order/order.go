@@ -30,8 +30,8 @@ type Store interface {
 	CreateOrder(ctx context.Context, o *model.Order) error
 	Order(ctx context.Context, id int64) (*model.Order, error)
 	Orders(ctx context.Context, f model.OrderFilter, page, size int) (model.Page[model.Order], error)
-	MoveOrder(ctx context.Context, id int64, from []string, cols map[string]any) error
-	AddOrderMoney(ctx context.Context, id int64, column string, delta int64) error
+	MoveOrder(ctx context.Context, id int64, from []string, p model.OrderPatch) error
+	AddOrderMoney(ctx context.Context, id int64, m model.OrderMoney) error
 	SetLineReceived(ctx context.Context, lineID, qty int64) error
 	AddLineReturned(ctx context.Context, lineID, qty int64) error
 	AddOrderEvent(ctx context.Context, e *model.OrderEvent) error
@@ -43,7 +43,7 @@ type Store interface {
 	CreateReturn(ctx context.Context, r *model.Return) error
 	Return(ctx context.Context, id int64) (*model.Return, error)
 	Returns(ctx context.Context, orderID int64) ([]model.Return, error)
-	MoveReturn(ctx context.Context, id int64, cols map[string]any) error
+	MoveReturn(ctx context.Context, id int64, d model.ReturnDecision) error
 	Cart(ctx context.Context, userID int64) ([]model.CartItem, error)
 	ReplaceCart(ctx context.Context, userID int64, items []model.CartItem) error
 	idempotency.Store
@@ -174,12 +174,9 @@ func (s *Service) load(ctx context.Context, actor *model.User, id int64) (*model
 // move is one transition: a compare-and-set from the status the caller
 // read to the next, plus the history event. A concurrent change makes it a
 // 409 invalid_transition and the transaction rolls back.
-func (s *Service) move(ctx context.Context, actor *model.User, o *model.Order, action, to string, cols map[string]any, note string) error {
-	if cols == nil {
-		cols = map[string]any{}
-	}
-	cols["status"] = to
-	if err := s.store.MoveOrder(ctx, o.ID, []string{o.Status}, cols); err != nil {
+func (s *Service) move(ctx context.Context, actor *model.User, o *model.Order, action, to string, p model.OrderPatch, note string) error {
+	p.Status = to
+	if err := s.store.MoveOrder(ctx, o.ID, []string{o.Status}, p); err != nil {
 		return err
 	}
 	ev := &model.OrderEvent{OrderID: o.ID, Action: action, FromState: o.Status, ToState: to, Note: note}
