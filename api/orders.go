@@ -88,16 +88,11 @@ func toOrder(o *model.Order, personal, masked bool) orderResp {
 	out := orderResp{ID: o.ID, CheckoutID: o.CheckoutID, Status: o.Status, Channel: o.Channel,
 		PaymentTerms: o.PaymentTerms, UserID: o.UserID, OrgID: o.OrgID, SupplierID: o.SupplierID,
 		TotalCents: o.TotalCents, ReceivedCents: o.ReceivedCents, ReturnedCents: o.ReturnedCents,
-		PaidCents: o.PaidCents, RefundedCents: o.RefundedCents, DeliveryDate: o.DeliveryDate, Note: o.Note,
+		PaidCents: o.PaidCents, RefundedCents: o.RefundedCents, AmountDueCents: o.DueCents(), DeliveryDate: o.DeliveryDate, Note: o.Note,
 		Carrier: o.Carrier, TrackingNo: o.TrackingNo, InvoiceNo: o.InvoiceNo, InspectionNote: o.InspectionNote,
 		CancelReason: o.CancelReason, DeadlineAt: optTime(o.DeadlineAt), CreatedAt: rfc3339(o.CreatedAt),
 		UpdatedAt: rfc3339(o.UpdatedAt), ShippedAt: optTime(o.ShippedAt), AcceptedAt: optTime(o.AcceptedAt),
 		Lines: make([]orderLineResp, len(o.Lines))}
-	if o.Status == model.OrderAccepted {
-		out.AmountDueCents = o.AmountDueCents()
-	} else if o.Status == model.OrderPendingPayment {
-		out.AmountDueCents = o.TotalCents - (o.PaidCents - o.RefundedCents)
-	}
 	if personal {
 		addr, phone := o.Address, o.Phone
 		if masked {
@@ -449,13 +444,9 @@ func (r *router) payOrder(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	if req.Mode != "" && req.Mode != "instant" && req.Mode != "deferred" {
-		writeError(c, model.Invalid(model.FieldError{Field: "mode", Message: "must be instant or deferred"}))
-		return
-	}
 	u := caller(c)
 	body, err := r.Orders.Pay(c.Request.Context(), u, id, c.GetHeader("Idempotency-Key"),
-		order.PayInput{Deferred: req.Mode == "deferred"}, func(p *order.Paid) ([]byte, error) {
+		order.PayInput{Mode: req.Mode}, func(p *order.Paid) ([]byte, error) {
 			return json.Marshal(payResp{Order: toOrder(p.Order, true, false), Payment: toPayment(p.Payment)})
 		})
 	writeStored(c, http.StatusOK, body, err)

@@ -66,6 +66,19 @@ func (o *Order) AmountDueCents() int64 {
 	return due
 }
 
+// DueCents is what the buyer owes on the order now, as shown with it: a
+// pending-payment order its total less what it paid net of refunds, an
+// accepted one AmountDueCents; any other nothing.
+func (o *Order) DueCents() int64 {
+	switch o.Status {
+	case OrderPendingPayment:
+		return o.TotalCents - (o.PaidCents - o.RefundedCents)
+	case OrderAccepted:
+		return o.AmountDueCents()
+	}
+	return 0
+}
+
 // OrderPatch is what one order transition writes: always the new Status,
 // and each other field only when set (a nil pointer leaves the column as it
 // is). The store turns it into columns.

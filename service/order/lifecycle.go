@@ -230,9 +230,16 @@ func (s *Service) accept(ctx context.Context, actor *model.User, o *model.Order,
 	return s.move(ctx, nil, o, "settle", model.OrderSettled, model.OrderPatch{}, "prepaid order settled at acceptance")
 }
 
-// PayInput chooses how the sandbox answers: at once, or later by callback.
+// Payment modes: the sandbox answers at once, or later by callback.
+const (
+	PayInstant  = "instant"
+	PayDeferred = "deferred"
+)
+
+// PayInput chooses how the sandbox answers: Mode is PayInstant (or "") or
+// PayDeferred.
 type PayInput struct {
-	Deferred bool
+	Mode string
 }
 
 // Paid is the outcome of a payment request.
@@ -247,10 +254,14 @@ type RenderPaid func(*Paid) ([]byte, error)
 // Pay pays a prepay order's total, or an after-delivery order's amount due
 // once accepted. At most once per key, like placing an order.
 func (s *Service) Pay(ctx context.Context, actor *model.User, id int64, key string, in PayInput, render RenderPaid) ([]byte, error) {
+	if in.Mode != "" && in.Mode != PayInstant && in.Mode != PayDeferred {
+		return nil, model.Invalid(model.FieldError{Field: "mode", Message: "must be instant or deferred"})
+	}
+	deferred := in.Mode == PayDeferred
 	req := struct {
 		OrderID  int64
 		Deferred bool
-	}{id, in.Deferred}
+	}{id, deferred}
 	return s.keys.Do(ctx, actor.ID, key, "order.pay", req, func(ctx context.Context) ([]byte, error) {
 		o, err := s.load(ctx, actor, id)
 		if err != nil {
@@ -276,7 +287,7 @@ func (s *Service) Pay(ctx context.Context, actor *model.User, id int64, key stri
 		if err := s.store.CreatePayment(ctx, p); err != nil {
 			return nil, err
 		}
-		res, err := s.provider.Charge(ctx, p.ID, amount, in.Deferred)
+		res, err := s.provider.Charge(ctx, p.ID, amount, deferred)
 		if err != nil {
 			return nil, &model.Error{Kind: model.ErrUnavailable, Code: "payment_unavailable", Message: "the payment provider did not answer"}
 		}
