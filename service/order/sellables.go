@@ -167,7 +167,7 @@ const placeAttempts = 3
 // placeAgain runs a placement (fresh false: priced from the copies) again
 // when a SKU it priced from a copy changed before its stock was reserved;
 // the next run prices every line from a fresh read. The failed run rolled
-// back whole, its Idempotency-Key included. Only a SKU changing again and
+// back whole, its idempotency key included. Only a SKU changing again and
 // again while its order is placed reaches the client as a 409.
 func placeAgain(run func(fresh bool) ([]byte, error)) ([]byte, error) {
 	for attempt := 1; ; attempt++ {
