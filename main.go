@@ -265,7 +265,7 @@ func serve() error {
 		catalog.Stock
 		geo.Pairings
 	} = st
-	var stock order.Stock = st
+	var stock cache.StockMover = st
 	counter := account.Fallback{Local: account.NewMemory()}
 	// Statistics answers are cached in Redis when there is one; the ledger
 	// moves the cache's generation after each rollup batch.

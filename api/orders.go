@@ -88,16 +88,11 @@ func toOrder(o *model.Order, personal, masked bool) orderResp {
 	out := orderResp{ID: o.ID, CheckoutID: o.CheckoutID, Status: o.Status, Channel: o.Channel,
 		PaymentTerms: o.PaymentTerms, UserID: o.UserID, OrgID: o.OrgID, SupplierID: o.SupplierID,
 		TotalCents: o.TotalCents, ReceivedCents: o.ReceivedCents, ReturnedCents: o.ReturnedCents,
-		PaidCents: o.PaidCents, RefundedCents: o.RefundedCents, DeliveryDate: o.DeliveryDate, Note: o.Note,
+		PaidCents: o.PaidCents, RefundedCents: o.RefundedCents, AmountDueCents: o.DueCents(), DeliveryDate: o.DeliveryDate, Note: o.Note,
 		Carrier: o.Carrier, TrackingNo: o.TrackingNo, InvoiceNo: o.InvoiceNo, InspectionNote: o.InspectionNote,
 		CancelReason: o.CancelReason, DeadlineAt: optTime(o.DeadlineAt), CreatedAt: rfc3339(o.CreatedAt),
 		UpdatedAt: rfc3339(o.UpdatedAt), ShippedAt: optTime(o.ShippedAt), AcceptedAt: optTime(o.AcceptedAt),
 		Lines: make([]orderLineResp, len(o.Lines))}
-	if o.Status == model.OrderAccepted {
-		out.AmountDueCents = o.AmountDueCents()
-	} else if o.Status == model.OrderPendingPayment {
-		out.AmountDueCents = o.TotalCents - (o.PaidCents - o.RefundedCents)
-	}
 	if personal {
 		addr, phone := o.Address, o.Phone
 		if masked {
@@ -127,14 +122,15 @@ func optTime(t *time.Time) *string {
 	return &s
 }
 
-// writeRendered sends a response as the service stored it (a replay is
-// byte for byte the first answer).
-func writeRendered(c *gin.Context, r *order.Rendered, err error) {
+// writeStored sends an idempotent operation's result, a JSON body this file
+// encoded and the service stored with the Idempotency-Key (a replay is byte
+// for byte the first answer), with the route's status.
+func writeStored(c *gin.Context, status int, body []byte, err error) {
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	c.Data(r.Status, "application/json; charset=utf-8", r.Body)
+	c.Data(status, "application/json; charset=utf-8", body)
 }
 
 // renderPlaced is the body of POST /orders (one order) or of a checkout.
@@ -168,8 +164,8 @@ func (r *router) placeOrder(c *gin.Context) {
 		in.Lines[i] = order.LineInput{SKUID: l.SKUID, Quantity: l.Quantity}
 	}
 	u := caller(c)
-	res, err := r.Orders.Place(c.Request.Context(), u, c.GetHeader("Idempotency-Key"), in, renderPlaced(false))
-	writeRendered(c, res, err)
+	body, err := r.Orders.Place(c.Request.Context(), u, c.GetHeader("Idempotency-Key"), in, renderPlaced(false))
+	writeStored(c, http.StatusCreated, body, err)
 }
 
 func (r *router) checkout(c *gin.Context) {
@@ -179,9 +175,9 @@ func (r *router) checkout(c *gin.Context) {
 		return
 	}
 	u := caller(c)
-	res, err := r.Orders.Checkout(c.Request.Context(), u, c.GetHeader("Idempotency-Key"), order.Delivery{
+	body, err := r.Orders.Checkout(c.Request.Context(), u, c.GetHeader("Idempotency-Key"), order.Delivery{
 		DeliveryDate: req.DeliveryDate, Address: req.Address, Phone: req.Phone, Note: req.Note}, renderPlaced(true))
-	writeRendered(c, res, err)
+	writeStored(c, http.StatusCreated, body, err)
 }
 
 type cartReq struct {
@@ -448,16 +444,12 @@ func (r *router) payOrder(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	if req.Mode != "" && req.Mode != "instant" && req.Mode != "deferred" {
-		writeError(c, model.Invalid(model.FieldError{Field: "mode", Message: "must be instant or deferred"}))
-		return
-	}
 	u := caller(c)
-	res, err := r.Orders.Pay(c.Request.Context(), u, id, c.GetHeader("Idempotency-Key"),
-		order.PayInput{Deferred: req.Mode == "deferred"}, func(p *order.Paid) ([]byte, error) {
+	body, err := r.Orders.Pay(c.Request.Context(), u, id, c.GetHeader("Idempotency-Key"),
+		order.PayInput{Mode: req.Mode}, func(p *order.Paid) ([]byte, error) {
 			return json.Marshal(payResp{Order: toOrder(p.Order, true, false), Payment: toPayment(p.Payment)})
 		})
-	writeRendered(c, res, err)
+	writeStored(c, http.StatusOK, body, err)
 }
 
 type returnReq struct {

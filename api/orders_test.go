@@ -1164,6 +1164,40 @@ func TestOrderIdempotency(t *testing.T) {
 	})
 }
 
+// TestOrderIdempotencyKeyBytes: Idempotency-Keys that differ only in case
+// are three keys, on every backend (a case-insensitive collation once made
+// them one on MariaDB): three orders, and each key replays its own.
+func TestOrderIdempotencyKeyBytes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		w := ordNewWorld(t, b, testOrderLimits(), nil)
+		h := w.h
+		consumer := w.users[model.RoleConsumer]
+		body := ordLines(w.tea, 1)
+		first := map[string]response{}
+		ids := map[int64]bool{}
+		for _, key := range []string{"Kx7-case", "kx7-case", "KX7-CASE"} {
+			res := w.post(t, v1+"/orders", model.RoleConsumer, key, body)
+			wantStatus(t, res, http.StatusCreated)
+			first[key] = res
+			ids[decode[ordOrder](t, res).ID] = true
+		}
+		if len(ids) != 3 {
+			t.Errorf("three keys placed %d distinct orders, want 3", len(ids))
+		}
+		for key, res := range first {
+			again := w.post(t, v1+"/orders", model.RoleConsumer, key, body)
+			wantStatus(t, again, http.StatusCreated)
+			if !bytes.Equal(again.Body, res.Body) {
+				t.Errorf("replay of %q differs:\n%s\n%s", key, again.Body, res.Body)
+			}
+		}
+		if n := queryOne[int64](t, h, "SELECT COUNT(*) FROM orders WHERE user_id = ?", consumer.ID); n != 3 {
+			t.Errorf("orders = %d, want 3", n)
+		}
+		ordWantStock(t, h, w.tea, 100, 3)
+	})
+}
+
 // TestOrderPrices: the tier for the quantity sets the unit price, and a
 // client can set no price, status or org.
 func TestOrderPrices(t *testing.T) {

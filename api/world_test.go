@@ -249,7 +249,11 @@ func (w *world) supplierUser(t *testing.T, id int64) *model.User {
 func (w *world) seedPayment(t *testing.T, who string, id int64, deferred bool) *model.Payment {
 	t.Helper()
 	var paid *order.Paid
-	_, err := w.h.orders.Pay(context.Background(), w.users[who], id, w.seedKey(t), order.PayInput{Deferred: deferred},
+	in := order.PayInput{Mode: order.PayInstant}
+	if deferred {
+		in.Mode = order.PayDeferred
+	}
+	_, err := w.h.orders.Pay(context.Background(), w.users[who], id, w.seedKey(t), in,
 		func(p *order.Paid) ([]byte, error) {
 			paid = p
 			return []byte("{}"), nil

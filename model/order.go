@@ -66,6 +66,43 @@ func (o *Order) AmountDueCents() int64 {
 	return due
 }
 
+// DueCents is what the buyer owes on the order now, as shown with it: a
+// pending-payment order its total less what it paid net of refunds, an
+// accepted one AmountDueCents; any other nothing.
+func (o *Order) DueCents() int64 {
+	switch o.Status {
+	case OrderPendingPayment:
+		return o.TotalCents - (o.PaidCents - o.RefundedCents)
+	case OrderAccepted:
+		return o.AmountDueCents()
+	}
+	return 0
+}
+
+// OrderPatch is what one order transition writes: always the new Status,
+// and each other field only when set (a nil pointer leaves the column as it
+// is). The store turns it into columns.
+type OrderPatch struct {
+	Status string
+	// SetDeadline writes DeadlineAt, the new state's deadline (nil: none).
+	SetDeadline    bool
+	DeadlineAt     *time.Time
+	CancelReason   *string
+	Carrier        *string
+	TrackingNo     *string
+	InvoiceNo      *string
+	ShippedAt      *time.Time
+	AcceptedAt     *time.Time
+	ReceivedCents  *int64
+	InspectionNote *string
+}
+
+// OrderMoney are changes of an order's money counters, in cents: the store
+// adds each non-zero one in SQL, never writing back a sum made in Go.
+type OrderMoney struct {
+	PaidCents, RefundedCents, ReturnedCents int64
+}
+
 // OrderLine is one SKU of an order with its price snapshot and what the
 // credit needs later (origin county, category) and a preview of the pairing.
 type OrderLine struct {
@@ -159,6 +196,15 @@ type Return struct {
 
 func (Return) TableName() string { return "returns" }
 
+// ReturnDecision is what deciding a return writes. DecidedBy is nil when
+// the return was approved automatically.
+type ReturnDecision struct {
+	Status       string // approved or rejected
+	DecisionNote string
+	DecidedAt    time.Time
+	DecidedBy    *int64
+}
+
 // ReturnLine is a quantity of one order line to return.
 type ReturnLine struct {
 	ReturnID    int64 `gorm:"column:return_id;primaryKey"`
@@ -184,16 +230,20 @@ const (
 	IdemDone    = "done"
 )
 
-// IdempotencyKey remembers a request and its response for 24 hours, per user.
+// IdempotencyKey remembers an operation and its result for 24 hours, per
+// user. The result is opaque: whoever ran the operation encoded it (a
+// response body for the API), and a retry gets it back byte for byte.
 type IdempotencyKey struct {
-	UserID      int64     `gorm:"column:user_id;primaryKey"`
-	Key         string    `gorm:"column:idem_key;primaryKey"`
-	Scope       string    `gorm:"column:scope"` // the operation, e.g. "POST /orders"
-	RequestHash string    `gorm:"column:request_hash"`
-	Status      string    `gorm:"column:status"`
-	StatusCode  int       `gorm:"column:status_code"`
-	Body        []byte    `gorm:"column:body"`
-	CreatedAt   time.Time `gorm:"column:created_at"`
+	UserID      int64  `gorm:"column:user_id;primaryKey"`
+	Key         string `gorm:"column:idem_key;primaryKey"` // compared byte for byte
+	Scope       string `gorm:"column:scope"`               // the operation, e.g. "order.place"
+	RequestHash string `gorm:"column:request_hash"`
+	Status      string `gorm:"column:status"`
+	Result      []byte `gorm:"column:body"`
+	// Unused: an HTTP status was stored here before results became opaque
+	// (the API picks the status per route). Kept, zero, so the column maps.
+	LegacyStatusCode int       `gorm:"column:status_code"`
+	CreatedAt        time.Time `gorm:"column:created_at"`
 }
 
 func (IdempotencyKey) TableName() string { return "idempotency_keys" }

@@ -7,11 +7,12 @@ import (
 )
 
 // StockMover is the store's stock movement (reserve at placement, release
-// at cancellation, ship at shipment).
+// at cancellation, ship at shipment, a supplier's adjustment).
 type StockMover interface {
 	Reserve(ctx context.Context, items []model.StockChange) error
 	Release(ctx context.Context, items []model.StockChange) error
 	Ship(ctx context.Context, items []model.StockChange) error
+	AdjustStock(ctx context.Context, skuID, delta int64) (int64, error)
 }
 
 // Stock moves stock through the store, then drops the product pages whose
@@ -24,19 +25,27 @@ type Stock struct {
 // Stock wraps the store's stock movement with this cache's invalidation.
 func (s *Store) Stock(inner StockMover) *Stock { return &Stock{inner: inner, cache: s} }
 
-// Reserve implements the order service's Stock.
+// Reserve implements service/stock's Mover.
 func (k *Stock) Reserve(ctx context.Context, items []model.StockChange) error {
 	return k.then(ctx, items, k.inner.Reserve(ctx, items))
 }
 
-// Release implements the order service's Stock.
+// Release implements service/stock's Mover.
 func (k *Stock) Release(ctx context.Context, items []model.StockChange) error {
 	return k.then(ctx, items, k.inner.Release(ctx, items))
 }
 
-// Ship implements the order service's Stock.
+// Ship implements service/stock's Mover.
 func (k *Stock) Ship(ctx context.Context, items []model.StockChange) error {
 	return k.then(ctx, items, k.inner.Ship(ctx, items))
+}
+
+// AdjustStock implements service/stock's Mover: the product's detail shows
+// the new stock, lists do not (like Store.AdjustStock).
+func (k *Stock) AdjustStock(ctx context.Context, skuID, delta int64) (int64, error) {
+	pid, err := k.inner.AdjustStock(ctx, skuID, delta)
+	k.cache.after(ctx, change{ids: nonZero(pid)})
+	return pid, err
 }
 
 func (k *Stock) then(ctx context.Context, items []model.StockChange, err error) error {

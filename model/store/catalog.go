@@ -184,31 +184,6 @@ func (s *Store) SetSKUPrice(ctx context.Context, skuID, priceCents int64) (int64
 	return productID, err
 }
 
-// AdjustStock adds delta (may be negative) to a SKU's on-hand units. On hand
-// never drops below what is reserved: that answers 409 stock_below_reserved.
-// It returns the product id.
-func (s *Store) AdjustStock(ctx context.Context, skuID, delta int64) (int64, error) {
-	var productID int64
-	err := s.InTx(ctx, func(ctx context.Context) error {
-		res := s.conn(ctx).Exec(`UPDATE skus SET on_hand = on_hand + ? WHERE id = ? AND on_hand + ? >= reserved`,
-			delta, skuID, delta)
-		if res.Error != nil {
-			return mapErr(res.Error)
-		}
-		k, err := s.SKU(ctx, skuID)
-		if err != nil {
-			return err
-		}
-		productID = k.ProductID
-		if res.RowsAffected == 0 {
-			return model.Conflict("stock_below_reserved",
-				"sku %d: on hand %d %+d would fall below the %d units reserved", skuID, k.OnHand, delta, k.Reserved)
-		}
-		return nil
-	})
-	return productID, err
-}
-
 // Certify records a new current certificate for a product.
 func (s *Store) Certify(ctx context.Context, c *model.Certification) error {
 	c.Status = model.CertValid

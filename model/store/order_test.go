@@ -102,7 +102,7 @@ func sameTime(t *testing.T, what string, got, want *time.Time) {
 }
 
 // TestIdempotencyKeyClaim: a key claims once; a claim rolled back leaves it
-// free; the response stored by FinishKey reads back.
+// free; the result stored by FinishKey reads back.
 func TestIdempotencyKeyClaim(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		st, ctx := b.Store, t.Context()
@@ -110,11 +110,11 @@ func TestIdempotencyKeyClaim(t *testing.T) {
 			var claimed bool
 			err := st.InTx(ctx, func(ctx context.Context) error {
 				var err error
-				if claimed, err = st.ClaimKey(ctx, &model.IdempotencyKey{UserID: 1, Key: key, Scope: "POST /orders", RequestHash: "h"}); err != nil {
+				if claimed, err = st.ClaimKey(ctx, &model.IdempotencyKey{UserID: 1, Key: key, Scope: "order.place", RequestHash: "h"}); err != nil {
 					return err
 				}
 				if claimed && then == nil {
-					return st.FinishKey(ctx, 1, key, 201, []byte(`{"id":1}`))
+					return st.FinishKey(ctx, 1, key, []byte(`{"id":1}`))
 				}
 				return then
 			})
@@ -134,7 +134,7 @@ func TestIdempotencyKeyClaim(t *testing.T) {
 			t.Fatalf("second claim: %v %v, want not claimed", ok, err)
 		}
 		k, err := st.IdempotencyKey(ctx, 1, "k1")
-		if err != nil || k.Status != model.IdemDone || k.StatusCode != 201 || string(k.Body) != `{"id":1}` || k.Scope != "POST /orders" {
+		if err != nil || k.Status != model.IdemDone || string(k.Result) != `{"id":1}` || k.Scope != "order.place" {
 			t.Fatalf("stored key = %+v, %v", k, err)
 		}
 		if b.Name != store.MySQL {
@@ -142,6 +142,39 @@ func TestIdempotencyKeyClaim(t *testing.T) {
 		}
 		for _, commit := range []bool{true, false} {
 			testClaimWaits(t, st, commit)
+		}
+	})
+}
+
+// TestIdempotencyKeyBytes: keys are compared byte for byte on every
+// backend: spellings that differ only in case (or a trailing space) are
+// different keys, each claimed once and read back as itself.
+func TestIdempotencyKeyBytes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		st, ctx := b.Store, t.Context()
+		keys := []string{"Kx7-bytes", "kx7-bytes", "KX7-BYTES", "kx7-bytes "}
+		for i, key := range keys {
+			var claimed bool
+			err := st.InTx(ctx, func(ctx context.Context) error {
+				var err error
+				claimed, err = st.ClaimKey(ctx, &model.IdempotencyKey{UserID: 3, Key: key, Scope: "order.place", RequestHash: "h"})
+				if err != nil || !claimed {
+					return err
+				}
+				return st.FinishKey(ctx, 3, key, []byte(strconv.Itoa(i)))
+			})
+			if !claimed || err != nil {
+				t.Fatalf("claim %q: %v %v, want claimed (a different key)", key, claimed, err)
+			}
+		}
+		for i, key := range keys {
+			k, err := st.IdempotencyKey(ctx, 3, key)
+			if err != nil || k.Key != key || string(k.Result) != strconv.Itoa(i) {
+				t.Errorf("key %q reads back as %+v, %v; want itself with result %d", key, k, err, i)
+			}
+		}
+		if _, err := st.IdempotencyKey(ctx, 3, "KX7-bytes"); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("an unclaimed spelling: %v, want not found", err)
 		}
 	})
 }
@@ -160,7 +193,7 @@ func testClaimWaits(t *testing.T, st *store.Store, commit bool) {
 	go func() {
 		defer wg.Done()
 		st.InTx(ctx, func(ctx context.Context) error {
-			ok, err := st.ClaimKey(ctx, &model.IdempotencyKey{UserID: 2, Key: key, Scope: "POST /orders", RequestHash: "h"})
+			ok, err := st.ClaimKey(ctx, &model.IdempotencyKey{UserID: 2, Key: key, Scope: "order.place", RequestHash: "h"})
 			if err != nil || !ok {
 				t.Errorf("first claim: %v %v", ok, err)
 			}
@@ -169,7 +202,7 @@ func testClaimWaits(t *testing.T, st *store.Store, commit bool) {
 			if !commit {
 				return errors.New("roll back")
 			}
-			return st.FinishKey(ctx, 2, key, 201, []byte("{}"))
+			return st.FinishKey(ctx, 2, key, []byte("{}"))
 		})
 	}()
 	<-claimedFirst
@@ -182,7 +215,7 @@ func testClaimWaits(t *testing.T, st *store.Store, commit bool) {
 		var ok bool
 		err := st.InTx(ctx, func(ctx context.Context) error {
 			var err error
-			ok, err = st.ClaimKey(ctx, &model.IdempotencyKey{UserID: 2, Key: key, Scope: "POST /orders", RequestHash: "h"})
+			ok, err = st.ClaimKey(ctx, &model.IdempotencyKey{UserID: 2, Key: key, Scope: "order.place", RequestHash: "h"})
 			return err
 		})
 		second <- result{ok, err}

@@ -13,9 +13,9 @@ import (
 // orders go through it, so stock, payments, history and the credit ledger
 // are exactly what a buyer clicking through the API would produce.
 type Mall interface {
-	Place(ctx context.Context, actor *model.User, key string, in order.PlaceInput, render order.Render) (*order.Rendered, error)
+	Place(ctx context.Context, actor *model.User, key string, in order.PlaceInput, render order.Render) ([]byte, error)
 	Approve(ctx context.Context, actor *model.User, id int64) (*model.Order, error)
-	Pay(ctx context.Context, actor *model.User, id int64, key string, in order.PayInput, render order.RenderPaid) (*order.Rendered, error)
+	Pay(ctx context.Context, actor *model.User, id int64, key string, in order.PayInput, render order.RenderPaid) ([]byte, error)
 	Ship(ctx context.Context, actor *model.User, id int64, in order.ShipInput) (*model.Order, error)
 	Accept(ctx context.Context, actor *model.User, id int64, received []order.Received, note string) (*model.Order, error)
 	RequestReturn(ctx context.Context, actor *model.User, id int64, in order.ReturnInput) (*model.Return, error)

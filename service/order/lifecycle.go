@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"time"
 
 	"shanhai/model"
 	"shanhai/service/check"
@@ -44,7 +45,7 @@ func (s *Service) Approve(ctx context.Context, actor *model.User, id int64) (*mo
 			return invalid(o, "approve")
 		}
 		to, deadline := s.afterApproval(true, o.PaymentTerms)
-		return s.move(ctx, actor, o, "approve", to, map[string]any{"deadline_at": deadline}, "")
+		return s.move(ctx, actor, o, "approve", to, model.OrderPatch{SetDeadline: true, DeadlineAt: deadline}, "")
 	})
 }
 
@@ -94,7 +95,7 @@ func (s *Service) Decline(ctx context.Context, actor *model.User, id int64, reas
 // cancel moves o to cancelled, releases its stock and refunds what was paid.
 func (s *Service) cancel(ctx context.Context, actor *model.User, o *model.Order, action, reason string) error {
 	if err := s.move(ctx, actor, o, action, model.OrderCancelled,
-		map[string]any{"deadline_at": nil, "cancel_reason": reason}, reason); err != nil {
+		model.OrderPatch{SetDeadline: true, CancelReason: &reason}, reason); err != nil {
 		return err
 	}
 	if err := s.stock.Release(ctx, changes(o)); err != nil {
@@ -136,13 +137,14 @@ func (s *Service) Ship(ctx context.Context, actor *model.User, id int64, in Ship
 		if o.Status != model.OrderAwaitingShipment {
 			return invalid(o, "ship")
 		}
-		var deadline any
+		var deadline *time.Time
 		if o.OrgID == nil {
 			deadline = s.deadline(s.limits.AutoAccept)
 		}
-		if err := s.move(ctx, actor, o, "ship", model.OrderShipped, map[string]any{
-			"carrier": in.Carrier, "tracking_no": in.TrackingNo, "invoice_no": in.InvoiceNo,
-			"shipped_at": s.now().UTC(), "deadline_at": deadline}, ""); err != nil {
+		at := s.now().UTC()
+		if err := s.move(ctx, actor, o, "ship", model.OrderShipped, model.OrderPatch{
+			Carrier: &in.Carrier, TrackingNo: &in.TrackingNo, InvoiceNo: &in.InvoiceNo,
+			ShippedAt: &at, SetDeadline: true, DeadlineAt: deadline}, ""); err != nil {
 			return err
 		}
 		return s.stock.Ship(ctx, changes(o))
@@ -207,9 +209,9 @@ func (s *Service) accept(ctx context.Context, actor *model.User, o *model.Order,
 		receivedCents += q * l.UnitPriceCents
 	}
 	at := s.now().UTC()
-	if err := s.move(ctx, actor, o, "accept", model.OrderAccepted, map[string]any{
-		"received_cents": receivedCents, "inspection_note": note, "accepted_at": at,
-		"deadline_at": nil}, note); err != nil {
+	if err := s.move(ctx, actor, o, "accept", model.OrderAccepted, model.OrderPatch{
+		ReceivedCents: &receivedCents, InspectionNote: &note, AcceptedAt: &at,
+		SetDeadline: true}, note); err != nil {
 		return err
 	}
 	o.ReceivedCents, o.AcceptedAt = receivedCents, &at
@@ -225,12 +227,19 @@ func (s *Service) accept(ctx context.Context, actor *model.User, o *model.Order,
 			return err
 		}
 	}
-	return s.move(ctx, nil, o, "settle", model.OrderSettled, nil, "prepaid order settled at acceptance")
+	return s.move(ctx, nil, o, "settle", model.OrderSettled, model.OrderPatch{}, "prepaid order settled at acceptance")
 }
 
-// PayInput chooses how the sandbox answers: at once, or later by callback.
+// Payment modes: the sandbox answers at once, or later by callback.
+const (
+	PayInstant  = "instant"
+	PayDeferred = "deferred"
+)
+
+// PayInput chooses how the sandbox answers: Mode is PayInstant (or "") or
+// PayDeferred.
 type PayInput struct {
-	Deferred bool
+	Mode string
 }
 
 // Paid is the outcome of a payment request.
@@ -243,13 +252,17 @@ type Paid struct {
 type RenderPaid func(*Paid) ([]byte, error)
 
 // Pay pays a prepay order's total, or an after-delivery order's amount due
-// once accepted. With Idempotency-Key, like placing an order.
-func (s *Service) Pay(ctx context.Context, actor *model.User, id int64, key string, in PayInput, render RenderPaid) (*Rendered, error) {
+// once accepted. At most once per key, like placing an order.
+func (s *Service) Pay(ctx context.Context, actor *model.User, id int64, key string, in PayInput, render RenderPaid) ([]byte, error) {
+	if in.Mode != "" && in.Mode != PayInstant && in.Mode != PayDeferred {
+		return nil, model.Invalid(model.FieldError{Field: "mode", Message: "must be instant or deferred"})
+	}
+	deferred := in.Mode == PayDeferred
 	req := struct {
 		OrderID  int64
 		Deferred bool
-	}{id, in.Deferred}
-	return s.once(ctx, actor, key, "POST /orders/pay", req, 200, func(ctx context.Context) ([]byte, error) {
+	}{id, deferred}
+	return s.keys.Do(ctx, actor.ID, key, "order.pay", req, func(ctx context.Context) ([]byte, error) {
 		o, err := s.load(ctx, actor, id)
 		if err != nil {
 			return nil, err
@@ -274,7 +287,7 @@ func (s *Service) Pay(ctx context.Context, actor *model.User, id int64, key stri
 		if err := s.store.CreatePayment(ctx, p); err != nil {
 			return nil, err
 		}
-		res, err := s.provider.Charge(ctx, p.ID, amount, in.Deferred)
+		res, err := s.provider.Charge(ctx, p.ID, amount, deferred)
 		if err != nil {
 			return nil, &model.Error{Kind: model.ErrUnavailable, Code: "payment_unavailable", Message: "the payment provider did not answer"}
 		}
@@ -306,7 +319,7 @@ func (s *Service) confirm(ctx context.Context, p *model.Payment, ref string) err
 	if err != nil || !ok {
 		return err
 	}
-	if err := s.store.AddOrderMoney(ctx, p.OrderID, "paid_cents", p.AmountCents); err != nil {
+	if err := s.store.AddOrderMoney(ctx, p.OrderID, model.OrderMoney{PaidCents: p.AmountCents}); err != nil {
 		return err
 	}
 	o, err := s.store.Order(ctx, p.OrderID)
@@ -315,7 +328,7 @@ func (s *Service) confirm(ctx context.Context, p *model.Payment, ref string) err
 	}
 	switch {
 	case o.Status == model.OrderPendingPayment && o.PaidCents-o.RefundedCents >= o.TotalCents:
-		return s.move(ctx, nil, o, "pay", model.OrderAwaitingShipment, map[string]any{"deadline_at": nil}, "payment "+strconv.FormatInt(p.ID, 10))
+		return s.move(ctx, nil, o, "pay", model.OrderAwaitingShipment, model.OrderPatch{SetDeadline: true}, "payment "+strconv.FormatInt(p.ID, 10))
 	case o.Status == model.OrderAccepted || o.Status == model.OrderSettled:
 		// the goods are accounted for: keep what is owed for what was
 		// received and kept, give back the rest (a second charge of the
@@ -326,7 +339,7 @@ func (s *Service) confirm(ctx context.Context, p *model.Payment, ref string) err
 			}
 		}
 		if o.Status == model.OrderAccepted && o.PaymentTerms == model.TermsAfterDelivery && o.AmountDueCents() == 0 {
-			return s.move(ctx, nil, o, "settle", model.OrderSettled, nil, "amount due paid")
+			return s.move(ctx, nil, o, "settle", model.OrderSettled, model.OrderPatch{}, "amount due paid")
 		}
 		return nil
 	}
@@ -400,5 +413,5 @@ func (s *Service) refund(ctx context.Context, o *model.Order, amount int64) erro
 		return err
 	}
 	o.RefundedCents += amount
-	return s.store.AddOrderMoney(ctx, o.ID, "refunded_cents", amount)
+	return s.store.AddOrderMoney(ctx, o.ID, model.OrderMoney{RefundedCents: amount})
 }

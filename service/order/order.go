@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"shanhai/model"
+	"shanhai/service/idempotency"
 	"shanhai/service/payment"
+	"shanhai/service/stock"
 )
 
 // Store is the database.
@@ -24,12 +26,12 @@ type Store interface {
 	Sellables(ctx context.Context, skuIDs []int64) (map[int64]*model.Sellable, error)
 	SellablesOnSale(ctx context.Context, after, upTo int64) (map[int64]*model.Sellable, error)
 	MaxSKUID(ctx context.Context) (int64, error)
-	HeldUnits(ctx context.Context, userID int64, skuIDs []int64) (map[int64]int64, error)
+	stock.Holdings
 	CreateOrder(ctx context.Context, o *model.Order) error
 	Order(ctx context.Context, id int64) (*model.Order, error)
 	Orders(ctx context.Context, f model.OrderFilter, page, size int) (model.Page[model.Order], error)
-	MoveOrder(ctx context.Context, id int64, from []string, cols map[string]any) error
-	AddOrderMoney(ctx context.Context, id int64, column string, delta int64) error
+	MoveOrder(ctx context.Context, id int64, from []string, p model.OrderPatch) error
+	AddOrderMoney(ctx context.Context, id int64, m model.OrderMoney) error
 	SetLineReceived(ctx context.Context, lineID, qty int64) error
 	AddLineReturned(ctx context.Context, lineID, qty int64) error
 	AddOrderEvent(ctx context.Context, e *model.OrderEvent) error
@@ -41,24 +43,12 @@ type Store interface {
 	CreateReturn(ctx context.Context, r *model.Return) error
 	Return(ctx context.Context, id int64) (*model.Return, error)
 	Returns(ctx context.Context, orderID int64) ([]model.Return, error)
-	MoveReturn(ctx context.Context, id int64, cols map[string]any) error
+	MoveReturn(ctx context.Context, id int64, d model.ReturnDecision) error
 	Cart(ctx context.Context, userID int64) ([]model.CartItem, error)
 	ReplaceCart(ctx context.Context, userID int64, items []model.CartItem) error
-	ClaimKey(ctx context.Context, k *model.IdempotencyKey) (bool, error)
-	IdempotencyKey(ctx context.Context, userID int64, key string) (*model.IdempotencyKey, error)
-	RetakeKey(ctx context.Context, old *model.IdempotencyKey, hash string) (bool, error)
-	FinishKey(ctx context.Context, userID int64, key string, status int, body []byte) error
-	PurgeKeys(ctx context.Context, before time.Time, limit int) (int64, error)
+	idempotency.Store
 	DueOrders(ctx context.Context, status string, now time.Time, limit int) ([]int64, error)
 	DueReturns(ctx context.Context, now time.Time, limit int) ([]int64, error)
-}
-
-// Stock moves units; the cache layer implements it over the store when
-// Redis is configured, so product pages show the new availability.
-type Stock interface {
-	Reserve(ctx context.Context, items []model.StockChange) error
-	Release(ctx context.Context, items []model.StockChange) error
-	Ship(ctx context.Context, items []model.StockChange) error
 }
 
 // Ledger credits sales: entries at acceptance and for approved returns, in
@@ -84,7 +74,7 @@ type Limits struct {
 // Service runs orders.
 type Service struct {
 	store    Store
-	stock    Stock
+	stock    *stock.Service // every move of on-hand and reserved units
 	ledger   Ledger
 	provider payment.Provider
 	counter  Counter
@@ -95,18 +85,20 @@ type Service struct {
 	// preview may be a few seconds old: only the ledger counts
 	geo model.RecentGeography
 
-	running   running   // idempotency keys whose request runs in this process
-	sellables sellables // what orders copy from the catalogue, by SKU
+	keys      *idempotency.Service // placing and paying run once per key
+	sellables sellables            // what orders copy from the catalogue, by SKU
 }
 
-// New returns the order service.
-func New(st Store, stock Stock, ledger Ledger, provider payment.Provider, counter Counter, limits Limits) *Service {
-	return &Service{store: st, stock: stock, ledger: ledger, provider: provider, counter: counter, limits: limits, now: time.Now,
-		geo: model.RecentGeography{TTL: 5 * time.Second}}
+// New returns the order service. moves is the store's stock movement (the
+// cache layer's when Redis is configured); the service moves stock only
+// through service/stock, which enforces limits.SKUCap.
+func New(st Store, moves stock.Mover, ledger Ledger, provider payment.Provider, counter Counter, limits Limits) *Service {
+	return &Service{store: st, stock: stock.New(moves, st, limits.SKUCap), ledger: ledger, provider: provider, counter: counter, limits: limits, now: time.Now,
+		geo: model.RecentGeography{TTL: 5 * time.Second}, keys: idempotency.New(st)}
 }
 
 // SetClock replaces the service's clock; tests use it to pass deadlines.
-func (s *Service) SetClock(now func() time.Time) { s.now = now }
+func (s *Service) SetClock(now func() time.Time) { s.now = now; s.keys.SetClock(now) }
 
 // buyer is who an order is for: the user, their org (org orders), the
 // channel, payment terms and the region the credit will go to.
@@ -182,12 +174,9 @@ func (s *Service) load(ctx context.Context, actor *model.User, id int64) (*model
 // move is one transition: a compare-and-set from the status the caller
 // read to the next, plus the history event. A concurrent change makes it a
 // 409 invalid_transition and the transaction rolls back.
-func (s *Service) move(ctx context.Context, actor *model.User, o *model.Order, action, to string, cols map[string]any, note string) error {
-	if cols == nil {
-		cols = map[string]any{}
-	}
-	cols["status"] = to
-	if err := s.store.MoveOrder(ctx, o.ID, []string{o.Status}, cols); err != nil {
+func (s *Service) move(ctx context.Context, actor *model.User, o *model.Order, action, to string, p model.OrderPatch, note string) error {
+	p.Status = to
+	if err := s.store.MoveOrder(ctx, o.ID, []string{o.Status}, p); err != nil {
 		return err
 	}
 	ev := &model.OrderEvent{OrderID: o.ID, Action: action, FromState: o.Status, ToState: to, Note: note}

@@ -4,26 +4,20 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"sort"
 	"strconv"
-	"sync"
 	"time"
 
 	"shanhai/model"
 	"shanhai/service/check"
+	"shanhai/service/idempotency"
 )
 
 const (
 	maxLines   = 50
 	maxLineQty = 100_000
-	// a running idempotency key older than this lost its request (a crashed
-	// replica): a retry may take it over.
-	staleRunning = 2 * time.Minute
-	keyTTL       = 24 * time.Hour
 )
 
 // LineInput is one line a buyer asks for. Prices never come from the client.
@@ -43,26 +37,21 @@ type PlaceInput struct {
 	Delivery
 }
 
-// Rendered is a response as first sent, replayed byte for byte on a retry
-// with the same Idempotency-Key.
-type Rendered struct {
-	Status int
-	Body   []byte
-}
-
 // Placed is what placing produced: the orders of one checkout.
 type Placed struct {
 	CheckoutID string
 	Orders     []*model.Order
 }
 
-// Render turns what was placed into the response body, inside the
-// transaction, so the stored response is exactly what the client got.
+// Render encodes what was placed (the caller's result, e.g. a response
+// body), inside the transaction, so the result stored with the idempotency
+// key is exactly what the first caller got.
 type Render func(*Placed) ([]byte, error)
 
-// Place places one order with one supplier (POST /orders).
-func (s *Service) Place(ctx context.Context, actor *model.User, key string, in PlaceInput, render Render) (*Rendered, error) {
-	if err := checkKey(key); err != nil {
+// Place places one order with one supplier, at most once per key, and
+// returns what render made of it (a retry gets the same bytes).
+func (s *Service) Place(ctx context.Context, actor *model.User, key string, in PlaceInput, render Render) ([]byte, error) {
+	if err := idempotency.Check(key); err != nil {
 		return nil, err
 	}
 	b, err := s.buyerOf(ctx, actor)
@@ -72,8 +61,8 @@ func (s *Service) Place(ctx context.Context, actor *model.User, key string, in P
 	if in.Delivery, err = checkDelivery(in.Delivery); err != nil {
 		return nil, err
 	}
-	return placeAgain(func(fresh bool) (*Rendered, error) {
-		return s.once(ctx, actor, key, "POST /orders", in, 201, func(ctx context.Context) ([]byte, error) {
+	return placeAgain(func(fresh bool) ([]byte, error) {
+		return s.keys.Do(ctx, actor.ID, key, "order.place", in, func(ctx context.Context) ([]byte, error) {
 			p, err := s.place(ctx, b, in.Lines, in.Delivery, true, fresh)
 			if err != nil {
 				return nil, err
@@ -85,8 +74,8 @@ func (s *Service) Place(ctx context.Context, actor *model.User, key string, in P
 
 // Checkout places the caller's cart: one order per supplier under one
 // checkout id, all or nothing, and empties the cart in the same transaction.
-func (s *Service) Checkout(ctx context.Context, actor *model.User, key string, d Delivery, render Render) (*Rendered, error) {
-	if err := checkKey(key); err != nil {
+func (s *Service) Checkout(ctx context.Context, actor *model.User, key string, d Delivery, render Render) ([]byte, error) {
+	if err := idempotency.Check(key); err != nil {
 		return nil, err
 	}
 	b, err := s.buyerOf(ctx, actor)
@@ -96,8 +85,8 @@ func (s *Service) Checkout(ctx context.Context, actor *model.User, key string, d
 	if d, err = checkDelivery(d); err != nil {
 		return nil, err
 	}
-	return placeAgain(func(fresh bool) (*Rendered, error) {
-		return s.once(ctx, actor, key, "POST /cart/checkout", d, 201, func(ctx context.Context) ([]byte, error) {
+	return placeAgain(func(fresh bool) ([]byte, error) {
+		return s.keys.Do(ctx, actor.ID, key, "order.checkout", d, func(ctx context.Context) ([]byte, error) {
 			cart, err := s.store.Cart(ctx, actor.ID)
 			if err != nil {
 				return nil, err
@@ -255,6 +244,10 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 	// by supplier never dodges approval.
 	status, deadline := s.initialState(b, total)
 	var all []model.StockChange
+	want := make([]model.StockChange, len(lines)) // in line order, for the per-buyer cap
+	for i, l := range lines {
+		want[i] = model.StockChange{SKUID: l.SKUID, Quantity: l.Quantity}
+	}
 	for _, o := range orders {
 		o.Status, o.DeadlineAt = status, deadline
 		for _, c := range changes(o) {
@@ -263,10 +256,8 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 		}
 	}
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		if s.limits.SKUCap > 0 {
-			if err := s.checkCap(ctx, b.user.ID, lines); err != nil {
-				return err
-			}
+		if err := s.stock.CheckCap(ctx, b.user.ID, want); err != nil {
+			return err
 		}
 		for _, o := range orders {
 			if err := s.store.CreateOrder(ctx, o); err != nil {
@@ -309,175 +300,10 @@ func (s *Service) afterApproval(orgOrder bool, terms string) (string, *time.Time
 	return model.OrderAwaitingShipment, nil
 }
 
-// checkCap: no user holds more than SKUCap units of one SKU in open orders.
-func (s *Service) checkCap(ctx context.Context, userID int64, lines []LineInput) error {
-	ids := make([]int64, len(lines))
-	for i, l := range lines {
-		ids[i] = l.SKUID
-	}
-	held, err := s.store.HeldUnits(ctx, userID, ids)
-	if err != nil {
-		return err
-	}
-	for _, l := range lines {
-		if held[l.SKUID]+l.Quantity > s.limits.SKUCap {
-			return model.Conflict("sku_cap", "sku %d: at most %d units in open orders per buyer (you hold %d)",
-				l.SKUID, s.limits.SKUCap, held[l.SKUID])
-		}
-	}
-	return nil
-}
-
 func newCheckoutID() string {
 	b := make([]byte, 12)
 	rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// once runs a request at most once per user and Idempotency-Key. The key
-// is claimed by the first write of the request's transaction, and its
-// response stored by the last, so the key commits with the request's writes
-// or not at all: a request that fails stores nothing and its retry runs
-// again. A retry with the same body gets the stored bytes; a different body
-// gets 422.
-//
-// A retry while the first request still runs gets 409 when both reach the
-// same process. On different replicas the retry's claim waits on the key's
-// row lock until the first transaction ends (a record lock on the primary
-// key, held for that transaction only, no gap lock) and then replays its
-// response, or runs if it rolled back; a wait past the database's lock-wait
-// timeout is a 409.
-func (s *Service) once(ctx context.Context, actor *model.User, key, scope string, req any, status int,
-	run func(ctx context.Context) ([]byte, error)) (*Rendered, error) {
-	if err := checkKey(key); err != nil {
-		return nil, err
-	}
-	raw, err := json.Marshal(req)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(append([]byte(scope+"\n"), raw...))
-	hash := hex.EncodeToString(sum[:])
-	if err := s.running.enter(actor.ID, key, hash); err != nil {
-		return nil, err
-	}
-	defer s.running.leave(actor.ID, key)
-
-	var retake *model.IdempotencyKey // a stored key that is free again
-	for attempt := 0; attempt < 3; attempt++ {
-		var body []byte
-		err := s.store.InTx(ctx, func(ctx context.Context) error {
-			var claimed bool
-			var err error
-			if retake != nil {
-				claimed, err = s.store.RetakeKey(ctx, retake, hash)
-			} else {
-				claimed, err = s.store.ClaimKey(ctx, &model.IdempotencyKey{UserID: actor.ID, Key: key,
-					Scope: scope, RequestHash: hash})
-			}
-			if err != nil {
-				return err
-			}
-			if !claimed {
-				return errKeyTaken
-			}
-			if body, err = run(ctx); err != nil {
-				return err
-			}
-			return s.store.FinishKey(ctx, actor.ID, key, status, body)
-		})
-		if !errors.Is(err, errKeyTaken) {
-			if err != nil {
-				return nil, err
-			}
-			return &Rendered{Status: status, Body: body}, nil
-		}
-		// The key is stored: answer from it, or take it over if it is free.
-		cur, err := s.store.IdempotencyKey(ctx, actor.ID, key)
-		if errors.Is(err, model.ErrNotFound) {
-			retake = nil // purged meanwhile: claim it afresh
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		age := s.now().Sub(cur.CreatedAt)
-		switch {
-		case age > keyTTL:
-			// expired: the key is free again
-		case cur.RequestHash != hash:
-			return nil, keyReused()
-		case cur.Status == model.IdemDone:
-			return &Rendered{Status: cur.StatusCode, Body: cur.Body}, nil
-		case age < staleRunning:
-			// claimed in a transaction of its own (an earlier version of this
-			// code, during a rolling deploy), and its request still running
-			return nil, inProgress()
-		}
-		retake = cur
-	}
-	return nil, inProgress()
-}
-
-// errKeyTaken: the Idempotency-Key is already stored; the transaction that
-// found it rolls back and once answers from the stored key.
-var errKeyTaken = errors.New("idempotency key already stored")
-
-func inProgress() error {
-	return model.Conflict("idempotency_in_progress", "a request with this Idempotency-Key is still running")
-}
-
-func keyReused() error {
-	return &model.Error{Kind: model.ErrInvalid, Code: "idempotency_key_reused",
-		Message: "this Idempotency-Key was used with a different request"}
-}
-
-// running are the Idempotency-Keys whose request runs in this process, with
-// their request hash: a concurrent retry arriving here is answered at once
-// (409, or 422 for another body) instead of waiting on the key's row lock
-// with a database connection.
-type running struct {
-	mu   sync.Mutex
-	keys map[runningKey]string
-}
-
-type runningKey struct {
-	userID int64
-	key    string
-}
-
-func (r *running) enter(userID int64, key, hash string) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	k := runningKey{userID, key}
-	if h, ok := r.keys[k]; ok {
-		if h != hash {
-			return keyReused()
-		}
-		return inProgress()
-	}
-	if r.keys == nil {
-		r.keys = map[runningKey]string{}
-	}
-	r.keys[k] = hash
-	return nil
-}
-
-func (r *running) leave(userID int64, key string) {
-	r.mu.Lock()
-	delete(r.keys, runningKey{userID, key})
-	r.mu.Unlock()
-}
-
-// checkKey: the Idempotency-Key header is required, and at most 128 characters.
-func checkKey(key string) error {
-	if key == "" {
-		return model.BadRequest("idempotency_key_required", "the Idempotency-Key header is required")
-	}
-	if len(key) > 128 {
-		return model.BadRequest("invalid_idempotency_key", "the Idempotency-Key must be at most 128 characters")
-	}
-	return nil
 }
 
 // Cart is the caller's cart.

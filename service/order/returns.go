@@ -133,11 +133,11 @@ func (s *Service) decide(ctx context.Context, actor *model.User, returnID int64,
 		if approve {
 			status = model.ReturnApproved
 		}
-		cols := map[string]any{"status": status, "decision_note": note, "decided_at": s.now().UTC()}
+		d := model.ReturnDecision{Status: status, DecisionNote: note, DecidedAt: s.now().UTC()}
 		if actor != nil {
-			cols["decided_by"] = actor.ID
+			d.DecidedBy = &actor.ID
 		}
-		if err := s.store.MoveReturn(ctx, r.ID, cols); err != nil {
+		if err := s.store.MoveReturn(ctx, r.ID, d); err != nil {
 			return err
 		}
 		action := "return_" + status
@@ -171,7 +171,7 @@ func (s *Service) booksReturn(ctx context.Context, o *model.Order, r *model.Retu
 			return err
 		}
 	}
-	if err := s.store.AddOrderMoney(ctx, o.ID, "returned_cents", r.AmountCents); err != nil {
+	if err := s.store.AddOrderMoney(ctx, o.ID, model.OrderMoney{ReturnedCents: r.AmountCents}); err != nil {
 		return err
 	}
 	o.ReturnedCents += r.AmountCents
@@ -184,7 +184,7 @@ func (s *Service) booksReturn(ctx context.Context, o *model.Order, r *model.Retu
 		}
 	}
 	if o.Status == model.OrderAccepted && o.PaymentTerms == model.TermsAfterDelivery && o.AmountDueCents() == 0 {
-		return s.move(ctx, nil, o, "settle", model.OrderSettled, nil, "nothing left to pay after returns")
+		return s.move(ctx, nil, o, "settle", model.OrderSettled, model.OrderPatch{}, "nothing left to pay after returns")
 	}
 	return nil
 }

@@ -1,5 +1,23 @@
 package order
 
+// Why this in-process copy of a store read is not a model/cache decorator:
+// it is not a cache the store could keep honest. Whether a copy may be used
+// is ordering's own rule, decided per order: the copy is used only at the
+// SKU version it was read at, the placing transaction's stock update
+// (store.Reserve, "... AND version = ?") is what checks it, and a mismatch
+// makes the order forget the copy and place again from a fresh read
+// (placeAgain); a SKU found short is read afresh until it is not (refused).
+// A decorator would need that feedback from the order's outcome, and would
+// add a Redis round trip to the hot path to stay coherent across replicas,
+// where the version check already does it for free.
+//
+// Staleness: a price, tier or product field a committed order uses is never
+// stale, whatever the copy's age: every change made through shanhai moves
+// the SKU's version, and the stock update then refuses the old copy. Stock
+// is never taken from a copy. What a copy can hide is only an edit made by
+// hand in the database that moves no version: for at most maxCopyAge (one
+// minute) after the copy was read. Copies are bounded by maxSellables.
+
 import (
 	"context"
 	"errors"
@@ -149,9 +167,9 @@ const placeAttempts = 3
 // placeAgain runs a placement (fresh false: priced from the copies) again
 // when a SKU it priced from a copy changed before its stock was reserved;
 // the next run prices every line from a fresh read. The failed run rolled
-// back whole, its Idempotency-Key included. Only a SKU changing again and
+// back whole, its idempotency key included. Only a SKU changing again and
 // again while its order is placed reaches the client as a 409.
-func placeAgain(run func(fresh bool) (*Rendered, error)) (*Rendered, error) {
+func placeAgain(run func(fresh bool) ([]byte, error)) ([]byte, error) {
 	for attempt := 1; ; attempt++ {
 		r, err := run(attempt > 1)
 		var me *model.Error

@@ -74,7 +74,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 			return n, err
 		}
 	}
-	if _, err := s.store.PurgeKeys(ctx, now.Add(-keyTTL), 1000); err != nil {
+	if _, err := s.keys.Purge(ctx); err != nil {
 		return n, err
 	}
 	return n, nil

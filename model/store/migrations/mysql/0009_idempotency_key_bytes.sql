@@ -1,0 +1,11 @@
+-- An idempotency key is compared byte for byte. Under the table's
+-- case-insensitive collation "Kx1", "kx1" and "KX1" were one key (a retry
+-- under another client's spelling replayed its order), and a PAD SPACE
+-- collation would still join "k1" and "k1 ": VARBINARY compares the bytes,
+-- on MariaDB and MySQL alike. Keys are at most 128 bytes (checked before
+-- any claim), so no stored key is cut.
+--
+-- status_code is no longer written: the stored body is an opaque result and
+-- the API picks the status per route. The column stays (DEFAULT 0) rather
+-- than risk a replica of the previous version reading a table without it.
+ALTER TABLE idempotency_keys MODIFY idem_key VARBINARY(128) NOT NULL;

@@ -1,0 +1,6 @@
+-- An idempotency key is compared byte for byte: SQLite's TEXT compares with
+-- the BINARY collation already, so only MySQL/MariaDB change (see the mysql
+-- migration of the same number).
+--
+-- status_code is no longer written: the stored body is an opaque result and
+-- the API picks the status per route. The column stays (DEFAULT 0).

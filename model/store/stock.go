@@ -1,0 +1,159 @@
+package store
+
+// Stock: a SKU's on-hand and reserved units, moved only by conditional
+// updates here (service/stock is their one caller), and the units a user
+// holds in open orders.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sort"
+
+	"gorm.io/gorm"
+
+	"shanhai/model"
+)
+
+// sortChanges orders stock changes by SKU id, the one order every
+// transaction takes SKU rows in, so two orders never deadlock each other.
+func sortChanges(items []model.StockChange) []model.StockChange {
+	out := append([]model.StockChange(nil), items...)
+	sort.Slice(out, func(i, j int) bool { return out[i].SKUID < out[j].SKUID })
+	return out
+}
+
+// Reserve takes each quantity out of available stock, in SKU-id order, with
+// a conditional update that holds only at the SKU version the order was
+// priced at: a SKU that cannot cover its quantity is a 409 out_of_stock
+// naming it, one whose version moved a 409 catalogue_changed, and the
+// transaction rolls back (the caller's, or Reserve's own without one: all
+// the units or none).
+func (s *Store) Reserve(ctx context.Context, items []model.StockChange) error {
+	return s.InTx(ctx, func(ctx context.Context) error {
+		for _, it := range sortChanges(items) {
+			res, err := s.rawExec(ctx, `UPDATE skus SET reserved = reserved + ? WHERE id = ? AND on_hand - reserved >= ? AND version = ?`,
+				it.Quantity, it.SKUID, it.Quantity, it.Version)
+			if err != nil {
+				return mapErr(err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return mapErr(err)
+			} else if n == 0 {
+				return s.whyNotReserved(ctx, it)
+			}
+		}
+		return nil
+	})
+}
+
+// whyNotReserved tells a SKU whose version moved from one short of stock.
+// On MySQL the read locks the row: a plain read would see the transaction's
+// snapshot, which may predate the change that moved the version.
+func (s *Store) whyNotReserved(ctx context.Context, it model.StockChange) error {
+	q := "SELECT version FROM skus WHERE id = ?"
+	if s.dialect == MySQL { // SQLite transactions are one at a time: the snapshot is current
+		q += " FOR UPDATE"
+	}
+	var version int64
+	err := s.conn(ctx).Raw(q, it.SKUID).Row().Scan(&version)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return model.NotFound("sku")
+	case err != nil:
+		return mapErr(err)
+	case version != it.Version:
+		return model.CatalogueChanged(it.SKUID)
+	}
+	return model.OutOfStock(it.SKUID)
+}
+
+// Release gives reserved units back to available stock (cancel, reject,
+// decline, timeout).
+func (s *Store) Release(ctx context.Context, items []model.StockChange) error {
+	for _, it := range sortChanges(items) {
+		res := s.conn(ctx).Exec(`UPDATE skus SET reserved = reserved - ? WHERE id = ? AND reserved >= ?`,
+			it.Quantity, it.SKUID, it.Quantity)
+		if err := stockGuard(res, it.SKUID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Ship takes shipped units out of both on hand and reserved.
+func (s *Store) Ship(ctx context.Context, items []model.StockChange) error {
+	for _, it := range sortChanges(items) {
+		res := s.conn(ctx).Exec(`UPDATE skus SET on_hand = on_hand - ?, reserved = reserved - ?
+			WHERE id = ? AND reserved >= ? AND on_hand >= ?`, it.Quantity, it.Quantity, it.SKUID, it.Quantity, it.Quantity)
+		if err := stockGuard(res, it.SKUID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stockGuard: a release or shipment that finds fewer units reserved than
+// the order holds means the books are wrong; refuse rather than go negative.
+func stockGuard(res *gorm.DB, skuID int64) error {
+	if res.Error != nil {
+		return mapErr(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return errors.New("stock invariant: sku " + itoa(skuID) + " holds fewer reserved units than its order")
+	}
+	return nil
+}
+
+// AdjustStock adds delta (may be negative) to a SKU's on-hand units. On hand
+// never drops below what is reserved: that answers 409 stock_below_reserved.
+// It returns the product id.
+func (s *Store) AdjustStock(ctx context.Context, skuID, delta int64) (int64, error) {
+	var productID int64
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		res := s.conn(ctx).Exec(`UPDATE skus SET on_hand = on_hand + ? WHERE id = ? AND on_hand + ? >= reserved`,
+			delta, skuID, delta)
+		if res.Error != nil {
+			return mapErr(res.Error)
+		}
+		k, err := s.SKU(ctx, skuID)
+		if err != nil {
+			return err
+		}
+		productID = k.ProductID
+		if res.RowsAffected == 0 {
+			return model.Conflict("stock_below_reserved",
+				"sku %d: on hand %d %+d would fall below the %d units reserved", skuID, k.OnHand, delta, k.Reserved)
+		}
+		return nil
+	})
+	return productID, err
+}
+
+// HeldUnits is, per SKU, how many units a user holds in open orders. It
+// locks the user's row first, so two orders of one user are checked one
+// after the other.
+func (s *Store) HeldUnits(ctx context.Context, userID int64, skuIDs []int64) (map[int64]int64, error) {
+	if s.dialect == MySQL { // SQLite transactions are already one at a time
+		var id int64
+		if err := s.conn(ctx).Raw("SELECT id FROM users WHERE id = ? FOR UPDATE", userID).Scan(&id).Error; err != nil {
+			return nil, mapErr(err)
+		}
+	}
+	var rows []struct {
+		SKUID int64 `gorm:"column:sku_id"` // GORM would look for "sk_uid"
+		Units int64 `gorm:"column:units"`
+	}
+	err := s.conn(ctx).Raw(`SELECT l.sku_id, SUM(l.quantity) AS units FROM order_lines l
+		JOIN orders o ON o.id = l.order_id
+		WHERE o.user_id = ? AND o.status IN ? AND l.sku_id IN ? GROUP BY l.sku_id`,
+		userID, model.OpenStatuses, skuIDs).Scan(&rows).Error
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	out := map[int64]int64{}
+	for _, r := range rows {
+		out[r.SKUID] = r.Units
+	}
+	return out, nil
+}
