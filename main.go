@@ -43,6 +43,7 @@ import (
 	"shanhai/service/org"
 	"shanhai/service/payment"
 	"shanhai/service/stats"
+	"shanhai/service/stock"
 )
 
 // version is set at build time: -ldflags "-X main.version=..."
@@ -262,10 +263,9 @@ func serve() error {
 	var catalogStore interface {
 		catalog.Reads
 		catalog.Writes
-		catalog.Stock
 		geo.Pairings
 	} = st
-	var stock cache.StockMover = st
+	var stockMover cache.StockMover = st
 	counter := account.Fallback{Local: account.NewMemory()}
 	// Statistics answers are cached in Redis when there is one; the ledger
 	// moves the cache's generation after each rollup batch.
@@ -283,7 +283,7 @@ func serve() error {
 		deps.Cache = cached.Stats
 		counter.Primary = cache.NewCounter(rdb)
 		statsCache = cache.NewStats(rdb)
-		stock = cached.Stock(st)
+		stockMover = cached.Stock(st)
 		if err := cached.Ping(ctx); err != nil {
 			slog.Warn("redis is not answering; serving from the database until it does", "err", err.Error())
 		}
@@ -291,17 +291,20 @@ func serve() error {
 	// The user behind each token is read through a 2 s in-process cache;
 	// user changes go through it too, so this replica drops them at once.
 	users := userCached{Store: st, users: cache.NewUsers(st)}
-	deps.Catalog = catalog.New(catalogStore, st, catalogStore, catalogStore)
+	// stock.Service is the one owner of on-hand and reserved: supplier
+	// adjustments and orders both move units through it.
+	stk := stock.New(stockMover, st, cfg.SKUCap)
+	deps.Catalog = catalog.New(catalogStore, st, catalogStore, stk)
 	deps.Accounts = account.New(users, cfg.JWTSecret, counter, cfg.RateLogin)
 	deps.Orgs = org.New(users)
 	deps.Geo = geo.New(st, catalogStore)
 	deps.Audit = audit.New(st)
 	deps.Ledger = credit.New(st, statsCache)
 	deps.Stats = stats.New(st, statsCache)
-	deps.Orders = order.New(st, stock, deps.Ledger, payment.NewSandbox(cfg.PaymentSecret), counter, order.Limits{
+	deps.Orders = order.New(st, stk, deps.Ledger, payment.NewSandbox(cfg.PaymentSecret), counter, order.Limits{
 		UnpaidTTL: cfg.UnpaidTTL, OrgUnpaidTTL: cfg.OrgUnpaidTTL, ApprovalTTL: cfg.ApprovalTTL,
 		AutoAccept: cfg.AutoAccept, ReturnWindow: cfg.ReturnWindow, ReturnAutoApprove: cfg.ReturnAutoApprove,
-		RateOrders: cfg.RateOrders, SKUCap: cfg.SKUCap,
+		RateOrders: cfg.RateOrders,
 	})
 	if demoLoaded {
 		// The demo's first day of trade, so the statistics show figures; a

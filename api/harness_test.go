@@ -38,6 +38,7 @@ import (
 	"shanhai/service/org"
 	"shanhai/service/payment"
 	"shanhai/service/stats"
+	"shanhai/service/stock"
 )
 
 // spec is the parsed, validated OpenAPI document and a router over it.
@@ -115,20 +116,27 @@ const testPaymentSecret = "shanhai-test-payment-secret"
 // testOrderLimits are the order deadlines of DESIGN's defaults, with no
 // order rate limit and no SKU cap; tests change what they need and pass it
 // to withOrders.
-func testOrderLimits() order.Limits {
-	return order.Limits{
+func testOrderLimits() testLimits {
+	return testLimits{Limits: order.Limits{
 		UnpaidTTL: 30 * time.Minute, OrgUnpaidTTL: 720 * time.Hour, ApprovalTTL: 72 * time.Hour,
 		AutoAccept: 168 * time.Hour, ReturnWindow: 168 * time.Hour, ReturnAutoApprove: 72 * time.Hour,
-	}
+	}}
 }
 
-func newOrders(st *store.Store, counter order.Counter, limits order.Limits) *order.Service {
-	return order.New(st, st, credit.New(st, nil), payment.NewSandbox(testPaymentSecret), counter, limits)
+// testLimits are the order service's limits and the stock service's
+// per-buyer SKU cap (0: none).
+type testLimits struct {
+	order.Limits
+	SKUCap int64
+}
+
+func newOrders(st *store.Store, counter order.Counter, limits testLimits) *order.Service {
+	return order.New(st, stock.New(st, st, limits.SKUCap), credit.New(st, nil), payment.NewSandbox(testPaymentSecret), counter, limits.Limits)
 }
 
 // withOrders runs the order service with limits, counting orders per user
 // with counter (nil: no counting, so RateOrders has no effect).
-func withOrders(counter order.Counter, limits order.Limits) harnessOpt {
+func withOrders(counter order.Counter, limits testLimits) harnessOpt {
 	return func(d *api.Deps, st *store.Store) { d.Orders = newOrders(st, counter, limits) }
 }
 
@@ -139,7 +147,7 @@ func withCheck(name string, check func(context.Context) error) harnessOpt {
 
 // withStore serves the catalogue from st instead of the backend's store.
 func withStore(cs catalog.Reads) harnessOpt {
-	return func(d *api.Deps, st *store.Store) { d.Catalog = catalog.New(cs, st, st, st) }
+	return func(d *api.Deps, st *store.Store) { d.Catalog = catalog.New(cs, st, st, stock.New(st, st, 0)) }
 }
 
 // withLoginLimit limits failed logins to limit per username (10× per client
@@ -160,7 +168,7 @@ func newHarness(t *testing.T, b storetest.Backend, opts ...harnessOpt) *harness 
 	t.Helper()
 	st := b.Store
 	d := api.Deps{
-		Catalog:  catalog.New(st, st, st, st),
+		Catalog:  catalog.New(st, st, st, stock.New(st, st, 0)),
 		Accounts: newAccounts(st, nil, 0),
 		Orgs:     org.New(st),
 		Geo:      geo.New(st, st),

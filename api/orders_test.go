@@ -63,7 +63,7 @@ const (
 
 // ordNewWorld builds a harness whose order service has limits and counter,
 // a clock the test moves, and the world the order tests act in.
-func ordNewWorld(t *testing.T, b storetest.Backend, limits order.Limits, counter order.Counter) *ordWorld {
+func ordNewWorld(t *testing.T, b storetest.Backend, limits testLimits, counter order.Counter) *ordWorld {
 	t.Helper()
 	w := &ordWorld{clock: &ordClock{}}
 	h := newHarness(t, b, withOrders(counter, limits))

@@ -101,7 +101,6 @@ type Inner interface {
 	CreateProduct(ctx context.Context, p *model.Product, skus []model.SKU) error
 	SetProductOnSale(ctx context.Context, id int64, onSale bool) error
 	SetSKUPrice(ctx context.Context, skuID, priceCents int64) (int64, error)
-	AdjustStock(ctx context.Context, skuID, delta int64) (int64, error)
 	Certify(ctx context.Context, c *model.Certification) error
 	RevokeCertification(ctx context.Context, productID int64) error
 	CreatePairing(ctx context.Context, p *model.Pairing) error
@@ -566,13 +565,6 @@ func (s *Store) SetProductOnSale(ctx context.Context, id int64, onSale bool) err
 func (s *Store) SetSKUPrice(ctx context.Context, skuID, priceCents int64) (int64, error) {
 	pid, err := s.Inner.SetSKUPrice(ctx, skuID, priceCents)
 	s.after(ctx, change{ids: nonZero(pid), lists: true})
-	return pid, err
-}
-
-// AdjustStock changes a SKU's stock: the detail shows it, lists do not.
-func (s *Store) AdjustStock(ctx context.Context, skuID, delta int64) (int64, error) {
-	pid, err := s.Inner.AdjustStock(ctx, skuID, delta)
-	s.after(ctx, change{ids: nonZero(pid)})
 	return pid, err
 }
 

@@ -145,7 +145,7 @@ func writeCases(f fixture) []writeCase {
 			return err
 		}, true, true},
 		{"AdjustStock", func(ctx context.Context, c *Store) error {
-			_, err := c.AdjustStock(ctx, f.sku, 7)
+			_, err := c.Stock(c.Inner.(StockMover)).AdjustStock(ctx, f.sku, 7)
 			return err
 		}, true, false},
 		{"Certify", func(ctx context.Context, c *Store) error {

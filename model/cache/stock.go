@@ -41,7 +41,7 @@ func (k *Stock) Ship(ctx context.Context, items []model.StockChange) error {
 }
 
 // AdjustStock implements service/stock's Mover: the product's detail shows
-// the new stock, lists do not (like Store.AdjustStock).
+// the new stock, lists do not (lists show no stock).
 func (k *Stock) AdjustStock(ctx context.Context, skuID, delta int64) (int64, error) {
 	pid, err := k.inner.AdjustStock(ctx, skuID, delta)
 	k.cache.after(ctx, change{ids: nonZero(pid)})

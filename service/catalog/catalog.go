@@ -61,7 +61,7 @@ type Writes interface {
 // returning the product id; on hand never drops below what is reserved
 // (409 stock_below_reserved). The store (or its cache layer) satisfies it.
 type Stock interface {
-	AdjustStock(ctx context.Context, skuID, delta int64) (int64, error)
+	Adjust(ctx context.Context, skuID, delta int64) (productID int64, err error)
 }
 
 // Service answers catalogue questions and makes catalogue changes.

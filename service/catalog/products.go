@@ -253,7 +253,7 @@ func (s *Service) UpdateSKU(ctx context.Context, actor *model.User, skuID int64,
 			}
 		}
 		if in.StockDelta != nil {
-			if _, err := s.stock.AdjustStock(ctx, skuID, *in.StockDelta); err != nil {
+			if _, err := s.stock.Adjust(ctx, skuID, *in.StockDelta); err != nil {
 				return err
 			}
 		}

@@ -13,6 +13,7 @@ import (
 	"shanhai/service/order"
 	"shanhai/service/payment"
 	"shanhai/service/stats"
+	"shanhai/service/stock"
 )
 
 // trade loads the demo into b's fresh database and runs its orders through
@@ -24,7 +25,7 @@ func trade(t *testing.T, st *store.Store, at time.Time) {
 		t.Fatalf("load: got (%v, %v), want (true, nil)", loaded, err)
 	}
 	ledger := credit.New(st, nil)
-	mall := order.New(st, st, ledger, payment.NewSandbox("x"), nil, order.Limits{
+	mall := order.New(st, stock.New(st, st, 0), ledger, payment.NewSandbox("x"), nil, order.Limits{
 		UnpaidTTL: 30 * time.Minute, OrgUnpaidTTL: 720 * time.Hour, ApprovalTTL: 72 * time.Hour,
 		AutoAccept: 168 * time.Hour, ReturnWindow: 168 * time.Hour, ReturnAutoApprove: 72 * time.Hour,
 		RateOrders: 120})

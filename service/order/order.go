@@ -67,8 +67,7 @@ type Counter interface {
 type Limits struct {
 	UnpaidTTL, OrgUnpaidTTL, ApprovalTTL        time.Duration
 	AutoAccept, ReturnWindow, ReturnAutoApprove time.Duration
-	RateOrders                                  int   // orders per user per minute; 0 = off
-	SKUCap                                      int64 // units of one SKU one user may hold open; 0 = none
+	RateOrders                                  int // orders per user per minute; 0 = off
 }
 
 // Service runs orders.
@@ -89,11 +88,10 @@ type Service struct {
 	sellables sellables            // what orders copy from the catalogue, by SKU
 }
 
-// New returns the order service. moves is the store's stock movement (the
-// cache layer's when Redis is configured); the service moves stock only
-// through service/stock, which enforces limits.SKUCap.
-func New(st Store, moves stock.Mover, ledger Ledger, provider payment.Provider, counter Counter, limits Limits) *Service {
-	return &Service{store: st, stock: stock.New(moves, st, limits.SKUCap), ledger: ledger, provider: provider, counter: counter, limits: limits, now: time.Now,
+// New returns the order service. It moves stock only through stk, which
+// holds the stock rules (the per-buyer cap among them).
+func New(st Store, stk *stock.Service, ledger Ledger, provider payment.Provider, counter Counter, limits Limits) *Service {
+	return &Service{store: st, stock: stk, ledger: ledger, provider: provider, counter: counter, limits: limits, now: time.Now,
 		geo: model.RecentGeography{TTL: 5 * time.Second}, keys: idempotency.New(st)}
 }
 
