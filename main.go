@@ -209,7 +209,7 @@ func statsCommand(args []string) error {
 		return err
 	}
 	return withStore(func(ctx context.Context, _ *config.Config, st *store.Store) error {
-		return stats.New(st, nil).WriteText(ctx, os.Stdout, *year, *month)
+		return stats.New(st, nil, st).WriteText(ctx, os.Stdout, *year, *month)
 	})
 }
 
@@ -300,8 +300,11 @@ func serve() error {
 	deps.Geo = geo.New(st, catalogStore)
 	deps.Audit = audit.New(st)
 	deps.Ledger = credit.New(st, statsCache)
-	deps.Stats = stats.New(st, statsCache)
-	deps.Orders = order.New(st, stk, deps.Ledger, payment.NewSandbox(cfg.PaymentSecret), counter, order.Limits{
+	// Regions and pairings are read at most once a second per replica, for
+	// the statistics' scopes and each order line's pairing preview.
+	geography := cache.NewGeography(st, time.Second)
+	deps.Stats = stats.New(st, statsCache, geography)
+	deps.Orders = order.New(st, geography, stk, deps.Ledger, payment.NewSandbox(cfg.PaymentSecret), counter, order.Limits{
 		UnpaidTTL: cfg.UnpaidTTL, OrgUnpaidTTL: cfg.OrgUnpaidTTL, ApprovalTTL: cfg.ApprovalTTL,
 		AutoAccept: cfg.AutoAccept, ReturnWindow: cfg.ReturnWindow, ReturnAutoApprove: cfg.ReturnAutoApprove,
 		RateOrders: cfg.RateOrders,

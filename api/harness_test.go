@@ -131,7 +131,7 @@ type testLimits struct {
 }
 
 func newOrders(st *store.Store, counter order.Counter, limits testLimits) *order.Service {
-	return order.New(st, stock.New(st, st, limits.SKUCap), credit.New(st, nil), payment.NewSandbox(testPaymentSecret), counter, limits.Limits)
+	return order.New(st, st, stock.New(st, st, limits.SKUCap), credit.New(st, nil), payment.NewSandbox(testPaymentSecret), counter, limits.Limits)
 }
 
 // withOrders runs the order service with limits, counting orders per user
@@ -173,7 +173,7 @@ func newHarness(t *testing.T, b storetest.Backend, opts ...harnessOpt) *harness 
 		Orgs:     org.New(st),
 		Geo:      geo.New(st, st),
 		Audit:    audit.New(st),
-		Stats:    stats.New(st, nil),
+		Stats:    stats.New(st, nil, st),
 		Orders:   newOrders(st, nil, testOrderLimits()),
 		Ledger:   credit.New(st, nil),
 		Checks:   map[string]func(context.Context) error{"database": st.DB().PingContext},

@@ -122,7 +122,7 @@ func newConcWorld(t *testing.T, b storetest.Backend, scale concScale) *concWorld
 	limits.UnpaidTTL, limits.RateOrders, limits.SKUCap = concUnpaidTTL, 0, 0 // rate limit and SKU cap off
 	c.h = newHarness(t, b, func(d *api.Deps, st *store.Store) {
 		provider := concSlowProvider{Sandbox: payment.NewSandbox(testPaymentSecret), delay: 20 * time.Millisecond}
-		d.Orders = order.New(st, stock.New(st, st, 0), credit.New(st, nil), provider, nil, limits.Limits)
+		d.Orders = order.New(st, st, stock.New(st, st, 0), credit.New(st, nil), provider, nil, limits.Limits)
 	})
 	c.orders = c.h.orders
 	start := time.Now()

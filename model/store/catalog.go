@@ -53,6 +53,20 @@ func (s *Store) Pairings(ctx context.Context) ([]model.PairingView, error) {
 	return out, mapErr(err)
 }
 
+// Geography is the regions and pairings, indexed (uncached: model/cache
+// keeps it for a second).
+func (s *Store) Geography(ctx context.Context) (*model.Geography, error) {
+	regions, err := s.Regions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pairings, err := s.Pairings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return model.NewGeography(regions, pairings), nil
+}
+
 // Pairing is one pairing by id.
 func (s *Store) Pairing(ctx context.Context, id int64) (*model.PairingView, error) {
 	var out []model.PairingView
@@ -174,6 +188,14 @@ func (s *Store) SetSKUPrice(ctx context.Context, skuID, priceCents int64) (int64
 		}
 		productID = k.ProductID
 		db := s.conn(ctx)
+		// The product's lowest price below reads every SKU of the product
+		// under a shared lock; take them all first, in id order, as
+		// UpdateProduct does, so a price change and a product edit never hold
+		// one SKU each while waiting for the other's (a deadlock on MariaDB).
+		var ids []int64
+		if err := db.Model(&model.SKU{}).Clauses(forUpdate).Where("product_id = ?", productID).Order("id").Pluck("id", &ids).Error; err != nil {
+			return mapErr(err)
+		}
 		if err := db.Exec("UPDATE skus SET price_cents = ?, version = version + 1 WHERE id = ?", priceCents, skuID).Error; err != nil {
 			return mapErr(err)
 		}

@@ -18,7 +18,7 @@
 //     are sized from that record;
 //  2. builds the rollups with (*store.Store).RebuildRollups and prints how long
 //     it took and its report;
-//  3. calls the statistics service with the cache off (stats.New(st, nil), no
+//  3. calls the statistics service with the cache off (stats.New(st, nil, geography), no
 //     Redis), in this process and over HTTP (api.New on an httptest server,
 //     a real admin token), -iterations times each, interleaved: (a) the
 //     per-pairing table of -year, admin scope; (b) the ranking of the

@@ -28,7 +28,7 @@ func report(w io.Writer, o options, f facts, results []*measured, c *checks) {
 	if o.http {
 		httpNote = "; HTTP: api.New on an httptest server, GET over loopback with keep-alive and the demo admin's bearer token (request logs encoded, then discarded)"
 	}
-	line("service: stats.New(store, nil), cache off (no Redis), admin scope; in-process: a direct call%s; %d calls per runner after 20 unmeasured, in-process and HTTP taking turns", httpNote, o.iterations)
+	line("service: stats.New(store, nil, geography cached 1 s), cache off (no Redis), admin scope; in-process: a direct call%s; %d calls per runner after 20 unmeasured, in-process and HTTP taking turns", httpNote, o.iterations)
 	line("round-trip floor: SELECT 1 on the store's pool, %d calls taking turns with the per-pairing calls: p50 %s, p99 %s, mean %s", len(f.floor.lat), dur(f.floor.lat.Pct(50)), dur(f.floor.lat.Pct(99)), dur(f.floor.mean()))
 	line("GROUP BY: one unmeasured run (the one checked), then %d measured, the two queries taking turns", o.baseline)
 	for _, r := range results {

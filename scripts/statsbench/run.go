@@ -16,6 +16,7 @@ import (
 
 	"shanhai/api"
 	"shanhai/model"
+	"shanhai/model/cache"
 	"shanhai/model/store"
 	"shanhai/scripts/bench"
 	"shanhai/service/account"
@@ -108,7 +109,7 @@ func run(ctx context.Context, ws *bench.Workspace, o options) error {
 	}
 
 	// The service, cache off: no Redis, no in-process layer.
-	svc := stats.New(l.Store, nil)
+	svc := stats.New(l.Store, nil, cache.NewGeography(l.Store, time.Second)) // as the server wires it
 	parent := f.parent
 	var pairingsRep *stats.PairingReport
 	var orgsRep *stats.OrgReport
@@ -223,7 +224,7 @@ func breakdowns(ctx context.Context, dsn string, w *world, o options, parent *or
 	if err := timer.hook(timedStore.Gorm()); err != nil {
 		return err
 	}
-	svc := stats.New(timedStore, nil)
+	svc := stats.New(timedStore, nil, cache.NewGeography(timedStore, time.Second))
 	if results[0].breakdown, err = breakdown(ctx, timer, min(o.iterations, 100), func(ctx context.Context) error {
 		_, err := svc.Pairings(ctx, w.admin, o.year, 0)
 		return err

@@ -25,7 +25,7 @@ func trade(t *testing.T, st *store.Store, at time.Time) {
 		t.Fatalf("load: got (%v, %v), want (true, nil)", loaded, err)
 	}
 	ledger := credit.New(st, nil)
-	mall := order.New(st, stock.New(st, st, 0), ledger, payment.NewSandbox("x"), nil, order.Limits{
+	mall := order.New(st, st, stock.New(st, st, 0), ledger, payment.NewSandbox("x"), nil, order.Limits{
 		UnpaidTTL: 30 * time.Minute, OrgUnpaidTTL: 720 * time.Hour, ApprovalTTL: 72 * time.Hour,
 		AutoAccept: 168 * time.Hour, ReturnWindow: 168 * time.Hour, ReturnAutoApprove: 72 * time.Hour,
 		RateOrders: 120})
@@ -93,7 +93,7 @@ func TestOrders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep, err := stats.New(b.Store, nil).Pairings(ctx, admin, year, 0)
+		rep, err := stats.New(b.Store, nil, b.Store).Pairings(ctx, admin, year, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +140,7 @@ func TestOrders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		orgRep, err := stats.New(b.Store, nil).Orgs(ctx, admin, year, *gov.OrgID)
+		orgRep, err := stats.New(b.Store, nil, b.Store).Orgs(ctx, admin, year, *gov.OrgID)
 		if err != nil {
 			t.Fatal(err)
 		}

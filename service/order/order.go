@@ -21,8 +21,6 @@ type Store interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	User(ctx context.Context, id int64) (*model.User, error)
 	Org(ctx context.Context, id int64) (*model.Org, error)
-	Regions(ctx context.Context) ([]model.Region, error)
-	Pairings(ctx context.Context) ([]model.PairingView, error)
 	Sellables(ctx context.Context, skuIDs []int64) (map[int64]*model.Sellable, error)
 	SellablesOnSale(ctx context.Context, after, upTo int64) (map[int64]*model.Sellable, error)
 	MaxSKUID(ctx context.Context) (int64, error)
@@ -49,6 +47,12 @@ type Store interface {
 	idempotency.Store
 	DueOrders(ctx context.Context, status string, now time.Time, limit int) ([]int64, error)
 	DueReturns(ctx context.Context, now time.Time, limit int) ([]int64, error)
+}
+
+// Geographies answers the regions and pairings (model/cache.Geography, or
+// the store itself).
+type Geographies interface {
+	Geography(ctx context.Context) (*model.Geography, error)
 }
 
 // Ledger credits sales: entries at acceptance and for approved returns, in
@@ -81,8 +85,8 @@ type Service struct {
 	now      func() time.Time
 
 	// the regions and pairings, for the pairing preview of each line; a
-	// preview may be a few seconds old: only the ledger counts
-	geo model.RecentGeography
+	// preview may be a second old: only the ledger counts
+	geo Geographies
 
 	keys      *idempotency.Service // placing and paying run once per key
 	sellables sellables            // what orders copy from the catalogue, by SKU
@@ -90,9 +94,9 @@ type Service struct {
 
 // New returns the order service. It moves stock only through stk, which
 // holds the stock rules (the per-buyer cap among them).
-func New(st Store, stk *stock.Service, ledger Ledger, provider payment.Provider, counter Counter, limits Limits) *Service {
-	return &Service{store: st, stock: stk, ledger: ledger, provider: provider, counter: counter, limits: limits, now: time.Now,
-		geo: model.RecentGeography{TTL: 5 * time.Second}, keys: idempotency.New(st)}
+func New(st Store, geo Geographies, stk *stock.Service, ledger Ledger, provider payment.Provider, counter Counter, limits Limits) *Service {
+	return &Service{store: st, geo: geo, stock: stk, ledger: ledger, provider: provider, counter: counter, limits: limits, now: time.Now,
+		keys: idempotency.New(st)}
 }
 
 // SetClock replaces the service's clock; tests use it to pass deadlines.

@@ -202,7 +202,7 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 			return nil, model.OutOfStock(k.ID)
 		}
 	}
-	geo, err := s.geo.Get(ctx, s.store)
+	geo, err := s.geo.Geography(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -47,7 +47,7 @@ func BenchmarkUncached(b *testing.B) {
 			if err := db.CreateInBatches(orgs, 200).Error; err != nil {
 				b.Fatal(err)
 			}
-			s := stats.New(be.Store, nil)
+			s := stats.New(be.Store, nil, be.Store)
 			ctx := context.Background()
 			b.Run("pairings", func(b *testing.B) {
 				for b.Loop() {

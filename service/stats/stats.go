@@ -49,21 +49,25 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"time"
 
 	"shanhai/model"
 )
 
 // Store is the database.
 type Store interface {
-	Regions(ctx context.Context) ([]model.Region, error)
 	Region(ctx context.Context, code string) (*model.Region, error)
-	Pairings(ctx context.Context) ([]model.PairingView, error)
 	Org(ctx context.Context, id int64) (*model.Org, error)
 	PairingSums(ctx context.Context, from, to int, ids []int64, f *model.AreaFilter) ([]model.PairingSum, error)
 	AreaSums(ctx context.Context, period int, f *model.AreaFilter) ([]model.AreaSum, error)
 	YearTargets(ctx context.Context, year int) ([]model.Target, error)
 	OrgFamilyFigures(ctx context.Context, period, year int, parentID int64) (*model.OrgFigures, []model.OrgFigures, error)
+}
+
+// Geographies answers the regions and pairings; model/cache.Geography keeps
+// them for a second (an admin's change shows in the figures within it, well
+// inside the statistics' freshness), *store.Store reads them every time.
+type Geographies interface {
+	Geography(ctx context.Context) (*model.Geography, error)
 }
 
 // Cache holds computed answers; model/cache.Stats is one. Load returns the
@@ -76,16 +80,12 @@ type Cache interface {
 type Service struct {
 	store Store
 	cache Cache // nil: none
-
-	// The regions and pairings are reused for a second: an admin's change to
-	// them shows in the figures within it, well inside the statistics'
-	// two-second freshness; it saves two round trips per request.
-	geo model.RecentGeography
+	geo   Geographies
 }
 
 // New returns the statistics service; c may be nil (no cache).
-func New(st Store, c Cache) *Service {
-	return &Service{store: st, cache: c, geo: model.RecentGeography{TTL: time.Second}}
+func New(st Store, c Cache, geo Geographies) *Service {
+	return &Service{store: st, cache: c, geo: geo}
 }
 
 // Region is a region's code and name.
@@ -265,7 +265,7 @@ func (s *Service) scopeOf(ctx context.Context, actor *model.User, orgOK bool) (s
 type world struct{ *model.Geography }
 
 func (s *Service) world(ctx context.Context) (*world, error) {
-	g, err := s.geo.Get(ctx, s.store)
+	g, err := s.geo.Geography(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -248,7 +248,7 @@ func notCredited(r *stats.PairingReport) string {
 func TestPairings(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		f := seed(t, b.Store)
-		s := stats.New(b.Store, nil)
+		s := stats.New(b.Store, nil, b.Store)
 		ctx := context.Background()
 
 		t.Run("admin year", func(t *testing.T) {
@@ -367,7 +367,7 @@ func TestPairings(t *testing.T) {
 func TestMonthly(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		f := seed(t, b.Store)
-		s := stats.New(b.Store, nil)
+		s := stats.New(b.Store, nil, b.Store)
 		ctx := context.Background()
 		line := func(m stats.MonthRow) string {
 			return fmt.Sprintf("%d: credited=%d county=%d direct=%d assisted=%d orders=%d cumulative=%d completion=%s",
@@ -463,7 +463,7 @@ func wantList(t *testing.T, got, want []string) {
 func TestOrgs(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		f := seed(t, b.Store)
-		s := stats.New(b.Store, nil)
+		s := stats.New(b.Store, nil, b.Store)
 		ctx := context.Background()
 		get := func(who *model.User, parent int64) []string {
 			t.Helper()
@@ -564,7 +564,7 @@ func districtLines(r *stats.DistrictReport) []string {
 func TestDistricts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		seed(t, b.Store)
-		s := stats.New(b.Store, nil)
+		s := stats.New(b.Store, nil, b.Store)
 		ctx := context.Background()
 		get := func(who *model.User) []string {
 			t.Helper()
@@ -605,7 +605,7 @@ func TestDistricts(t *testing.T) {
 func TestQueryRules(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		seed(t, b.Store)
-		s := stats.New(b.Store, nil)
+		s := stats.New(b.Store, nil, b.Store)
 		ctx := context.Background()
 		for _, tc := range []struct {
 			name   string
@@ -693,7 +693,7 @@ func TestYuan(t *testing.T) {
 func TestExport(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		f := seed(t, b.Store)
-		s := stats.New(b.Store, nil)
+		s := stats.New(b.Store, nil, b.Store)
 		ctx := context.Background()
 
 		t.Run("xlsx", func(t *testing.T) {
@@ -910,7 +910,7 @@ func TestText(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		seed(t, b.Store)
 		var out bytes.Buffer
-		if err := stats.New(b.Store, nil).WriteText(context.Background(), &out, 2026, 0); err != nil {
+		if err := stats.New(b.Store, nil, b.Store).WriteText(context.Background(), &out, 2026, 0); err != nil {
 			t.Fatal(err)
 		}
 		text := out.String()
@@ -958,7 +958,7 @@ func TestCacheScopes(t *testing.T) {
 		f := seed(t, b.Store)
 		ctx := context.Background()
 		c := &memCache{m: map[string][]byte{}}
-		cachedSvc, fresh := stats.New(b.Store, c), stats.New(b.Store, nil)
+		cachedSvc, fresh := stats.New(b.Store, c, b.Store), stats.New(b.Store, nil, b.Store)
 		callers := []*model.User{admin, shangyuOfficer, keqiaoOfficer, jinkouhe, officer("330600"), orgAdmin(f.org["A"])}
 		for round := 0; round < 2; round++ {
 			for _, who := range callers {
@@ -1002,7 +1002,7 @@ func TestExportFormulaNames(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		s := stats.New(b.Store, nil)
+		s := stats.New(b.Store, nil, b.Store)
 
 		file, err := s.Export(ctx, admin, stats.ExportInput{Year: 2026, Format: stats.FormatCSV, Table: stats.TableOrgs})
 		if err != nil {
