@@ -56,7 +56,7 @@ type Service struct {
 	now        func() time.Time
 	hashCost   int
 	compare    func(hash, password []byte) error // bcrypt; a test counts the calls
-	tokens     verified // tokens whose signature and claims checked out (tokens.go)
+	tokens     verified                          // tokens whose signature and claims checked out (tokens.go)
 }
 
 // New returns the account service. counter may be nil (in-process counting).
