@@ -29,7 +29,7 @@ func TestEveryFailedLoginCostsOneBcrypt(t *testing.T) {
 			calls++
 			return bcrypt.CompareHashAndPassword(hash, password)
 		}
-		u := f.user(t, "timed", model.RoleConsumer)
+		f.user(t, "timed", model.RoleConsumer)
 		gone := f.user(t, "gone", model.RoleConsumer)
 		yes := true
 		if _, err := f.svc.UpdateUser(ctx, f.admin, gone.ID, UserPatch{Disabled: &yes}); err != nil {
@@ -57,7 +57,6 @@ func TestEveryFailedLoginCostsOneBcrypt(t *testing.T) {
 				t.Errorf("%s: %d bcrypt comparisons, want 1", tc.name, calls)
 			}
 		}
-		_ = u
 	})
 }
 
