@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -299,8 +300,8 @@ func testUsernames(t *testing.T, w *world) {
 	}
 	login(t, h, "ZHANG.wei", "zhang-wei-password")
 
-	// the longest usernames fit, in any script and case
-	for _, name := range []string{strings.Repeat("山", 64), strings.Repeat("İ", 64), strings.Repeat("Ж", 64)} {
+	// the longest usernames fit, in Chinese and in ASCII of either case
+	for _, name := range []string{strings.Repeat("山", 64), strings.Repeat("Ab", 32)} {
 		res := h.call(t, http.MethodPost, v1+"/admin/users", admin, jsonBody(map[string]string{
 			"username": name, "password": "long-name-password", "role": model.RoleConsumer}))
 		wantStatus(t, res, http.StatusCreated)
@@ -309,6 +310,101 @@ func testUsernames(t *testing.T, w *world) {
 		}
 		login(t, h, strings.ToLower(name), "long-name-password")
 	}
+
+	// Names that read like another, or hide characters, are refused: only
+	// ASCII letters, digits, '.', '_', '-' and Chinese characters, in their
+	// plain form. Other scripts go too: a whole-script look-alike (Cyrillic
+	// "ѕирріеr") would pass any mixed-script rule.
+	for _, tc := range []struct{ name, username string }{
+		{"zero-width space", "con\u200bsumer"},
+		{"Cyrillic dze", "\u0455upplier"},
+		{"Cyrillic name", strings.Repeat("Ж", 8)},
+		{"dotted capital I", strings.Repeat("İ", 8)},
+		{"fullwidth", "\uff43onsumer"},
+		{"combining accent", "cafe\u0301"},
+		{"precomposed accent", "m\u00e4rket.buyer"},
+		{"ligature", "\ufb01nance"},
+		{"Greek omicron", "c\u03bfnsumer"},
+		{"space inside", "zhang wei"},
+		{"colon", "zhang:wei"},
+		{"slash", "zhang/wei"},
+		{"too short", "ab"},
+		{"too long", strings.Repeat("a", 65)},
+		{"compatibility ideograph", "\uf900\u5c71\u5c71"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var username string
+			if err := json.Unmarshal([]byte(`"`+tc.username+`"`), &username); err != nil {
+				username = tc.username
+			}
+			res := h.callBad(t, http.MethodPost, v1+"/admin/users", admin, jsonBody(map[string]string{
+				"username": username, "password": "look-alike-password", "role": model.RoleConsumer}))
+			wantError(t, res, http.StatusUnprocessableEntity, "invalid", "username")
+			if got := queryOne[int64](t, h, "SELECT COUNT(*) FROM users WHERE username = ?", username); got != 0 {
+				t.Errorf("%d users named %q, want none", got, username)
+			}
+		})
+	}
+}
+
+// TestLookalikeLogins: a name that reads like an account's logs in to no
+// account, and meets that account's limit when it is the same name once
+// normalised. MariaDB's utf8mb4_general_ci folds accents ("büyer" was
+// "buyer", with a login-limit counter of its own), so this must pass there.
+func TestLookalikeLogins(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		clock := &fakeClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, model.China)}
+		h := newHarness(t, b, withLoginLimit(account.NewMemoryAt(clock.now), 3))
+		seedWorld(t, h)
+		attempt := func(username, pass string) response {
+			t.Helper()
+			req := newRequest(http.MethodPost, v1+"/auth/login", "", jsonBody(map[string]string{"username": username, "password": pass}))
+			req.RemoteAddr = "192.0.2.44:1000"
+			return h.do(t, req, true)
+		}
+		notIn := func(t *testing.T, res response, allowed ...int) {
+			t.Helper()
+			for _, code := range allowed {
+				if res.Status == code {
+					return
+				}
+			}
+			t.Errorf("status = %d, want one of %v; body: %s", res.Status, allowed, res.Body)
+		}
+		// the right password, under names that are not the account's
+		lookalikes := []string{"\u00e4pprover", "APPR\u00d6VER", "appr\u00f3ver", "appro\u200bver", "approver\u200b",
+			"a\u0440prover", "approve\u0433", "\uff41pprover", "APPROVER\u0301", "appr\u1d52ver"}
+		for _, raw := range lookalikes {
+			var name string
+			if err := json.Unmarshal([]byte(`"`+raw+`"`), &name); err != nil {
+				t.Fatal(err)
+			}
+			t.Run("unlimited "+raw, func(t *testing.T) {
+				wantError(t, attempt(name, password("approver")), http.StatusUnauthorized, "unauthorized")
+			})
+		}
+		// the account itself still logs in (the fullwidth tries above counted
+		// against it, under the limit)
+		wantStatus(t, attempt("approver", password("approver")), http.StatusOK)
+
+		// once the account is limited, no spelling of its name gets a fresh counter
+		for i := 0; i < 3; i++ {
+			wantStatus(t, attempt("buyer", "wrong-password"), http.StatusUnauthorized)
+		}
+		for _, raw := range []string{"b\u00fcyer", "B\u00dcYER", "b\u00f9yer", "buy\u00e9r", "\uff42\uff55\uff59\uff45\uff52",
+			"BUYER", "bu\u200byer", "b\u0443yer", "buyer\u0301"} {
+			var name string
+			if err := json.Unmarshal([]byte(`"`+raw+`"`), &name); err != nil {
+				t.Fatal(err)
+			}
+			t.Run("limited "+raw, func(t *testing.T) {
+				notIn(t, attempt(name, password("buyer")), http.StatusUnauthorized, http.StatusTooManyRequests)
+			})
+		}
+		// the fullwidth and upper-case spellings are the same account: limited
+		wantError(t, attempt("\uff42\uff55\uff59\uff45\uff52", password("buyer")), http.StatusTooManyRequests, "rate_limited")
+		wantError(t, attempt("BUYER", password("buyer")), http.StatusTooManyRequests, "rate_limited")
+	})
 }
 
 // testEmployerLink: a consumer asks; only the org's org_admin sees and
@@ -508,8 +604,10 @@ func testMassAssignment(t *testing.T, w *world) {
 }
 
 // TestLoginLimiter: failed logins are limited per username and per client
-// address; past the limit even the right password gets 429 with
-// Retry-After, until the window has passed.
+// address. Past an account's limit even the right password gets 429 with
+// Retry-After, until the window has passed; past an address's limit every
+// failure gets 429, but the right password of an account that is not
+// limited itself still logs in.
 func TestLoginLimiter(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		clock := &fakeClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, model.China)}
@@ -550,9 +648,21 @@ func TestLoginLimiter(t *testing.T) {
 			for i := 0; i < 30; i++ {
 				wantStatus(t, attempt("guess-"+strconv.Itoa(i%15), "wrong-password", addr), http.StatusUnauthorized)
 			}
-			wantError(t, attempt("officer", password("officer"), addr), http.StatusTooManyRequests, "rate_limited")
+			// past the address's limit guessing stops: every failure is a 429,
+			// for known and unknown names alike
+			wantError(t, attempt("officer", "wrong-password", addr), http.StatusTooManyRequests, "rate_limited")
+			wantError(t, attempt("guess-99", "wrong-password", addr), http.StatusTooManyRequests, "rate_limited")
+			// but the right password of an account not limited itself still
+			// logs in: one guesser behind an office's NAT does not lock out the office
+			wantStatus(t, attempt("officer", password("officer"), addr), http.StatusOK)
 			wantStatus(t, attempt("officer", password("officer"), "203.0.113.6:5555"), http.StatusOK)
+			// while an account past its own limit stays refused, right password or not
+			for i := 0; i < 3; i++ {
+				attempt("approver", "wrong-password", "198.51.100.200:1")
+			}
+			wantError(t, attempt("approver", password("approver"), addr), http.StatusTooManyRequests, "rate_limited")
 			clock.advance(16 * time.Minute)
+			wantStatus(t, attempt("officer", "wrong-password", addr), http.StatusUnauthorized)
 			wantStatus(t, attempt("officer", password("officer"), addr), http.StatusOK)
 		})
 
@@ -565,7 +675,7 @@ func TestLoginLimiter(t *testing.T) {
 				req.Header.Set("X-Forwarded-For", "10.9.8."+strconv.Itoa(i)) // a new "client" each time
 				wantStatus(t, h.do(t, req, true), http.StatusUnauthorized)
 			}
-			wantError(t, attempt("officer", password("officer"), addr), http.StatusTooManyRequests, "rate_limited")
+			wantError(t, attempt("officer", "wrong-password", addr), http.StatusTooManyRequests, "rate_limited")
 			clock.advance(16 * time.Minute)
 		})
 

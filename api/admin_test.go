@@ -33,6 +33,30 @@ func TestAdmin(t *testing.T) {
 	})
 }
 
+// TestLastAdmin: the one active admin cannot demote themself (the probe got
+// a 200 and left no admin); once a second admin exists, one of them may go.
+func TestLastAdmin(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		h := newHarness(t, b)
+		w := seedWorld(t, h)
+		admin := w.token(t, model.RoleAdmin)
+		id := w.users[model.RoleAdmin].ID
+		wantError(t, h.callBad(t, http.MethodPatch, path(v1+"/admin/users", id), admin, `{"role": "consumer"}`),
+			http.StatusConflict, "last_admin")
+		if got := queryOne[string](t, h, "SELECT role FROM users WHERE id = ?", id); got != model.RoleAdmin {
+			t.Fatalf("role = %q, want admin", got)
+		}
+		second := w.addUser(t, &model.User{Username: "second.admin", Role: model.RoleAdmin})
+		wantStatus(t, h.call(t, http.MethodPatch, path(v1+"/admin/users", id), admin, `{"role": "consumer"}`), http.StatusOK)
+		tok := w.token(t, second.Username)
+		wantError(t, h.callBad(t, http.MethodPatch, path(v1+"/admin/users", second.ID), tok, `{"role": "consumer"}`),
+			http.StatusConflict, "last_admin")
+		if got := queryOne[int64](t, h, "SELECT COUNT(*) FROM users WHERE role = ? AND disabled = 0", model.RoleAdmin); got != 1 {
+			t.Errorf("%d active admins, want 1", got)
+		}
+	})
+}
+
 func testAdminOrgs(t *testing.T, w *world) {
 	h := w.h
 	admin := w.token(t, model.RoleAdmin)

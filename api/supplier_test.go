@@ -4,6 +4,7 @@ package api_test
 // adjustments that never take on hand below what is reserved.
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -218,4 +219,76 @@ func testSupplierBadInput(t *testing.T, w *world) {
 	if after := rowCounts(t, h); after["products"] != before["products"] || after["skus"] != before["skus"] {
 		t.Errorf("bad input wrote products: before %v, after %v", before, after)
 	}
+}
+
+// TestSuspendedSupplier: a suspended supplier may stop selling (take a
+// product off sale, lower stock) and read its orders, but not sell more:
+// no new products, no price changes, nothing put on sale, no stock added,
+// no edits (403 supplier_suspended, nothing stored). Reinstated, it edits again.
+func TestSuspendedSupplier(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		h := newHarness(t, b)
+		w := seedWorld(t, h)
+		admin := w.token(t, model.RoleAdmin)
+		tok := w.token(t, model.RoleSupplier)
+		setStatus := func(status string) {
+			t.Helper()
+			wantStatus(t, h.call(t, http.MethodPatch, path(v1+"/admin/suppliers", w.supA.ID), admin,
+				jsonBody(map[string]string{"status": status})), http.StatusOK)
+		}
+		state := func() string {
+			t.Helper()
+			var name string
+			var onSale bool
+			var price, onHand, products int64
+			if err := h.store.DB().QueryRow(`SELECT p.name, p.on_sale, k.price_cents, k.on_hand,
+				(SELECT COUNT(*) FROM products WHERE supplier_id = p.supplier_id)
+				FROM products p JOIN skus k ON k.product_id = p.id WHERE k.id = ?`, w.skuA).
+				Scan(&name, &onSale, &price, &onHand, &products); err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprintf("%s on_sale=%v price=%d on_hand=%d products=%d", name, onSale, price, onHand, products)
+		}
+		newProduct := jsonBody(map[string]any{"name": "停牌新品", "category": "herbs",
+			"skus": []map[string]any{{"spec": "1", "unit": "袋", "price_cents": 100, "stock": 1}}})
+
+		setStatus(model.SupplierSuspended)
+		for _, tc := range []struct {
+			name, method, target, body string
+		}{
+			{"create a product", http.MethodPost, v1 + "/supplier/products", newProduct},
+			{"put on sale", http.MethodPatch, path(v1+"/supplier/products", w.prodA), `{"on_sale": true}`},
+			{"off sale and rename", http.MethodPatch, path(v1+"/supplier/products", w.prodA), `{"on_sale": false, "name": "改名"}`},
+			{"rename", http.MethodPatch, path(v1+"/supplier/products", w.prodA), `{"name": "改名"}`},
+			{"change the price", http.MethodPatch, path(v1+"/supplier/skus", w.skuA), `{"price_cents": 1}`},
+			{"add stock", http.MethodPatch, path(v1+"/supplier/skus", w.skuA), `{"stock_delta": 5}`},
+			{"lower stock and change the price", http.MethodPatch, path(v1+"/supplier/skus", w.skuA), `{"stock_delta": -1, "price_cents": 1}`},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				before := state()
+				wantError(t, h.callBad(t, tc.method, tc.target, tok, tc.body), http.StatusForbidden, "supplier_suspended")
+				if after := state(); after != before {
+					t.Errorf("stored %s, was %s", after, before)
+				}
+			})
+		}
+		t.Run("stop selling", func(t *testing.T) {
+			onHand := queryOne[int64](t, h, "SELECT on_hand FROM skus WHERE id = ?", w.skuA)
+			wantStatus(t, h.call(t, http.MethodPatch, path(v1+"/supplier/skus", w.skuA), tok, `{"stock_delta": -1}`), http.StatusOK)
+			if got := queryOne[int64](t, h, "SELECT on_hand FROM skus WHERE id = ?", w.skuA); got != onHand-1 {
+				t.Errorf("on hand = %d, want %d", got, onHand-1)
+			}
+			wantStatus(t, h.call(t, http.MethodPatch, path(v1+"/supplier/products", w.prodA), tok, `{"on_sale": false}`), http.StatusOK)
+			if queryOne[bool](t, h, "SELECT on_sale FROM products WHERE id = ?", w.prodA) {
+				t.Error("the product is still on sale")
+			}
+			wantStatus(t, h.call(t, http.MethodGet, v1+"/supplier/orders", tok, ""), http.StatusOK)
+		})
+		t.Run("reinstated", func(t *testing.T) {
+			setStatus(model.SupplierActive)
+			wantStatus(t, h.call(t, http.MethodPatch, path(v1+"/supplier/products", w.prodA), tok, `{"on_sale": true}`), http.StatusOK)
+			wantStatus(t, h.call(t, http.MethodPatch, path(v1+"/supplier/skus", w.skuA), tok, `{"stock_delta": 5, "price_cents": 4321}`), http.StatusOK)
+			wantStatus(t, h.call(t, http.MethodPost, v1+"/supplier/products", tok, newProduct), http.StatusCreated)
+		})
+	})
 }

@@ -1,6 +1,13 @@
 package model
 
-import "time"
+import (
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
 
 // Roles.
 const (
@@ -29,8 +36,50 @@ const (
 	EmployerRefused   = "refused"
 )
 
-// User is an account. Username is unique case-insensitively (UsernameKey is
-// its lower-case form). TokenVersion moves whenever the role, password or
+// NormalizeUsername is the one form a username is compared in: NFKC, then
+// lower case, surrounding spaces trimmed. Creation, login, lookups and the
+// login limiter's keys all go through it, and the database compares the
+// result byte for byte (users.username_key, utf8mb4_bin on MySQL), so no
+// collation can fold two spellings into one account behind our back.
+func NormalizeUsername(name string) string {
+	return strings.ToLower(norm.NFKC.String(strings.TrimSpace(name)))
+}
+
+// Username lengths, in characters.
+const (
+	UsernameMin = 3
+	UsernameMax = 64
+)
+
+// UsernameProblem says what is wrong with a new username, or "" when it may
+// be created. Allowed: lower- or upper-case ASCII letters, digits, '.', '_'
+// and '-', and Han ideographs (Chinese names); UsernameMin..UsernameMax
+// characters. Everything else is refused, and so is any name that
+// normalisation would change beyond lower-casing: invisible characters
+// (U+200B), look-alikes from other scripts (Cyrillic ѕ, Greek ο), fullwidth
+// forms and combining marks cannot make a second account that reads like an
+// existing one.
+func UsernameProblem(name string) string {
+	n := utf8.RuneCountInString(name)
+	if n < UsernameMin || n > UsernameMax {
+		return "must be 3 to 64 characters"
+	}
+	if NormalizeUsername(name) != strings.ToLower(name) {
+		return "must be written in its plain form (no fullwidth, compatibility or combining characters)"
+	}
+	for _, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+		case unicode.Is(unicode.Han, r) && unicode.Is(unicode.Lo, r):
+		default:
+			return "may contain only ASCII letters, digits, '.', '_', '-' and Chinese characters"
+		}
+	}
+	return ""
+}
+
+// User is an account. Username is unique after NormalizeUsername
+// (UsernameKey is that form; Username keeps the case it was created in). TokenVersion moves whenever the role, password or
 // disabled flag changes, which invalidates every token issued before.
 type User struct {
 	ID             int64     `gorm:"column:id;primaryKey" json:"id"`
@@ -154,6 +203,10 @@ type UserPatch struct {
 	EmployerID     *int64
 	EmployerStatus *string
 	BumpToken      bool
+	// KeepAdmin: the change takes an active admin away (demotes or disables
+	// one). The store applies it only while another active admin remains,
+	// deciding in SQL, and otherwise answers 409 last_admin.
+	KeepAdmin bool
 }
 
 // FilingPatch is a change to a filing; nil fields stay.

@@ -2,16 +2,16 @@ package store
 
 import (
 	"context"
-	"strings"
 
 	"gorm.io/gorm"
 
 	"shanhai/model"
 )
 
-// CreateUser inserts a user; a taken username (any case) is a 409 duplicate.
+// CreateUser inserts a user; a taken username (same normalised form,
+// model.NormalizeUsername) is a 409 duplicate.
 func (s *Store) CreateUser(ctx context.Context, u *model.User) error {
-	u.UsernameKey = strings.ToLower(u.Username)
+	u.UsernameKey = model.NormalizeUsername(u.Username)
 	if u.TokenVersion == 0 {
 		u.TokenVersion = 1
 	}
@@ -27,10 +27,11 @@ func (s *Store) User(ctx context.Context, id int64) (*model.User, error) {
 	return &u, nil
 }
 
-// UserByUsername finds a user by username, case-insensitively.
+// UserByUsername finds a user by username: its normalised form
+// (model.NormalizeUsername), compared byte for byte.
 func (s *Store) UserByUsername(ctx context.Context, username string) (*model.User, error) {
 	var u model.User
-	if err := s.conn(ctx).Where("username_key = ?", strings.ToLower(username)).Take(&u).Error; err != nil {
+	if err := s.conn(ctx).Where("username_key = ?", model.NormalizeUsername(username)).Take(&u).Error; err != nil {
 		return nil, notFound(err, "user")
 	}
 	return &u, nil
@@ -73,7 +74,25 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, p model.UserPatch) err
 		return nil
 	}
 	cols["updated_at"] = s.gdb.NowFunc()
-	return affected(s.conn(ctx).Model(&model.User{}).Where("id = ?", id).Updates(cols), "user")
+	if !p.KeepAdmin {
+		return affected(s.conn(ctx).Model(&model.User{}).Where("id = ?", id).Updates(cols), "user")
+	}
+	return s.InTx(ctx, func(ctx context.Context) error {
+		// One statement decides, on the row every such change writes: it
+		// holds only while another active admin remains. Two admins demoting
+		// each other at once both write admin_guard, so one waits (or, on a
+		// multi-master cluster, fails certification and InTx retries it) and
+		// then counts the other's change.
+		res := s.conn(ctx).Exec(`UPDATE admin_guard SET changes = changes + 1 WHERE id = 1 AND
+			(SELECT COUNT(*) FROM users WHERE role = ? AND disabled = 0 AND id <> ?) > 0`, model.RoleAdmin, id)
+		if res.Error != nil {
+			return mapErr(res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return model.Conflict("last_admin", "this is the last active admin: make another admin first")
+		}
+		return affected(s.conn(ctx).Model(&model.User{}).Where("id = ?", id).Updates(cols), "user")
+	})
 }
 
 // AdminExists reports whether any admin account exists.

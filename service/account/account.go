@@ -55,7 +55,8 @@ type Service struct {
 	loginLimit int // failed logins per username per window; 10× per client address; 0 = off
 	now        func() time.Time
 	hashCost   int
-	tokens     verified // tokens whose signature and claims checked out (tokens.go)
+	compare    func(hash, password []byte) error // bcrypt; a test counts the calls
+	tokens     verified                          // tokens whose signature and claims checked out (tokens.go)
 }
 
 // New returns the account service. counter may be nil (in-process counting).
@@ -64,7 +65,7 @@ func New(st Store, jwtSecret string, counter Counter, loginLimit int) *Service {
 		counter = NewMemory()
 	}
 	return &Service{store: st, secret: []byte(jwtSecret), counter: counter, loginLimit: loginLimit,
-		now: time.Now, hashCost: bcrypt.DefaultCost}
+		now: time.Now, hashCost: bcrypt.DefaultCost, compare: bcrypt.CompareHashAndPassword}
 }
 
 // SetHashCost lowers the bcrypt cost; tests use it to stay fast.
@@ -77,44 +78,63 @@ type Login struct {
 	User      *model.User
 }
 
-// Login checks a username and password. Failed attempts are counted per
-// username and per client address; past the limit the answer is 429 with
-// the time left in the window, even for the right password.
+// Login checks a username and password. The username is compared in its
+// normalised form (model.NormalizeUsername) only when it was typed in its
+// plain form: a fullwidth or compatibility spelling of an account's name
+// counts against that account's limit but never logs in.
+//
+// Failed attempts are counted per username and per client address. Past the
+// per-username limit the answer is 429 with the time left in the window,
+// even for the right password. Past the per-address limit, failures answer
+// 429 but the right password of an account that is not itself limited still
+// logs in: one guesser behind an office's NAT does not lock the office out.
+//
+// Every attempt that gets as far as a password check costs exactly one
+// bcrypt comparison — unknown, disabled and look-alike usernames and
+// passwords past bcrypt's 72 bytes alike — so timing tells none of them apart.
 func (s *Service) Login(ctx context.Context, username, password, clientIP string) (*Login, error) {
 	var f check.Fields
-	username = f.Text("username", username, 64)
+	username = f.Text("username", username, model.UsernameMax)
 	if password == "" {
 		f.Add("password", "must not be empty")
 	}
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	userKey := "login:user:" + strings.ToLower(username)
+	name := model.NormalizeUsername(username)
+	userKey := "login:user:" + name
 	ipKey := "login:ip:" + clientIP
+	var ipLimited bool
+	var ipRetry time.Duration
 	if s.loginLimit > 0 {
-		for _, k := range []struct {
-			key   string
-			limit int64
-		}{{userKey, int64(s.loginLimit)}, {ipKey, int64(s.loginLimit) * 10}} {
-			n, ttl, err := s.counter.Count(ctx, k.key)
-			if err == nil && n >= k.limit {
-				return nil, model.RateLimited(ttl, "too many failed logins; try again later")
-			}
+		if n, ttl, err := s.counter.Count(ctx, userKey); err == nil && n >= int64(s.loginLimit) {
+			return nil, model.RateLimited(ttl, "too many failed logins; try again later")
+		}
+		if n, ttl, err := s.counter.Count(ctx, ipKey); err == nil && n >= int64(s.loginLimit)*10 {
+			ipLimited, ipRetry = true, ttl
 		}
 	}
-	u, err := s.store.UserByUsername(ctx, username)
-	if err != nil && !errors.Is(err, model.ErrNotFound) {
-		return nil, err
-	}
-	if u == nil || u.Disabled || bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
-		if u == nil {
-			// Spend the same time as a real comparison, so timing does not tell
-			// which usernames exist.
-			bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+	var u *model.User
+	if name == strings.ToLower(username) {
+		var err error
+		if u, err = s.store.UserByUsername(ctx, name); err != nil && !errors.Is(err, model.ErrNotFound) {
+			return nil, err
 		}
+	}
+	hash := dummyHash
+	if u != nil {
+		hash = []byte(u.PasswordHash)
+	}
+	match := s.compare(hash, []byte(password)) == nil
+	// bcrypt reads only the first 72 bytes: a longer password would log in
+	// by its prefix. None can be set (creation and changes refuse them).
+	if u == nil || u.Disabled || !match || len(password) > maxPassword {
 		if s.loginLimit > 0 {
 			s.counter.Incr(ctx, userKey, loginWindow)
 			s.counter.Incr(ctx, ipKey, loginWindow)
+		}
+		if ipLimited {
+			return nil, model.RateLimited(ipRetry, "too many failed logins; try again later")
 		}
 		return nil, model.Unauthorized("wrong username or password")
 	}
@@ -125,7 +145,12 @@ func (s *Service) Login(ctx context.Context, username, password, clientIP string
 	return &Login{Token: tok, ExpiresAt: exp, User: u}, nil
 }
 
+// dummyHash is compared against when there is no account to check, so that
+// spends the time a real comparison does.
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("shanhai-dummy-password"), bcrypt.DefaultCost)
+
+// maxPassword is bcrypt's limit: it ignores every byte past the 72nd.
+const maxPassword = 72
 
 type claims struct {
 	Version int64 `json:"ver"`
@@ -234,9 +259,9 @@ func (s *Service) Provision(ctx context.Context, in NewUser) (*model.User, error
 
 func (s *Service) create(ctx context.Context, actor *model.User, in NewUser) (*model.User, error) {
 	var f check.Fields
-	u := &model.User{Username: f.Text("username", in.Username, 64), Role: in.Role}
-	if strings.ContainsAny(u.Username, " \t:/") {
-		f.Add("username", "must not contain spaces, colons or slashes")
+	u := &model.User{Username: strings.TrimSpace(in.Username), Role: in.Role}
+	if problem := model.UsernameProblem(u.Username); problem != "" {
+		f.Add("username", problem)
 	}
 	checkPassword(&f, "password", in.Password)
 	f.OneOf("role", in.Role, model.Roles...)
@@ -263,10 +288,18 @@ func (s *Service) create(ctx context.Context, actor *model.User, in NewUser) (*m
 	return u, err
 }
 
-func checkPassword(f *check.Fields, field, p string) {
-	if len(p) < 8 || len(p) > 72 {
-		f.Add(field, "must be 8 to 72 bytes")
+// checkPassword: 8 to 72 bytes. bcrypt ignores every byte past the 72nd, so
+// a longer password is refused rather than silently cut.
+func checkPassword(f *check.Fields, field, p string) bool {
+	switch {
+	case len(p) < 8:
+		f.Add(field, "must be at least 8 bytes")
+	case len(p) > maxPassword:
+		f.Add(field, "must be at most 72 bytes (UTF-8): longer passwords are not accepted")
+	default:
+		return true
 	}
+	return false
 }
 
 // checkTies checks what a role must be tied to: org roles to an org, a
@@ -357,9 +390,12 @@ func (s *Service) UpdateUser(ctx context.Context, actor *model.User, id int64, i
 			}
 			p.Disabled = in.Disabled
 		}
+		// demoting or disabling an active admin must leave another one
+		// (decided by the store, in SQL, against concurrent changes)
+		stillAdmin := (in.Role == nil || *in.Role == model.RoleAdmin) && (in.Disabled == nil || !*in.Disabled)
+		p.KeepAdmin = before.Role == model.RoleAdmin && !before.Disabled && !stillAdmin
 		if in.Password != nil {
-			checkPassword(&f, "password", *in.Password)
-			if len(*in.Password) >= 8 && len(*in.Password) <= 72 {
+			if checkPassword(&f, "password", *in.Password) {
 				hash, err := bcrypt.GenerateFromPassword([]byte(*in.Password), s.hashCost)
 				if err != nil {
 					return err

@@ -3,6 +3,12 @@ package catalog
 // A supplier's own catalogue: its products, their SKUs, prices and stock. A
 // supplier user sees and edits only its own supplier's products; anything
 // else answers 404.
+//
+// A suspended supplier may only stop selling: take products off sale and
+// lower stock. Creating products, changing prices, putting products on sale,
+// adding stock or editing product details answer 403 supplier_suspended, so
+// nothing it changed while suspended goes on sale when it is reinstated. Its
+// users still read their own catalogue and orders.
 
 import (
 	"context"
@@ -46,12 +52,21 @@ func (s *Service) supplierOf(ctx context.Context, actor *model.User) (*model.Sup
 	return s.store.Supplier(ctx, *actor.SupplierID)
 }
 
+// suspended is the answer to a suspended supplier's attempt to sell more.
+func suspended(what string) error {
+	return &model.Error{Kind: model.ErrForbidden, Code: "supplier_suspended",
+		Message: "your supplier is suspended: you may take products off sale and lower stock, but not " + what}
+}
+
 // CreateProduct adds a product to the caller's supplier, on sale, with its
 // origin taken from the supplier's region.
 func (s *Service) CreateProduct(ctx context.Context, actor *model.User, in ProductInput) (*model.ProductDetail, error) {
 	sup, err := s.supplierOf(ctx, actor)
 	if err != nil {
 		return nil, err
+	}
+	if sup.Status == model.SupplierSuspended {
+		return nil, suspended("create products")
 	}
 	var f check.Fields
 	p := &model.Product{SupplierID: sup.ID, OriginCode: sup.RegionCode, OnSale: true,
@@ -150,6 +165,12 @@ func (s *Service) UpdateProduct(ctx context.Context, actor *model.User, id int64
 		if err != nil {
 			return err
 		}
+		offSaleOnly := in == (ProductEdit{OnSale: in.OnSale}) && (in.OnSale == nil || !*in.OnSale)
+		if susp, err := s.isSuspended(ctx, sup.ID); err != nil {
+			return err
+		} else if susp && !offSaleOnly {
+			return suspended("put products on sale or edit them")
+		}
 		var f check.Fields
 		p := model.ProductPatch{CategoryCode: in.Category, Perishable: in.Perishable,
 			ShelfLifeDays: in.ShelfLifeDays, OnSale: in.OnSale}
@@ -193,6 +214,16 @@ func (s *Service) UpdateProduct(ctx context.Context, actor *model.User, id int64
 	return out, err
 }
 
+// isSuspended reads the supplier's status in the transaction in ctx (never
+// from a cache), so a suspension that committed is seen at once.
+func (s *Service) isSuspended(ctx context.Context, id int64) (bool, error) {
+	sup, err := s.store.Supplier(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	return sup.Status == model.SupplierSuspended, nil
+}
+
 // own is the product if it belongs to sup; otherwise 404.
 func (s *Service) own(ctx context.Context, sup *model.Supplier, id int64) (*model.ProductDetail, error) {
 	d, err := s.store.Product(ctx, id)
@@ -227,6 +258,11 @@ func (s *Service) UpdateSKU(ctx context.Context, actor *model.User, skuID int64,
 		d, err := s.own(ctx, sup, k.ProductID)
 		if err != nil {
 			return model.NotFound("sku")
+		}
+		if susp, err := s.isSuspended(ctx, sup.ID); err != nil {
+			return err
+		} else if susp && (in.PriceCents != nil || in.StockDelta != nil && *in.StockDelta > 0) {
+			return suspended("change prices or add stock")
 		}
 		var f check.Fields
 		if in.PriceCents == nil && in.StockDelta == nil {
