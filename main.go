@@ -1,28 +1,16 @@
-// Command shanhai is the consumption-assistance mall backend.
-//
-//	shanhai [serve]   run the HTTP API (migrates first, loads demo data when SHANHAI_DEMO is on)
-//	shanhai migrate   apply the database migrations and exit
-//	shanhai version   print the version
-//	shanhai stats --year 2026 [--month 3]
-//	                  print the per-pairing statistics (target, credited, county part,
-//	                  direct, assisted, completion, orders, in yuan) and the not-credited totals
-//	shanhai rollup rebuild
-//	                  recompute every statistics rollup from the credit ledger and report
-//	                  (and correct) any difference
+// Command shanhai is the consumption-assistance mall backend. `shanhai help`
+// lists its commands (cli.go parses the command line).
 //
 // main.go is wiring only: config → database → redis → store → cache layer →
 // services → router → serve.
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"os/signal"
 	"strings"
 	"syscall"
@@ -45,173 +33,6 @@ import (
 	"shanhai/service/stats"
 	"shanhai/service/stock"
 )
-
-// version is set at build time: -ldflags "-X main.version=..."
-var version = "dev"
-
-func main() {
-	slog.SetDefault(slog.New(api.LogHandler(slog.NewJSONHandler(os.Stdout, nil))))
-	cmd := "serve"
-	if len(os.Args) > 1 {
-		cmd = os.Args[1]
-	}
-	var err error
-	switch cmd {
-	case "serve":
-		err = serve()
-	case "migrate":
-		err = migrate()
-	case "user":
-		err = userCommand(os.Args[2:])
-	case "stats":
-		err = statsCommand(os.Args[2:])
-	case "rollup":
-		err = rollupCommand(os.Args[2:])
-	case "version":
-		fmt.Println("shanhai", version)
-	default:
-		fmt.Fprintf(os.Stderr, "usage: shanhai [serve|migrate|version|user add|stats --year YYYY|rollup rebuild]\nunknown command %q\n", cmd)
-		os.Exit(2)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "shanhai:", err)
-		os.Exit(1)
-	}
-}
-
-func loadConfig() (*config.Config, error) {
-	cfg, err := config.Load(os.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	slog.Info("config", "version", version, "config", cfg)
-	for _, w := range cfg.Warnings {
-		slog.Warn(w)
-	}
-	return cfg, nil
-}
-
-// openStore opens and migrates the database.
-func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
-	st, err := store.Open(cfg.DB, cfg.DBMaxOpen)
-	if err != nil {
-		return nil, err
-	}
-	n, err := st.Migrate(ctx)
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	slog.Info("database migrated", "dialect", st.Dialect(), "applied", n)
-	return st, nil
-}
-
-// withStore runs a command against the configured database, opened and
-// migrated, and closes it after.
-func withStore(run func(ctx context.Context, cfg *config.Config, st *store.Store) error) error {
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	ctx := context.Background()
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	return run(ctx, cfg, st)
-}
-
-func migrate() error {
-	return withStore(func(context.Context, *config.Config, *store.Store) error { return nil })
-}
-
-// userCommand is `shanhai user add -username NAME [-role admin] [-org ID]
-// [-supplier ID] [-region CODE]`, the password read from standard input so
-// it stays out of the shell history and the process list.
-func userCommand(args []string) error {
-	if len(args) == 0 || args[0] != "add" {
-		return errors.New("usage: shanhai user add -username NAME [-role admin] [-org ID] [-supplier ID] [-region CODE] < password")
-	}
-	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
-	username := fs.String("username", "", "login name")
-	role := fs.String("role", model.RoleAdmin, "role: "+strings.Join(model.Roles, ", "))
-	org := fs.Int64("org", 0, "org id (buyer, approver, org_admin)")
-	supplier := fs.Int64("supplier", 0, "supplier id (supplier)")
-	region := fs.String("region", "", "region code (officer scope; a consumer's own region)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	fmt.Fprintln(os.Stderr, "password (one line on standard input):")
-	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
-	if err != nil && line == "" {
-		return errors.New("no password on standard input")
-	}
-	in := account.NewUser{Username: *username, Password: strings.TrimRight(line, "\r\n"), Role: *role}
-	if *org != 0 {
-		in.OrgID = org
-	}
-	if *supplier != 0 {
-		in.SupplierID = supplier
-	}
-	if *region != "" {
-		in.RegionCode = region
-	}
-	return withStore(func(ctx context.Context, cfg *config.Config, st *store.Store) error {
-		u, err := account.New(st, cfg.JWTSecret, nil, 0).Provision(ctx, in)
-		if err != nil {
-			return err
-		}
-		fmt.Printf("created user %d %s (%s)\n", u.ID, u.Username, u.Role)
-		return nil
-	})
-}
-
-// rollupCommand is `shanhai rollup rebuild`: every rollup recomputed from
-// the ledger; differences are corrected and reported. Safe while replicas run.
-func rollupCommand(args []string) error {
-	if len(args) != 1 || args[0] != "rebuild" {
-		return errors.New("usage: shanhai rollup rebuild")
-	}
-	slog.SetDefault(slog.New(api.LogHandler(slog.NewJSONHandler(os.Stderr, nil))))
-	return withStore(func(ctx context.Context, cfg *config.Config, st *store.Store) error {
-		// answers cached before the rebuild are dropped when it corrects anything
-		moved := cache.NewStats(nil)
-		if cfg.Redis != "" {
-			rdb, err := cache.NewClient(cfg.Redis)
-			if err != nil {
-				return err
-			}
-			defer rdb.Close()
-			moved = cache.NewStats(rdb)
-		}
-		rep, err := credit.New(st, moved).Rebuild(ctx)
-		if err != nil {
-			return err
-		}
-		fmt.Printf("ledger entries counted: %d (still pending for a worker: %d)\n", rep.Entries, rep.Pending)
-		fmt.Printf("rollup rows compared: %d; rows that differed and were corrected: %d\n", rep.Rows, rep.Corrected)
-		for _, d := range rep.Diffs {
-			fmt.Println("  corrected:", d)
-		}
-		return nil
-	})
-}
-
-// statsCommand is `shanhai stats --year 2026 [--month 3]`: the per-pairing
-// table on standard output (logs go to standard error).
-func statsCommand(args []string) error {
-	slog.SetDefault(slog.New(api.LogHandler(slog.NewJSONHandler(os.Stderr, nil))))
-	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
-	year := fs.Int("year", time.Now().In(model.China).Year(), "year (China time)")
-	month := fs.Int("month", 0, "month 1-12 (default: the whole year)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	return withStore(func(ctx context.Context, _ *config.Config, st *store.Store) error {
-		return stats.New(st, nil, st).WriteText(ctx, os.Stdout, *year, *month)
-	})
-}
 
 // loadDemo loads the demo data when the configuration asks for it (by default
 // only when SHANHAI_DB is not set at all) and the database has no user yet. Its

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -160,4 +164,90 @@ func TestDemoNeverOnRealInstall(t *testing.T) {
 			t.Errorf("users: %d after the first start, %d after the second", len(first), len(second))
 		}
 	})
+}
+
+// The command line answers help on every command, refuses what it does not
+// understand before doing anything, and never runs a command asked for help.
+func TestCommandLine(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "cli.db")
+	t.Setenv("SHANHAI_DB", "sqlite:"+db)
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"help"}, 0},
+		{[]string{"-h"}, 0},
+		{[]string{"--help"}, 0},
+		{[]string{"serve", "-h"}, 0},
+		{[]string{"migrate", "--help"}, 0},
+		{[]string{"migrate", "status", "-h"}, 0},
+		{[]string{"user", "add", "-h"}, 0},
+		{[]string{"stats", "-help"}, 0},
+		{[]string{"rollup", "rebuild", "-h"}, 0},
+		{[]string{"healthcheck", "-h"}, 0},
+		{[]string{"version"}, 0},
+		{[]string{"nonsense"}, 2},
+		{[]string{"user"}, 2},
+		{[]string{"user", "remove"}, 2},
+		{[]string{"rollup"}, 2},
+		{[]string{"serve", "extra"}, 2},
+		{[]string{"migrate", "-force"}, 2},
+		{[]string{"migrate", "now"}, 2},
+		{[]string{"version", "-v"}, 2},
+		{[]string{"user", "add"}, 2}, // no -username
+		{[]string{"user", "add", "-username", "x", "extra"}, 2},
+		{[]string{"stats", "-year", "soon"}, 2},
+		{[]string{"healthcheck", "-url", "http://127.0.0.1:1/readyz", "-timeout", "1s"}, 1},
+	} {
+		var out, errs bytes.Buffer
+		if got := run(tc.args, &out, &errs); got != tc.want {
+			t.Errorf("shanhai %s: exit %d, want %d (stderr %q)", strings.Join(tc.args, " "), got, tc.want, errs.String())
+		}
+	}
+	// nothing above may have opened (and so created or migrated) the database
+	if _, err := os.Stat(db); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a help or refused command touched the database: %v", err)
+	}
+
+	// migrate status lists without applying; migrate applies
+	var out bytes.Buffer
+	if got := run([]string{"migrate", "status"}, &out, io.Discard); got != 0 {
+		t.Fatalf("migrate status: exit %d", got)
+	}
+	if got := run([]string{"migrate"}, io.Discard, io.Discard); got != 0 {
+		t.Fatalf("migrate: exit %d", got)
+	}
+	cfg, err := config.Load(func(k string) string { return map[string]string{"SHANHAI_DB": "sqlite:" + db}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(cfg.DB, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	list, err := st.MigrationStatus(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range list {
+		if m.AppliedAt == "" {
+			t.Errorf("migration %d %s pending after migrate", m.Version, m.Name)
+		}
+	}
+}
+
+func TestReadyURL(t *testing.T) {
+	for addr, want := range map[string]string{
+		"":               "http://127.0.0.1:8080/readyz",
+		":9000":          "http://127.0.0.1:9000/readyz",
+		"0.0.0.0:80":     "http://127.0.0.1:80/readyz",
+		"10.0.0.5:8080":  "http://10.0.0.5:8080/readyz",
+		"[::]:8080":      "http://127.0.0.1:8080/readyz",
+		"localhost:8081": "http://localhost:8081/readyz",
+	} {
+		if got := readyURL(addr); got != want {
+			t.Errorf("readyURL(%q) = %q, want %q", addr, got, want)
+		}
+	}
 }

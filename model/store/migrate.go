@@ -178,3 +178,41 @@ func splitSQL(src string) []string {
 	}
 	return out
 }
+
+// MigrationState is one migration and when it was applied ("" when it is
+// still pending).
+type MigrationState struct {
+	Version   int
+	Name      string
+	AppliedAt string
+}
+
+// MigrationStatus lists the dialect's migrations in order, each with its
+// applied time; it changes nothing (a database never migrated lists every
+// migration as pending).
+func (s *Store) MigrationStatus(ctx context.Context) ([]MigrationState, error) {
+	migs, err := Migrations(s.dialect)
+	if err != nil {
+		return nil, err
+	}
+	applied := map[int]string{}
+	var rows []struct {
+		Version   int
+		AppliedAt string
+	}
+	// no schema_migrations table yet: nothing is applied
+	var n int64
+	if err := s.sqlDB.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations").Scan(&n); err == nil && n > 0 {
+		if err := s.gdb.WithContext(ctx).Raw("SELECT version, applied_at FROM schema_migrations").Scan(&rows).Error; err != nil {
+			return nil, mapErr(err)
+		}
+	}
+	for _, r := range rows {
+		applied[r.Version] = r.AppliedAt
+	}
+	out := make([]MigrationState, len(migs))
+	for i, m := range migs {
+		out[i] = MigrationState{Version: m.Version, Name: m.Name, AppliedAt: applied[m.Version]}
+	}
+	return out, nil
+}
