@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"math"
@@ -47,6 +48,12 @@ func writeError(c *gin.Context, err error) {
 		abort(c, http.StatusRequestEntityTooLarge, errorDetail{Code: "body_too_large", Message: "the request body is over 1 MiB"})
 		return
 	}
+	if clientGone(c, err) {
+		slog.InfoContext(c.Request.Context(), "client gone", "err", err.Error(), "path", c.FullPath())
+		abort(c, StatusClientClosedRequest, errorDetail{Code: "client_closed_request",
+			Message: "the client closed the request before it was answered"})
+		return
+	}
 	var detail *model.Error
 	hasDetail := errors.As(err, &detail)
 	for _, k := range kinds {
@@ -71,6 +78,31 @@ func writeError(c *gin.Context, err error) {
 	}
 	slog.ErrorContext(c.Request.Context(), "internal error", "err", err.Error(), "path", c.FullPath())
 	abort(c, http.StatusInternalServerError, errorDetail{Code: "internal", Message: "internal error"})
+}
+
+// StatusClientClosedRequest is what a request whose client hung up before
+// its answer is logged and counted as (nginx's 499). Nobody reads the body.
+const StatusClientClosedRequest = 499
+
+// clientGone: the request's context is cancelled (its client hung up) and
+// err is what that did (a cancelled wait, a connection given up, an error
+// of unknown kind), not an answer the request would have had anyway (a
+// 409 out_of_stock stays a 409). Such a request is no server fault: it is
+// logged as a 499, never as an internal error. Anything its transaction
+// wrote committed whole or rolled back whole (store.InTx).
+func clientGone(c *gin.Context, err error) bool {
+	if c.Request.Context().Err() == nil {
+		return false
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, model.ErrUnavailable) {
+		return true
+	}
+	for _, k := range kinds {
+		if errors.Is(err, k.kind) {
+			return false
+		}
+	}
+	return true
 }
 
 func abort(c *gin.Context, status int, d errorDetail) {

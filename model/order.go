@@ -118,6 +118,7 @@ type OrderLine struct {
 	AmountCents    int64  `gorm:"column:amount_cents"`
 	ReceivedQty    *int64 `gorm:"column:received_qty"` // set at acceptance
 	ReturnedQty    int64  `gorm:"column:returned_qty"` // approved returns
+	HeldQty        int64  `gorm:"column:held_qty"`     // units of requested and approved returns
 	OriginCode     string `gorm:"column:origin_code"`
 	CategoryCode   string `gorm:"column:category_code"`
 	Perishable     bool   `gorm:"column:perishable"`

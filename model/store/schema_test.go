@@ -479,7 +479,7 @@ func TestRoundTrip(t *testing.T) {
 			CancelReason: "不再需要", DeadlineAt: &revoked, CreatedAt: created, UpdatedAt: updated, ShippedAt: &created, AcceptedAt: &updated},
 		&model.OrderLine{OrderID: 1 << 55, SKUID: 1 << 56, ProductID: 1 << 57, ProductName: "金口河高山土豆", Spec: "5千克", Unit: "箱",
 			Quantity: 3_000_000_000, UnitPriceCents: 1<<34 + 1, AmountCents: 1<<60 + 3, ReceivedQty: ptr(int64(2_999_999_999)),
-			ReturnedQty: 1 << 31, OriginCode: "511113", CategoryCode: "vegetables", Perishable: true, PairingID: ptr(int64(1 << 58))},
+			ReturnedQty: 1 << 31, HeldQty: 1<<31 + 1, OriginCode: "511113", CategoryCode: "vegetables", Perishable: true, PairingID: ptr(int64(1 << 58))},
 		&model.OrderEvent{OrderID: 1 << 59, ActorID: ptr(int64(1 << 60)), Action: "ship", FromState: model.OrderAwaitingShipment,
 			ToState: model.OrderShipped, Note: "顺丰 SF123", CreatedAt: created},
 		&model.Payment{OrderID: 1 << 61, Kind: model.PaymentRefund, AmountCents: 1<<41 + 9, Status: model.PaymentSucceeded,

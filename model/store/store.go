@@ -206,17 +206,33 @@ func (s *Store) firstInsertID(res sql.Result, n int) (int64, error) {
 // InTx runs fn in a transaction, or in the one already in ctx. Deadlocks and
 // lock-wait timeouts of an outermost transaction are retried a few times;
 // after a commit, the functions registered with AfterCommit run.
+//
+// A transaction, once begun, runs to its end even when ctx is cancelled (a
+// client that hung up): database/sql would otherwise roll it back under
+// fn's feet, the next statement or the Commit would fail with "transaction
+// has already been committed or rolled back", and a write the caller might
+// have finished would be reported as an internal error. Each statement is
+// still bounded by the lock-wait and read timeouts of the connection. A
+// transaction is not begun, nor retried, for a ctx already cancelled: that
+// is ctx's error (the caller's client is gone), not the database's.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(*txState); ok {
 		return fn(ctx)
 	}
 	const attempts = 4
+	detached := context.WithoutCancel(ctx) // keeps ctx's values (the request id)
 	var err error
 	for i := 0; i < attempts; i++ {
+		if cerr := ctx.Err(); cerr != nil {
+			if err == nil {
+				err = cerr
+			}
+			break
+		}
 		st := &txState{}
-		err = s.gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err = s.gdb.WithContext(detached).Transaction(func(tx *gorm.DB) error {
 			st.db = tx
-			return fn(context.WithValue(ctx, txKey{}, st))
+			return fn(context.WithValue(detached, txKey{}, st))
 		})
 		if err == nil {
 			for _, f := range st.afterCommit {

@@ -46,7 +46,7 @@ type Store interface {
 	ReplaceCart(ctx context.Context, userID int64, items []model.CartItem) error
 	idempotency.Store
 	DueOrders(ctx context.Context, status string, now time.Time, limit int) ([]int64, error)
-	DueReturns(ctx context.Context, now time.Time, limit int) ([]int64, error)
+	DueReturns(ctx context.Context, now time.Time, after int64, limit int) ([]int64, error)
 }
 
 // Geographies answers the regions and pairings (model/cache.Geography, or

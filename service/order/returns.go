@@ -37,18 +37,6 @@ func (s *Service) RequestReturn(ctx context.Context, actor *model.User, id int64
 		if o.AcceptedAt == nil || s.now().After(o.AcceptedAt.Add(s.limits.ReturnWindow)) {
 			return model.Conflict("return_window_closed", "returns are accepted for %s after acceptance", s.limits.ReturnWindow)
 		}
-		previous, err := s.store.Returns(ctx, o.ID)
-		if err != nil {
-			return err
-		}
-		pending := map[int64]int64{} // units already asked for and not yet decided
-		for _, r := range previous {
-			if r.Status == model.ReturnRequested {
-				for _, l := range r.Lines {
-					pending[l.LineID] += l.Quantity
-				}
-			}
-		}
 		lines := map[int64]model.OrderLine{}
 		for _, l := range o.Lines {
 			lines[l.ID] = l
@@ -65,7 +53,10 @@ func (s *Service) RequestReturn(ctx context.Context, actor *model.User, id int64
 				continue
 			}
 			seen[rl.LineID] = true
-			left := *l.ReceivedQty - l.ReturnedQty - pending[l.ID]
+			// What this transaction sees held by other requests is a 422;
+			// a request that commits meanwhile is caught by CreateReturn's
+			// conditional hold on the line (409 over_return).
+			left := max(0, *l.ReceivedQty-l.HeldQty)
 			if rl.Quantity < 1 || rl.Quantity > left {
 				f.Add(at+".quantity", "must be between 1 and the "+strconv.FormatInt(left, 10)+" received and not yet returned")
 				continue
@@ -141,7 +132,7 @@ func (s *Service) decide(ctx context.Context, actor *model.User, returnID int64,
 			return err
 		}
 		action := "return_" + status
-		if actor == nil {
+		if actor == nil && approve {
 			note = "approved automatically after " + s.limits.ReturnAutoApprove.String()
 		}
 		ev := &model.OrderEvent{OrderID: o.ID, Action: action, FromState: o.Status, ToState: o.Status,

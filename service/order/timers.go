@@ -60,19 +60,10 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 			}
 		}
 	}
-	ids, err := s.store.DueReturns(ctx, now, sweepBatch)
+	done, err := s.sweepReturns(ctx, now)
+	n += done
 	if err != nil {
 		return n, err
-	}
-	for _, id := range ids {
-		_, err := s.decide(ctx, nil, id, true, "")
-		switch {
-		case err == nil:
-			n++
-		case errors.Is(err, model.ErrConflict):
-		default:
-			return n, err
-		}
 	}
 	if _, err := s.keys.Purge(ctx); err != nil {
 		return n, err
@@ -81,6 +72,45 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 }
 
 var errMoved = errors.New("the order moved on")
+
+// sweepReturns approves the undecided returns past their deadline. A return
+// that can no longer be approved (its lines were returned by another request
+// meanwhile: over_return, possible only for requests stored before lines
+// held their units) is rejected with a note saying so, giving its units
+// back; any other conflict is skipped. The sweep pages on past every return
+// it tried, so no number of such returns keeps it from the later ones.
+func (s *Service) sweepReturns(ctx context.Context, now time.Time) (int, error) {
+	n := 0
+	var after int64
+	for {
+		ids, err := s.store.DueReturns(ctx, now, after, sweepBatch)
+		if err != nil {
+			return n, err
+		}
+		for _, id := range ids {
+			after = id
+			_, err := s.decide(ctx, nil, id, true, "")
+			var me *model.Error
+			if errors.As(err, &me) && me.Code == "over_return" {
+				_, err = s.decide(ctx, nil, id, false, unapprovable+me.Message)
+			}
+			switch {
+			case err == nil:
+				n++
+			case errors.Is(err, model.ErrConflict):
+			default:
+				return n, err
+			}
+		}
+		if len(ids) < sweepBatch {
+			return n, nil
+		}
+	}
+}
+
+// unapprovable starts the note of a return the system rejected because it
+// could no longer be approved.
+const unapprovable = "rejected automatically: cannot be approved: "
 
 // RunTimers sweeps every interval until ctx ends.
 func (s *Service) RunTimers(ctx context.Context, interval time.Duration) {
