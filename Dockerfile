@@ -3,7 +3,7 @@
 # Build:
 #   docker build --build-arg VERSION=$(git describe --tags --always --dirty) -t shanhai .
 #
-# Run against MySQL 8 / MariaDB >= 10.6 and Redis (see DESIGN.md, Configuration):
+# Run against MySQL 8 / MariaDB >= 10.6 and Redis (README.md, Configuration):
 #   docker run --rm -p 8080:8080 \
 #     -e SHANHAI_DB='mysql:shanhai:secret@tcp(db:3306)/shanhai' \
 #     -e SHANHAI_REDIS='redis://redis:6379/0' \
@@ -11,8 +11,10 @@
 #     -e SHANHAI_PAYMENT_SECRET='<long random string>' \
 #     shanhai
 #
-# Without SHANHAI_DB it uses the embedded SQLite file shanhai.db in the working
-# directory /data (writable by nonroot); keep it with a volume: -v shanhai-data:/data
+# Without SHANHAI_DB it is the demo: the embedded SQLite file shanhai.db in the
+# working directory /data with demo data, whose accounts share a published
+# password. A real install on SQLite names its file, which turns the demo off:
+#   -e SHANHAI_DB=sqlite:/data/shanhai.db -e SHANHAI_BOOTSTRAP_ADMIN='owner:<password>' -v shanhai-data:/data
 
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
@@ -29,5 +31,7 @@ COPY --from=build --chown=65532:65532 /out/data /data
 USER nonroot:nonroot
 WORKDIR /data
 EXPOSE 8080
+# distroless has no shell or curl: the binary asks its own /readyz
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["/shanhai", "healthcheck"]
 ENTRYPOINT ["/shanhai"]
 CMD ["serve"]
