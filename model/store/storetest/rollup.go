@@ -37,8 +37,8 @@ func feedOf(t *testing.T, h Harness) Feed {
 }
 
 // The ledger the rollup tests add: an org order of org 2 (under org 1) in
-// March with a credited and an uncredited line, its return in April, and a
-// consumer's order in April.
+// March with a credited line and a certified line no pairing takes, its
+// return in April, and a consumer's order in April.
 const (
 	rollPairing, rollOtherPairing = 41, 42
 	rollOrg, rollParent           = 2, 1
@@ -55,7 +55,7 @@ func rollEntries() []*model.Credit {
 	}
 	sale := base(202703, 300, 1)
 	uncredited := base(202703, 150, 0)
-	uncredited.LineID, uncredited.PairingID, uncredited.Reason, uncredited.Certified = 2, nil, model.ReasonUncertified, false
+	uncredited.LineID, uncredited.PairingID, uncredited.Reason = 2, nil, model.ReasonNoPairing
 	ret := base(202704, -100, 0)
 	ret.Source, ret.Quantity = model.SourceReturn, -1
 	consumer := base(202704, 500, 1)
@@ -66,7 +66,7 @@ func rollEntries() []*model.Credit {
 
 // rollWant is what rollEntries put in the rollups: table key → values.
 func rollWant() map[string]string {
-	d, c, u := model.CreditDirect, model.OrgCanteen, model.ReasonUncertified
+	d, c, u := model.CreditDirect, model.OrgCanteen, model.ReasonNoPairing
 	return map[string]string{
 		"pairings 202703|41||" + d + "|" + c:               "300,1",
 		"pairings 202703|0|" + u + "|" + d + "|" + c:       "150,0",
@@ -83,12 +83,12 @@ func rollWant() map[string]string {
 		"areas 202700|0|" + u + "|" + d + "|330604|511113": "150,0",
 		"areas 202700|42||" + d + "|330602|330881":         "500,1",
 		// own cents, certified, credited; then the subtree's
-		"orgs 202703|2": "450,300,300,450,300,300",
-		"orgs 202703|1": "0,0,0,450,300,300",
+		"orgs 202703|2": "450,450,300,450,450,300",
+		"orgs 202703|1": "0,0,0,450,450,300",
 		"orgs 202704|2": "-100,-100,-100,-100,-100,-100",
 		"orgs 202704|1": "0,0,0,-100,-100,-100",
-		"orgs 202700|2": "350,200,200,350,200,200",
-		"orgs 202700|1": "0,0,0,350,200,200",
+		"orgs 202700|2": "350,350,200,350,350,200",
+		"orgs 202700|1": "0,0,0,350,350,200",
 	}
 }
 
@@ -363,10 +363,10 @@ func testRebuildRollups(t *testing.T, h Harness) {
 	want["pairings 202700|41||"+d+"|"+c] = "500,2"
 	want["areas 202703|41||"+d+"|330604|511113"] = "600,2"
 	want["areas 202700|41||"+d+"|330604|511113"] = "500,2"
-	want["orgs 202703|2"] = "750,600,600,750,600,600"
-	want["orgs 202703|1"] = "0,0,0,750,600,600"
-	want["orgs 202700|2"] = "650,500,500,650,500,500"
-	want["orgs 202700|1"] = "0,0,0,650,500,500"
+	want["orgs 202703|2"] = "750,750,600,750,750,600"
+	want["orgs 202703|1"] = "0,0,0,750,750,600"
+	want["orgs 202700|2"] = "650,650,500,650,650,500"
+	want["orgs 202700|1"] = "0,0,0,650,650,500"
 	checkRolled(t, h, want)
 	rebuild(t, f, "after the late entry", model.RebuildReport{Entries: 5})
 }
