@@ -7,6 +7,7 @@ package credit_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -356,5 +357,96 @@ func TestReturned(t *testing.T) {
 		e.ReturnID == nil || *e.ReturnID != ret.ID || e.Period != 202704 || e.CreditDate != "2027-04-02" ||
 		pairingOf(e) != pairingOf(sale[1]) || e.LineID != sale[1].LineID || e.BuyerOrgID == nil || *e.BuyerOrgID != canteenID {
 		t.Errorf("return entry %+v; the sale %+v", e, sale[1])
+	}
+}
+
+// TestCorrections: moving an order to another org takes back every live
+// entry exactly — cents, units and the order's count — and writes them for
+// the new org; reversing an entry takes back exactly that entry. Each org's
+// sums over the ledger are what the corrections say.
+func TestCorrections(t *testing.T) {
+	ctx := context.Background()
+	admin := &model.User{ID: 1, Role: model.RoleAdmin}
+	st := newStore()
+	st.certs[7] = &model.Certification{ProductID: 7, ValidFrom: "2020-01-01", ValidTo: "2099-12-31", Status: model.CertValid}
+	accept(t, st, canteenID, noon("2027-03-15"), line{8, jinkouhe, 2}, line{7, jiangshan, 3})
+	o := st.orders[nextOrder]
+	at := noon("2027-03-15")
+	o.AcceptedAt = &at
+	l := credit.New(st, nil)
+
+	type sums struct{ cents, quantity, orders int64 }
+	byOrg := func() map[int64]sums {
+		out := map[int64]sums{}
+		for _, e := range st.credits {
+			var org int64
+			if e.BuyerOrgID != nil {
+				org = *e.BuyerOrgID
+			}
+			s := out[org]
+			s.cents += e.AmountCents
+			s.quantity += e.Quantity
+			s.orders += int64(e.Orders)
+			out[org] = s
+		}
+		return out
+	}
+	if _, err := l.Correct(ctx, &model.User{ID: 2, Role: model.RoleBuyer}, credit.CorrectionInput{Action: model.CorrectionMoveOrder,
+		OrderID: o.ID, OrgID: supermarketID, Reason: "错记"}); !errors.Is(err, model.ErrForbidden) {
+		t.Errorf("a buyer corrects: %v, want forbidden", err)
+	}
+	got, err := l.Correct(ctx, admin, credit.CorrectionInput{Action: model.CorrectionMoveOrder, OrderID: o.ID,
+		OrgID: supermarketID, Reason: "食堂代超市采购"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Entries) != 4 {
+		t.Fatalf("move wrote %d entries, want 4 (two reversals, two new)", len(got.Entries))
+	}
+	if s := byOrg(); s[canteenID] != (sums{}) || s[supermarketID] != (sums{500, 5, 1}) {
+		t.Errorf("after the move: canteen %+v, supermarket %+v; want nothing, {500 5 1}", s[canteenID], s[supermarketID])
+	}
+	for _, e := range got.Entries {
+		if e.Source != model.SourceCorrection || e.CorrectionID == nil || *e.CorrectionID != got.Correction.ID ||
+			e.Period != 202703 {
+			t.Errorf("adjustment entry %+v", e)
+		}
+	}
+	moved := got.Entries[3] // the new entry of the credited line: Shangyu supermarket, Jiangshan goods
+	if pairingOf(*moved) != pCity || moved.Kind != model.CreditAssisted || moved.Channel != model.OrgSupermarket ||
+		moved.BuyerRegion != shangyu {
+		t.Errorf("moved entry %+v, want pairing %d, assisted, supermarket, %s", moved, pCity, shangyu)
+	}
+	if _, err := l.Correct(ctx, admin, credit.CorrectionInput{Action: model.CorrectionMoveOrder, OrderID: o.ID,
+		OrgID: supermarketID, Reason: "再来一次"}); !errors.Is(err, model.ErrConflict) {
+		t.Errorf("moving an order to the org it counts for: %v, want a conflict", err)
+	}
+
+	// reverse the new entry that carries the order's count
+	var counted *model.Credit
+	for _, e := range got.Entries {
+		if e.ReversesID == nil && e.Orders == 1 {
+			counted = e
+		}
+	}
+	if counted == nil {
+		t.Fatalf("no new entry carries the order: %+v", got.Entries)
+	}
+	rev, err := l.Correct(ctx, admin, credit.CorrectionInput{Action: model.CorrectionReverseEntry, CreditID: counted.ID, Reason: "退货未登记"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rev.Entries[0]
+	if len(rev.Entries) != 1 || r.ReversesID == nil || *r.ReversesID != counted.ID || r.AmountCents != -counted.AmountCents ||
+		r.Quantity != -counted.Quantity || r.Orders != -1 || pairingOf(*r) != pairingOf(*counted) {
+		t.Errorf("reversal %+v of %+v", rev.Entries, counted)
+	}
+	want := sums{500 - counted.AmountCents, 5 - counted.Quantity, 0}
+	if s := byOrg(); s[supermarketID] != want {
+		t.Errorf("after the reversal: supermarket %+v, want %+v", s[supermarketID], want)
+	}
+	if _, err := l.Correct(ctx, admin, credit.CorrectionInput{Action: model.CorrectionReverseEntry, CreditID: counted.ID,
+		Reason: "再来一次"}); !errors.Is(err, model.ErrConflict) {
+		t.Errorf("reversing a reversed entry: %v, want a conflict", err)
 	}
 }
