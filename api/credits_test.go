@@ -286,6 +286,61 @@ func TestCreditExamples(t *testing.T) {
 	})
 }
 
+// TestCreditCertificateBoundaryDays: a certificate counts on its first and
+// its last valid day, judged on the China date of the acceptance; the day
+// before and the day after it does not.
+func TestCreditCertificateBoundaryDays(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		c := newCreditWorld(t, b)
+		ctx := context.Background()
+		certified := func(name, from, to string) int64 {
+			p := &model.Product{SupplierID: c.supA.ID, Name: name, CategoryCode: "grain", OriginCode: c.supA.RegionCode, OnSale: true}
+			skus := []model.SKU{{Spec: "1kg", Unit: "袋", PriceCents: c.price, OnHand: 100}}
+			if err := c.h.store.CreateProduct(ctx, p, skus); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.h.store.Certify(ctx, &model.Certification{ProductID: p.ID, CertificateNo: "RD-" + name,
+				Issuer: "乐山市农业农村局", ValidFrom: from, ValidTo: to}); err != nil {
+				t.Fatal(err)
+			}
+			return skus[0].ID
+		}
+		lastDay := certified("川明参", "2027-01-01", "2027-03-15")
+		firstDay := certified("峨边竹笋", "2027-03-15", "2027-12-31")
+		oneDay := certified("沐川草龙", "2027-03-15", "2027-03-15")
+		for _, tc := range []struct {
+			what     string
+			accepted time.Time
+			sku      int64
+			reason   string // "": credited
+		}{
+			{"last valid day, morning", time.Date(2027, 3, 15, 8, 0, 0, 0, model.China), lastDay, ""},
+			{"last valid day, 23:50 China time", time.Date(2027, 3, 15, 23, 50, 0, 0, model.China), lastDay, ""},
+			{"the day after the last, 00:10 China time (still the last day in UTC)", time.Date(2027, 3, 16, 0, 10, 0, 0, model.China),
+				lastDay, model.ReasonCertExpired},
+			{"first valid day, 00:10 China time (the day before in UTC)", time.Date(2027, 3, 15, 0, 10, 0, 0, model.China), firstDay, ""},
+			{"the day before the first", time.Date(2027, 3, 14, 12, 0, 0, 0, model.China), firstDay, model.ReasonCertExpired},
+			{"a one-day certificate on its day", time.Date(2027, 3, 15, 12, 0, 0, 0, model.China), oneDay, ""},
+			{"a one-day certificate the day after", time.Date(2027, 3, 16, 12, 0, 0, 0, model.China), oneDay, model.ReasonCertExpired},
+		} {
+			c.h.orders.SetClock(func() time.Time { return tc.accepted })
+			e := c.only(t, c.buy(t, "sy_buyer", tc.sku, 1, 1), c.price)
+			want := c.pairing
+			if tc.reason != "" {
+				want = 0
+			}
+			wantPairing(t, tc.what, e, want, tc.reason)
+			if e.Certified != (tc.reason == "") || e.CreditDate != model.DateOf(tc.accepted) {
+				t.Errorf("%s: certified %v on %s", tc.what, e.Certified, e.CreditDate)
+			}
+		}
+		if _, err := c.h.ledger.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		checkRollups(t, c.h)
+	})
+}
+
 // TestCreditPeriodChinaTime: an acceptance at 00:30 on 1 January, China
 // time (still 31 December in UTC), counts in January.
 func TestCreditPeriodChinaTime(t *testing.T) {

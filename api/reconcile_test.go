@@ -1,10 +1,14 @@
 package api_test
 
-// The reconciliation test: thousands of random orders through the API with
-// partial acceptances, returns and cancellations over three months, while
-// rollup workers in two other processes are killed and restarted at random.
-// The test keeps its own record of every sale; at the end its record, the
-// ledger (by SQL) and every rollup must agree to the cent.
+// The reconciliation test: thousands of random orders of one to three lines
+// through the API with partial acceptances, returns and cancellations over
+// three months, while rollup workers in two other processes are killed and
+// restarted at random. The test keeps its own record of every sale and of
+// where each order counts; at the end its record, the ledger (by SQL) and
+// every rollup must agree, to the cent and to the order.
+//
+// The orders are drawn from a seed the test logs; SHANHAI_TEST_SEED=<seed>
+// draws the same orders again (the kills and goroutine timing differ).
 
 import (
 	"context"
@@ -15,6 +19,9 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -97,25 +104,44 @@ func (w *workers) chaos(done <-chan struct{}, rng *rand.Rand) {
 	}
 }
 
-// sale is what the test expects an entry group to hold.
+// saleKey is one group of entries: everything a rollup is keyed by.
 type saleKey struct {
-	period         int
-	pairing        int64
-	reason, kind   string
-	org            int64
-	region, origin string
+	period                int
+	pairing               int64
+	reason, kind, channel string
+	certified             bool
+	org                   int64
+	region, origin        string
 }
+
+// saleSum is what the test expects a group to hold.
+type saleSum struct{ cents, orders int64 }
 
 type ledgerRecord struct {
 	mu     sync.Mutex
-	sums   map[saleKey]int64
+	sums   map[saleKey]saleSum
 	orders int
 }
 
-func (r *ledgerRecord) add(k saleKey, cents int64) {
+func (r *ledgerRecord) add(k saleKey, cents, orders int64) {
 	r.mu.Lock()
-	r.sums[k] += cents
+	s := r.sums[k]
+	s.cents += cents
+	s.orders += orders
+	r.sums[k] = s
 	r.mu.Unlock()
+}
+
+// seedFrom is SHANHAI_TEST_SEED, or a new seed.
+func seedFrom(t *testing.T) uint64 {
+	if v := os.Getenv("SHANHAI_TEST_SEED"); v != "" {
+		seed, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatalf("SHANHAI_TEST_SEED=%q: %v", v, err)
+		}
+		return seed
+	}
+	return uint64(time.Now().UnixNano())
 }
 
 func TestReconciliation(t *testing.T) {
@@ -129,25 +155,30 @@ func TestReconciliation(t *testing.T) {
 		}
 		c := newCreditWorld(t, b)
 		ctx := context.Background()
-		seed := uint64(time.Now().UnixNano())
+		seed := seedFrom(t)
 		rng := rand.New(rand.NewPCG(seed, 7))
-		t.Logf("seed %d (the orders are random; the kills and goroutine timing are not replayable)", seed)
+		t.Logf("seed %d: SHANHAI_TEST_SEED=%d draws the same orders again (the kills and goroutine timing are not replayable)",
+			seed, seed)
 
 		// who buys, and what the test expects each purchase to count for
 		type buyerOf struct {
-			name   string
-			org    int64
-			region string
-			kind   string
+			name    string
+			org     int64
+			region  string
+			kind    string
+			channel string
 		}
 		buyers := []buyerOf{
-			{"sy_buyer", c.child.ID, "330604", model.CreditDirect},
-			{"kq_buyer", c.keqiaoCanteen.ID, "330603", model.CreditDirect},
-			{"mk_buyer", c.keqiaoMarket.ID, "330603", model.CreditAssisted},
-			{"employee", c.other.ID, "330603", model.CreditDirect},
-			{"yc_resident", 0, "330602", model.CreditDirect},
-			{"nowhere", 0, "", model.CreditDirect},
+			{"sy_buyer", c.child.ID, "330604", model.CreditDirect, model.OrgCanteen},
+			{"kq_buyer", c.keqiaoCanteen.ID, "330603", model.CreditDirect, model.OrgCanteen},
+			{"mk_buyer", c.keqiaoMarket.ID, "330603", model.CreditAssisted, model.OrgSupermarket},
+			{"employee", c.other.ID, "330603", model.CreditDirect, model.ChannelApp},
+			{"yc_resident", 0, "330602", model.CreditDirect, model.ChannelApp},
+			{"nowhere", 0, "", model.CreditDirect, model.ChannelApp},
 		}
+		// the org chains, top first, as the test set them up
+		chains := map[int64][]int64{c.child.ID: {c.parent.ID, c.child.ID}, c.keqiaoCanteen.ID: {c.keqiaoCanteen.ID},
+			c.keqiaoMarket.ID: {c.keqiaoMarket.ID}, c.other.ID: {c.other.ID}}
 		type goods struct {
 			sku    int64
 			origin string
@@ -155,6 +186,8 @@ func TestReconciliation(t *testing.T) {
 		}
 		products := []goods{{c.jkh, "511113", ""}, {c.js, "330881", ""}, {c.expired, "511113", model.ReasonCertExpired},
 			{c.revoked, "511113", model.ReasonCertRevoked}, {c.uncertified, "511113", model.ReasonUncertified}}
+		// one supplier's goods, for orders of several lines
+		supplierA := []goods{products[0], products[2], products[3], products[4]}
 		// the expired certificate ended yesterday and the revoked one was
 		// revoked today: both still counted in the earlier months
 		expect := func(by buyerOf, g goods, current bool) (int64, string) {
@@ -172,8 +205,11 @@ func TestReconciliation(t *testing.T) {
 			}
 			return c.shaoxingQuzhou, "" // 越城 buying Jiangshan goods: the city pairing
 		}
+		certified := func(g goods, current bool) bool {
+			return g.reason == "" || (g.reason != model.ReasonUncertified && !current)
+		}
 
-		rec := &ledgerRecord{sums: map[saleKey]int64{}}
+		rec := &ledgerRecord{sums: map[saleKey]saleSum{}}
 		ws := &workers{t: t, dsn: b.DSN, cmds: make([]*exec.Cmd, 2)}
 		ws.start(0)
 		ws.start(1)
@@ -209,10 +245,21 @@ func TestReconciliation(t *testing.T) {
 			}
 			return res.Body
 		}
+		type part struct {
+			k     saleKey
+			cents int64
+		}
 		type pendingReturn struct {
-			id, cents int64
-			k         saleKey
-			approve   bool
+			id      int64
+			parts   []part // what the approval takes back, the period set then
+			approve bool
+		}
+		takeBack := func(r pendingReturn, period int) {
+			for _, p := range r.parts {
+				k := p.k
+				k.period = period
+				rec.add(k, -p.cents, 0)
+			}
 		}
 		var deferred []pendingReturn
 		today := time.Now().In(model.China)
@@ -226,26 +273,43 @@ func TestReconciliation(t *testing.T) {
 			var wg sync.WaitGroup
 			for g := 0; g < 8; g++ {
 				wg.Add(1)
-				go func(seed uint64) {
+				go func() {
 					defer wg.Done()
-					rng := rand.New(rand.NewPCG(seed, 3))
-					for range jobs {
+					for job := range jobs {
+						// each order draws from its own stream: the same seed, the same orders
+						rng := rand.New(rand.NewPCG(seed, uint64(phase)<<32|uint64(job)))
 						by := buyers[rng.IntN(len(buyers))]
-						gd := products[rng.IntN(len(products))]
-						qty := int64(1 + rng.IntN(5))
+						var picked []goods
+						if rng.IntN(3) == 0 { // two or three lines, one supplier's goods
+							for _, i := range rng.Perm(len(supplierA))[:2+rng.IntN(2)] {
+								picked = append(picked, supplierA[i])
+							}
+						} else {
+							picked = []goods{products[rng.IntN(len(products))]}
+						}
+						qty := map[int64]int64{}
+						var lines []map[string]int64
+						for _, gd := range picked {
+							qty[gd.sku] = int64(1 + rng.IntN(5))
+							lines = append(lines, map[string]int64{"sku_id": gd.sku, "quantity": qty[gd.sku]})
+						}
 						tok := tokens[by.name]
-						body := call(http.MethodPost, v1+"/orders", tok, jsonBody(map[string]any{
-							"lines": []map[string]int64{{"sku_id": gd.sku, "quantity": qty}}}),
+						body := call(http.MethodPost, v1+"/orders", tok, jsonBody(map[string]any{"lines": lines}),
 							map[string]string{"Idempotency-Key": key()}, http.StatusCreated)
 						var o struct {
 							ID         int64  `json:"id"`
 							Status     string `json:"status"`
 							SupplierID int64  `json:"supplier_id"`
 							Lines      []struct {
-								ID int64 `json:"id"`
+								ID    int64 `json:"id"`
+								SKUID int64 `json:"sku_id"`
 							} `json:"lines"`
 						}
 						if body == nil || json.Unmarshal(body, &o) != nil {
+							continue
+						}
+						if len(o.Lines) != len(picked) {
+							t.Errorf("order %d has %d lines, %d asked for", o.ID, len(o.Lines), len(picked))
 							continue
 						}
 						if rng.IntN(7) == 0 {
@@ -262,33 +326,71 @@ func TestReconciliation(t *testing.T) {
 						}
 						call(http.MethodPost, path(v1+"/orders", o.ID, "ship"), supplierTok[o.SupplierID],
 							`{"carrier":"邮政","tracking_no":"YZ1"}`, nil, http.StatusOK)
-						received := qty
-						if rng.IntN(3) == 0 {
-							received = rng.Int64N(qty + 1)
+						// the ledger walks the lines in id order
+						slices.SortFunc(o.Lines, func(a, b struct {
+							ID    int64 `json:"id"`
+							SKUID int64 `json:"sku_id"`
+						}) int {
+							return int(a.ID - b.ID)
+						})
+						goodsOf := map[int64]goods{}
+						for _, gd := range picked {
+							goodsOf[gd.sku] = gd
 						}
-						if call(http.MethodPost, path(v1+"/orders", o.ID, "accept"), tok, jsonBody(map[string]any{
-							"lines": []map[string]int64{{"line_id": o.Lines[0].ID, "received_quantity": received}}}),
+						type sold struct {
+							line, received int64
+							k              saleKey
+						}
+						var sales []sold
+						var accepted []map[string]int64
+						for _, ln := range o.Lines {
+							gd := goodsOf[ln.SKUID]
+							received := qty[ln.SKUID]
+							if rng.IntN(3) == 0 {
+								received = rng.Int64N(received + 1)
+							}
+							accepted = append(accepted, map[string]int64{"line_id": ln.ID, "received_quantity": received})
+							pairing, reason := expect(by, gd, phase == len(phases)-1)
+							sales = append(sales, sold{ln.ID, received, saleKey{period: period, pairing: pairing, reason: reason,
+								kind: by.kind, channel: by.channel, certified: certified(gd, phase == len(phases)-1), org: by.org,
+								region: by.region, origin: gd.origin}})
+						}
+						if call(http.MethodPost, path(v1+"/orders", o.ID, "accept"), tok, jsonBody(map[string]any{"lines": accepted}),
 							nil, http.StatusOK) == nil {
 							continue
 						}
-						pairing, reason := expect(by, gd, phase == len(phases)-1)
-						k := saleKey{period: period, pairing: pairing, reason: reason, kind: by.kind, org: by.org,
-							region: by.region, origin: gd.origin}
-						rec.add(k, received*c.price)
-						if received == 0 || rng.IntN(3) > 0 {
+						// the order counts once: on its first credited line received, else its first line received
+						counted := -1
+						for i, sl := range sales {
+							if sl.received > 0 && (counted < 0 || sales[counted].k.pairing == 0 && sl.k.pairing != 0) {
+								counted = i
+							}
+						}
+						var returned []map[string]int64
+						var pr pendingReturn
+						for i, sl := range sales {
+							if sl.received == 0 {
+								continue
+							}
+							rec.add(sl.k, sl.received*c.price, map[bool]int64{true: 1}[i == counted])
+							if rng.IntN(4) == 0 {
+								q := 1 + rng.Int64N(sl.received)
+								returned = append(returned, map[string]int64{"line_id": sl.line, "quantity": q})
+								pr.parts = append(pr.parts, part{sl.k, q * c.price})
+							}
+						}
+						if len(returned) == 0 {
 							continue
 						}
-						q := 1 + rng.Int64N(received)
 						body = call(http.MethodPost, path(v1+"/orders", o.ID, "returns"), tok, jsonBody(map[string]any{
-							"reason": "quality", "lines": []map[string]int64{{"line_id": o.Lines[0].ID, "quantity": q}}}),
-							nil, http.StatusCreated)
+							"reason": "quality", "lines": returned}), nil, http.StatusCreated)
 						var ret struct {
 							ID int64 `json:"id"`
 						}
 						if body == nil || json.Unmarshal(body, &ret) != nil {
 							continue
 						}
-						pr := pendingReturn{id: ret.ID, cents: q * c.price, k: k, approve: rng.IntN(4) > 0}
+						pr.id, pr.approve = ret.ID, rng.IntN(4) > 0
 						switch rng.IntN(3) {
 						case 0: // decided next month
 							nextMu.Lock()
@@ -297,12 +399,11 @@ func TestReconciliation(t *testing.T) {
 						default:
 							decide(t, c, call, supplierTok, pr.id, pr.approve)
 							if pr.approve {
-								k.period = period
-								rec.add(k, -pr.cents)
+								takeBack(pr, period)
 							}
 						}
 					}
-				}(rng.Uint64())
+				}()
 			}
 			for i := 0; i < perPhase; i++ {
 				jobs <- i
@@ -312,9 +413,7 @@ func TestReconciliation(t *testing.T) {
 			for _, r := range deferred {
 				decide(t, c, call, supplierTok, r.id, r.approve)
 				if r.approve {
-					k := r.k
-					k.period = period
-					rec.add(k, -r.cents)
+					takeBack(r, period)
 				}
 			}
 			deferred = next
@@ -324,9 +423,7 @@ func TestReconciliation(t *testing.T) {
 		for _, r := range deferred {
 			decide(t, c, call, supplierTok, r.id, r.approve)
 			if r.approve {
-				k := r.k
-				k.period = model.Period(phases[len(phases)-1])
-				rec.add(k, -r.cents)
+				takeBack(r, model.Period(phases[len(phases)-1]))
 			}
 		}
 
@@ -361,57 +458,101 @@ func TestReconciliation(t *testing.T) {
 		kills := ws.kill
 		ws.mu.Unlock()
 
-		// the test's record = the ledger, by SQL, on every key
-		rows, err := c.h.store.DB().QueryContext(ctx, `SELECT period, COALESCE(pairing_id, 0), reason, kind,
-			COALESCE(buyer_org_id, 0), buyer_region, origin_code, SUM(amount_cents) FROM credits
-			GROUP BY period, COALESCE(pairing_id, 0), reason, kind, COALESCE(buyer_org_id, 0), buyer_region, origin_code`)
+		// the test's record = the ledger, by SQL, on every key, cents and orders
+		rows, err := c.h.store.DB().QueryContext(ctx, `SELECT period, COALESCE(pairing_id, 0), reason, kind, channel,
+			certified, COALESCE(buyer_org_id, 0), buyer_region, origin_code, SUM(amount_cents), SUM(orders) FROM credits
+			GROUP BY period, COALESCE(pairing_id, 0), reason, kind, channel, certified, COALESCE(buyer_org_id, 0),
+			buyer_region, origin_code`)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ledger := map[saleKey]int64{}
+		ledger := map[saleKey]saleSum{}
 		for rows.Next() {
 			var k saleKey
-			var v int64
-			if err := rows.Scan(&k.period, &k.pairing, &k.reason, &k.kind, &k.org, &k.region, &k.origin, &v); err != nil {
+			var v saleSum
+			if err := rows.Scan(&k.period, &k.pairing, &k.reason, &k.kind, &k.channel, &k.certified, &k.org, &k.region,
+				&k.origin, &v.cents, &v.orders); err != nil {
 				t.Fatal(err)
 			}
 			ledger[k] = v
 		}
 		rows.Close()
-		var total, credited, notCredited int64
+		var total, credited, orders int64
 		for k, v := range rec.sums {
 			if ledger[k] != v {
-				t.Errorf("%+v: ledger %d, the test's record %d", k, ledger[k], v)
+				t.Errorf("%+v: ledger %+v, the test's record %+v", k, ledger[k], v)
 			}
-			total += v
+			total += v.cents
+			orders += v.orders
 			if k.pairing != 0 {
-				credited += v
-			} else {
-				notCredited += v
+				credited += v.cents
 			}
 		}
 		for k, v := range ledger {
-			if _, ok := rec.sums[k]; !ok && v != 0 {
-				t.Errorf("%+v: ledger %d, the test's record nothing", k, v)
+			if _, ok := rec.sums[k]; !ok && v != (saleSum{}) {
+				t.Errorf("%+v: ledger %+v, the test's record nothing", k, v)
 			}
 		}
 		// every rollup = the ledger (pairings, areas = districts × origins,
 		// orgs and subtrees, by month and by year, cents and orders)
 		checkRollups(t, c.h)
-		// the year's rollups = the test's record, credited and not
-		var rollCredited, rollNot int64
-		for _, year := range []int{202600} {
-			if err := c.h.store.DB().QueryRowContext(ctx, `SELECT COALESCE(SUM(CASE WHEN pairing_id > 0 THEN cents ELSE 0 END), 0),
-				COALESCE(SUM(CASE WHEN pairing_id = 0 THEN cents ELSE 0 END), 0) FROM rollup_pairings WHERE period = ?`, year).
-				Scan(&rollCredited, &rollNot); err != nil {
-				t.Fatal(err)
+		// and every rollup row = the test's record, cents and orders
+		want := map[string]string{}
+		addTo := func(key string, vals ...int64) {
+			var old []int64
+			if s, ok := want[key]; ok {
+				for _, f := range strings.Split(s, ",") {
+					n, _ := strconv.ParseInt(f, 10, 64)
+					old = append(old, n)
+				}
+			} else {
+				old = make([]int64, len(vals))
+			}
+			var out []string
+			for i, v := range vals {
+				out = append(out, strconv.FormatInt(old[i]+v, 10))
+			}
+			want[key] = strings.Join(out, ",")
+		}
+		for k, v := range rec.sums {
+			var cert, cred int64
+			if k.certified {
+				cert = v.cents
+			}
+			if k.pairing != 0 {
+				cred = v.cents
+			}
+			for _, per := range []int{k.period, k.period / 100 * 100} {
+				addTo(fmt.Sprintf("pairings %d|%d|%s|%s|%s", per, k.pairing, k.reason, k.kind, k.channel), v.cents, v.orders)
+				addTo(fmt.Sprintf("areas %d|%d|%s|%s|%s|%s", per, k.pairing, k.reason, k.kind, k.region, k.origin), v.cents, v.orders)
+				for _, id := range chains[k.org] {
+					if id == k.org {
+						addTo(fmt.Sprintf("orgs %d|%d", per, id), v.cents, cert, cred, v.cents, cert, cred)
+					} else {
+						addTo(fmt.Sprintf("orgs %d|%d", per, id), 0, 0, 0, v.cents, cert, cred)
+					}
+				}
 			}
 		}
-		if rollCredited != credited || rollNot != notCredited || credited+notCredited != total {
-			t.Errorf("year rollups: credited %d + not credited %d; the test's record %d + %d = %d",
-				rollCredited, rollNot, credited, notCredited, total)
+		got := rollupRows(t, c.h)
+		for k, v := range want {
+			if strings.Trim(v, "0,") == "" {
+				v = ""
+			}
+			if got[k] != v {
+				t.Errorf("rollup %s: %q, the test's record %q", k, got[k], v)
+			}
 		}
-		t.Logf("%d orders, %d cents accepted net of returns (%d credited), %d worker kills", rec.orders, total, credited, kills)
+		for k, v := range got {
+			if _, ok := want[k]; !ok {
+				t.Errorf("rollup %s: %q, the test's record nothing", k, v)
+			}
+		}
+		if orders == 0 || credited == 0 {
+			t.Errorf("the test accepted %d orders (%d cents credited): it proved nothing", orders, credited)
+		}
+		t.Logf("%d orders (%d counted), %d cents accepted net of returns (%d credited), %d worker kills",
+			rec.orders, orders, total, credited, kills)
 		if kills == 0 {
 			t.Errorf("no worker was killed: the test proved nothing about crashes")
 		}
@@ -436,4 +577,41 @@ func decide(t *testing.T, c *creditWorld, call func(method, target, token, body 
 	} else {
 		call(http.MethodPost, path(v1+"/returns", id, "reject"), supplierTok[o.SupplierID], `{"note":"完好无损"}`, nil, http.StatusOK)
 	}
+}
+
+// rollupRows reads every rollup row by SQL as "table key" → "values",
+// leaving out rows of zeros.
+func rollupRows(t *testing.T, h *harness) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, q := range []struct{ name, table, keys, vals string }{
+		{"pairings", "rollup_pairings", "period, pairing_id, reason, kind, channel", "cents, orders"},
+		{"areas", "rollup_areas", "period, pairing_id, reason, kind, buyer_region, origin_code", "cents, orders"},
+		{"orgs", "rollup_orgs", "period, org_id",
+			"cents, certified_cents, credited_cents, subtree_cents, subtree_certified_cents, subtree_credited_cents"},
+	} {
+		nk, nv := len(strings.Split(q.keys, ",")), len(strings.Split(q.vals, ","))
+		rows, err := h.store.DB().Query("SELECT " + q.keys + ", " + q.vals + " FROM " + q.table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			cols := make([]string, nk+nv)
+			dst := make([]any, len(cols))
+			for i := range cols {
+				dst[i] = &cols[i]
+			}
+			if err := rows.Scan(dst...); err != nil {
+				t.Fatal(err)
+			}
+			if vals := strings.Join(cols[nk:], ","); strings.Trim(vals, "0,") != "" {
+				out[q.name+" "+strings.Join(cols[:nk], "|")] = vals
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+	}
+	return out
 }

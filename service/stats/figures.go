@@ -1,16 +1,24 @@
 package stats
 
 import (
+	"cmp"
 	"math/big"
 	"slices"
 	"strconv"
 	"strings"
 )
 
-// Ratio is a completion: a decimal fraction in ten-thousandths (7340 is
-// 0.7340). It is computed from integers and printed from integers; no float
-// ever touches it.
-type Ratio int64
+// Ratio is a completion: a decimal fraction kept exactly to four places
+// (0.7340), computed and printed from integers; no float ever touches it.
+// It is held as whole units and ten-thousandths, because num ÷ den of two
+// int64 can be up to 2^63 whole units — more ten-thousandths than an int64
+// holds (a large sale over a one-cent target must not wrap around).
+// The zero value is 0; Ratios compare with == and Cmp.
+type Ratio struct {
+	neg   bool   // never set on zero
+	whole uint64 // |value| whole units
+	frac  uint16 // |value| ten-thousandths, 0–9999
+}
 
 // Completion is num ÷ den rounded half up (away from zero) to four places,
 // or nil when den is not positive (no target, no reserved amount).
@@ -25,17 +33,38 @@ func Completion(num, den int64) *Ratio {
 	d := big.NewInt(den)
 	n.Lsh(n, 1).Add(n, d)
 	n.Quo(n, d.Lsh(d, 1))
-	v := n.Int64()
-	if neg {
-		v = -v
-	}
-	r := Ratio(v)
+	whole, frac := new(big.Int).QuoRem(n, big.NewInt(10000), new(big.Int))
+	// |num ÷ den| ≤ 2^63, so whole fits a uint64
+	r := Ratio{neg: neg && n.Sign() != 0, whole: whole.Uint64(), frac: uint16(frac.Uint64())}
 	return &r
+}
+
+// Cmp is -1, 0 or +1 as r is less than, equal to or greater than o.
+func (r Ratio) Cmp(o Ratio) int {
+	if r.neg != o.neg {
+		if r.neg {
+			return -1
+		}
+		return 1
+	}
+	c := cmp.Compare(r.whole, o.whole)
+	if c == 0 {
+		c = cmp.Compare(r.frac, o.frac)
+	}
+	if r.neg {
+		c = -c
+	}
+	return c
 }
 
 // String is the four-place decimal: "0.7340", "1.0500", "-0.0100".
 func (r Ratio) String() string {
-	return decimal(int64(r), 10000, 4)
+	frac := strconv.FormatUint(uint64(r.frac), 10)
+	s := strconv.FormatUint(r.whole, 10) + "." + strings.Repeat("0", 4-len(frac)) + frac
+	if r.neg {
+		s = "-" + s
+	}
+	return s
 }
 
 // MarshalJSON writes the value as a JSON number with trailing zeros
@@ -60,19 +89,15 @@ func (r *Ratio) UnmarshalJSON(b []byte) error {
 		return strconv.ErrSyntax
 	}
 	frac += strings.Repeat("0", 4-len(frac))
-	w, err := strconv.ParseInt(whole, 10, 64)
+	w, err := strconv.ParseUint(whole, 10, 64)
 	if err != nil {
 		return err
 	}
-	f, err := strconv.ParseInt(frac, 10, 64)
+	f, err := strconv.ParseUint(frac, 10, 16)
 	if err != nil {
 		return err
 	}
-	v := w*10000 + f
-	if neg {
-		v = -v
-	}
-	*r = Ratio(v)
+	*r = Ratio{neg: neg && (w != 0 || f != 0), whole: w, frac: uint16(f)}
 	return nil
 }
 
@@ -121,10 +146,7 @@ func ranked[T any](items []T, key func(*T) (*Ratio, int64), setRank func(*T, int
 			}
 			return -1
 		case a.ratio != b.ratio:
-			if a.ratio > b.ratio {
-				return -1
-			}
-			return 1
+			return -a.ratio.Cmp(b.ratio)
 		case a.amount != b.amount:
 			if a.amount > b.amount {
 				return -1

@@ -6,11 +6,13 @@ package stats_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -188,8 +190,6 @@ func orgAdmin(o *model.Org) *model.User {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-func ratio(v int64) *stats.Ratio { r := stats.Ratio(v); return &r }
 
 func fmtRatio(r *stats.Ratio) string {
 	if r == nil {
@@ -657,16 +657,21 @@ func TestCompletion(t *testing.T) {
 		{1, 20001, "0.0000", "0"},
 		{-12345, 100000, "-0.1235", "-0.1235"}, // returns over sales: symmetric
 		{-1, 20000, "-0.0001", "-0.0001"},
-		{9_000_000_000_000_000, 3, "30000000000000000000.0000", ""}, // no overflow on the way
+		// beyond int64 ten-thousandths: no wraparound, on the way or in the result
+		{9_000_000_000_000_000, 3, "3000000000000000.0000", "3000000000000000"},
+		{9_000_000_000_000_000_000, 3, "3000000000000000000.0000", "3000000000000000000"},
+		{math.MaxInt64, 1, "9223372036854775807.0000", "9223372036854775807"},
+		{math.MinInt64, 1, "-9223372036854775808.0000", "-9223372036854775808"},
+		{math.MaxInt64, math.MaxInt64, "1.0000", "1"},
+		{1, math.MaxInt64, "0.0000", "0"},
+		{-1, 3, "-0.3333", "-0.3333"},
+		{-1, 30000, "0.0000", "0"}, // no negative zero
 		{5, 0, "null", "null"},
 		{5, -1, "null", "null"},
 	} {
 		r := stats.Completion(tc.num, tc.den)
-		if got := fmtRatio(r); got != tc.want && tc.json != "" {
+		if got := fmtRatio(r); got != tc.want {
 			t.Errorf("Completion(%d, %d) = %s, want %s", tc.num, tc.den, got, tc.want)
-		}
-		if tc.json == "" {
-			continue
 		}
 		b, err := json.Marshal(r)
 		if err != nil || string(b) != tc.json {
@@ -1076,4 +1081,24 @@ func TestExportFormulaNames(t *testing.T) {
 func isNumber(s string) bool {
 	_, err := strconv.ParseFloat(s, 64)
 	return err == nil
+}
+
+// TestRatioCmp: completions order by value across signs and beyond the
+// range of int64 ten-thousandths (the rankings sort by it).
+func TestRatioCmp(t *testing.T) {
+	asc := []*stats.Ratio{
+		stats.Completion(math.MinInt64, 1), stats.Completion(-3, 2), stats.Completion(-1, 3),
+		stats.Completion(0, 1), stats.Completion(1, 3), stats.Completion(2, 3), stats.Completion(1, 1),
+		stats.Completion(15, 10), stats.Completion(math.MaxInt64/10000+1, 1), stats.Completion(math.MaxInt64, 1),
+	}
+	for i, a := range asc {
+		for j, b := range asc {
+			if got, want := a.Cmp(*b), cmp.Compare(i, j); got != want {
+				t.Errorf("%s Cmp %s = %d, want %d", a, b, got, want)
+			}
+		}
+	}
+	if *stats.Completion(-1, 30000) != *stats.Completion(0, 1) {
+		t.Errorf("a negative value rounded to zero is not zero")
+	}
 }

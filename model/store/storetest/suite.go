@@ -66,6 +66,10 @@ func RunConformance(t *testing.T, fresh func(t *testing.T) Harness) {
 		{"AdjustStockConcurrently", testAdjustStockConcurrently},
 		{"ReadsWhileWriting", testReadsWhileWriting},
 		{"Transactions", testTransactions},
+		{"RollupFeed", testRollupFeed},
+		{"RollupOverlappingWorkers", testRollupOverlappingWorkers},
+		{"RollupConcurrentWorkers", testRollupConcurrentWorkers},
+		{"RebuildRollups", testRebuildRollups},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, fresh(t)) })
