@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -104,12 +106,24 @@ func Load(getenv func(string) string) (*Config, error) {
 			c.TrustedProxies = append(c.TrustedProxies, p)
 		}
 	}
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || !(validPort(port) || port == "0") {
+		return nil, fmt.Errorf("SHANHAI_ADDR=%q: want host:port or :port, a port from 1 to 65535", c.Addr)
+	}
 	if c.DBMaxOpen < 1 {
 		return nil, fmt.Errorf("SHANHAI_DB_MAX_OPEN=%d: want at least 1", c.DBMaxOpen)
 	}
 	kind, rest, _ := strings.Cut(c.DB, ":")
 	if (kind != "sqlite" && kind != "mysql") || rest == "" {
 		return nil, fmt.Errorf("SHANHAI_DB=%q: want sqlite:<path> or mysql:<go-sql-driver DSN>", c.DB)
+	}
+	if path, ok := strings.CutPrefix(c.DB, "sqlite:"); ok && path != "" {
+		// the embedded database's folder must exist: SQLite would say "out of memory"
+		file, _, _ := strings.Cut(path, "?")
+		if !strings.HasPrefix(file, "file:") && file != ":memory:" {
+			if st, err := os.Stat(filepath.Dir(file)); err != nil || !st.IsDir() {
+				return nil, fmt.Errorf("SHANHAI_DB=%q: the folder %s does not exist", c.DB, filepath.Dir(file))
+			}
+		}
 	}
 	if c.Redis != "" {
 		if err := checkRedis(c.Redis); err != nil {
@@ -159,19 +173,45 @@ func Load(getenv func(string) string) (*Config, error) {
 
 // checkRedis accepts redis://host:port/db or a comma-separated host:port list (a cluster).
 func checkRedis(v string) error {
-	if strings.HasPrefix(v, "redis://") || strings.HasPrefix(v, "rediss://") {
-		return nil
+	if rest, ok := strings.CutPrefix(v, "redis://"); ok {
+		return checkRedisURL(rest)
+	}
+	if rest, ok := strings.CutPrefix(v, "rediss://"); ok {
+		return checkRedisURL(rest)
 	}
 	for _, addr := range strings.Split(v, ",") {
-		host, port, ok := strings.Cut(strings.TrimSpace(addr), ":")
-		if !ok || host == "" {
+		host, port, err := net.SplitHostPort(strings.TrimSpace(addr))
+		if err != nil || host == "" {
 			return fmt.Errorf("want redis://host:port/db or host:port,host:port")
 		}
-		if _, err := strconv.Atoi(port); err != nil {
+		if !validPort(port) {
 			return fmt.Errorf("bad port in %q", addr)
 		}
 	}
 	return nil
+}
+
+// checkRedisURL checks the host:port of a redis:// URL (after the scheme,
+// with optional user:password@ and /db).
+func checkRedisURL(rest string) error {
+	if i := strings.LastIndex(rest, "@"); i >= 0 {
+		rest = rest[i+1:]
+	}
+	hostport, _, _ := strings.Cut(rest, "/")
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil || host == "" {
+		return fmt.Errorf("want redis://host:port/db")
+	}
+	if !validPort(port) {
+		return fmt.Errorf("bad port %q", port)
+	}
+	return nil
+}
+
+// validPort is a TCP port number, 1 to 65535.
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 func randomSecret() string {

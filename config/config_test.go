@@ -1,6 +1,7 @@
 package config
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -72,6 +73,13 @@ func TestInvalid(t *testing.T) {
 		{"SHANHAI_BOOTSTRAP_ADMIN", "admin"},
 		{"SHANHAI_BOOTSTRAP_ADMIN", "admin:short"},
 		{"SHANHAI_TRUSTED_PROXIES", "10.0.0.0/8,lb.local"},
+		{"SHANHAI_ADDR", "notaport"},
+		{"SHANHAI_ADDR", ":99999"},
+		{"SHANHAI_ADDR", "127.0.0.1:http"},
+		{"SHANHAI_REDIS", "redis://127.0.0.1:99999/0"},
+		{"SHANHAI_REDIS", "redis://127.0.0.1/0"},
+		{"SHANHAI_REDIS", "10.0.0.1:0"},
+		{"SHANHAI_DB", "sqlite:/nonexistent/dir/x.db"},
 	} {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
 			_, err := Load(env(map[string]string{tc.name: tc.value}))
@@ -127,7 +135,7 @@ func TestLogValueMasksSecrets(t *testing.T) {
 // Demo data, whose accounts share a published password, is on by default only
 // when SHANHAI_DB is not set at all; a bootstrap admin beside it is refused.
 func TestDemoSwitch(t *testing.T) {
-	const sqlitePath, mysqlDSN = "sqlite:/srv/shanhai/x.db", "mysql:root@tcp(db:3306)/shanhai"
+	sqlitePath, mysqlDSN := "sqlite:"+filepath.Join(t.TempDir(), "x.db"), "mysql:root@tcp(db:3306)/shanhai"
 	secrets := map[string]string{"SHANHAI_JWT_SECRET": "0123456789abcdef0123", "SHANHAI_PAYMENT_SECRET": "fedcba98765432100123"}
 	for _, tc := range []struct {
 		name     string
