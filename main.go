@@ -1,20 +1,28 @@
 // Command shanhai is the consumption-assistance mall backend. `shanhai help`
-// lists its commands (cli.go parses the command line).
+// lists its commands (the command line is parsed at the end of this file).
 //
-// main.go is wiring only: config → database → redis → store → cache layer →
-// services → router → serve.
+// main.go is the wiring (config → database → redis → store → cache layer →
+// services → router → serve) and the command line; the rules live below it.
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/term"
 
 	"shanhai/api"
 	"shanhai/config"
@@ -204,4 +212,411 @@ func (u userCached) User(ctx context.Context, id int64) (*model.User, error) {
 
 func (u userCached) UpdateUser(ctx context.Context, id int64, p model.UserPatch) error {
 	return u.users.UpdateUser(ctx, id, p)
+}
+
+// ---------------------------------------------------------------- the command line
+
+// The command line: every command answers -h/--help (exit 0), refuses
+// unknown flags and arguments before doing anything (exit 2), writes its
+// result on standard output and its logs on standard error (serve logs on
+// standard output, as a service's log stream).
+
+// version is set at build time (-ldflags "-X main.version=..."); without it
+// the VCS revision Go embeds is shown.
+var version = "dev"
+
+func buildVersion() string {
+	if version != "dev" {
+		return version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return version
+	}
+	var rev, dirty string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "-dirty"
+			}
+		}
+	}
+	if rev == "" {
+		return version
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	return "dev-" + rev + dirty
+}
+
+// command is one of shanhai's commands.
+type command struct {
+	name  string // as typed: "serve", "user add", "migrate status"
+	args  string // what follows the name, for the usage line
+	about string
+	run   func(args []string) error
+}
+
+// commands is filled in init: the commands' own usage refers back to it.
+var commands []command
+
+func init() {
+	commands = []command{
+		{"serve", "", "run the HTTP API (migrates first; demo data only when SHANHAI_DB is not set)", serveCommand},
+		{"migrate", "", "apply the database migrations and exit", migrateCommand},
+		{"migrate status", "", "list the migrations, applied or pending, without applying any", migrateStatusCommand},
+		{"user add", "-username NAME [-role ROLE] [-org ID] [-supplier ID] [-region CODE] < password", "create a user (the password from standard input, not echoed on a terminal)", userAddCommand},
+		{"stats", "[-year YYYY] [-month M]", "print the per-pairing statistics and the not-credited totals", statsCommand},
+		{"rollup rebuild", "", "recompute every statistics rollup from the ledger; report and correct differences", rollupCommand},
+		{"healthcheck", "[-url URL]", "exit 0 when the server on SHANHAI_ADDR answers /readyz with 200 (for container health checks)", healthcheckCommand},
+		{"version", "", "print the version", versionCommand},
+		{"help", "", "this list", nil},
+	}
+}
+
+// usageError is a command line shanhai does not understand: exit 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "usage: shanhai [command] [flags]   (no command: serve)")
+	fmt.Fprintln(w)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.about)
+		if c.args != "" {
+			fmt.Fprintf(w, "  %-16s   %s %s\n", "", c.name, c.args)
+		}
+	}
+	fmt.Fprintln(w, "\nconfiguration: SHANHAI_* environment variables (README.md); every command takes -h")
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run runs the command line args and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		args = []string{"serve"}
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		printUsage(stdout)
+		return 0
+	}
+	cmd, rest := find(args)
+	if cmd == nil {
+		fmt.Fprintf(stderr, "shanhai: unknown command %q\n\n", strings.Join(args, " "))
+		printUsage(stderr)
+		return 2
+	}
+	if cmd.name != "serve" {
+		// results go to stdout; logs, the configuration line among them, not
+		slog.SetDefault(slog.New(api.LogHandler(slog.NewJSONHandler(stderr, nil))))
+	} else {
+		slog.SetDefault(slog.New(api.LogHandler(slog.NewJSONHandler(stdout, nil))))
+	}
+	err := cmd.run(rest)
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "shanhai %s: %s\nusage: shanhai %s %s\n", cmd.name, ue.msg, cmd.name, cmd.args)
+		return 2
+	default:
+		fmt.Fprintln(stderr, "shanhai:", err)
+		return 1
+	}
+}
+
+// find is the command args name: the longest name made of the first words.
+func find(args []string) (*command, []string) {
+	for n := min(2, len(args)); n >= 1; n-- {
+		name := strings.Join(args[:n], " ")
+		for i := range commands {
+			if commands[i].name == name && commands[i].run != nil {
+				return &commands[i], args[n:]
+			}
+		}
+	}
+	return nil, nil
+}
+
+// parse parses a command's flags: -h prints its usage on stdout
+// (flag.ErrHelp, exit 0); a bad flag or any argument left over is a
+// usageError, before anything runs.
+func parse(name string, fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(os.Stdout)
+		for _, c := range commands {
+			if c.name == name {
+				fmt.Printf("usage: shanhai %s %s\n%s\n", c.name, c.args, c.about)
+			}
+		}
+		fs.PrintDefaults()
+		return flag.ErrHelp
+	}
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}
+
+// noFlags is parse for a command that takes nothing.
+func noFlags(name string, args []string) error {
+	return parse(name, flag.NewFlagSet(name, flag.ContinueOnError), args)
+}
+
+func loadConfig() (*config.Config, error) {
+	cfg, err := config.Load(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	slog.Info("config", "version", buildVersion(), "config", cfg)
+	for _, w := range cfg.Warnings {
+		slog.Warn(w)
+	}
+	return cfg, nil
+}
+
+// openStore opens and migrates the database.
+func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
+	st, err := store.Open(cfg.DB, cfg.DBMaxOpen)
+	if err != nil {
+		return nil, err
+	}
+	n, err := st.Migrate(ctx)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	slog.Info("database migrated", "dialect", st.Dialect(), "applied", n)
+	return st, nil
+}
+
+// withStore runs a command against the configured database, opened and
+// migrated, and closes it after.
+func withStore(run func(ctx context.Context, cfg *config.Config, st *store.Store) error) error {
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return run(ctx, cfg, st)
+}
+
+func serveCommand(args []string) error {
+	if err := noFlags("serve", args); err != nil {
+		return err
+	}
+	return serve()
+}
+
+func versionCommand(args []string) error {
+	if err := noFlags("version", args); err != nil {
+		return err
+	}
+	fmt.Println("shanhai", buildVersion())
+	return nil
+}
+
+func migrateCommand(args []string) error {
+	if err := noFlags("migrate", args); err != nil {
+		return err
+	}
+	return withStore(func(context.Context, *config.Config, *store.Store) error { return nil })
+}
+
+// migrateStatusCommand lists every migration of the database's dialect and
+// whether it is applied; it applies nothing.
+func migrateStatusCommand(args []string) error {
+	if err := noFlags("migrate status", args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(cfg.DB, cfg.DBMaxOpen)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	list, err := st.MigrationStatus(context.Background())
+	if err != nil {
+		return err
+	}
+	pending := 0
+	for _, m := range list {
+		state := "applied " + m.AppliedAt
+		if m.AppliedAt == "" {
+			state, pending = "pending", pending+1
+		}
+		fmt.Printf("%04d  %-32s %s\n", m.Version, m.Name, state)
+	}
+	fmt.Printf("%d migrations, %d pending\n", len(list), pending)
+	return nil
+}
+
+// userAddCommand is `shanhai user add`, the password read from standard
+// input so it stays out of the shell history and the process list; on a
+// terminal it is not echoed.
+func userAddCommand(args []string) error {
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	username := fs.String("username", "", "login name")
+	role := fs.String("role", model.RoleAdmin, "role: "+strings.Join(model.Roles, ", "))
+	org := fs.Int64("org", 0, "org id (buyer, approver, org_admin)")
+	supplier := fs.Int64("supplier", 0, "supplier id (supplier)")
+	region := fs.String("region", "", "region code (officer scope; a consumer's own region)")
+	if err := parse("user add", fs, args); err != nil {
+		return err
+	}
+	if *username == "" {
+		return usageError{"-username is required"}
+	}
+	password, err := readPassword(os.Stdin, os.Stderr)
+	if err != nil {
+		return err
+	}
+	in := account.NewUser{Username: *username, Password: password, Role: *role}
+	if *org != 0 {
+		in.OrgID = org
+	}
+	if *supplier != 0 {
+		in.SupplierID = supplier
+	}
+	if *region != "" {
+		in.RegionCode = region
+	}
+	return withStore(func(ctx context.Context, cfg *config.Config, st *store.Store) error {
+		u, err := account.New(st, cfg.JWTSecret, nil, 0).Provision(ctx, in)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("created user %d %s (%s)\n", u.ID, u.Username, u.Role)
+		return nil
+	})
+}
+
+// readPassword reads one line: without echo from a terminal, as is from a
+// pipe.
+func readPassword(in *os.File, prompt io.Writer) (string, error) {
+	if term.IsTerminal(int(in.Fd())) {
+		fmt.Fprint(prompt, "password: ")
+		b, err := term.ReadPassword(int(in.Fd()))
+		fmt.Fprintln(prompt)
+		if err != nil {
+			return "", err
+		}
+		return string(b), nil
+	}
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && line == "" {
+		return "", errors.New("no password on standard input")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// rollupCommand is `shanhai rollup rebuild`: every rollup recomputed from
+// the ledger; differences are corrected and reported. Safe while replicas run.
+func rollupCommand(args []string) error {
+	if err := noFlags("rollup rebuild", args); err != nil {
+		return err
+	}
+	return withStore(func(ctx context.Context, cfg *config.Config, st *store.Store) error {
+		// answers cached before the rebuild are dropped when it corrects anything
+		moved := cache.NewStats(nil)
+		if cfg.Redis != "" {
+			rdb, err := cache.NewClient(cfg.Redis)
+			if err != nil {
+				return err
+			}
+			defer rdb.Close()
+			moved = cache.NewStats(rdb)
+		}
+		rep, err := credit.New(st, moved).Rebuild(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("ledger entries counted: %d (still pending for a worker: %d)\n", rep.Entries, rep.Pending)
+		fmt.Printf("rollup rows compared: %d; rows that differed and were corrected: %d\n", rep.Rows, rep.Corrected)
+		for _, d := range rep.Diffs {
+			fmt.Println("  corrected:", d)
+		}
+		return nil
+	})
+}
+
+// statsCommand is `shanhai stats -year 2026 [-month 3]`: the per-pairing
+// table on standard output.
+func statsCommand(args []string) error {
+	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
+	year := fs.Int("year", time.Now().In(model.China).Year(), "year (China time)")
+	month := fs.Int("month", 0, "month 1-12 (default: the whole year)")
+	if err := parse("stats", fs, args); err != nil {
+		return err
+	}
+	return withStore(func(ctx context.Context, _ *config.Config, st *store.Store) error {
+		return stats.New(st, nil, st).WriteText(ctx, os.Stdout, *year, *month)
+	})
+}
+
+// healthcheckCommand asks the server on SHANHAI_ADDR (or -url) for /readyz;
+// exit 0 on 200, 1 otherwise. It reads no other configuration, so it works
+// in a container whatever else is set.
+func healthcheckCommand(args []string) error {
+	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
+	url := fs.String("url", "", "readiness URL (default: /readyz on SHANHAI_ADDR, loopback)")
+	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for the answer")
+	if err := parse("healthcheck", fs, args); err != nil {
+		return err
+	}
+	if *url == "" {
+		*url = readyURL(os.Getenv("SHANHAI_ADDR"))
+	}
+	client := &http.Client{Timeout: *timeout}
+	res, err := client.Get(*url)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: %s answered %s", *url, res.Status)
+	}
+	fmt.Println("ready")
+	return nil
+}
+
+// readyURL is /readyz on the listen address, reached over loopback when the
+// address listens on every interface.
+func readyURL(addr string) string {
+	if addr == "" {
+		addr = ":8080"
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr + "/readyz"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/readyz"
 }
