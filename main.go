@@ -63,6 +63,20 @@ func loadDemo(ctx context.Context, cfg *config.Config, st *store.Store) (bool, e
 	return true, nil
 }
 
+// bootstrapAdmin creates SHANHAI_BOOTSTRAP_ADMIN's admin when no admin exists.
+func bootstrapAdmin(ctx context.Context, cfg *config.Config, accounts *account.Service) error {
+	if cfg.BootstrapAdmin == "" {
+		return nil
+	}
+	user, pass, _ := strings.Cut(cfg.BootstrapAdmin, ":")
+	created, err := accounts.Bootstrap(ctx, user, pass)
+	if err != nil {
+		return fmt.Errorf("SHANHAI_BOOTSTRAP_ADMIN: %w", err)
+	}
+	slog.Info("bootstrap admin", "username", user, "created", created)
+	return nil
+}
+
 func serve() error {
 	cfg, err := loadConfig()
 	if err != nil {
@@ -162,13 +176,8 @@ func serve() error {
 		}
 		slog.Info("catalogue copies read", "skus", n, "ms", time.Since(start).Milliseconds())
 	}()
-	if cfg.BootstrapAdmin != "" {
-		user, pass, _ := strings.Cut(cfg.BootstrapAdmin, ":")
-		created, err := deps.Accounts.Bootstrap(ctx, user, pass)
-		if err != nil {
-			return fmt.Errorf("SHANHAI_BOOTSTRAP_ADMIN: %w", err)
-		}
-		slog.Info("bootstrap admin", "username", user, "created", created)
+	if err := bootstrapAdmin(ctx, cfg, deps.Accounts); err != nil {
+		return err
 	}
 
 	srv := &http.Server{

@@ -34,11 +34,8 @@ func start(t *testing.T, env map[string]string) ([]string, error) {
 	if _, err := loadDemo(ctx, cfg, st); err != nil {
 		return nil, err
 	}
-	if cfg.BootstrapAdmin != "" {
-		user, pass, _ := strings.Cut(cfg.BootstrapAdmin, ":")
-		if _, err := account.New(st, cfg.JWTSecret, nil, 0).Bootstrap(ctx, user, pass); err != nil {
-			return nil, err
-		}
+	if err := bootstrapAdmin(ctx, cfg, account.New(st, cfg.JWTSecret, nil, 0)); err != nil {
+		return nil, err
 	}
 	return usernames(t, st), nil
 }
