@@ -1,6 +1,6 @@
 package api_test
 
-// The credit ledger through the order lifecycle: DESIGN's crediting
+// The credit ledger through the order lifecycle: docs/PRODUCT.md's crediting
 // examples, certificates judged on the acceptance date, consumers and their
 // employers, returns, corrections, and the rollups fed from the ledger.
 
@@ -17,7 +17,7 @@ import (
 	"shanhai/service/order"
 )
 
-// creditWorld adds to the world DESIGN's pairings around 上虞–金口河, two
+// creditWorld adds to the world the real pairings around 上虞–金口河, two
 // Keqiao buyers, and products of Jinkouhe and Jiangshan with certificates
 // in every state.
 type creditWorld struct {

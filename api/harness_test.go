@@ -113,7 +113,7 @@ type harnessOpt func(d *api.Deps, st *store.Store)
 // testPaymentSecret keys the sandbox payment provider's callback signatures.
 const testPaymentSecret = "shanhai-test-payment-secret"
 
-// testOrderLimits are the order deadlines of DESIGN's defaults, with no
+// testOrderLimits are the order deadlines of the configuration's defaults, with no
 // order rate limit and no SKU cap; tests change what they need and pass it
 // to withOrders.
 func testOrderLimits() testLimits {

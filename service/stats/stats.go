@@ -20,7 +20,7 @@
 //   - org_admin: the org figures of their org and its subtree only;
 //   - anyone else: 403.
 //
-// Decisions where DESIGN is silent:
+// Decisions the product rules leave open (docs/PRODUCT.md has them too):
 //   - a month's figures carry the annual target, and completion is null for
 //     a month (the monthly route gives the cumulative completion instead);
 //   - a city pairing's county part is the credited of every county-level
