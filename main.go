@@ -580,11 +580,13 @@ func statsCommand(args []string) error {
 	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
 	year := fs.Int("year", time.Now().In(model.China).Year(), "year (China time)")
 	month := fs.Int("month", 0, "month 1-12 (default: the whole year)")
+	programme := fs.String("programme", "", "east_west or mountain_sea (default: both)")
 	if err := parse("stats", fs, args); err != nil {
 		return err
 	}
+	q := stats.Query{Period: stats.Period{Year: *year, Month: *month}, Programme: *programme}
 	return withStore(func(ctx context.Context, _ *config.Config, st *store.Store) error {
-		return stats.New(st, nil, st).WriteText(ctx, os.Stdout, *year, *month)
+		return stats.New(st, nil, st).WriteText(ctx, os.Stdout, q)
 	})
 }
 

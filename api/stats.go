@@ -3,12 +3,12 @@ package api
 // The statistics routes. The answers are the service's own reports
 // (service/stats), encoded as they are: their json tags are the bodies the
 // OpenAPI document describes. This file only reads the query and writes the
-// answer.
+// answer — JSON, or with format=xlsx|csv the same table as a file.
 
 import (
-	"errors"
 	"mime"
 	"net/http"
+	"regexp"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -17,50 +17,71 @@ import (
 	"shanhai/service/stats"
 )
 
-// statsQuery is the query of the statistics routes.
-type statsQuery struct {
-	year, month int
-	parentID    int64
-}
+// periodParams are what every statistics route takes: a year (with an
+// optional month) or a range from..to, a programme, a file format.
+var periodParams = []string{"year", "month", "from", "to", "programme", "format"}
 
-// readStatsQuery reads ?year= (required) and, where the route takes them,
-// ?month= (1–12) and ?parent_id= (a positive integer). The year's range is
-// model.CheckYear, the one year rule, applied here too so that every bad
-// parameter is named in one 422.
-func readStatsQuery(c *gin.Context, month, parent bool) (statsQuery, error) {
-	var q statsQuery
+var monthParam = regexp.MustCompile(`^(\d{4})-(\d{2})$`)
+
+// readStatsQuery reads a statistics query. A parameter outside periodParams
+// and extra, or one given twice, is a 422 naming it: a question the route
+// cannot answer is never answered as another one. Values are checked by
+// the service (stats.Query), except that they must parse.
+func readStatsQuery(c *gin.Context, extra ...string) (stats.Query, error) {
+	var q stats.Query
 	var bad []model.FieldError
-	read := func(name string, required bool, lo, hi int64, msg string) (int64, bool) {
-		v := c.Query(name)
+	params := c.Request.URL.Query()
+	for name, vs := range params {
+		known := false
+		for _, k := range periodParams {
+			known = known || k == name
+		}
+		for _, k := range extra {
+			known = known || k == name
+		}
+		switch {
+		case !known:
+			bad = append(bad, model.FieldError{Field: name, Message: "is not a parameter of this route"})
+		case len(vs) > 1:
+			bad = append(bad, model.FieldError{Field: name, Message: "is given more than once"})
+		}
+	}
+	integer := func(name string, lo, hi int64, msg string) int64 {
+		v := params.Get(name)
 		if v == "" {
-			if required {
-				bad = append(bad, model.FieldError{Field: name, Message: "is required: " + msg})
-			}
-			return 0, false
+			return 0
 		}
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < lo || n > hi {
 			bad = append(bad, model.FieldError{Field: name, Message: "must be " + msg})
-			return 0, false
+			return 0
 		}
-		return n, true
+		return n
 	}
-	// any integer parses as a year; the range is the year rule's
-	if y, ok := read("year", true, -1<<31, 1<<31-1, "a year between 2000 and 2100"); ok {
-		q.year = int(y)
-		var e *model.Error
-		if err := model.CheckYear(q.year); errors.As(err, &e) {
-			bad = append(bad, e.Fields...)
-		} else if err != nil {
-			return q, err
+	month := func(name string) int {
+		v := params.Get(name)
+		if v == "" {
+			return 0
 		}
+		m := monthParam.FindStringSubmatch(v)
+		if m == nil {
+			bad = append(bad, model.FieldError{Field: name, Message: "must be a month written YYYY-MM"})
+			return 0
+		}
+		y, _ := strconv.Atoi(m[1])
+		mm, _ := strconv.Atoi(m[2])
+		return y*100 + mm
 	}
-	if month {
-		m, _ := read("month", false, 1, 12, "a month from 1 to 12")
-		q.month = int(m)
+	q.From, q.To = month("from"), month("to")
+	if params.Get("year") == "" && !q.Range() && len(bad) == 0 {
+		bad = append(bad, model.FieldError{Field: "year", Message: "is required (or a range: from=YYYY-MM&to=YYYY-MM)"})
 	}
-	if parent {
-		q.parentID, _ = read("parent_id", false, 1, 1<<62, "a positive integer")
+	q.Year = int(integer("year", 1, 9999, "a year between 2000 and 2100"))
+	q.Month = int(integer("month", 1, 12, "a month from 1 to 12"))
+	q.ParentID = integer("parent_id", 1, 1<<62, "a positive integer")
+	q.Programme = params.Get("programme")
+	if q.Programme == "" && params.Has("programme") {
+		bad = append(bad, model.FieldError{Field: "programme", Message: "must be east_west or mountain_sea"})
 	}
 	if len(bad) > 0 {
 		return q, model.Invalid(bad...)
@@ -68,8 +89,15 @@ func readStatsQuery(c *gin.Context, month, parent bool) (statsQuery, error) {
 	return q, nil
 }
 
-// answer writes the service's report as it is, or its error.
-func answer[T any](c *gin.Context, v *T, err error) {
+// statsAnswer writes the route's report as JSON, or with ?format= its table
+// as an xlsx or csv file (the export of that one table).
+func statsAnswer[T any](r *router, c *gin.Context, table string, q stats.Query, pairingID int64,
+	report func() (*T, error)) {
+	if format := c.Query("format"); format != "" {
+		sendStatsFile(r, c, stats.ExportInput{Query: q, Format: format, Table: table, PairingID: pairingID})
+		return
+	}
+	v, err := report()
 	if err != nil {
 		writeError(c, err)
 		return
@@ -77,14 +105,26 @@ func answer[T any](c *gin.Context, v *T, err error) {
 	c.JSON(http.StatusOK, v)
 }
 
-func (r *router) statsPairings(c *gin.Context) {
-	q, err := readStatsQuery(c, true, false)
+func sendStatsFile(r *router, c *gin.Context, in stats.ExportInput) {
+	f, err := r.Stats.Export(c.Request.Context(), caller(c), in)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	rep, err := r.Stats.Pairings(c.Request.Context(), caller(c), q.year, q.month)
-	answer(c, rep, err)
+	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, f.ContentType, f.Body)
+}
+
+func (r *router) statsPairings(c *gin.Context) {
+	q, err := readStatsQuery(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	statsAnswer(r, c, stats.TablePairings, q, 0, func() (*stats.PairingReport, error) {
+		return r.Stats.Pairings(c.Request.Context(), caller(c), q)
+	})
 }
 
 func (r *router) statsMonthly(c *gin.Context) {
@@ -93,49 +133,50 @@ func (r *router) statsMonthly(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	q, err := readStatsQuery(c, false, false)
+	q, err := readStatsQuery(c)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	rep, err := r.Stats.Monthly(c.Request.Context(), caller(c), id, q.year)
-	answer(c, rep, err)
+	statsAnswer(r, c, stats.TableMonthly, q, id, func() (*stats.MonthlyReport, error) {
+		return r.Stats.Monthly(c.Request.Context(), caller(c), id, q)
+	})
 }
 
 func (r *router) statsOrgs(c *gin.Context) {
-	q, err := readStatsQuery(c, false, true)
+	q, err := readStatsQuery(c, "parent_id")
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	rep, err := r.Stats.Orgs(c.Request.Context(), caller(c), q.year, q.parentID)
-	answer(c, rep, err)
+	statsAnswer(r, c, stats.TableOrgs, q, 0, func() (*stats.OrgReport, error) {
+		return r.Stats.Orgs(c.Request.Context(), caller(c), q)
+	})
 }
 
 func (r *router) statsRegions(c *gin.Context) {
-	q, err := readStatsQuery(c, false, false)
+	q, err := readStatsQuery(c)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	rep, err := r.Stats.Districts(c.Request.Context(), caller(c), q.year)
-	answer(c, rep, err)
+	statsAnswer(r, c, stats.TableRegions, q, 0, func() (*stats.DistrictReport, error) {
+		return r.Stats.Districts(c.Request.Context(), caller(c), q)
+	})
 }
 
-// statsExport sends the statistics as an xlsx or csv attachment.
+// statsExport sends the statistics as an xlsx or csv attachment: every table
+// (xlsx) or one (table=).
 func (r *router) statsExport(c *gin.Context) {
-	q, err := readStatsQuery(c, true, true)
+	q, err := readStatsQuery(c, "parent_id", "table")
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	f, err := r.Stats.Export(c.Request.Context(), caller(c), stats.ExportInput{Year: q.year, Month: q.month,
-		ParentID: q.parentID, Format: c.Query("format"), Table: c.Query("table")})
-	if err != nil {
-		writeError(c, err)
+	in := stats.ExportInput{Query: q, Format: c.Query("format"), Table: c.Query("table")}
+	if in.Table == stats.TableMonthly {
+		writeError(c, model.Invalid(model.FieldError{Field: "table", Message: "the monthly table is GET /api/v1/stats/pairings/{id}/monthly?format="}))
 		return
 	}
-	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
-	c.Header("Cache-Control", "no-store")
-	c.Data(http.StatusOK, f.ContentType, f.Body)
+	sendStatsFile(r, c, in)
 }

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"mime"
 	"net/http"
 	"strings"
@@ -305,6 +306,60 @@ func TestStatsRoutes(t *testing.T) {
 			res = h.call(t, http.MethodGet, v1+"/stats/export?year=2026&format=csv&table=orgs", w.token(t, "partner_officer"), "")
 			wantError(t, res, http.StatusForbidden, "forbidden")
 		})
+
+		t.Run("every route as a file, ranges and programmes", func(t *testing.T) {
+			// the route's own table, equal to the export of that table
+			for _, tc := range []struct{ route, export string }{
+				{v1 + "/stats/regions?year=2026&format=csv", v1 + "/stats/export?year=2026&format=csv&table=regions"},
+				{v1 + "/stats/pairings?year=2026&month=4&format=csv", v1 + "/stats/export?year=2026&month=4&format=csv&table=pairings"},
+				{v1 + "/stats/orgs?year=2026&format=csv", v1 + "/stats/export?year=2026&format=csv&table=orgs"},
+			} {
+				a, b := h.call(t, http.MethodGet, tc.route, admin, ""), h.call(t, http.MethodGet, tc.export, admin, "")
+				wantStatus(t, a, http.StatusOK)
+				if !bytes.HasPrefix(a.Body, []byte("\xEF\xBB\xBF")) || !bytes.Equal(a.Body, b.Body) {
+					t.Errorf("%s:\n%q\nexport:\n%q", tc.route, truncate(a.Body), truncate(b.Body))
+				}
+			}
+			res := h.call(t, http.MethodGet, path(v1+"/stats/pairings", w.pairing, "monthly?year=2026&format=csv"), admin, "")
+			wantStatus(t, res, http.StatusOK)
+			recs, err := csv.NewReader(bytes.NewReader(res.Body[3:])).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(recs) != 13 || recs[0][0] != "月份" || strings.Join(recs[12][6:], ",") != "73.40,0.7340" {
+				t.Errorf("monthly csv = %q", recs)
+			}
+
+			// the cumulative since 2021 is this year's figures (nothing
+			// earlier), against the targets of the six whole years
+			res = h.call(t, http.MethodGet, v1+"/stats/pairings?from=2021-01&to=2026-12&programme=east_west", admin, "")
+			wantStatus(t, res, http.StatusOK)
+			var rng struct {
+				Year      *int   `json:"year"`
+				From      string `json:"from"`
+				To        string `json:"to"`
+				Programme string `json:"programme"`
+				Items     []struct {
+					CreditedCents int64    `json:"credited_cents"`
+					TargetCents   *int64   `json:"target_cents"`
+					Completion    *float64 `json:"completion"`
+				} `json:"items"`
+			}
+			if err := json.Unmarshal(res.Body, &rng); err != nil {
+				t.Fatal(err)
+			}
+			if rng.Year != nil || rng.From != "2021-01" || rng.To != "2026-12" || rng.Programme != "east_west" || len(rng.Items) != 1 ||
+				rng.Items[0].CreditedCents != 7340 || rng.Items[0].TargetCents == nil || *rng.Items[0].TargetCents != 10000 ||
+				rng.Items[0].Completion == nil || *rng.Items[0].Completion != 0.734 {
+				t.Errorf("since 2021: %s", truncate(res.Body))
+			}
+			// the other programme has none of it
+			res = h.call(t, http.MethodGet, v1+"/stats/regions?year=2026&programme=mountain_sea", admin, "")
+			wantStatus(t, res, http.StatusOK)
+			if bytes.Contains(res.Body, []byte(`"credited_cents":7340`)) || !bytes.Contains(res.Body, []byte(`"programme":"mountain_sea"`)) {
+				t.Errorf("mountain_sea districts: %s", truncate(res.Body))
+			}
+		})
 	})
 }
 
@@ -359,6 +414,20 @@ func TestStatsRefusals(t *testing.T) {
 			{v1 + "/stats/export?year=2026&format=pdf", 422, "invalid", []string{"format"}},
 			{v1 + "/stats/export?year=2026&format=csv&table=users", 422, "invalid", []string{"table"}},
 			{v1 + "/stats/export?format=csv", 422, "invalid", []string{"year"}},
+			// a question the route cannot answer is never answered as another
+			{v1 + "/stats/regions?year=2026&programe=east_west", 422, "invalid", []string{"programe"}},
+			{v1 + "/stats/pairings?year=2026&parent_id=3", 422, "invalid", []string{"parent_id"}},
+			{v1 + "/stats/pairings?year=2026&year=2025", 422, "invalid", []string{"year"}},
+			{v1 + "/stats/pairings?year=2026&programme=", 422, "invalid", []string{"programme"}},
+			{v1 + "/stats/pairings?year=2026&programme=east-west", 422, "invalid", []string{"programme"}},
+			{v1 + "/stats/orgs?year=2026&programme=east_west", 422, "invalid", []string{"programme"}},
+			{v1 + "/stats/orgs?from=2026-01&to=2026-12", 422, "invalid", []string{"from"}},
+			{v1 + "/stats/regions?from=2026-1&to=2026-12", 422, "invalid", []string{"from"}},
+			{v1 + "/stats/regions?from=2026-03&to=2026-02", 422, "invalid", []string{"to"}},
+			{v1 + "/stats/regions?year=2026&from=2026-01&to=2026-02", 422, "invalid", []string{"year"}},
+			{v1 + "/stats/regions?year=2026&format=pdf", 422, "invalid", []string{"format"}},
+			{path(v1+"/stats/pairings", w.pairing, "monthly?year=2026&month=3"), 422, "invalid", []string{"year"}},
+			{v1 + "/stats/export?year=2026&table=monthly", 422, "invalid", []string{"table"}},
 		} {
 			res := h.getBadAs(t, tc.target, admin)
 			wantError(t, res, tc.status, tc.code, tc.fields...)

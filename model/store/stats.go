@@ -14,13 +14,13 @@ import (
 	"shanhai/model"
 )
 
-// PairingSums totals the rollups of periods from..to (inclusive) by period,
-// pairing, reason and kind; only the given pairings when ids is not nil.
-// With a nil filter it reads rollup_pairings; otherwise rollup_areas,
-// restricted to the filter's buyer regions and origins.
-func (s *Store) PairingSums(ctx context.Context, from, to int, ids []int64, f *model.AreaFilter) ([]model.PairingSum, error) {
+// PairingSums totals the rollups of the given periods (model.YearPeriod
+// rows and month rows; the caller never names a year and one of its months
+// together) by period, pairing, reason and kind, for the pairings ids (nil:
+// all), within the filter (nil: all, from rollup_pairings).
+func (s *Store) PairingSums(ctx context.Context, periods []int, ids []int64, f *model.AreaFilter) ([]model.PairingSum, error) {
 	out := []model.PairingSum{}
-	if (ids != nil && len(ids) == 0) || emptyFilter(f) {
+	if len(periods) == 0 || (ids != nil && len(ids) == 0) || emptyFilter(f) {
 		return out, nil
 	}
 	table := "rollup_pairings"
@@ -29,11 +29,7 @@ func (s *Store) PairingSums(ctx context.Context, from, to int, ids []int64, f *m
 	}
 	q := s.conn(ctx).Table(table).
 		Select("period, pairing_id, reason, kind, SUM(cents) AS cents, SUM(orders) AS orders")
-	if from == to {
-		q = q.Where("period = ?", from)
-	} else {
-		q = q.Where("period BETWEEN ? AND ?", from, to)
-	}
+	q = periodWhere(q, periods)
 	if ids != nil {
 		q = q.Where("pairing_id IN ?", ids)
 	}
@@ -42,19 +38,31 @@ func (s *Store) PairingSums(ctx context.Context, from, to int, ids []int64, f *m
 	return out, mapErr(err)
 }
 
-// AreaSums totals the credited entries (pairing_id > 0) of one period by
-// buyer region and kind, within the filter (nil: all).
-func (s *Store) AreaSums(ctx context.Context, period int, f *model.AreaFilter) ([]model.AreaSum, error) {
+// AreaSums totals the credited entries (pairing_id > 0) of the given periods
+// by buyer region and kind, for the pairings ids (nil: every pairing), within
+// the filter (nil: all).
+func (s *Store) AreaSums(ctx context.Context, periods []int, ids []int64, f *model.AreaFilter) ([]model.AreaSum, error) {
 	out := []model.AreaSum{}
-	if emptyFilter(f) {
+	if len(periods) == 0 || (ids != nil && len(ids) == 0) || emptyFilter(f) {
 		return out, nil
 	}
 	q := s.conn(ctx).Table("rollup_areas").
 		Select("buyer_region, kind, SUM(cents) AS cents, SUM(orders) AS orders").
-		Where("period = ? AND pairing_id > 0", period)
+		Where("pairing_id > 0")
+	q = periodWhere(q, periods)
+	if ids != nil {
+		q = q.Where("pairing_id IN ?", ids)
+	}
 	q = areaWhere(q, f)
 	err := q.Group("buyer_region, kind").Scan(&out).Error
 	return out, mapErr(err)
+}
+
+func periodWhere(q *gorm.DB, periods []int) *gorm.DB {
+	if len(periods) == 1 {
+		return q.Where("period = ?", periods[0])
+	}
+	return q.Where("period IN ?", periods)
 }
 
 func emptyFilter(f *model.AreaFilter) bool {

@@ -114,11 +114,11 @@ func run(ctx context.Context, ws *bench.Workspace, o options) error {
 	var pairingsRep *stats.PairingReport
 	var orgsRep *stats.OrgReport
 	askPairings := func(ctx context.Context) (err error) {
-		pairingsRep, err = svc.Pairings(ctx, w.admin, o.year, 0)
+		pairingsRep, err = svc.Pairings(ctx, w.admin, stats.Query{Period: stats.Period{Year: o.year, Month: 0}})
 		return err
 	}
 	askOrgs := func(ctx context.Context) (err error) {
-		orgsRep, err = svc.Orgs(ctx, w.admin, o.year, parent.id)
+		orgsRep, err = svc.Orgs(ctx, w.admin, stats.Query{Period: stats.Period{Year: o.year}, ParentID: parent.id})
 		return err
 	}
 	if err := askPairings(ctx); err != nil {
@@ -226,13 +226,13 @@ func breakdowns(ctx context.Context, dsn string, w *world, o options, parent *or
 	}
 	svc := stats.New(timedStore, nil, cache.NewGeography(timedStore, time.Second))
 	if results[0].breakdown, err = breakdown(ctx, timer, min(o.iterations, 100), func(ctx context.Context) error {
-		_, err := svc.Pairings(ctx, w.admin, o.year, 0)
+		_, err := svc.Pairings(ctx, w.admin, stats.Query{Period: stats.Period{Year: o.year, Month: 0}})
 		return err
 	}); err != nil {
 		return err
 	}
 	results[1].breakdown, err = breakdown(ctx, timer, min(o.iterations, 100), func(ctx context.Context) error {
-		_, err := svc.Orgs(ctx, w.admin, o.year, parent.id)
+		_, err := svc.Orgs(ctx, w.admin, stats.Query{Period: stats.Period{Year: o.year}, ParentID: parent.id})
 		return err
 	})
 	return err

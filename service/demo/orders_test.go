@@ -93,7 +93,7 @@ func TestOrders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep, err := stats.New(b.Store, nil, b.Store).Pairings(ctx, admin, year, 0)
+		rep, err := stats.New(b.Store, nil, b.Store).Pairings(ctx, admin, stats.Query{Period: stats.Period{Year: year}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +140,7 @@ func TestOrders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		orgRep, err := stats.New(b.Store, nil, b.Store).Orgs(ctx, admin, year, *gov.OrgID)
+		orgRep, err := stats.New(b.Store, nil, b.Store).Orgs(ctx, admin, stats.Query{Period: stats.Period{Year: year}, ParentID: *gov.OrgID})
 		if err != nil {
 			t.Fatal(err)
 		}

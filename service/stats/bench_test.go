@@ -51,21 +51,21 @@ func BenchmarkUncached(b *testing.B) {
 			ctx := context.Background()
 			b.Run("pairings", func(b *testing.B) {
 				for b.Loop() {
-					if _, err := s.Pairings(ctx, admin, 2027, 0); err != nil {
+					if _, err := s.Pairings(ctx, admin, stats.Query{Period: stats.Period{Year: 2027, Month: 0}}); err != nil {
 						b.Fatal(err)
 					}
 				}
 			})
 			b.Run("orgs", func(b *testing.B) {
 				for b.Loop() {
-					if _, err := s.Orgs(ctx, admin, 2027, parent.ID); err != nil {
+					if _, err := s.Orgs(ctx, admin, stats.Query{Period: stats.Period{Year: 2027}, ParentID: parent.ID}); err != nil {
 						b.Fatal(err)
 					}
 				}
 			})
 			b.Run("regions", func(b *testing.B) {
 				for b.Loop() {
-					if _, err := s.Districts(ctx, shangyuOfficer, 2027); err != nil {
+					if _, err := s.Districts(ctx, shangyuOfficer, stats.Query{Period: stats.Period{Year: 2027}}); err != nil {
 						b.Fatal(err)
 					}
 				}

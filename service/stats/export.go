@@ -27,17 +27,18 @@ const (
 	TablePairings = "pairings"
 	TableOrgs     = "orgs"
 	TableRegions  = "regions"
+	TableMonthly  = "monthly"
 )
 
-// ExportInput says what to export. Table "" is every table in xlsx and
-// pairings in csv; Month (pairings only) 0 is the whole year; ParentID
-// (orgs only) 0 is the top-level orgs.
+// ExportInput says what to export: the query of the table's route. Table ""
+// is every table in xlsx (pairings, orgs, regions) and pairings in csv;
+// TableMonthly needs PairingID. A query a table cannot use is refused as its
+// route refuses it.
 type ExportInput struct {
-	Year     int
-	Month    int
-	Format   string
-	Table    string
-	ParentID int64
+	Query
+	Format    string
+	Table     string
+	PairingID int64
 }
 
 // File is an export.
@@ -176,6 +177,17 @@ func orgSheet(r *OrgReport) sheet {
 	return sh
 }
 
+func monthlySheet(r *MonthlyReport) sheet {
+	sh := sheet{name: "逐月统计",
+		header: []string{"月份", "认定金额（元）", "其中县级结对（元）", "直接采购（元）", "帮助销售（元）", "订单数", "累计（元）", "累计完成率"},
+		kinds:  []cellKind{intCell, yuanCell, yuanCell, yuanCell, yuanCell, intCell, yuanCell, ratioCell}}
+	for _, m := range r.Months {
+		sh.rows = append(sh.rows, []string{strconv.Itoa(m.Month), cents(m.CreditedCents), cents(m.CountyCents),
+			cents(m.DirectCents), cents(m.AssistedCents), num(m.Orders), cents(m.CumulativeCents), ratio(m.Completion)})
+	}
+	return sh
+}
+
 func districtSheet(r *DistrictReport) sheet {
 	sh := sheet{name: "区县排名",
 		header: []string{"排名", "区县代码", "区县", "年度任务（元）", "认定金额（元）", "直接采购（元）", "帮助销售（元）", "完成率", "订单数"},
@@ -200,8 +212,8 @@ func (s *Service) Export(ctx context.Context, actor *model.User, in ExportInput)
 	if in.Format != FormatXLSX && in.Format != FormatCSV {
 		bad = append(bad, model.FieldError{Field: "format", Message: "must be xlsx or csv"})
 	}
-	if in.Table != "" && in.Table != TablePairings && in.Table != TableOrgs && in.Table != TableRegions {
-		bad = append(bad, model.FieldError{Field: "table", Message: "must be pairings, orgs or regions"})
+	if in.Table != "" && in.Table != TablePairings && in.Table != TableOrgs && in.Table != TableRegions && in.Table != TableMonthly {
+		bad = append(bad, model.FieldError{Field: "table", Message: "must be pairings, orgs, regions or monthly"})
 	}
 	if len(bad) > 0 {
 		return nil, model.Invalid(bad...)
@@ -212,8 +224,9 @@ func (s *Service) Export(ctx context.Context, actor *model.User, in ExportInput)
 		tables = []string{TablePairings}
 	case in.Table == "":
 		tables = []string{TablePairings, TableOrgs, TableRegions}
-		if sc.side == model.SidePartner {
-			tables = []string{TablePairings, TableRegions} // org figures are helper-side only
+		if sc.side == model.SidePartner || in.Programme != "" || in.Range() {
+			// org figures are helper-side only, and neither per programme nor over ranges
+			tables = []string{TablePairings, TableRegions}
 		}
 	}
 	var sheets []sheet
@@ -221,29 +234,35 @@ func (s *Service) Export(ctx context.Context, actor *model.User, in ExportInput)
 		var sh sheet
 		switch t {
 		case TablePairings:
-			r, err := s.Pairings(ctx, actor, in.Year, in.Month)
+			r, err := s.Pairings(ctx, actor, in.Query)
 			if err != nil {
 				return nil, err
 			}
 			sh = pairingSheet(r)
 		case TableOrgs:
-			r, err := s.Orgs(ctx, actor, in.Year, in.ParentID)
+			r, err := s.Orgs(ctx, actor, in.Query)
 			if err != nil {
 				return nil, err
 			}
 			sh = orgSheet(r)
 		case TableRegions:
-			r, err := s.Districts(ctx, actor, in.Year)
+			r, err := s.Districts(ctx, actor, in.Query)
 			if err != nil {
 				return nil, err
 			}
 			sh = districtSheet(r)
+		case TableMonthly:
+			r, err := s.Monthly(ctx, actor, in.PairingID, in.Query)
+			if err != nil {
+				return nil, err
+			}
+			sh = monthlySheet(r)
 		}
 		sheets = append(sheets, sh)
 	}
-	name := fmt.Sprintf("shanhai-stats-%d", in.Year)
-	if in.Month != 0 && (in.Table == "" || in.Table == TablePairings) {
-		name += fmt.Sprintf("-%02d", in.Month)
+	name := "shanhai-stats-" + strings.ReplaceAll(in.Period.String(), "..", "_")
+	if in.Programme != "" {
+		name += "-" + in.Programme
 	}
 	if in.Format == FormatCSV {
 		name += "-" + tables[0] + ".csv"

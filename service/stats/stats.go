@@ -57,8 +57,8 @@ import (
 type Store interface {
 	Region(ctx context.Context, code string) (*model.Region, error)
 	Org(ctx context.Context, id int64) (*model.Org, error)
-	PairingSums(ctx context.Context, from, to int, ids []int64, f *model.AreaFilter) ([]model.PairingSum, error)
-	AreaSums(ctx context.Context, period int, f *model.AreaFilter) ([]model.AreaSum, error)
+	PairingSums(ctx context.Context, periods []int, ids []int64, f *model.AreaFilter) ([]model.PairingSum, error)
+	AreaSums(ctx context.Context, periods []int, ids []int64, f *model.AreaFilter) ([]model.AreaSum, error)
 	YearTargets(ctx context.Context, year int) ([]model.Target, error)
 	OrgFamilyFigures(ctx context.Context, period, year int, parentID int64) (*model.OrgFigures, []model.OrgFigures, error)
 }
@@ -132,8 +132,11 @@ type PairingRow struct {
 
 // PairingReport is the per-pairing table of a year or a month.
 type PairingReport struct {
-	Year             int           `json:"year"`
+	Year             int           `json:"year,omitempty"`  // 0: a range
 	Month            int           `json:"month,omitempty"` // 0: the whole year
+	From             string        `json:"from,omitempty"`  // a range: its first month, YYYY-MM
+	To               string        `json:"to,omitempty"`    // a range: its last month
+	Programme        string        `json:"programme,omitempty"`
 	Items            []PairingRow  `json:"items"`
 	NotCreditedCents int64         `json:"not_credited_cents"`
 	NotCredited      []ReasonCents `json:"not_credited"`
@@ -188,6 +191,7 @@ type OrgRow struct {
 // is the org asked about itself, when there is one and the caller may see it.
 type OrgReport struct {
 	Year   int      `json:"year"`
+	Month  int      `json:"month,omitempty"` // 0: the whole year
 	Parent *OrgRow  `json:"parent"`
 	Items  []OrgRow `json:"items"`
 }
@@ -206,8 +210,12 @@ type DistrictRow struct {
 
 // DistrictReport ranks the helper districts of a year.
 type DistrictReport struct {
-	Year  int           `json:"year"`
-	Items []DistrictRow `json:"items"`
+	Year      int           `json:"year,omitempty"`  // 0: a range
+	Month     int           `json:"month,omitempty"` // 0: the whole year
+	From      string        `json:"from,omitempty"`
+	To        string        `json:"to,omitempty"`
+	Programme string        `json:"programme,omitempty"` // "": both programmes together
+	Items     []DistrictRow `json:"items"`
 }
 
 // scope is what the caller may see.
@@ -374,26 +382,6 @@ func (f *figure) plus(g figure) {
 	f.orders += g.orders
 }
 
-// checkQuery applies the rules of a statistics query — the year
-// (model.CheckYear), a month from 1 to 12 (0: the whole year), a positive
-// parent org (0: none) — and names every bad field in one error.
-func checkQuery(year, month int, parentID int64) error {
-	var bad []model.FieldError
-	if err := model.CheckYear(year); err != nil {
-		bad = append(bad, fieldErrors(err)...)
-	}
-	if month < 0 || month > 12 {
-		bad = append(bad, model.FieldError{Field: "month", Message: "must be a month from 1 to 12"})
-	}
-	if parentID < 0 {
-		bad = append(bad, model.FieldError{Field: "parent_id", Message: "must be a positive integer"})
-	}
-	if len(bad) > 0 {
-		return model.Invalid(bad...)
-	}
-	return nil
-}
-
 // fieldErrors are the fields an invalid-input error names.
 func fieldErrors(err error) []model.FieldError {
 	var e *model.Error
@@ -410,39 +398,41 @@ func cacheKey(format string, args ...any) string {
 	return "2/" + fmt.Sprintf(format, args...)
 }
 
-// Pairings is the per-pairing table of year, or of one month of it (month
-// 1–12; 0 for the whole year), in the caller's scope.
-func (s *Service) Pairings(ctx context.Context, actor *model.User, year, month int) (*PairingReport, error) {
+// Pairings is the per-pairing table of the query's period, in the caller's
+// scope, for one programme or both. The not-credited totals name no
+// pairing, so no programme: they are the same whatever the programme.
+func (s *Service) Pairings(ctx context.Context, actor *model.User, q Query) (*PairingReport, error) {
 	sc, err := s.scopeOf(ctx, actor, false)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkQuery(year, month, 0); err != nil {
+	q.ParentID = 0
+	if err := q.check(); err != nil {
 		return nil, err
 	}
-	key := cacheKey("p:%d:%d:%s", year, month, sc.key())
+	key := cacheKey("p:%s:%s", q.key(), sc.key())
 	return cached(ctx, s, key, func(ctx context.Context) (*PairingReport, error) {
-		return s.pairings(ctx, sc, year, month)
+		return s.pairings(ctx, sc, q)
 	})
 }
 
-func (s *Service) pairings(ctx context.Context, sc scope, year, month int) (*PairingReport, error) {
+func (s *Service) pairings(ctx context.Context, sc scope, q Query) (*PairingReport, error) {
 	w, err := s.world(ctx)
 	if err != nil {
 		return nil, err
 	}
-	targets, err := s.targets(ctx, year)
+	targets, err := s.targets(ctx, q.targetYears())
 	if err != nil {
 		return nil, err
 	}
-	period := model.YearPeriod(year) + month
-	sums, err := s.store.PairingSums(ctx, period, period, nil, w.filter(sc))
+	sums, err := s.store.PairingSums(ctx, q.periods(), nil, w.filter(sc))
 	if err != nil {
 		return nil, err
 	}
 	own := map[int64]*figure{}
 	notCredited := map[string]int64{}
-	out := &PairingReport{Year: year, Month: month, Items: []PairingRow{}}
+	out := &PairingReport{Items: []PairingRow{}, Programme: q.Programme}
+	out.Year, out.Month, out.From, out.To = q.header()
 	for _, r := range sums {
 		if r.PairingID == 0 {
 			notCredited[r.Reason] += r.Cents
@@ -459,7 +449,7 @@ func (s *Service) pairings(ctx context.Context, sc scope, year, month int) (*Pai
 	out.NotCredited = reasons(notCredited)
 	for i := range w.Pairings {
 		p := &w.Pairings[i]
-		if !w.visible(sc, p) {
+		if !w.visible(sc, p) || !q.inProgramme(p) {
 			continue
 		}
 		var total, county figure
@@ -480,7 +470,7 @@ func (s *Service) pairings(ctx context.Context, sc scope, year, month int) (*Pai
 			DirectCents: total.direct, AssistedCents: total.assisted, Orders: total.orders}
 		if hasTarget {
 			row.TargetCents = &target
-			if month == 0 {
+			if q.completes() {
 				row.Completion = Completion(total.cents, target)
 			}
 		}
@@ -509,52 +499,66 @@ func reasons(m map[string]int64) []ReasonCents {
 	return out
 }
 
-func (s *Service) targets(ctx context.Context, year int) (map[int64]int64, error) {
-	list, err := s.store.YearTargets(ctx, year)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int64]int64, len(list))
-	for _, t := range list {
-		out[t.PairingID] = t.TargetCents
+// targets are the pairings' targets summed over years: a pairing is in
+// the map when one of the years has a target for it.
+func (s *Service) targets(ctx context.Context, years []int) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	for _, y := range years {
+		list, err := s.store.YearTargets(ctx, y)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range list {
+			out[t.PairingID] += t.TargetCents
+		}
 	}
 	return out, nil
 }
 
-// Monthly is the twelve months of year of one pairing, in the caller's
-// scope; a pairing outside it is a 404.
-func (s *Service) Monthly(ctx context.Context, actor *model.User, pairingID int64, year int) (*MonthlyReport, error) {
+// Monthly is the twelve months of a year of one pairing, in the caller's
+// scope; a pairing outside it, or of another programme than the one asked
+// about, is a 404. The query is one whole year.
+func (s *Service) Monthly(ctx context.Context, actor *model.User, pairingID int64, q Query) (*MonthlyReport, error) {
 	sc, err := s.scopeOf(ctx, actor, false)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkQuery(year, 0, 0); err != nil {
+	q.ParentID = 0
+	if err := q.check(); err != nil {
 		return nil, err
 	}
-	key := cacheKey("m:%d:%d:%s", pairingID, year, sc.key())
+	if q.Range() || q.Month != 0 {
+		return nil, model.Invalid(model.FieldError{Field: "year", Message: "the monthly figures are of one whole year: give year alone"})
+	}
+	key := cacheKey("m:%d:%s:%s", pairingID, q.key(), sc.key())
 	return cached(ctx, s, key, func(ctx context.Context) (*MonthlyReport, error) {
-		return s.monthly(ctx, sc, pairingID, year)
+		return s.monthly(ctx, sc, pairingID, q)
 	})
 }
 
-func (s *Service) monthly(ctx context.Context, sc scope, pairingID int64, year int) (*MonthlyReport, error) {
+func (s *Service) monthly(ctx context.Context, sc scope, pairingID int64, q Query) (*MonthlyReport, error) {
 	w, err := s.world(ctx)
 	if err != nil {
 		return nil, err
 	}
+	year := q.Year
 	i := slices.IndexFunc(w.Pairings, func(p model.PairingView) bool { return p.ID == pairingID })
-	if i < 0 || !w.visible(sc, &w.Pairings[i]) {
+	if i < 0 || !w.visible(sc, &w.Pairings[i]) || !q.inProgramme(&w.Pairings[i]) {
 		return nil, model.NotFound("pairing")
 	}
 	p := &w.Pairings[i]
-	targets, err := s.targets(ctx, year)
+	targets, err := s.targets(ctx, []int{year})
 	if err != nil {
 		return nil, err
 	}
 	counties := w.countyPairings(p)
 	ids := append([]int64{p.ID}, counties...)
 	base := model.YearPeriod(year)
-	sums, err := s.store.PairingSums(ctx, base+1, base+12, ids, w.filter(sc))
+	months := make([]int, 12)
+	for m := range months {
+		months[m] = base + m + 1
+	}
+	sums, err := s.store.PairingSums(ctx, months, ids, w.filter(sc))
 	if err != nil {
 		return nil, err
 	}
@@ -588,11 +592,14 @@ func (s *Service) monthly(ctx context.Context, sc scope, pairingID int64, year i
 	return out, nil
 }
 
-// Orgs ranks the orgs parentID supervises (the top-level orgs when 0) by
-// reserved-share progress. An org_admin may ask about their own org (the
-// default) or one below it; any other org is a 404 to them. A partner-side
-// officer gets a 403: reserved shares are a helper-side review.
-func (s *Service) Orgs(ctx context.Context, actor *model.User, year int, parentID int64) (*OrgReport, error) {
+// Orgs ranks the orgs q.ParentID supervises (the top-level orgs when 0) by
+// reserved-share progress, for a year or one month of it (a month has no
+// completion: the reserved amount is a year's). Reserved shares are neither
+// per programme nor over ranges of years: either is a 422 naming it. An
+// org_admin may ask about their own org (the default) or one below it; any
+// other org is a 404 to them. A partner-side officer gets a 403: reserved
+// shares are a helper-side review.
+func (s *Service) Orgs(ctx context.Context, actor *model.User, q Query) (*OrgReport, error) {
 	sc, err := s.scopeOf(ctx, actor, true)
 	if err != nil {
 		return nil, err
@@ -600,9 +607,16 @@ func (s *Service) Orgs(ctx context.Context, actor *model.User, year int, parentI
 	if sc.side == model.SidePartner {
 		return nil, model.Forbidden("org reserved-share statistics are for the helper side: a partner-side officer sees the pairing and district figures")
 	}
-	if err := checkQuery(year, 0, parentID); err != nil {
+	if err := q.check(); err != nil {
 		return nil, err
 	}
+	switch {
+	case q.Programme != "":
+		return nil, model.Invalid(model.FieldError{Field: "programme", Message: "reserved shares are not per programme: leave programme out"})
+	case q.Range():
+		return nil, model.Invalid(model.FieldError{Field: "from", Message: "reserved shares are filed per year: give year (and month), not a range"})
+	}
+	year, parentID := q.Year, q.ParentID
 	if sc.orgID != 0 {
 		if parentID == 0 {
 			parentID = sc.orgID
@@ -615,9 +629,10 @@ func (s *Service) Orgs(ctx context.Context, actor *model.User, year int, parentI
 	// only an officer's region narrows them.
 	figScope := sc
 	figScope.orgID = 0
-	key := cacheKey("o:%d:%d:%s", year, parentID, figScope.key())
+	q.ParentID = parentID
+	key := cacheKey("o:%s:%s", q.key(), figScope.key())
 	return cached(ctx, s, key, func(ctx context.Context) (*OrgReport, error) {
-		return s.orgs(ctx, figScope, year, parentID)
+		return s.orgs(ctx, figScope, year, q.Month, parentID)
 	})
 }
 
@@ -644,7 +659,7 @@ func (s *Service) inSubtree(ctx context.Context, top, org int64) error {
 	return model.NotFound("org")
 }
 
-func (s *Service) orgs(ctx context.Context, sc scope, year int, parentID int64) (*OrgReport, error) {
+func (s *Service) orgs(ctx context.Context, sc scope, year, month int, parentID int64) (*OrgReport, error) {
 	inScope := func(*model.Org) bool { return true }
 	if sc.side != "" {
 		w, err := s.world(ctx)
@@ -653,19 +668,19 @@ func (s *Service) orgs(ctx context.Context, sc scope, year int, parentID int64) 
 		}
 		inScope = func(o *model.Org) bool { return w.Tree.Contains(sc.region, o.RegionCode) }
 	}
-	period := model.YearPeriod(year)
-	out := &OrgReport{Year: year, Items: []OrgRow{}}
+	period := model.YearPeriod(year) + month
+	out := &OrgReport{Year: year, Month: month, Items: []OrgRow{}}
 	parent, children, err := s.store.OrgFamilyFigures(ctx, period, year, parentID) // a 404 when there is no such org
 	if err != nil {
 		return nil, err
 	}
 	if parent != nil && inScope(&parent.Org) {
-		row := orgRow(parent)
+		row := orgRow(parent, month == 0)
 		out.Parent = &row
 	}
 	for i := range children {
 		if inScope(&children[i].Org) {
-			out.Items = append(out.Items, orgRow(&children[i]))
+			out.Items = append(out.Items, orgRow(&children[i], month == 0))
 		}
 	}
 	ranked(out.Items, func(r *OrgRow) (*Ratio, int64) { return r.Completion, r.SubtreeCertifiedCents },
@@ -673,7 +688,8 @@ func (s *Service) orgs(ctx context.Context, sc scope, year int, parentID int64) 
 	return out, nil
 }
 
-func orgRow(f *model.OrgFigures) OrgRow {
+// orgRow is one org's row; completion only for a whole year (completes).
+func orgRow(f *model.OrgFigures, completes bool) OrgRow {
 	r := &f.Rollup
 	o := &f.Org
 	row := OrgRow{Org: OrgRef{ID: o.ID, Name: o.Name, Kind: o.Kind, ParentID: o.ParentID,
@@ -690,37 +706,51 @@ func orgRow(f *model.OrgFigures) OrgRow {
 	if f.FilingStatus == model.FilingApproved || f.FilingStatus == model.FilingSubmitted {
 		reserved := f.Filing().ReservedCents()
 		row.ReservedCents = &reserved
-		row.Completion = Completion(r.SubtreeCertifiedCents, reserved)
+		if completes {
+			row.Completion = Completion(r.SubtreeCertifiedCents, reserved)
+		}
 	}
 	return row
 }
 
 // Districts ranks the helper districts (county-level helper-side regions)
-// of year by credited purchases, in the caller's scope.
-func (s *Service) Districts(ctx context.Context, actor *model.User, year int) (*DistrictReport, error) {
+// by credited purchases over the query's period, in the caller's scope: for
+// one programme (the review assesses each separately), or both together
+// when none is given.
+func (s *Service) Districts(ctx context.Context, actor *model.User, q Query) (*DistrictReport, error) {
 	sc, err := s.scopeOf(ctx, actor, false)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkQuery(year, 0, 0); err != nil {
+	q.ParentID = 0
+	if err := q.check(); err != nil {
 		return nil, err
 	}
-	key := cacheKey("r:%d:%s", year, sc.key())
+	key := cacheKey("r:%s:%s", q.key(), sc.key())
 	return cached(ctx, s, key, func(ctx context.Context) (*DistrictReport, error) {
-		return s.districts(ctx, sc, year)
+		return s.districts(ctx, sc, q)
 	})
 }
 
-func (s *Service) districts(ctx context.Context, sc scope, year int) (*DistrictReport, error) {
+func (s *Service) districts(ctx context.Context, sc scope, q Query) (*DistrictReport, error) {
 	w, err := s.world(ctx)
 	if err != nil {
 		return nil, err
 	}
-	targets, err := s.targets(ctx, year)
+	targets, err := s.targets(ctx, q.targetYears())
 	if err != nil {
 		return nil, err
 	}
-	sums, err := s.store.AreaSums(ctx, model.YearPeriod(year), w.filter(sc))
+	var ids []int64 // nil: every pairing
+	if q.Programme != "" {
+		ids = []int64{}
+		for i := range w.Pairings {
+			if q.inProgramme(&w.Pairings[i]) {
+				ids = append(ids, w.Pairings[i].ID)
+			}
+		}
+	}
+	sums, err := s.store.AreaSums(ctx, q.periods(), ids, w.filter(sc))
 	if err != nil {
 		return nil, err
 	}
@@ -750,7 +780,8 @@ func (s *Service) districts(ctx context.Context, sc scope, year int) (*DistrictR
 		}
 		f.add(r.Kind, r.Cents, r.Orders)
 	}
-	out := &DistrictReport{Year: year, Items: []DistrictRow{}}
+	out := &DistrictReport{Items: []DistrictRow{}, Programme: q.Programme}
+	out.Year, out.Month, out.From, out.To = q.header()
 	for code, r := range w.Regions {
 		if !isDistrict(code) || (sc.side == model.SideHelper && !w.related(code, sc.region)) {
 			continue
@@ -762,7 +793,7 @@ func (s *Service) districts(ctx context.Context, sc scope, year int) (*DistrictR
 		var target int64
 		hasTarget := false
 		for _, p := range w.Pairings {
-			if p.Level != model.LevelCounty || p.HelperCode != code ||
+			if p.Level != model.LevelCounty || p.HelperCode != code || !q.inProgramme(&p) ||
 				(sc.side == model.SidePartner && !w.related(p.PartnerCode, sc.region)) {
 				continue
 			}
@@ -773,7 +804,9 @@ func (s *Service) districts(ctx context.Context, sc scope, year int) (*DistrictR
 		}
 		if hasTarget {
 			row.TargetCents = &target
-			row.Completion = Completion(row.CreditedCents, target)
+			if q.completes() {
+				row.Completion = Completion(row.CreditedCents, target)
+			}
 		}
 		out.Items = append(out.Items, row)
 	}

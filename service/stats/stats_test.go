@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -191,6 +192,8 @@ func orgAdmin(o *model.Org) *model.User {
 
 func ptr[T any](v T) *T { return &v }
 
+var year2026 = stats.Query{Period: stats.Period{Year: 2026}}
+
 func fmtRatio(r *stats.Ratio) string {
 	if r == nil {
 		return "null"
@@ -252,7 +255,7 @@ func TestPairings(t *testing.T) {
 		ctx := context.Background()
 
 		t.Run("admin year", func(t *testing.T) {
-			r, err := s.Pairings(ctx, admin, 2026, 0)
+			r, err := s.Pairings(ctx, admin, stats.Query{Period: stats.Period{Year: 2026, Month: 0}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -279,7 +282,7 @@ func TestPairings(t *testing.T) {
 		})
 
 		t.Run("admin month", func(t *testing.T) {
-			r, err := s.Pairings(ctx, admin, 2026, 5)
+			r, err := s.Pairings(ctx, admin, stats.Query{Period: stats.Period{Year: 2026, Month: 5}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -294,7 +297,7 @@ func TestPairings(t *testing.T) {
 			if r.Month != 5 || r.NotCreditedCents != 100 {
 				t.Errorf("month %d, not credited %d", r.Month, r.NotCreditedCents)
 			}
-			r, err = s.Pairings(ctx, admin, 2026, 3)
+			r, err = s.Pairings(ctx, admin, stats.Query{Period: stats.Period{Year: 2026, Month: 3}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -304,7 +307,7 @@ func TestPairings(t *testing.T) {
 		})
 
 		t.Run("helper officer", func(t *testing.T) {
-			r, err := s.Pairings(ctx, shangyuOfficer, 2026, 0)
+			r, err := s.Pairings(ctx, shangyuOfficer, stats.Query{Period: stats.Period{Year: 2026, Month: 0}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -320,7 +323,7 @@ func TestPairings(t *testing.T) {
 		})
 
 		t.Run("partner officer", func(t *testing.T) {
-			r, err := s.Pairings(ctx, jinkouhe, 2026, 0)
+			r, err := s.Pairings(ctx, jinkouhe, stats.Query{Period: stats.Period{Year: 2026, Month: 0}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -335,7 +338,7 @@ func TestPairings(t *testing.T) {
 		})
 
 		t.Run("city officer", func(t *testing.T) {
-			r, err := s.Pairings(ctx, officer("330600"), 2026, 0)
+			r, err := s.Pairings(ctx, officer("330600"), stats.Query{Period: stats.Period{Year: 2026, Month: 0}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -348,7 +351,7 @@ func TestPairings(t *testing.T) {
 		})
 
 		t.Run("empty year", func(t *testing.T) {
-			r, err := s.Pairings(ctx, admin, 2030, 0)
+			r, err := s.Pairings(ctx, admin, stats.Query{Period: stats.Period{Year: 2030, Month: 0}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -373,7 +376,7 @@ func TestMonthly(t *testing.T) {
 			return fmt.Sprintf("%d: credited=%d county=%d direct=%d assisted=%d orders=%d cumulative=%d completion=%s",
 				m.Month, m.CreditedCents, m.CountyCents, m.DirectCents, m.AssistedCents, m.Orders, m.CumulativeCents, fmtRatio(m.Completion))
 		}
-		r, err := s.Monthly(ctx, admin, f.p["P1"], 2026)
+		r, err := s.Monthly(ctx, admin, f.p["P1"], stats.Query{Period: stats.Period{Year: 2026}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -395,7 +398,7 @@ func TestMonthly(t *testing.T) {
 		}
 
 		// a partner-side officer: Jinkouhe's sales only
-		r, err = s.Monthly(ctx, jinkouhe, f.p["P1"], 2026)
+		r, err = s.Monthly(ctx, jinkouhe, f.p["P1"], stats.Query{Period: stats.Period{Year: 2026}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -407,12 +410,12 @@ func TestMonthly(t *testing.T) {
 			who *model.User
 			id  int64
 		}{{jinkouhe, f.p["P3"]}, {shangyuOfficer, f.p["P3"]}, {admin, 999999}} {
-			if _, err := s.Monthly(ctx, tc.who, tc.id, 2026); !errors.Is(err, model.ErrNotFound) {
+			if _, err := s.Monthly(ctx, tc.who, tc.id, stats.Query{Period: stats.Period{Year: 2026}}); !errors.Is(err, model.ErrNotFound) {
 				t.Errorf("pairing %d: err = %v, want not found", tc.id, err)
 			}
 		}
 		// no target: no completion
-		r, err = s.Monthly(ctx, admin, f.p["P5"], 2026)
+		r, err = s.Monthly(ctx, admin, f.p["P5"], stats.Query{Period: stats.Period{Year: 2026}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -467,7 +470,7 @@ func TestOrgs(t *testing.T) {
 		ctx := context.Background()
 		get := func(who *model.User, parent int64) []string {
 			t.Helper()
-			r, err := s.Orgs(ctx, who, 2026, parent)
+			r, err := s.Orgs(ctx, who, stats.Query{Period: stats.Period{Year: 2026}, ParentID: parent})
 			if err != nil {
 				t.Fatalf("orgs of %d: %v", parent, err)
 			}
@@ -505,17 +508,26 @@ func TestOrgs(t *testing.T) {
 				who    string
 				parent int64
 			}{{"A1", f.org["A"].ID}, {"A1", f.org["A2"].ID}, {"A", f.org["B"].ID}, {"B", f.org["A"].ID}, {"A", 999999}} {
-				if _, err := s.Orgs(ctx, orgAdmin(f.org[tc.who]), 2026, tc.parent); !errors.Is(err, model.ErrNotFound) {
+				if _, err := s.Orgs(ctx, orgAdmin(f.org[tc.who]), stats.Query{Period: stats.Period{Year: 2026}, ParentID: tc.parent}); !errors.Is(err, model.ErrNotFound) {
 					t.Errorf("org_admin of %s asking for %d: err = %v, want not found", tc.who, tc.parent, err)
 				}
 			}
 			// and nothing else
 			for _, call := range []func() error{
-				func() error { _, err := s.Pairings(ctx, orgAdmin(f.org["A"]), 2026, 0); return err },
-				func() error { _, err := s.Districts(ctx, orgAdmin(f.org["A"]), 2026); return err },
-				func() error { _, err := s.Monthly(ctx, orgAdmin(f.org["A"]), f.p["P2"], 2026); return err },
 				func() error {
-					_, err := s.Export(ctx, orgAdmin(f.org["A"]), stats.ExportInput{Year: 2026, Table: stats.TableOrgs})
+					_, err := s.Pairings(ctx, orgAdmin(f.org["A"]), stats.Query{Period: stats.Period{Year: 2026}})
+					return err
+				},
+				func() error {
+					_, err := s.Districts(ctx, orgAdmin(f.org["A"]), stats.Query{Period: stats.Period{Year: 2026}})
+					return err
+				},
+				func() error {
+					_, err := s.Monthly(ctx, orgAdmin(f.org["A"]), f.p["P2"], stats.Query{Period: stats.Period{Year: 2026}})
+					return err
+				},
+				func() error {
+					_, err := s.Export(ctx, orgAdmin(f.org["A"]), stats.ExportInput{Query: stats.Query{Period: stats.Period{Year: 2026}}, Table: stats.TableOrgs})
 					return err
 				},
 			} {
@@ -529,11 +541,11 @@ func TestOrgs(t *testing.T) {
 			wantList(t, get(keqiaoOfficer, 0), []string{
 				"B #1 own=2000/1500/1500 subtree=2000/1500/1500 reserved=5001 filing=approved completion=0.2999"})
 			wantList(t, get(shangyuOfficer, 0), top[:1])
-			if _, err := s.Orgs(ctx, jinkouhe, 2026, 0); !errors.Is(err, model.ErrForbidden) {
+			if _, err := s.Orgs(ctx, jinkouhe, stats.Query{Period: stats.Period{Year: 2026}, ParentID: 0}); !errors.Is(err, model.ErrForbidden) {
 				t.Errorf("partner officer: err = %v, want forbidden", err)
 			}
 			// a Shangyu parent asked by the Keqiao officer: no rows of it
-			r, err := s.Orgs(ctx, keqiaoOfficer, 2026, f.org["A"].ID)
+			r, err := s.Orgs(ctx, keqiaoOfficer, stats.Query{Period: stats.Period{Year: 2026}, ParentID: f.org["A"].ID})
 			if err != nil || r.Parent != nil || len(r.Items) != 0 {
 				t.Errorf("Keqiao officer on A: %+v, %v", r, err)
 			}
@@ -541,10 +553,10 @@ func TestOrgs(t *testing.T) {
 
 		for _, who := range []*model.User{{Role: model.RoleConsumer}, {Role: model.RoleBuyer, OrgID: &f.org["A"].ID},
 			{Role: model.RoleApprover, OrgID: &f.org["A"].ID}, {Role: model.RoleSupplier}, officer(""), officer("999999")} {
-			if _, err := s.Orgs(ctx, who, 2026, 0); !errors.Is(err, model.ErrForbidden) {
+			if _, err := s.Orgs(ctx, who, stats.Query{Period: stats.Period{Year: 2026}, ParentID: 0}); !errors.Is(err, model.ErrForbidden) {
 				t.Errorf("%s: err = %v, want forbidden", who.Role, err)
 			}
-			if _, err := s.Pairings(ctx, who, 2026, 0); !errors.Is(err, model.ErrForbidden) {
+			if _, err := s.Pairings(ctx, who, stats.Query{Period: stats.Period{Year: 2026, Month: 0}}); !errors.Is(err, model.ErrForbidden) {
 				t.Errorf("%s: err = %v, want forbidden", who.Role, err)
 			}
 		}
@@ -568,7 +580,7 @@ func TestDistricts(t *testing.T) {
 		ctx := context.Background()
 		get := func(who *model.User) []string {
 			t.Helper()
-			r, err := s.Districts(ctx, who, 2026)
+			r, err := s.Districts(ctx, who, stats.Query{Period: stats.Period{Year: 2026}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -612,15 +624,74 @@ func TestQueryRules(t *testing.T) {
 			call   func() error
 			fields []string
 		}{
-			{"pairings 1999", func() error { _, err := s.Pairings(ctx, admin, 1999, 0); return err }, []string{"year"}},
-			{"pairings 2101", func() error { _, err := s.Pairings(ctx, admin, 2101, 0); return err }, []string{"year"}},
-			{"pairings 0/-1", func() error { _, err := s.Pairings(ctx, admin, 0, -1); return err }, []string{"year", "month"}},
-			{"pairings month 13", func() error { _, err := s.Pairings(ctx, admin, 2026, 13); return err }, []string{"month"}},
-			{"monthly 1999", func() error { _, err := s.Monthly(ctx, admin, 1, 1999); return err }, []string{"year"}},
-			{"orgs 2101/-3", func() error { _, err := s.Orgs(ctx, admin, 2101, -3); return err }, []string{"year", "parent_id"}},
-			{"districts 1999", func() error { _, err := s.Districts(ctx, admin, 1999); return err }, []string{"year"}},
-			{"pairings 2000", func() error { _, err := s.Pairings(ctx, admin, 2000, 12); return err }, nil},
-			{"districts 2100", func() error { _, err := s.Districts(ctx, admin, 2100); return err }, nil},
+			{"pairings 1999", func() error {
+				_, err := s.Pairings(ctx, admin, stats.Query{Period: stats.Period{Year: 1999, Month: 0}})
+				return err
+			}, []string{"year"}},
+			{"pairings 2101", func() error {
+				_, err := s.Pairings(ctx, admin, stats.Query{Period: stats.Period{Year: 2101, Month: 0}})
+				return err
+			}, []string{"year"}},
+			{"pairings 0/-1", func() error {
+				_, err := s.Pairings(ctx, admin, stats.Query{Period: stats.Period{Year: 0, Month: -1}})
+				return err
+			}, []string{"year", "month"}},
+			{"pairings month 13", func() error {
+				_, err := s.Pairings(ctx, admin, stats.Query{Period: stats.Period{Year: 2026, Month: 13}})
+				return err
+			}, []string{"month"}},
+			{"monthly 1999", func() error {
+				_, err := s.Monthly(ctx, admin, 1, stats.Query{Period: stats.Period{Year: 1999}})
+				return err
+			}, []string{"year"}},
+			{"orgs 2101/-3", func() error {
+				_, err := s.Orgs(ctx, admin, stats.Query{Period: stats.Period{Year: 2101}, ParentID: -3})
+				return err
+			}, []string{"year", "parent_id"}},
+			{"districts 1999", func() error {
+				_, err := s.Districts(ctx, admin, stats.Query{Period: stats.Period{Year: 1999}})
+				return err
+			}, []string{"year"}},
+			{"range and year", func() error {
+				_, err := s.Pairings(ctx, admin, stats.Query{Period: stats.Period{Year: 2026, Month: 3, From: 202101, To: 202612}})
+				return err
+			}, []string{"year", "month"}},
+			{"range backwards", func() error {
+				_, err := s.Pairings(ctx, admin, stats.Query{Period: stats.Period{From: 202602, To: 202601}})
+				return err
+			}, []string{"to"}},
+			{"range half given", func() error {
+				_, err := s.Districts(ctx, admin, stats.Query{Period: stats.Period{From: 202102}})
+				return err
+			}, []string{"to"}},
+			{"range month 13", func() error {
+				_, err := s.Districts(ctx, admin, stats.Query{Period: stats.Period{From: 202113, To: 199901}})
+				return err
+			}, []string{"from", "to"}},
+			{"programme unknown", func() error {
+				_, err := s.Pairings(ctx, admin, stats.Query{Period: stats.Period{Year: 2026}, Programme: "east-west"})
+				return err
+			}, []string{"programme"}},
+			{"orgs per programme", func() error {
+				_, err := s.Orgs(ctx, admin, stats.Query{Period: stats.Period{Year: 2026}, Programme: model.ProgrammeEastWest})
+				return err
+			}, []string{"programme"}},
+			{"orgs over a range", func() error {
+				_, err := s.Orgs(ctx, admin, stats.Query{Period: stats.Period{From: 202601, To: 202612}})
+				return err
+			}, []string{"from"}},
+			{"monthly of a month", func() error {
+				_, err := s.Monthly(ctx, admin, 1, stats.Query{Period: stats.Period{Year: 2026, Month: 2}})
+				return err
+			}, []string{"year"}},
+			{"pairings 2000", func() error {
+				_, err := s.Pairings(ctx, admin, stats.Query{Period: stats.Period{Year: 2000, Month: 12}})
+				return err
+			}, nil},
+			{"districts 2100", func() error {
+				_, err := s.Districts(ctx, admin, stats.Query{Period: stats.Period{Year: 2100}})
+				return err
+			}, nil},
 		} {
 			err := tc.call()
 			var got []string
@@ -702,7 +773,7 @@ func TestExport(t *testing.T) {
 		ctx := context.Background()
 
 		t.Run("xlsx", func(t *testing.T) {
-			file, err := s.Export(ctx, admin, stats.ExportInput{Year: 2026, Format: stats.FormatXLSX})
+			file, err := s.Export(ctx, admin, stats.ExportInput{Query: stats.Query{Period: stats.Period{Year: 2026}}, Format: stats.FormatXLSX})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -726,7 +797,7 @@ func TestExport(t *testing.T) {
 				return v
 			}
 
-			pr, err := s.Pairings(ctx, admin, 2026, 0)
+			pr, err := s.Pairings(ctx, admin, stats.Query{Period: stats.Period{Year: 2026, Month: 0}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -766,7 +837,7 @@ func TestExport(t *testing.T) {
 				t.Errorf("not credited total = %q, want 1.00", got)
 			}
 
-			or, err := s.Orgs(ctx, admin, 2026, 0)
+			or, err := s.Orgs(ctx, admin, stats.Query{Period: stats.Period{Year: 2026}, ParentID: 0})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -787,7 +858,7 @@ func TestExport(t *testing.T) {
 				t.Errorf("B's completion = %q, want 0.2999", got)
 			}
 
-			dr, err := s.Districts(ctx, admin, 2026)
+			dr, err := s.Districts(ctx, admin, stats.Query{Period: stats.Period{Year: 2026}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -812,11 +883,11 @@ func TestExport(t *testing.T) {
 				header string
 				rows   int
 			}{
-				{stats.ExportInput{Year: 2026, Format: stats.FormatCSV}, "shanhai-stats-2026-pairings.csv", "结对编号", 7 + 1 + 1 + 5 + 1},
-				{stats.ExportInput{Year: 2026, Month: 5, Format: stats.FormatCSV, Table: stats.TablePairings}, "shanhai-stats-2026-05-pairings.csv", "结对编号", 7 + 1 + 1 + 5 + 1},
-				{stats.ExportInput{Year: 2026, Format: stats.FormatCSV, Table: stats.TableOrgs}, "shanhai-stats-2026-orgs.csv", "排名", 3},
-				{stats.ExportInput{Year: 2026, Format: stats.FormatCSV, Table: stats.TableOrgs, ParentID: f.org["A"].ID}, "shanhai-stats-2026-orgs.csv", "排名", 5},
-				{stats.ExportInput{Year: 2026, Format: stats.FormatCSV, Table: stats.TableRegions}, "shanhai-stats-2026-regions.csv", "排名", 6},
+				{stats.ExportInput{Query: stats.Query{Period: stats.Period{Year: 2026}}, Format: stats.FormatCSV}, "shanhai-stats-2026-pairings.csv", "结对编号", 7 + 1 + 1 + 5 + 1},
+				{stats.ExportInput{Query: stats.Query{Period: stats.Period{Year: 2026, Month: 5}}, Format: stats.FormatCSV, Table: stats.TablePairings}, "shanhai-stats-2026-05-pairings.csv", "结对编号", 7 + 1 + 1 + 5 + 1},
+				{stats.ExportInput{Query: stats.Query{Period: stats.Period{Year: 2026}}, Format: stats.FormatCSV, Table: stats.TableOrgs}, "shanhai-stats-2026-orgs.csv", "排名", 3},
+				{stats.ExportInput{Query: stats.Query{Period: stats.Period{Year: 2026}, ParentID: f.org["A"].ID}, Format: stats.FormatCSV, Table: stats.TableOrgs}, "shanhai-stats-2026-orgs.csv", "排名", 5},
+				{stats.ExportInput{Query: stats.Query{Period: stats.Period{Year: 2026}}, Format: stats.FormatCSV, Table: stats.TableRegions}, "shanhai-stats-2026-regions.csv", "排名", 6},
 			} {
 				file, err := s.Export(ctx, admin, tc.in)
 				if err != nil {
@@ -837,12 +908,12 @@ func TestExport(t *testing.T) {
 				}
 			}
 			// the pairings csv holds the API's figures
-			file, err := s.Export(ctx, admin, stats.ExportInput{Year: 2026, Format: stats.FormatCSV})
+			file, err := s.Export(ctx, admin, stats.ExportInput{Query: stats.Query{Period: stats.Period{Year: 2026}}, Format: stats.FormatCSV})
 			if err != nil {
 				t.Fatal(err)
 			}
 			recs, _ := readCSV(file.Body[3:])
-			pr, _ := s.Pairings(ctx, admin, 2026, 0)
+			pr, _ := s.Pairings(ctx, admin, stats.Query{Period: stats.Period{Year: 2026, Month: 0}})
 			for i, it := range pr.Items {
 				got := strings.Join(recs[i+1][5:], ",")
 				want := strings.Join([]string{optYuan(it.TargetCents), stats.Yuan(it.CreditedCents), stats.Yuan(it.CountyCents),
@@ -858,7 +929,7 @@ func TestExport(t *testing.T) {
 
 		t.Run("scopes", func(t *testing.T) {
 			// a partner-side officer's workbook has no org sheet
-			file, err := s.Export(ctx, jinkouhe, stats.ExportInput{Year: 2026})
+			file, err := s.Export(ctx, jinkouhe, stats.ExportInput{Query: stats.Query{Period: stats.Period{Year: 2026}}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -870,11 +941,11 @@ func TestExport(t *testing.T) {
 				t.Errorf("sheets = %s", got)
 			}
 			x.Close()
-			if _, err := s.Export(ctx, jinkouhe, stats.ExportInput{Year: 2026, Format: stats.FormatCSV, Table: stats.TableOrgs}); !errors.Is(err, model.ErrForbidden) {
+			if _, err := s.Export(ctx, jinkouhe, stats.ExportInput{Query: stats.Query{Period: stats.Period{Year: 2026}}, Format: stats.FormatCSV, Table: stats.TableOrgs}); !errors.Is(err, model.ErrForbidden) {
 				t.Errorf("partner officer's org csv: %v, want forbidden", err)
 			}
 			// a helper officer's csv has their figures only
-			file, err = s.Export(ctx, shangyuOfficer, stats.ExportInput{Year: 2026, Format: stats.FormatCSV})
+			file, err = s.Export(ctx, shangyuOfficer, stats.ExportInput{Query: stats.Query{Period: stats.Period{Year: 2026}}, Format: stats.FormatCSV})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -882,7 +953,12 @@ func TestExport(t *testing.T) {
 			if got := strings.Join(recs[1][:7], ","); got != fmt.Sprintf("%d,东西部协作,市级,绍兴市,乐山市,100.00,43.40", f.p["P1"]) {
 				t.Errorf("Shangyu's P1 row: %s", got)
 			}
-			for _, in := range []stats.ExportInput{{Year: 2026, Format: "pdf"}, {Year: 2026, Table: "users"}, {Year: 1999}} {
+			for _, in := range []stats.ExportInput{
+				{Query: year2026, Format: "pdf"}, {Query: year2026, Table: "users"},
+				{Query: stats.Query{Period: stats.Period{Year: 1999}}},
+				{Query: stats.Query{Period: stats.Period{From: 202601, To: 202512}}},
+				{Query: stats.Query{Period: stats.Period{Year: 2026}, Programme: "both"}},
+			} {
 				if _, err := s.Export(ctx, admin, in); !errors.Is(err, model.ErrInvalid) {
 					t.Errorf("%+v: %v, want invalid", in, err)
 				}
@@ -915,7 +991,7 @@ func TestText(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		seed(t, b.Store)
 		var out bytes.Buffer
-		if err := stats.New(b.Store, nil, b.Store).WriteText(context.Background(), &out, 2026, 0); err != nil {
+		if err := stats.New(b.Store, nil, b.Store).WriteText(context.Background(), &out, year2026); err != nil {
 			t.Fatal(err)
 		}
 		text := out.String()
@@ -968,12 +1044,24 @@ func TestCacheScopes(t *testing.T) {
 		for round := 0; round < 2; round++ {
 			for _, who := range callers {
 				for name, call := range map[string]func(s *stats.Service) (any, error){
-					"pairings": func(s *stats.Service) (any, error) { return s.Pairings(ctx, who, 2026, 0) },
-					"may":      func(s *stats.Service) (any, error) { return s.Pairings(ctx, who, 2026, 5) },
-					"monthly":  func(s *stats.Service) (any, error) { return s.Monthly(ctx, who, f.p["P1"], 2026) },
-					"orgs":     func(s *stats.Service) (any, error) { return s.Orgs(ctx, who, 2026, 0) },
-					"orgs A":   func(s *stats.Service) (any, error) { return s.Orgs(ctx, who, 2026, f.org["A"].ID) },
-					"regions":  func(s *stats.Service) (any, error) { return s.Districts(ctx, who, 2026) },
+					"pairings": func(s *stats.Service) (any, error) {
+						return s.Pairings(ctx, who, stats.Query{Period: stats.Period{Year: 2026, Month: 0}})
+					},
+					"may": func(s *stats.Service) (any, error) {
+						return s.Pairings(ctx, who, stats.Query{Period: stats.Period{Year: 2026, Month: 5}})
+					},
+					"monthly": func(s *stats.Service) (any, error) {
+						return s.Monthly(ctx, who, f.p["P1"], stats.Query{Period: stats.Period{Year: 2026}})
+					},
+					"orgs": func(s *stats.Service) (any, error) {
+						return s.Orgs(ctx, who, stats.Query{Period: stats.Period{Year: 2026}, ParentID: 0})
+					},
+					"orgs A": func(s *stats.Service) (any, error) {
+						return s.Orgs(ctx, who, stats.Query{Period: stats.Period{Year: 2026}, ParentID: f.org["A"].ID})
+					},
+					"regions": func(s *stats.Service) (any, error) {
+						return s.Districts(ctx, who, stats.Query{Period: stats.Period{Year: 2026}})
+					},
 				} {
 					got, gerr := call(cachedSvc)
 					want, werr := call(fresh)
@@ -1009,7 +1097,7 @@ func TestExportFormulaNames(t *testing.T) {
 		}
 		s := stats.New(b.Store, nil, b.Store)
 
-		file, err := s.Export(ctx, admin, stats.ExportInput{Year: 2026, Format: stats.FormatCSV, Table: stats.TableOrgs})
+		file, err := s.Export(ctx, admin, stats.ExportInput{Query: stats.Query{Period: stats.Period{Year: 2026}}, Format: stats.FormatCSV, Table: stats.TableOrgs})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1041,7 +1129,7 @@ func TestExportFormulaNames(t *testing.T) {
 			}
 		}
 
-		file, err = s.Export(ctx, admin, stats.ExportInput{Year: 2026, Format: stats.FormatXLSX})
+		file, err = s.Export(ctx, admin, stats.ExportInput{Query: stats.Query{Period: stats.Period{Year: 2026}}, Format: stats.FormatXLSX})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1101,4 +1189,134 @@ func TestRatioCmp(t *testing.T) {
 	if *stats.Completion(-1, 30000) != *stats.Completion(0, 1) {
 		t.Errorf("a negative value rounded to zero is not zero")
 	}
+}
+
+// TestPeriodsAndProgrammes: a range of months sums exactly its months (a
+// whole year as its year row), its target is the whole years it covers, a
+// completion only over whole years; a programme keeps its own pairings and
+// its own district ranking.
+func TestPeriodsAndProgrammes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := seed(t, b.Store)
+		// a mountain_sea sale in Keqiao in June, and its pairing's target
+		for _, period := range []int{202606, 202600} {
+			mustCreate(t, b.Store, &model.RollupPairing{Period: period, PairingID: f.p["P6"], Kind: model.CreditDirect,
+				Channel: model.OrgCanteen, Cents: 800, Orders: 1})
+			mustCreate(t, b.Store, &model.RollupArea{Period: period, PairingID: f.p["P6"], Kind: model.CreditDirect,
+				BuyerRegion: "330603", OriginCode: "330881", Cents: 800, Orders: 1})
+		}
+		mustCreate(t, b.Store, &model.Target{PairingID: f.p["P6"], Year: 2026, TargetCents: 400})
+		s := stats.New(b.Store, nil, b.Store)
+		ctx := context.Background()
+		pairings := func(q stats.Query) *stats.PairingReport {
+			t.Helper()
+			r, err := s.Pairings(ctx, admin, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+
+		t.Run("a range across a year's end", func(t *testing.T) {
+			r := pairings(stats.Query{Period: stats.Period{From: 202512, To: 202605}})
+			if r.From != "2025-12" || r.To != "2026-05" || r.Year != 0 {
+				t.Errorf("header: year %d from %q to %q", r.Year, r.From, r.To)
+			}
+			// no whole year inside: no target, no completion; December 2025
+			// and January–May 2026 counted once each, June left out
+			wantLines(t, byPairing(f, r), map[string]string{
+				"P1": "target=null credited=107339 county=106339 direct=105999 assisted=1340 completion=null orders=14",
+				"P2": "target=null credited=104339 county=0 direct=102999 assisted=1340 completion=null orders=12",
+				"P3": "target=null credited=2000 county=0 direct=2000 assisted=0 completion=null orders=1",
+				"P4": "target=null credited=0 county=0 direct=0 assisted=0 completion=null orders=0",
+				"P5": "target=null credited=500 county=0 direct=500 assisted=0 completion=null orders=1",
+				"P6": "target=null credited=0 county=0 direct=0 assisted=0 completion=null orders=0",
+				"P7": "target=null credited=0 county=0 direct=0 assisted=0 completion=null orders=0",
+			})
+			if r.NotCreditedCents != 100 {
+				t.Errorf("not credited = %d, want 100", r.NotCreditedCents)
+			}
+		})
+
+		t.Run("two whole years", func(t *testing.T) {
+			r := pairings(stats.Query{Period: stats.Period{From: 202501, To: 202612}})
+			got := byPairing(f, r)
+			for name, want := range map[string]string{
+				// 2025's target (999) and 2026's (none) for P5; 2026's alone for P1 and P6
+				"P1": "target=10000 credited=107339 county=106339 direct=105999 assisted=1340 completion=10.7339 orders=14",
+				"P5": "target=999 credited=500 county=0 direct=500 assisted=0 completion=0.5005 orders=1",
+				"P6": "target=400 credited=800 county=0 direct=800 assisted=0 completion=2.0000 orders=1",
+			} {
+				if got[name] != want {
+					t.Errorf("%s:\n got %s\nwant %s", name, got[name], want)
+				}
+			}
+			// one month as a range is that month
+			month := pairings(stats.Query{Period: stats.Period{From: 202603, To: 202603}})
+			if got := byPairing(f, month)["P2"]; got != "target=null credited=3000 county=0 direct=3000 assisted=0 completion=null orders=2" {
+				t.Errorf("March as a range, P2: %s", got)
+			}
+		})
+
+		t.Run("one programme", func(t *testing.T) {
+			r := pairings(stats.Query{Period: stats.Period{Year: 2026}, Programme: model.ProgrammeMountainSea})
+			wantLines(t, byPairing(f, r), map[string]string{
+				"P6": "target=400 credited=800 county=0 direct=800 assisted=0 completion=2.0000 orders=1",
+				"P7": "target=null credited=800 county=800 direct=800 assisted=0 completion=null orders=1",
+			})
+			ew := byPairing(f, pairings(stats.Query{Period: stats.Period{Year: 2026}, Programme: model.ProgrammeEastWest}))
+			if len(ew) != 5 || ew["P6"] != "" || ew["P7"] != "" || ew["P1"] == "" {
+				t.Errorf("east_west lists %v, want P1–P5", ew)
+			}
+		})
+
+		t.Run("districts per programme", func(t *testing.T) {
+			get := func(q stats.Query) []string {
+				t.Helper()
+				r, err := s.Districts(ctx, admin, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return districtLines(r)
+			}
+			wantList(t, get(stats.Query{Period: stats.Period{Year: 2026}, Programme: model.ProgrammeMountainSea}), []string{
+				"#1 330603 柯桥区 target=400 credited=800 direct=800 assisted=0 orders=1 completion=2.0000",
+				"#2 330602 越城区 target=null credited=0 direct=0 assisted=0 orders=0 completion=null",
+				"#2 330604 上虞区 target=null credited=0 direct=0 assisted=0 orders=0 completion=null",
+				"#2 330624 新昌县 target=null credited=0 direct=0 assisted=0 orders=0 completion=null",
+				"#2 330681 诸暨市 target=null credited=0 direct=0 assisted=0 orders=0 completion=null",
+				"#2 330683 嵊州市 target=null credited=0 direct=0 assisted=0 orders=0 completion=null",
+			})
+			// east_west is the table without the June mountain_sea sale
+			ew := get(stats.Query{Period: stats.Period{Year: 2026}, Programme: model.ProgrammeEastWest})
+			if len(ew) != 6 || ew[0] != "#1 330603 柯桥区 target=2000 credited=3500 direct=3500 assisted=0 orders=3 completion=1.7500" {
+				t.Errorf("east_west districts: %q", ew)
+			}
+			// both programmes together: Keqiao's purchases and targets of both
+			both := get(stats.Query{Period: stats.Period{Year: 2026}})
+			if !slices.ContainsFunc(both, func(l string) bool { return strings.Contains(l, "330603 柯桥区 target=2400 credited=4300 ") }) {
+				t.Errorf("both programmes: %q", both)
+			}
+			// a range of two months: no target
+			rng := get(stats.Query{Period: stats.Period{From: 202605, To: 202606}, Programme: model.ProgrammeMountainSea})
+			if rng[0] != "#1 330603 柯桥区 target=null credited=800 direct=800 assisted=0 orders=1 completion=null" {
+				t.Errorf("May–June mountain_sea: %q", rng)
+			}
+		})
+
+		t.Run("an org's month has no completion", func(t *testing.T) {
+			r, err := s.Orgs(ctx, admin, stats.Query{Period: stats.Period{Year: 2026, Month: 5}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range r.Items {
+				if it.Org.ID == f.org["A"].ID && (it.ReservedCents == nil || *it.ReservedCents != 10000 || it.Completion != nil || it.SubtreeCertifiedCents != 0) {
+					t.Errorf("A in May: reserved %s completion %s subtree certified %d", fmtCents(it.ReservedCents), fmtRatio(it.Completion), it.SubtreeCertifiedCents)
+				}
+			}
+			if r.Month != 5 {
+				t.Errorf("month = %d", r.Month)
+			}
+		})
+	})
 }

@@ -13,11 +13,11 @@ import (
 // system is the caller of the command line: it sees everything.
 var system = &model.User{Role: model.RoleAdmin, Username: "shanhai stats"}
 
-// WriteText prints the per-pairing table of year (or of one month, 1–12)
-// for the command line: aligned columns in yuan, then the not-credited
-// totals by reason. It sees everything, as an admin does.
-func (s *Service) WriteText(ctx context.Context, w io.Writer, year, month int) error {
-	r, err := s.Pairings(ctx, system, year, month)
+// WriteText prints the per-pairing table of the query for the command
+// line: aligned columns in yuan, then the not-credited totals by reason. It
+// sees everything, as an admin does.
+func (s *Service) WriteText(ctx context.Context, w io.Writer, q Query) error {
+	r, err := s.Pairings(ctx, system, q)
 	if err != nil {
 		return err
 	}
@@ -27,8 +27,14 @@ func (s *Service) WriteText(ctx context.Context, w io.Writer, year, month int) e
 // FormatText prints r as WriteText does.
 func FormatText(w io.Writer, r *PairingReport) error {
 	title := fmt.Sprintf("山海 shanhai — 结对统计 %d", r.Year)
-	if r.Month != 0 {
+	switch {
+	case r.From != "":
+		title = fmt.Sprintf("山海 shanhai — 结对统计 %s – %s", r.From, r.To)
+	case r.Month != 0:
 		title += fmt.Sprintf("-%02d", r.Month)
+	}
+	if r.Programme != "" {
+		title += " " + programmeNames[r.Programme]
 	}
 	rows := [][]string{{"pairing", "target", "credited", "county part", "direct", "assisted", "completion", "orders"}}
 	for _, it := range r.Items {
