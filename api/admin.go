@@ -69,12 +69,13 @@ type orgReq struct {
 	CreditKind             string `json:"credit_kind"`
 	InvoiceTitle           string `json:"invoice_title"`
 	TaxID                  string `json:"tax_id"`
+	Sector                 string `json:"sector"`
 }
 
 func (q orgReq) input() org.OrgInput {
 	return org.OrgInput{Name: q.Name, Kind: q.Kind, RegionCode: q.RegionCode, ParentID: q.ParentID,
 		PaymentTerms: q.PaymentTerms, ApprovalThresholdCents: q.ApprovalThresholdCents, CreditKind: q.CreditKind,
-		InvoiceTitle: q.InvoiceTitle, TaxID: q.TaxID}
+		InvoiceTitle: q.InvoiceTitle, TaxID: q.TaxID, Sector: q.Sector}
 }
 
 type orgResp struct {
@@ -88,13 +89,14 @@ type orgResp struct {
 	CreditKind             string `json:"credit_kind"`
 	InvoiceTitle           string `json:"invoice_title"`
 	TaxID                  string `json:"tax_id"`
+	Sector                 string `json:"sector"`
 	CreatedAt              string `json:"created_at"`
 }
 
 func toOrg(o *model.Org) orgResp {
 	return orgResp{ID: o.ID, Name: o.Name, Kind: o.Kind, RegionCode: o.RegionCode, ParentID: o.ParentID,
 		PaymentTerms: o.PaymentTerms, ApprovalThresholdCents: o.ApprovalThresholdCents, CreditKind: o.CreditKind,
-		InvoiceTitle: o.InvoiceTitle, TaxID: o.TaxID, CreatedAt: rfc3339(o.CreatedAt)}
+		InvoiceTitle: o.InvoiceTitle, TaxID: o.TaxID, Sector: o.Sector, CreatedAt: rfc3339(o.CreatedAt)}
 }
 
 func (r *router) createOrg(c *gin.Context) {

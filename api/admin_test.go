@@ -63,12 +63,12 @@ func testAdminOrgs(t *testing.T, w *world) {
 	res := h.call(t, http.MethodPost, v1+"/admin/orgs", admin, jsonBody(map[string]any{
 		"name": "嵊州市人民医院食堂", "kind": model.OrgCanteen, "region_code": "330683", "parent_id": w.parent.ID,
 		"payment_terms": model.TermsAfterDelivery, "approval_threshold_cents": 500000,
-		"invoice_title": "嵊州市人民医院", "tax_id": "12330683MB1234567X"}))
+		"invoice_title": "嵊州市人民医院", "tax_id": "12330683MB1234567X", "sector": "hospital"}))
 	wantStatus(t, res, http.StatusCreated)
 	got := decode[orgBody](t, res)
 	want := orgBody{ID: got.ID, Name: "嵊州市人民医院食堂", Kind: model.OrgCanteen, RegionCode: "330683",
 		PaymentTerms: model.TermsAfterDelivery, ApprovalThresholdCents: 500000, CreditKind: model.CreditDirect,
-		InvoiceTitle: "嵊州市人民医院", TaxID: "12330683MB1234567X", CreatedAt: got.CreatedAt}
+		InvoiceTitle: "嵊州市人民医院", TaxID: "12330683MB1234567X", Sector: "hospital", CreatedAt: got.CreatedAt}
 	if got.ParentID == nil || *got.ParentID != w.parent.ID {
 		t.Errorf("parent_id = %v, want %d", got.ParentID, w.parent.ID)
 	}
@@ -508,6 +508,7 @@ func testAdminBadInput(t *testing.T, w *world) {
 		{"org: unknown parent", "POST", orgs, admin, org(map[string]any{"parent_id": 999999}), []string{"parent_id"}},
 		{"org: unknown terms", "POST", orgs, admin, org(map[string]any{"payment_terms": "credit"}), []string{"payment_terms"}},
 		{"org: unknown credit kind", "POST", orgs, admin, org(map[string]any{"credit_kind": "gift"}), []string{"credit_kind"}},
+		{"org: unknown sector", "POST", orgs, admin, org(map[string]any{"sector": "army"}), []string{"sector"}},
 		{"org: negative threshold", "POST", orgs, admin, org(map[string]any{"approval_threshold_cents": -1}), []string{"approval_threshold_cents"}},
 		{"org: bad tax id", "POST", orgs, admin, org(map[string]any{"tax_id": "123"}), []string{"tax_id"}},
 		{"org: overlong invoice title", "POST", orgs, admin, org(map[string]any{"invoice_title": long(129)}), []string{"invoice_title"}},

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -565,9 +566,12 @@ func checkRollups(t *testing.T, h *harness) {
 	}
 	pk := "CONCAT_WS('|', %s, COALESCE(pairing_id, 0), reason, kind, channel)"
 	ak := "CONCAT_WS('|', %s, COALESCE(pairing_id, 0), reason, kind, buyer_region, origin_code)"
+	salesCols := "reason, kind, channel, platform, sector, point_type, buyer_region, origin_code, category_code, supplier_id"
+	xk := "CONCAT_WS('|', %s, COALESCE(pairing_id, 0), " + salesCols + ")"
 	if h.store.Dialect() == "sqlite" {
 		pk = "(%s || '|' || COALESCE(pairing_id, 0) || '|' || reason || '|' || kind || '|' || channel)"
 		ak = "(%s || '|' || COALESCE(pairing_id, 0) || '|' || reason || '|' || kind || '|' || buyer_region || '|' || origin_code)"
+		xk = "(%s || '|' || COALESCE(pairing_id, 0) || '|' || " + strings.ReplaceAll(salesCols, ", ", " || '|' || ") + ")"
 	}
 	year := "(period DIV 100 * 100)"
 	if h.store.Dialect() == "sqlite" {
@@ -586,6 +590,10 @@ func checkRollups(t *testing.T, h *harness) {
 			k = fmt.Sprintf(ak, per)
 			compare("areas "+per+" "+col, "SELECT "+k+", "+m+" FROM credits GROUP BY "+k,
 				"SELECT "+fmt.Sprintf(ak, "period")+", "+col+" FROM rollup_areas WHERE period % 100 "+
+					map[bool]string{true: "<> 0", false: "= 0"}[per == "period"])
+			k = fmt.Sprintf(xk, per)
+			compare("sales "+per+" "+col, "SELECT "+k+", "+m+" FROM credits GROUP BY "+k,
+				"SELECT "+fmt.Sprintf(xk, "period")+", "+col+" FROM rollup_sales WHERE period % 100 "+
 					map[bool]string{true: "<> 0", false: "= 0"}[per == "period"])
 		}
 	}

@@ -548,6 +548,54 @@ func TestReconciliation(t *testing.T) {
 				t.Errorf("rollup %s: %q, the test's record nothing", k, v)
 			}
 		}
+		// the breakdowns by origin and by channel, as an official reads them
+		// over the whole test, = the test's record
+		byOrigin, byChannel := map[string][2]int64{}, map[string][2]int64{}
+		for k, v := range rec.sums {
+			var credited int64
+			if k.pairing != 0 {
+				credited = v.cents
+			}
+			for _, by := range []struct {
+				m   map[string][2]int64
+				key string
+			}{{byOrigin, k.origin}, {byChannel, k.channel}} {
+				x := by.m[by.key]
+				by.m[by.key] = [2]int64{x[0] + v.cents, x[1] + credited}
+			}
+		}
+		admin := c.token(t, model.RoleAdmin)
+		rangeQ := fmt.Sprintf("from=%s&to=%s", phases[0].Format("2006-01"), phases[len(phases)-1].Format("2006-01"))
+		for _, tc := range []struct {
+			route, table string
+			want         map[string][2]int64
+		}{{"origins", model.FacetOrigin, byOrigin}, {"channels", model.FacetChannel, byChannel}} {
+			body := call(http.MethodGet, v1+"/stats/"+tc.route+"?"+rangeQ, admin, "", nil, http.StatusOK)
+			var rep struct {
+				Tables map[string][]struct {
+					Code          string `json:"code"`
+					SalesCents    int64  `json:"sales_cents"`
+					CreditedCents int64  `json:"credited_cents"`
+				} `json:"tables"`
+			}
+			if err := json.Unmarshal(body, &rep); err != nil {
+				t.Fatal(err)
+			}
+			got := map[string][2]int64{}
+			for _, r := range rep.Tables[tc.table] {
+				got[r.Code] = [2]int64{r.SalesCents, r.CreditedCents}
+			}
+			for k, v := range tc.want {
+				if v != ([2]int64{}) && got[k] != v {
+					t.Errorf("/stats/%s %s: %v (sales, credited), the test's record %v", tc.route, k, got[k], v)
+				}
+			}
+			for k, v := range got {
+				if _, ok := tc.want[k]; !ok {
+					t.Errorf("/stats/%s %s: %v, the test's record nothing", tc.route, k, v)
+				}
+			}
+		}
 		if orders == 0 || credited == 0 {
 			t.Errorf("the test accepted %d orders (%d cents credited): it proved nothing", orders, credited)
 		}

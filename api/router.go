@@ -141,6 +141,8 @@ func New(d Deps) *gin.Engine {
 	st.GET("/pairings/:id/monthly", r.statsMonthly)
 	st.GET("/orgs", r.statsOrgs)
 	st.GET("/regions", r.statsRegions)
+	st.GET("/origins", r.statsOrigins)
+	st.GET("/channels", r.statsChannels)
 	st.GET("/export", r.statsExport)
 
 	org := in.Group("/orgs/:id")

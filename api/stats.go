@@ -165,6 +165,28 @@ func (r *router) statsRegions(c *gin.Context) {
 	})
 }
 
+func (r *router) statsOrigins(c *gin.Context) {
+	q, err := readStatsQuery(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	statsAnswer(r, c, stats.TableOrigins, q, 0, func() (*stats.SalesReport, error) {
+		return r.Stats.Origins(c.Request.Context(), caller(c), q)
+	})
+}
+
+func (r *router) statsChannels(c *gin.Context) {
+	q, err := readStatsQuery(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	statsAnswer(r, c, stats.TableChannels, q, 0, func() (*stats.SalesReport, error) {
+		return r.Stats.Channels(c.Request.Context(), caller(c), q)
+	})
+}
+
 // statsExport sends the statistics as an xlsx or csv attachment: every table
 // (xlsx) or one (table=).
 func (r *router) statsExport(c *gin.Context) {

@@ -10,8 +10,12 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"mime"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -118,6 +122,12 @@ func seedStats(t *testing.T, w *world) {
 			&model.RollupArea{Period: period, PairingID: w.pairing, Kind: model.CreditDirect, BuyerRegion: "330604", OriginCode: "511113", Cents: 5000, Orders: 2},
 			&model.RollupArea{Period: period, PairingID: w.pairing, Kind: model.CreditAssisted, BuyerRegion: "330604", OriginCode: "511113", Cents: 2340, Orders: 1},
 			&model.RollupArea{Period: period, Reason: model.ReasonCertExpired, Kind: model.CreditDirect, BuyerRegion: "330604", OriginCode: "511113", Cents: 120, Orders: 1},
+			&model.RollupSale{Period: period, PairingID: w.pairing, Kind: model.CreditDirect, Channel: model.OrgGovernment, Platform: model.PlatformMall,
+				Sector: "government", BuyerRegion: "330604", OriginCode: "511113", CategoryCode: "grain_oil", SupplierID: w.supA.ID, Cents: 5000, Orders: 2},
+			&model.RollupSale{Period: period, PairingID: w.pairing, Kind: model.CreditAssisted, Channel: model.OrgSupermarket, Platform: model.PlatformMall,
+				Sector: "other", BuyerRegion: "330604", OriginCode: "511113", CategoryCode: "tea", SupplierID: w.supA.ID, Cents: 2340, Orders: 1},
+			&model.RollupSale{Period: period, Reason: model.ReasonCertExpired, Kind: model.CreditDirect, Channel: "app", Platform: model.PlatformMall,
+				BuyerRegion: "330604", OriginCode: "511113", CategoryCode: "tea", SupplierID: w.supA.ID, Cents: 120, Orders: 1},
 		} {
 			if err := st.Gorm().Create(row).Error; err != nil {
 				t.Fatal(err)
@@ -305,6 +315,67 @@ func TestStatsRoutes(t *testing.T) {
 			}
 			res = h.call(t, http.MethodGet, v1+"/stats/export?year=2026&format=csv&table=orgs", w.token(t, "partner_officer"), "")
 			wantError(t, res, http.StatusForbidden, "forbidden")
+		})
+
+		t.Run("origins and channels", func(t *testing.T) {
+			type rows map[string][]struct {
+				Code          string `json:"code"`
+				Name          string `json:"name"`
+				SalesCents    int64  `json:"sales_cents"`
+				CreditedCents int64  `json:"credited_cents"`
+				Orders        int64  `json:"orders"`
+			}
+			get := func(target, who string) string {
+				t.Helper()
+				res := h.call(t, http.MethodGet, target, w.token(t, who), "")
+				wantStatus(t, res, http.StatusOK)
+				var body struct{ Tables rows }
+				if err := json.Unmarshal(res.Body, &body); err != nil {
+					t.Fatal(err)
+				}
+				var out []string
+				for _, table := range slices.Sorted(maps.Keys(body.Tables)) {
+					for _, r := range body.Tables[table] {
+						out = append(out, fmt.Sprintf("%s:%s %s %d/%d %d", table, r.Code, r.Name, r.SalesCents, r.CreditedCents, r.Orders))
+					}
+				}
+				return strings.Join(out, "; ")
+			}
+			sup := strconv.FormatInt(w.supA.ID, 10)
+			want := "category:grain_oil 粮油 5000/5000 2; category:tea 茶叶 2460/2340 2; origin:511113 金口河区 7460/7340 4; " +
+				"supplier:" + sup + " 金口河区山珍有限公司 7460/7340 4"
+			for _, who := range []string{model.RoleAdmin, "partner_officer", model.RoleOfficer} {
+				if got := get(v1+"/stats/origins?year=2026", who); got != want {
+					t.Errorf("%s origins:\n got %s\nwant %s", who, got, want)
+				}
+			}
+			// Keqiao's officer: none of these buyers are theirs
+			if got := get(v1+"/stats/origins?year=2026", "keqiao_officer"); got != "" {
+				t.Errorf("Keqiao officer's origins: %s", got)
+			}
+			// with a programme: only what is credited to it
+			if got := get(v1+"/stats/origins?year=2026&programme=east_west", model.RoleAdmin); !strings.Contains(got, "origin:511113 金口河区 7340/7340 3") {
+				t.Errorf("east_west origins: %s", got)
+			}
+			if got := get(v1+"/stats/origins?year=2026&programme=mountain_sea", model.RoleAdmin); got != "" {
+				t.Errorf("mountain_sea origins: %s", got)
+			}
+			want = "channel:government 机关 5000/5000 2; channel:supermarket 商超 2340/2340 1; channel:app 职工个人（App） 120/0 1; " +
+				"platform:mall 本平台 7460/7340 4; point_type: 无 7460/7340 4; " +
+				"sector:government 机关 5000/5000 2; sector:other 其他 2340/2340 1; sector: 个人 120/0 1"
+			if got := get(v1+"/stats/channels?from=2026-04&to=2026-04", model.RoleAdmin); got != want {
+				t.Errorf("channels:\n got %s\nwant %s", got, want)
+			}
+			res := h.call(t, http.MethodGet, v1+"/stats/channels?year=2026&format=csv", admin, "")
+			wantStatus(t, res, http.StatusOK)
+			recs, err := csv.NewReader(bytes.NewReader(res.Body[3:])).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(recs) != 9 || strings.Join(recs[0], ",") != "维度,代码,名称,销售额（元）,计入结对（元）,订单数" ||
+				strings.Join(recs[1], ",") != "按渠道,government,机关,50.00,50.00,2" {
+				t.Errorf("channels csv: %q", recs)
+			}
 		})
 
 		t.Run("every route as a file, ranges and programmes", func(t *testing.T) {

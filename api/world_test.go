@@ -488,6 +488,7 @@ type orgBody struct {
 	CreditKind             string `json:"credit_kind"`
 	InvoiceTitle           string `json:"invoice_title"`
 	TaxID                  string `json:"tax_id"`
+	Sector                 string `json:"sector"`
 	CreatedAt              string `json:"created_at"`
 }
 

@@ -126,10 +126,17 @@ type Credit struct {
 	Period       int       `gorm:"column:period" json:"period"`
 	CreditDate   string    `gorm:"column:credit_date" json:"credit_date"`
 	Orders       int       `gorm:"column:orders" json:"orders"`
+	SupplierID   int64     `gorm:"column:supplier_id" json:"supplier_id"` // the producer
+	Sector       string    `gorm:"column:sector" json:"sector"`           // the buyer org's (五进); "" without an org
+	Platform     string    `gorm:"column:platform" json:"platform"`       // PlatformMall for orders
+	PointType    string    `gorm:"column:point_type" json:"point_type"`   // the sales point's type (五专); "" for none
 	CreatedAt    time.Time `gorm:"column:created_at" json:"created_at"`
 }
 
 func (Credit) TableName() string { return "credits" }
+
+// PlatformMall is the platform of every sale made through shanhai.
+const PlatformMall = "mall"
 
 // Credited reports whether the entry counts for a pairing.
 func (c *Credit) Credited() bool { return c.PairingID != nil }
@@ -224,18 +231,42 @@ type RollupOrg struct {
 
 func (RollupOrg) TableName() string { return "rollup_orgs" }
 
+// RollupSale is one row of rollup_sales: the figures by everything the
+// partner side and the channel breakdowns ask about.
+type RollupSale struct {
+	Period       int    `gorm:"column:period;primaryKey"`
+	PairingID    int64  `gorm:"column:pairing_id;primaryKey"`
+	Reason       string `gorm:"column:reason;primaryKey"`
+	Kind         string `gorm:"column:kind;primaryKey"`
+	Channel      string `gorm:"column:channel;primaryKey"`
+	Platform     string `gorm:"column:platform;primaryKey"`
+	Sector       string `gorm:"column:sector;primaryKey"`
+	PointType    string `gorm:"column:point_type;primaryKey"`
+	BuyerRegion  string `gorm:"column:buyer_region;primaryKey"`
+	OriginCode   string `gorm:"column:origin_code;primaryKey"`
+	CategoryCode string `gorm:"column:category_code;primaryKey"`
+	SupplierID   int64  `gorm:"column:supplier_id;primaryKey"`
+	Cents        int64  `gorm:"column:cents"`
+	Orders       int64  `gorm:"column:orders"`
+}
+
+func (RollupSale) TableName() string { return "rollup_sales" }
+
 // Rollups are the rollup rows an entry, or a batch of entries, adds: each
 // entry counts in its month and in its year (period YYYY00), in the
-// pairing table, the area table, and for its org and every org above it.
+// pairing table, the area table, the sales table, and for its org and every
+// org above it.
 type Rollups struct {
 	Pairings map[RollupPairing]RollupPairing // key has the values zeroed
 	Areas    map[RollupArea]RollupArea
+	Sales    map[RollupSale]RollupSale
 	Orgs     map[RollupOrg]RollupOrg
 }
 
 // NewRollups is an empty set.
 func NewRollups() *Rollups {
-	return &Rollups{Pairings: map[RollupPairing]RollupPairing{}, Areas: map[RollupArea]RollupArea{}, Orgs: map[RollupOrg]RollupOrg{}}
+	return &Rollups{Pairings: map[RollupPairing]RollupPairing{}, Areas: map[RollupArea]RollupArea{},
+		Sales: map[RollupSale]RollupSale{}, Orgs: map[RollupOrg]RollupOrg{}}
 }
 
 // Add counts one entry. This is the one definition of what the rollups
@@ -268,6 +299,13 @@ func (r *Rollups) Add(e *Credit) {
 		a.Cents += amt
 		a.Orders += orders
 		r.Areas[ak] = a
+		sk := RollupSale{Period: period, PairingID: pid, Reason: e.Reason, Kind: e.Kind, Channel: e.Channel,
+			Platform: e.Platform, Sector: e.Sector, PointType: e.PointType, BuyerRegion: e.BuyerRegion,
+			OriginCode: e.OriginCode, CategoryCode: e.CategoryCode, SupplierID: e.SupplierID}
+		sv := r.Sales[sk]
+		sv.Cents += amt
+		sv.Orders += orders
+		r.Sales[sk] = sv
 		for _, id := range chain {
 			ok := RollupOrg{Period: period, OrgID: id}
 			o := r.Orgs[ok]

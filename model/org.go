@@ -44,7 +44,22 @@ type Org struct {
 	CreditKind             string    `gorm:"column:credit_kind" json:"credit_kind"`
 	InvoiceTitle           string    `gorm:"column:invoice_title" json:"invoice_title"`
 	TaxID                  string    `gorm:"column:tax_id" json:"tax_id"`
+	Sector                 string    `gorm:"column:sector" json:"sector"` // where its purchases go (五进): one of Sectors
 	CreatedAt              time.Time `gorm:"column:created_at" json:"created_at"`
+}
+
+// Sectors are where an org's purchases go (五进): 机关, 学校, 医院, 企业, 社区, other.
+var Sectors = []string{"government", "school", "hospital", "enterprise", "community", "other"}
+
+// DefaultSector is an org's sector when its creator names none.
+func DefaultSector(kind string) string {
+	switch kind {
+	case OrgGovernment:
+		return "government"
+	case OrgEnterprise:
+		return "enterprise"
+	}
+	return "other"
 }
 
 func (Org) TableName() string { return "orgs" }
@@ -57,4 +72,5 @@ type OrgPatch struct {
 	PaymentTerms, CreditKind *string
 	ApprovalThresholdCents   *int64
 	InvoiceTitle, TaxID      *string
+	Sector                   *string
 }

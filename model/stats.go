@@ -46,3 +46,23 @@ type OrgFigures struct {
 func (f *OrgFigures) Filing() Filing {
 	return Filing{OrgID: f.Org.ID, Status: f.FilingStatus, FoodBudgetCents: f.FoodBudgetCents, ReservedRatioBP: f.ReservedRatioBP}
 }
+
+// Facets of rollup_sales the statistics break figures down by.
+const (
+	FacetOrigin    = "origin"     // origin county code
+	FacetCategory  = "category"   // category code
+	FacetSupplier  = "supplier"   // supplier id
+	FacetChannel   = "channel"    // the buyer's channel
+	FacetPlatform  = "platform"   // mall, 832, zcy, offline, other
+	FacetPointType = "point_type" // the sales point's type (五专); "" for none
+	FacetSector    = "sector"     // the buyer org's sector (五进); "" without an org
+)
+
+// SaleSum is a rollup_sales total of one facet value, credited to a
+// pairing or not.
+type SaleSum struct {
+	Key      string `gorm:"column:k"`
+	Credited bool   `gorm:"column:credited"`
+	Cents    int64  `gorm:"column:cents"`
+	Orders   int64  `gorm:"column:orders"`
+}

@@ -141,6 +141,7 @@ func (s *Store) UpdateOrg(ctx context.Context, id int64, p model.OrgPatch) error
 	set(cols, "approval_threshold_cents", p.ApprovalThresholdCents)
 	set(cols, "invoice_title", p.InvoiceTitle)
 	set(cols, "tax_id", p.TaxID)
+	set(cols, "sector", p.Sector)
 	if len(cols) == 0 {
 		_, err := s.Org(ctx, id)
 		return err

@@ -450,7 +450,11 @@ func intersect(a, b []string) []string {
 }
 
 // CreateOrg inserts an organization.
+// An org always has a sector: its kind's default when none is given.
 func (s *Store) CreateOrg(ctx context.Context, o *model.Org) error {
+	if o.Sector == "" {
+		o.Sector = model.DefaultSector(o.Kind)
+	}
 	return mapErr(s.conn(ctx).Create(o).Error)
 }
 

@@ -144,7 +144,8 @@ func (s *Store) RebuildRollups(ctx context.Context) (*model.RebuildReport, error
 		}
 		rep.Pending = int64(len(pendingIDs))
 		want := model.NewRollups()
-		const cols = "id, amount_cents, orders, pairing_id, reason, certified, buyer_org_id, org_chain, buyer_region, kind, channel, origin_code, period"
+		const cols = "id, amount_cents, orders, pairing_id, reason, certified, buyer_org_id, org_chain, buyer_region, kind, channel, origin_code, period, " +
+			"category_code, supplier_id, sector, platform, point_type"
 		for after := int64(0); ; {
 			rows, err := db.Raw("SELECT "+cols+" FROM credits WHERE id > ? ORDER BY id LIMIT 20000", after).Rows()
 			if err != nil {
@@ -155,7 +156,8 @@ func (s *Store) RebuildRollups(ctx context.Context) (*model.RebuildReport, error
 				var e model.Credit
 				var pairing, org sql.NullInt64
 				if err := rows.Scan(&e.ID, &e.AmountCents, &e.Orders, &pairing, &e.Reason, &e.Certified, &org,
-					&e.OrgChain, &e.BuyerRegion, &e.Kind, &e.Channel, &e.OriginCode, &e.Period); err != nil {
+					&e.OrgChain, &e.BuyerRegion, &e.Kind, &e.Channel, &e.OriginCode, &e.Period,
+					&e.CategoryCode, &e.SupplierID, &e.Sector, &e.Platform, &e.PointType); err != nil {
 					rows.Close()
 					return mapErr(err)
 				}
@@ -184,16 +186,18 @@ func (s *Store) RebuildRollups(ctx context.Context) (*model.RebuildReport, error
 		}
 		var pairings []model.RollupPairing
 		var areas []model.RollupArea
+		var sales []model.RollupSale
 		var orgs []model.RollupOrg
-		for _, dst := range []any{&pairings, &areas, &orgs} {
+		for _, dst := range []any{&pairings, &areas, &sales, &orgs} {
 			if err := db.Find(dst).Error; err != nil {
 				return mapErr(err)
 			}
 		}
 		fix := model.NewRollups()
-		rep.Rows = len(pairings) + len(areas) + len(orgs)
+		rep.Rows = len(pairings) + len(areas) + len(sales) + len(orgs)
 		rep.Corrected += diff(want.Pairings, pairings, fix.Pairings, &rep.Diffs, pairingKey, subPairing)
 		rep.Corrected += diff(want.Areas, areas, fix.Areas, &rep.Diffs, areaKey, subArea)
+		rep.Corrected += diff(want.Sales, sales, fix.Sales, &rep.Diffs, saleKey, subSale)
 		rep.Corrected += diff(want.Orgs, orgs, fix.Orgs, &rep.Diffs, orgKey, subOrg)
 		return s.addRollups(ctx, fix)
 	})
@@ -229,6 +233,7 @@ func diff[T comparable](want map[T]T, have []T, fix map[T]T, notes *[]string, ke
 
 func pairingKey(r model.RollupPairing) model.RollupPairing { r.Cents, r.Orders = 0, 0; return r }
 func areaKey(r model.RollupArea) model.RollupArea          { r.Cents, r.Orders = 0, 0; return r }
+func saleKey(r model.RollupSale) model.RollupSale          { r.Cents, r.Orders = 0, 0; return r }
 func orgKey(r model.RollupOrg) model.RollupOrg {
 	return model.RollupOrg{Period: r.Period, OrgID: r.OrgID}
 }
@@ -238,6 +243,9 @@ func subPairing(a, b model.RollupPairing) model.RollupPairing {
 }
 func subArea(a, b model.RollupArea) model.RollupArea {
 	return model.RollupArea{Cents: a.Cents - b.Cents, Orders: a.Orders - b.Orders}
+}
+func subSale(a, b model.RollupSale) model.RollupSale {
+	return model.RollupSale{Cents: a.Cents - b.Cents, Orders: a.Orders - b.Orders}
 }
 func subOrg(a, b model.RollupOrg) model.RollupOrg {
 	return model.RollupOrg{Cents: a.Cents - b.Cents, CertifiedCents: a.CertifiedCents - b.CertifiedCents,
@@ -266,6 +274,18 @@ func (s *Store) addRollups(ctx context.Context, r *model.Rollups) error {
 		}
 	}
 	if err := s.upsert(ctx, "rollup_areas", []string{"period", "pairing_id", "reason", "kind", "buyer_region", "origin_code"},
+		[]string{"cents", "orders"}, rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for k, v := range r.Sales {
+		if v.Cents != 0 || v.Orders != 0 {
+			rows = append(rows, []any{k.Period, k.PairingID, k.Reason, k.Kind, k.Channel, k.Platform, k.Sector, k.PointType,
+				k.BuyerRegion, k.OriginCode, k.CategoryCode, k.SupplierID, v.Cents, v.Orders})
+		}
+	}
+	if err := s.upsert(ctx, "rollup_sales", []string{"period", "pairing_id", "reason", "kind", "channel", "platform",
+		"sector", "point_type", "buyer_region", "origin_code", "category_code", "supplier_id"},
 		[]string{"cents", "orders"}, rows); err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ var models = []any{
 	&model.User{}, &model.Filing{}, &model.Target{}, &model.Audit{},
 	&model.Order{}, &model.OrderLine{}, &model.OrderEvent{}, &model.Payment{}, &model.Return{},
 	&model.ReturnLine{}, &model.CartItem{}, &model.IdempotencyKey{},
-	&model.Credit{}, &model.Correction{}, &model.RollupPairing{}, &model.RollupArea{}, &model.RollupOrg{},
+	&model.Credit{}, &model.Correction{}, &model.RollupPairing{}, &model.RollupArea{}, &model.RollupSale{}, &model.RollupOrg{},
 }
 
 // eachEmpty runs f on a fresh, unmigrated database of every backend:
@@ -461,7 +461,7 @@ func TestRoundTrip(t *testing.T) {
 			ValidFrom: "2024-01-01", ValidTo: "2024-12-31", Status: model.CertRevoked, CreatedAt: created, RevokedAt: &revoked},
 		&model.Org{Name: "上虞区机关食堂", Kind: model.OrgCanteen, RegionCode: "330604", ParentID: ptr(int64(1 << 44)),
 			PaymentTerms: model.TermsAfterDelivery, ApprovalThresholdCents: 9_000_000_000_00, CreditKind: model.CreditDirect,
-			InvoiceTitle: "上虞区机关事务管理中心", TaxID: "12330604MB0000000X", CreatedAt: created},
+			InvoiceTitle: "上虞区机关事务管理中心", TaxID: "12330604MB0000000X", Sector: "hospital", CreatedAt: created},
 		&model.User{Username: "ShangyuBuyer", UsernameKey: "shangyubuyer", PasswordHash: "$2a$10$x", Role: model.RoleConsumer,
 			OrgID: ptr(int64(1 << 45)), SupplierID: ptr(int64(1 << 46)), RegionCode: ptr("330604"), EmployerID: ptr(int64(1 << 47)),
 			EmployerStatus: model.EmployerConfirmed, Disabled: true, TokenVersion: 1 << 38, CreatedAt: created, UpdatedAt: updated},
@@ -496,13 +496,17 @@ func TestRoundTrip(t *testing.T) {
 			CorrectionID: ptr(int64(1<<62 + 11)), ReversesID: ptr(int64(1<<62 + 12)), Quantity: -(1<<35 + 1), AmountCents: -(1<<61 + 5),
 			PairingID: ptr(int64(1<<62 + 13)), Reason: model.ReasonCertRevoked, Certified: true, BuyerOrgID: ptr(int64(1<<62 + 14)),
 			OrgChain: "/1/22/333/", BuyerRegion: "330604", Kind: model.CreditAssisted, Channel: model.OrgSupermarket,
-			CategoryCode: "tea", OriginCode: "511113", Period: 202701, CreditDate: "2027-01-01", Orders: -1, CreatedAt: created},
+			CategoryCode: "tea", OriginCode: "511113", Period: 202701, CreditDate: "2027-01-01", Orders: -1,
+			SupplierID: 1<<62 + 30, Sector: "hospital", Platform: "832", PointType: "remote_counter", CreatedAt: created},
 		&model.Correction{Action: model.CorrectionMoveOrder, OrderID: 1<<62 + 15, CreditID: ptr(int64(1<<62 + 16)),
 			FromOrgID: ptr(int64(1<<62 + 17)), ToOrgID: ptr(int64(1<<62 + 18)), Reason: "单位录错", ActorID: ptr(int64(1<<62 + 19)), CreatedAt: created},
 		&model.RollupPairing{Period: 202600, PairingID: 1<<62 + 20, Reason: model.ReasonNoPairing, Kind: model.CreditDirect,
 			Channel: model.ChannelApp, Cents: -(1<<60 + 1), Orders: 1<<40 + 3},
 		&model.RollupArea{Period: 202612, PairingID: 1<<62 + 21, Reason: model.ReasonNoBuyerRegion, Kind: model.CreditAssisted, BuyerRegion: "330603",
 			OriginCode: "330881", Cents: 1<<60 + 7, Orders: -(1 << 33)},
+		&model.RollupSale{Period: 202610, PairingID: 1<<62 + 23, Reason: model.ReasonCertExpired, Kind: model.CreditDirect,
+			Channel: model.ChannelApp, Platform: "zcy", Sector: "school", PointType: "counter", BuyerRegion: "330602",
+			OriginCode: "511113", CategoryCode: "grain_oil", SupplierID: 1<<62 + 24, Cents: -(1<<60 + 9), Orders: 1 << 34},
 		&model.RollupOrg{Period: 202611, OrgID: 1<<62 + 22, Cents: 1<<59 + 1, CertifiedCents: 1<<58 + 2, CreditedCents: 1<<57 + 3,
 			SubtreeCents: 1<<60 + 4, SubtreeCertifiedCents: -(1<<56 + 5), SubtreeCreditedCents: 1<<55 + 6},
 	}

@@ -8,6 +8,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 
 	"gorm.io/gorm"
 
@@ -56,6 +57,54 @@ func (s *Store) AreaSums(ctx context.Context, periods []int, ids []int64, f *mod
 	q = areaWhere(q, f)
 	err := q.Group("buyer_region, kind").Scan(&out).Error
 	return out, mapErr(err)
+}
+
+// saleFacets are the rollup_sales columns of the model's facets.
+var saleFacets = map[string]string{
+	model.FacetOrigin: "origin_code", model.FacetCategory: "category_code", model.FacetSupplier: "supplier_id",
+	model.FacetChannel: "channel", model.FacetPlatform: "platform", model.FacetPointType: "point_type",
+	model.FacetSector: "sector",
+}
+
+// SaleSums totals rollup_sales of the given periods by one facet and by
+// whether the entries are credited, for the pairings ids (nil: every entry,
+// credited or not; else only entries credited to one of them), within the
+// filter (nil: all).
+func (s *Store) SaleSums(ctx context.Context, facet string, periods []int, ids []int64, f *model.AreaFilter) ([]model.SaleSum, error) {
+	col, ok := saleFacets[facet]
+	if !ok {
+		return nil, fmt.Errorf("store: no sales facet %q", facet)
+	}
+	out := []model.SaleSum{}
+	if len(periods) == 0 || (ids != nil && len(ids) == 0) || emptyFilter(f) {
+		return out, nil
+	}
+	credited := "CASE WHEN pairing_id > 0 THEN 1 ELSE 0 END"
+	q := s.conn(ctx).Table("rollup_sales").
+		Select("CAST(" + col + " AS CHAR) AS k, " + credited + " AS credited, SUM(cents) AS cents, SUM(orders) AS orders")
+	q = periodWhere(q, periods)
+	if ids != nil {
+		q = q.Where("pairing_id IN ?", ids)
+	}
+	q = areaWhere(q, f)
+	err := q.Group(col + ", " + credited).Scan(&out).Error
+	return out, mapErr(err)
+}
+
+// SupplierNames are the names of the suppliers ids.
+func (s *Store) SupplierNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []model.Supplier
+	if err := s.conn(ctx).Select("id, name").Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, mapErr(err)
+	}
+	for _, r := range rows {
+		out[r.ID] = r.Name
+	}
+	return out, nil
 }
 
 func periodWhere(q *gorm.DB, periods []int) *gorm.DB {

@@ -179,10 +179,10 @@ func (r *resolver) attribute(e *model.Credit, ln *model.OrderLine, b *buyer) {
 			e.Reason = model.ReasonNoPairing
 		}
 	}
-	e.BuyerOrgID, e.OrgChain = nil, b.chain
+	e.BuyerOrgID, e.OrgChain, e.Sector = nil, b.chain, ""
 	if b.org != nil {
 		id := b.org.ID
-		e.BuyerOrgID = &id
+		e.BuyerOrgID, e.Sector = &id, b.org.Sector
 	}
 	e.BuyerRegion, e.Kind, e.Channel = b.region, b.kind, b.channel
 	e.CategoryCode, e.OriginCode = ln.CategoryCode, ln.OriginCode
@@ -207,7 +207,8 @@ func (l *Ledger) Accepted(ctx context.Context, o *model.Order, at time.Time) err
 			continue
 		}
 		e := &model.Credit{Source: model.SourceAcceptance, OrderID: o.ID, LineID: ln.ID, Quantity: *ln.ReceivedQty,
-			AmountCents: *ln.ReceivedQty * ln.UnitPriceCents, Period: model.Period(at), CreditDate: r.date}
+			AmountCents: *ln.ReceivedQty * ln.UnitPriceCents, Period: model.Period(at), CreditDate: r.date,
+			SupplierID: o.SupplierID, Platform: model.PlatformMall}
 		r.attribute(e, ln, b)
 		entries = append(entries, e)
 	}

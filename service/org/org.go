@@ -62,6 +62,7 @@ type OrgInput struct {
 	PaymentTerms, CreditKind string
 	ApprovalThresholdCents   int64
 	InvoiceTitle, TaxID      string
+	Sector                   string // "" for the kind's default (model.DefaultSector)
 }
 
 var orgKinds = []string{model.OrgCanteen, model.OrgUnion, model.OrgGovernment, model.OrgEnterprise,
@@ -72,8 +73,12 @@ func (s *Service) checkOrg(ctx context.Context, in OrgInput, selfID int64) (*mod
 	o := &model.Org{
 		Name: f.Text("name", in.Name, 128), Kind: in.Kind, RegionCode: in.RegionCode, ParentID: in.ParentID,
 		PaymentTerms: in.PaymentTerms, CreditKind: in.CreditKind, ApprovalThresholdCents: in.ApprovalThresholdCents,
-		InvoiceTitle: f.OptionalText("invoice_title", in.InvoiceTitle, 128), TaxID: in.TaxID,
+		InvoiceTitle: f.OptionalText("invoice_title", in.InvoiceTitle, 128), TaxID: in.TaxID, Sector: in.Sector,
 	}
+	if o.Sector == "" {
+		o.Sector = model.DefaultSector(in.Kind)
+	}
+	f.OneOf("sector", o.Sector, model.Sectors...)
 	f.OneOf("kind", in.Kind, orgKinds...)
 	if _, err := check.Region(ctx, s.store, &f, "region_code", in.RegionCode, model.SideHelper); err != nil {
 		return nil, err
@@ -155,6 +160,7 @@ func (s *Service) UpdateOrg(ctx context.Context, actor *model.User, id int64, in
 			Name: &o.Name, Kind: &o.Kind, RegionCode: &o.RegionCode, ParentID: &o.ParentID,
 			PaymentTerms: &o.PaymentTerms, CreditKind: &o.CreditKind,
 			ApprovalThresholdCents: &o.ApprovalThresholdCents, InvoiceTitle: &o.InvoiceTitle, TaxID: &o.TaxID,
+			Sector: &o.Sector,
 		}); err != nil {
 			return check.Duplicate(err, "name")
 		}

@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -28,6 +29,8 @@ const (
 	TableOrgs     = "orgs"
 	TableRegions  = "regions"
 	TableMonthly  = "monthly"
+	TableOrigins  = "origins"
+	TableChannels = "channels"
 )
 
 // ExportInput says what to export: the query of the table's route. Table ""
@@ -188,6 +191,40 @@ func monthlySheet(r *MonthlyReport) sheet {
 	return sh
 }
 
+// facetTitles name the breakdowns' sheets.
+var facetTitles = map[string]string{
+	model.FacetOrigin: "按产地", model.FacetCategory: "按品类", model.FacetSupplier: "按生产主体",
+	model.FacetChannel: "按渠道", model.FacetPlatform: "按平台", model.FacetPointType: "按五专类型", model.FacetSector: "按五进领域",
+}
+
+// salesSheets are a breakdown report's tables: a sheet each, or for csv one
+// table whose first column names the breakdown.
+func salesSheets(r *SalesReport, facets []string, oneTable bool) []sheet {
+	header := []string{"代码", "名称", "销售额（元）", "计入结对（元）", "订单数"}
+	kinds := []cellKind{textCell, textCell, yuanCell, yuanCell, intCell}
+	row := func(x SaleRow) []string {
+		return []string{x.Code, x.Name, cents(x.SalesCents), cents(x.CreditedCents), num(x.Orders)}
+	}
+	if oneTable {
+		sh := sheet{name: "分类统计", header: append([]string{"维度"}, header...), kinds: append([]cellKind{textCell}, kinds...)}
+		for _, f := range facets {
+			for _, x := range r.Tables[f] {
+				sh.rows = append(sh.rows, append([]string{facetTitles[f]}, row(x)...))
+			}
+		}
+		return []sheet{sh}
+	}
+	var out []sheet
+	for _, f := range facets {
+		sh := sheet{name: facetTitles[f], header: header, kinds: kinds}
+		for _, x := range r.Tables[f] {
+			sh.rows = append(sh.rows, row(x))
+		}
+		out = append(out, sh)
+	}
+	return out
+}
+
 func districtSheet(r *DistrictReport) sheet {
 	sh := sheet{name: "区县排名",
 		header: []string{"排名", "区县代码", "区县", "年度任务（元）", "认定金额（元）", "直接采购（元）", "帮助销售（元）", "完成率", "订单数"},
@@ -212,8 +249,8 @@ func (s *Service) Export(ctx context.Context, actor *model.User, in ExportInput)
 	if in.Format != FormatXLSX && in.Format != FormatCSV {
 		bad = append(bad, model.FieldError{Field: "format", Message: "must be xlsx or csv"})
 	}
-	if in.Table != "" && in.Table != TablePairings && in.Table != TableOrgs && in.Table != TableRegions && in.Table != TableMonthly {
-		bad = append(bad, model.FieldError{Field: "table", Message: "must be pairings, orgs, regions or monthly"})
+	if in.Table != "" && !slices.Contains([]string{TablePairings, TableOrgs, TableRegions, TableMonthly, TableOrigins, TableChannels}, in.Table) {
+		bad = append(bad, model.FieldError{Field: "table", Message: "must be pairings, orgs, regions, origins, channels or monthly"})
 	}
 	if len(bad) > 0 {
 		return nil, model.Invalid(bad...)
@@ -233,6 +270,17 @@ func (s *Service) Export(ctx context.Context, actor *model.User, in ExportInput)
 	for _, t := range tables {
 		var sh sheet
 		switch t {
+		case TableOrigins, TableChannels:
+			get, facets := s.Origins, OriginFacets
+			if t == TableChannels {
+				get, facets = s.Channels, ChannelFacets
+			}
+			r, err := get(ctx, actor, in.Query)
+			if err != nil {
+				return nil, err
+			}
+			sheets = append(sheets, salesSheets(r, facets, in.Format == FormatCSV)...)
+			continue
 		case TablePairings:
 			r, err := s.Pairings(ctx, actor, in.Query)
 			if err != nil {

@@ -59,6 +59,9 @@ type Store interface {
 	Org(ctx context.Context, id int64) (*model.Org, error)
 	PairingSums(ctx context.Context, periods []int, ids []int64, f *model.AreaFilter) ([]model.PairingSum, error)
 	AreaSums(ctx context.Context, periods []int, ids []int64, f *model.AreaFilter) ([]model.AreaSum, error)
+	SaleSums(ctx context.Context, facet string, periods []int, ids []int64, f *model.AreaFilter) ([]model.SaleSum, error)
+	SupplierNames(ctx context.Context, ids []int64) (map[int64]string, error)
+	Categories(ctx context.Context) ([]model.Category, error)
 	YearTargets(ctx context.Context, year int) ([]model.Target, error)
 	OrgFamilyFigures(ctx context.Context, period, year int, parentID int64) (*model.OrgFigures, []model.OrgFigures, error)
 }
@@ -395,7 +398,7 @@ func fieldErrors(err error) []model.FieldError {
 // cached reports: change it when they change, so that an entry of an older
 // shape is never read as the new one.
 func cacheKey(format string, args ...any) string {
-	return "2/" + fmt.Sprintf(format, args...)
+	return "3/" + fmt.Sprintf(format, args...)
 }
 
 // Pairings is the per-pairing table of the query's period, in the caller's

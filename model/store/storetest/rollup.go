@@ -51,7 +51,8 @@ func rollEntries() []*model.Credit {
 		return &model.Credit{Source: model.SourceAcceptance, OrderID: 1, LineID: 1, Quantity: 1, AmountCents: amount,
 			PairingID: &p, Certified: true, BuyerOrgID: &org, OrgChain: chain, BuyerRegion: "330604",
 			Kind: model.CreditDirect, Channel: model.OrgCanteen, CategoryCode: "grain", OriginCode: "511113",
-			Period: period, CreditDate: fmt.Sprintf("%d-%02d-15", period/100, period%100), Orders: orders}
+			Period: period, CreditDate: fmt.Sprintf("%d-%02d-15", period/100, period%100), Orders: orders,
+			SupplierID: 7, Sector: "government", Platform: model.PlatformMall}
 	}
 	sale := base(202703, 300, 1)
 	uncredited := base(202703, 150, 0)
@@ -61,6 +62,7 @@ func rollEntries() []*model.Credit {
 	consumer := base(202704, 500, 1)
 	consumer.OrderID, consumer.PairingID, consumer.BuyerOrgID, consumer.OrgChain = 2, &q, nil, ""
 	consumer.Channel, consumer.BuyerRegion, consumer.OriginCode = model.ChannelApp, "330602", "330881"
+	consumer.Sector, consumer.SupplierID, consumer.CategoryCode, consumer.PointType = "", 8, "tea", "counter"
 	return []*model.Credit{sale, uncredited, ret, consumer}
 }
 
@@ -82,6 +84,14 @@ func rollWant() map[string]string {
 		"areas 202700|41||" + d + "|330604|511113":         "200,1",
 		"areas 202700|0|" + u + "|" + d + "|330604|511113": "150,0",
 		"areas 202700|42||" + d + "|330602|330881":         "500,1",
+		// period|pairing|reason|kind|channel|platform|sector|point type|buyer region|origin|category|supplier
+		"sales 202703|41||" + d + "|" + c + "|mall|government||330604|511113|grain|7":         "300,1",
+		"sales 202703|0|" + u + "|" + d + "|" + c + "|mall|government||330604|511113|grain|7": "150,0",
+		"sales 202704|41||" + d + "|" + c + "|mall|government||330604|511113|grain|7":         "-100,0",
+		"sales 202704|42||" + d + "|app|mall||counter|330602|330881|tea|8":                    "500,1",
+		"sales 202700|41||" + d + "|" + c + "|mall|government||330604|511113|grain|7":         "200,1",
+		"sales 202700|0|" + u + "|" + d + "|" + c + "|mall|government||330604|511113|grain|7": "150,0",
+		"sales 202700|42||" + d + "|app|mall||counter|330602|330881|tea|8":                    "500,1",
 		// own cents, certified, credited; then the subtree's
 		"orgs 202703|2": "450,450,300,450,450,300",
 		"orgs 202703|1": "0,0,0,450,450,300",
@@ -99,6 +109,8 @@ func rollTables(t *testing.T, h Harness) map[string]string {
 	for _, q := range []struct{ name, table, keys, vals string }{
 		{"pairings", "rollup_pairings", "period, pairing_id, reason, kind, channel", "cents, orders"},
 		{"areas", "rollup_areas", "period, pairing_id, reason, kind, buyer_region, origin_code", "cents, orders"},
+		{"sales", "rollup_sales", "period, pairing_id, reason, kind, channel, platform, sector, point_type, buyer_region, " +
+			"origin_code, category_code, supplier_id", "cents, orders"},
 		{"orgs", "rollup_orgs", "period, org_id",
 			"cents, certified_cents, credited_cents, subtree_cents, subtree_certified_cents, subtree_credited_cents"},
 	} {
@@ -350,9 +362,10 @@ func testRebuildRollups(t *testing.T, h Harness) {
 	exec(t, h, "DELETE FROM rollup_orgs WHERE period = 202700 AND org_id = 1")
 	exec(t, h, "INSERT INTO rollup_areas (period, pairing_id, reason, kind, buyer_region, origin_code, cents, orders) "+
 		"VALUES (202705, 41, '', 'direct_purchase', '330604', '511113', 99, 1)")
-	rep := rebuild(t, f, "after tampering", model.RebuildReport{Entries: 4, Pending: 1, Corrected: 3})
-	if len(rep.Diffs) != 3 {
-		t.Errorf("diffs %v, want 3", rep.Diffs)
+	exec(t, h, "UPDATE rollup_sales SET cents = cents - 1 WHERE period = 202704 AND pairing_id = 42")
+	rep := rebuild(t, f, "after tampering", model.RebuildReport{Entries: 4, Pending: 1, Corrected: 4})
+	if len(rep.Diffs) != 4 {
+		t.Errorf("diffs %v, want 4", rep.Diffs)
 	}
 	checkRolled(t, h, rollWant())
 	rebuild(t, f, "again", model.RebuildReport{Entries: 4, Pending: 1})
@@ -363,6 +376,8 @@ func testRebuildRollups(t *testing.T, h Harness) {
 	want["pairings 202700|41||"+d+"|"+c] = "500,2"
 	want["areas 202703|41||"+d+"|330604|511113"] = "600,2"
 	want["areas 202700|41||"+d+"|330604|511113"] = "500,2"
+	want["sales 202703|41||"+d+"|"+c+"|mall|government||330604|511113|grain|7"] = "600,2"
+	want["sales 202700|41||"+d+"|"+c+"|mall|government||330604|511113|grain|7"] = "500,2"
 	want["orgs 202703|2"] = "750,750,600,750,750,600"
 	want["orgs 202703|1"] = "0,0,0,750,750,600"
 	want["orgs 202700|2"] = "650,650,500,650,650,500"
