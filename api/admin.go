@@ -333,6 +333,63 @@ type targetResp struct {
 	TargetCents int64 `json:"target_cents"`
 }
 
+// --- programmes ---
+
+type ruleReq struct {
+	RequiresCertificate *bool  `json:"requires_certificate"`
+	EffectiveFrom       string `json:"effective_from"`
+	Note                string `json:"note"`
+}
+
+type ruleResp struct {
+	ID                  int64  `json:"id"`
+	Programme           string `json:"programme"`
+	EffectiveFrom       string `json:"effective_from"`
+	RequiresCertificate bool   `json:"requires_certificate"`
+	ActorID             *int64 `json:"actor_id"`
+	Note                string `json:"note"`
+	CreatedAt           string `json:"created_at"`
+}
+
+func toRule(r *model.ProgrammeRule) ruleResp {
+	return ruleResp{ID: r.ID, Programme: r.Programme, EffectiveFrom: r.EffectiveFrom, RequiresCertificate: r.RequiresCertificate,
+		ActorID: r.ActorID, Note: r.Note, CreatedAt: rfc3339(r.CreatedAt)}
+}
+
+type programmeResp struct {
+	Programme           string     `json:"programme"`
+	RequiresCertificate bool       `json:"requires_certificate"`
+	Rules               []ruleResp `json:"rules"`
+}
+
+func (r *router) listProgrammes(c *gin.Context) {
+	ps, err := r.Geo.Programmes(c.Request.Context(), caller(c))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	out := make([]programmeResp, 0, len(ps))
+	for _, p := range ps {
+		pr := programmeResp{Programme: p.Programme, RequiresCertificate: p.RequiresCertificate, Rules: []ruleResp{}}
+		for i := range p.Rules {
+			pr.Rules = append(pr.Rules, toRule(&p.Rules[i]))
+		}
+		out = append(out, pr)
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out})
+}
+
+func (r *router) addProgrammeRule(c *gin.Context) {
+	var req ruleReq
+	if err := bind(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	rule, err := r.Geo.SetProgrammeRule(c.Request.Context(), caller(c), c.Param("programme"),
+		geo.RuleInput{RequiresCertificate: req.RequiresCertificate, EffectiveFrom: req.EffectiveFrom, Note: req.Note})
+	respond(c, http.StatusCreated, rule, err, toRule)
+}
+
 func (r *router) setTarget(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err != nil {

@@ -834,3 +834,63 @@ func checkSnapshot(t *testing.T, which string, raw json.RawMessage, want map[str
 		}
 	}
 }
+
+// TestProgrammeRules: an admin changes whether a programme needs certified
+// products from a date on — never before today (the ledger is not
+// rewritten), once per date — audited; the list shows today's rule.
+func TestProgrammeRules(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		h := newHarness(t, b)
+		w := seedWorld(t, h)
+		admin := w.token(t, model.RoleAdmin)
+		today := model.DateOf(time.Now())
+		yesterday := model.DateOf(time.Now().AddDate(0, 0, -1))
+		rules := v1 + "/admin/programmes/mountain_sea/rules"
+		for _, tc := range []struct {
+			name, target, body string
+			status             int
+			code               string
+			fields             []string
+		}{
+			{"yesterday", rules, `{"requires_certificate": true, "effective_from": "` + yesterday + `"}`, 422, "invalid", []string{"effective_from"}},
+			{"not a date", rules, `{"requires_certificate": true, "effective_from": "2027-02-30"}`, 422, "invalid", []string{"effective_from"}},
+			{"no rule", rules, `{"effective_from": "` + today + `"}`, 422, "invalid", []string{"requires_certificate"}},
+			{"unknown programme", v1 + "/admin/programmes/west_east/rules", `{"requires_certificate": true, "effective_from": "` + today + `"}`,
+				422, "invalid", []string{"programme"}},
+		} {
+			wantError(t, h.callBad(t, http.MethodPost, tc.target, admin, tc.body), tc.status, tc.code, tc.fields...)
+		}
+		wantError(t, h.call(t, http.MethodPost, rules, w.token(t, model.RoleOfficer), `{"requires_certificate": true, "effective_from": "`+today+`"}`),
+			http.StatusForbidden, "forbidden")
+
+		res := h.call(t, http.MethodPost, rules, admin, `{"requires_certificate": true, "effective_from": "`+today+`", "note": "省里要求认定"}`)
+		wantStatus(t, res, http.StatusCreated)
+		wantError(t, h.call(t, http.MethodPost, rules, admin, `{"requires_certificate": false, "effective_from": "`+today+`"}`),
+			http.StatusConflict, "rule_exists")
+		if n := queryOne[int64](t, h, "SELECT COUNT(*) FROM audits WHERE action = 'programme.rule'"); n != 1 {
+			t.Errorf("%d audit records, want 1", n)
+		}
+		res = h.call(t, http.MethodGet, v1+"/admin/programmes", admin, "")
+		wantStatus(t, res, http.StatusOK)
+		var list struct {
+			Items []struct {
+				Programme           string `json:"programme"`
+				RequiresCertificate bool   `json:"requires_certificate"`
+				Rules               []struct {
+					EffectiveFrom string `json:"effective_from"`
+				} `json:"rules"`
+			} `json:"items"`
+		}
+		if err := json.Unmarshal(res.Body, &list); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, p := range list.Items {
+			got[p.Programme] = fmt.Sprintf("%v %d", p.RequiresCertificate, len(p.Rules))
+		}
+		// east_west: the default; mountain_sea: its default and today's change
+		if got[model.ProgrammeEastWest] != "true 1" || got[model.ProgrammeMountainSea] != "true 2" {
+			t.Errorf("programmes: %v", got)
+		}
+	})
+}

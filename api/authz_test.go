@@ -174,6 +174,9 @@ func routeTable() map[string]routeCase {
 		"PUT /api/v1/admin/pairings/:id/targets/:year": {func(_ *testing.T, w *world, _ string) (string, string) {
 			return path(v1+"/admin/pairings", w.pairing, "targets", 2026), `{"target_cents": 500000000}`
 		}, admins(ok)},
+		"GET /api/v1/admin/programmes": {fixed(v1+"/admin/programmes", ""), admins(ok)},
+		"POST /api/v1/admin/programmes/:programme/rules": {fixed(v1+"/admin/programmes/mountain_sea/rules",
+			`{"requires_certificate": true, "effective_from": "2099-01-01"}`), admins(created)},
 		"POST /api/v1/admin/regions": {fixed(v1+"/admin/regions", jsonBody(map[string]string{
 			"code": "330699", "name": "测试新区", "level": model.LevelCounty, "parent_code": "330600",
 			"side": model.SideHelper})), admins(created)},

@@ -103,6 +103,8 @@ func New(d Deps) *gin.Engine {
 	ad.GET("/pairings", r.adminPairings)
 	ad.PATCH("/pairings/:id", r.updatePairing)
 	ad.PUT("/pairings/:id/targets/:year", r.setTarget)
+	ad.GET("/programmes", r.listProgrammes)
+	ad.POST("/programmes/:programme/rules", r.addProgrammeRule)
 	ad.POST("/regions", r.createRegion)
 	ad.GET("/regions", r.adminRegions)
 	ad.POST("/categories", r.createCategory)

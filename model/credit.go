@@ -104,33 +104,36 @@ var NotCreditedReasons = []string{ReasonNoPairing, ReasonUncertified, ReasonCert
 // entry that counts its order in its attribution, −1 on the correction that
 // takes that count back, else 0.
 type Credit struct {
-	ID           int64     `gorm:"column:id;primaryKey" json:"id"`
-	Source       string    `gorm:"column:source" json:"source"`
-	OrderID      int64     `gorm:"column:order_id" json:"order_id"`
-	LineID       int64     `gorm:"column:line_id" json:"line_id"`
-	ReturnID     *int64    `gorm:"column:return_id" json:"return_id"`
-	CorrectionID *int64    `gorm:"column:correction_id" json:"correction_id"`
-	ReversesID   *int64    `gorm:"column:reverses_id" json:"reverses_id"` // the entry this one cancels
-	Quantity     int64     `gorm:"column:quantity" json:"quantity"`
-	AmountCents  int64     `gorm:"column:amount_cents" json:"amount_cents"`
-	PairingID    *int64    `gorm:"column:pairing_id" json:"pairing_id"`
-	Reason       string    `gorm:"column:reason" json:"reason"`
-	Certified    bool      `gorm:"column:certified" json:"certified"` // certificate valid on the credit date
-	BuyerOrgID   *int64    `gorm:"column:buyer_org_id" json:"buyer_org_id"`
-	OrgChain     string    `gorm:"column:org_chain" json:"org_chain"` // "/top/…/org/": the org and its supervisors
-	BuyerRegion  string    `gorm:"column:buyer_region" json:"buyer_region"`
-	Kind         string    `gorm:"column:kind" json:"kind"`
-	Channel      string    `gorm:"column:channel" json:"channel"`
-	CategoryCode string    `gorm:"column:category_code" json:"category_code"`
-	OriginCode   string    `gorm:"column:origin_code" json:"origin_code"`
-	Period       int       `gorm:"column:period" json:"period"`
-	CreditDate   string    `gorm:"column:credit_date" json:"credit_date"`
-	Orders       int       `gorm:"column:orders" json:"orders"`
-	SupplierID   int64     `gorm:"column:supplier_id" json:"supplier_id"` // the producer
-	Sector       string    `gorm:"column:sector" json:"sector"`           // the buyer org's (五进); "" without an org
-	Platform     string    `gorm:"column:platform" json:"platform"`       // PlatformMall for orders
-	PointType    string    `gorm:"column:point_type" json:"point_type"`   // the sales point's type (五专); "" for none
-	CreatedAt    time.Time `gorm:"column:created_at" json:"created_at"`
+	ID           int64  `gorm:"column:id;primaryKey" json:"id"`
+	Source       string `gorm:"column:source" json:"source"`
+	OrderID      int64  `gorm:"column:order_id" json:"order_id"`
+	LineID       int64  `gorm:"column:line_id" json:"line_id"`
+	ReturnID     *int64 `gorm:"column:return_id" json:"return_id"`
+	CorrectionID *int64 `gorm:"column:correction_id" json:"correction_id"`
+	ReversesID   *int64 `gorm:"column:reverses_id" json:"reverses_id"` // the entry this one cancels
+	Quantity     int64  `gorm:"column:quantity" json:"quantity"`
+	AmountCents  int64  `gorm:"column:amount_cents" json:"amount_cents"`
+	PairingID    *int64 `gorm:"column:pairing_id" json:"pairing_id"`
+	Reason       string `gorm:"column:reason" json:"reason"`
+	Certified    bool   `gorm:"column:certified" json:"certified"` // certificate valid on the credit date
+	BuyerOrgID   *int64 `gorm:"column:buyer_org_id" json:"buyer_org_id"`
+	OrgChain     string `gorm:"column:org_chain" json:"org_chain"` // "/top/…/org/": the org and its supervisors
+	BuyerRegion  string `gorm:"column:buyer_region" json:"buyer_region"`
+	Kind         string `gorm:"column:kind" json:"kind"`
+	Channel      string `gorm:"column:channel" json:"channel"`
+	CategoryCode string `gorm:"column:category_code" json:"category_code"`
+	OriginCode   string `gorm:"column:origin_code" json:"origin_code"`
+	Period       int    `gorm:"column:period" json:"period"`
+	CreditDate   string `gorm:"column:credit_date" json:"credit_date"`
+	Orders       int    `gorm:"column:orders" json:"orders"`
+	SupplierID   int64  `gorm:"column:supplier_id" json:"supplier_id"` // the producer
+	Sector       string `gorm:"column:sector" json:"sector"`           // the buyer org's (五进); "" without an org
+	Platform     string `gorm:"column:platform" json:"platform"`       // PlatformMall for orders
+	PointType    string `gorm:"column:point_type" json:"point_type"`   // the sales point's type (五专); "" for none
+	// CertificateRequired: the programme of the pairing found required a
+	// certificate on the credit date (the rule the entry was credited under).
+	CertificateRequired bool      `gorm:"column:certificate_required" json:"certificate_required"`
+	CreatedAt           time.Time `gorm:"column:created_at" json:"created_at"`
 }
 
 func (Credit) TableName() string { return "credits" }

@@ -497,3 +497,16 @@ func (s *Store) UpdateProduct(ctx context.Context, id int64, p model.ProductPatc
 		return affected(s.conn(ctx).Model(&model.Product{}).Where("id = ?", id).Updates(cols), "product")
 	})
 }
+
+// ProgrammeRules lists every programme rule, oldest first.
+func (s *Store) ProgrammeRules(ctx context.Context) ([]model.ProgrammeRule, error) {
+	var out []model.ProgrammeRule
+	err := s.conn(ctx).Order("programme, effective_from").Find(&out).Error
+	return out, mapErr(err)
+}
+
+// AddProgrammeRule inserts a rule; a second rule of a programme from the
+// same date is a conflict.
+func (s *Store) AddProgrammeRule(ctx context.Context, r *model.ProgrammeRule) error {
+	return mapErr(s.conn(ctx).Create(r).Error)
+}

@@ -34,7 +34,7 @@ var models = []any{
 	&model.User{}, &model.Filing{}, &model.Target{}, &model.Audit{},
 	&model.Order{}, &model.OrderLine{}, &model.OrderEvent{}, &model.Payment{}, &model.Return{},
 	&model.ReturnLine{}, &model.CartItem{}, &model.IdempotencyKey{},
-	&model.Credit{}, &model.Correction{}, &model.RollupPairing{}, &model.RollupArea{}, &model.RollupSale{}, &model.RollupOrg{},
+	&model.Credit{}, &model.Correction{}, &model.RollupPairing{}, &model.RollupArea{}, &model.RollupSale{}, &model.RollupOrg{}, &model.ProgrammeRule{},
 }
 
 // eachEmpty runs f on a fresh, unmigrated database of every backend:
@@ -497,13 +497,16 @@ func TestRoundTrip(t *testing.T) {
 			PairingID: ptr(int64(1<<62 + 13)), Reason: model.ReasonCertRevoked, Certified: true, BuyerOrgID: ptr(int64(1<<62 + 14)),
 			OrgChain: "/1/22/333/", BuyerRegion: "330604", Kind: model.CreditAssisted, Channel: model.OrgSupermarket,
 			CategoryCode: "tea", OriginCode: "511113", Period: 202701, CreditDate: "2027-01-01", Orders: -1,
-			SupplierID: 1<<62 + 30, Sector: "hospital", Platform: "832", PointType: "remote_counter", CreatedAt: created},
+			SupplierID: 1<<62 + 30, Sector: "hospital", Platform: "832", PointType: "remote_counter", CertificateRequired: true,
+			CreatedAt: created},
 		&model.Correction{Action: model.CorrectionMoveOrder, OrderID: 1<<62 + 15, CreditID: ptr(int64(1<<62 + 16)),
 			FromOrgID: ptr(int64(1<<62 + 17)), ToOrgID: ptr(int64(1<<62 + 18)), Reason: "单位录错", ActorID: ptr(int64(1<<62 + 19)), CreatedAt: created},
 		&model.RollupPairing{Period: 202600, PairingID: 1<<62 + 20, Reason: model.ReasonNoPairing, Kind: model.CreditDirect,
 			Channel: model.ChannelApp, Cents: -(1<<60 + 1), Orders: 1<<40 + 3},
 		&model.RollupArea{Period: 202612, PairingID: 1<<62 + 21, Reason: model.ReasonNoBuyerRegion, Kind: model.CreditAssisted, BuyerRegion: "330603",
 			OriginCode: "330881", Cents: 1<<60 + 7, Orders: -(1 << 33)},
+		&model.ProgrammeRule{Programme: model.ProgrammeMountainSea, EffectiveFrom: "2031-02-28", RequiresCertificate: true,
+			ActorID: ptr(int64(1<<62 + 31)), Note: "省里要求认定", CreatedAt: created},
 		&model.RollupSale{Period: 202610, PairingID: 1<<62 + 23, Reason: model.ReasonCertExpired, Kind: model.CreditDirect,
 			Channel: model.ChannelApp, Platform: "zcy", Sector: "school", PointType: "counter", BuyerRegion: "330602",
 			OriginCode: "511113", CategoryCode: "grain_oil", SupplierID: 1<<62 + 24, Cents: -(1<<60 + 9), Orders: 1 << 34},

@@ -25,6 +25,7 @@ type Store interface {
 	Order(ctx context.Context, id int64) (*model.Order, error)
 	Regions(ctx context.Context) ([]model.Region, error)
 	Pairings(ctx context.Context) ([]model.PairingView, error)
+	ProgrammeRules(ctx context.Context) ([]model.ProgrammeRule, error)
 	CurrentCertifications(ctx context.Context, productIDs []int64) (map[int64]*model.Certification, error)
 	AddCredits(ctx context.Context, entries []*model.Credit) error
 	OrderCredits(ctx context.Context, orderID int64) ([]model.Credit, error)
@@ -129,6 +130,7 @@ type resolver struct {
 	date     string
 	tree     model.RegionTree
 	pairings []model.PairingView
+	rules    []model.ProgrammeRule
 	certs    map[int64]*model.Certification
 }
 
@@ -141,6 +143,10 @@ func (l *Ledger) resolver(ctx context.Context, date string, lines []model.OrderL
 	if err != nil {
 		return nil, err
 	}
+	rules, err := l.store.ProgrammeRules(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ids := make([]int64, len(lines))
 	for i, ln := range lines {
 		ids[i] = ln.ProductID
@@ -149,35 +155,47 @@ func (l *Ledger) resolver(ctx context.Context, date string, lines []model.OrderL
 	if err != nil {
 		return nil, err
 	}
-	return &resolver{date: date, tree: model.NewRegionTree(regions), pairings: pairings, certs: certs}, nil
+	return &resolver{date: date, tree: model.NewRegionTree(regions), pairings: pairings, rules: rules, certs: certs}, nil
 }
 
-// attribute fills e's pairing, reason and certified flag for a line bought
-// by b. The buyer's region comes first (without one no pairing can be
-// found), then the certificate, then the pairing.
+// attribute fills e's pairing, reason and certificate flags for a line
+// bought by b. The buyer's region comes first (without one no pairing can be
+// found); then the pairing, and the certificate when the pairing's
+// programme requires one on the credit date (a line that helps no pairing
+// names its certificate problem first, if it has one, as it always has).
 func (r *resolver) attribute(e *model.Credit, ln *model.OrderLine, b *buyer) {
 	cert := r.certs[ln.ProductID]
 	revoked := cert != nil && cert.Status == model.CertRevoked &&
 		(cert.RevokedAt == nil || model.DateOf(*cert.RevokedAt) <= r.date)
 	inWindow := cert != nil && cert.ValidFrom <= r.date && r.date <= cert.ValidTo
 	e.Certified = inWindow && !revoked
-	e.PairingID, e.Reason = nil, ""
+	certReason := ""
+	switch {
+	case cert == nil:
+		certReason = model.ReasonUncertified
+	case revoked:
+		certReason = model.ReasonCertRevoked
+	case !inWindow:
+		certReason = model.ReasonCertExpired
+	}
+	e.PairingID, e.Reason, e.CertificateRequired = nil, "", true
+	var p *model.PairingView
+	if b.region != "" {
+		p = model.CreditPairing(r.pairings, r.tree, b.region, ln.OriginCode)
+	}
+	if p != nil {
+		e.CertificateRequired = model.RequiresCertificate(r.rules, p.Programme, r.date)
+	}
 	switch {
 	case b.region == "":
 		e.Reason = model.ReasonNoBuyerRegion
-	case cert == nil:
-		e.Reason = model.ReasonUncertified
-	case revoked:
-		e.Reason = model.ReasonCertRevoked
-	case !inWindow:
-		e.Reason = model.ReasonCertExpired
+	case certReason != "" && (p == nil || e.CertificateRequired):
+		e.Reason = certReason
+	case p == nil:
+		e.Reason = model.ReasonNoPairing
 	default:
-		if p := model.CreditPairing(r.pairings, r.tree, b.region, ln.OriginCode); p != nil {
-			id := p.ID
-			e.PairingID = &id
-		} else {
-			e.Reason = model.ReasonNoPairing
-		}
+		id := p.ID
+		e.PairingID = &id
 	}
 	e.BuyerOrgID, e.OrgChain, e.Sector = nil, b.chain, ""
 	if b.org != nil {

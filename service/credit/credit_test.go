@@ -24,6 +24,7 @@ type memStore struct {
 	regions     []model.Region
 	pairings    []model.PairingView
 	certs       map[int64]*model.Certification // product → current certificate
+	rules       []model.ProgrammeRule          // none: every programme requires a certificate
 	credits     []model.Credit
 	corrections int64
 }
@@ -56,6 +57,8 @@ func (m *memStore) Order(_ context.Context, id int64) (*model.Order, error) {
 
 func (m *memStore) Regions(context.Context) ([]model.Region, error)       { return m.regions, nil }
 func (m *memStore) Pairings(context.Context) ([]model.PairingView, error) { return m.pairings, nil }
+
+func (m *memStore) ProgrammeRules(context.Context) ([]model.ProgrammeRule, error) { return m.rules, nil }
 
 func (m *memStore) CurrentCertifications(_ context.Context, ids []int64) (map[int64]*model.Certification, error) {
 	out := map[int64]*model.Certification{}
@@ -448,5 +451,64 @@ func TestCorrections(t *testing.T) {
 	if _, err := l.Correct(ctx, admin, credit.CorrectionInput{Action: model.CorrectionReverseEntry, CreditID: counted.ID,
 		Reason: "再来一次"}); !errors.Is(err, model.ErrConflict) {
 		t.Errorf("reversing a reversed entry: %v, want a conflict", err)
+	}
+}
+
+// TestProgrammeRules: a programme that does not require a certificate
+// credits goods from its partner counties, certified or not, from the day
+// its rule says so; before, and in a programme that requires one, the
+// certificate decides; a line that helps no pairing still names its
+// certificate problem.
+func TestProgrammeRules(t *testing.T) {
+	st := newStore()
+	for i := range st.pairings {
+		st.pairings[i].Programme = model.ProgrammeMountainSea
+	}
+	st.pairings[2].Programme = model.ProgrammeEastWest // 绍兴–乐山
+	st.rules = []model.ProgrammeRule{
+		{Programme: model.ProgrammeEastWest, EffectiveFrom: "2000-01-01", RequiresCertificate: true},
+		{Programme: model.ProgrammeMountainSea, EffectiveFrom: "2000-01-01", RequiresCertificate: true},
+		{Programme: model.ProgrammeMountainSea, EffectiveFrom: "2027-03-15", RequiresCertificate: false},
+	}
+	for _, tc := range []struct {
+		name     string
+		at       string
+		origin   string
+		pairing  int64
+		reason   string
+		required bool
+	}{
+		{"mountain_sea the day before the change", "2027-03-14", jiangshan, 0, model.ReasonUncertified, true},
+		{"mountain_sea on the day of the change", "2027-03-15", jiangshan, pCounty, "", false},
+		{"mountain_sea after it", "2027-06-01", jiangshan, pCounty, "", false},
+		{"east_west still requires one", "2027-06-01", jinkouhe, 0, model.ReasonUncertified, true},
+		{"no pairing: the certificate problem first", "2027-06-01", "510000", 0, model.ReasonUncertified, true},
+	} {
+		es := accept(t, st, canteenID, noon(tc.at), line{8, tc.origin, 1}) // product 8 has no certificate
+		e := es[0]
+		if pairingOf(e) != tc.pairing || e.Reason != tc.reason || e.CertificateRequired != tc.required || e.Certified {
+			t.Errorf("%s: pairing %d reason %q required %v certified %v; want %d %q %v false", tc.name, pairingOf(e),
+				e.Reason, e.CertificateRequired, e.Certified, tc.pairing, tc.reason, tc.required)
+		}
+	}
+	// a certified product with no pairing is no_pairing, whatever the rules
+	st.certs[9] = &model.Certification{ID: 2, ProductID: 9, ValidFrom: "2020-01-01", ValidTo: "2099-12-31", Status: model.CertValid}
+	if e := accept(t, st, canteenID, noon("2027-06-01"), line{9, "510000", 1})[0]; e.Reason != model.ReasonNoPairing {
+		t.Errorf("certified, no pairing: reason %q", e.Reason)
+	}
+}
+
+// TestProvincePairing: a province pairing (浙江–四川) takes Sichuan goods
+// from outside the paired regions; the paired ones still go to the most
+// specific pairing.
+func TestProvincePairing(t *testing.T) {
+	st := newStore()
+	st.pairings = append(st.pairings, model.PairingView{Pairing: model.Pairing{ID: 4, Level: model.LevelProvince,
+		HelperCode: "330000", PartnerCode: "510000", Active: true}})
+	st.certs[7] = &model.Certification{ID: 1, ProductID: 7, ValidFrom: "2020-01-01", ValidTo: "2099-12-31", Status: model.CertValid}
+	for origin, want := range map[string]int64{"510000": 4, jinkouhe: pLeshan} {
+		if e := accept(t, st, canteenID, noon("2027-06-01"), line{7, origin, 1})[0]; pairingOf(e) != want {
+			t.Errorf("origin %s: pairing %d (%q), want %d", origin, pairingOf(e), e.Reason, want)
+		}
 	}
 }

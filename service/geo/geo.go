@@ -6,8 +6,10 @@ package geo
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"strconv"
+	"time"
 
 	"shanhai/model"
 	"shanhai/service/audit"
@@ -25,6 +27,8 @@ type Store interface {
 	Pairings(ctx context.Context) ([]model.PairingView, error)
 	Target(ctx context.Context, pairingID int64, year int) (*model.Target, error)
 	SetTarget(ctx context.Context, t model.Target) error
+	ProgrammeRules(ctx context.Context) ([]model.ProgrammeRule, error)
+	AddProgrammeRule(ctx context.Context, r *model.ProgrammeRule) error
 }
 
 // Pairings takes the pairing writes, which change what the catalogue shows:
@@ -65,7 +69,7 @@ func (s *Service) CreatePairing(ctx context.Context, actor *model.User, in Pairi
 	err := s.inTx(ctx, actor, func(ctx context.Context) error {
 		var f check.Fields
 		f.OneOf("programme", in.Programme, model.ProgrammeEastWest, model.ProgrammeMountainSea)
-		f.OneOf("level", in.Level, model.LevelCity, model.LevelCounty)
+		f.OneOf("level", in.Level, model.LevelProvince, model.LevelCity, model.LevelCounty)
 		f.Year("since_year", in.SinceYear)
 		helper, err := check.Region(ctx, s.store, &f, "helper_code", in.HelperCode, model.SideHelper)
 		if err != nil {
@@ -77,7 +81,7 @@ func (s *Service) CreatePairing(ctx context.Context, actor *model.User, in Pairi
 		}
 		// compare levels only when the level itself is one: an unknown level
 		// is one bad field, not three
-		levelOK := in.Level == model.LevelCity || in.Level == model.LevelCounty
+		levelOK := in.Level == model.LevelProvince || in.Level == model.LevelCity || in.Level == model.LevelCounty
 		if levelOK && helper != nil && helper.Level != in.Level {
 			f.Add("helper_code", "must be a "+in.Level+"-level region")
 		}
@@ -208,4 +212,76 @@ func (s *Service) Regions(ctx context.Context, actor *model.User) ([]model.Regio
 		return nil, err
 	}
 	return s.store.Regions(ctx)
+}
+
+// Programme is a programme's crediting rule now and its history.
+type Programme struct {
+	Programme           string                `json:"programme"`
+	RequiresCertificate bool                  `json:"requires_certificate"` // today's rule
+	Rules               []model.ProgrammeRule `json:"rules"`                // oldest first
+}
+
+// Programmes are the programmes' rules (admins).
+func (s *Service) Programmes(ctx context.Context, actor *model.User) ([]Programme, error) {
+	today := model.DateOf(time.Now())
+	if err := check.Admin(actor); err != nil {
+		return nil, err
+	}
+	rules, err := s.store.ProgrammeRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Programme
+	for _, p := range []string{model.ProgrammeEastWest, model.ProgrammeMountainSea} {
+		pr := Programme{Programme: p, RequiresCertificate: model.RequiresCertificate(rules, p, today), Rules: []model.ProgrammeRule{}}
+		for _, r := range rules {
+			if r.Programme == p {
+				pr.Rules = append(pr.Rules, r)
+			}
+		}
+		out = append(out, pr)
+	}
+	return out, nil
+}
+
+// RuleInput is a new crediting rule of a programme.
+type RuleInput struct {
+	RequiresCertificate *bool
+	EffectiveFrom       string // YYYY-MM-DD, today or later
+	Note                string
+}
+
+// SetProgrammeRule adds a rule from a date on (today or later, China time:
+// entries already written keep the rule they were credited under), audited.
+// A second rule of a programme from the same date is a 409.
+func (s *Service) SetProgrammeRule(ctx context.Context, actor *model.User, programme string, in RuleInput) (*model.ProgrammeRule, error) {
+	if err := check.Admin(actor); err != nil {
+		return nil, err
+	}
+	today := model.DateOf(time.Now())
+	var f check.Fields
+	f.OneOf("programme", programme, model.ProgrammeEastWest, model.ProgrammeMountainSea)
+	if in.RequiresCertificate == nil {
+		f.Add("requires_certificate", "is required: true or false")
+	}
+	f.Date("effective_from", in.EffectiveFrom)
+	if model.ValidDate(in.EffectiveFrom) && in.EffectiveFrom < today {
+		f.Add("effective_from", "must be today ("+today+") or later: the ledger is never rewritten")
+	}
+	note := f.OptionalText("note", in.Note, 300)
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	r := &model.ProgrammeRule{Programme: programme, EffectiveFrom: in.EffectiveFrom, RequiresCertificate: *in.RequiresCertificate,
+		ActorID: &actor.ID, Note: note}
+	err := s.inTx(ctx, actor, func(ctx context.Context) error {
+		if err := s.store.AddProgrammeRule(ctx, r); err != nil {
+			if errors.Is(err, model.ErrConflict) {
+				return model.Conflict("rule_exists", "%s already has a rule from %s", programme, in.EffectiveFrom)
+			}
+			return err
+		}
+		return audit.Record(ctx, s.store, actor, "programme.rule", "programme", programme, nil, r, note)
+	})
+	return r, err
 }

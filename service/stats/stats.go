@@ -320,14 +320,16 @@ func (w *world) filter(sc scope) *model.AreaFilter {
 	return nil
 }
 
-// countyPairings are the county-level pairings inside city pairing p.
+// countyPairings are the pairings inside pairing p, whose figures p's
+// include (its "county part"): the county pairings inside a city pairing;
+// the city and county pairings inside a province pairing (浙江–四川 counts
+// every Sichuan purchase, the paired counties' too).
 func (w *world) countyPairings(p *model.PairingView) []int64 {
-	if p.Level != model.LevelCity {
-		return nil
-	}
+	inner := map[string][]string{model.LevelCity: {model.LevelCounty},
+		model.LevelProvince: {model.LevelCity, model.LevelCounty}}[p.Level]
 	var out []int64
 	for _, q := range w.Pairings {
-		if q.ID != p.ID && q.Level == model.LevelCounty &&
+		if q.ID != p.ID && slices.Contains(inner, q.Level) &&
 			w.Tree.Contains(p.HelperCode, q.HelperCode) && w.Tree.Contains(p.PartnerCode, q.PartnerCode) {
 			out = append(out, q.ID)
 		}

@@ -1320,3 +1320,23 @@ func TestPeriodsAndProgrammes(t *testing.T) {
 		})
 	})
 }
+
+// TestProvincePairing: a province pairing's figures include those of every
+// city and county pairing inside it, as its county part.
+func TestProvincePairing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := seed(t, b.Store)
+		row := &model.Pairing{Programme: model.ProgrammeEastWest, Level: model.LevelProvince, HelperCode: "330000",
+			PartnerCode: "510000", SinceYear: 2021, Active: true}
+		mustCreate(t, b.Store, row)
+		f.p["P8"] = row.ID
+		r, err := stats.New(b.Store, nil, b.Store).Pairings(context.Background(), admin, year2026)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// P1 (the city pairing, 1000 of its own) + P2 4340 + P3 2000 + P5 500 (Aba is in Sichuan too)
+		if got := byPairing(f, r)["P8"]; got != "target=null credited=7840 county=7840 direct=6500 assisted=1340 completion=null orders=6" {
+			t.Errorf("P8: %s", got)
+		}
+	})
+}
