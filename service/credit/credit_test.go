@@ -58,7 +58,9 @@ func (m *memStore) Order(_ context.Context, id int64) (*model.Order, error) {
 func (m *memStore) Regions(context.Context) ([]model.Region, error)       { return m.regions, nil }
 func (m *memStore) Pairings(context.Context) ([]model.PairingView, error) { return m.pairings, nil }
 
-func (m *memStore) ProgrammeRules(context.Context) ([]model.ProgrammeRule, error) { return m.rules, nil }
+func (m *memStore) ProgrammeRules(context.Context) ([]model.ProgrammeRule, error) {
+	return m.rules, nil
+}
 
 func (m *memStore) CurrentCertifications(_ context.Context, ids []int64) (map[int64]*model.Certification, error) {
 	out := map[int64]*model.Certification{}
