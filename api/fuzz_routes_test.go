@@ -108,6 +108,11 @@ func bodyRoutes() map[string]fuzzRoute {
 			args: func(_ *testing.T, fw *fuzzWorld, _ string) []string { return []string{itoa(fw.pairing), "2026"} }, seeds: []string{
 				`{"target_cents": 500000000}`, `{"target_cents": -1}`, `{"target_cents": 9223372036854775807}`, `{"target_cents": 1.5}`,
 			}},
+		"POST /api/v1/admin/programmes/:programme/rules": {callers: admin,
+			args: func(*testing.T, *fuzzWorld, string) []string { return []string{"mountain_sea"} }, seeds: []string{
+				`{"requires_certificate": true, "effective_from": "2099-01-01", "note": "模糊"}`,
+				`{"requires_certificate": "yes", "effective_from": "1999-12-31"}`, `{"effective_from": null}`,
+			}},
 		"POST /api/v1/admin/regions": {callers: admin, args: noArgs, seeds: []string{
 			`{"code": "330699", "name": "模糊新区", "level": "county", "parent_code": "330600", "side": "helper"}`,
 			`{"code": "1", "name": "", "level": "planet", "parent_code": "330699", "side": "x"}`,
@@ -261,6 +266,7 @@ var statsQueryRoute = fuzzRoute{
 	seeds: []string{
 		"year=2026", "year=2026&month=5&parent_id={{org}}", "year=2026&format=csv", "year=2026&format=xlsx&table=orgs",
 		"year=2026&month=13&parent_id=-1&format=pdf&table=x", "year=99999999999999999999&year=2025&month=",
+		"from=2021-01&to=2026-12&programme=east_west", "from=2026-13&to=2026-1&programme=&x=1",
 	},
 }
 
@@ -299,6 +305,7 @@ func queryRoutes() map[string]fuzzRoute {
 		"GET /api/v1/admin/pairings":   {callers: admin, args: noArgs, seeds: withPaging()},
 		"GET /api/v1/admin/regions":    {callers: admin, args: noArgs, seeds: withPaging("parent=330600&level=county")},
 		"GET /api/v1/admin/categories": {callers: admin, args: noArgs, seeds: withPaging()},
+		"GET /api/v1/admin/programmes": {callers: admin, args: noArgs, seeds: plain},
 		"GET /api/v1/admin/audit": {callers: admin, args: noArgs, seeds: withPaging(
 			"entity=user&entity_id={{user}}&actor_id=1", "entity=&actor_id=0", "actor_id=x")},
 		"GET /api/v1/admin/orders/:id/credits": {callers: admin, args: orderOf("credits", model.RoleBuyer, model.OrderSettled), seeds: plain},
