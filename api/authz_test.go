@@ -277,8 +277,11 @@ func routeTable() map[string]routeCase {
 			return path(v1+"/stats/pairings", w.pairing, "monthly?year=2026"), ""
 		}, statsReaders},
 		// org_admins see their own org's subtree (by default their own org)
-		"GET /api/v1/stats/orgs":     {fixed(v1+"/stats/orgs?year=2026", ""), statuses{unauth, forbid, forbid, forbid, ok, forbid, ok, ok}},
-		"GET /api/v1/stats/regions":  {fixed(v1+"/stats/regions?year=2026", ""), statsReaders},
+		"GET /api/v1/stats/orgs":    {fixed(v1+"/stats/orgs?year=2026", ""), statuses{unauth, forbid, forbid, forbid, ok, forbid, ok, ok}},
+		"GET /api/v1/stats/regions": {fixed(v1+"/stats/regions?year=2026", ""), statsReaders},
+		"GET /api/v1/stats/orgs/:id/pairings": {func(_ *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/stats/orgs", w.parent.ID, "pairings?year=2026"), ""
+		}, statuses{unauth, forbid, forbid, forbid, ok, forbid, ok, ok}},
 		"GET /api/v1/stats/origins":  {fixed(v1+"/stats/origins?year=2026", ""), statsReaders},
 		"GET /api/v1/stats/channels": {fixed(v1+"/stats/channels?year=2026", ""), statsReaders},
 		"GET /api/v1/stats/export":   {fixed(v1+"/stats/export?year=2026&format=xlsx", ""), statsReaders},

@@ -616,4 +616,17 @@ func checkRollups(t *testing.T, h *harness) {
 	}
 	compare("orgs subtree", "SELECT "+sk+", SUM(c.amount_cents) FROM credits c JOIN orgs o ON c.org_chain LIKE "+like+" GROUP BY "+sk,
 		"SELECT "+rk+", subtree_cents FROM rollup_orgs WHERE period % 100 <> 0")
+	// per org and pairing: own, and the subtree's
+	opk := "CONCAT_WS('|', period, buyer_org_id, COALESCE(pairing_id, 0))"
+	rpk := "CONCAT_WS('|', period, org_id, pairing_id)"
+	spk := "CONCAT_WS('|', c.period, o.id, COALESCE(c.pairing_id, 0))"
+	if h.store.Dialect() == "sqlite" {
+		opk = "(period || '|' || buyer_org_id || '|' || COALESCE(pairing_id, 0))"
+		rpk = "(period || '|' || org_id || '|' || pairing_id)"
+		spk = "(c.period || '|' || o.id || '|' || COALESCE(c.pairing_id, 0))"
+	}
+	compare("org pairings own", "SELECT "+opk+", SUM(amount_cents) FROM credits WHERE buyer_org_id IS NOT NULL GROUP BY "+opk,
+		"SELECT "+rpk+", cents FROM rollup_org_pairings WHERE period % 100 <> 0")
+	compare("org pairings subtree", "SELECT "+spk+", SUM(c.amount_cents) FROM credits c JOIN orgs o ON c.org_chain LIKE "+like+" GROUP BY "+spk,
+		"SELECT "+rpk+", subtree_cents FROM rollup_org_pairings WHERE period % 100 <> 0")
 }

@@ -91,10 +91,10 @@ func readStatsQuery(c *gin.Context, extra ...string) (stats.Query, error) {
 
 // statsAnswer writes the route's report as JSON, or with ?format= its table
 // as an xlsx or csv file (the export of that one table).
-func statsAnswer[T any](r *router, c *gin.Context, table string, q stats.Query, pairingID int64,
-	report func() (*T, error)) {
+func statsAnswer[T any](r *router, c *gin.Context, file stats.ExportInput, report func() (*T, error)) {
 	if format := c.Query("format"); format != "" {
-		sendStatsFile(r, c, stats.ExportInput{Query: q, Format: format, Table: table, PairingID: pairingID})
+		file.Format = format
+		sendStatsFile(r, c, file)
 		return
 	}
 	v, err := report()
@@ -122,7 +122,7 @@ func (r *router) statsPairings(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	statsAnswer(r, c, stats.TablePairings, q, 0, func() (*stats.PairingReport, error) {
+	statsAnswer(r, c, stats.ExportInput{Query: q, Table: stats.TablePairings}, func() (*stats.PairingReport, error) {
 		return r.Stats.Pairings(c.Request.Context(), caller(c), q)
 	})
 }
@@ -138,7 +138,7 @@ func (r *router) statsMonthly(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	statsAnswer(r, c, stats.TableMonthly, q, id, func() (*stats.MonthlyReport, error) {
+	statsAnswer(r, c, stats.ExportInput{Query: q, Table: stats.TableMonthly, PairingID: id}, func() (*stats.MonthlyReport, error) {
 		return r.Stats.Monthly(c.Request.Context(), caller(c), id, q)
 	})
 }
@@ -149,8 +149,24 @@ func (r *router) statsOrgs(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	statsAnswer(r, c, stats.TableOrgs, q, 0, func() (*stats.OrgReport, error) {
+	statsAnswer(r, c, stats.ExportInput{Query: q, Table: stats.TableOrgs}, func() (*stats.OrgReport, error) {
 		return r.Stats.Orgs(c.Request.Context(), caller(c), q)
+	})
+}
+
+func (r *router) statsOrgPairings(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	q, err := readStatsQuery(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	statsAnswer(r, c, stats.ExportInput{Query: q, Table: stats.TableOrgPairings, OrgID: id}, func() (*stats.OrgPairingReport, error) {
+		return r.Stats.OrgPairings(c.Request.Context(), caller(c), id, q)
 	})
 }
 
@@ -160,7 +176,7 @@ func (r *router) statsRegions(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	statsAnswer(r, c, stats.TableRegions, q, 0, func() (*stats.DistrictReport, error) {
+	statsAnswer(r, c, stats.ExportInput{Query: q, Table: stats.TableRegions}, func() (*stats.DistrictReport, error) {
 		return r.Stats.Districts(c.Request.Context(), caller(c), q)
 	})
 }
@@ -171,7 +187,7 @@ func (r *router) statsOrigins(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	statsAnswer(r, c, stats.TableOrigins, q, 0, func() (*stats.SalesReport, error) {
+	statsAnswer(r, c, stats.ExportInput{Query: q, Table: stats.TableOrigins}, func() (*stats.SalesReport, error) {
 		return r.Stats.Origins(c.Request.Context(), caller(c), q)
 	})
 }
@@ -182,7 +198,7 @@ func (r *router) statsChannels(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	statsAnswer(r, c, stats.TableChannels, q, 0, func() (*stats.SalesReport, error) {
+	statsAnswer(r, c, stats.ExportInput{Query: q, Table: stats.TableChannels}, func() (*stats.SalesReport, error) {
 		return r.Stats.Channels(c.Request.Context(), caller(c), q)
 	})
 }
@@ -196,8 +212,9 @@ func (r *router) statsExport(c *gin.Context) {
 		return
 	}
 	in := stats.ExportInput{Query: q, Format: c.Query("format"), Table: c.Query("table")}
-	if in.Table == stats.TableMonthly {
-		writeError(c, model.Invalid(model.FieldError{Field: "table", Message: "the monthly table is GET /api/v1/stats/pairings/{id}/monthly?format="}))
+	if in.Table == stats.TableMonthly || in.Table == stats.TableOrgPairings {
+		writeError(c, model.Invalid(model.FieldError{Field: "table",
+			Message: "one pairing's months and one org's pairings are their own routes' files (?format=)"}))
 		return
 	}
 	sendStatsFile(r, c, in)

@@ -138,6 +138,14 @@ func seedStats(t *testing.T, w *world) {
 		CreditedCents: 700, SubtreeCents: 1000, SubtreeCertifiedCents: 800, SubtreeCreditedCents: 700}).Error; err != nil {
 		t.Fatal(err)
 	}
+	for _, row := range []*model.RollupOrgPairing{
+		{Period: 202600, OrgID: w.parent.ID, PairingID: w.pairing, Cents: 700, SubtreeCents: 700},
+		{Period: 202600, OrgID: w.parent.ID, Cents: 300, SubtreeCents: 300},
+	} {
+		if err := st.Gorm().Create(row).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
 	// seedWorld filed a draft for parent (1500 bp of 100 000.00): submit it
 	execSQL(t, w.h, "UPDATE filings SET status = ? WHERE org_id = ? AND year = 2026", model.FilingSubmitted, w.parent.ID)
 }
@@ -315,6 +323,35 @@ func TestStatsRoutes(t *testing.T) {
 			}
 			res = h.call(t, http.MethodGet, v1+"/stats/export?year=2026&format=csv&table=orgs", w.token(t, "partner_officer"), "")
 			wantError(t, res, http.StatusForbidden, "forbidden")
+		})
+
+		t.Run("one org per pairing", func(t *testing.T) {
+			target := path(v1+"/stats/orgs", w.parent.ID, "pairings?year=2026")
+			for _, who := range []string{model.RoleAdmin, model.RoleOrgAdmin, model.RoleOfficer} {
+				res := h.call(t, http.MethodGet, target, w.token(t, who), "")
+				wantStatus(t, res, http.StatusOK)
+				want := fmt.Sprintf(`"items":[{"pairing":{"id":%d,`, w.pairing)
+				if !bytes.Contains(res.Body, []byte(want)) || !bytes.Contains(res.Body, []byte(`"cents":700,"subtree_cents":700}]`)) ||
+					!bytes.Contains(res.Body, []byte(`"not_credited_cents":300,"subtree_not_credited_cents":300`)) {
+					t.Errorf("%s: %s", who, truncate(res.Body))
+				}
+			}
+			wantError(t, h.call(t, http.MethodGet, target, w.token(t, "keqiao_officer"), ""), http.StatusNotFound, "not_found")
+			wantError(t, h.call(t, http.MethodGet, target, w.token(t, "partner_officer"), ""), http.StatusForbidden, "forbidden")
+			res := h.call(t, http.MethodGet, target+"&programme=mountain_sea", admin, "")
+			wantStatus(t, res, http.StatusOK)
+			if !bytes.Contains(res.Body, []byte(`"items":[],"not_credited_cents":0,"subtree_not_credited_cents":0`)) {
+				t.Errorf("mountain_sea: %s", truncate(res.Body))
+			}
+			res = h.call(t, http.MethodGet, target+"&format=csv", admin, "")
+			wantStatus(t, res, http.StatusOK)
+			recs, err := csv.NewReader(bytes.NewReader(res.Body[3:])).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(recs) != 3 || strings.Join(recs[1][4:], ",") != "7.00,7.00" || strings.Join(recs[2][4:], ",") != "3.00,3.00" {
+				t.Errorf("csv: %q", recs)
+			}
 		})
 
 		t.Run("origins and channels", func(t *testing.T) {

@@ -255,21 +255,34 @@ type RollupSale struct {
 
 func (RollupSale) TableName() string { return "rollup_sales" }
 
+// RollupOrgPairing is one row of rollup_org_pairings: an org's own
+// purchases and its subtree's, per pairing (0: not credited).
+type RollupOrgPairing struct {
+	Period       int   `gorm:"column:period;primaryKey"`
+	OrgID        int64 `gorm:"column:org_id;primaryKey"`
+	PairingID    int64 `gorm:"column:pairing_id;primaryKey"`
+	Cents        int64 `gorm:"column:cents"`
+	SubtreeCents int64 `gorm:"column:subtree_cents"`
+}
+
+func (RollupOrgPairing) TableName() string { return "rollup_org_pairings" }
+
 // Rollups are the rollup rows an entry, or a batch of entries, adds: each
 // entry counts in its month and in its year (period YYYY00), in the
 // pairing table, the area table, the sales table, and for its org and every
 // org above it.
 type Rollups struct {
-	Pairings map[RollupPairing]RollupPairing // key has the values zeroed
-	Areas    map[RollupArea]RollupArea
-	Sales    map[RollupSale]RollupSale
-	Orgs     map[RollupOrg]RollupOrg
+	Pairings    map[RollupPairing]RollupPairing // key has the values zeroed
+	Areas       map[RollupArea]RollupArea
+	Sales       map[RollupSale]RollupSale
+	Orgs        map[RollupOrg]RollupOrg
+	OrgPairings map[RollupOrgPairing]RollupOrgPairing
 }
 
 // NewRollups is an empty set.
 func NewRollups() *Rollups {
 	return &Rollups{Pairings: map[RollupPairing]RollupPairing{}, Areas: map[RollupArea]RollupArea{},
-		Sales: map[RollupSale]RollupSale{}, Orgs: map[RollupOrg]RollupOrg{}}
+		Sales: map[RollupSale]RollupSale{}, Orgs: map[RollupOrg]RollupOrg{}, OrgPairings: map[RollupOrgPairing]RollupOrgPairing{}}
 }
 
 // Add counts one entry. This is the one definition of what the rollups
@@ -321,6 +334,13 @@ func (r *Rollups) Add(e *Credit) {
 			o.SubtreeCertifiedCents += certified
 			o.SubtreeCreditedCents += credited
 			r.Orgs[ok] = o
+			pk := RollupOrgPairing{Period: period, OrgID: id, PairingID: pid}
+			op := r.OrgPairings[pk]
+			if e.BuyerOrgID != nil && id == *e.BuyerOrgID {
+				op.Cents += amt
+			}
+			op.SubtreeCents += amt
+			r.OrgPairings[pk] = op
 		}
 	}
 }

@@ -188,17 +188,19 @@ func (s *Store) RebuildRollups(ctx context.Context) (*model.RebuildReport, error
 		var areas []model.RollupArea
 		var sales []model.RollupSale
 		var orgs []model.RollupOrg
-		for _, dst := range []any{&pairings, &areas, &sales, &orgs} {
+		var orgPairings []model.RollupOrgPairing
+		for _, dst := range []any{&pairings, &areas, &sales, &orgs, &orgPairings} {
 			if err := db.Find(dst).Error; err != nil {
 				return mapErr(err)
 			}
 		}
 		fix := model.NewRollups()
-		rep.Rows = len(pairings) + len(areas) + len(sales) + len(orgs)
+		rep.Rows = len(pairings) + len(areas) + len(sales) + len(orgs) + len(orgPairings)
 		rep.Corrected += diff(want.Pairings, pairings, fix.Pairings, &rep.Diffs, pairingKey, subPairing)
 		rep.Corrected += diff(want.Areas, areas, fix.Areas, &rep.Diffs, areaKey, subArea)
 		rep.Corrected += diff(want.Sales, sales, fix.Sales, &rep.Diffs, saleKey, subSale)
 		rep.Corrected += diff(want.Orgs, orgs, fix.Orgs, &rep.Diffs, orgKey, subOrg)
+		rep.Corrected += diff(want.OrgPairings, orgPairings, fix.OrgPairings, &rep.Diffs, orgPairingKey, subOrgPairing)
 		return s.addRollups(ctx, fix)
 	})
 	return rep, err
@@ -246,6 +248,12 @@ func subArea(a, b model.RollupArea) model.RollupArea {
 }
 func subSale(a, b model.RollupSale) model.RollupSale {
 	return model.RollupSale{Cents: a.Cents - b.Cents, Orders: a.Orders - b.Orders}
+}
+func orgPairingKey(r model.RollupOrgPairing) model.RollupOrgPairing {
+	return model.RollupOrgPairing{Period: r.Period, OrgID: r.OrgID, PairingID: r.PairingID}
+}
+func subOrgPairing(a, b model.RollupOrgPairing) model.RollupOrgPairing {
+	return model.RollupOrgPairing{Cents: a.Cents - b.Cents, SubtreeCents: a.SubtreeCents - b.SubtreeCents}
 }
 func subOrg(a, b model.RollupOrg) model.RollupOrg {
 	return model.RollupOrg{Cents: a.Cents - b.Cents, CertifiedCents: a.CertifiedCents - b.CertifiedCents,
@@ -296,8 +304,17 @@ func (s *Store) addRollups(ctx context.Context, r *model.Rollups) error {
 				v.SubtreeCents, v.SubtreeCertifiedCents, v.SubtreeCreditedCents})
 		}
 	}
-	return s.upsert(ctx, "rollup_orgs", []string{"period", "org_id"}, []string{"cents", "certified_cents",
-		"credited_cents", "subtree_cents", "subtree_certified_cents", "subtree_credited_cents"}, rows)
+	if err := s.upsert(ctx, "rollup_orgs", []string{"period", "org_id"}, []string{"cents", "certified_cents",
+		"credited_cents", "subtree_cents", "subtree_certified_cents", "subtree_credited_cents"}, rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for k, v := range r.OrgPairings {
+		if v.Cents != 0 || v.SubtreeCents != 0 {
+			rows = append(rows, []any{k.Period, k.OrgID, k.PairingID, v.Cents, v.SubtreeCents})
+		}
+	}
+	return s.upsert(ctx, "rollup_org_pairings", []string{"period", "org_id", "pairing_id"}, []string{"cents", "subtree_cents"}, rows)
 }
 
 // upsert adds rows' values to the rows with the same key, inserting the

@@ -34,7 +34,7 @@ var models = []any{
 	&model.User{}, &model.Filing{}, &model.Target{}, &model.Audit{},
 	&model.Order{}, &model.OrderLine{}, &model.OrderEvent{}, &model.Payment{}, &model.Return{},
 	&model.ReturnLine{}, &model.CartItem{}, &model.IdempotencyKey{},
-	&model.Credit{}, &model.Correction{}, &model.RollupPairing{}, &model.RollupArea{}, &model.RollupSale{}, &model.RollupOrg{}, &model.ProgrammeRule{},
+	&model.Credit{}, &model.Correction{}, &model.RollupPairing{}, &model.RollupArea{}, &model.RollupSale{}, &model.RollupOrg{}, &model.RollupOrgPairing{}, &model.ProgrammeRule{},
 }
 
 // eachEmpty runs f on a fresh, unmigrated database of every backend:
@@ -505,6 +505,7 @@ func TestRoundTrip(t *testing.T) {
 			Channel: model.ChannelApp, Cents: -(1<<60 + 1), Orders: 1<<40 + 3},
 		&model.RollupArea{Period: 202612, PairingID: 1<<62 + 21, Reason: model.ReasonNoBuyerRegion, Kind: model.CreditAssisted, BuyerRegion: "330603",
 			OriginCode: "330881", Cents: 1<<60 + 7, Orders: -(1 << 33)},
+		&model.RollupOrgPairing{Period: 202609, OrgID: 1<<62 + 32, PairingID: 1<<62 + 33, Cents: -(1<<59 + 3), SubtreeCents: 1<<60 + 5},
 		&model.ProgrammeRule{Programme: model.ProgrammeMountainSea, EffectiveFrom: "2031-02-28", RequiresCertificate: true,
 			ActorID: ptr(int64(1<<62 + 31)), Note: "省里要求认定", CreatedAt: created},
 		&model.RollupSale{Period: 202610, PairingID: 1<<62 + 23, Reason: model.ReasonCertExpired, Kind: model.CreditDirect,

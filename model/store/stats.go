@@ -200,3 +200,16 @@ WHERE ` + where + ` ORDER BY o.id`
 	}
 	return out, mapErr(rows.Err())
 }
+
+// OrgPairingSums totals one org's rollup_org_pairings rows of the given
+// periods by pairing (0: not credited).
+func (s *Store) OrgPairingSums(ctx context.Context, orgID int64, periods []int) ([]model.RollupOrgPairing, error) {
+	out := []model.RollupOrgPairing{}
+	if len(periods) == 0 {
+		return out, nil
+	}
+	q := s.conn(ctx).Table("rollup_org_pairings").
+		Select("pairing_id, SUM(cents) AS cents, SUM(subtree_cents) AS subtree_cents").Where("org_id = ?", orgID)
+	err := periodWhere(q, periods).Group("pairing_id").Order("pairing_id").Scan(&out).Error
+	return out, mapErr(err)
+}

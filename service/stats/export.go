@@ -31,6 +31,8 @@ const (
 	TableMonthly  = "monthly"
 	TableOrigins  = "origins"
 	TableChannels = "channels"
+	// TableOrgPairings is one org's figures per pairing (needs OrgID).
+	TableOrgPairings = "org_pairings"
 )
 
 // ExportInput says what to export: the query of the table's route. Table ""
@@ -41,7 +43,8 @@ type ExportInput struct {
 	Query
 	Format    string
 	Table     string
-	PairingID int64
+	PairingID int64 // TableMonthly's pairing
+	OrgID     int64 // TableOrgPairings' org
 }
 
 // File is an export.
@@ -225,6 +228,21 @@ func salesSheets(r *SalesReport, facets []string, oneTable bool) []sheet {
 	return out
 }
 
+func orgPairingSheet(r *OrgPairingReport) sheet {
+	sh := sheet{name: "单位分结对",
+		header: []string{"结对编号", "协作类型", "帮扶方", "结对地区", "本单位（元）", "含下属（元）"},
+		kinds:  []cellKind{intCell, textCell, textCell, textCell, yuanCell, yuanCell}}
+	for _, it := range r.Items {
+		p := it.Pairing
+		sh.rows = append(sh.rows, []string{num(p.ID), programmeNames[p.Programme], p.Helper.Name, p.Partner.Name,
+			cents(it.Cents), cents(it.SubtreeCents)})
+	}
+	if r.Programme == "" {
+		sh.rows = append(sh.rows, []string{"", "未计入结对", "", "", cents(r.NotCreditedCents), cents(r.SubtreeNotCreditedCents)})
+	}
+	return sh
+}
+
 func districtSheet(r *DistrictReport) sheet {
 	sh := sheet{name: "区县排名",
 		header: []string{"排名", "区县代码", "区县", "年度任务（元）", "认定金额（元）", "直接采购（元）", "帮助销售（元）", "完成率", "订单数"},
@@ -249,7 +267,7 @@ func (s *Service) Export(ctx context.Context, actor *model.User, in ExportInput)
 	if in.Format != FormatXLSX && in.Format != FormatCSV {
 		bad = append(bad, model.FieldError{Field: "format", Message: "must be xlsx or csv"})
 	}
-	if in.Table != "" && !slices.Contains([]string{TablePairings, TableOrgs, TableRegions, TableMonthly, TableOrigins, TableChannels}, in.Table) {
+	if in.Table != "" && !slices.Contains([]string{TablePairings, TableOrgs, TableRegions, TableMonthly, TableOrigins, TableChannels, TableOrgPairings}, in.Table) {
 		bad = append(bad, model.FieldError{Field: "table", Message: "must be pairings, orgs, regions, origins, channels or monthly"})
 	}
 	if len(bad) > 0 {
@@ -305,6 +323,12 @@ func (s *Service) Export(ctx context.Context, actor *model.User, in ExportInput)
 				return nil, err
 			}
 			sh = monthlySheet(r)
+		case TableOrgPairings:
+			r, err := s.OrgPairings(ctx, actor, in.OrgID, in.Query)
+			if err != nil {
+				return nil, err
+			}
+			sh = orgPairingSheet(r)
 		}
 		sheets = append(sheets, sh)
 	}

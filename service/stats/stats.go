@@ -62,6 +62,7 @@ type Store interface {
 	SaleSums(ctx context.Context, facet string, periods []int, ids []int64, f *model.AreaFilter) ([]model.SaleSum, error)
 	SupplierNames(ctx context.Context, ids []int64) (map[int64]string, error)
 	Categories(ctx context.Context) ([]model.Category, error)
+	OrgPairingSums(ctx context.Context, orgID int64, periods []int) ([]model.RollupOrgPairing, error)
 	YearTargets(ctx context.Context, year int) ([]model.Target, error)
 	OrgFamilyFigures(ctx context.Context, period, year int, parentID int64) (*model.OrgFigures, []model.OrgFigures, error)
 }

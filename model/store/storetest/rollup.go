@@ -99,6 +99,17 @@ func rollWant() map[string]string {
 		"orgs 202704|1": "0,0,0,-100,-100,-100",
 		"orgs 202700|2": "350,350,200,350,350,200",
 		"orgs 202700|1": "0,0,0,350,350,200",
+		// period|org|pairing: own cents, the subtree's
+		"org_pairings 202703|2|41": "300,300",
+		"org_pairings 202703|1|41": "0,300",
+		"org_pairings 202703|2|0":  "150,150",
+		"org_pairings 202703|1|0":  "0,150",
+		"org_pairings 202704|2|41": "-100,-100",
+		"org_pairings 202704|1|41": "0,-100",
+		"org_pairings 202700|2|41": "200,200",
+		"org_pairings 202700|1|41": "0,200",
+		"org_pairings 202700|2|0":  "150,150",
+		"org_pairings 202700|1|0":  "0,150",
 	}
 }
 
@@ -113,6 +124,7 @@ func rollTables(t *testing.T, h Harness) map[string]string {
 			"origin_code, category_code, supplier_id", "cents, orders"},
 		{"orgs", "rollup_orgs", "period, org_id",
 			"cents, certified_cents, credited_cents, subtree_cents, subtree_certified_cents, subtree_credited_cents"},
+		{"org_pairings", "rollup_org_pairings", "period, org_id, pairing_id", "cents, subtree_cents"},
 	} {
 		nk, nv := len(strings.Split(q.keys, ",")), len(strings.Split(q.vals, ","))
 		rows, err := h.SQL.QueryContext(t.Context(), "SELECT "+q.keys+", "+q.vals+" FROM "+q.table)
@@ -382,6 +394,10 @@ func testRebuildRollups(t *testing.T, h Harness) {
 	want["orgs 202703|1"] = "0,0,0,750,750,600"
 	want["orgs 202700|2"] = "650,650,500,650,650,500"
 	want["orgs 202700|1"] = "0,0,0,650,650,500"
+	want["org_pairings 202703|2|41"] = "600,600"
+	want["org_pairings 202703|1|41"] = "0,600"
+	want["org_pairings 202700|2|41"] = "500,500"
+	want["org_pairings 202700|1|41"] = "0,500"
 	checkRolled(t, h, want)
 	rebuild(t, f, "after the late entry", model.RebuildReport{Entries: 5})
 }
