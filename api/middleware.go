@@ -55,9 +55,16 @@ func (r *router) requestContext(c *gin.Context) {
 	if status >= 500 {
 		level = slog.LevelError
 	}
-	slog.Log(c.Request.Context(), level, "request",
-		"method", c.Request.Method, "route", route, "path", c.Request.URL.Path,
-		"status", status, "ms", float64(elapsed.Microseconds())/1000, "bytes", c.Writer.Size())
+	attrs := []any{"method", c.Request.Method, "route", route, "path", c.Request.URL.Path,
+		"status", status, "ms", float64(elapsed.Microseconds())/1000, "bytes", c.Writer.Size(),
+		// the client as the login limits see it (X-Forwarded-For only from a trusted proxy)
+		"client", c.ClientIP()}
+	if u, ok := c.Get(userKey); ok {
+		if u, ok := u.(*model.User); ok && u != nil {
+			attrs = append(attrs, "user_id", u.ID)
+		}
+	}
+	slog.Log(c.Request.Context(), level, "request", attrs...)
 }
 
 // contentSecurityPolicy is what every HTML page the binary serves carries:
