@@ -56,7 +56,7 @@ func (r *router) requestContext(c *gin.Context) {
 		level = slog.LevelError
 	}
 	attrs := []any{"method", c.Request.Method, "route", route, "path", c.Request.URL.Path,
-		"status", status, "ms", float64(elapsed.Microseconds())/1000, "bytes", c.Writer.Size(),
+		"status", status, "ms", float64(elapsed.Microseconds()) / 1000, "bytes", c.Writer.Size(),
 		// the client as the login limits see it (X-Forwarded-For only from a trusted proxy)
 		"client", c.ClientIP()}
 	if u, ok := c.Get(userKey); ok {

@@ -27,8 +27,8 @@ type capturedRec struct {
 }
 
 func (c *captured) Enabled(context.Context, slog.Level) bool { return true }
-func (c *captured) WithAttrs([]slog.Attr) slog.Handler      { return c }
-func (c *captured) WithGroup(string) slog.Handler           { return c }
+func (c *captured) WithAttrs([]slog.Attr) slog.Handler       { return c }
+func (c *captured) WithGroup(string) slog.Handler            { return c }
 func (c *captured) Handle(ctx context.Context, r slog.Record) error {
 	rec := capturedRec{level: r.Level, msg: r.Message, attrs: map[string]any{}, requestID: model.RequestID(ctx)}
 	r.Attrs(func(a slog.Attr) bool { rec.attrs[a.Key] = a.Value.Any(); return true })
