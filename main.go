@@ -154,6 +154,8 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 		DB: st.DB(),
 
 		TrustedProxies: cfg.TrustedProxies,
+		Build:          api.BuildInfo{Version: buildVersion(), Revision: vcsRevision()},
+		Ops:            st,
 	}
 	// Catalogue reads and the writes that change them go through the cache
 	// layer when Redis is configured; everything else goes to the store.
@@ -383,6 +385,21 @@ func buildVersion() string {
 		rev = rev[:12]
 	}
 	return "dev-" + rev + dirty
+}
+
+// vcsRevision is the commit Go embedded at build time ("" when unknown,
+// e.g. a Docker build without .git: pass -X main.version instead).
+func vcsRevision() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" {
+			return s.Value
+		}
+	}
+	return ""
 }
 
 // command is one of shanhai's commands.

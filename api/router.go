@@ -39,6 +39,10 @@ type Deps struct {
 	// TrustedProxies may set X-Forwarded-For (the client address that
 	// login limits count); nil trusts none.
 	TrustedProxies []string
+	// Build labels shanhai_build_info; Ops, when set, feeds the rollup
+	// backlog and sweeper lag gauges.
+	Build BuildInfo
+	Ops   Operations
 }
 
 type router struct {
@@ -49,7 +53,7 @@ type router struct {
 // New builds the router with every route of the API.
 func New(d Deps) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
-	r := &router{Deps: d, metrics: newMetrics(d.DB, d.Cache)}
+	r := &router{Deps: d, metrics: newMetrics(d)}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	// A path with a trailing slash is not a route: a JSON 404, not a redirect
