@@ -25,6 +25,12 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/term"
 
 	"shanhai/api"
@@ -130,11 +136,32 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 			a.close()
 		}
 	}()
+	// Tracing only when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise no
+	// hook, callback or middleware is installed at all. Its provider closes
+	// last, flushing the spans of the stop itself.
+	var tp trace.TracerProvider
+	if cfg.OTLPEndpoint != "" {
+		sdk, err := newTracing(ctx)
+		if err != nil {
+			return nil, err
+		}
+		a.onClose("tracing", func() error {
+			flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			return sdk.Shutdown(flush)
+		})
+		tp = sdk
+	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	a.onClose("database", st.Close)
+	if tp != nil {
+		if err := st.Trace(tp); err != nil {
+			return nil, err
+		}
+	}
 	demoLoaded, err := loadDemo(ctx, cfg, st)
 	if err != nil {
 		return nil, err
@@ -156,6 +183,7 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 		TrustedProxies: cfg.TrustedProxies,
 		Build:          api.BuildInfo{Version: buildVersion(), Revision: vcsRevision()},
 		Ops:            st,
+		Tracer:         tp,
 	}
 	// Catalogue reads and the writes that change them go through the cache
 	// layer when Redis is configured; everything else goes to the store.
@@ -176,6 +204,9 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 			return nil, err
 		}
 		a.onClose("redis", rdb.Close)
+		if tp != nil {
+			cache.Trace(rdb, tp)
+		}
 		cached := cache.New(st, rdb, cache.Options{})
 		a.onClose("cache", cached.Close) // stops the invalidation subscriber, before rdb closes
 		catalogStore = cached
@@ -245,6 +276,29 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 	})
 	a.handler = api.New(deps)
 	return a, nil
+}
+
+// newTracing is the OpenTelemetry provider exporting over OTLP/HTTP to
+// OTEL_EXPORTER_OTLP_ENDPOINT (the exporter reads it and the other OTEL_*
+// variables itself), as service "shanhai" unless OTEL_SERVICE_NAME says
+// otherwise.
+func newTracing(ctx context.Context) (*sdktrace.TracerProvider, error) {
+	exp, err := otlptracehttp.New(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: %w", err)
+	}
+	name := "shanhai"
+	if v := os.Getenv("OTEL_SERVICE_NAME"); v != "" {
+		name = v
+	}
+	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(
+		attribute.String("service.name", name), attribute.String("service.version", buildVersion())))
+	if err != nil {
+		return nil, err
+	}
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { slog.Warn("tracing", "err", err.Error()) }))
+	slog.Info("tracing on", "endpoint", os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"))
+	return sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res)), nil
 }
 
 // onClose adds a resource to close after the workers stopped; the last

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/trace"
 
 	"shanhai/service/account"
 	"shanhai/service/audit"
@@ -43,6 +44,9 @@ type Deps struct {
 	// backlog and sweeper lag gauges.
 	Build BuildInfo
 	Ops   Operations
+	// Tracer, when set, makes each request a span (OpenTelemetry); nil
+	// adds nothing to a request's path.
+	Tracer trace.TracerProvider
 }
 
 type router struct {
@@ -64,6 +68,9 @@ func New(d Deps) *gin.Engine {
 		panic("trusted proxies were validated by config: " + err.Error())
 	}
 	e.Use(r.requestContext, gin.CustomRecovery(recovery))
+	if d.Tracer != nil {
+		e.Use(traceRequests(d.Tracer))
+	}
 	e.NoRoute(func(c *gin.Context) {
 		abort(c, http.StatusNotFound, errorDetail{Code: "not_found", Message: "no such route"})
 	})
