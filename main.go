@@ -93,6 +93,11 @@ func serve() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// after the first signal, a second one ends the process at once
+		<-ctx.Done()
+		stop()
+	}()
 	a, err := build(ctx, cfg)
 	if err != nil {
 		return err

@@ -183,7 +183,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	kind, rest, _ := strings.Cut(c.DB, ":")
 	if (kind != "sqlite" && kind != "mysql") || rest == "" {
-		return nil, fmt.Errorf("SHANHAI_DB=%q: want sqlite:<path> or mysql:<go-sql-driver DSN>", c.DB)
+		return nil, fmt.Errorf("SHANHAI_DB=%q: want sqlite:<path> or mysql:<go-sql-driver DSN>", maskDSN(c.DB))
 	}
 	if kind == "mysql" {
 		if _, e := mysqldrv.ParseDSN(rest); e != nil {

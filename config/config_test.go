@@ -246,3 +246,17 @@ func TestLogAndStopSettings(t *testing.T) {
 		t.Errorf("defaults: %+v", d)
 	}
 }
+
+// An error about a DSN or URL never shows its password.
+func TestErrorsHidePasswords(t *testing.T) {
+	for _, e := range []map[string]string{
+		{"SHANHAI_DB": "postgres://app:hunter2secret@db/shanhai"},
+		{"SHANHAI_DB": "mysql:app:hunter2secret@db:3306/shanhai"},
+		{"SHANHAI_REDIS": "redis://:hunter2secret@cache:99999/0"},
+	} {
+		_, err := Load(env(e))
+		if err == nil || strings.Contains(err.Error(), "hunter2secret") {
+			t.Errorf("%v: %v", e, err)
+		}
+	}
+}
