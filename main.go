@@ -146,7 +146,7 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 	// last, flushing the spans of the stop itself.
 	var tp trace.TracerProvider
 	if cfg.OTLPEndpoint != "" {
-		sdk, err := newTracing(ctx)
+		sdk, err := newTracing(ctx, cfg.OTLPEndpoint)
 		if err != nil {
 			return nil, err
 		}
@@ -284,11 +284,12 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 }
 
 // newTracing is the OpenTelemetry provider exporting over OTLP/HTTP to
-// OTEL_EXPORTER_OTLP_ENDPOINT (the exporter reads it and the other OTEL_*
-// variables itself), as service "shanhai" unless OTEL_SERVICE_NAME says
+// endpoint (OTEL_EXPORTER_OTLP_ENDPOINT, the spans going to its /v1/traces;
+// the exporter reads the other OTEL_EXPORTER_OTLP_* variables, headers and
+// timeouts, itself), as service "shanhai" unless OTEL_SERVICE_NAME says
 // otherwise.
-func newTracing(ctx context.Context) (*sdktrace.TracerProvider, error) {
-	exp, err := otlptracehttp.New(ctx)
+func newTracing(ctx context.Context, endpoint string) (*sdktrace.TracerProvider, error) {
+	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(strings.TrimRight(endpoint, "/")+"/v1/traces"))
 	if err != nil {
 		return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: %w", err)
 	}
@@ -302,7 +303,7 @@ func newTracing(ctx context.Context) (*sdktrace.TracerProvider, error) {
 		return nil, err
 	}
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { slog.Warn("tracing", "err", err.Error()) }))
-	slog.Info("tracing on", "endpoint", os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"))
+	slog.Info("tracing on", "endpoint", endpoint)
 	return sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res)), nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -209,5 +210,47 @@ func TestRequestLog(t *testing.T) {
 	slog.Warn("shown")
 	if out := buf.String(); strings.Contains(out, "hidden") || !strings.Contains(out, "level=WARN msg=shown") {
 		t.Errorf("text at warn: %q", out)
+	}
+}
+
+// With OTEL_EXPORTER_OTLP_ENDPOINT set, the spans of the requests reach the
+// collector's /v1/traces, flushed at the latest when the replica stops, and
+// the tracing provider closes after the database.
+func TestTracingExports(t *testing.T) {
+	var mu sync.Mutex
+	posts := map[string]int{}
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		if r.Method == http.MethodPost && len(b) > 0 {
+			posts[r.URL.Path]++
+		}
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer collector.Close()
+	cfg := testConfig(t, map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": collector.URL})
+	a, err := build(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	a.step = func(s string) { steps = append(steps, s) }
+	rec := httptest.NewRecorder()
+	a.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/regions", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("regions: %d", rec.Code)
+	}
+	if err := a.close(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if posts["/v1/traces"] == 0 {
+		t.Errorf("no spans posted to the collector's /v1/traces: %v", posts)
+	}
+	if len(steps) == 0 || steps[len(steps)-1] != "tracing closed" {
+		t.Errorf("stop steps %v: tracing must close last", steps)
 	}
 }
