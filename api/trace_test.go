@@ -1,6 +1,9 @@
 package api_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -40,6 +43,9 @@ func TestTracing(t *testing.T) {
 		w := seedWorld(t, h)
 		admin := w.token(t, model.RoleAdmin)
 		exp.Reset()
+		var logged bytes.Buffer
+		defer slog.SetDefault(slog.Default())
+		slog.SetDefault(slog.New(api.LogHandler(slog.NewJSONHandler(&logged, nil))))
 
 		res := h.callWith(t, http.MethodGet, v1+"/admin/audit?entity=user", admin, "", map[string]string{"X-Request-ID": "trace-req-1"})
 		if res.Status != http.StatusOK {
@@ -77,6 +83,24 @@ func TestTracing(t *testing.T) {
 			if stmt := attr(s.Attributes, "db.statement"); stmt == "" {
 				t.Errorf("sql span %s without its statement", s.Name)
 			}
+		}
+		// the request's log line names the trace
+		var line struct {
+			Msg       string `json:"msg"`
+			RequestID string `json:"request_id"`
+			TraceID   string `json:"trace_id"`
+		}
+		found := false
+		for _, l := range bytes.Split(logged.Bytes(), []byte("\n")) {
+			if json.Unmarshal(l, &line) == nil && line.Msg == "request" && line.RequestID == "trace-req-1" {
+				found = true
+				if line.TraceID != server.SpanContext.TraceID().String() {
+					t.Errorf("request log trace_id %q, want %s", line.TraceID, server.SpanContext.TraceID())
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no request log line: %s", logged.String())
 		}
 		// the caller's user is read, the trail counted and read
 		if children < 2 {
