@@ -235,7 +235,11 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 	deps.Orgs = org.New(users)
 	deps.Geo = geo.New(st, catalogStore)
 	deps.Audit = audit.New(st)
-	deps.Ledger = credit.New(st, statsCache)
+	// Sales credited to a pairing are counted in process as their
+	// transaction commits (shanhai_credited_cents_total), with no query.
+	credited := creditCounted{Store: st, cents: new(atomic.Int64)}
+	deps.CreditedCents = credited.cents.Load
+	deps.Ledger = credit.New(credited, statsCache)
 	// Regions and pairings are read at most once a second per replica, for
 	// the statistics' scopes and each order line's pairing preview.
 	geography := cache.NewGeography(st, time.Second)
@@ -391,6 +395,30 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 		a.report("requests finished")
 	}
 	return errors.Join(serveErr, a.close())
+}
+
+// creditCounted is the store as the ledger sees it, adding the cents of the
+// sales it credits to a pairing (acceptances only: returns and corrections
+// move credit, they do not make new sales) once their transaction commits.
+type creditCounted struct {
+	*store.Store
+	cents *atomic.Int64
+}
+
+func (c creditCounted) AddCredits(ctx context.Context, entries []*model.Credit) error {
+	if err := c.Store.AddCredits(ctx, entries); err != nil {
+		return err
+	}
+	var sum int64
+	for _, e := range entries {
+		if e.Source == model.SourceAcceptance && e.Credited() && e.AmountCents > 0 {
+			sum += e.AmountCents
+		}
+	}
+	if sum > 0 {
+		c.Store.AfterCommit(ctx, func() { c.cents.Add(sum) })
+	}
+	return nil
 }
 
 // userCached is the store with its user read and user writes going through

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -14,11 +15,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gin-gonic/gin"
 
 	"shanhai/config"
+	"shanhai/model"
 )
 
 // testConfig is a real install on a fresh SQLite file (Redis too when
@@ -252,5 +255,46 @@ func TestTracingExports(t *testing.T) {
 	}
 	if len(steps) == 0 || steps[len(steps)-1] != "tracing closed" {
 		t.Errorf("stop steps %v: tracing must close last", steps)
+	}
+}
+
+// The credited-cents counter moves by the credited sales of a committed
+// transaction only: not by a rolled-back one, nor by entries that credit no
+// pairing, nor by returns.
+func TestCreditedCentsCounted(t *testing.T) {
+	cfg := testConfig(t, nil)
+	ctx := context.Background()
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	c := creditCounted{Store: st, cents: new(atomic.Int64)}
+	pairing := int64(1)
+	entries := func() []*model.Credit {
+		return []*model.Credit{
+			{Source: model.SourceAcceptance, OrderID: 1, LineID: 1, Quantity: 1, AmountCents: 500, PairingID: &pairing, Period: 202603, CreditDate: "2026-03-01"},
+			{Source: model.SourceAcceptance, OrderID: 1, LineID: 2, Quantity: 1, AmountCents: 300, Reason: model.ReasonNoPairing, Period: 202603, CreditDate: "2026-03-01"},
+			{Source: model.SourceReturn, OrderID: 1, LineID: 1, Quantity: -1, AmountCents: -500, PairingID: &pairing, Period: 202603, CreditDate: "2026-03-01"},
+		}
+	}
+	rollback := errors.New("rolled back")
+	err = st.InTx(ctx, func(ctx context.Context) error {
+		if err := c.AddCredits(ctx, entries()); err != nil {
+			return err
+		}
+		return rollback
+	})
+	if !errors.Is(err, rollback) {
+		t.Fatal(err)
+	}
+	if got := c.cents.Load(); got != 0 {
+		t.Errorf("after a rollback: %d cents, want 0", got)
+	}
+	if err := st.InTx(ctx, func(ctx context.Context) error { return c.AddCredits(ctx, entries()) }); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.cents.Load(); got != 500 {
+		t.Errorf("after a commit: %d cents, want 500 (the credited sale only)", got)
 	}
 }

@@ -76,6 +76,12 @@ func newMetrics(d Deps) *metrics {
 			}))
 		}
 	}
+	if d.CreditedCents != nil {
+		m.register(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "shanhai_credited_cents_total",
+			Help: "Cents of accepted sales credited to a pairing by this replica since it started (returns not subtracted).",
+		}, func() float64 { return float64(d.CreditedCents()) }))
+	}
 	if d.Ops != nil {
 		m.register(&opsCollector{ops: d.Ops,
 			backlog: prometheus.NewDesc("shanhai_rollup_backlog",

@@ -36,7 +36,7 @@ func TestAlertRulesUseExportedMetrics(t *testing.T) {
 	}
 	defer st.Close()
 	m := newMetrics(Deps{DB: st.DB(), Cache: func() (uint64, uint64, uint64) { return 0, 0, 0 }, Ops: noOps{},
-		Build: BuildInfo{Version: "test"}})
+		Build: BuildInfo{Version: "test"}, CreditedCents: func() int64 { return 0 }})
 	exported := map[string]bool{}
 	for _, n := range m.names() {
 		exported[n] = true
@@ -45,7 +45,7 @@ func TestAlertRulesUseExportedMetrics(t *testing.T) {
 		}
 	}
 	for _, n := range []string{"shanhai_build_info", "shanhai_rollup_backlog", "shanhai_sweeper_lag_seconds",
-		"shanhai_orders_placed_total", "shanhai_http_requests_total", "go_sql_in_use_connections"} {
+		"shanhai_orders_placed_total", "shanhai_credited_cents_total", "shanhai_http_requests_total", "go_sql_in_use_connections"} {
 		if !exported[n] {
 			t.Errorf("%s is not registered", n)
 		}

@@ -44,6 +44,9 @@ type Deps struct {
 	// backlog and sweeper lag gauges.
 	Build BuildInfo
 	Ops   Operations
+	// CreditedCents, when set, is the cents of sales credited to a pairing
+	// since start (shanhai_credited_cents_total).
+	CreditedCents func() int64
 	// Tracer, when set, makes each request a span (OpenTelemetry); nil
 	// adds nothing to a request's path.
 	Tracer trace.TracerProvider
