@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -107,4 +108,40 @@ func TestTracing(t *testing.T) {
 			t.Errorf("%d sql spans under the request, want at least 2: %v", children, spans)
 		}
 	})
+}
+
+// BenchmarkTracing is one category list read through the router with tracing off
+// and on (spans recorded, exported nowhere): what a request pays for it.
+func BenchmarkTracing(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		name := "off"
+		if on {
+			name = "on"
+		}
+		b.Run(name, func(b *testing.B) {
+			be := storetest.SQLite(b)
+			var opts []harnessOpt
+			if on {
+				tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(tracetest.NewNoopExporter())))
+				opts = append(opts, func(d *api.Deps, st *store.Store) {
+					d.Tracer = tp
+					if err := st.Trace(tp); err != nil {
+						b.Fatal(err)
+					}
+				})
+			}
+			h := newHarness(&testing.T{}, be, opts...)
+			old := slog.Default()
+			slog.SetDefault(slog.New(slog.DiscardHandler))
+			defer slog.SetDefault(old)
+			b.ResetTimer()
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				h.engine.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, v1+"/categories", nil))
+				if rec.Code != http.StatusOK {
+					b.Fatal(rec.Code)
+				}
+			}
+		})
+	}
 }
