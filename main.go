@@ -19,9 +19,18 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/term"
 
 	"shanhai/api"
@@ -84,22 +93,102 @@ func serve() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-
-	st, err := openStore(ctx, cfg)
+	go func() {
+		// after the first signal, a second one ends the process at once
+		<-ctx.Done()
+		stop()
+	}()
+	a, err := build(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		a.close()
+		return err
+	}
+	return a.run(ctx, ln)
+}
+
+// app is a built shanhai: the router and what it needs, kept so that a stop
+// can take it down in order (drain, listener, workers, then Redis and the
+// database).
+type app struct {
+	cfg     *config.Config
+	handler *gin.Engine
+	// draining makes /readyz answer 503 from the moment a stop begins.
+	draining atomic.Bool
+	// stopWorkers tells the background workers to stop; workers is closed
+	// once every one of them has returned.
+	stopWorkers context.CancelFunc
+	workers     chan struct{}
+	// closers run in reverse order after the workers stopped (the database
+	// last).
+	closers []func() error
+	// step, when set (tests), hears each stage of a stop as it happens.
+	step func(string)
+	// drainWait waits out the drain period; a test replaces it.
+	drainWait func(context.Context)
+}
+
+// build wires everything: config → database → redis → store → cache layer →
+// services → router, and starts the background workers.
+func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
+	a = &app{cfg: cfg, workers: make(chan struct{})}
+	a.drainWait = func(context.Context) { time.Sleep(cfg.Drain) }
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+	// Tracing only when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise no
+	// hook, callback or middleware is installed at all. Its provider closes
+	// last, flushing the spans of the stop itself.
+	var tp trace.TracerProvider
+	if cfg.OTLPEndpoint != "" {
+		sdk, err := newTracing(ctx, cfg.OTLPEndpoint)
+		if err != nil {
+			return nil, err
+		}
+		a.onClose("tracing", func() error {
+			flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			return sdk.Shutdown(flush)
+		})
+		tp = sdk
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.onClose("database", st.Close)
+	if tp != nil {
+		if err := st.Trace(tp); err != nil {
+			return nil, err
+		}
+	}
 	demoLoaded, err := loadDemo(ctx, cfg, st)
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	deps := api.Deps{
-		Checks: map[string]func(context.Context) error{"database": st.Ping},
-		DB:     st.DB(),
+		Checks: map[string]func(context.Context) error{
+			"database": st.Ping,
+			// from SIGTERM on, load balancers are told to send no more
+			"accepting": func(context.Context) error {
+				if a.draining.Load() {
+					return errors.New("shutting down")
+				}
+				return nil
+			},
+		},
+		DB: st.DB(),
 
 		TrustedProxies: cfg.TrustedProxies,
+		Build:          api.BuildInfo{Version: buildVersion(), Revision: vcsRevision()},
+		Ops:            st,
+		Tracer:         tp,
 	}
 	// Catalogue reads and the writes that change them go through the cache
 	// layer when Redis is configured; everything else goes to the store.
@@ -114,13 +203,17 @@ func serve() error {
 	// moves the cache's generation after each rollup batch.
 	statsCache := cache.NewStats(nil)
 	if cfg.Redis != "" {
+		cache.LogToSlog()
 		rdb, err := cache.NewClient(cfg.Redis)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		defer rdb.Close()
+		a.onClose("redis", rdb.Close)
+		if tp != nil {
+			cache.Trace(rdb, tp)
+		}
 		cached := cache.New(st, rdb, cache.Options{})
-		defer cached.Close() // stops the invalidation subscriber, before rdb closes
+		a.onClose("cache", cached.Close) // stops the invalidation subscriber, before rdb closes
 		catalogStore = cached
 		deps.Checks["redis"] = cached.Ping
 		deps.Cache = cached.Stats
@@ -142,7 +235,11 @@ func serve() error {
 	deps.Orgs = org.New(users)
 	deps.Geo = geo.New(st, catalogStore)
 	deps.Audit = audit.New(st)
-	deps.Ledger = credit.New(st, statsCache)
+	// Sales credited to a pairing are counted in process as their
+	// transaction commits (shanhai_credited_cents_total), with no query.
+	credited := creditCounted{Store: st, cents: new(atomic.Int64)}
+	deps.CreditedCents = credited.cents.Load
+	deps.Ledger = credit.New(credited, statsCache)
 	// Regions and pairings are read at most once a second per replica, for
 	// the statistics' scopes and each order line's pairing preview.
 	geography := cache.NewGeography(st, time.Second)
@@ -161,28 +258,117 @@ func serve() error {
 			slog.Info("demo orders", "placed", n)
 		}
 	}
-	// Deadlines are swept in every replica; each step is a compare-and-set.
-	go deps.Orders.RunTimers(ctx, time.Second)
-	// The rollups are fed in every replica; each entry is counted once.
-	go deps.Ledger.Run(ctx, time.Second)
-	// Orders are priced from in-memory copies of the catalogue: read them
-	// now rather than one order at a time.
-	go func() {
-		start := time.Now()
-		n, err := deps.Orders.WarmCatalogue(ctx)
-		if err != nil {
-			slog.Warn("catalogue copies not read", "err", err.Error())
-			return
-		}
-		slog.Info("catalogue copies read", "skus", n, "ms", time.Since(start).Milliseconds())
-	}()
 	if err := bootstrapAdmin(ctx, cfg, deps.Accounts); err != nil {
-		return err
+		return nil, err
 	}
 
+	// The workers run until a stop tells them to, not until the signal: the
+	// requests still in flight after it may need them.
+	workCtx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopWorkers = stopWorkers
+	a.startWorkers(workCtx, map[string]func(context.Context){
+		// Deadlines are swept in every replica; each step is a compare-and-set.
+		"order timers": func(ctx context.Context) { deps.Orders.RunTimers(ctx, time.Second) },
+		// The rollups are fed in every replica; each entry is counted once.
+		"rollups": func(ctx context.Context) { deps.Ledger.Run(ctx, time.Second) },
+		// Orders are priced from in-memory copies of the catalogue: read them
+		// now rather than one order at a time.
+		"catalogue copies": func(ctx context.Context) {
+			start := time.Now()
+			n, err := deps.Orders.WarmCatalogue(ctx)
+			if err != nil {
+				slog.Warn("catalogue copies not read", "err", err.Error())
+				return
+			}
+			slog.Info("catalogue copies read", "skus", n, "ms", time.Since(start).Milliseconds())
+		},
+	})
+	a.handler = api.New(deps)
+	return a, nil
+}
+
+// newTracing is the OpenTelemetry provider exporting over OTLP/HTTP to
+// endpoint (OTEL_EXPORTER_OTLP_ENDPOINT, the spans going to its /v1/traces;
+// the exporter reads the other OTEL_EXPORTER_OTLP_* variables, headers and
+// timeouts, itself), as service "shanhai" unless OTEL_SERVICE_NAME says
+// otherwise.
+func newTracing(ctx context.Context, endpoint string) (*sdktrace.TracerProvider, error) {
+	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(strings.TrimRight(endpoint, "/")+"/v1/traces"))
+	if err != nil {
+		return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: %w", err)
+	}
+	name := "shanhai"
+	if v := os.Getenv("OTEL_SERVICE_NAME"); v != "" {
+		name = v
+	}
+	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(
+		attribute.String("service.name", name), attribute.String("service.version", buildVersion())))
+	if err != nil {
+		return nil, err
+	}
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { slog.Warn("tracing", "err", err.Error()) }))
+	slog.Info("tracing on", "endpoint", endpoint)
+	return sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res)), nil
+}
+
+// onClose adds a resource to close after the workers stopped; the last
+// added is closed first.
+func (a *app) onClose(name string, close func() error) {
+	a.closers = append(a.closers, func() error {
+		err := close()
+		a.report(name + " closed")
+		return err
+	})
+}
+
+// startWorkers runs each worker in its goroutine; a.workers is closed when
+// all have returned.
+func (a *app) startWorkers(ctx context.Context, workers map[string]func(context.Context)) {
+	var wg sync.WaitGroup
+	for name, run := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run(ctx)
+			slog.Debug("worker stopped", "worker", name)
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(a.workers)
+	}()
+}
+
+func (a *app) report(step string) {
+	slog.Info("shutdown", "step", step)
+	if a.step != nil {
+		a.step(step)
+	}
+}
+
+// close stops the workers (if any started), waits for them, then closes
+// Redis and the database.
+func (a *app) close() error {
+	if a.stopWorkers != nil {
+		a.stopWorkers()
+		<-a.workers
+		a.report("workers stopped")
+	}
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
+	}
+	return errors.Join(errs...)
+}
+
+// run serves on ln until ctx is done (SIGTERM), then stops in order: /readyz
+// answers 503 for the drain period so load balancers take this replica out;
+// the listener closes and requests in flight finish (bounded by the
+// shutdown timeout); the workers stop and are waited for; Redis and the
+// database close last.
+func (a *app) run(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Addr:              cfg.Addr,
-		Handler:           api.New(deps),
+		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -190,20 +376,47 @@ func serve() error {
 	}
 	errc := make(chan error, 1)
 	go func() {
-		slog.Info("listening", "addr", cfg.Addr)
-		errc <- srv.ListenAndServe()
+		slog.Info("listening", "addr", ln.Addr().String())
+		errc <- srv.Serve(ln)
 	}()
+	var serveErr error
 	select {
-	case err := <-errc:
-		return err
+	case serveErr = <-errc:
 	case <-ctx.Done():
+		a.draining.Store(true)
+		a.report("draining")
+		a.drainWait(context.Background())
+		shutCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+		a.report("listener closing")
+		if err := srv.Shutdown(shutCtx); err != nil {
+			serveErr = fmt.Errorf("shutdown: requests still running after %s: %w", a.cfg.ShutdownTimeout, err)
+		}
+		cancel()
+		a.report("requests finished")
 	}
-	// SIGTERM: stop accepting, let in-flight requests finish.
-	slog.Info("shutting down")
-	shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	return errors.Join(serveErr, a.close())
+}
+
+// creditCounted is the store as the ledger sees it, adding the cents of the
+// sales it credits to a pairing (acceptances only: returns and corrections
+// move credit, they do not make new sales) once their transaction commits.
+type creditCounted struct {
+	*store.Store
+	cents *atomic.Int64
+}
+
+func (c creditCounted) AddCredits(ctx context.Context, entries []*model.Credit) error {
+	if err := c.Store.AddCredits(ctx, entries); err != nil {
 		return err
+	}
+	var sum int64
+	for _, e := range entries {
+		if e.Source == model.SourceAcceptance && e.Credited() && e.AmountCents > 0 {
+			sum += e.AmountCents
+		}
+	}
+	if sum > 0 {
+		c.Store.AfterCommit(ctx, func() { c.cents.Add(sum) })
 	}
 	return nil
 }
@@ -260,6 +473,21 @@ func buildVersion() string {
 		rev = rev[:12]
 	}
 	return "dev-" + rev + dirty
+}
+
+// vcsRevision is the commit Go embedded at build time ("" when unknown,
+// e.g. a Docker build without .git: pass -X main.version instead).
+func vcsRevision() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" {
+			return s.Value
+		}
+	}
+	return ""
 }
 
 // command is one of shanhai's commands.
@@ -324,12 +552,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		printUsage(stderr)
 		return 2
 	}
+	logOutput = stdout
 	if cmd.name != "serve" {
 		// results go to stdout; logs, the configuration line among them, not
-		slog.SetDefault(slog.New(api.LogHandler(slog.NewJSONHandler(stderr, nil))))
-	} else {
-		slog.SetDefault(slog.New(api.LogHandler(slog.NewJSONHandler(stdout, nil))))
+		logOutput = stderr
 	}
+	slog.SetDefault(newLogger(logOutput, "json", slog.LevelInfo))
 	err := cmd.run(rest)
 	var ue usageError
 	switch {
@@ -389,11 +617,25 @@ func noFlags(name string, args []string) error {
 	return parse(name, flag.NewFlagSet(name, flag.ContinueOnError), args)
 }
 
+// logOutput is where the command's logs go (standard output for serve).
+var logOutput io.Writer = os.Stderr
+
+// newLogger is the log stream: JSON (or text) lines at level and above, each
+// logged with a request's context carrying its request id.
+func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "text" {
+		return slog.New(api.LogHandler(slog.NewTextHandler(w, opts)))
+	}
+	return slog.New(api.LogHandler(slog.NewJSONHandler(w, opts)))
+}
+
 func loadConfig() (*config.Config, error) {
 	cfg, err := config.Load(os.Getenv)
 	if err != nil {
 		return nil, err
 	}
+	slog.SetDefault(newLogger(logOutput, cfg.LogFormat, cfg.LogLevel))
 	slog.Info("config", "version", buildVersion(), "config", cfg)
 	for _, w := range cfg.Warnings {
 		slog.Warn(w)
@@ -407,6 +649,7 @@ func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	st.LogSQL(cfg.SlowSQL)
 	n, err := st.Migrate(ctx)
 	if err != nil {
 		st.Close()

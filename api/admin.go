@@ -1,6 +1,7 @@
 package api
 
 import (
+	"mime"
 	"net/http"
 	"strconv"
 
@@ -8,6 +9,7 @@ import (
 
 	"shanhai/model"
 	"shanhai/service/account"
+	"shanhai/service/audit"
 	"shanhai/service/catalog"
 	"shanhai/service/geo"
 	"shanhai/service/org"
@@ -541,11 +543,22 @@ func (r *router) listAudit(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	f := model.AuditFilter{Entity: c.Query("entity"), EntityID: c.Query("entity_id")}
-	if f.ActorID, err = queryID(c, "actor_id"); err != nil {
+	q := audit.Query{Entity: c.Query("entity"), EntityID: c.Query("entity_id"), From: c.Query("from"), To: c.Query("to")}
+	if q.ActorID, err = queryID(c, "actor_id"); err != nil {
 		writeError(c, err)
 		return
 	}
-	p, err := r.Audit.Audits(c.Request.Context(), caller(c), f, page, size)
+	if format, ok := c.GetQuery("format"); ok {
+		// the whole selection as a file, not a page
+		f, err := r.Audit.Export(c.Request.Context(), caller(c), q, format)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+		c.Data(http.StatusOK, f.ContentType, f.Body)
+		return
+	}
+	p, err := r.Audit.Audits(c.Request.Context(), caller(c), q, page, size)
 	respondList(c, p, err, toAudit)
 }

@@ -307,7 +307,8 @@ func queryRoutes() map[string]fuzzRoute {
 		"GET /api/v1/admin/categories": {callers: admin, args: noArgs, seeds: withPaging()},
 		"GET /api/v1/admin/programmes": {callers: admin, args: noArgs, seeds: plain},
 		"GET /api/v1/admin/audit": {callers: admin, args: noArgs, seeds: withPaging(
-			"entity=user&entity_id={{user}}&actor_id=1", "entity=&actor_id=0", "actor_id=x")},
+			"entity=user&entity_id={{user}}&actor_id=1", "entity=&actor_id=0", "actor_id=x",
+			"from=2026-01-01&to=2030-12-31&format=csv", "from=2026-01-01&format=xlsx", "from=2026-02-30&to=x&format=pdf")},
 		"GET /api/v1/admin/orders/:id/credits": {callers: admin, args: orderOf("credits", model.RoleBuyer, model.OrderSettled), seeds: plain},
 
 		"GET /api/v1/supplier/orders": {callers: []string{model.RoleSupplier}, args: noArgs, seeds: withPaging(

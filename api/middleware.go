@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/trace"
 
 	"shanhai/model"
 )
@@ -55,9 +56,16 @@ func (r *router) requestContext(c *gin.Context) {
 	if status >= 500 {
 		level = slog.LevelError
 	}
-	slog.Log(c.Request.Context(), level, "request",
-		"method", c.Request.Method, "route", route, "path", c.Request.URL.Path,
-		"status", status, "ms", float64(elapsed.Microseconds())/1000, "bytes", c.Writer.Size())
+	attrs := []any{"method", c.Request.Method, "route", route, "path", c.Request.URL.Path,
+		"status", status, "ms", float64(elapsed.Microseconds()) / 1000, "bytes", c.Writer.Size(),
+		// the client as the login limits see it (X-Forwarded-For only from a trusted proxy)
+		"client", c.ClientIP()}
+	if u, ok := c.Get(userKey); ok {
+		if u, ok := u.(*model.User); ok && u != nil {
+			attrs = append(attrs, "user_id", u.ID)
+		}
+	}
+	slog.Log(c.Request.Context(), level, "request", attrs...)
 }
 
 // contentSecurityPolicy is what every HTML page the binary serves carries:
@@ -97,7 +105,7 @@ func recovery(c *gin.Context, recovered any) {
 }
 
 // LogHandler wraps h so that every record logged with a request's context
-// carries its request_id.
+// carries its request_id, and its trace_id when tracing is on.
 func LogHandler(h slog.Handler) slog.Handler { return requestIDHandler{h} }
 
 type requestIDHandler struct{ slog.Handler }
@@ -105,6 +113,9 @@ type requestIDHandler struct{ slog.Handler }
 func (h requestIDHandler) Handle(ctx context.Context, rec slog.Record) error {
 	if id := model.RequestID(ctx); id != "" {
 		rec.AddAttrs(slog.String("request_id", id))
+	}
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		rec.AddAttrs(slog.String("trace_id", sc.TraceID().String()))
 	}
 	return h.Handler.Handle(ctx, rec)
 }

@@ -134,11 +134,15 @@ func writeStored(c *gin.Context, status int, body []byte, err error) {
 }
 
 // renderPlaced is the body of POST /orders (one order) or of a checkout.
-func renderPlaced(checkout bool) order.Render {
+// It runs only for a new placement (never for a replay) and notes the
+// orders' channels in placed, counted once the placement has committed.
+func renderPlaced(checkout bool, placed *[]string) order.Render {
 	return func(p *order.Placed) ([]byte, error) {
 		orders := make([]orderResp, len(p.Orders))
+		*placed = (*placed)[:0]
 		for i, o := range p.Orders {
 			orders[i] = toOrder(o, true, false)
+			*placed = append(*placed, o.Channel)
 		}
 		if !checkout {
 			return json.Marshal(orders[0])
@@ -164,7 +168,11 @@ func (r *router) placeOrder(c *gin.Context) {
 		in.Lines[i] = order.LineInput{SKUID: l.SKUID, Quantity: l.Quantity}
 	}
 	u := caller(c)
-	body, err := r.Orders.Place(c.Request.Context(), u, c.GetHeader("Idempotency-Key"), in, renderPlaced(false))
+	var placed []string
+	body, err := r.Orders.Place(c.Request.Context(), u, c.GetHeader("Idempotency-Key"), in, renderPlaced(false, &placed))
+	if err == nil {
+		r.metrics.ordersPlaced(placed)
+	}
 	writeStored(c, http.StatusCreated, body, err)
 }
 
@@ -175,8 +183,12 @@ func (r *router) checkout(c *gin.Context) {
 		return
 	}
 	u := caller(c)
+	var placed []string
 	body, err := r.Orders.Checkout(c.Request.Context(), u, c.GetHeader("Idempotency-Key"), order.Delivery{
-		DeliveryDate: req.DeliveryDate, Address: req.Address, Phone: req.Phone, Note: req.Note}, renderPlaced(true))
+		DeliveryDate: req.DeliveryDate, Address: req.Address, Phone: req.Phone, Note: req.Note}, renderPlaced(true, &placed))
+	if err == nil {
+		r.metrics.ordersPlaced(placed)
+	}
 	writeStored(c, http.StatusCreated, body, err)
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/trace"
 
 	"shanhai/service/account"
 	"shanhai/service/audit"
@@ -39,6 +40,16 @@ type Deps struct {
 	// TrustedProxies may set X-Forwarded-For (the client address that
 	// login limits count); nil trusts none.
 	TrustedProxies []string
+	// Build labels shanhai_build_info; Ops, when set, feeds the rollup
+	// backlog and sweeper lag gauges.
+	Build BuildInfo
+	Ops   Operations
+	// CreditedCents, when set, is the cents of sales credited to a pairing
+	// since start (shanhai_credited_cents_total).
+	CreditedCents func() int64
+	// Tracer, when set, makes each request a span (OpenTelemetry); nil
+	// adds nothing to a request's path.
+	Tracer trace.TracerProvider
 }
 
 type router struct {
@@ -49,7 +60,7 @@ type router struct {
 // New builds the router with every route of the API.
 func New(d Deps) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
-	r := &router{Deps: d, metrics: newMetrics(d.DB, d.Cache)}
+	r := &router{Deps: d, metrics: newMetrics(d)}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	// A path with a trailing slash is not a route: a JSON 404, not a redirect
@@ -60,6 +71,9 @@ func New(d Deps) *gin.Engine {
 		panic("trusted proxies were validated by config: " + err.Error())
 	}
 	e.Use(r.requestContext, gin.CustomRecovery(recovery))
+	if d.Tracer != nil {
+		e.Use(traceRequests(d.Tracer))
+	}
 	e.NoRoute(func(c *gin.Context) {
 		abort(c, http.StatusNotFound, errorDetail{Code: "not_found", Message: "no such route"})
 	})

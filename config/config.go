@@ -9,12 +9,29 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	mysqldrv "github.com/go-sql-driver/mysql"
 )
+
+// Variables are the names of every environment variable Load reads; the
+// deployment files are checked against it (a misspelt name would otherwise be
+// ignored in silence). A new variable is added here and read in Load.
+var Variables = []string{
+	"SHANHAI_ADDR", "SHANHAI_DB", "SHANHAI_DB_MAX_OPEN", "SHANHAI_REDIS",
+	"SHANHAI_JWT_SECRET", "SHANHAI_PAYMENT_SECRET", "SHANHAI_BOOTSTRAP_ADMIN", "SHANHAI_DEMO",
+	"SHANHAI_UNPAID_TTL", "SHANHAI_ORG_UNPAID_TTL", "SHANHAI_APPROVAL_TTL", "SHANHAI_AUTO_ACCEPT",
+	"SHANHAI_RETURN_WINDOW", "SHANHAI_RETURN_AUTO_APPROVE",
+	"SHANHAI_RATE_LOGIN", "SHANHAI_RATE_ORDERS", "SHANHAI_SKU_CAP", "SHANHAI_TRUSTED_PROXIES",
+	"SHANHAI_LOG_LEVEL", "SHANHAI_LOG_FORMAT", "SHANHAI_SLOW_SQL",
+	"SHANHAI_DRAIN", "SHANHAI_SHUTDOWN_TIMEOUT",
+	"OTEL_EXPORTER_OTLP_ENDPOINT",
+}
 
 // Config is the whole configuration.
 type Config struct {
@@ -38,6 +55,19 @@ type Config struct {
 	// TrustedProxies are the addresses or CIDRs of load balancers whose
 	// X-Forwarded-For is believed; empty = trust none, use the peer address.
 	TrustedProxies []string
+
+	// LogLevel and LogFormat ("json" or "text") shape the log stream.
+	LogLevel  slog.Level
+	LogFormat string
+	// SlowSQL is the duration above which a statement is logged at warn.
+	SlowSQL time.Duration
+	// Drain is how long /readyz answers 503 after SIGTERM before the
+	// listener closes; ShutdownTimeout bounds the wait for in-flight
+	// requests after that.
+	Drain           time.Duration
+	ShutdownTimeout time.Duration
+	// OTLPEndpoint turns tracing on (OTEL_EXPORTER_OTLP_ENDPOINT); empty = off.
+	OTLPEndpoint string
 
 	// Warnings are things the operator should know (generated secrets).
 	Warnings []string
@@ -78,6 +108,31 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 		return d
 	}
+	// durZero is dur where 0 is allowed (switches a wait off).
+	durZero := func(name string, def time.Duration) time.Duration {
+		v := getenv(name)
+		if v == "" || err != nil {
+			return def
+		}
+		d, e := time.ParseDuration(v)
+		if e != nil || d < 0 {
+			err = fmt.Errorf("%s=%q: want a Go duration >= 0 such as 0s, 5s or 200ms", name, v)
+		}
+		return d
+	}
+	oneOf := func(name, def string, allowed ...string) string {
+		v := getenv(name)
+		if v == "" || err != nil {
+			return def
+		}
+		for _, a := range allowed {
+			if v == a {
+				return v
+			}
+		}
+		err = fmt.Errorf("%s=%q: want one of %s", name, v, strings.Join(allowed, ", "))
+		return def
+	}
 	c.Addr = str("SHANHAI_ADDR", ":8080")
 	c.DB = str("SHANHAI_DB", "sqlite:shanhai.db")
 	c.DBMaxOpen = num("SHANHAI_DB_MAX_OPEN", 32)
@@ -94,6 +149,12 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.RateLogin = num("SHANHAI_RATE_LOGIN", 10)
 	c.RateOrders = num("SHANHAI_RATE_ORDERS", 120)
 	c.SKUCap = int64(num("SHANHAI_SKU_CAP", 0))
+	level := oneOf("SHANHAI_LOG_LEVEL", "info", "debug", "info", "warn", "error")
+	c.LogFormat = oneOf("SHANHAI_LOG_FORMAT", "json", "json", "text")
+	c.SlowSQL = dur("SHANHAI_SLOW_SQL", 200*time.Millisecond)
+	c.Drain = durZero("SHANHAI_DRAIN", 5*time.Second)
+	c.ShutdownTimeout = dur("SHANHAI_SHUTDOWN_TIMEOUT", 30*time.Second)
+	c.OTLPEndpoint = getenv("OTEL_EXPORTER_OTLP_ENDPOINT")
 	if err != nil {
 		return nil, err
 	}
@@ -109,12 +170,25 @@ func Load(getenv func(string) string) (*Config, error) {
 	if _, port, err := net.SplitHostPort(c.Addr); err != nil || !(validPort(port) || port == "0") {
 		return nil, fmt.Errorf("SHANHAI_ADDR=%q: want host:port or :port, a port from 1 to 65535", c.Addr)
 	}
+	if e := c.LogLevel.UnmarshalText([]byte(level)); e != nil {
+		return nil, fmt.Errorf("SHANHAI_LOG_LEVEL=%q: %v", level, e)
+	}
+	if c.OTLPEndpoint != "" {
+		if u, e := url.Parse(c.OTLPEndpoint); e != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT=%q: want an http:// or https:// URL such as http://collector:4318", c.OTLPEndpoint)
+		}
+	}
 	if c.DBMaxOpen < 1 {
 		return nil, fmt.Errorf("SHANHAI_DB_MAX_OPEN=%d: want at least 1", c.DBMaxOpen)
 	}
 	kind, rest, _ := strings.Cut(c.DB, ":")
 	if (kind != "sqlite" && kind != "mysql") || rest == "" {
-		return nil, fmt.Errorf("SHANHAI_DB=%q: want sqlite:<path> or mysql:<go-sql-driver DSN>", c.DB)
+		return nil, fmt.Errorf("SHANHAI_DB=%q: want sqlite:<path> or mysql:<go-sql-driver DSN>", maskDSN(c.DB))
+	}
+	if kind == "mysql" {
+		if _, e := mysqldrv.ParseDSN(rest); e != nil {
+			return nil, fmt.Errorf("SHANHAI_DB=%q: bad MySQL DSN (want user:pass@tcp(host:3306)/name): %v", maskDSN(c.DB), e)
+		}
 	}
 	if path, ok := strings.CutPrefix(c.DB, "sqlite:"); ok && path != "" {
 		// the embedded database's folder must exist: SQLite would say "out of memory"
@@ -127,7 +201,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.Redis != "" {
 		if err := checkRedis(c.Redis); err != nil {
-			return nil, fmt.Errorf("SHANHAI_REDIS=%q: %v", c.Redis, err)
+			return nil, fmt.Errorf("SHANHAI_REDIS=%q: %v", maskDSN(c.Redis), err)
 		}
 	}
 	// Demo data (with its public passwords) is for a first look only: it is on
@@ -243,6 +317,12 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int("rate_orders", c.RateOrders),
 		slog.Int64("sku_cap", c.SKUCap),
 		slog.Any("trusted_proxies", c.TrustedProxies),
+		slog.String("log_level", c.LogLevel.String()),
+		slog.String("log_format", c.LogFormat),
+		slog.String("slow_sql", c.SlowSQL.String()),
+		slog.String("drain", c.Drain.String()),
+		slog.String("shutdown_timeout", c.ShutdownTimeout.String()),
+		slog.String("otlp_endpoint", c.OTLPEndpoint),
 	)
 }
 

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -50,37 +51,50 @@ func TestMySQL(t *testing.T) {
 	}
 }
 
+// invalid is a bad value for every variable Load reads; each must be
+// refused with an error naming the variable.
+var invalid = []struct{ name, value string }{
+	{"SHANHAI_DB", "postgres:x"},
+	{"SHANHAI_DB", "sqlite:"},
+	{"SHANHAI_DB_MAX_OPEN", "many"},
+	{"SHANHAI_DB_MAX_OPEN", "0"},
+	{"SHANHAI_REDIS", "localhost"},
+	{"SHANHAI_REDIS", "a:1,b:x"},
+	{"SHANHAI_DEMO", "yes"},
+	{"SHANHAI_UNPAID_TTL", "30"},
+	{"SHANHAI_ORG_UNPAID_TTL", "-1h"},
+	{"SHANHAI_APPROVAL_TTL", "soon"},
+	{"SHANHAI_AUTO_ACCEPT", "0s"},
+	{"SHANHAI_RETURN_WINDOW", "1 week"},
+	{"SHANHAI_RETURN_AUTO_APPROVE", "x"},
+	{"SHANHAI_RATE_LOGIN", "-1"},
+	{"SHANHAI_RATE_ORDERS", "1.5"},
+	{"SHANHAI_SKU_CAP", "lots"},
+	{"SHANHAI_JWT_SECRET", "short"},
+	{"SHANHAI_PAYMENT_SECRET", "short"},
+	{"SHANHAI_BOOTSTRAP_ADMIN", "admin"},
+	{"SHANHAI_BOOTSTRAP_ADMIN", "admin:short"},
+	{"SHANHAI_TRUSTED_PROXIES", "10.0.0.0/8,lb.local"},
+	{"SHANHAI_ADDR", "notaport"},
+	{"SHANHAI_ADDR", ":99999"},
+	{"SHANHAI_ADDR", "127.0.0.1:http"},
+	{"SHANHAI_REDIS", "redis://127.0.0.1:99999/0"},
+	{"SHANHAI_REDIS", "redis://127.0.0.1/0"},
+	{"SHANHAI_REDIS", "10.0.0.1:0"},
+	{"SHANHAI_DB", "sqlite:/nonexistent/dir/x.db"},
+	{"SHANHAI_DB", "mysql:root@127.0.0.1:3306/shanhai"},
+	{"SHANHAI_LOG_LEVEL", "verbose"},
+	{"SHANHAI_LOG_FORMAT", "xml"},
+	{"SHANHAI_SLOW_SQL", "200"},
+	{"SHANHAI_SLOW_SQL", "0s"},
+	{"SHANHAI_DRAIN", "-5s"},
+	{"SHANHAI_DRAIN", "five"},
+	{"SHANHAI_SHUTDOWN_TIMEOUT", "0s"},
+	{"OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"},
+}
+
 func TestInvalid(t *testing.T) {
-	for _, tc := range []struct{ name, value string }{
-		{"SHANHAI_DB", "postgres:x"},
-		{"SHANHAI_DB", "sqlite:"},
-		{"SHANHAI_DB_MAX_OPEN", "many"},
-		{"SHANHAI_DB_MAX_OPEN", "0"},
-		{"SHANHAI_REDIS", "localhost"},
-		{"SHANHAI_REDIS", "a:1,b:x"},
-		{"SHANHAI_DEMO", "yes"},
-		{"SHANHAI_UNPAID_TTL", "30"},
-		{"SHANHAI_ORG_UNPAID_TTL", "-1h"},
-		{"SHANHAI_APPROVAL_TTL", "soon"},
-		{"SHANHAI_AUTO_ACCEPT", "0s"},
-		{"SHANHAI_RETURN_WINDOW", "1 week"},
-		{"SHANHAI_RETURN_AUTO_APPROVE", "x"},
-		{"SHANHAI_RATE_LOGIN", "-1"},
-		{"SHANHAI_RATE_ORDERS", "1.5"},
-		{"SHANHAI_SKU_CAP", "lots"},
-		{"SHANHAI_JWT_SECRET", "short"},
-		{"SHANHAI_PAYMENT_SECRET", "short"},
-		{"SHANHAI_BOOTSTRAP_ADMIN", "admin"},
-		{"SHANHAI_BOOTSTRAP_ADMIN", "admin:short"},
-		{"SHANHAI_TRUSTED_PROXIES", "10.0.0.0/8,lb.local"},
-		{"SHANHAI_ADDR", "notaport"},
-		{"SHANHAI_ADDR", ":99999"},
-		{"SHANHAI_ADDR", "127.0.0.1:http"},
-		{"SHANHAI_REDIS", "redis://127.0.0.1:99999/0"},
-		{"SHANHAI_REDIS", "redis://127.0.0.1/0"},
-		{"SHANHAI_REDIS", "10.0.0.1:0"},
-		{"SHANHAI_DB", "sqlite:/nonexistent/dir/x.db"},
-	} {
+	for _, tc := range invalid {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
 			_, err := Load(env(map[string]string{tc.name: tc.value}))
 			if err == nil {
@@ -180,5 +194,69 @@ func TestDemoSwitch(t *testing.T) {
 				t.Errorf("demo: got %v, want %v", c.Demo, tc.wantDemo)
 			}
 		})
+	}
+}
+
+// Variables is exactly what Load reads, and every variable has a bad value
+// in the table above.
+func TestVariables(t *testing.T) {
+	read := map[string]bool{}
+	if _, err := Load(func(k string) string { read[k] = true; return "" }); err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{}
+	for _, v := range Variables {
+		known[v] = true
+		if !read[v] {
+			t.Errorf("%s is in Variables but Load does not read it", v)
+		}
+	}
+	for v := range read {
+		if !known[v] {
+			t.Errorf("Load reads %s but Variables does not list it", v)
+		}
+	}
+	tested := map[string]bool{}
+	for _, tc := range invalid {
+		tested[tc.name] = true
+	}
+	for _, v := range Variables {
+		if !tested[v] {
+			t.Errorf("%s has no bad value in the invalid table", v)
+		}
+	}
+}
+
+func TestLogAndStopSettings(t *testing.T) {
+	c, err := Load(env(map[string]string{"SHANHAI_LOG_LEVEL": "debug", "SHANHAI_LOG_FORMAT": "text",
+		"SHANHAI_SLOW_SQL": "50ms", "SHANHAI_DRAIN": "0s", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.LogLevel != slog.LevelDebug || c.LogFormat != "text" || c.SlowSQL != 50*time.Millisecond || c.Drain != 0 ||
+		c.OTLPEndpoint != "http://collector:4318" {
+		t.Errorf("got %+v", c)
+	}
+	d, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.LogLevel != slog.LevelInfo || d.LogFormat != "json" || d.SlowSQL != 200*time.Millisecond ||
+		d.Drain != 5*time.Second || d.ShutdownTimeout != 30*time.Second {
+		t.Errorf("defaults: %+v", d)
+	}
+}
+
+// An error about a DSN or URL never shows its password.
+func TestErrorsHidePasswords(t *testing.T) {
+	for _, e := range []map[string]string{
+		{"SHANHAI_DB": "postgres://app:hunter2secret@db/shanhai"},
+		{"SHANHAI_DB": "mysql:app:hunter2secret@db:3306/shanhai"},
+		{"SHANHAI_REDIS": "redis://:hunter2secret@cache:99999/0"},
+	} {
+		_, err := Load(env(e))
+		if err == nil || strings.Contains(err.Error(), "hunter2secret") {
+			t.Errorf("%v: %v", e, err)
+		}
 	}
 }

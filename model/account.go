@@ -190,6 +190,9 @@ type AuditFilter struct {
 	Entity   string
 	EntityID string
 	ActorID  int64
+	// Since and Until bound the time of the change: Since <= t < Until;
+	// the zero time leaves that side open.
+	Since, Until time.Time
 }
 
 // UserPatch is a change to a user; nil fields stay. BumpToken moves the token

@@ -255,6 +255,18 @@ func (s *Store) AddAudit(ctx context.Context, a *model.Audit) error {
 
 // Audits is one page of the audit trail, newest first.
 func (s *Store) Audits(ctx context.Context, f model.AuditFilter, page, size int) (model.Page[model.Audit], error) {
+	return paginate[model.Audit](s.auditQuery(ctx, f), "id DESC", page, size)
+}
+
+// AuditsUpTo is the audit trail f selects, oldest first, at most limit
+// records (an export).
+func (s *Store) AuditsUpTo(ctx context.Context, f model.AuditFilter, limit int) ([]model.Audit, error) {
+	out := []model.Audit{}
+	err := s.auditQuery(ctx, f).Order("id").Limit(limit).Find(&out).Error
+	return out, mapErr(err)
+}
+
+func (s *Store) auditQuery(ctx context.Context, f model.AuditFilter) *gorm.DB {
 	q := s.conn(ctx).Model(&model.Audit{})
 	if f.Entity != "" {
 		q = q.Where("entity = ?", f.Entity)
@@ -265,7 +277,13 @@ func (s *Store) Audits(ctx context.Context, f model.AuditFilter, page, size int)
 	if f.ActorID != 0 {
 		q = q.Where("actor_id = ?", f.ActorID)
 	}
-	return paginate[model.Audit](q, "id DESC", page, size)
+	if !f.Since.IsZero() {
+		q = q.Where("created_at >= ?", f.Since.UTC())
+	}
+	if !f.Until.IsZero() {
+		q = q.Where("created_at < ?", f.Until.UTC())
+	}
+	return q
 }
 
 // set puts column = *v into cols when v is not nil: a patch's pointer field
