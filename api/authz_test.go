@@ -47,10 +47,11 @@ type routeExtra struct {
 }
 
 var routeExtras = map[string]routeExtra{
-	"POST /api/v1/cart/checkout":     {header: idempotencyKey("authz-checkout")},
-	"POST /api/v1/orders":            {header: idempotencyKey("authz-orders")},
-	"POST /api/v1/orders/:id/pay":    {header: idempotencyKey("authz-pay")},
-	"POST /api/v1/payments/callback": {header: signCallback, signed: true},
+	"POST /api/v1/cart/checkout":                {header: idempotencyKey("authz-checkout")},
+	"POST /api/v1/orders":                       {header: idempotencyKey("authz-orders")},
+	"POST /api/v1/orders/:id/pay":               {header: idempotencyKey("authz-pay")},
+	"POST /api/v1/payments/callback":            {header: signCallback, signed: true},
+	"POST /api/v1/supplier/products/:id/images": {header: multipartHeader},
 }
 
 // signCallback signs the body as the payment provider does; anonymous here
@@ -219,6 +220,20 @@ func routeTable() map[string]routeCase {
 		}, suppliers(ok)},
 
 		"GET /api/v1/supplier/orders": {fixed(v1+"/supplier/orders", ""), suppliers(ok)},
+		"POST /api/v1/supplier/products/:id/images": {func(t *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/supplier/products", w.prodA, "images"), multipartBody(t, "file", testPNG(t, 16, 16, true))
+		}, suppliers(created)},
+		"PUT /api/v1/supplier/products/:id/images/order": {func(t *testing.T, w *world, caller string) (string, string) {
+			ids := productImageIDs(t, w, caller)
+			return path(v1+"/supplier/products", w.prodA, "images/order"), jsonBody(map[string]any{"ids": ids})
+		}, suppliers(ok)},
+		"DELETE /api/v1/supplier/products/:id/images/:image": {func(t *testing.T, w *world, caller string) (string, string) {
+			ids := productImageIDs(t, w, caller)
+			return path(v1+"/supplier/products", w.prodA, "images", ids[len(ids)-1]), ""
+		}, suppliers(noContent)},
+		"GET /media/:hash": {func(t *testing.T, w *world, _ string) (string, string) {
+			return "/media/" + seedPublicBlob(t, w), ""
+		}, public},
 
 		"GET /api/v1/cart": {fixed(v1+"/cart", ""), buying(ok)},
 		"PUT /api/v1/cart": {func(t *testing.T, w *world, _ string) (string, string) {

@@ -158,6 +158,10 @@ type productSummaryResp struct {
 	Perishable     bool        `json:"perishable"`
 	ShelfLifeDays  int         `json:"shelf_life_days"`
 	Certified      bool        `json:"certified"`
+	// Images holds the first image only (the list thumbnail); the detail
+	// carries them all.
+	Images       []imageResp `json:"images"`
+	ThumbnailURL string      `json:"thumbnail_url"`
 }
 
 // listProducts is the public catalogue.
@@ -178,7 +182,11 @@ func (r *router) listProducts(c *gin.Context) {
 			Origin:         regionRef{Code: p.OriginCode, Name: p.OriginName},
 			Supplier:       supplierRef{ID: p.SupplierID, Name: p.SupplierName},
 			PriceFromCents: p.PriceMinCents, Perishable: p.Perishable, ShelfLifeDays: p.ShelfLifeDays,
-			Certified: p.Certified,
+			Certified: p.Certified, Images: []imageResp{}, ThumbnailURL: mediaURL(p.ThumbHash),
+		}
+		if p.ImageHash != "" {
+			out.Items[i].Images = append(out.Items[i].Images,
+				imageResp{URL: mediaURL(p.ImageHash), ThumbnailURL: mediaURL(p.ThumbHash)})
 		}
 	}
 	c.JSON(http.StatusOK, out)
@@ -223,6 +231,7 @@ type productResp struct {
 	Certification *certificationResp `json:"certification"`
 	SKUs          []skuResp          `json:"skus"`
 	Pairings      []pairingResp      `json:"pairings"`
+	Images        []imageResp        `json:"images"`
 }
 
 // toProduct converts a detail; today decides whether the certificate counts.
@@ -233,6 +242,7 @@ func toProduct(d *model.ProductDetail, today string) productResp {
 		Supplier:   supplierRef{ID: d.Supplier.ID, Name: d.Supplier.Name},
 		Perishable: d.Perishable, ShelfLifeDays: d.ShelfLifeDays,
 		SKUs: make([]skuResp, len(d.SKUs)), Pairings: make([]pairingResp, len(d.Pairings)),
+		Images: toImages(d.Images),
 	}
 	if cert := d.Certification; cert != nil {
 		out.Certified = cert.ValidOn(today)

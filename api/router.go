@@ -17,6 +17,7 @@ import (
 	"shanhai/service/catalog"
 	"shanhai/service/credit"
 	"shanhai/service/geo"
+	"shanhai/service/media"
 	"shanhai/service/order"
 	"shanhai/service/org"
 	"shanhai/service/stats"
@@ -31,6 +32,7 @@ type Deps struct {
 	Audit    *audit.Service
 	Orders   *order.Service
 	Stats    *stats.Service
+	Media    *media.Service
 	Ledger   *credit.Ledger
 	// Checks are the readiness checks by name ("database", "redis").
 	Checks map[string]func(ctx context.Context) error
@@ -73,6 +75,7 @@ func New(d Deps) *gin.Engine {
 	e.GET("/openapi.json", openAPIDocument)
 	e.GET("/docs", docsPage)
 	e.GET("/docs/redoc.standalone.js", redocScript)
+	e.GET("/media/:hash", r.serveMedia)
 
 	v1 := e.Group("/api/v1")
 	v1.GET("/regions", r.listRegions)
@@ -118,6 +121,9 @@ func New(d Deps) *gin.Engine {
 	sup.PATCH("/products/:id", r.updateSupplierProduct)
 	sup.PATCH("/skus/:id", r.updateSupplierSKU)
 	sup.GET("/orders", r.supplierOrders)
+	sup.POST("/products/:id/images", r.uploadProductImage)
+	sup.PUT("/products/:id/images/order", r.orderProductImages)
+	sup.DELETE("/products/:id/images/:image", r.deleteProductImage)
 
 	in.GET("/cart", r.getCart)
 	in.PUT("/cart", r.putCart)

@@ -35,6 +35,8 @@ type Config struct {
 	RateLogin         int
 	RateOrders        int
 	SKUCap            int64
+	// Blobs is where files live: "db" (in the database) or "dir:<path>".
+	Blobs string
 	// TrustedProxies are the addresses or CIDRs of load balancers whose
 	// X-Forwarded-For is believed; empty = trust none, use the peer address.
 	TrustedProxies []string
@@ -124,6 +126,10 @@ func Load(getenv func(string) string) (*Config, error) {
 				return nil, fmt.Errorf("SHANHAI_DB=%q: the folder %s does not exist", c.DB, filepath.Dir(file))
 			}
 		}
+	}
+	c.Blobs = str("SHANHAI_BLOBS", "db")
+	if dir, ok := strings.CutPrefix(c.Blobs, "dir:"); (!ok || dir == "") && c.Blobs != "db" {
+		return nil, fmt.Errorf("SHANHAI_BLOBS=%q: want db or dir:<path>", c.Blobs)
 	}
 	if c.Redis != "" {
 		if err := checkRedis(c.Redis); err != nil {
@@ -242,6 +248,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int("rate_login", c.RateLogin),
 		slog.Int("rate_orders", c.RateOrders),
 		slog.Int64("sku_cap", c.SKUCap),
+		slog.String("blobs", c.Blobs),
 		slog.Any("trusted_proxies", c.TrustedProxies),
 	)
 }

@@ -80,6 +80,8 @@ func TestInvalid(t *testing.T) {
 		{"SHANHAI_REDIS", "redis://127.0.0.1/0"},
 		{"SHANHAI_REDIS", "10.0.0.1:0"},
 		{"SHANHAI_DB", "sqlite:/nonexistent/dir/x.db"},
+		{"SHANHAI_BLOBS", "s3://bucket"},
+		{"SHANHAI_BLOBS", "dir:"},
 	} {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
 			_, err := Load(env(map[string]string{tc.name: tc.value}))

@@ -614,6 +614,13 @@ func (s *Store) InvalidateProducts(ctx context.Context, ids ...int64) {
 	s.after(ctx, change{ids: ids})
 }
 
+// ImagesChanged drops a product's cached detail and every list page (a
+// list shows each product's first image), after the transaction in ctx
+// commits: product images are written by service/media, not through here.
+func (s *Store) ImagesChanged(ctx context.Context, productID int64) {
+	s.after(ctx, change{ids: nonZero(productID), lists: true})
+}
+
 // InvalidateCatalogue drops every cached detail and list page, for changes
 // this type does not see (region or category names, a pairing's active flag).
 func (s *Store) InvalidateCatalogue(ctx context.Context) {

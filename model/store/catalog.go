@@ -326,6 +326,9 @@ func (s *Store) Product(ctx context.Context, id int64) (*model.ProductDetail, er
 			d.SKUs[i].Tiers = append(d.SKUs[i].Tiers, t)
 		}
 	}
+	if d.Images, err = s.productImages(db, id); err != nil {
+		return nil, err
+	}
 	parent := ""
 	if d.Origin.ParentCode != nil {
 		parent = *d.Origin.ParentCode
@@ -418,10 +421,16 @@ func (s *Store) Products(ctx context.Context, q model.ProductQuery) (model.Page[
 	args["limit"] = q.PageSize
 	args["offset"] = (q.Page - 1) * q.PageSize
 	sel := `SELECT p.*, c.name AS category_name, r.name AS origin_name, s.name AS supplier_name, ` +
-		certified + ` AS certified` + from + " ORDER BY " + order + " LIMIT @limit OFFSET @offset"
+		certified + ` AS certified, ` + firstImage + from + " ORDER BY " + order + " LIMIT @limit OFFSET @offset"
 	err := db.Raw(sel, args).Scan(&page.Items).Error
 	return page, mapErr(err)
 }
+
+// firstImage is the hashes of a product's first image, for list thumbnails.
+const firstImage = `(SELECT pi.hash FROM product_images pi WHERE pi.product_id = p.id
+		ORDER BY pi.position, pi.id LIMIT 1) AS image_hash,
+	(SELECT pi.thumb_hash FROM product_images pi WHERE pi.product_id = p.id
+		ORDER BY pi.position, pi.id LIMIT 1) AS thumb_hash`
 
 var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
 
