@@ -219,7 +219,8 @@ func routeTable() map[string]routeCase {
 			return path(v1+"/supplier/skus", w.skuA), `{"stock_delta": 1}`
 		}, suppliers(ok)},
 
-		"GET /api/v1/supplier/orders": {fixed(v1+"/supplier/orders", ""), suppliers(ok)},
+		"GET /api/v1/supplier/orders":   {fixed(v1+"/supplier/orders", ""), suppliers(ok)},
+		"GET /api/v1/supplier/products": {fixed(v1+"/supplier/products", ""), suppliers(ok)},
 		"POST /api/v1/supplier/products/:id/images": {func(t *testing.T, w *world, _ string) (string, string) {
 			return path(v1+"/supplier/products", w.prodA, "images"), multipartBody(t, "file", testPNG(t, 16, 16, true))
 		}, suppliers(created)},

@@ -177,19 +177,23 @@ func (r *router) listProducts(c *gin.Context) {
 	out := listPage[productSummaryResp]{Items: make([]productSummaryResp, len(page.Items)),
 		Total: page.Total, Page: page.Page, PageSize: page.PageSize}
 	for i, p := range page.Items {
-		out.Items[i] = productSummaryResp{
-			ID: p.ID, Name: p.Name, Category: p.CategoryCode, CategoryName: p.CategoryName, Brand: p.Brand,
-			Origin:         regionRef{Code: p.OriginCode, Name: p.OriginName},
-			Supplier:       supplierRef{ID: p.SupplierID, Name: p.SupplierName},
-			PriceFromCents: p.PriceMinCents, Perishable: p.Perishable, ShelfLifeDays: p.ShelfLifeDays,
-			Certified: p.Certified, Images: []imageResp{}, ThumbnailURL: mediaURL(p.ThumbHash),
-		}
-		if p.ImageHash != "" {
-			out.Items[i].Images = append(out.Items[i].Images,
-				imageResp{URL: mediaURL(p.ImageHash), ThumbnailURL: mediaURL(p.ThumbHash)})
-		}
+		out.Items[i] = toSummary(p)
 	}
 	c.JSON(http.StatusOK, out)
+}
+
+func toSummary(p model.ProductSummary) productSummaryResp {
+	out := productSummaryResp{
+		ID: p.ID, Name: p.Name, Category: p.CategoryCode, CategoryName: p.CategoryName, Brand: p.Brand,
+		Origin:         regionRef{Code: p.OriginCode, Name: p.OriginName},
+		Supplier:       supplierRef{ID: p.SupplierID, Name: p.SupplierName},
+		PriceFromCents: p.PriceMinCents, Perishable: p.Perishable, ShelfLifeDays: p.ShelfLifeDays,
+		Certified: p.Certified, Images: []imageResp{}, ThumbnailURL: mediaURL(p.ThumbHash),
+	}
+	if p.ImageHash != "" {
+		out.Images = append(out.Images, imageResp{URL: mediaURL(p.ImageHash), ThumbnailURL: mediaURL(p.ThumbHash)})
+	}
+	return out
 }
 
 type tierResp struct {

@@ -118,6 +118,7 @@ func New(d Deps) *gin.Engine {
 
 	sup := in.Group("/supplier")
 	sup.POST("/products", r.createSupplierProduct)
+	sup.GET("/products", r.listSupplierProducts)
 	sup.PATCH("/products/:id", r.updateSupplierProduct)
 	sup.PATCH("/skus/:id", r.updateSupplierSKU)
 	sup.GET("/orders", r.supplierOrders)

@@ -121,3 +121,26 @@ func (r *router) updateSupplierSKU(c *gin.Context) {
 		catalog.SKUPatch{PriceCents: req.PriceCents, StockDelta: req.StockDelta})
 	respond(c, http.StatusOK, d, err, r.toSupplierProduct)
 }
+
+// supplierSummaryResp is one row of a supplier's own list: the public
+// summary plus whether it is on sale and how many images it has.
+type supplierSummaryResp struct {
+	productSummaryResp
+	OnSale     bool `json:"on_sale"`
+	ImageCount int  `json:"image_count"`
+}
+
+// listSupplierProducts is GET /supplier/products?on_sale=&page=&page_size=.
+func (r *router) listSupplierProducts(c *gin.Context) {
+	page, err := r.Catalog.SupplierProducts(c.Request.Context(), caller(c), c.Query("on_sale"), c.Query("page"), c.Query("page_size"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	out := listPage[supplierSummaryResp]{Items: make([]supplierSummaryResp, len(page.Items)),
+		Total: page.Total, Page: page.Page, PageSize: page.PageSize}
+	for i, p := range page.Items {
+		out.Items[i] = supplierSummaryResp{productSummaryResp: toSummary(p), OnSale: p.OnSale, ImageCount: p.ImageCount}
+	}
+	c.JSON(http.StatusOK, out)
+}

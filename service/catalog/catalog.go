@@ -44,6 +44,7 @@ type Store interface {
 	CreateSupplier(ctx context.Context, s *model.Supplier) error
 	Product(ctx context.Context, id int64) (*model.ProductDetail, error)
 	SKU(ctx context.Context, id int64) (*model.SKU, error)
+	SupplierProducts(ctx context.Context, supplierID int64, onSale *bool, today string, page, size int) (model.Page[model.ProductSummary], error)
 }
 
 // Writes are the changes to what the catalogue shows: the cache layer when

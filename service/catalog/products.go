@@ -299,6 +299,29 @@ func (s *Service) UpdateSKU(ctx context.Context, actor *model.User, skuID int64,
 	return out, err
 }
 
+// SupplierProducts lists the caller's own products, on sale or not
+// (onSale "true"/"false" filters), newest first. A suspended supplier still
+// reads them.
+func (s *Service) SupplierProducts(ctx context.Context, actor *model.User, onSale, pageRaw, sizeRaw string) (model.Page[model.ProductSummary], error) {
+	sup, err := s.supplierOf(ctx, actor)
+	if err != nil {
+		return model.Page[model.ProductSummary]{}, err
+	}
+	page, size, fields := Paging(pageRaw, sizeRaw)
+	var filter *bool
+	if onSale != "" {
+		b, err := strconv.ParseBool(onSale)
+		if err != nil {
+			fields = append(fields, model.FieldError{Field: "on_sale", Message: "must be true or false"})
+		}
+		filter = &b
+	}
+	if len(fields) > 0 {
+		return model.Page[model.ProductSummary]{}, model.Invalid(fields...)
+	}
+	return s.store.SupplierProducts(ctx, sup.ID, filter, s.Today(), page, size)
+}
+
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func ptr[T any](v T) *T { return &v }
