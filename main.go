@@ -173,6 +173,13 @@ func serve() error {
 		RateOrders: cfg.RateOrders,
 	})
 	if demoLoaded {
+		// Demo products get generated image tiles; without them the
+		// catalogue still works.
+		if n, err := demo.Images(ctx, st, deps.Media); err != nil {
+			slog.Warn("demo images not made", "err", err.Error())
+		} else {
+			slog.Info("demo images", "made", n)
+		}
 		// The demo's first day of trade, so the statistics show figures; a
 		// failure leaves the catalogue as it is and the mall still starts.
 		if n, err := demo.Orders(ctx, st, deps.Orders, deps.Ledger, time.Now()); err != nil {

@@ -221,6 +221,10 @@ func routeTable() map[string]routeCase {
 
 		"GET /api/v1/supplier/orders":   {fixed(v1+"/supplier/orders", ""), suppliers(ok)},
 		"GET /api/v1/supplier/products": {fixed(v1+"/supplier/products", ""), suppliers(ok)},
+		"POST /api/v1/supplier/products/:id/skus": {func(_ *testing.T, w *world, caller string) (string, string) {
+			return path(v1+"/supplier/products", w.prodA, "skus"), jsonBody(map[string]any{
+				"spec": "表格规格-" + caller, "unit": "袋", "price_cents": 1200, "stock": 3, "purchase_limit": 5})
+		}, suppliers(created)},
 		"POST /api/v1/supplier/products/:id/images": {func(t *testing.T, w *world, _ string) (string, string) {
 			return path(v1+"/supplier/products", w.prodA, "images"), multipartBody(t, "file", testPNG(t, 16, 16, true))
 		}, suppliers(created)},

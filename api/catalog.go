@@ -208,6 +208,8 @@ type skuResp struct {
 	PriceCents int64      `json:"price_cents"`
 	Available  int64      `json:"available"`
 	Tiers      []tierResp `json:"tiers"`
+	// PurchaseLimit is the most units one order may hold; 0 = no limit.
+	PurchaseLimit int64 `json:"purchase_limit"`
 }
 
 type certificationResp struct {
@@ -257,7 +259,7 @@ func toProduct(d *model.ProductDetail, today string) productResp {
 	}
 	for i, k := range d.SKUs {
 		s := skuResp{ID: k.ID, Spec: k.Spec, Unit: k.Unit, PriceCents: k.PriceCents,
-			Available: k.Available(), Tiers: make([]tierResp, len(k.Tiers))}
+			Available: k.Available(), Tiers: make([]tierResp, len(k.Tiers)), PurchaseLimit: k.PurchaseLimit}
 		for j, t := range k.Tiers {
 			s.Tiers[j] = tierResp{MinQty: t.MinQty, PriceCents: t.PriceCents}
 		}

@@ -133,6 +133,10 @@ func bodyRoutes() map[string]fuzzRoute {
 				`{"action": "nope", "order_id": -1, "credit_id": 0}`,
 			}},
 
+		"POST /api/v1/supplier/products/:id/skus": {callers: supplier, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.prodA} }), seeds: []string{
+			`{"spec": "模糊规格", "unit": "袋", "price_cents": 1000, "stock": 5, "purchase_limit": 3, "tiers": [{"min_qty": 2, "price_cents": 900}]}`,
+			`{"spec": "", "unit": "", "price_cents": 0, "stock": -1, "purchase_limit": -1}`,
+		}},
 		// The upload takes multipart, not JSON: a fuzzed JSON body is a 400.
 		"POST /api/v1/supplier/products/:id/images": {callers: supplier, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.prodA} }), seeds: []string{
 			`{"file": "x"}`, `{}`, `--x--`,
@@ -153,7 +157,8 @@ func bodyRoutes() map[string]fuzzRoute {
 		}, paramSeeds: map[string]string{"{{product_b}}": `{"on_sale": false}`}},
 		"PATCH /api/v1/supplier/skus/:id": {callers: supplier, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.skuA} }), seeds: []string{
 			`{"stock_delta": 1}`, `{"stock_delta": -1000}`, `{"price_cents": 9900}`, `{"price_cents": 0, "stock_delta": 0}`,
-			`{"stock_delta": 9223372036854775807}`,
+			`{"stock_delta": 9223372036854775807}`, `{"purchase_limit": 10}`, `{"purchase_limit": 0, "tiers": []}`,
+			`{"tiers": [{"min_qty": 5, "price_cents": 1}], "price_cents": 2}`, `{"tiers": null, "purchase_limit": -5}`,
 		}, paramSeeds: map[string]string{"{{sku_other}}": `{"stock_delta": -1}`, "{{sku}}": `{"stock_delta": -999999999}`}},
 
 		"PUT /api/v1/cart": {callers: buyers, args: noArgs, seeds: []string{

@@ -456,6 +456,8 @@ type sku struct {
 	PriceCents int64  `json:"price_cents"`
 	Available  int64  `json:"available"`
 	Tiers      []tier `json:"tiers"`
+	// PurchaseLimit: 0 = none.
+	PurchaseLimit int64 `json:"purchase_limit"`
 }
 
 type certification struct {

@@ -121,6 +121,7 @@ func New(d Deps) *gin.Engine {
 	sup.GET("/products", r.listSupplierProducts)
 	sup.PATCH("/products/:id", r.updateSupplierProduct)
 	sup.PATCH("/skus/:id", r.updateSupplierSKU)
+	sup.POST("/products/:id/skus", r.addSupplierSKU)
 	sup.GET("/orders", r.supplierOrders)
 	sup.POST("/products/:id/images", r.uploadProductImage)
 	sup.PUT("/products/:id/images/order", r.orderProductImages)

@@ -116,8 +116,10 @@ type SKU struct {
 	Reserved   int64  `gorm:"column:reserved" json:"reserved"`
 	// Version moves with every change to what an order copies from the
 	// catalogue for this SKU (migration 0008); stock moves do not move it.
-	Version int64  `gorm:"column:version" json:"-"`
-	Tiers   []Tier `gorm:"-"`
+	Version int64 `gorm:"column:version" json:"-"`
+	// PurchaseLimit is the most units of it one order may hold; 0 = no limit.
+	PurchaseLimit int64  `gorm:"column:purchase_limit" json:"purchase_limit"`
+	Tiers         []Tier `gorm:"-"`
 }
 
 func (SKU) TableName() string { return "skus" }

@@ -456,7 +456,7 @@ func TestRoundTrip(t *testing.T) {
 		&model.Supplier{Name: "青田稻鱼", RegionCode: "331121", Status: model.SupplierSuspended, CreatedAt: created},
 		&model.Product{SupplierID: 1 << 40, Name: "稻鱼米", CategoryCode: "grain_oil", Brand: "稻鱼共生", Description: "田鱼与稻",
 			OriginCode: "331121", OnSale: true, Perishable: true, ShelfLifeDays: 365, PriceMinCents: 1<<33 + 7, ImageCount: 9, CertStatus: "valid", CertValidFrom: "2026-01-01", CertValidTo: "2026-12-31", CreatedAt: created, UpdatedAt: updated},
-		&model.SKU{ProductID: 1 << 41, Spec: "5千克", Unit: "袋", PriceCents: 1<<34 + 9, OnHand: 3_000_000_000, Reserved: 2_999_999_999, Version: 1 << 40},
+		&model.SKU{ProductID: 1 << 41, Spec: "5千克", Unit: "袋", PriceCents: 1<<34 + 9, OnHand: 3_000_000_000, Reserved: 2_999_999_999, Version: 1 << 40, PurchaseLimit: 1<<39 + 3},
 		&model.Tier{SKUID: 1 << 42, MinQty: 1 << 35, PriceCents: 1<<36 + 1},
 		&model.Certification{ProductID: 1 << 43, CertificateNo: "BF-2024-0001", Issuer: "绍兴市农业农村局", Batch: "第一批",
 			ValidFrom: "2024-01-01", ValidTo: "2024-12-31", Status: model.CertRevoked, CreatedAt: created, RevokedAt: &revoked},

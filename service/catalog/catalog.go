@@ -54,6 +54,9 @@ type Writes interface {
 	CreateProduct(ctx context.Context, p *model.Product, skus []model.SKU) error
 	UpdateProduct(ctx context.Context, id int64, p model.ProductPatch) error
 	SetSKUPrice(ctx context.Context, skuID, priceCents int64) (int64, error)
+	AddSKU(ctx context.Context, productID int64, k *model.SKU) error
+	SetSKUTiers(ctx context.Context, skuID int64, tiers []model.Tier) (int64, error)
+	SetPurchaseLimit(ctx context.Context, skuID, limit int64) (int64, error)
 	Certify(ctx context.Context, c *model.Certification) error
 	RevokeCertification(ctx context.Context, productID int64) error
 }

@@ -193,6 +193,9 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
+	if err := checkPurchaseLimits(lines, skus, readNow); err != nil {
+		return nil, err
+	}
 	// Reject early what the stock just read cannot cover, without queueing
 	// on the SKU row behind every other buyer of a sold-out item (a SKU last
 	// found short is always read afresh). Only the conditional update below
@@ -361,4 +364,29 @@ func jsonStrict(body []byte, into any) error {
 		return model.BadRequest("malformed_json", "the body is not the expected JSON object")
 	}
 	return nil
+}
+
+// checkPurchaseLimits: no line holds more units of a SKU than its
+// supplier's purchase limit (a SKU appears on one line only): 422
+// purchase_limit naming each such line. A limit judged from a copy of the
+// SKU (not read now) may have been raised since: that placement is run
+// again from a fresh read (a 409 catalogue_changed, which placeAgain takes).
+func checkPurchaseLimits(lines []LineInput, skus map[int64]*model.Sellable, readNow map[int64]bool) error {
+	var fields []model.FieldError
+	for i, l := range lines {
+		k := skus[l.SKUID]
+		if k.PurchaseLimit == 0 || l.Quantity <= k.PurchaseLimit {
+			continue
+		}
+		if !readNow[k.ID] {
+			return model.CatalogueChanged(k.ID)
+		}
+		fields = append(fields, model.FieldError{Field: "lines[" + strconv.Itoa(i) + "].quantity",
+			Message: "at most " + strconv.FormatInt(k.PurchaseLimit, 10) + " of this SKU per order"})
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	return &model.Error{Kind: model.ErrInvalid, Code: "purchase_limit",
+		Message: "an order holds more of a SKU than its supplier allows", Fields: fields}
 }
