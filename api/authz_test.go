@@ -260,7 +260,8 @@ func routeTable() map[string]routeCase {
 				"lines": []map[string]int64{{"sku_id": w.orderGoods(t).skuA, "quantity": 1}}, "note": "放门卫"})
 		}, buying(created)},
 		// officers have no orders; everyone else sees their own (maybe none)
-		"GET /api/v1/orders": {fixed(v1+"/orders", ""), statuses{unauth, ok, ok, ok, ok, ok, forbid, ok}},
+		"GET /api/v1/orders":  {fixed(v1+"/orders", ""), statuses{unauth, ok, ok, ok, ok, ok, forbid, ok}},
+		"GET /api/v1/returns": {fixed(v1+"/returns", ""), statuses{unauth, ok, ok, ok, ok, ok, forbid, ok}},
 		"GET /api/v1/orders/:id": {orgOrder(model.OrderPendingPayment, "", ""),
 			statuses{unauth, absent, ok, ok, ok, ok, absent, ok}},
 		"POST /api/v1/orders/:id/approve": {orgOrder(model.OrderPendingApproval, "approve", ""), approvers},

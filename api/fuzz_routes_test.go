@@ -325,6 +325,8 @@ func queryRoutes() map[string]fuzzRoute {
 			return []string{strings.Repeat("ab", 32)}
 		}, seeds: plain},
 		"GET /api/v1/cart": {callers: buyers, args: noArgs, seeds: plain},
+		"GET /api/v1/returns": {callers: []string{model.RoleConsumer, model.RoleBuyer, model.RoleSupplier, model.RoleAdmin},
+			args: noArgs, seeds: withPaging("status=requested", "status=approved", "status=x")},
 		"GET /api/v1/orders": {callers: []string{model.RoleConsumer, model.RoleBuyer, model.RoleApprover, model.RoleSupplier, model.RoleAdmin},
 			args: noArgs, seeds: withPaging("status=pending_payment", "status=settled&from=2026-01-01&to=2030-12-31", "from=2026-13-01", "to=yesterday&status=any")},
 		"GET /api/v1/orders/:id": {callers: []string{model.RoleBuyer, model.RoleApprover, model.RoleSupplier, model.RoleAdmin},

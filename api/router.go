@@ -141,6 +141,7 @@ func New(d Deps) *gin.Engine {
 	in.POST("/orders/:id/ship", r.shipOrder)
 	in.POST("/orders/:id/accept", r.acceptOrder)
 	in.POST("/orders/:id/returns", r.requestReturn)
+	in.GET("/returns", r.listReturns)
 	in.POST("/returns/:id/approve", r.decideReturn(true))
 	in.POST("/returns/:id/reject", r.decideReturn(false))
 

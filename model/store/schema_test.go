@@ -473,6 +473,7 @@ func TestRoundTrip(t *testing.T) {
 		&model.Audit{ActorID: ptr(int64(1 << 51)), Action: "supplier.update", Entity: "supplier", EntityID: "42",
 			Before: `{"status":"active"}`, After: `{"status":"suspended"}`, Reason: "资质过期", RequestID: "req-1", CreatedAt: created},
 		&model.Order{CheckoutID: "5f2c0c1e9a8b7d6e5f4a3b2c", UserID: 1 << 52, OrgID: ptr(int64(1 << 53)), SupplierID: 1 << 54,
+			SupplierName: "金口河茶业", OrgName: "上虞区机关食堂",
 			Channel: model.OrgCanteen, PaymentTerms: model.TermsAfterDelivery, Status: model.OrderAccepted,
 			TotalCents: 1<<40 + 1, ReceivedCents: 1<<40 - 1, ReturnedCents: 1<<33 + 3, PaidCents: 1<<39 + 5, RefundedCents: 1<<32 + 7,
 			DeliveryDate: "2024-03-08", Address: "绍兴市上虞区百官街道市民大道1号", Phone: "+86-138-0000-1111", Note: "请走北门",

@@ -218,11 +218,11 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 		k := skus[l.SKUID]
 		o := bySupplier[k.SupplierID]
 		if o == nil {
-			o = &model.Order{CheckoutID: checkoutID, UserID: b.user.ID, SupplierID: k.SupplierID,
+			o = &model.Order{CheckoutID: checkoutID, UserID: b.user.ID, SupplierID: k.SupplierID, SupplierName: k.SupplierName,
 				Channel: b.channel, PaymentTerms: b.terms, DeliveryDate: d.DeliveryDate,
 				Address: d.Address, Phone: d.Phone, Note: d.Note}
 			if b.org != nil {
-				o.OrgID = &b.org.ID
+				o.OrgID, o.OrgName = &b.org.ID, b.org.Name
 			}
 			bySupplier[k.SupplierID] = o
 			orders = append(orders, o)
@@ -315,6 +315,52 @@ func (s *Service) Cart(ctx context.Context, actor *model.User) ([]model.CartItem
 		return nil, err
 	}
 	return s.store.Cart(ctx, actor.ID)
+}
+
+// Cart line warnings: why a line cannot be bought as it stands.
+const (
+	WarnGone          = "unavailable"        // the SKU no longer exists
+	WarnOffSale       = "off_sale"           // its product is off sale
+	WarnSuspended     = "supplier_suspended" // its supplier is suspended
+	WarnStock         = "insufficient_stock" // fewer units available than the line asks
+	WarnPurchaseLimit = "purchase_limit"     // more units than one order may hold
+)
+
+// CartLineView is a cart line with the warning a client shows ("" when
+// the line can be bought as it stands).
+type CartLineView struct {
+	model.CartLine
+	Warning string
+}
+
+// CartView is the caller's cart as a client draws it: each line's product,
+// spec, unit price now (tiers applied), available units, supplier and
+// thumbnail, and a warning for lines that can no longer be had.
+func (s *Service) CartView(ctx context.Context, actor *model.User) ([]CartLineView, error) {
+	if _, err := s.buyerOf(ctx, actor); err != nil {
+		return nil, err
+	}
+	lines, err := s.store.CartLines(ctx, actor.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]CartLineView, len(lines))
+	for i, l := range lines {
+		out[i] = CartLineView{CartLine: l}
+		switch {
+		case !l.Found:
+			out[i].Warning = WarnGone
+		case l.SupplierStatus != model.SupplierActive:
+			out[i].Warning = WarnSuspended
+		case !l.OnSale:
+			out[i].Warning = WarnOffSale
+		case l.Available() < l.Quantity:
+			out[i].Warning = WarnStock
+		case l.PurchaseLimit > 0 && l.Quantity > l.PurchaseLimit:
+			out[i].Warning = WarnPurchaseLimit
+		}
+	}
+	return out, nil
 }
 
 // SetCart replaces the caller's cart. SKUs must exist and be on sale;
