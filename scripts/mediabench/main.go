@@ -131,6 +131,10 @@ func run(duration, warmup time.Duration, rounds, conc int, mysqlDSN string) erro
 			}
 		}
 	}
+	cart, err := cartReads(ctx, st, p.ID, sup.ID)
+	if err != nil {
+		return err
+	}
 	ratio := best[1].rps / best[0].rps
 	verdict := "PASS"
 	if ratio < target {
@@ -146,7 +150,56 @@ func run(duration, warmup time.Duration, rounds, conc int, mysqlDSN string) erro
 	fmt.Printf("| bare Gin, same bytes | %.0f | %s | %s | 1.00× |\n", best[0].rps, ms(best[0].p50), ms(best[0].p99))
 	fmt.Printf("| GET /media/{hash} | %.0f | %s | %s | %.2f× (target ≥ %.1f×: %s) |\n",
 		best[1].rps, ms(best[1].p50), ms(best[1].p99), ratio, target, verdict)
+	fmt.Printf("\nThe store reads behind GET /cart (a cart of %d lines), %d sequential calls each, in the same run:\n\n", cartLines, cartCalls)
+	fmt.Printf("| read | p50 | p99 |\n|---|---:|---:|\n")
+	fmt.Printf("| un-enriched: Cart (sku_id, quantity) | %s | %s |\n", ms(cart[0].p50), ms(cart[0].p99))
+	fmt.Printf("| enriched: CartLines (product, supplier, stock, tiers, thumbnail) | %s | %s |\n", ms(cart[1].p50), ms(cart[1].p99))
+	fmt.Printf("\nGET /orders adds no read: the names are columns of the order, written at placement.\n")
 	return nil
+}
+
+const (
+	cartLines = 10
+	cartCalls = 2000
+)
+
+// cartReads times Cart against CartLines over one user's cart of
+// cartLines SKUs of product productID.
+func cartReads(ctx context.Context, st *store.Store, productID, supplierID int64) ([2]result, error) {
+	var out [2]result
+	const userID = 424242
+	skus := make([]model.SKU, cartLines)
+	for i := range skus {
+		skus[i] = model.SKU{Spec: fmt.Sprintf("%d kg", i+1), Unit: "箱", PriceCents: int64(1000 + i), OnHand: 100,
+			Tiers: []model.Tier{{MinQty: 5, PriceCents: 900}}}
+	}
+	p := &model.Product{SupplierID: supplierID, Name: "bench cart product", CategoryCode: "tea", OriginCode: "511113", OnSale: true}
+	if err := st.CreateProduct(ctx, p, skus); err != nil {
+		return out, err
+	}
+	items := make([]model.CartItem, len(skus))
+	for i, k := range skus {
+		items[i] = model.CartItem{UserID: userID, SKUID: k.ID, Quantity: 2}
+	}
+	if err := st.ReplaceCart(ctx, userID, items); err != nil {
+		return out, err
+	}
+	for i, read := range []func() error{
+		func() error { _, err := st.Cart(ctx, userID); return err },
+		func() error { _, err := st.CartLines(ctx, userID); return err },
+	} {
+		lat := make([]time.Duration, 0, cartCalls)
+		for j := 0; j < cartCalls; j++ {
+			t0 := time.Now()
+			if err := read(); err != nil {
+				return out, err
+			}
+			lat = append(lat, time.Since(t0))
+		}
+		sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
+		out[i] = result{p50: lat[len(lat)/2], p99: lat[len(lat)*99/100]}
+	}
+	return out, nil
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
