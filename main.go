@@ -36,6 +36,7 @@ import (
 	"shanhai/api"
 	"shanhai/config"
 	"shanhai/model"
+	"shanhai/model/blobdir"
 	"shanhai/model/cache"
 	"shanhai/model/store"
 	"shanhai/service/account"
@@ -44,6 +45,7 @@ import (
 	"shanhai/service/credit"
 	"shanhai/service/demo"
 	"shanhai/service/geo"
+	"shanhai/service/media"
 	"shanhai/service/order"
 	"shanhai/service/org"
 	"shanhai/service/payment"
@@ -70,6 +72,19 @@ func loadDemo(ctx context.Context, cfg *config.Config, st *store.Store) (bool, e
 		"\"shanhai-demo\"; never keep real data in this database. Set SHANHAI_DB for a real install " +
 		"(demo data is then off) and create the first admin with SHANHAI_BOOTSTRAP_ADMIN or `shanhai user add`.")
 	return true, nil
+}
+
+// newMedia is the media service over the blob store SHANHAI_BLOBS names.
+func newMedia(cfg *config.Config, st *store.Store, changed media.Changed) (*media.Service, error) {
+	var blobs media.Blobs = st
+	if dir, ok := strings.CutPrefix(cfg.Blobs, "dir:"); ok {
+		d, err := blobdir.New(dir)
+		if err != nil {
+			return nil, fmt.Errorf("SHANHAI_BLOBS: %w", err)
+		}
+		blobs = d
+	}
+	return media.New(st, blobs, changed, media.CacheBytes), nil
 }
 
 // bootstrapAdmin creates SHANHAI_BOOTSTRAP_ADMIN's admin when no admin exists.
@@ -198,6 +213,7 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 		geo.Pairings
 	} = st
 	var stockMover cache.StockMover = st
+	var imagesChanged media.Changed // the cache layer's, when there is one
 	counter := account.Fallback{Local: account.NewMemory()}
 	// Statistics answers are cached in Redis when there is one; the ledger
 	// moves the cache's generation after each rollup batch.
@@ -220,6 +236,7 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 		counter.Primary = cache.NewCounter(rdb)
 		statsCache = cache.NewStats(rdb)
 		stockMover = cached.Stock(st)
+		imagesChanged = cached.ImagesChanged
 		if err := cached.Ping(ctx); err != nil {
 			slog.Warn("redis is not answering; serving from the database until it does", "err", err.Error())
 		}
@@ -231,6 +248,9 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 	// adjustments and orders both move units through it.
 	stk := stock.New(stockMover, st, cfg.SKUCap)
 	deps.Catalog = catalog.New(catalogStore, st, catalogStore, stk)
+	if deps.Media, err = newMedia(cfg, st, imagesChanged); err != nil {
+		return nil, err
+	}
 	deps.Accounts = account.New(users, cfg.JWTSecret, counter, cfg.RateLogin)
 	deps.Orgs = org.New(users)
 	deps.Geo = geo.New(st, catalogStore)
@@ -250,6 +270,13 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 		RateOrders: cfg.RateOrders,
 	})
 	if demoLoaded {
+		// Demo products get generated image tiles; without them the
+		// catalogue still works.
+		if n, err := demo.Images(ctx, st, deps.Media); err != nil {
+			slog.Warn("demo images not made", "err", err.Error())
+		} else {
+			slog.Info("demo images", "made", n)
+		}
 		// The demo's first day of trade, so the statistics show figures; a
 		// failure leaves the catalogue as it is and the mall still starts.
 		if n, err := demo.Orders(ctx, st, deps.Orders, deps.Ledger, time.Now()); err != nil {

@@ -47,10 +47,11 @@ type routeExtra struct {
 }
 
 var routeExtras = map[string]routeExtra{
-	"POST /api/v1/cart/checkout":     {header: idempotencyKey("authz-checkout")},
-	"POST /api/v1/orders":            {header: idempotencyKey("authz-orders")},
-	"POST /api/v1/orders/:id/pay":    {header: idempotencyKey("authz-pay")},
-	"POST /api/v1/payments/callback": {header: signCallback, signed: true},
+	"POST /api/v1/cart/checkout":                {header: idempotencyKey("authz-checkout")},
+	"POST /api/v1/orders":                       {header: idempotencyKey("authz-orders")},
+	"POST /api/v1/orders/:id/pay":               {header: idempotencyKey("authz-pay")},
+	"POST /api/v1/payments/callback":            {header: signCallback, signed: true},
+	"POST /api/v1/supplier/products/:id/images": {header: multipartHeader},
 }
 
 // signCallback signs the body as the payment provider does; anonymous here
@@ -221,7 +222,26 @@ func routeTable() map[string]routeCase {
 			return path(v1+"/supplier/skus", w.skuA), `{"stock_delta": 1}`
 		}, suppliers(ok)},
 
-		"GET /api/v1/supplier/orders": {fixed(v1+"/supplier/orders", ""), suppliers(ok)},
+		"GET /api/v1/supplier/orders":   {fixed(v1+"/supplier/orders", ""), suppliers(ok)},
+		"GET /api/v1/supplier/products": {fixed(v1+"/supplier/products", ""), suppliers(ok)},
+		"POST /api/v1/supplier/products/:id/skus": {func(_ *testing.T, w *world, caller string) (string, string) {
+			return path(v1+"/supplier/products", w.prodA, "skus"), jsonBody(map[string]any{
+				"spec": "表格规格-" + caller, "unit": "袋", "price_cents": 1200, "stock": 3, "purchase_limit": 5})
+		}, suppliers(created)},
+		"POST /api/v1/supplier/products/:id/images": {func(t *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/supplier/products", w.prodA, "images"), multipartBody(t, "file", testPNG(t, 16, 16, true))
+		}, suppliers(created)},
+		"PUT /api/v1/supplier/products/:id/images/order": {func(t *testing.T, w *world, caller string) (string, string) {
+			ids := productImageIDs(t, w, caller)
+			return path(v1+"/supplier/products", w.prodA, "images/order"), jsonBody(map[string]any{"ids": ids})
+		}, suppliers(ok)},
+		"DELETE /api/v1/supplier/products/:id/images/:image": {func(t *testing.T, w *world, caller string) (string, string) {
+			ids := productImageIDs(t, w, caller)
+			return path(v1+"/supplier/products", w.prodA, "images", ids[len(ids)-1]), ""
+		}, suppliers(noContent)},
+		"GET /media/:hash": {func(t *testing.T, w *world, _ string) (string, string) {
+			return "/media/" + seedPublicBlob(t, w), ""
+		}, public},
 
 		"GET /api/v1/cart": {fixed(v1+"/cart", ""), buying(ok)},
 		"PUT /api/v1/cart": {func(t *testing.T, w *world, _ string) (string, string) {
@@ -243,7 +263,8 @@ func routeTable() map[string]routeCase {
 				"lines": []map[string]int64{{"sku_id": w.orderGoods(t).skuA, "quantity": 1}}, "note": "放门卫"})
 		}, buying(created)},
 		// officers have no orders; everyone else sees their own (maybe none)
-		"GET /api/v1/orders": {fixed(v1+"/orders", ""), statuses{unauth, ok, ok, ok, ok, ok, forbid, ok}},
+		"GET /api/v1/orders":  {fixed(v1+"/orders", ""), statuses{unauth, ok, ok, ok, ok, ok, forbid, ok}},
+		"GET /api/v1/returns": {fixed(v1+"/returns", ""), statuses{unauth, ok, ok, ok, ok, ok, forbid, ok}},
 		"GET /api/v1/orders/:id": {orgOrder(model.OrderPendingPayment, "", ""),
 			statuses{unauth, absent, ok, ok, ok, ok, absent, ok}},
 		"POST /api/v1/orders/:id/approve": {orgOrder(model.OrderPendingApproval, "approve", ""), approvers},

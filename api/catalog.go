@@ -158,6 +158,10 @@ type productSummaryResp struct {
 	Perishable     bool        `json:"perishable"`
 	ShelfLifeDays  int         `json:"shelf_life_days"`
 	Certified      bool        `json:"certified"`
+	// Images holds the first image only (the list thumbnail); the detail
+	// carries them all.
+	Images       []imageResp `json:"images"`
+	ThumbnailURL string      `json:"thumbnail_url"`
 }
 
 // listProducts is the public catalogue.
@@ -173,15 +177,23 @@ func (r *router) listProducts(c *gin.Context) {
 	out := listPage[productSummaryResp]{Items: make([]productSummaryResp, len(page.Items)),
 		Total: page.Total, Page: page.Page, PageSize: page.PageSize}
 	for i, p := range page.Items {
-		out.Items[i] = productSummaryResp{
-			ID: p.ID, Name: p.Name, Category: p.CategoryCode, CategoryName: p.CategoryName, Brand: p.Brand,
-			Origin:         regionRef{Code: p.OriginCode, Name: p.OriginName},
-			Supplier:       supplierRef{ID: p.SupplierID, Name: p.SupplierName},
-			PriceFromCents: p.PriceMinCents, Perishable: p.Perishable, ShelfLifeDays: p.ShelfLifeDays,
-			Certified: p.Certified,
-		}
+		out.Items[i] = toSummary(p)
 	}
 	c.JSON(http.StatusOK, out)
+}
+
+func toSummary(p model.ProductSummary) productSummaryResp {
+	out := productSummaryResp{
+		ID: p.ID, Name: p.Name, Category: p.CategoryCode, CategoryName: p.CategoryName, Brand: p.Brand,
+		Origin:         regionRef{Code: p.OriginCode, Name: p.OriginName},
+		Supplier:       supplierRef{ID: p.SupplierID, Name: p.SupplierName},
+		PriceFromCents: p.PriceMinCents, Perishable: p.Perishable, ShelfLifeDays: p.ShelfLifeDays,
+		Certified: p.Certified, Images: []imageResp{}, ThumbnailURL: mediaURL(p.ThumbHash),
+	}
+	if p.ImageHash != "" {
+		out.Images = append(out.Images, imageResp{URL: mediaURL(p.ImageHash), ThumbnailURL: mediaURL(p.ThumbHash)})
+	}
+	return out
 }
 
 type tierResp struct {
@@ -196,6 +208,8 @@ type skuResp struct {
 	PriceCents int64      `json:"price_cents"`
 	Available  int64      `json:"available"`
 	Tiers      []tierResp `json:"tiers"`
+	// PurchaseLimit is the most units one order may hold; 0 = no limit.
+	PurchaseLimit int64 `json:"purchase_limit"`
 }
 
 type certificationResp struct {
@@ -223,6 +237,7 @@ type productResp struct {
 	Certification *certificationResp `json:"certification"`
 	SKUs          []skuResp          `json:"skus"`
 	Pairings      []pairingResp      `json:"pairings"`
+	Images        []imageResp        `json:"images"`
 }
 
 // toProduct converts a detail; today decides whether the certificate counts.
@@ -233,6 +248,7 @@ func toProduct(d *model.ProductDetail, today string) productResp {
 		Supplier:   supplierRef{ID: d.Supplier.ID, Name: d.Supplier.Name},
 		Perishable: d.Perishable, ShelfLifeDays: d.ShelfLifeDays,
 		SKUs: make([]skuResp, len(d.SKUs)), Pairings: make([]pairingResp, len(d.Pairings)),
+		Images: toImages(d.Images),
 	}
 	if cert := d.Certification; cert != nil {
 		out.Certified = cert.ValidOn(today)
@@ -243,7 +259,7 @@ func toProduct(d *model.ProductDetail, today string) productResp {
 	}
 	for i, k := range d.SKUs {
 		s := skuResp{ID: k.ID, Spec: k.Spec, Unit: k.Unit, PriceCents: k.PriceCents,
-			Available: k.Available(), Tiers: make([]tierResp, len(k.Tiers))}
+			Available: k.Available(), Tiers: make([]tierResp, len(k.Tiers)), PurchaseLimit: k.PurchaseLimit}
 		for j, t := range k.Tiers {
 			s.Tiers[j] = tierResp{MinQty: t.MinQty, PriceCents: t.PriceCents}
 		}

@@ -208,7 +208,7 @@ func seed(t *testing.T, st *store.Store) *fixture {
 			Brand: p.brand, Description: p.description, Origin: regionRef{Code: p.origin, Name: regionNames[p.origin]},
 			Supplier: suppliers[p.supplier], Perishable: p.perishable, ShelfLifeDays: p.shelfLifeDays,
 			Certified: p.cert != nil && p.cert.ValidToday, Certification: p.cert,
-			SKUs: []sku{}, Pairings: []pairing{}}
+			SKUs: []sku{}, Pairings: []pairing{}, Images: []imageBody{}}
 		priceFrom := int64(0)
 		for i, k := range p.skus {
 			s := sku{ID: skus[i].ID, Spec: k.spec, Unit: k.unit, PriceCents: k.price, Available: k.wantAvailable,
@@ -225,7 +225,7 @@ func seed(t *testing.T, st *store.Store) *fixture {
 		fx.rows[p.key] = productSummary{ID: m.ID, Name: p.name, Category: p.category,
 			CategoryName: categoryNames[p.category], Brand: p.brand, Origin: want.Origin, Supplier: want.Supplier,
 			PriceFromCents: priceFrom, Perishable: p.perishable, ShelfLifeDays: p.shelfLifeDays,
-			Certified: want.Certified}
+			Certified: want.Certified, Images: []imageBody{}}
 	}
 
 	if _, err := st.SetSupplierStatus(ctx, suppliers["gone"].ID, model.SupplierSuspended); err != nil {

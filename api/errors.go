@@ -45,7 +45,11 @@ var kinds = []struct {
 func writeError(c *gin.Context, err error) {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		abort(c, http.StatusRequestEntityTooLarge, errorDetail{Code: "body_too_large", Message: "the request body is over 1 MiB"})
+		msg := "the request body is over 1 MiB"
+		if tooBig.Limit > MaxBody {
+			msg = "the file is over 5 MiB"
+		}
+		abort(c, http.StatusRequestEntityTooLarge, errorDetail{Code: "body_too_large", Message: msg})
 		return
 	}
 	if clientGone(c, err) {

@@ -7,6 +7,7 @@ package api_test
 import (
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 
 	"shanhai/model"
@@ -19,6 +20,7 @@ var noBodyRoutes = []string{
 	"POST /api/v1/orgs/:id/filings/:year/submit",
 	"POST /api/v1/orgs/:id/employees/:user_id/confirm",
 	"POST /api/v1/orgs/:id/employees/:user_id/refuse",
+	"DELETE /api/v1/supplier/products/:id/images/:image",
 }
 
 // ids gives fixed path parameters.
@@ -136,6 +138,17 @@ func bodyRoutes() map[string]fuzzRoute {
 				`{"action": "nope", "order_id": -1, "credit_id": 0}`,
 			}},
 
+		"POST /api/v1/supplier/products/:id/skus": {callers: supplier, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.prodA} }), seeds: []string{
+			`{"spec": "模糊规格", "unit": "袋", "price_cents": 1000, "stock": 5, "purchase_limit": 3, "tiers": [{"min_qty": 2, "price_cents": 900}]}`,
+			`{"spec": "", "unit": "", "price_cents": 0, "stock": -1, "purchase_limit": -1}`,
+		}},
+		// The upload takes multipart, not JSON: a fuzzed JSON body is a 400.
+		"POST /api/v1/supplier/products/:id/images": {callers: supplier, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.prodA} }), seeds: []string{
+			`{"file": "x"}`, `{}`, `--x--`,
+		}},
+		"PUT /api/v1/supplier/products/:id/images/order": {callers: supplier, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.prodA} }), seeds: []string{
+			`{"ids": []}`, `{"ids": [1, 2, 2]}`, `{"ids": "x"}`, `{"ids": [-1, 9223372036854775807]}`,
+		}},
 		"POST /api/v1/supplier/products": {callers: supplier, args: noArgs, seeds: []string{
 			`{"name": "模糊产品", "category": "tea", "skus": [{"spec": "500g", "unit": "袋", "price_cents": 1000, "stock": 5}]}`,
 			`{"name": "模糊腊肉", "category": "tea", "brand": "金河", "description": "高山", "perishable": true, "shelf_life_days": 30,
@@ -149,7 +162,8 @@ func bodyRoutes() map[string]fuzzRoute {
 		}, paramSeeds: map[string]string{"{{product_b}}": `{"on_sale": false}`}},
 		"PATCH /api/v1/supplier/skus/:id": {callers: supplier, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.skuA} }), seeds: []string{
 			`{"stock_delta": 1}`, `{"stock_delta": -1000}`, `{"price_cents": 9900}`, `{"price_cents": 0, "stock_delta": 0}`,
-			`{"stock_delta": 9223372036854775807}`,
+			`{"stock_delta": 9223372036854775807}`, `{"purchase_limit": 10}`, `{"purchase_limit": 0, "tiers": []}`,
+			`{"tiers": [{"min_qty": 5, "price_cents": 1}], "price_cents": 2}`, `{"tiers": null, "purchase_limit": -5}`,
 		}, paramSeeds: map[string]string{"{{sku_other}}": `{"stock_delta": -1}`, "{{sku}}": `{"stock_delta": -999999999}`}},
 
 		"PUT /api/v1/cart": {callers: buyers, args: noArgs, seeds: []string{
@@ -313,7 +327,14 @@ func queryRoutes() map[string]fuzzRoute {
 
 		"GET /api/v1/supplier/orders": {callers: []string{model.RoleSupplier}, args: noArgs, seeds: withPaging(
 			"status=awaiting_shipment", "from=2026-01-01&to=2026-12-31", "from=2026-02-30&to=x&status=x")},
+		"GET /api/v1/supplier/products": {callers: []string{model.RoleSupplier}, args: noArgs, seeds: withPaging(
+			"on_sale=true", "on_sale=false", "on_sale=x")},
+		"GET /media/:hash": {callers: anyone, args: func(*testing.T, *fuzzWorld, string) []string {
+			return []string{strings.Repeat("ab", 32)}
+		}, seeds: plain},
 		"GET /api/v1/cart": {callers: buyers, args: noArgs, seeds: plain},
+		"GET /api/v1/returns": {callers: []string{model.RoleConsumer, model.RoleBuyer, model.RoleSupplier, model.RoleAdmin},
+			args: noArgs, seeds: withPaging("status=requested", "status=approved", "status=x")},
 		"GET /api/v1/orders": {callers: []string{model.RoleConsumer, model.RoleBuyer, model.RoleApprover, model.RoleSupplier, model.RoleAdmin},
 			args: noArgs, seeds: withPaging("status=pending_payment", "status=settled&from=2026-01-01&to=2030-12-31", "from=2026-13-01", "to=yesterday&status=any")},
 		"GET /api/v1/orders/:id": {callers: []string{model.RoleBuyer, model.RoleApprover, model.RoleSupplier, model.RoleAdmin},

@@ -34,6 +34,7 @@ import (
 	"shanhai/service/catalog"
 	"shanhai/service/credit"
 	"shanhai/service/geo"
+	"shanhai/service/media"
 	"shanhai/service/order"
 	"shanhai/service/org"
 	"shanhai/service/payment"
@@ -176,6 +177,7 @@ func newHarness(t *testing.T, b storetest.Backend, opts ...harnessOpt) *harness 
 		Stats:    stats.New(st, nil, st),
 		Orders:   newOrders(st, nil, testOrderLimits()),
 		Ledger:   credit.New(st, nil),
+		Media:    media.New(st, st, nil, media.CacheBytes),
 		Checks:   map[string]func(context.Context) error{"database": st.DB().PingContext},
 		DB:       st.DB(),
 	}
@@ -438,6 +440,8 @@ type productSummary struct {
 	Perishable     bool        `json:"perishable"`
 	ShelfLifeDays  int         `json:"shelf_life_days"`
 	Certified      bool        `json:"certified"`
+	Images         []imageBody `json:"images"`
+	ThumbnailURL   string      `json:"thumbnail_url"`
 }
 
 type tier struct {
@@ -452,6 +456,8 @@ type sku struct {
 	PriceCents int64  `json:"price_cents"`
 	Available  int64  `json:"available"`
 	Tiers      []tier `json:"tiers"`
+	// PurchaseLimit: 0 = none.
+	PurchaseLimit int64 `json:"purchase_limit"`
 }
 
 type certification struct {
@@ -478,5 +484,6 @@ type product struct {
 	Certified     bool           `json:"certified"`
 	Certification *certification `json:"certification"`
 	SKUs          []sku          `json:"skus"`
+	Images        []imageBody    `json:"images"`
 	Pairings      []pairing      `json:"pairings"`
 }

@@ -39,10 +39,14 @@ func (r *router) requestContext(c *gin.Context) {
 		c.Header("Cache-Control", "no-store")
 	}
 	c.Request = c.Request.WithContext(model.WithRequestID(c.Request.Context(), id))
-	if c.Request.ContentLength > MaxBody {
-		writeError(c, &http.MaxBytesError{Limit: MaxBody})
+	limit := int64(MaxBody)
+	if c.FullPath() == uploadPath {
+		limit = maxUploadBody
+	}
+	if c.Request.ContentLength > limit {
+		writeError(c, &http.MaxBytesError{Limit: limit})
 	} else {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody)
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 		c.Next()
 	}
 	route := c.FullPath()

@@ -59,6 +59,8 @@ type orderResp struct {
 	UserID         int64           `json:"user_id"`
 	OrgID          *int64          `json:"org_id"`
 	SupplierID     int64           `json:"supplier_id"`
+	SupplierName   string          `json:"supplier_name"`
+	OrgName        string          `json:"org_name"` // the buyer org's; "" for a consumer's order
 	TotalCents     int64           `json:"total_cents"`
 	ReceivedCents  int64           `json:"received_cents"`
 	ReturnedCents  int64           `json:"returned_cents"`
@@ -87,6 +89,7 @@ type orderResp struct {
 func toOrder(o *model.Order, personal, masked bool) orderResp {
 	out := orderResp{ID: o.ID, CheckoutID: o.CheckoutID, Status: o.Status, Channel: o.Channel,
 		PaymentTerms: o.PaymentTerms, UserID: o.UserID, OrgID: o.OrgID, SupplierID: o.SupplierID,
+		SupplierName: o.SupplierName, OrgName: o.OrgName,
 		TotalCents: o.TotalCents, ReceivedCents: o.ReceivedCents, ReturnedCents: o.ReturnedCents,
 		PaidCents: o.PaidCents, RefundedCents: o.RefundedCents, AmountDueCents: o.DueCents(), DeliveryDate: o.DeliveryDate, Note: o.Note,
 		Carrier: o.Carrier, TrackingNo: o.TrackingNo, InvoiceNo: o.InvoiceNo, InspectionNote: o.InspectionNote,
@@ -196,8 +199,48 @@ type cartReq struct {
 	Items []lineReq `json:"items"`
 }
 
+// cartResp is the cart: items as PUT /cart takes them, and, on GET, lines
+// in the same order with what a client draws for each.
 type cartResp struct {
-	Items []lineReq `json:"items"`
+	Items []lineReq      `json:"items"`
+	Lines []cartLineResp `json:"lines,omitempty"`
+}
+
+type cartLineResp struct {
+	SKUID          int64       `json:"sku_id"`
+	Quantity       int64       `json:"quantity"`
+	ProductID      int64       `json:"product_id"`
+	ProductName    string      `json:"product_name"`
+	Spec           string      `json:"spec"`
+	Unit           string      `json:"unit"`
+	UnitPriceCents int64       `json:"unit_price_cents"`
+	AmountCents    int64       `json:"amount_cents"`
+	Available      int64       `json:"available"`
+	PurchaseLimit  int64       `json:"purchase_limit"`
+	Supplier       supplierRef `json:"supplier"`
+	ThumbnailURL   string      `json:"thumbnail_url"`
+	// Warning is why the line cannot be bought as it stands: unavailable,
+	// off_sale, supplier_suspended, insufficient_stock, purchase_limit; null
+	// when it can.
+	Warning *string `json:"warning"`
+}
+
+func toCartView(lines []order.CartLineView) cartResp {
+	out := cartResp{Items: make([]lineReq, len(lines)), Lines: make([]cartLineResp, len(lines))}
+	for i, l := range lines {
+		out.Items[i] = lineReq{SKUID: l.SKUID, Quantity: l.Quantity}
+		unit := l.UnitPrice()
+		v := cartLineResp{SKUID: l.SKUID, Quantity: l.Quantity, ProductID: l.ProductID, ProductName: l.ProductName,
+			Spec: l.Spec, Unit: l.Unit, UnitPriceCents: unit, AmountCents: unit * l.Quantity, Available: l.Available(),
+			PurchaseLimit: l.PurchaseLimit, Supplier: supplierRef{ID: l.SupplierID, Name: l.SupplierName},
+			ThumbnailURL: mediaURL(l.ThumbHash)}
+		if l.Warning != "" {
+			w := l.Warning
+			v.Warning = &w
+		}
+		out.Lines[i] = v
+	}
+	return out
 }
 
 func toCart(items []model.CartItem) cartResp {
@@ -209,12 +252,12 @@ func toCart(items []model.CartItem) cartResp {
 }
 
 func (r *router) getCart(c *gin.Context) {
-	items, err := r.Orders.Cart(c.Request.Context(), caller(c))
+	lines, err := r.Orders.CartView(c.Request.Context(), caller(c))
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, toCart(items))
+	c.JSON(http.StatusOK, toCartView(lines))
 }
 
 func (r *router) putCart(c *gin.Context) {

@@ -154,6 +154,8 @@ type ordOrder struct {
 	UserID         int64     `json:"user_id"`
 	OrgID          *int64    `json:"org_id"`
 	SupplierID     int64     `json:"supplier_id"`
+	SupplierName   string    `json:"supplier_name"`
+	OrgName        string    `json:"org_name"`
 	TotalCents     int64     `json:"total_cents"`
 	ReceivedCents  int64     `json:"received_cents"`
 	ReturnedCents  int64     `json:"returned_cents"`
@@ -244,6 +246,8 @@ type ordCartItem struct {
 
 type ordCart struct {
 	Items []ordCartItem `json:"items"`
+	// Lines: what GET /cart draws for each item (media_cart_test.go).
+	Lines []cartLine `json:"lines"`
 }
 
 type ordCallbackResp struct {

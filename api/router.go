@@ -18,6 +18,7 @@ import (
 	"shanhai/service/catalog"
 	"shanhai/service/credit"
 	"shanhai/service/geo"
+	"shanhai/service/media"
 	"shanhai/service/order"
 	"shanhai/service/org"
 	"shanhai/service/stats"
@@ -32,6 +33,7 @@ type Deps struct {
 	Audit    *audit.Service
 	Orders   *order.Service
 	Stats    *stats.Service
+	Media    *media.Service
 	Ledger   *credit.Ledger
 	// Checks are the readiness checks by name ("database", "redis").
 	Checks map[string]func(ctx context.Context) error
@@ -87,6 +89,7 @@ func New(d Deps) *gin.Engine {
 	e.GET("/openapi.json", openAPIDocument)
 	e.GET("/docs", docsPage)
 	e.GET("/docs/redoc.standalone.js", redocScript)
+	e.GET("/media/:hash", r.serveMedia)
 
 	v1 := e.Group("/api/v1")
 	v1.GET("/regions", r.listRegions)
@@ -131,9 +134,14 @@ func New(d Deps) *gin.Engine {
 
 	sup := in.Group("/supplier")
 	sup.POST("/products", r.createSupplierProduct)
+	sup.GET("/products", r.listSupplierProducts)
 	sup.PATCH("/products/:id", r.updateSupplierProduct)
 	sup.PATCH("/skus/:id", r.updateSupplierSKU)
+	sup.POST("/products/:id/skus", r.addSupplierSKU)
 	sup.GET("/orders", r.supplierOrders)
+	sup.POST("/products/:id/images", r.uploadProductImage)
+	sup.PUT("/products/:id/images/order", r.orderProductImages)
+	sup.DELETE("/products/:id/images/:image", r.deleteProductImage)
 
 	in.GET("/cart", r.getCart)
 	in.PUT("/cart", r.putCart)
@@ -149,6 +157,7 @@ func New(d Deps) *gin.Engine {
 	in.POST("/orders/:id/ship", r.shipOrder)
 	in.POST("/orders/:id/accept", r.acceptOrder)
 	in.POST("/orders/:id/returns", r.requestReturn)
+	in.GET("/returns", r.listReturns)
 	in.POST("/returns/:id/approve", r.decideReturn(true))
 	in.POST("/returns/:id/reject", r.decideReturn(false))
 

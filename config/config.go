@@ -30,6 +30,7 @@ var Variables = []string{
 	"SHANHAI_RATE_LOGIN", "SHANHAI_RATE_ORDERS", "SHANHAI_SKU_CAP", "SHANHAI_TRUSTED_PROXIES",
 	"SHANHAI_LOG_LEVEL", "SHANHAI_LOG_FORMAT", "SHANHAI_SLOW_SQL",
 	"SHANHAI_DRAIN", "SHANHAI_SHUTDOWN_TIMEOUT",
+	"SHANHAI_BLOBS",
 	"OTEL_EXPORTER_OTLP_ENDPOINT",
 }
 
@@ -52,6 +53,8 @@ type Config struct {
 	RateLogin         int
 	RateOrders        int
 	SKUCap            int64
+	// Blobs is where files live: "db" (in the database) or "dir:<path>".
+	Blobs string
 	// TrustedProxies are the addresses or CIDRs of load balancers whose
 	// X-Forwarded-For is believed; empty = trust none, use the peer address.
 	TrustedProxies []string
@@ -199,6 +202,10 @@ func Load(getenv func(string) string) (*Config, error) {
 			}
 		}
 	}
+	c.Blobs = str("SHANHAI_BLOBS", "db")
+	if dir, ok := strings.CutPrefix(c.Blobs, "dir:"); (!ok || dir == "") && c.Blobs != "db" {
+		return nil, fmt.Errorf("SHANHAI_BLOBS=%q: want db or dir:<path>", c.Blobs)
+	}
 	if c.Redis != "" {
 		if err := checkRedis(c.Redis); err != nil {
 			return nil, fmt.Errorf("SHANHAI_REDIS=%q: %v", maskDSN(c.Redis), err)
@@ -316,6 +323,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int("rate_login", c.RateLogin),
 		slog.Int("rate_orders", c.RateOrders),
 		slog.Int64("sku_cap", c.SKUCap),
+		slog.String("blobs", c.Blobs),
 		slog.Any("trusted_proxies", c.TrustedProxies),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("log_format", c.LogFormat),

@@ -91,6 +91,8 @@ var invalid = []struct{ name, value string }{
 	{"SHANHAI_DRAIN", "five"},
 	{"SHANHAI_SHUTDOWN_TIMEOUT", "0s"},
 	{"OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"},
+	{"SHANHAI_BLOBS", "s3://bucket"},
+	{"SHANHAI_BLOBS", "dir:"},
 }
 
 func TestInvalid(t *testing.T) {

@@ -90,6 +90,9 @@ type Product struct {
 	Perishable    bool   `gorm:"column:perishable" json:"perishable"`
 	ShelfLifeDays int    `gorm:"column:shelf_life_days" json:"shelf_life_days"`
 	PriceMinCents int64  `gorm:"column:price_min_cents" json:"price_min_cents"`
+	// ImageCount is the number of its images, kept by the store (at most
+	// MaxProductImages).
+	ImageCount int `gorm:"column:image_count" json:"image_count"`
 	// The current certificate's status and validity ("" when never
 	// certified), kept in step by the store so lists filter without a join.
 	CertStatus    string    `gorm:"column:cert_status" json:"cert_status"`
@@ -113,8 +116,10 @@ type SKU struct {
 	Reserved   int64  `gorm:"column:reserved" json:"reserved"`
 	// Version moves with every change to what an order copies from the
 	// catalogue for this SKU (migration 0008); stock moves do not move it.
-	Version int64  `gorm:"column:version" json:"-"`
-	Tiers   []Tier `gorm:"-"`
+	Version int64 `gorm:"column:version" json:"-"`
+	// PurchaseLimit is the most units of it one order may hold; 0 = no limit.
+	PurchaseLimit int64  `gorm:"column:purchase_limit" json:"purchase_limit"`
+	Tiers         []Tier `gorm:"-"`
 }
 
 func (SKU) TableName() string { return "skus" }
@@ -180,7 +185,8 @@ type ProductDetail struct {
 	Supplier      Supplier
 	Certification *Certification // current certificate, nil when never certified
 	SKUs          []SKU
-	Pairings      []PairingView // active pairings whose partner region holds the origin
+	Pairings      []PairingView  // active pairings whose partner region holds the origin
+	Images        []ProductImage // in display order
 }
 
 // ProductSummary is one row of a catalogue list.
@@ -190,6 +196,9 @@ type ProductSummary struct {
 	OriginName   string
 	SupplierName string
 	Certified    bool // certificate valid today (China time)
+	// The first image's 800 px and 240 px hashes; empty when it has none.
+	ImageHash string `gorm:"column:image_hash"`
+	ThumbHash string `gorm:"column:thumb_hash"`
 }
 
 // Catalogue sort orders.

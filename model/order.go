@@ -29,6 +29,8 @@ type Order struct {
 	UserID         int64       `gorm:"column:user_id"`
 	OrgID          *int64      `gorm:"column:org_id"`
 	SupplierID     int64       `gorm:"column:supplier_id"`
+	SupplierName   string      `gorm:"column:supplier_name"` // as when placed
+	OrgName        string      `gorm:"column:org_name"`      // the buyer org's, as when placed; "" for a consumer
 	Channel        string      `gorm:"column:channel"`
 	PaymentTerms   string      `gorm:"column:payment_terms"`
 	Status         string      `gorm:"column:status"`
@@ -273,6 +275,7 @@ type Sellable struct {
 	SKU
 	ProductName    string
 	SupplierID     int64
+	SupplierName   string
 	OnSale         bool
 	OriginCode     string
 	CategoryCode   string

@@ -106,6 +106,9 @@ type Inner interface {
 	CreatePairing(ctx context.Context, p *model.Pairing) error
 	UpdatePairing(ctx context.Context, id int64, p model.PairingPatch) error
 	UpdateProduct(ctx context.Context, id int64, p model.ProductPatch) error
+	AddSKU(ctx context.Context, productID int64, k *model.SKU) error
+	SetSKUTiers(ctx context.Context, skuID int64, tiers []model.Tier) (int64, error)
+	SetPurchaseLimit(ctx context.Context, skuID, limit int64) (int64, error)
 
 	// AfterCommit runs f once the transaction in ctx commits, or at once
 	// when ctx holds none.
@@ -612,6 +615,34 @@ func (s *Store) UpdateProduct(ctx context.Context, id int64, p model.ProductPatc
 // Call it inside the transaction that made the change, or after it.
 func (s *Store) InvalidateProducts(ctx context.Context, ids ...int64) {
 	s.after(ctx, change{ids: ids})
+}
+
+// AddSKU adds a SKU to a product: its detail, and the lists (lowest price).
+func (s *Store) AddSKU(ctx context.Context, productID int64, k *model.SKU) error {
+	err := s.Inner.AddSKU(ctx, productID, k)
+	s.after(ctx, change{ids: nonZero(productID), lists: true})
+	return err
+}
+
+// SetSKUTiers replaces a SKU's tiers, shown in its product's detail.
+func (s *Store) SetSKUTiers(ctx context.Context, skuID int64, tiers []model.Tier) (int64, error) {
+	pid, err := s.Inner.SetSKUTiers(ctx, skuID, tiers)
+	s.after(ctx, change{ids: nonZero(pid)})
+	return pid, err
+}
+
+// SetPurchaseLimit sets a SKU's purchase limit, shown in its product's detail.
+func (s *Store) SetPurchaseLimit(ctx context.Context, skuID, limit int64) (int64, error) {
+	pid, err := s.Inner.SetPurchaseLimit(ctx, skuID, limit)
+	s.after(ctx, change{ids: nonZero(pid)})
+	return pid, err
+}
+
+// ImagesChanged drops a product's cached detail and every list page (a
+// list shows each product's first image), after the transaction in ctx
+// commits: product images are written by service/media, not through here.
+func (s *Store) ImagesChanged(ctx context.Context, productID int64) {
+	s.after(ctx, change{ids: nonZero(productID), lists: true})
 }
 
 // InvalidateCatalogue drops every cached detail and list page, for changes

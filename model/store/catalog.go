@@ -326,6 +326,9 @@ func (s *Store) Product(ctx context.Context, id int64) (*model.ProductDetail, er
 			d.SKUs[i].Tiers = append(d.SKUs[i].Tiers, t)
 		}
 	}
+	if d.Images, err = s.productImages(db, id); err != nil {
+		return nil, err
+	}
 	parent := ""
 	if d.Origin.ParentCode != nil {
 		parent = *d.Origin.ParentCode
@@ -418,10 +421,42 @@ func (s *Store) Products(ctx context.Context, q model.ProductQuery) (model.Page[
 	args["limit"] = q.PageSize
 	args["offset"] = (q.Page - 1) * q.PageSize
 	sel := `SELECT p.*, c.name AS category_name, r.name AS origin_name, s.name AS supplier_name, ` +
-		certified + ` AS certified` + from + " ORDER BY " + order + " LIMIT @limit OFFSET @offset"
+		certified + ` AS certified, ` + firstImage + from + " ORDER BY " + order + " LIMIT @limit OFFSET @offset"
 	err := db.Raw(sel, args).Scan(&page.Items).Error
 	return page, mapErr(err)
 }
+
+// SupplierProducts is one page of a supplier's products, on sale or not,
+// newest first; onSale filters when not nil. today judges certification.
+func (s *Store) SupplierProducts(ctx context.Context, supplierID int64, onSale *bool, today string, pageNo, size int) (model.Page[model.ProductSummary], error) {
+	page := model.Page[model.ProductSummary]{Page: pageNo, PageSize: size, Items: []model.ProductSummary{}}
+	where := "p.supplier_id = @supplier"
+	args := map[string]any{"supplier": supplierID, "today": today}
+	if onSale != nil {
+		where += " AND p.on_sale = @on_sale"
+		args["on_sale"] = *onSale
+	}
+	db := s.conn(ctx)
+	if err := db.Raw("SELECT COUNT(*) FROM products p WHERE "+where, args).Scan(&page.Total).Error; err != nil {
+		return page, mapErr(err)
+	}
+	if page.Total == 0 || int64((pageNo-1)*size) >= page.Total {
+		return page, nil
+	}
+	args["limit"], args["offset"] = size, (pageNo-1)*size
+	err := db.Raw(`SELECT p.*, c.name AS category_name, r.name AS origin_name, s.name AS supplier_name,
+		(p.cert_status = 'valid' AND p.cert_valid_from <= @today AND p.cert_valid_to >= @today) AS certified, `+firstImage+`
+		FROM products p JOIN suppliers s ON s.id = p.supplier_id JOIN regions r ON r.code = p.origin_code
+		JOIN categories c ON c.code = p.category_code
+		WHERE `+where+" ORDER BY p.id DESC LIMIT @limit OFFSET @offset", args).Scan(&page.Items).Error
+	return page, mapErr(err)
+}
+
+// firstImage is the hashes of a product's first image, for list thumbnails.
+const firstImage = `(SELECT pi.hash FROM product_images pi WHERE pi.product_id = p.id
+		ORDER BY pi.position, pi.id LIMIT 1) AS image_hash,
+	(SELECT pi.thumb_hash FROM product_images pi WHERE pi.product_id = p.id
+		ORDER BY pi.position, pi.id LIMIT 1) AS thumb_hash`
 
 var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
 

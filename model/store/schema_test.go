@@ -35,6 +35,7 @@ var models = []any{
 	&model.Order{}, &model.OrderLine{}, &model.OrderEvent{}, &model.Payment{}, &model.Return{},
 	&model.ReturnLine{}, &model.CartItem{}, &model.IdempotencyKey{},
 	&model.Credit{}, &model.Correction{}, &model.RollupPairing{}, &model.RollupArea{}, &model.RollupSale{}, &model.RollupOrg{}, &model.RollupOrgPairing{}, &model.ProgrammeRule{},
+	&model.ProductImage{},
 }
 
 // eachEmpty runs f on a fresh, unmigrated database of every backend:
@@ -454,8 +455,8 @@ func TestRoundTrip(t *testing.T) {
 		&model.Category{Code: "roundtrip", Name: "往返"},
 		&model.Supplier{Name: "青田稻鱼", RegionCode: "331121", Status: model.SupplierSuspended, CreatedAt: created},
 		&model.Product{SupplierID: 1 << 40, Name: "稻鱼米", CategoryCode: "grain_oil", Brand: "稻鱼共生", Description: "田鱼与稻",
-			OriginCode: "331121", OnSale: true, Perishable: true, ShelfLifeDays: 365, PriceMinCents: 1<<33 + 7, CertStatus: "valid", CertValidFrom: "2026-01-01", CertValidTo: "2026-12-31", CreatedAt: created, UpdatedAt: updated},
-		&model.SKU{ProductID: 1 << 41, Spec: "5千克", Unit: "袋", PriceCents: 1<<34 + 9, OnHand: 3_000_000_000, Reserved: 2_999_999_999, Version: 1 << 40},
+			OriginCode: "331121", OnSale: true, Perishable: true, ShelfLifeDays: 365, PriceMinCents: 1<<33 + 7, ImageCount: 9, CertStatus: "valid", CertValidFrom: "2026-01-01", CertValidTo: "2026-12-31", CreatedAt: created, UpdatedAt: updated},
+		&model.SKU{ProductID: 1 << 41, Spec: "5千克", Unit: "袋", PriceCents: 1<<34 + 9, OnHand: 3_000_000_000, Reserved: 2_999_999_999, Version: 1 << 40, PurchaseLimit: 1<<39 + 3},
 		&model.Tier{SKUID: 1 << 42, MinQty: 1 << 35, PriceCents: 1<<36 + 1},
 		&model.Certification{ProductID: 1 << 43, CertificateNo: "BF-2024-0001", Issuer: "绍兴市农业农村局", Batch: "第一批",
 			ValidFrom: "2024-01-01", ValidTo: "2024-12-31", Status: model.CertRevoked, CreatedAt: created, RevokedAt: &revoked},
@@ -472,6 +473,7 @@ func TestRoundTrip(t *testing.T) {
 		&model.Audit{ActorID: ptr(int64(1 << 51)), Action: "supplier.update", Entity: "supplier", EntityID: "42",
 			Before: `{"status":"active"}`, After: `{"status":"suspended"}`, Reason: "资质过期", RequestID: "req-1", CreatedAt: created},
 		&model.Order{CheckoutID: "5f2c0c1e9a8b7d6e5f4a3b2c", UserID: 1 << 52, OrgID: ptr(int64(1 << 53)), SupplierID: 1 << 54,
+			SupplierName: "金口河茶业", OrgName: "上虞区机关食堂",
 			Channel: model.OrgCanteen, PaymentTerms: model.TermsAfterDelivery, Status: model.OrderAccepted,
 			TotalCents: 1<<40 + 1, ReceivedCents: 1<<40 - 1, ReturnedCents: 1<<33 + 3, PaidCents: 1<<39 + 5, RefundedCents: 1<<32 + 7,
 			DeliveryDate: "2024-03-08", Address: "绍兴市上虞区百官街道市民大道1号", Phone: "+86-138-0000-1111", Note: "请走北门",
@@ -488,6 +490,8 @@ func TestRoundTrip(t *testing.T) {
 			AmountCents: 1<<42 + 11, RequestedBy: 1<<62 + 1, DecidedBy: ptr(int64(1<<62 + 2)), DecisionNote: "同意退货",
 			DeadlineAt: updated, CreatedAt: created, DecidedAt: &revoked},
 		&model.ReturnLine{ReturnID: 1<<62 + 3, LineID: 1<<62 + 4, Quantity: 1<<36 + 5, AmountCents: 1<<43 + 13},
+		&model.ProductImage{ProductID: 1<<62 + 20, Position: 8, Hash: strings.Repeat("0f", 32), ThumbHash: strings.Repeat("f0", 32),
+			Width: 800, Height: 533, CreatedAt: created},
 		&model.CartItem{UserID: 1<<62 + 5, SKUID: 1<<62 + 6, Quantity: 1<<37 + 7},
 		&model.IdempotencyKey{UserID: 1<<62 + 7, Key: "结账-" + strings.Repeat("k", 120), Scope: "order.checkout",
 			RequestHash: strings.Repeat("ab", 32), Status: model.IdemDone, LegacyStatusCode: 201,

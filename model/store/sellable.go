@@ -46,8 +46,8 @@ func (s *Store) MaxSKUID(ctx context.Context) (int64, error) {
 
 func (s *Store) sellables(ctx context.Context, size int, where string, args ...any) (map[int64]*model.Sellable, error) {
 	out := make(map[int64]*model.Sellable, size)
-	rows, err := s.rawQuery(ctx, `SELECT k.id, k.product_id, k.spec, k.unit, k.price_cents, k.on_hand, k.reserved, k.version,
-		p.name, p.supplier_id, p.on_sale, p.origin_code, p.category_code, p.perishable, s.status,
+	rows, err := s.rawQuery(ctx, `SELECT k.id, k.product_id, k.spec, k.unit, k.price_cents, k.on_hand, k.reserved, k.version, k.purchase_limit,
+		p.name, p.supplier_id, s.name, p.on_sale, p.origin_code, p.category_code, p.perishable, s.status,
 		t.min_qty, t.price_cents
 		FROM skus k JOIN products p ON p.id = k.product_id JOIN suppliers s ON s.id = p.supplier_id
 		LEFT JOIN sku_tiers t ON t.sku_id = k.id
@@ -59,8 +59,8 @@ func (s *Store) sellables(ctx context.Context, size int, where string, args ...a
 	for rows.Next() {
 		var r model.Sellable
 		var tierMin, tierPrice sql.NullInt64
-		if err := rows.Scan(&r.ID, &r.ProductID, &r.Spec, &r.Unit, &r.PriceCents, &r.OnHand, &r.Reserved, &r.Version,
-			&r.ProductName, &r.SupplierID, &r.OnSale, &r.OriginCode, &r.CategoryCode, &r.Perishable,
+		if err := rows.Scan(&r.ID, &r.ProductID, &r.Spec, &r.Unit, &r.PriceCents, &r.OnHand, &r.Reserved, &r.Version, &r.PurchaseLimit,
+			&r.ProductName, &r.SupplierID, &r.SupplierName, &r.OnSale, &r.OriginCode, &r.CategoryCode, &r.Perishable,
 			&r.SupplierStatus, &tierMin, &tierPrice); err != nil {
 			return nil, mapErr(err)
 		}

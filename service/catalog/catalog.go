@@ -44,6 +44,7 @@ type Store interface {
 	CreateSupplier(ctx context.Context, s *model.Supplier) error
 	Product(ctx context.Context, id int64) (*model.ProductDetail, error)
 	SKU(ctx context.Context, id int64) (*model.SKU, error)
+	SupplierProducts(ctx context.Context, supplierID int64, onSale *bool, today string, page, size int) (model.Page[model.ProductSummary], error)
 }
 
 // Writes are the changes to what the catalogue shows: the cache layer when
@@ -53,6 +54,9 @@ type Writes interface {
 	CreateProduct(ctx context.Context, p *model.Product, skus []model.SKU) error
 	UpdateProduct(ctx context.Context, id int64, p model.ProductPatch) error
 	SetSKUPrice(ctx context.Context, skuID, priceCents int64) (int64, error)
+	AddSKU(ctx context.Context, productID int64, k *model.SKU) error
+	SetSKUTiers(ctx context.Context, skuID int64, tiers []model.Tier) (int64, error)
+	SetPurchaseLimit(ctx context.Context, skuID, limit int64) (int64, error)
 	Certify(ctx context.Context, c *model.Certification) error
 	RevokeCertification(ctx context.Context, productID int64) error
 }

@@ -20,8 +20,10 @@ import (
 )
 
 const (
-	maxPrice = 100_000_000 // ¥1,000,000 a unit
-	maxStock = 100_000_000
+	maxPrice   = 100_000_000 // ¥1,000,000 a unit
+	maxStock   = 100_000_000
+	maxLineQty = 100_000 // the most units of one order line (service/order)
+	maxSKUs    = 20
 )
 
 // TierInput is a volume price.
@@ -29,11 +31,12 @@ type TierInput struct {
 	MinQty, PriceCents int64
 }
 
-// SKUInput is one SKU of a new product.
+// SKUInput is one SKU of a new product, or a new SKU of a product.
 type SKUInput struct {
 	Spec, Unit        string
 	PriceCents, Stock int64
 	Tiers             []TierInput
+	PurchaseLimit     int64 // units per order; 0 = no limit
 }
 
 // ProductInput is a new product.
@@ -77,7 +80,7 @@ func (s *Service) CreateProduct(ctx context.Context, actor *model.User, in Produ
 		return nil, err
 	}
 	checkShelfLife(&f, in.Perishable, int64(in.ShelfLifeDays))
-	if len(in.SKUs) == 0 || len(in.SKUs) > 20 {
+	if len(in.SKUs) == 0 || len(in.SKUs) > maxSKUs {
 		f.Add("skus", "must hold 1 to 20 SKUs")
 	}
 	skus := make([]model.SKU, len(in.SKUs))
@@ -87,6 +90,8 @@ func (s *Service) CreateProduct(ctx context.Context, actor *model.User, in Produ
 			PriceCents: k.PriceCents, OnHand: k.Stock}
 		f.Range(at+"price_cents", k.PriceCents, 1, maxPrice)
 		f.Range(at+"stock", k.Stock, 0, maxStock)
+		f.Range(at+"purchase_limit", k.PurchaseLimit, 0, maxLineQty)
+		skus[i].PurchaseLimit = k.PurchaseLimit
 		skus[i].Tiers = checkTiers(&f, at+"tiers", k.PriceCents, k.Tiers)
 	}
 	if err := f.Err(); err != nil {
@@ -236,10 +241,13 @@ func (s *Service) own(ctx context.Context, sup *model.Supplier, id int64) (*mode
 	return d, nil
 }
 
-// SKUPatch changes a SKU's price and/or adds to its on-hand stock.
+// SKUPatch changes a SKU's price, adds to its on-hand stock, replaces its
+// tiers (an empty list removes them) and sets its purchase limit (0 = none).
 type SKUPatch struct {
-	PriceCents *int64
-	StockDelta *int64
+	PriceCents    *int64
+	StockDelta    *int64
+	Tiers         *[]TierInput
+	PurchaseLimit *int64
 }
 
 // UpdateSKU edits one of the caller's SKUs. A stock adjustment changes on
@@ -261,21 +269,33 @@ func (s *Service) UpdateSKU(ctx context.Context, actor *model.User, skuID int64,
 		}
 		if susp, err := s.isSuspended(ctx, sup.ID); err != nil {
 			return err
-		} else if susp && (in.PriceCents != nil || in.StockDelta != nil && *in.StockDelta > 0) {
-			return suspended("change prices or add stock")
+		} else if susp && (in.PriceCents != nil || in.StockDelta != nil && *in.StockDelta > 0 ||
+			in.Tiers != nil || in.PurchaseLimit != nil) {
+			return suspended("change prices, tiers or limits, or add stock")
 		}
 		var f check.Fields
-		if in.PriceCents == nil && in.StockDelta == nil {
-			f.Add("body", "nothing to change: give price_cents or stock_delta")
+		if in == (SKUPatch{}) {
+			f.Add("body", "nothing to change: give price_cents, stock_delta, tiers or purchase_limit")
 		}
+		list := k.PriceCents
 		if in.PriceCents != nil {
+			list = *in.PriceCents
 			f.Range("price_cents", *in.PriceCents, 1, maxPrice)
-			for _, t := range k.Tiers {
-				if t.PriceCents >= *in.PriceCents {
-					f.Add("price_cents", "must stay above every tier price")
-					break
+			if in.Tiers == nil {
+				for _, t := range k.Tiers {
+					if t.PriceCents >= *in.PriceCents {
+						f.Add("price_cents", "must stay above every tier price")
+						break
+					}
 				}
 			}
+		}
+		var tiers []model.Tier
+		if in.Tiers != nil {
+			tiers = checkTiers(&f, "tiers", list, *in.Tiers)
+		}
+		if in.PurchaseLimit != nil {
+			f.Range("purchase_limit", *in.PurchaseLimit, 0, maxLineQty)
 		}
 		if in.StockDelta != nil {
 			f.Range("stock_delta", *in.StockDelta, -maxStock, maxStock)
@@ -288,6 +308,16 @@ func (s *Service) UpdateSKU(ctx context.Context, actor *model.User, skuID int64,
 				return err
 			}
 		}
+		if in.Tiers != nil {
+			if _, err := s.writes.SetSKUTiers(ctx, skuID, tiers); err != nil {
+				return err
+			}
+		}
+		if in.PurchaseLimit != nil {
+			if _, err := s.writes.SetPurchaseLimit(ctx, skuID, *in.PurchaseLimit); err != nil {
+				return err
+			}
+		}
 		if in.StockDelta != nil {
 			if _, err := s.stock.Adjust(ctx, skuID, *in.StockDelta); err != nil {
 				return err
@@ -297,6 +327,73 @@ func (s *Service) UpdateSKU(ctx context.Context, actor *model.User, skuID int64,
 		return err
 	})
 	return out, err
+}
+
+// AddSKU adds a SKU to one of the caller's products (at most 20 a product).
+func (s *Service) AddSKU(ctx context.Context, actor *model.User, productID int64, in SKUInput) (*model.ProductDetail, error) {
+	sup, err := s.supplierOf(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	var out *model.ProductDetail
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		d, err := s.own(ctx, sup, productID)
+		if err != nil {
+			return err
+		}
+		if susp, err := s.isSuspended(ctx, sup.ID); err != nil {
+			return err
+		} else if susp {
+			return suspended("add SKUs")
+		}
+		var f check.Fields
+		k := &model.SKU{Spec: f.Text("spec", in.Spec, 64), Unit: f.Text("unit", in.Unit, 16),
+			PriceCents: in.PriceCents, OnHand: in.Stock, PurchaseLimit: in.PurchaseLimit}
+		f.Range("price_cents", in.PriceCents, 1, maxPrice)
+		f.Range("stock", in.Stock, 0, maxStock)
+		f.Range("purchase_limit", in.PurchaseLimit, 0, maxLineQty)
+		k.Tiers = checkTiers(&f, "tiers", in.PriceCents, in.Tiers)
+		if len(d.SKUs) >= maxSKUs {
+			f.Add("body", "a product has at most 20 SKUs")
+		}
+		for _, o := range d.SKUs {
+			if o.Spec == k.Spec {
+				f.Add("spec", "the product already has a SKU of this spec")
+			}
+		}
+		if err := f.Err(); err != nil {
+			return err
+		}
+		if err := s.writes.AddSKU(ctx, productID, k); err != nil {
+			return err
+		}
+		out, err = s.store.Product(ctx, productID)
+		return err
+	})
+	return out, err
+}
+
+// SupplierProducts lists the caller's own products, on sale or not
+// (onSale "true"/"false" filters), newest first. A suspended supplier still
+// reads them.
+func (s *Service) SupplierProducts(ctx context.Context, actor *model.User, onSale, pageRaw, sizeRaw string) (model.Page[model.ProductSummary], error) {
+	sup, err := s.supplierOf(ctx, actor)
+	if err != nil {
+		return model.Page[model.ProductSummary]{}, err
+	}
+	page, size, fields := Paging(pageRaw, sizeRaw)
+	var filter *bool
+	if onSale != "" {
+		b, err := strconv.ParseBool(onSale)
+		if err != nil {
+			fields = append(fields, model.FieldError{Field: "on_sale", Message: "must be true or false"})
+		}
+		filter = &b
+	}
+	if len(fields) > 0 {
+		return model.Page[model.ProductSummary]{}, model.Invalid(fields...)
+	}
+	return s.store.SupplierProducts(ctx, sup.ID, filter, s.Today(), page, size)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -43,6 +43,8 @@ type Store interface {
 	Returns(ctx context.Context, orderID int64) ([]model.Return, error)
 	MoveReturn(ctx context.Context, id int64, d model.ReturnDecision) error
 	Cart(ctx context.Context, userID int64) ([]model.CartItem, error)
+	CartLines(ctx context.Context, userID int64) ([]model.CartLine, error)
+	ReturnList(ctx context.Context, f model.ReturnFilter, page, size int) (model.Page[model.ReturnView], error)
 	ReplaceCart(ctx context.Context, userID int64, items []model.CartItem) error
 	idempotency.Store
 	DueOrders(ctx context.Context, status string, now time.Time, limit int) ([]int64, error)

@@ -193,6 +193,9 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
+	if err := checkPurchaseLimits(lines, skus, readNow); err != nil {
+		return nil, err
+	}
 	// Reject early what the stock just read cannot cover, without queueing
 	// on the SKU row behind every other buyer of a sold-out item (a SKU last
 	// found short is always read afresh). Only the conditional update below
@@ -215,11 +218,11 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 		k := skus[l.SKUID]
 		o := bySupplier[k.SupplierID]
 		if o == nil {
-			o = &model.Order{CheckoutID: checkoutID, UserID: b.user.ID, SupplierID: k.SupplierID,
+			o = &model.Order{CheckoutID: checkoutID, UserID: b.user.ID, SupplierID: k.SupplierID, SupplierName: k.SupplierName,
 				Channel: b.channel, PaymentTerms: b.terms, DeliveryDate: d.DeliveryDate,
 				Address: d.Address, Phone: d.Phone, Note: d.Note}
 			if b.org != nil {
-				o.OrgID = &b.org.ID
+				o.OrgID, o.OrgName = &b.org.ID, b.org.Name
 			}
 			bySupplier[k.SupplierID] = o
 			orders = append(orders, o)
@@ -314,6 +317,52 @@ func (s *Service) Cart(ctx context.Context, actor *model.User) ([]model.CartItem
 	return s.store.Cart(ctx, actor.ID)
 }
 
+// Cart line warnings: why a line cannot be bought as it stands.
+const (
+	WarnGone          = "unavailable"        // the SKU no longer exists
+	WarnOffSale       = "off_sale"           // its product is off sale
+	WarnSuspended     = "supplier_suspended" // its supplier is suspended
+	WarnStock         = "insufficient_stock" // fewer units available than the line asks
+	WarnPurchaseLimit = "purchase_limit"     // more units than one order may hold
+)
+
+// CartLineView is a cart line with the warning a client shows ("" when
+// the line can be bought as it stands).
+type CartLineView struct {
+	model.CartLine
+	Warning string
+}
+
+// CartView is the caller's cart as a client draws it: each line's product,
+// spec, unit price now (tiers applied), available units, supplier and
+// thumbnail, and a warning for lines that can no longer be had.
+func (s *Service) CartView(ctx context.Context, actor *model.User) ([]CartLineView, error) {
+	if _, err := s.buyerOf(ctx, actor); err != nil {
+		return nil, err
+	}
+	lines, err := s.store.CartLines(ctx, actor.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]CartLineView, len(lines))
+	for i, l := range lines {
+		out[i] = CartLineView{CartLine: l}
+		switch {
+		case !l.Found:
+			out[i].Warning = WarnGone
+		case l.SupplierStatus != model.SupplierActive:
+			out[i].Warning = WarnSuspended
+		case !l.OnSale:
+			out[i].Warning = WarnOffSale
+		case l.Available() < l.Quantity:
+			out[i].Warning = WarnStock
+		case l.PurchaseLimit > 0 && l.Quantity > l.PurchaseLimit:
+			out[i].Warning = WarnPurchaseLimit
+		}
+	}
+	return out, nil
+}
+
 // SetCart replaces the caller's cart. SKUs must exist and be on sale;
 // stock is only reserved at checkout.
 func (s *Service) SetCart(ctx context.Context, actor *model.User, items []LineInput) ([]model.CartItem, error) {
@@ -361,4 +410,29 @@ func jsonStrict(body []byte, into any) error {
 		return model.BadRequest("malformed_json", "the body is not the expected JSON object")
 	}
 	return nil
+}
+
+// checkPurchaseLimits: no line holds more units of a SKU than its
+// supplier's purchase limit (a SKU appears on one line only): 422
+// purchase_limit naming each such line. A limit judged from a copy of the
+// SKU (not read now) may have been raised since: that placement is run
+// again from a fresh read (a 409 catalogue_changed, which placeAgain takes).
+func checkPurchaseLimits(lines []LineInput, skus map[int64]*model.Sellable, readNow map[int64]bool) error {
+	var fields []model.FieldError
+	for i, l := range lines {
+		k := skus[l.SKUID]
+		if k.PurchaseLimit == 0 || l.Quantity <= k.PurchaseLimit {
+			continue
+		}
+		if !readNow[k.ID] {
+			return model.CatalogueChanged(k.ID)
+		}
+		fields = append(fields, model.FieldError{Field: "lines[" + strconv.Itoa(i) + "].quantity",
+			Message: "at most " + strconv.FormatInt(k.PurchaseLimit, 10) + " of this SKU per order"})
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	return &model.Error{Kind: model.ErrInvalid, Code: "purchase_limit",
+		Message: "an order holds more of a SKU than its supplier allows", Fields: fields}
 }

@@ -190,3 +190,30 @@ func clip(s string, n int) string {
 	}
 	return string([]rune(s)[:n])
 }
+
+// ReturnList lists returns newest first: a consumer's own, an org's (any
+// of its users), a supplier's queue, or every one for an admin; status
+// filters (requested, approved, rejected).
+func (s *Service) ReturnList(ctx context.Context, actor *model.User, status string, page, size int) (model.Page[model.ReturnView], error) {
+	var f model.ReturnFilter
+	switch {
+	case actor.Role == model.RoleAdmin:
+	case actor.Role == model.RoleSupplier && actor.SupplierID != nil:
+		f.SupplierID = *actor.SupplierID
+	case model.OrgRole(actor.Role) && actor.OrgID != nil:
+		f.OrgID = *actor.OrgID
+	case actor.Role == model.RoleConsumer:
+		f.UserID = actor.ID
+	default:
+		return model.Page[model.ReturnView]{}, model.Forbidden("this account has no returns")
+	}
+	if status != "" {
+		var fields check.Fields
+		fields.OneOf("status", status, model.ReturnRequested, model.ReturnApproved, model.ReturnRejected)
+		if err := fields.Err(); err != nil {
+			return model.Page[model.ReturnView]{}, err
+		}
+		f.Status = status
+	}
+	return s.store.ReturnList(ctx, f, page, size)
+}
