@@ -303,6 +303,7 @@ func routeTable() map[string]routeCase {
 		"GET /api/v1/stats/orgs/:id/pairings": {func(_ *testing.T, w *world, _ string) (string, string) {
 			return path(v1+"/stats/orgs", w.parent.ID, "pairings?year=2026"), ""
 		}, statuses{unauth, forbid, forbid, forbid, ok, forbid, ok, ok}},
+		"GET /api/v1/stats/units":    {fixed(v1+"/stats/units?year=2026", ""), statuses{unauth, forbid, forbid, forbid, ok, forbid, ok, ok}},
 		"GET /api/v1/stats/origins":  {fixed(v1+"/stats/origins?year=2026", ""), statsReaders},
 		"GET /api/v1/stats/channels": {fixed(v1+"/stats/channels?year=2026", ""), statsReaders},
 		"GET /api/v1/stats/export":   {fixed(v1+"/stats/export?year=2026&format=xlsx", ""), statsReaders},

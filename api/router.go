@@ -166,6 +166,7 @@ func New(d Deps) *gin.Engine {
 	st.GET("/pairings/:id/monthly", r.statsMonthly)
 	st.GET("/orgs", r.statsOrgs)
 	st.GET("/orgs/:id/pairings", r.statsOrgPairings)
+	st.GET("/units", r.statsUnits)
 	st.GET("/regions", r.statsRegions)
 	st.GET("/origins", r.statsOrigins)
 	st.GET("/channels", r.statsChannels)

@@ -170,6 +170,24 @@ func (r *router) statsOrgPairings(c *gin.Context) {
 	})
 }
 
+// statsUnits is the full ranking of every org in the caller's scope: a page
+// of it as JSON, all of it as a file.
+func (r *router) statsUnits(c *gin.Context) {
+	q, err := readStatsQuery(c, "page", "page_size")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	page, size, err := paging(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	statsAnswer(r, c, stats.ExportInput{Query: q, Table: stats.TableUnits}, func() (*stats.UnitReport, error) {
+		return r.Stats.Units(c.Request.Context(), caller(c), q, page, size)
+	})
+}
+
 func (r *router) statsRegions(c *gin.Context) {
 	q, err := readStatsQuery(c)
 	if err != nil {

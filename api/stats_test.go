@@ -354,6 +354,43 @@ func TestStatsRoutes(t *testing.T) {
 			}
 		})
 
+		t.Run("every unit ranked", func(t *testing.T) {
+			total := queryOne[int64](t, h, "SELECT COUNT(*) FROM orgs")
+			res := h.call(t, http.MethodGet, v1+"/stats/units?year=2026&page_size=1", admin, "")
+			wantStatus(t, res, http.StatusOK)
+			var body struct {
+				Items []struct {
+					Org  struct{ ID int64 } `json:"org"`
+					Rank *int               `json:"rank"`
+				} `json:"items"`
+				Total, Page, PageSize int
+			}
+			if err := json.Unmarshal(res.Body, &body); err != nil {
+				t.Fatal(err)
+			}
+			// the parent alone has a reserved amount: first of every org
+			if int64(body.Total) != total || len(body.Items) != 1 || body.Items[0].Org.ID != w.parent.ID ||
+				body.Items[0].Rank == nil || *body.Items[0].Rank != 1 {
+				t.Errorf("units: %s (orgs: %d)", truncate(res.Body), total)
+			}
+			res = h.call(t, http.MethodGet, v1+"/stats/units?year=2026&page=2&page_size=100", admin, "")
+			wantStatus(t, res, http.StatusOK)
+			if !bytes.Contains(res.Body, []byte(`"items":[]`)) {
+				t.Errorf("page 2: %s", truncate(res.Body))
+			}
+			wantError(t, h.call(t, http.MethodGet, v1+"/stats/units?year=2026", w.token(t, "partner_officer"), ""), http.StatusForbidden, "forbidden")
+			wantError(t, h.getBadAs(t, v1+"/stats/units?year=2026&programme=east_west", admin), http.StatusUnprocessableEntity, "invalid", "programme")
+			res = h.call(t, http.MethodGet, v1+"/stats/units?year=2026&format=csv", admin, "")
+			wantStatus(t, res, http.StatusOK)
+			recs, err := csv.NewReader(bytes.NewReader(res.Body[3:])).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if int64(len(recs)) != total+1 || recs[1][1] != strconv.FormatInt(w.parent.ID, 10) {
+				t.Errorf("units csv: %q", recs)
+			}
+		})
+
 		t.Run("origins and channels", func(t *testing.T) {
 			type rows map[string][]struct {
 				Code          string `json:"code"`

@@ -167,6 +167,12 @@ func (s *Store) OrgFamilyFigures(ctx context.Context, period, year int, parentID
 	return parent, children, nil
 }
 
+// AllOrgFigures reads every org with its rollup_orgs row of a period and
+// its filing of the year.
+func (s *Store) AllOrgFigures(ctx context.Context, period, year int) ([]model.OrgFigures, error) {
+	return s.orgFigures(ctx, "1 = 1", period, year)
+}
+
 func (s *Store) orgFigures(ctx context.Context, where string, period, year int, args ...any) ([]model.OrgFigures, error) {
 	q := `SELECT o.id, o.name, o.kind, o.region_code, COALESCE(g.name, ''), o.parent_id,
 	COALESCE(r.cents, 0), COALESCE(r.certified_cents, 0), COALESCE(r.credited_cents, 0),

@@ -33,6 +33,8 @@ const (
 	TableChannels = "channels"
 	// TableOrgPairings is one org's figures per pairing (needs OrgID).
 	TableOrgPairings = "org_pairings"
+	// TableUnits is every org in the caller's scope, ranked.
+	TableUnits = "units"
 )
 
 // ExportInput says what to export: the query of the table's route. Table ""
@@ -267,8 +269,8 @@ func (s *Service) Export(ctx context.Context, actor *model.User, in ExportInput)
 	if in.Format != FormatXLSX && in.Format != FormatCSV {
 		bad = append(bad, model.FieldError{Field: "format", Message: "must be xlsx or csv"})
 	}
-	if in.Table != "" && !slices.Contains([]string{TablePairings, TableOrgs, TableRegions, TableMonthly, TableOrigins, TableChannels, TableOrgPairings}, in.Table) {
-		bad = append(bad, model.FieldError{Field: "table", Message: "must be pairings, orgs, regions, origins, channels or monthly"})
+	if in.Table != "" && !slices.Contains([]string{TablePairings, TableOrgs, TableRegions, TableMonthly, TableOrigins, TableChannels, TableOrgPairings, TableUnits}, in.Table) {
+		bad = append(bad, model.FieldError{Field: "table", Message: "must be pairings, orgs, units, regions, origins or channels"})
 	}
 	if len(bad) > 0 {
 		return nil, model.Invalid(bad...)
@@ -323,6 +325,13 @@ func (s *Service) Export(ctx context.Context, actor *model.User, in ExportInput)
 				return nil, err
 			}
 			sh = monthlySheet(r)
+		case TableUnits:
+			r, err := s.Units(ctx, actor, in.Query, 1, 1<<30)
+			if err != nil {
+				return nil, err
+			}
+			sh = orgSheet(&OrgReport{Items: r.Items})
+			sh.name = "单位排名"
 		case TableOrgPairings:
 			r, err := s.OrgPairings(ctx, actor, in.OrgID, in.Query)
 			if err != nil {

@@ -65,6 +65,7 @@ type Store interface {
 	OrgPairingSums(ctx context.Context, orgID int64, periods []int) ([]model.RollupOrgPairing, error)
 	YearTargets(ctx context.Context, year int) ([]model.Target, error)
 	OrgFamilyFigures(ctx context.Context, period, year int, parentID int64) (*model.OrgFigures, []model.OrgFigures, error)
+	AllOrgFigures(ctx context.Context, period, year int) ([]model.OrgFigures, error)
 }
 
 // Geographies answers the regions and pairings; model/cache.Geography keeps
