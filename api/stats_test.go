@@ -39,6 +39,9 @@ type pairingStatsBody struct {
 		AssistedCents int64    `json:"assisted_cents"`
 		Completion    *float64 `json:"completion"`
 		Orders        int64    `json:"orders"`
+		OnlineCents   int64    `json:"online_cents"`
+		OfflineCents  int64    `json:"offline_cents"`
+		Records       int64    `json:"records"`
 	} `json:"items"`
 	NotCreditedCents int64 `json:"not_credited_cents"`
 	NotCredited      []struct {
@@ -171,7 +174,8 @@ func TestStatsRoutes(t *testing.T) {
 			it := body.Items[0]
 			if it.Pairing.ID != w.pairing || it.Pairing.Helper.Name != "上虞区" || it.Pairing.Partner.Code != "511113" ||
 				it.TargetCents == nil || *it.TargetCents != 10000 || it.CreditedCents != 7340 || it.CountyCents != 0 ||
-				it.DirectCents != 5000 || it.AssistedCents != 2340 || it.Orders != 3 || it.Completion == nil || *it.Completion != 0.734 {
+				it.DirectCents != 5000 || it.AssistedCents != 2340 || it.Orders != 3 || it.Completion == nil || *it.Completion != 0.734 ||
+				it.OnlineCents != 7340 || it.OfflineCents != 0 || it.Records != 0 {
 				t.Errorf("item = %+v", it)
 			}
 			if !bytes.Contains(res.Body, []byte(`"completion":0.734`)) {

@@ -66,3 +66,12 @@ type SaleSum struct {
 	Cents    int64  `gorm:"column:cents"`
 	Orders   int64  `gorm:"column:orders"`
 }
+
+// PlatformSum is a rollup_sales total of one pairing (0: not credited), in
+// the mall or off it. Orders counts mall orders, or off-platform records.
+type PlatformSum struct {
+	PairingID int64 `gorm:"column:pairing_id"`
+	Mall      bool  `gorm:"column:mall"`
+	Cents     int64 `gorm:"column:cents"`
+	Orders    int64 `gorm:"column:orders"`
+}

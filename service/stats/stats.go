@@ -63,6 +63,7 @@ type Store interface {
 	SupplierNames(ctx context.Context, ids []int64) (map[int64]string, error)
 	Categories(ctx context.Context) ([]model.Category, error)
 	OrgPairingSums(ctx context.Context, orgID int64, periods []int) ([]model.RollupOrgPairing, error)
+	PairingPlatformSums(ctx context.Context, periods []int, f *model.AreaFilter) ([]model.PlatformSum, error)
 	YearTargets(ctx context.Context, year int) ([]model.Target, error)
 	OrgFamilyFigures(ctx context.Context, period, year int, parentID int64) (*model.OrgFigures, []model.OrgFigures, error)
 	AllOrgFigures(ctx context.Context, period, year int) ([]model.OrgFigures, error)
@@ -132,7 +133,10 @@ type PairingRow struct {
 	DirectCents   int64      `json:"direct_cents"`
 	AssistedCents int64      `json:"assisted_cents"`
 	Completion    *Ratio     `json:"completion"`
-	Orders        int64      `json:"orders"`
+	Orders        int64      `json:"orders"`        // mall orders
+	OnlineCents   int64      `json:"online_cents"`  // of the credited: sold in the mall
+	OfflineCents  int64      `json:"offline_cents"` // of the credited: off-platform records
+	Records       int64      `json:"records"`       // off-platform records
 }
 
 // PairingReport is the per-pairing table of a year or a month.
@@ -436,6 +440,26 @@ func (s *Service) pairings(ctx context.Context, sc scope, q Query) (*PairingRepo
 	if err != nil {
 		return nil, err
 	}
+	plat, err := s.store.PairingPlatformSums(ctx, q.periods(), w.filter(sc))
+	if err != nil {
+		return nil, err
+	}
+	type split struct{ online, offline, orders, records int64 }
+	ownSplit := map[int64]*split{}
+	for _, r := range plat {
+		sp := ownSplit[r.PairingID]
+		if sp == nil {
+			sp = &split{}
+			ownSplit[r.PairingID] = sp
+		}
+		if r.Mall {
+			sp.online += r.Cents
+			sp.orders += r.Orders
+		} else {
+			sp.offline += r.Cents
+			sp.records += r.Orders
+		}
+	}
 	own := map[int64]*figure{}
 	notCredited := map[string]int64{}
 	out := &PairingReport{Items: []PairingRow{}, Programme: q.Programme}
@@ -475,6 +499,15 @@ func (s *Service) pairings(ctx context.Context, sc scope, q Query) (*PairingRepo
 		}
 		row := PairingRow{Pairing: pairingRef(p), CreditedCents: total.cents, CountyCents: county.cents,
 			DirectCents: total.direct, AssistedCents: total.assisted, Orders: total.orders}
+		// the mall and off it (orders are the mall's; off-platform records
+		// are counted apart), the inner pairings included as in credited
+		var sp split
+		for _, id := range append([]int64{p.ID}, w.countyPairings(p)...) {
+			if x := ownSplit[id]; x != nil {
+				sp.online, sp.offline, sp.orders, sp.records = sp.online+x.online, sp.offline+x.offline, sp.orders+x.orders, sp.records+x.records
+			}
+		}
+		row.Orders, row.OnlineCents, row.OfflineCents, row.Records = sp.orders, sp.online, sp.offline, sp.records
 		if hasTarget {
 			row.TargetCents = &target
 			if q.completes() {

@@ -93,6 +93,7 @@ func seed(t testing.TB, st *store.Store) *fixture {
 		// another year: never counted in 2026
 		{202512, "P2", "", d, "330604", "511113", 99999, 9, model.OrgCanteen},
 	}
+	saleRows := map[model.RollupSale]*model.RollupSale{}
 	pairingRows := map[model.RollupPairing]*model.RollupPairing{}
 	areaRows := map[model.RollupArea]*model.RollupArea{}
 	for _, e := range entries {
@@ -115,7 +116,18 @@ func seed(t testing.TB, st *store.Store) *fixture {
 			}
 			areaRows[ak].Cents += e.cents
 			areaRows[ak].Orders += e.orders
+			sk := model.RollupSale{Period: period, PairingID: pid, Reason: e.reason, Kind: e.kind, Channel: e.channel,
+				Platform: model.PlatformMall, BuyerRegion: e.buyer, OriginCode: e.origin}
+			if saleRows[sk] == nil {
+				r := sk
+				saleRows[sk] = &r
+			}
+			saleRows[sk].Cents += e.cents
+			saleRows[sk].Orders += e.orders
 		}
+	}
+	for _, r := range saleRows {
+		mustCreate(t, st, r)
 	}
 	for _, r := range pairingRows {
 		mustCreate(t, st, r)
@@ -1204,6 +1216,8 @@ func TestPeriodsAndProgrammes(t *testing.T) {
 				Channel: model.OrgCanteen, Cents: 800, Orders: 1})
 			mustCreate(t, b.Store, &model.RollupArea{Period: period, PairingID: f.p["P6"], Kind: model.CreditDirect,
 				BuyerRegion: "330603", OriginCode: "330881", Cents: 800, Orders: 1})
+			mustCreate(t, b.Store, &model.RollupSale{Period: period, PairingID: f.p["P6"], Kind: model.CreditDirect,
+				Channel: model.OrgCanteen, Platform: model.PlatformMall, BuyerRegion: "330603", OriginCode: "330881", Cents: 800, Orders: 1})
 		}
 		mustCreate(t, b.Store, &model.Target{PairingID: f.p["P6"], Year: 2026, TargetCents: 400})
 		s := stats.New(b.Store, nil, b.Store)
@@ -1337,6 +1351,36 @@ func TestProvincePairing(t *testing.T) {
 		// P1 (the city pairing, 1000 of its own) + P2 4340 + P3 2000 + P5 500 (Aba is in Sichuan too)
 		if got := byPairing(f, r)["P8"]; got != "target=null credited=7840 county=7840 direct=6500 assisted=1340 completion=null orders=6" {
 			t.Errorf("P8: %s", got)
+		}
+	})
+}
+
+// TestOnlineOffline: a pairing's credited splits into what was sold in the
+// mall and what off-platform records brought; orders count the mall's
+// orders and records the records.
+func TestOnlineOffline(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := seed(t, b.Store)
+		for _, period := range []int{202607, 202600} {
+			mustCreate(t, b.Store, &model.RollupPairing{Period: period, PairingID: f.p["P3"], Kind: model.CreditDirect,
+				Channel: "offline", Cents: 900, Orders: 1})
+			mustCreate(t, b.Store, &model.RollupSale{Period: period, PairingID: f.p["P3"], Kind: model.CreditDirect,
+				Channel: "offline", Platform: "832", BuyerRegion: "330603", OriginCode: "511132", Cents: 900, Orders: 1})
+		}
+		r, err := stats.New(b.Store, nil, b.Store).Pairings(context.Background(), admin, year2026)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range r.Items {
+			if it.Pairing.ID == f.p["P3"] && (it.CreditedCents != 2900 || it.OnlineCents != 2000 || it.OfflineCents != 900 ||
+				it.Orders != 1 || it.Records != 1) {
+				t.Errorf("P3: credited %d online %d offline %d orders %d records %d", it.CreditedCents, it.OnlineCents,
+					it.OfflineCents, it.Orders, it.Records)
+			}
+			// the city pairing holds its county pairings' split too
+			if it.Pairing.ID == f.p["P1"] && (it.OfflineCents != 900 || it.Records != 1 || it.OnlineCents != 7340) {
+				t.Errorf("P1: online %d offline %d records %d", it.OnlineCents, it.OfflineCents, it.Records)
+			}
 		}
 	})
 }
