@@ -35,6 +35,7 @@ var models = []any{
 	&model.Order{}, &model.OrderLine{}, &model.OrderEvent{}, &model.Payment{}, &model.Return{},
 	&model.ReturnLine{}, &model.CartItem{}, &model.IdempotencyKey{},
 	&model.Credit{}, &model.Correction{}, &model.RollupPairing{}, &model.RollupArea{}, &model.RollupOrg{},
+	&model.SMSCode{}, &model.SessionFamily{}, &model.RefreshToken{}, &model.Address{},
 }
 
 // eachEmpty runs f on a fresh, unmigrated database of every backend:
