@@ -117,3 +117,22 @@ type DirectoryFilter struct {
 	Q      string
 	Region string
 }
+
+// DayStart is the start of t's day in China time.
+func DayStart(t time.Time) time.Time {
+	y, m, d := t.In(China).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, China)
+}
+
+// ValidRegionCode: six digits, as GB/T 2260 writes them.
+func ValidRegionCode(code string) bool {
+	if len(code) != 6 {
+		return false
+	}
+	for _, r := range code {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}

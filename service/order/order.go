@@ -44,6 +44,7 @@ type Store interface {
 	MoveReturn(ctx context.Context, id int64, d model.ReturnDecision) error
 	Cart(ctx context.Context, userID int64) ([]model.CartItem, error)
 	ReplaceCart(ctx context.Context, userID int64, items []model.CartItem) error
+	Address(ctx context.Context, userID, id int64) (*model.Address, error)
 	idempotency.Store
 	DueOrders(ctx context.Context, status string, now time.Time, limit int) ([]int64, error)
 	DueReturns(ctx context.Context, now time.Time, after int64, limit int) ([]int64, error)
@@ -126,8 +127,8 @@ func (s *Service) buyerOf(ctx context.Context, actor *model.User) (*buyer, error
 				b.region = org.RegionCode
 			}
 		}
-		if b.region == "" && actor.RegionCode != nil {
-			b.region = *actor.RegionCode
+		if own := actor.OwnRegion(); b.region == "" && own != nil {
+			b.region = *own // a self-chosen region only once confirmed
 		}
 		return b, nil
 	case model.RoleBuyer:
