@@ -40,6 +40,9 @@ func (s *Service) Addresses(ctx context.Context, actor *model.User) ([]model.Add
 
 // Address is one of the caller's addresses; anyone else's is a 404.
 func (s *Service) Address(ctx context.Context, actor *model.User, id int64) (*model.Address, error) {
+	if err := mayHaveAddresses(actor); err != nil {
+		return nil, err
+	}
 	return s.store.Address(ctx, actor.ID, id)
 }
 
