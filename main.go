@@ -139,6 +139,15 @@ func serve() error {
 	stk := stock.New(stockMover, st, cfg.SKUCap)
 	deps.Catalog = catalog.New(catalogStore, st, catalogStore, stk)
 	deps.Accounts = account.New(users, cfg.JWTSecret, counter, cfg.RateLogin)
+	deps.Accounts.SetSessions(cfg.AccessTTL, cfg.RefreshTTL)
+	sms, err := account.NewProvider(cfg.SMS, cfg.SMSSecret)
+	if err != nil {
+		return err
+	}
+	deps.Accounts.SetSMS(sms)
+	if sms == nil {
+		slog.Warn("no SMS provider (SHANHAI_SMS): sign-up by mobile number answers 503 sms_unavailable")
+	}
 	deps.Orgs = org.New(users)
 	deps.Geo = geo.New(st, catalogStore)
 	deps.Audit = audit.New(st)
