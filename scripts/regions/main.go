@@ -9,7 +9,7 @@
 // every province, city and county, inserted only where the code is not
 // already present (INSERT IGNORE / INSERT OR IGNORE), so the rows of 0002
 // keep their `side` flags and names, and regions an admin added stay; new
-// rows have side ”. A county's parent is its city, or its province where the
+// rows have an empty side. A county's parent is its city, or its province where the
 // package has no city row (the districts of Beijing, Tianjin, Shanghai and
 // Chongqing). Hong Kong, Macau and Taiwan come as provinces only: GB/T 2260
 // gives them no counties.
