@@ -209,6 +209,9 @@ func TestSignUp(t *testing.T) {
 		if me.Phone == nil || *me.Phone != "138****8000" || me.RegionConfirmed || me.RegionCode == nil || *me.RegionCode != "330602" {
 			t.Errorf("GET /me after sign-up: phone %v, region %v confirmed %v; want 138****8000, 330602 unconfirmed", me.Phone, me.RegionCode, me.RegionConfirmed)
 		}
+		// signed up without a password: no password logs in
+		wantErr(t, "a password for a passwordless account", h.call(t, http.MethodPost, v1+"/auth/login", "",
+			jsonBody(map[string]string{"username": l.User.Username, "password": "!"})), http.StatusUnauthorized, "unauthorized")
 		// the code is spent; the number is taken
 		wantErr(t, "a used code", register(phone, code, ""), http.StatusConflict, "phone_taken")
 		again := sendCode(t, h, "13800138003", "register")
@@ -639,4 +642,42 @@ func decodeInto(t *testing.T, body []byte, into any) {
 	if err := json.Unmarshal(body, into); err != nil {
 		t.Fatalf("decode %T: %v; body: %s", into, err, truncate(body))
 	}
+}
+
+// TestDefaultAddressRace: one user making eight addresses the default at
+// once ends with exactly one default; each answer is a 200 or a 409.
+func TestDefaultAddressRace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		h := newHarness(t, b)
+		w := seedWorld(t, h)
+		tok := w.token(t, model.RoleConsumer)
+		uid := w.users[model.RoleConsumer].ID
+		for round := 0; round < 5; round++ {
+			var ids []int64
+			for i := 0; i < 8; i++ {
+				ids = append(ids, w.addressOf(t, model.RoleConsumer))
+			}
+			results := make([]concRes, len(ids))
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i, id := range ids {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					results[i] = concDo(h, http.MethodPatch, path(v1+"/me/addresses", id), tok, "", `{"default": true}`)
+				}()
+			}
+			close(start)
+			wg.Wait()
+			for _, r := range results {
+				if r.status != http.StatusOK && r.status != http.StatusConflict {
+					t.Errorf("round %d: %s %s", round, r.label(), r.body)
+				}
+			}
+			if n := countRows(t, h, "SELECT COUNT(*) FROM addresses WHERE user_id = ? AND default_mark = 1", uid); n != 1 {
+				t.Fatalf("round %d: %d default addresses, want exactly 1", round, n)
+			}
+		}
+	})
 }

@@ -141,10 +141,12 @@ func (s *Service) Login(ctx context.Context, username, password, clientIP string
 		}
 	}
 	hash := dummyHash
-	if u != nil {
+	if u != nil && u.PasswordHash != noPassword {
 		hash = []byte(u.PasswordHash)
 	}
-	match := s.compare(hash, []byte(password)) == nil
+	// an account signed up without a password costs the same comparison
+	// and never matches
+	match := s.compare(hash, []byte(password)) == nil && (u == nil || u.PasswordHash != noPassword)
 	// bcrypt reads only the first 72 bytes: a longer password would log in
 	// by its prefix. None can be set (creation and changes refuse them).
 	if u == nil || u.Disabled || !match || len(password) > maxPassword {
