@@ -558,6 +558,25 @@ func TestAddresses(t *testing.T) {
 		wantErr(t, "address and address_id", place(tok, "addr-3",
 			fmt.Sprintf(`{"lines": [{"sku_id": %d, "quantity": 1}], "address_id": %d, "address": "别处"}`, g.skuA, second.ID)), http.StatusUnprocessableEntity, "invalid")
 
+		// checkout takes a saved address too
+		wantStatus(t, h.call(t, http.MethodPut, v1+"/cart", tok, fmt.Sprintf(`{"items": [{"sku_id": %d, "quantity": 1}]}`, g.skuB)), http.StatusOK)
+		res = h.callWith(t, http.MethodPost, v1+"/cart/checkout", tok, fmt.Sprintf(`{"address_id": %d}`, first.ID),
+			map[string]string{"Idempotency-Key": "addr-checkout"})
+		wantStatus(t, res, http.StatusCreated)
+		var co struct {
+			Orders []struct {
+				ID int64 `json:"id"`
+			} `json:"orders"`
+		}
+		decodeInto(t, res.Body, &co)
+		if len(co.Orders) != 1 {
+			t.Fatalf("checkout: %s", res.Body)
+		}
+		decodeInto(t, h.call(t, http.MethodGet, path(v1+"/orders", co.Orders[0].ID), tok, "").Body, &o)
+		if o.Address == nil || !strings.Contains(*o.Address, "上虞区百官街道人民西路1号") {
+			t.Errorf("checkout order address %v, want the copy of address %d", o.Address, first.ID)
+		}
+
 		// deleting the default hands it to the newest remaining address
 		wantStatus(t, h.call(t, http.MethodDelete, path(v1+"/me/addresses", second.ID), tok, ""), http.StatusNoContent)
 		if got := defaults(); len(got) != 1 || got[0] != first.ID {
