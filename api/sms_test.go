@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -697,6 +698,52 @@ func TestDefaultAddressRace(t *testing.T) {
 			if n := countRows(t, h, "SELECT COUNT(*) FROM addresses WHERE user_id = ? AND default_mark = 1", uid); n != 1 {
 				t.Fatalf("round %d: %d default addresses, want exactly 1", round, n)
 			}
+		}
+	})
+}
+
+// TestSMSLimitsConcurrently: the send limits are rows every replica updates,
+// so two replicas over one database, sent to at once, still hold them: of
+// 24 codes for one number, one goes out; of 40 codes from one address to 40
+// numbers, twenty do.
+func TestSMSLimitsConcurrently(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		replicas := []*harness{newHarness(t, b), newHarness(t, b)}
+		send := func(n int, addr func(i int) string, phone func(i int) string) map[int]int {
+			statuses := make([]int, n)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range statuses {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					req := newRequest(http.MethodPost, v1+"/auth/sms-codes", "",
+						jsonBody(map[string]string{"phone": phone(i), "purpose": "login"}))
+					req.RemoteAddr = addr(i)
+					rec := httptest.NewRecorder()
+					<-start
+					replicas[i%2].engine.ServeHTTP(rec, req)
+					statuses[i] = rec.Code
+				}()
+			}
+			close(start)
+			wg.Wait()
+			out := map[int]int{}
+			for _, s := range statuses {
+				out[s]++
+			}
+			return out
+		}
+		got := send(24, func(i int) string { return fmt.Sprintf("203.0.113.%d:1", i) }, func(int) string { return "13300000000" })
+		if got[http.StatusAccepted] != 1 || got[http.StatusTooManyRequests] != 23 {
+			t.Errorf("24 codes for one number at once: %v, want one 202 and 23 429", got)
+		}
+		got = send(40, func(int) string { return "198.18.0.1:1" }, func(i int) string { return fmt.Sprintf("1330000%04d", 100+i) })
+		if got[http.StatusAccepted] != model.SMSPerAddrHour || got[http.StatusTooManyRequests] != 40-model.SMSPerAddrHour {
+			t.Errorf("40 codes from one address at once: %v, want %d 202", got, model.SMSPerAddrHour)
+		}
+		if n := countRows(t, replicas[0], "SELECT COUNT(*) FROM sms_codes"); n != 1+model.SMSPerAddrHour {
+			t.Errorf("%d codes recorded, want %d", n, 1+model.SMSPerAddrHour)
 		}
 	})
 }

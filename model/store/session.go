@@ -14,53 +14,62 @@ import (
 	"shanhai/model"
 )
 
+// EnsureQuota makes sure key has its row, outside any transaction: the
+// counting (TakeQuota) then only ever updates an existing row, so replicas
+// meeting on a new key contend for one row lock, never for the gap where it
+// would go (which deadlocks on InnoDB). A racing insert that loses is fine.
+func (s *Store) EnsureQuota(ctx context.Context, key string) error {
+	var keys []string
+	if err := s.conn(ctx).Raw(`SELECT quota_key FROM sms_quotas WHERE quota_key = ?`, key).Scan(&keys).Error; err != nil {
+		return mapErr(err)
+	}
+	if len(keys) > 0 {
+		return nil
+	}
+	never := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	err := mapErr(s.conn(ctx).Exec(`INSERT INTO sms_quotas (quota_key, window_start, sent, last_at) VALUES (?, ?, 0, ?)`,
+		key, never, never).Error)
+	if errors.Is(err, model.ErrConflict) {
+		return nil
+	}
+	return err
+}
+
 // TakeQuota counts one send against q, or answers 429 with the time to wait
 // when the window is full or the last send was under q.Interval ago. The
-// counting is one UPDATE whose WHERE holds the limit; a key's first send
-// inserts its row (a racing insert loses on the primary key and updates).
+// counting is one UPDATE of the key's row (EnsureQuota made it) whose WHERE
+// holds the limit, so it holds across replicas.
 func (s *Store) TakeQuota(ctx context.Context, q model.Quota, now time.Time) error {
 	now, start := now.UTC(), q.WindowStart.UTC()
-	for try := 0; try < 2; try++ {
-		// sent is assigned before window_start: MySQL evaluates SET left to
-		// right with the new values, SQLite with the old ones; in this order
-		// both read the old window_start.
-		res := s.conn(ctx).Exec(`UPDATE sms_quotas SET
-				sent = CASE WHEN window_start = ? THEN sent + 1 ELSE 1 END,
-				window_start = ?, last_at = ?
-			WHERE quota_key = ? AND (window_start <> ? OR sent < ?) AND last_at <= ?`,
-			start, start, now, q.Key, start, q.Max, now.Add(-q.Interval))
-		if res.Error != nil {
-			return mapErr(res.Error)
-		}
-		if res.RowsAffected == 1 {
-			return nil
-		}
-		var rows []struct {
-			WindowStart time.Time
-			Sent        int
-			LastAt      time.Time
-		}
-		if err := s.conn(ctx).Raw(`SELECT window_start, sent, last_at FROM sms_quotas WHERE quota_key = ?`, q.Key).
-			Scan(&rows).Error; err != nil {
-			return mapErr(err)
-		}
-		if len(rows) == 1 {
-			r := rows[0]
-			if wait := r.LastAt.Add(q.Interval).Sub(now); wait > 0 {
-				return model.RateLimited(wait, "a code was sent to this number less than a minute ago")
-			}
-			return model.RateLimited(time.Hour, "too many codes; try again later")
-		}
-		err := s.conn(ctx).Exec(`INSERT INTO sms_quotas (quota_key, window_start, sent, last_at) VALUES (?, ?, 1, ?)`,
-			q.Key, start, now).Error
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(mapErr(err), model.ErrConflict) {
-			return mapErr(err)
+	// sent is assigned before window_start: MySQL evaluates SET left to
+	// right with the new values, SQLite with the old ones; in this order
+	// both read the old window_start.
+	sql := `UPDATE sms_quotas SET
+			sent = CASE WHEN window_start = ? THEN sent + 1 ELSE 1 END,
+			window_start = ?, last_at = ?
+		WHERE quota_key = ? AND (window_start <> ? OR sent < ?)`
+	args := []any{start, start, now, q.Key, start, q.Max}
+	if q.Interval > 0 {
+		sql += ` AND last_at <= ?`
+		args = append(args, now.Add(-q.Interval))
+	}
+	res := s.conn(ctx).Exec(sql, args...)
+	if res.Error != nil {
+		return mapErr(res.Error)
+	}
+	if res.RowsAffected == 1 {
+		return nil
+	}
+	var rows []struct{ LastAt time.Time }
+	if err := s.conn(ctx).Raw(`SELECT last_at FROM sms_quotas WHERE quota_key = ?`, q.Key).Scan(&rows).Error; err != nil {
+		return mapErr(err)
+	}
+	if len(rows) == 1 && q.Interval > 0 {
+		if wait := rows[0].LastAt.Add(q.Interval).Sub(now); wait > 0 {
+			return model.RateLimited(wait, "a code was sent to this number less than a minute ago")
 		}
 	}
-	return model.RateLimited(time.Minute, "too many codes; try again later")
+	return model.RateLimited(time.Hour, "too many codes; try again later")
 }
 
 // AddSMSCode records a code sent.

@@ -33,6 +33,7 @@ type sessionStore interface {
 	RotateSession(ctx context.Context, familyID, from int64, newHash string, now time.Time) (bool, error)
 	RevokeSessionFamily(ctx context.Context, id int64, reason string, now time.Time) error
 	RevokeUserSessions(ctx context.Context, userID, keep int64, reason string, now time.Time) error
+	EnsureQuota(ctx context.Context, key string) error
 	TakeQuota(ctx context.Context, q model.Quota, now time.Time) error
 	AddSMSCode(ctx context.Context, c *model.SMSCode) error
 	LatestSMSCode(ctx context.Context, phone, purpose string) (*model.SMSCode, error)

@@ -42,14 +42,21 @@ func (s *Service) SendCode(ctx context.Context, phone, purpose, clientIP string)
 	code := newCode()
 	c := &model.SMSCode{Phone: phone, Purpose: purpose, CodeHash: s.codeHash(phone, purpose, code),
 		ExpiresAt: now.Add(model.SMSCodeTTL), CreatedAt: now}
+	byAddr := model.Quota{Key: "ip:" + clientIP, WindowStart: now.Truncate(time.Hour), Max: model.SMSPerAddrHour}
+	byNumber := model.Quota{Key: "phone:" + phone, WindowStart: model.DayStart(now), Max: model.SMSPerNumberDay,
+		Interval: model.SMSInterval}
+	for _, q := range []model.Quota{byAddr, byNumber} {
+		if err := s.store.EnsureQuota(ctx, q.Key); err != nil {
+			return time.Time{}, err
+		}
+	}
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		// the address first: a number's count is not spent by a refused address
-		if err := s.store.TakeQuota(ctx, model.Quota{Key: "ip:" + clientIP, WindowStart: now.Truncate(time.Hour),
-			Max: model.SMSPerAddrHour}, now); err != nil {
+		// the address first (every request locks its rows in this order): a
+		// number's count is not spent by a refused address
+		if err := s.store.TakeQuota(ctx, byAddr, now); err != nil {
 			return err
 		}
-		if err := s.store.TakeQuota(ctx, model.Quota{Key: "phone:" + phone, WindowStart: model.DayStart(now),
-			Max: model.SMSPerNumberDay, Interval: model.SMSInterval}, now); err != nil {
+		if err := s.store.TakeQuota(ctx, byNumber, now); err != nil {
 			return err
 		}
 		return s.store.AddSMSCode(ctx, c)
