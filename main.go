@@ -252,6 +252,15 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 		return nil, err
 	}
 	deps.Accounts = account.New(users, cfg.JWTSecret, counter, cfg.RateLogin)
+	deps.Accounts.SetSessions(cfg.AccessTTL, cfg.RefreshTTL)
+	sms, err := account.NewProvider(cfg.SMS, cfg.SMSSecret)
+	if err != nil {
+		return nil, err
+	}
+	deps.Accounts.SetSMS(sms)
+	if sms == nil {
+		slog.Warn("no SMS provider (SHANHAI_SMS): sign-up by mobile number answers 503 sms_unavailable")
+	}
 	deps.Orgs = org.New(users)
 	deps.Geo = geo.New(st, catalogStore)
 	deps.Audit = audit.New(st)

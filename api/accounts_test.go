@@ -54,8 +54,11 @@ func testLogin(t *testing.T, w *world) {
 	if err != nil || !strings.HasSuffix(got.ExpiresAt, "+08:00") {
 		t.Errorf("expires_at = %q, want RFC 3339 in +08:00", got.ExpiresAt)
 	}
-	if d := exp.Sub(before); d < time.Hour || d > 48*time.Hour {
-		t.Errorf("expires_at is %v after login, want hours", d)
+	if d := exp.Sub(before); d < 14*time.Minute || d > 16*time.Minute {
+		t.Errorf("expires_at is %v after login, want 15 minutes (SHANHAI_ACCESS_TTL)", d)
+	}
+	if got.RefreshToken == "" {
+		t.Error("the login answer has no refresh_token")
 	}
 	me := decode[userBody](t, h.call(t, http.MethodGet, v1+"/me", got.Token, ""))
 	if me.ID != u.ID || me.Role != model.RoleOrgAdmin {

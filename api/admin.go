@@ -186,9 +186,10 @@ func (r *router) listUsers(c *gin.Context) {
 }
 
 type userPatchReq struct {
-	Role     *string `json:"role"`
-	Disabled *bool   `json:"disabled"`
-	Password *string `json:"password"`
+	Role            *string `json:"role"`
+	Disabled        *bool   `json:"disabled"`
+	Password        *string `json:"password"`
+	RegionConfirmed *bool   `json:"region_confirmed"`
 }
 
 func (r *router) updateUser(c *gin.Context) {
@@ -203,7 +204,7 @@ func (r *router) updateUser(c *gin.Context) {
 		return
 	}
 	u, err := r.Accounts.UpdateUser(c.Request.Context(), caller(c), id,
-		account.UserPatch{Role: req.Role, Disabled: req.Disabled, Password: req.Password})
+		account.UserPatch{Role: req.Role, Disabled: req.Disabled, Password: req.Password, RegionConfirmed: req.RegionConfirmed})
 	respond(c, http.StatusOK, u, err, toUser)
 }
 

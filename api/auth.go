@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"shanhai/model"
+	"shanhai/service/account"
 )
 
 const userKey = "shanhai.user"
@@ -57,9 +58,12 @@ func bindOptional(c *gin.Context, into any) error {
 	return bind(c, into)
 }
 
+// loginReq: a username and password, or a mobile number and a login code.
 type loginReq struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
+	Phone    string `json:"phone"`
+	Code     string `json:"code"`
 }
 
 type userRef struct {
@@ -71,9 +75,10 @@ type userRef struct {
 }
 
 type loginResp struct {
-	Token     string  `json:"token"`
-	ExpiresAt string  `json:"expires_at"`
-	User      userRef `json:"user"`
+	Token        string  `json:"token"`
+	RefreshToken string  `json:"refresh_token"`
+	ExpiresAt    string  `json:"expires_at"`
+	User         userRef `json:"user"`
 }
 
 func (r *router) login(c *gin.Context) {
@@ -82,12 +87,22 @@ func (r *router) login(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	l, err := r.Accounts.Login(c.Request.Context(), req.Username, req.Password, c.ClientIP())
-	if err != nil {
-		writeError(c, err)
-		return
+	var l *account.Login
+	var err error
+	if req.Phone != "" || req.Code != "" {
+		if req.Username != "" || req.Password != "" {
+			writeError(c, model.Invalid(model.FieldError{Field: "body", Message: "give username and password, or phone and code"}))
+			return
+		}
+		l, err = r.Accounts.LoginByCode(c.Request.Context(), req.Phone, req.Code)
+	} else {
+		l, err = r.Accounts.Login(c.Request.Context(), req.Username, req.Password, c.ClientIP())
 	}
-	c.JSON(http.StatusOK, loginResp{Token: l.Token, ExpiresAt: rfc3339(l.ExpiresAt), User: toUserRef(l.User)})
+	respond(c, http.StatusOK, l, err, toLogin)
+}
+
+func toLogin(l *account.Login) loginResp {
+	return loginResp{Token: l.Token, RefreshToken: l.RefreshToken, ExpiresAt: rfc3339(l.ExpiresAt), User: toUserRef(l.User)}
 }
 
 func toUserRef(u *model.User) userRef {
@@ -96,22 +111,35 @@ func toUserRef(u *model.User) userRef {
 
 // userResp is a user as the user themself and admins see it.
 type userResp struct {
-	ID             int64   `json:"id"`
-	Username       string  `json:"username"`
-	Role           string  `json:"role"`
-	OrgID          *int64  `json:"org_id"`
-	SupplierID     *int64  `json:"supplier_id"`
-	RegionCode     *string `json:"region_code"`
-	EmployerID     *int64  `json:"employer_id"`
-	EmployerStatus string  `json:"employer_status"`
-	Disabled       bool    `json:"disabled"`
-	CreatedAt      string  `json:"created_at"`
+	ID         int64   `json:"id"`
+	Username   string  `json:"username"`
+	Role       string  `json:"role"`
+	OrgID      *int64  `json:"org_id"`
+	SupplierID *int64  `json:"supplier_id"`
+	RegionCode *string `json:"region_code"`
+	// RegionConfirmed: the region counts for crediting (false while a
+	// self-registered consumer's own choice is unconfirmed).
+	RegionConfirmed bool    `json:"region_confirmed"`
+	Phone           *string `json:"phone"` // masked: 138****5678
+	EmployerID      *int64  `json:"employer_id"`
+	EmployerStatus  string  `json:"employer_status"`
+	Disabled        bool    `json:"disabled"`
+	CreatedAt       string  `json:"created_at"`
 }
 
 func toUser(u *model.User) userResp {
 	return userResp{ID: u.ID, Username: u.Username, Role: u.Role, OrgID: u.OrgID, SupplierID: u.SupplierID,
-		RegionCode: u.RegionCode, EmployerID: u.EmployerID, EmployerStatus: u.EmployerStatus,
+		RegionCode: u.RegionCode, RegionConfirmed: !u.RegionSelfChosen, Phone: maskedPhone(u.Phone),
+		EmployerID: u.EmployerID, EmployerStatus: u.EmployerStatus,
 		Disabled: u.Disabled, CreatedAt: rfc3339(u.CreatedAt)}
+}
+
+func maskedPhone(p *string) *string {
+	if p == nil {
+		return nil
+	}
+	m := model.MaskPhone(*p)
+	return &m
 }
 
 func (r *router) me(c *gin.Context) {

@@ -82,6 +82,7 @@ const v1 = "/api/v1"
 func routeTable() map[string]routeCase {
 	const (
 		ok, created, noContent = http.StatusOK, http.StatusCreated, http.StatusNoContent
+		accepted, invalid      = http.StatusAccepted, http.StatusUnprocessableEntity
 		unauth, forbid, absent = http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound
 	)
 	public := statuses{ok, ok, ok, ok, ok, ok, ok, ok}
@@ -133,6 +134,52 @@ func routeTable() map[string]routeCase {
 		}, public},
 		"POST /api/v1/auth/login": {fixed(v1+"/auth/login",
 			jsonBody(map[string]string{"username": "login", "password": password("login")})), public},
+
+		"POST /api/v1/auth/sms-codes": {func(_ *testing.T, _ *world, caller string) (string, string) {
+			return v1 + "/auth/sms-codes", jsonBody(map[string]string{"phone": callerPhone(1, caller), "purpose": "register"})
+		}, statuses{accepted, accepted, accepted, accepted, accepted, accepted, accepted, accepted}},
+		"POST /api/v1/auth/register": {func(t *testing.T, w *world, caller string) (string, string) {
+			phone := callerPhone(2, caller)
+			return v1 + "/auth/register", jsonBody(map[string]string{"phone": phone,
+				"code": sendCode(t, w.h, phone, "register"), "region_code": "330604"})
+		}, statuses{created, created, created, created, created, created, created, created}},
+		"POST /api/v1/auth/reset": {func(t *testing.T, w *world, caller string) (string, string) {
+			phone := callerPhone(3, caller)
+			w.phoneUser(t, "reset-"+caller, phone)
+			return v1 + "/auth/reset", jsonBody(map[string]string{"phone": phone,
+				"code": sendCode(t, w.h, phone, "reset"), "password": "new-password-1"})
+		}, statuses{noContent, noContent, noContent, noContent, noContent, noContent, noContent, noContent}},
+		"POST /api/v1/auth/refresh": {func(t *testing.T, w *world, _ string) (string, string) {
+			return v1 + "/auth/refresh", jsonBody(map[string]string{"refresh_token": loginAs(t, w.h, "login").RefreshToken})
+		}, public},
+		"POST /api/v1/auth/logout": {func(t *testing.T, w *world, _ string) (string, string) {
+			return v1 + "/auth/logout", jsonBody(map[string]string{"refresh_token": loginAs(t, w.h, "login").RefreshToken})
+		}, statuses{noContent, noContent, noContent, noContent, noContent, noContent, noContent, noContent}},
+		// a wrong old password: every signed-in caller reaches the check,
+		// and nobody's password changes under the other tests
+		"PUT /api/v1/me/password": {fixed(v1+"/me/password", `{"old_password": "not-it-at-all", "password": "new-password-1"}`),
+			statuses{unauth, invalid, invalid, invalid, invalid, invalid, invalid, invalid}},
+		"GET /api/v1/me/addresses": {fixed(v1+"/me/addresses", ""), buying(ok)},
+		"POST /api/v1/me/addresses": {fixed(v1+"/me/addresses", jsonBody(map[string]string{"receiver_name": "王小明",
+			"phone": "13800001111", "region_code": "330604", "detail": "百官街道人民西路1号"})), buying(created)},
+		"GET /api/v1/me/addresses/:id": {func(t *testing.T, w *world, caller string) (string, string) {
+			return path(v1+"/me/addresses", w.addressOf(t, caller)), ""
+		}, buying(ok)},
+		"PATCH /api/v1/me/addresses/:id": {func(t *testing.T, w *world, caller string) (string, string) {
+			return path(v1+"/me/addresses", w.addressOf(t, caller)), `{"detail": "百官街道市民大道2号"}`
+		}, buying(ok)},
+		"DELETE /api/v1/me/addresses/:id": {func(t *testing.T, w *world, caller string) (string, string) {
+			return path(v1+"/me/addresses", w.addressOf(t, caller)), ""
+		}, buying(noContent)},
+		"GET /api/v1/orgs/directory": {fixed(v1+"/orgs/directory?q=上虞", ""), signedIn},
+		"POST /api/v1/orgs/:id/users": {func(_ *testing.T, w *world, caller string) (string, string) {
+			return path(v1+"/orgs", w.parent.ID, "users"), jsonBody(map[string]string{
+				"username": "staff-" + caller, "password": "long-enough-1", "role": model.RoleBuyer})
+		}, statuses{unauth, absent, absent, absent, created, absent, absent, created}},
+		"PATCH /api/v1/orgs/:id/users/:uid": {func(t *testing.T, w *world, caller string) (string, string) {
+			u := w.addUser(t, &model.User{Username: "staff-patch-" + caller, Role: model.RoleBuyer, OrgID: &w.parent.ID})
+			return path(v1+"/orgs", w.parent.ID, "users", u.ID), `{"disabled": true}`
+		}, orgAdmins},
 
 		"GET /api/v1/me": {fixed(v1+"/me", ""), signedIn},
 		"PUT /api/v1/me/employer": {func(_ *testing.T, w *world, _ string) (string, string) {

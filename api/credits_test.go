@@ -630,3 +630,63 @@ func checkRollups(t *testing.T, h *harness) {
 	compare("org pairings subtree", "SELECT "+spk+", SUM(c.amount_cents) FROM credits c JOIN orgs o ON c.org_chain LIKE "+like+" GROUP BY "+spk,
 		"SELECT "+rpk+", subtree_cents FROM rollup_org_pairings WHERE period % 100 <> 0")
 }
+
+// TestCreditSelfChosenRegion: a region a consumer chose at sign-up is no
+// evidence: their purchases credit no pairing (no_buyer_region) until an
+// admin confirms the region, or an org_admin confirms them as an employee
+// (then the employer's region counts, and their own is confirmed too).
+// Admin-made consumers keep their region (yc_resident in TestCreditExamples).
+func TestCreditSelfChosenRegion(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		c := newCreditWorld(t, b)
+		ctx := context.Background()
+		p := c.price
+		yuecheng, keqiao := "330602", "330603"
+		self := c.addUser(t, &model.User{Username: "self_yc", Role: model.RoleConsumer, RegionCode: &yuecheng, RegionSelfChosen: true})
+		reload := func(u *model.User) *model.User {
+			fresh, err := c.h.store.User(ctx, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.users[u.Username] = fresh
+			return fresh
+		}
+
+		e := c.only(t, c.buy(t, "self_yc", c.jkh, 1, 1), p)
+		wantPairing(t, "a self-chosen, unconfirmed region", e, 0, model.ReasonNoBuyerRegion)
+		if e.BuyerRegion != "" {
+			t.Errorf("buyer region %q credited from an unconfirmed choice", e.BuyerRegion)
+		}
+
+		admin := c.token(t, model.RoleAdmin)
+		wantStatus(t, c.h.callBad(t, http.MethodPatch, path(v1+"/admin/users", self.ID), admin, `{"region_confirmed": false}`), http.StatusUnprocessableEntity)
+		wantStatus(t, c.h.callBad(t, http.MethodPatch, path(v1+"/admin/users", c.users["sy_buyer"].ID), admin, `{"region_confirmed": true}`), http.StatusUnprocessableEntity)
+		res := c.h.call(t, http.MethodPatch, path(v1+"/admin/users", self.ID), admin, `{"region_confirmed": true}`)
+		wantStatus(t, res, http.StatusOK)
+		if !decode[userBody](t, res).RegionConfirmed {
+			t.Error("region_confirmed is still false after the admin confirmed it")
+		}
+		reload(self)
+		e = c.only(t, c.buy(t, "self_yc", c.jkh, 1, 1), p)
+		wantPairing(t, "a region an admin confirmed", e, c.shaoxingLeshan, "")
+		if e.BuyerRegion != yuecheng || e.BuyerOrgID != nil {
+			t.Errorf("confirmed own region: %+v", e)
+		}
+
+		// an employee the org_admin confirms: the employer's region counts
+		// and their own region is confirmed with them
+		emp := c.addUser(t, &model.User{Username: "self_kq", Role: model.RoleConsumer, RegionCode: &keqiao, RegionSelfChosen: true,
+			EmployerID: &c.other.ID, EmployerStatus: model.EmployerPending})
+		wantPairing(t, "a pending employee with a self-chosen region", c.only(t, c.buy(t, "self_kq", c.js, 1, 1), p), 0, model.ReasonNoBuyerRegion)
+		res = c.h.call(t, http.MethodPost, path(v1+"/orgs", c.other.ID, "employees", emp.ID, "confirm"), c.token(t, "other_admin"), "")
+		wantStatus(t, res, http.StatusOK)
+		if u := reload(emp); u.RegionSelfChosen || u.EmployerStatus != model.EmployerConfirmed {
+			t.Errorf("after the org_admin's confirmation: self-chosen %v, employer %q", u.RegionSelfChosen, u.EmployerStatus)
+		}
+		e = c.only(t, c.buy(t, "self_kq", c.js, 1, 1), p)
+		wantPairing(t, "a confirmed employee", e, c.keqiaoJiangshan, "")
+		if e.BuyerOrgID == nil || *e.BuyerOrgID != c.other.ID || e.BuyerRegion != keqiao {
+			t.Errorf("confirmed employee: %+v", e)
+		}
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"shanhai/model"
@@ -21,6 +22,21 @@ var noBodyRoutes = []string{
 	"POST /api/v1/orgs/:id/employees/:user_id/confirm",
 	"POST /api/v1/orgs/:id/employees/:user_id/refuse",
 	"DELETE /api/v1/supplier/products/:id/images/:image",
+	"DELETE /api/v1/me/addresses/:id",
+}
+
+// staffSeq names the org users the fuzzer's inputs disable or re-role.
+var staffSeq atomic.Int64
+
+// orgStaff is w.parent and a fresh buyer of it, for an org_admin's changes.
+func orgStaff(t *testing.T, fw *fuzzWorld, _ string) []string {
+	u := fw.addUser(t, &model.User{Username: "fuzz-staff-" + itoa(staffSeq.Add(1)), Role: model.RoleBuyer, OrgID: &fw.parent.ID})
+	return []string{itoa(fw.parent.ID), itoa(u.ID)}
+}
+
+// ownAddress is a saved address of the caller.
+func ownAddress(t *testing.T, fw *fuzzWorld, caller string) []string {
+	return []string{itoa(fw.addressOf(t, caller))}
 }
 
 // ids gives fixed path parameters.
@@ -64,6 +80,41 @@ func bodyRoutes() map[string]fuzzRoute {
 			`{"username": "BUYER", "password": "wrong"}`,
 			`{"username": "", "password": ""}`,
 			`{"username": "nobody", "password": "x", "extra": true}`,
+		}},
+		"POST /api/v1/auth/sms-codes": {callers: []string{"anonymous"}, args: noArgs, seeds: []string{
+			`{"phone": "13800138000", "purpose": "register"}`, `{"phone": "13912345678", "purpose": "reset"}`,
+			`{"phone": "1380013800", "purpose": "x"}`, `{"phone": 13800138000, "purpose": "login"}`,
+		}},
+		"POST /api/v1/auth/register": {callers: []string{"anonymous"}, args: noArgs, seeds: []string{
+			`{"phone": "13800138000", "code": "123456", "region_code": "330604"}`,
+			`{"phone": "13800138000", "code": "123456", "password": "long-enough-1", "username": "fuzzy", "region_code": "330604"}`,
+			`{"phone": "", "code": "12a456", "region_code": "999999", "username": "13800138000"}`,
+		}},
+		"POST /api/v1/auth/reset": {callers: []string{"anonymous"}, args: noArgs, seeds: []string{
+			`{"phone": "13800138000", "code": "123456", "password": "long-enough-1"}`, `{"phone": "1", "code": "", "password": ""}`,
+		}},
+		"POST /api/v1/auth/refresh": {callers: []string{"anonymous"}, args: noArgs, seeds: []string{
+			`{"refresh_token": "x"}`, `{"refresh_token": ""}`, `{"refresh_token": null}`,
+		}},
+		"POST /api/v1/auth/logout": {callers: []string{"anonymous"}, args: noArgs, seeds: []string{
+			`{"refresh_token": "x"}`, `{"refresh_token": ""}`,
+		}},
+		"PUT /api/v1/me/password": {callers: []string{model.RoleConsumer, model.RoleOfficer}, args: noArgs, seeds: []string{
+			`{"old_password": "not-the-password", "password": "new-password-1"}`, `{"old_password": "", "password": "x"}`,
+		}},
+		"POST /api/v1/me/addresses": {callers: []string{model.RoleConsumer, model.RoleBuyer, model.RoleOfficer}, args: noArgs, seeds: []string{
+			`{"receiver_name": "王小明", "phone": "13800001111", "region_code": "330604", "detail": "百官街道1号", "default": true}`,
+			`{"receiver_name": "", "phone": "1", "region_code": "330600", "detail": ""}`,
+		}},
+		"PATCH /api/v1/me/addresses/:id": {callers: []string{model.RoleConsumer, model.RoleBuyer}, args: ownAddress, seeds: []string{
+			`{"default": true}`, `{"region_code": "441900", "detail": "东城街道"}`, `{"default": false, "region_code": "330000"}`, `{}`,
+		}},
+		"POST /api/v1/orgs/:id/users": {callers: orgAdmin, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }), seeds: []string{
+			`{"username": "fuzz-buyer", "password": "long-enough-1", "role": "buyer"}`,
+			`{"username": "fuzz-boss", "password": "long-enough-1", "role": "org_admin"}`,
+		}},
+		"PATCH /api/v1/orgs/:id/users/:uid": {callers: orgAdmin, args: orgStaff, seeds: []string{
+			`{"disabled": true}`, `{"role": "approver"}`, `{"role": "admin"}`, `{}`,
 		}},
 		"PUT /api/v1/me/employer": {callers: []string{model.RoleConsumer, model.RoleBuyer}, args: noArgs, seeds: []string{
 			`{"org_id": {{org}}}`, `{"org_id": 0}`, `{"org_id": -1}`, `{"org_id": "1"}`, `{"org_id": 1e3}`,
@@ -310,8 +361,11 @@ func queryRoutes() map[string]fuzzRoute {
 			"origin=511113&sort=price_desc", "sort=name&certified=false", "sort=newest&pairing=0", "q=%25_%5C&origin=5111",
 			"certified=maybe&sort=random&pairing=x&origin=x",
 		)},
-		"GET /api/v1/products/:id": {callers: anyone, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.prodA} }), seeds: plain},
-		"GET /api/v1/me":           {callers: signedIn, args: noArgs, seeds: plain},
+		"GET /api/v1/products/:id":     {callers: anyone, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.prodA} }), seeds: plain},
+		"GET /api/v1/me":               {callers: signedIn, args: noArgs, seeds: plain},
+		"GET /api/v1/me/addresses":     {callers: signedIn, args: noArgs, seeds: plain},
+		"GET /api/v1/me/addresses/:id": {callers: []string{model.RoleConsumer, model.RoleBuyer}, args: ownAddress, seeds: plain},
+		"GET /api/v1/orgs/directory":   {callers: signedIn, args: noArgs, seeds: withPaging("q=上虞&region=330600", "region=33", "q=%25_", "region=330603")},
 
 		"GET /api/v1/admin/orgs":       {callers: admin, args: noArgs, seeds: withPaging("parent_id={{org}}", "parent_id=0", "parent_id=x")},
 		"GET /api/v1/admin/users":      {callers: admin, args: noArgs, seeds: withPaging("role=buyer&org_id={{org}}", "supplier_id={{supplier}}", "role=x&org_id=-1")},

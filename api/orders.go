@@ -22,6 +22,7 @@ type orderReq struct {
 	Lines        []lineReq `json:"lines"`
 	DeliveryDate string    `json:"delivery_date"`
 	Address      string    `json:"address"`
+	AddressID    int64     `json:"address_id"` // a saved address, copied onto the order
 	Phone        string    `json:"phone"`
 	Note         string    `json:"note"`
 }
@@ -29,6 +30,7 @@ type orderReq struct {
 type deliveryReq struct {
 	DeliveryDate string `json:"delivery_date"`
 	Address      string `json:"address"`
+	AddressID    int64  `json:"address_id"`
 	Phone        string `json:"phone"`
 	Note         string `json:"note"`
 }
@@ -166,7 +168,7 @@ func (r *router) placeOrder(c *gin.Context) {
 		return
 	}
 	in := order.PlaceInput{Lines: make([]order.LineInput, len(req.Lines)), Delivery: order.Delivery{
-		DeliveryDate: req.DeliveryDate, Address: req.Address, Phone: req.Phone, Note: req.Note}}
+		DeliveryDate: req.DeliveryDate, Address: req.Address, Phone: req.Phone, Note: req.Note, AddressID: req.AddressID}}
 	for i, l := range req.Lines {
 		in.Lines[i] = order.LineInput{SKUID: l.SKUID, Quantity: l.Quantity}
 	}
@@ -188,7 +190,7 @@ func (r *router) checkout(c *gin.Context) {
 	u := caller(c)
 	var placed []string
 	body, err := r.Orders.Checkout(c.Request.Context(), u, c.GetHeader("Idempotency-Key"), order.Delivery{
-		DeliveryDate: req.DeliveryDate, Address: req.Address, Phone: req.Phone, Note: req.Note}, renderPlaced(true, &placed))
+		DeliveryDate: req.DeliveryDate, Address: req.Address, Phone: req.Phone, Note: req.Note, AddressID: req.AddressID}, renderPlaced(true, &placed))
 	if err == nil {
 		r.metrics.ordersPlaced(placed)
 	}

@@ -98,6 +98,11 @@ func New(d Deps) *gin.Engine {
 	v1.GET("/products", r.listProducts)
 	v1.GET("/products/:id", r.getProduct)
 	v1.POST("/auth/login", r.login)
+	v1.POST("/auth/sms-codes", r.sendSMSCode)
+	v1.POST("/auth/register", r.register)
+	v1.POST("/auth/reset", r.resetPassword)
+	v1.POST("/auth/refresh", r.refresh)
+	v1.POST("/auth/logout", r.logout)
 	v1.POST("/payments/callback", r.paymentCallback)
 
 	// Everything below needs a token; what each caller may do is decided in
@@ -105,6 +110,13 @@ func New(d Deps) *gin.Engine {
 	in := v1.Group("", r.authenticate)
 	in.GET("/me", r.me)
 	in.PUT("/me/employer", r.requestEmployer)
+	in.PUT("/me/password", r.changePassword)
+	in.GET("/me/addresses", r.listAddresses)
+	in.POST("/me/addresses", r.createAddress)
+	in.GET("/me/addresses/:id", r.getAddress)
+	in.PATCH("/me/addresses/:id", r.updateAddress)
+	in.DELETE("/me/addresses/:id", r.deleteAddress)
+	in.GET("/orgs/directory", r.orgDirectory)
 
 	ad := in.Group("/admin")
 	ad.POST("/orgs", r.createOrg)
@@ -182,6 +194,8 @@ func New(d Deps) *gin.Engine {
 	org.GET("/employees", r.listEmployees)
 	org.POST("/employees/:user_id/confirm", r.decideEmployee(true))
 	org.POST("/employees/:user_id/refuse", r.decideEmployee(false))
+	org.POST("/users", r.createOrgUser)
+	org.PATCH("/users/:uid", r.updateOrgUser)
 	return e
 }
 

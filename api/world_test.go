@@ -423,22 +423,25 @@ type userRefBody struct {
 }
 
 type loginResp struct {
-	Token     string      `json:"token"`
-	ExpiresAt string      `json:"expires_at"`
-	User      userRefBody `json:"user"`
+	Token        string      `json:"token"`
+	RefreshToken string      `json:"refresh_token"`
+	ExpiresAt    string      `json:"expires_at"`
+	User         userRefBody `json:"user"`
 }
 
 type userBody struct {
-	ID             int64   `json:"id"`
-	Username       string  `json:"username"`
-	Role           string  `json:"role"`
-	OrgID          *int64  `json:"org_id"`
-	SupplierID     *int64  `json:"supplier_id"`
-	RegionCode     *string `json:"region_code"`
-	EmployerID     *int64  `json:"employer_id"`
-	EmployerStatus string  `json:"employer_status"`
-	Disabled       bool    `json:"disabled"`
-	CreatedAt      string  `json:"created_at"`
+	ID              int64   `json:"id"`
+	Username        string  `json:"username"`
+	Role            string  `json:"role"`
+	OrgID           *int64  `json:"org_id"`
+	SupplierID      *int64  `json:"supplier_id"`
+	RegionCode      *string `json:"region_code"`
+	RegionConfirmed bool    `json:"region_confirmed"`
+	Phone           *string `json:"phone"`
+	EmployerID      *int64  `json:"employer_id"`
+	EmployerStatus  string  `json:"employer_status"`
+	Disabled        bool    `json:"disabled"`
+	CreatedAt       string  `json:"created_at"`
 }
 
 type employeeBody struct {

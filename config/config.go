@@ -30,7 +30,7 @@ var Variables = []string{
 	"SHANHAI_RATE_LOGIN", "SHANHAI_RATE_ORDERS", "SHANHAI_SKU_CAP", "SHANHAI_TRUSTED_PROXIES",
 	"SHANHAI_LOG_LEVEL", "SHANHAI_LOG_FORMAT", "SHANHAI_SLOW_SQL",
 	"SHANHAI_DRAIN", "SHANHAI_SHUTDOWN_TIMEOUT",
-	"SHANHAI_BLOBS",
+	"SHANHAI_BLOBS", "SHANHAI_ACCESS_TTL", "SHANHAI_REFRESH_TTL", "SHANHAI_SMS", "SHANHAI_SMS_SECRET",
 	"OTEL_EXPORTER_OTLP_ENDPOINT",
 }
 
@@ -55,6 +55,15 @@ type Config struct {
 	SKUCap            int64
 	// Blobs is where files live: "db" (in the database) or "dir:<path>".
 	Blobs string
+	// AccessTTL and RefreshTTL are the lives of an access token and of a
+	// refresh-token family (SHANHAI_ACCESS_TTL, SHANHAI_REFRESH_TTL).
+	AccessTTL  time.Duration
+	RefreshTTL time.Duration
+	// SMS is the provider of sign-up codes: "log", "webhook:<url>", or ""
+	// (none: the SMS routes answer 503 sms_unavailable). SMSSecret keys the
+	// webhook's signature.
+	SMS       string
+	SMSSecret string
 	// TrustedProxies are the addresses or CIDRs of load balancers whose
 	// X-Forwarded-For is believed; empty = trust none, use the peer address.
 	TrustedProxies []string
@@ -158,6 +167,8 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.Drain = durZero("SHANHAI_DRAIN", 5*time.Second)
 	c.ShutdownTimeout = dur("SHANHAI_SHUTDOWN_TIMEOUT", 30*time.Second)
 	c.OTLPEndpoint = getenv("OTEL_EXPORTER_OTLP_ENDPOINT")
+	c.AccessTTL = dur("SHANHAI_ACCESS_TTL", 15*time.Minute)
+	c.RefreshTTL = dur("SHANHAI_REFRESH_TTL", 720*time.Hour)
 	if err != nil {
 		return nil, err
 	}
@@ -233,6 +244,9 @@ func Load(getenv func(string) string) (*Config, error) {
 			return nil, fmt.Errorf("SHANHAI_BOOTSTRAP_ADMIN is set together with demo data: set SHANHAI_DB (demo data is then off) or SHANHAI_DEMO=0")
 		}
 	}
+	if err := c.loadSMS(getenv); err != nil {
+		return nil, err
+	}
 	for _, s := range []struct {
 		name string
 		val  *string
@@ -250,6 +264,34 @@ func Load(getenv func(string) string) (*Config, error) {
 		c.Warnings = append(c.Warnings, s.name+" is not set: using a random one, so tokens and callbacks do not survive a restart")
 	}
 	return c, nil
+}
+
+// loadSMS reads SHANHAI_SMS and SHANHAI_SMS_SECRET. The embedded default
+// writes codes to the log; with MySQL there is no provider unless one is
+// named, and the SMS routes answer 503.
+func (c *Config) loadSMS(getenv func(string) string) error {
+	c.SMS = getenv("SHANHAI_SMS")
+	c.SMSSecret = getenv("SHANHAI_SMS_SECRET")
+	if c.SMS == "" && c.Embedded() {
+		c.SMS = "log"
+	}
+	switch {
+	case c.SMS == "" || c.SMS == "log":
+	case strings.HasPrefix(c.SMS, "webhook:"):
+		u, err := url.Parse(strings.TrimPrefix(c.SMS, "webhook:"))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("SHANHAI_SMS=%q: want webhook:<http or https URL>", c.SMS)
+		}
+		if len(c.SMSSecret) < 16 {
+			return fmt.Errorf("SHANHAI_SMS_SECRET: want at least 16 characters with SHANHAI_SMS=webhook:...")
+		}
+	default:
+		return fmt.Errorf("SHANHAI_SMS=%q: want log or webhook:<url>", c.SMS)
+	}
+	if c.SMSSecret != "" && !strings.HasPrefix(c.SMS, "webhook:") {
+		return fmt.Errorf("SHANHAI_SMS_SECRET is set but SHANHAI_SMS is not webhook:<url>")
+	}
+	return nil
 }
 
 // checkRedis accepts redis://host:port/db or a comma-separated host:port list (a cluster).
@@ -324,6 +366,10 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int("rate_orders", c.RateOrders),
 		slog.Int64("sku_cap", c.SKUCap),
 		slog.String("blobs", c.Blobs),
+		slog.String("access_ttl", c.AccessTTL.String()),
+		slog.String("refresh_ttl", c.RefreshTTL.String()),
+		slog.String("sms", maskDSN(c.SMS)),
+		slog.String("sms_secret", mask(c.SMSSecret)),
 		slog.Any("trusted_proxies", c.TrustedProxies),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("log_format", c.LogFormat),

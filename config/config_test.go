@@ -93,6 +93,10 @@ var invalid = []struct{ name, value string }{
 	{"OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"},
 	{"SHANHAI_BLOBS", "s3://bucket"},
 	{"SHANHAI_BLOBS", "dir:"},
+	{"SHANHAI_ACCESS_TTL", "soon"},
+	{"SHANHAI_REFRESH_TTL", "-1h"},
+	{"SHANHAI_SMS", "carrier-pigeon"},
+	{"SHANHAI_SMS_SECRET", "0123456789abcdef"},
 }
 
 func TestInvalid(t *testing.T) {
@@ -259,6 +263,52 @@ func TestErrorsHidePasswords(t *testing.T) {
 		_, err := Load(env(e))
 		if err == nil || strings.Contains(err.Error(), "hunter2secret") {
 			t.Errorf("%v: %v", e, err)
+		}
+	}
+}
+
+func TestSessionsAndSMS(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AccessTTL != 15*time.Minute || c.RefreshTTL != 720*time.Hour || c.SMS != "log" || c.SMSSecret != "" {
+		t.Errorf("defaults: access %v refresh %v sms %q", c.AccessTTL, c.RefreshTTL, c.SMS)
+	}
+	mysql := map[string]string{"SHANHAI_DB": "mysql:root@tcp(127.0.0.1:3306)/shanhai",
+		"SHANHAI_JWT_SECRET": "0123456789abcdef0", "SHANHAI_PAYMENT_SECRET": "0123456789abcdef1"}
+	if c, err := Load(env(mysql)); err != nil || c.SMS != "" {
+		t.Errorf("MySQL without SHANHAI_SMS: sms %q, err %v; want no provider, no error", c.SMS, err)
+	}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range mysql {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	c, err = Load(env(with("SHANHAI_SMS", "webhook:https://sms.example.com/send", "SHANHAI_SMS_SECRET", "0123456789abcdef",
+		"SHANHAI_ACCESS_TTL", "5m", "SHANHAI_REFRESH_TTL", "24h")))
+	if err != nil || c.SMS != "webhook:https://sms.example.com/send" || c.AccessTTL != 5*time.Minute || c.RefreshTTL != 24*time.Hour {
+		t.Errorf("webhook: %+v, %v", c, err)
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		name string
+	}{
+		{with("SHANHAI_ACCESS_TTL", "soon"), "SHANHAI_ACCESS_TTL"},
+		{with("SHANHAI_REFRESH_TTL", "-1h"), "SHANHAI_REFRESH_TTL"},
+		{with("SHANHAI_SMS", "carrier-pigeon"), "SHANHAI_SMS"},
+		{with("SHANHAI_SMS", "webhook:ftp://x"), "SHANHAI_SMS"},
+		{with("SHANHAI_SMS", "webhook:https://sms.example.com/"), "SHANHAI_SMS_SECRET"},
+		{with("SHANHAI_SMS", "webhook:https://sms.example.com/", "SHANHAI_SMS_SECRET", "short"), "SHANHAI_SMS_SECRET"},
+		{with("SHANHAI_SMS", "log", "SHANHAI_SMS_SECRET", "0123456789abcdef"), "SHANHAI_SMS_SECRET"},
+	} {
+		if _, err := Load(env(tc.env)); err == nil || !strings.Contains(err.Error(), tc.name) {
+			t.Errorf("%v: got %v, want an error naming %s", tc.env, err, tc.name)
 		}
 	}
 }

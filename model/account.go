@@ -82,20 +82,26 @@ func UsernameProblem(name string) string {
 // (UsernameKey is that form; Username keeps the case it was created in). TokenVersion moves whenever the role, password or
 // disabled flag changes, which invalidates every token issued before.
 type User struct {
-	ID             int64     `gorm:"column:id;primaryKey" json:"id"`
-	Username       string    `gorm:"column:username" json:"username"`
-	UsernameKey    string    `gorm:"column:username_key" json:"-"`
-	PasswordHash   string    `gorm:"column:password_hash" json:"-"`
-	Role           string    `gorm:"column:role" json:"role"`
-	OrgID          *int64    `gorm:"column:org_id" json:"org_id"`
-	SupplierID     *int64    `gorm:"column:supplier_id" json:"supplier_id"`
-	RegionCode     *string   `gorm:"column:region_code"` // officer scope; a consumer's own region
-	EmployerID     *int64    `gorm:"column:employer_id"` // a consumer's employer org
-	EmployerStatus string    `gorm:"column:employer_status" json:"employer_status"`
-	Disabled       bool      `gorm:"column:disabled" json:"disabled"`
-	TokenVersion   int64     `gorm:"column:token_version" json:"token_version"`
-	CreatedAt      time.Time `gorm:"column:created_at" json:"created_at"`
-	UpdatedAt      time.Time `gorm:"column:updated_at" json:"updated_at"`
+	ID             int64   `gorm:"column:id;primaryKey" json:"id"`
+	Username       string  `gorm:"column:username" json:"username"`
+	UsernameKey    string  `gorm:"column:username_key" json:"-"`
+	PasswordHash   string  `gorm:"column:password_hash" json:"-"`
+	Role           string  `gorm:"column:role" json:"role"`
+	OrgID          *int64  `gorm:"column:org_id" json:"org_id"`
+	SupplierID     *int64  `gorm:"column:supplier_id" json:"supplier_id"`
+	RegionCode     *string `gorm:"column:region_code"` // officer scope; a consumer's own region
+	EmployerID     *int64  `gorm:"column:employer_id"` // a consumer's employer org
+	EmployerStatus string  `gorm:"column:employer_status" json:"employer_status"`
+	// Phone is a self-registered consumer's mainland mobile number (unique).
+	Phone *string `gorm:"column:phone" json:"-"`
+	// RegionSelfChosen: the consumer picked RegionCode at sign-up and no
+	// org_admin or admin has confirmed it, so it is no evidence for
+	// crediting (OwnRegion). Admin-made accounts never set it.
+	RegionSelfChosen bool      `gorm:"column:region_self_chosen" json:"region_self_chosen"`
+	Disabled         bool      `gorm:"column:disabled" json:"disabled"`
+	TokenVersion     int64     `gorm:"column:token_version" json:"token_version"`
+	CreatedAt        time.Time `gorm:"column:created_at" json:"created_at"`
+	UpdatedAt        time.Time `gorm:"column:updated_at" json:"updated_at"`
 }
 
 func (User) TableName() string { return "users" }
@@ -106,6 +112,16 @@ func (u *User) ConfirmedEmployer() *int64 {
 		return u.EmployerID
 	}
 	return nil
+}
+
+// OwnRegion is the region a consumer's purchases count for when no confirmed
+// employer takes them: their own region, unless they chose it themselves
+// and nobody has confirmed it (then nil: no_buyer_region).
+func (u *User) OwnRegion() *string {
+	if u.RegionSelfChosen {
+		return nil
+	}
+	return u.RegionCode
 }
 
 // Canteen status of a filing.
@@ -205,7 +221,10 @@ type UserPatch struct {
 	PasswordHash   *string
 	EmployerID     *int64
 	EmployerStatus *string
-	BumpToken      bool
+	// RegionConfirmed: an org_admin or admin vouches for the consumer's own
+	// region (clears RegionSelfChosen).
+	RegionConfirmed bool
+	BumpToken       bool
 	// KeepAdmin: the change takes an active admin away (demotes or disables
 	// one). The store applies it only while another active admin remains,
 	// deciding in SQL, and otherwise answers 409 last_admin.

@@ -37,6 +37,15 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (*model.Use
 	return &u, nil
 }
 
+// UserByPhone finds a user by mobile number.
+func (s *Store) UserByPhone(ctx context.Context, phone string) (*model.User, error) {
+	var u model.User
+	if err := s.conn(ctx).Where("phone = ?", phone).Take(&u).Error; err != nil {
+		return nil, notFound(err, "user")
+	}
+	return &u, nil
+}
+
 // Users is one page of users matching f, by id.
 func (s *Store) Users(ctx context.Context, f model.UserFilter, page, size int) (model.Page[model.User], error) {
 	q := s.conn(ctx).Model(&model.User{})
@@ -67,6 +76,9 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, p model.UserPatch) err
 	set(cols, "password_hash", p.PasswordHash)
 	set(cols, "employer_id", p.EmployerID)
 	set(cols, "employer_status", p.EmployerStatus)
+	if p.RegionConfirmed {
+		cols["region_self_chosen"] = false
+	}
 	if p.BumpToken {
 		cols["token_version"] = gorm.Expr("token_version + 1")
 	}

@@ -36,6 +36,7 @@ var models = []any{
 	&model.ReturnLine{}, &model.CartItem{}, &model.IdempotencyKey{},
 	&model.Credit{}, &model.Correction{}, &model.RollupPairing{}, &model.RollupArea{}, &model.RollupSale{}, &model.RollupOrg{}, &model.RollupOrgPairing{}, &model.ProgrammeRule{},
 	&model.ProductImage{},
+	&model.SMSCode{}, &model.SessionFamily{}, &model.RefreshToken{}, &model.Address{},
 }
 
 // eachEmpty runs f on a fresh, unmigrated database of every backend:
@@ -465,7 +466,8 @@ func TestRoundTrip(t *testing.T) {
 			InvoiceTitle: "上虞区机关事务管理中心", TaxID: "12330604MB0000000X", Sector: "hospital", CreatedAt: created},
 		&model.User{Username: "ShangyuBuyer", UsernameKey: "shangyubuyer", PasswordHash: "$2a$10$x", Role: model.RoleConsumer,
 			OrgID: ptr(int64(1 << 45)), SupplierID: ptr(int64(1 << 46)), RegionCode: ptr("330604"), EmployerID: ptr(int64(1 << 47)),
-			EmployerStatus: model.EmployerConfirmed, Disabled: true, TokenVersion: 1 << 38, CreatedAt: created, UpdatedAt: updated},
+			EmployerStatus: model.EmployerConfirmed, Disabled: true, TokenVersion: 1 << 38, CreatedAt: created, UpdatedAt: updated,
+			Phone: ptr("13800138000"), RegionSelfChosen: true},
 		&model.Filing{OrgID: 1 << 48, Year: 2024, CanteenStatus: model.CanteenShared, FoodBudgetCents: 5_000_000_000_00,
 			ReservedRatioBP: 1500, Status: model.FilingReturned, ReviewComment: "比例偏低", ReviewedBy: ptr(int64(1 << 49)),
 			SubmittedAt: &created, ReviewedAt: &revoked, UpdatedAt: updated},
@@ -517,6 +519,13 @@ func TestRoundTrip(t *testing.T) {
 			OriginCode: "511113", CategoryCode: "grain_oil", SupplierID: 1<<62 + 24, Cents: -(1<<60 + 9), Orders: 1 << 34},
 		&model.RollupOrg{Period: 202611, OrgID: 1<<62 + 22, Cents: 1<<59 + 1, CertifiedCents: 1<<58 + 2, CreditedCents: 1<<57 + 3,
 			SubtreeCents: 1<<60 + 4, SubtreeCertifiedCents: -(1<<56 + 5), SubtreeCreditedCents: 1<<55 + 6},
+		&model.SMSCode{Phone: "13800138000", Purpose: model.PurposeReset, CodeHash: strings.Repeat("cd", 32), Attempts: 4,
+			ExpiresAt: updated, UsedAt: &revoked, CreatedAt: created},
+		&model.SessionFamily{UserID: 1<<62 + 23, Generation: 1<<40 + 1, ExpiresAt: updated, RevokedAt: &revoked,
+			RevokeReason: model.RevokeReused, CreatedAt: created, UpdatedAt: updated},
+		&model.RefreshToken{TokenHash: strings.Repeat("ef", 32), FamilyID: 1<<62 + 24, Generation: 1<<40 + 2, CreatedAt: created},
+		&model.Address{UserID: 1<<62 + 25, ReceiverName: "王小明", Phone: "13900139000", RegionCode: "441900",
+			Detail: "东城街道东纵大道1号", DefaultMark: ptr(1), CreatedAt: created, UpdatedAt: updated},
 	}
 	if len(rows) != len(models) {
 		t.Fatalf("%d rows for %d models: give every model a row", len(rows), len(models))

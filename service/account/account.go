@@ -24,7 +24,6 @@ import (
 const (
 	issuer      = "shanhai"
 	audience    = "shanhai-api"
-	tokenTTL    = 12 * time.Hour
 	tokenLeeway = 30 * time.Second // clock skew allowed on a token's times
 	loginWindow = 15 * time.Minute
 )
@@ -45,6 +44,7 @@ type Store interface {
 	Supplier(ctx context.Context, id int64) (*model.Supplier, error)
 	Region(ctx context.Context, code string) (*model.Region, error)
 	AddAudit(ctx context.Context, a *model.Audit) error
+	sessionStore
 }
 
 // Service manages accounts and authentication.
@@ -57,6 +57,9 @@ type Service struct {
 	hashCost   int
 	compare    func(hash, password []byte) error // bcrypt; a test counts the calls
 	tokens     verified                          // tokens whose signature and claims checked out (tokens.go)
+	accessTTL  time.Duration                     // an access token's life
+	refreshTTL time.Duration                     // a refresh-token family's life
+	sms        Provider                          // nil: the SMS routes answer 503
 }
 
 // New returns the account service. counter may be nil (in-process counting).
@@ -65,17 +68,33 @@ func New(st Store, jwtSecret string, counter Counter, loginLimit int) *Service {
 		counter = NewMemory()
 	}
 	return &Service{store: st, secret: []byte(jwtSecret), counter: counter, loginLimit: loginLimit,
-		now: time.Now, hashCost: bcrypt.DefaultCost, compare: bcrypt.CompareHashAndPassword}
+		now: time.Now, hashCost: bcrypt.DefaultCost, compare: bcrypt.CompareHashAndPassword,
+		accessTTL: 15 * time.Minute, refreshTTL: 720 * time.Hour}
 }
+
+// SetSessions sets the lives of access tokens and refresh-token families
+// (SHANHAI_ACCESS_TTL, SHANHAI_REFRESH_TTL).
+func (s *Service) SetSessions(access, refresh time.Duration) {
+	s.accessTTL, s.refreshTTL = access, refresh
+}
+
+// SetSMS sets the provider of SMS codes; nil (the default) means none.
+func (s *Service) SetSMS(p Provider) { s.sms = p }
+
+// SetClock replaces the service's clock; tests use it to pass code and
+// session lifetimes.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 // SetHashCost lowers the bcrypt cost; tests use it to stay fast.
 func (s *Service) SetHashCost(cost int) { s.hashCost = cost }
 
-// Login is the result of a successful login.
+// Login is the result of a successful login: an access token, its expiry,
+// and the refresh token of the new session family.
 type Login struct {
-	Token     string
-	ExpiresAt time.Time
-	User      *model.User
+	Token        string
+	ExpiresAt    time.Time
+	RefreshToken string
+	User         *model.User
 }
 
 // Login checks a username and password. The username is compared in its
@@ -122,10 +141,12 @@ func (s *Service) Login(ctx context.Context, username, password, clientIP string
 		}
 	}
 	hash := dummyHash
-	if u != nil {
+	if u != nil && u.PasswordHash != noPassword {
 		hash = []byte(u.PasswordHash)
 	}
-	match := s.compare(hash, []byte(password)) == nil
+	// an account signed up without a password costs the same comparison
+	// and never matches
+	match := s.compare(hash, []byte(password)) == nil && (u == nil || u.PasswordHash != noPassword)
 	// bcrypt reads only the first 72 bytes: a longer password would log in
 	// by its prefix. None can be set (creation and changes refuse them).
 	if u == nil || u.Disabled || !match || len(password) > maxPassword {
@@ -138,11 +159,7 @@ func (s *Service) Login(ctx context.Context, username, password, clientIP string
 		}
 		return nil, model.Unauthorized("wrong username or password")
 	}
-	tok, exp, err := s.issue(u)
-	if err != nil {
-		return nil, err
-	}
-	return &Login{Token: tok, ExpiresAt: exp, User: u}, nil
+	return s.startSession(ctx, u)
 }
 
 // dummyHash is compared against when there is no account to check, so that
@@ -154,13 +171,14 @@ const maxPassword = 72
 
 type claims struct {
 	Version int64 `json:"ver"`
+	Session int64 `json:"sid,omitempty"` // the refresh-token family the token was issued in
 	jwt.RegisteredClaims
 }
 
-func (s *Service) issue(u *model.User) (string, time.Time, error) {
+func (s *Service) issue(u *model.User, session int64) (string, time.Time, error) {
 	now := s.now()
-	exp := now.Add(tokenTTL)
-	c := claims{Version: u.TokenVersion, RegisteredClaims: jwt.RegisteredClaims{
+	exp := now.Add(s.accessTTL)
+	c := claims{Version: u.TokenVersion, Session: session, RegisteredClaims: jwt.RegisteredClaims{
 		Issuer: issuer, Audience: jwt.ClaimStrings{audience}, Subject: strconv.FormatInt(u.ID, 10),
 		IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(exp),
 	}}
@@ -174,7 +192,7 @@ func (s *Service) issue(u *model.User) (string, time.Time, error) {
 // from the user cache (model/cache.Users): a change made through another
 // replica takes effect here within its life (2 s).
 func (s *Service) Authenticate(ctx context.Context, token string) (*model.User, error) {
-	id, version, err := s.verify(token)
+	id, version, _, err := s.verify(token)
 	if err != nil {
 		return nil, err
 	}
@@ -201,14 +219,14 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*model.User, 
 	return u, nil
 }
 
-// verify checks a token's signature and claims and returns its subject and
-// token version. A token that checked out is remembered until it expires
+// verify checks a token's signature and claims and returns its subject,
+// token version and session family. A token that checked out is remembered until it expires
 // (tokens.go), so a client's next request skips the HMAC and JSON work; the
 // version is still compared with the user's on every request.
-func (s *Service) verify(token string) (int64, int64, error) {
+func (s *Service) verify(token string) (int64, int64, int64, error) {
 	now := s.now()
 	if t, ok := s.tokens.get(token, now); ok {
-		return t.id, t.version, nil
+		return t.id, t.version, t.session, nil
 	}
 	var c claims
 	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.secret, nil },
@@ -217,11 +235,11 @@ func (s *Service) verify(token string) (int64, int64, error) {
 		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(tokenLeeway),
 		jwt.WithTimeFunc(s.now))
 	if err != nil {
-		return 0, 0, model.Unauthorized("invalid or expired token")
+		return 0, 0, 0, model.Unauthorized("invalid or expired token")
 	}
 	id, err := strconv.ParseInt(c.Subject, 10, 64)
 	if err != nil {
-		return 0, 0, model.Unauthorized("invalid token subject")
+		return 0, 0, 0, model.Unauthorized("invalid token subject")
 	}
 	// good from when it was issued (or is not valid before), until it
 	// expires (required above), each with the leeway the check allows
@@ -231,9 +249,9 @@ func (s *Service) verify(token string) (int64, int64, error) {
 			from = at.Time
 		}
 	}
-	s.tokens.put(token, verifiedToken{id: id, version: c.Version,
+	s.tokens.put(token, verifiedToken{id: id, version: c.Version, session: c.Session,
 		from: from.Add(-tokenLeeway), until: c.ExpiresAt.Add(tokenLeeway)}, now)
-	return id, c.Version, nil
+	return id, c.Version, c.Session, nil
 }
 
 // NewUser is an account an admin creates.
@@ -360,6 +378,9 @@ type UserPatch struct {
 	Role     *string
 	Disabled *bool
 	Password *string
+	// RegionConfirmed: the admin vouches for a consumer's own region, which
+	// then counts for crediting (only true is taken).
+	RegionConfirmed *bool
 }
 
 // UpdateUser edits a user's role, disabled flag or password (admin only,
@@ -404,15 +425,31 @@ func (s *Service) UpdateUser(ctx context.Context, actor *model.User, id int64, i
 				p.PasswordHash = &h
 			}
 		}
+		if in.RegionConfirmed != nil {
+			switch {
+			case !*in.RegionConfirmed:
+				f.Add("region_confirmed", "only true is taken: a confirmation is not withdrawn")
+			case before.Role != model.RoleConsumer || before.RegionCode == nil:
+				f.Add("region_confirmed", "only a consumer's own region is confirmed")
+			default:
+				p.RegionConfirmed = true
+			}
+		}
 		if err := f.Err(); err != nil {
 			return err
 		}
-		if in.Role == nil && in.Disabled == nil && in.Password == nil {
-			return model.Invalid(model.FieldError{Field: "body", Message: "nothing to change: give role, disabled or password"})
+		if in.Role == nil && in.Disabled == nil && in.Password == nil && in.RegionConfirmed == nil {
+			return model.Invalid(model.FieldError{Field: "body", Message: "nothing to change: give role, disabled, password or region_confirmed"})
 		}
-		p.BumpToken = true
+		p.BumpToken = in.Role != nil || in.Disabled != nil || in.Password != nil
 		if err := s.store.UpdateUser(ctx, id, p); err != nil {
 			return err
+		}
+		if in.Password != nil || (in.Disabled != nil && *in.Disabled) {
+			// a new password or a disabled account ends every session
+			if err := s.store.RevokeUserSessions(ctx, id, 0, model.RevokePassword, s.now()); err != nil {
+				return err
+			}
 		}
 		if out, err = s.store.User(ctx, id); err != nil {
 			return err

@@ -161,8 +161,8 @@ func TestAuthenticate(t *testing.T) {
 	})
 }
 
-// TestTokenLifetime: a token works until it expires (12 hours, 30 seconds'
-// leeway), on the service's clock.
+// TestTokenLifetime: an access token works until it expires (15 minutes,
+// SHANHAI_ACCESS_TTL's default; 30 seconds' leeway), on the service's clock.
 func TestTokenLifetime(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		f := newFixture(t, b, nil, 0)
@@ -172,7 +172,7 @@ func TestTokenLifetime(t *testing.T) {
 			t.Fatal(err)
 		}
 		issued := f.now
-		if got, want := l.ExpiresAt, issued.Add(12*time.Hour); !got.Equal(want) {
+		if got, want := l.ExpiresAt, issued.Add(15*time.Minute); !got.Equal(want) {
 			t.Errorf("ExpiresAt = %v, want %v", got, want)
 		}
 		for _, tc := range []struct {
@@ -180,9 +180,9 @@ func TestTokenLifetime(t *testing.T) {
 			wantErr error
 		}{
 			{0, nil},
-			{11*time.Hour + 59*time.Minute, nil},
-			{12*time.Hour + 20*time.Second, nil}, // within the leeway
-			{12*time.Hour + 31*time.Second, model.ErrUnauthorized},
+			{14 * time.Minute, nil},
+			{15*time.Minute + 20*time.Second, nil}, // within the leeway
+			{15*time.Minute + 31*time.Second, model.ErrUnauthorized},
 			{30 * 24 * time.Hour, model.ErrUnauthorized},
 			{-time.Hour, model.ErrUnauthorized}, // a clock behind the issuer: not yet valid
 		} {

@@ -27,6 +27,7 @@ type verified struct {
 
 type verifiedToken struct {
 	id, version int64
+	session     int64
 	from, until time.Time // good from (issued or not-before) until expiry, leeway included
 }
 

@@ -123,11 +123,11 @@ func TestVerifiedTokens(t *testing.T) {
 		}
 		// within the leeway after expiry it is still good, then never again
 		start := f.now
-		f.now = start.Add(tokenTTL + tokenLeeway - time.Second)
+		f.now = start.Add(f.svc.accessTTL + tokenLeeway - time.Second)
 		if _, err := f.svc.Authenticate(ctx, tok); err != nil {
 			t.Fatalf("within the leeway: %v", err)
 		}
-		f.now = start.Add(tokenTTL + tokenLeeway)
+		f.now = start.Add(f.svc.accessTTL + tokenLeeway)
 		if _, err := f.svc.Authenticate(ctx, tok); !errors.Is(err, model.ErrUnauthorized) {
 			t.Fatalf("expired token remembered: %v, want 401", err)
 		}

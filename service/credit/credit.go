@@ -91,8 +91,8 @@ func (l *Ledger) buyerOf(ctx context.Context, o *model.Order) (*buyer, error) {
 		}
 	}
 	b := &buyer{kind: model.CreditDirect, channel: model.ChannelApp}
-	if u.RegionCode != nil {
-		b.region = *u.RegionCode
+	if own := u.OwnRegion(); own != nil { // a self-chosen region only once confirmed
+		b.region = *own
 	}
 	return b, nil
 }

@@ -394,6 +394,11 @@ var users = []userRow{
 	{username: "canteen.buyer", role: model.RoleBuyer, org: "上虞区机关事务中心食堂"},
 	{username: "canteen.approver", role: model.RoleApprover, org: "上虞区机关事务中心食堂"},
 	{username: "citycanteen.buyer", role: model.RoleBuyer, org: "绍兴市市级机关食堂"},
+	// every canteen and union has an org_admin: consumers find them in the
+	// org directory, and the org_admin confirms employees and manages buyers
+	{username: "citycanteen.admin", role: model.RoleOrgAdmin, org: "绍兴市市级机关食堂"},
+	{username: "hospital.admin", role: model.RoleOrgAdmin, org: "柯桥区人民医院食堂"},
+	{username: "union.admin", role: model.RoleOrgAdmin, org: "嵊州市总工会"},
 	{username: "market.buyer", role: model.RoleBuyer, org: "柯桥品康农产品连锁店"},
 	{username: "supplier.jinkouhe", role: model.RoleSupplier, supplier: supJinkouJinpin},
 	{username: "consumer", role: model.RoleConsumer, region: "330603", employer: "柯桥区人民医院食堂"},

@@ -46,6 +46,7 @@ type Store interface {
 	CartLines(ctx context.Context, userID int64) ([]model.CartLine, error)
 	ReturnList(ctx context.Context, f model.ReturnFilter, page, size int) (model.Page[model.ReturnView], error)
 	ReplaceCart(ctx context.Context, userID int64, items []model.CartItem) error
+	Address(ctx context.Context, userID, id int64) (*model.Address, error)
 	idempotency.Store
 	DueOrders(ctx context.Context, status string, now time.Time, limit int) ([]int64, error)
 	DueReturns(ctx context.Context, now time.Time, after int64, limit int) ([]int64, error)
@@ -128,8 +129,8 @@ func (s *Service) buyerOf(ctx context.Context, actor *model.User) (*buyer, error
 				b.region = org.RegionCode
 			}
 		}
-		if b.region == "" && actor.RegionCode != nil {
-			b.region = *actor.RegionCode
+		if own := actor.OwnRegion(); b.region == "" && own != nil {
+			b.region = *own // a self-chosen region only once confirmed
 		}
 		return b, nil
 	case model.RoleBuyer:

@@ -6,8 +6,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"shanhai/model"
@@ -29,6 +31,9 @@ type LineInput struct {
 // Delivery is where and when the goods go.
 type Delivery struct {
 	DeliveryDate, Address, Phone, Note string
+	// AddressID names one of the buyer's saved addresses: the order keeps a
+	// copy of it in Address and Phone (later edits do not change the order).
+	AddressID int64 `json:",omitempty"`
 }
 
 // PlaceInput is a new order.
@@ -63,7 +68,11 @@ func (s *Service) Place(ctx context.Context, actor *model.User, key string, in P
 	}
 	return placeAgain(func(fresh bool) ([]byte, error) {
 		return s.keys.Do(ctx, actor.ID, key, "order.place", in, func(ctx context.Context) ([]byte, error) {
-			p, err := s.place(ctx, b, in.Lines, in.Delivery, true, fresh)
+			d, err := s.savedAddress(ctx, actor.ID, in.Delivery)
+			if err != nil {
+				return nil, err
+			}
+			p, err := s.place(ctx, b, in.Lines, d, true, fresh)
 			if err != nil {
 				return nil, err
 			}
@@ -87,6 +96,10 @@ func (s *Service) Checkout(ctx context.Context, actor *model.User, key string, d
 	}
 	return placeAgain(func(fresh bool) ([]byte, error) {
 		return s.keys.Do(ctx, actor.ID, key, "order.checkout", d, func(ctx context.Context) ([]byte, error) {
+			d, err := s.savedAddress(ctx, actor.ID, d)
+			if err != nil {
+				return nil, err
+			}
 			cart, err := s.store.Cart(ctx, actor.ID)
 			if err != nil {
 				return nil, err
@@ -119,10 +132,47 @@ func checkDelivery(d Delivery) (Delivery, error) {
 	}
 	d.Address = f.OptionalText("address", d.Address, 300)
 	d.Note = f.OptionalText("note", d.Note, 500)
+	if d.AddressID < 0 {
+		f.Add("address_id", "must be a positive id")
+	} else if d.AddressID > 0 && d.Address != "" {
+		f.Add("address_id", "give address or address_id, not both")
+	}
 	if d.Phone != "" && !phoneOK(d.Phone) {
 		f.Add("phone", "must be 5 to 20 digits, optionally with + and -")
 	}
 	return d, f.Err()
+}
+
+// savedAddress copies the buyer's saved address d.AddressID into the
+// delivery: receiver, region names and detail in Address, its phone in
+// Phone unless the buyer gave one. Another user's address is no address.
+func (s *Service) savedAddress(ctx context.Context, userID int64, d Delivery) (Delivery, error) {
+	if d.AddressID == 0 {
+		return d, nil
+	}
+	a, err := s.store.Address(ctx, userID, d.AddressID)
+	if errors.Is(err, model.ErrNotFound) {
+		return d, model.Invalid(model.FieldError{Field: "address_id", Message: "no such address"})
+	}
+	if err != nil {
+		return d, err
+	}
+	g, err := s.geo.Geography(ctx)
+	if err != nil {
+		return d, err
+	}
+	var names []string
+	for c := a.RegionCode; c != "" && len(names) < 4; c = g.Tree[c] {
+		if r, ok := g.Regions[c]; ok {
+			names = append([]string{r.Name}, names...)
+		}
+	}
+	copied := []rune(a.ReceiverName + " " + strings.Join(names, "") + a.Detail)
+	d.Address = string(copied[:min(len(copied), 300)])
+	if d.Phone == "" {
+		d.Phone = a.Phone
+	}
+	return d, nil
 }
 
 func phoneOK(p string) bool {

@@ -74,7 +74,9 @@ func (s *Service) DecideEmployee(ctx context.Context, actor *model.User, orgID, 
 		if before.Role != model.RoleConsumer || before.EmployerID == nil || *before.EmployerID != orgID {
 			return model.NotFound("employee request")
 		}
-		if err := s.store.UpdateUser(ctx, userID, model.UserPatch{EmployerStatus: &status}); err != nil {
+		// Confirming an employee also vouches for their own region: a
+		// self-chosen one then counts for crediting (DESIGN, Mall accounts).
+		if err := s.store.UpdateUser(ctx, userID, model.UserPatch{EmployerStatus: &status, RegionConfirmed: confirm}); err != nil {
 			return err
 		}
 		if out, err = s.store.User(ctx, userID); err != nil {
