@@ -374,6 +374,16 @@ var orgs = []orgRow{
 	{"柯桥品康农产品连锁店", model.OrgSupermarket, "330603", "", 0, "绍兴市柯桥区品康农产品有限公司", "91330603MB0000010X"},
 }
 
+// sectors are where the demo orgs' purchases go (五进), where it is not
+// their kind's default: the government canteens feed 机关, the hospital's
+// its staff (the union's gift boxes go to every kind of workplace: other).
+var sectors = map[string]string{
+	"绍兴市市级机关食堂":   "government",
+	"上虞区机关事务中心食堂": "government",
+	"柯桥区卫生健康局":    "hospital",
+	"柯桥区人民医院食堂":   "hospital",
+}
+
 // DemoPassword is the password of every demo account. Demo only: the demo
 // data is off unless SHANHAI_DEMO=1 or the embedded default is used.
 const DemoPassword = "shanhai-demo"

@@ -126,7 +126,8 @@ func load(ctx context.Context, st Store, today time.Time) error {
 	for _, r := range orgs {
 		o := &model.Org{Name: r.name, Kind: r.kind, RegionCode: r.region,
 			PaymentTerms: model.TermsPrepay, ApprovalThresholdCents: r.thresholdCents,
-			CreditKind: model.DefaultCreditKind(r.kind), InvoiceTitle: r.invoiceTitle, TaxID: r.taxID}
+			CreditKind: model.DefaultCreditKind(r.kind), InvoiceTitle: r.invoiceTitle, TaxID: r.taxID,
+			Sector: sectors[r.name]}
 		if r.kind == model.OrgCanteen {
 			o.PaymentTerms = model.TermsAfterDelivery // canteens pay once they have accepted the goods
 		}
