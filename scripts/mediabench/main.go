@@ -1,6 +1,8 @@
 // Command mediabench measures GET /media/{hash} for a hot product image
-// against a bare Gin handler serving the same bytes, in one process and one
-// run, so the ratio does not depend on the machine.
+// against a bare Gin handler serving the same bytes, and the mobile client's
+// two enriched lists (GET /api/v1/cart of 10 lines, GET /api/v1/orders of 20
+// orders) against a bare Gin handler writing the same answers, in one process
+// and one run, so the ratios do not depend on the machine.
 //
 // One run:
 //
@@ -8,18 +10,24 @@
 //     for a MariaDB server, where it creates and drops its own database),
 //     migrates it, adds a supplier and a product, and uploads one 1600×1200
 //     photo-like JPEG through the media service (its 800 px version is the
-//     hot image);
+//     hot image); then, through the store and the order and account
+//     services, three products with images (10 SKUs), a consumer whose cart
+//     holds the 10 SKUs, and an org buyer who has placed 24 orders, each
+//     logged in for a bearer token;
 //
 //  2. serves the real router (api.New, request logs formatted as JSON and
-//     discarded) and a bare Gin engine whose one handler writes the same
-//     bytes with the same headers, each on its own loopback port;
+//     discarded) and a bare Gin engine whose handlers write the same bytes
+//     with the same headers as the real answers (taken from the real router
+//     once before measuring), each on its own loopback port;
 //
-//  3. drives each with -concurrency keep-alive clients for -warmup, then
-//     -duration measured, alternating bare, real, bare, real (-rounds) and
-//     keeping each side's best round;
+//  3. for each request (the image, the cart, the orders' first page of 20),
+//     drives each side with -concurrency keep-alive clients sending the same
+//     request (path, bearer token) for -warmup, then -duration measured,
+//     alternating bare, real, bare, real (-rounds) and keeping each side's
+//     best round;
 //
-//  4. prints requests/s, p50 and p99 of both and the ratio real/bare, with
-//     PASS/MISS against the target (≥ 0.5×).
+//  4. prints requests/s, p50 and p99 of both sides and the ratio real/bare,
+//     with PASS/MISS for the image against its target (≥ 0.5×).
 //
 //     go run ./scripts/mediabench
 //     go run ./scripts/mediabench -duration 5s -mysql 'root@tcp(127.0.0.1:3306)/'
@@ -29,6 +37,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -48,17 +57,23 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"golang.org/x/crypto/bcrypt"
 
 	"shanhai/api"
 	"shanhai/model"
 	"shanhai/model/store"
+	"shanhai/service/account"
+	"shanhai/service/credit"
 	"shanhai/service/media"
+	"shanhai/service/order"
+	"shanhai/service/payment"
+	"shanhai/service/stock"
 )
 
 const target = 0.5
 
 func main() {
-	duration := flag.Duration("duration", 3*time.Second, "measured time per round and side")
+	duration := flag.Duration("duration", 2*time.Second, "measured time per round and side")
 	warmup := flag.Duration("warmup", time.Second, "unmeasured time before each round")
 	rounds := flag.Int("rounds", 2, "rounds per side (the best is kept)")
 	conc := flag.Int("concurrency", 32, "concurrent keep-alive clients")
@@ -97,45 +112,65 @@ func run(duration, warmup time.Duration, rounds, conc int, mysqlDSN string) erro
 	if err != nil {
 		return err
 	}
-	path := "/media/" + img.Hash
 
-	real := api.New(api.Deps{Media: svc})
-	gin.SetMode(gin.ReleaseMode)
-	bare := gin.New()
-	bare.GET("/media/:hash", func(c *gin.Context) {
-		c.Header("ETag", `"`+blob.Hash+`"`)
-		c.Header("Cache-Control", "public, max-age=31536000, immutable")
-		c.Data(http.StatusOK, blob.ContentType, blob.Data)
-	})
+	accounts := account.New(st, "mediabench-secret-0123456789abcdef", nil, 0)
+	accounts.SetHashCost(bcrypt.MinCost)
+	orders := order.New(st, st, stock.New(st, st, 0), credit.New(st, nil), payment.NewSandbox("mediabench-payment"), nil,
+		order.Limits{UnpaidTTL: 30 * time.Minute, OrgUnpaidTTL: 720 * time.Hour, ApprovalTTL: 72 * time.Hour,
+			AutoAccept: 168 * time.Hour, ReturnWindow: 168 * time.Hour, ReturnAutoApprove: 72 * time.Hour})
+	tokens, err := seedLists(ctx, st, svc, accounts, orders, actor, sup)
+	if err != nil {
+		return fmt.Errorf("seed the cart and orders: %w", err)
+	}
+
+	real := api.New(api.Deps{Media: svc, Accounts: accounts, Orders: orders})
 	realURL, stopReal, err := serve(real)
 	if err != nil {
 		return err
 	}
 	defer stopReal()
+
+	reqs := []request{
+		{name: "GET /media/{hash}", path: "/media/" + img.Hash},
+		{name: fmt.Sprintf("GET /api/v1/cart (%d lines)", listCartLines), path: "/api/v1/cart", token: tokens[0]},
+		{name: fmt.Sprintf("GET /api/v1/orders (page of %d)", listPageSize), path: fmt.Sprintf("/api/v1/orders?page_size=%d", listPageSize), token: tokens[1]},
+	}
+	// The bare engine answers each request with what the real router
+	// answered it: the same status, headers and bytes.
+	gin.SetMode(gin.ReleaseMode)
+	bare := gin.New()
+	for i := range reqs {
+		if err := reqs[i].capture(realURL); err != nil {
+			return err
+		}
+		rq := reqs[i]
+		bare.GET(strings.SplitN(rq.path, "?", 2)[0], func(c *gin.Context) {
+			for k, v := range rq.header {
+				c.Header(k, v)
+			}
+			c.Data(http.StatusOK, rq.contentType, rq.body)
+		})
+	}
+	if err := checkLists(reqs[1].body, reqs[2].body); err != nil {
+		return err
+	}
 	bareURL, stopBare, err := serve(bare)
 	if err != nil {
 		return err
 	}
 	defer stopBare()
 
-	var best [2]result
-	for r := 0; r < rounds; r++ {
-		for i, base := range []string{bareURL, realURL} {
-			drive(base+path, conc, warmup, len(blob.Data))
-			res, err := drive(base+path, conc, duration, len(blob.Data))
-			if err != nil {
-				return err
-			}
-			if res.rps > best[i].rps {
-				best[i] = res
-			}
+	best := make([][2]result, len(reqs))
+	for i, rq := range reqs {
+		if best[i], err = compare(rq, bareURL, realURL, conc, warmup, duration, rounds); err != nil {
+			return err
 		}
 	}
 	cart, err := cartReads(ctx, st, p.ID, sup.ID)
 	if err != nil {
 		return err
 	}
-	ratio := best[1].rps / best[0].rps
+	ratio := best[0][1].rps / best[0][0].rps
 	verdict := "PASS"
 	if ratio < target {
 		verdict = "MISS"
@@ -147,14 +182,201 @@ func run(duration, warmup time.Duration, rounds, conc int, mysqlDSN string) erro
 	fmt.Printf("mediabench: a hot %d-byte %s image, %d clients, best of %d × %s, blobs in %s\n\n",
 		len(blob.Data), blob.ContentType, conc, rounds, duration, backend)
 	fmt.Printf("| scenario | requests/s | p50 | p99 | ratio to bare Gin |\n|---|---:|---:|---:|---:|\n")
-	fmt.Printf("| bare Gin, same bytes | %.0f | %s | %s | 1.00× |\n", best[0].rps, ms(best[0].p50), ms(best[0].p99))
+	fmt.Printf("| bare Gin, same bytes | %.0f | %s | %s | 1.00× |\n", best[0][0].rps, ms(best[0][0].p50), ms(best[0][0].p99))
 	fmt.Printf("| GET /media/{hash} | %.0f | %s | %s | %.2f× (target ≥ %.1f×: %s) |\n",
-		best[1].rps, ms(best[1].p50), ms(best[1].p99), ratio, target, verdict)
+		best[0][1].rps, ms(best[0][1].p50), ms(best[0][1].p99), ratio, target, verdict)
+
+	fmt.Printf("\nThe mobile client's enriched lists through the real router (bearer token, %s), same clients and rounds;\n", backend)
+	fmt.Printf("bare Gin answers the same request with the same bytes, so the ratio is what the enrichment costs:\n\n")
+	fmt.Printf("| scenario | bytes | requests/s | p50 | p99 | ratio to bare Gin |\n|---|---:|---:|---:|---:|---:|\n")
+	for i, rq := range reqs[1:] {
+		b := best[i+1]
+		fmt.Printf("| bare Gin, same bytes as %s | %d | %.0f | %s | %s | 1.00× |\n", rq.name, len(rq.body), b[0].rps, ms(b[0].p50), ms(b[0].p99))
+		fmt.Printf("| %s | %d | %.0f | %s | %s | %.2f× |\n", rq.name, len(rq.body), b[1].rps, ms(b[1].p50), ms(b[1].p99), b[1].rps/b[0].rps)
+	}
+
 	fmt.Printf("\nThe store reads behind GET /cart (a cart of %d lines), %d sequential calls each, in the same run:\n\n", cartLines, cartCalls)
 	fmt.Printf("| read | p50 | p99 |\n|---|---:|---:|\n")
 	fmt.Printf("| un-enriched: Cart (sku_id, quantity) | %s | %s |\n", ms(cart[0].p50), ms(cart[0].p99))
 	fmt.Printf("| enriched: CartLines (product, supplier, stock, tiers, thumbnail) | %s | %s |\n", ms(cart[1].p50), ms(cart[1].p99))
 	fmt.Printf("\nGET /orders adds no read: the names are columns of the order, written at placement.\n")
+	return nil
+}
+
+// compare drives rq on the bare and the real server, alternating bare, real
+// for rounds, and returns each side's best round (bare first).
+func compare(rq request, bareURL, realURL string, conc int, warmup, duration time.Duration, rounds int) ([2]result, error) {
+	var best [2]result
+	for r := 0; r < rounds; r++ {
+		for i, base := range []string{bareURL, realURL} {
+			drive(base, rq, conc, warmup)
+			res, err := drive(base, rq, conc, duration)
+			if err != nil {
+				return best, err
+			}
+			if res.rps > best[i].rps {
+				best[i] = res
+			}
+		}
+	}
+	return best, nil
+}
+
+// request is one GET the bench sends to both sides: the path (with its
+// query), the bearer token ("" for none) and, once captured, the real
+// router's answer that the bare side repeats and both sides must give.
+type request struct {
+	name, path, token string
+
+	contentType string
+	header      map[string]string // the answer's headers but Content-Type, Content-Length and Date
+	body        []byte
+}
+
+// capture sends rq once to the real router at base and keeps its answer.
+func (rq *request) capture(base string) error {
+	req, err := rq.new(base)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		return err
+	}
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %d: %s", rq.path, res.StatusCode, body)
+	}
+	rq.contentType, rq.body, rq.header = res.Header.Get("Content-Type"), body, map[string]string{}
+	for k := range res.Header {
+		switch k {
+		case "Content-Type", "Content-Length", "Date":
+		default:
+			rq.header[k] = res.Header.Get(k)
+		}
+	}
+	return nil
+}
+
+func (rq *request) new(base string) (*http.Request, error) {
+	req, err := http.NewRequest(http.MethodGet, base+rq.path, nil)
+	if err != nil {
+		return nil, err
+	}
+	if rq.token != "" {
+		req.Header.Set("Authorization", "Bearer "+rq.token)
+	}
+	return req, nil
+}
+
+const (
+	listCartLines = 10 // SKUs in the consumer's cart
+	listPageSize  = 20 // orders on the page asked for
+	listOrders    = 24 // orders the buyer has placed
+)
+
+// seedLists adds, through the store and the services, three products with
+// an image each and listCartLines SKUs between them, a consumer whose cart
+// holds every SKU and an org buyer who has placed listOrders orders of two
+// of them; it returns the consumer's and the buyer's tokens.
+func seedLists(ctx context.Context, st *store.Store, svc *media.Service, accounts *account.Service, orders *order.Service,
+	actor *model.User, sup *model.Supplier) ([2]string, error) {
+	var tokens [2]string
+	var skus []int64
+	for i, n := range []int{4, 3, 3} {
+		p := &model.Product{SupplierID: sup.ID, Name: fmt.Sprintf("bench list product %d", i+1), CategoryCode: "tea",
+			OriginCode: "511113", OnSale: true}
+		ks := make([]model.SKU, n)
+		for j := range ks {
+			ks[j] = model.SKU{Spec: fmt.Sprintf("%d kg", j+1), Unit: "箱", PriceCents: int64(2000 + 100*j), OnHand: 1_000_000,
+				Tiers: []model.Tier{{MinQty: 10, PriceCents: int64(1800 + 100*j)}}}
+		}
+		if err := st.CreateProduct(ctx, p, ks); err != nil {
+			return tokens, err
+		}
+		for _, k := range ks {
+			skus = append(skus, k.ID)
+		}
+		if _, err := svc.Upload(ctx, actor, p.ID, photo(640, 480)); err != nil {
+			return tokens, fmt.Errorf("upload: %w", err)
+		}
+	}
+	o := &model.Org{Name: "bench canteen org", Kind: model.OrgGovernment, RegionCode: "330604", PaymentTerms: model.TermsPrepay,
+		CreditKind: model.DefaultCreditKind(model.OrgGovernment)}
+	if err := st.CreateOrg(ctx, o); err != nil {
+		return tokens, err
+	}
+	const pass = "bench-pass-0k"
+	hash, err := bcrypt.GenerateFromPassword([]byte(pass), bcrypt.MinCost)
+	if err != nil {
+		return tokens, err
+	}
+	users := []*model.User{
+		{Username: "bench_consumer", Role: model.RoleConsumer, PasswordHash: string(hash)},
+		{Username: "bench_buyer", Role: model.RoleBuyer, OrgID: &o.ID, PasswordHash: string(hash)},
+	}
+	for i, u := range users {
+		if err := st.CreateUser(ctx, u); err != nil {
+			return tokens, err
+		}
+		l, err := accounts.Login(ctx, u.Username, pass, "127.0.0.1")
+		if err != nil {
+			return tokens, fmt.Errorf("log in %s: %w", u.Username, err)
+		}
+		tokens[i] = l.Token
+	}
+	items := make([]order.LineInput, len(skus))
+	for i, id := range skus {
+		items[i] = order.LineInput{SKUID: id, Quantity: int64(2 + i%3)}
+	}
+	if _, err := orders.SetCart(ctx, users[0], items); err != nil {
+		return tokens, fmt.Errorf("set the cart: %w", err)
+	}
+	for i := 0; i < listOrders; i++ {
+		in := order.PlaceInput{Lines: []order.LineInput{{SKUID: skus[i%len(skus)], Quantity: 3}, {SKUID: skus[(i+1)%len(skus)], Quantity: 1}},
+			Delivery: order.Delivery{Address: "绍兴市上虞区人民西路1号", Phone: "13800001111"}}
+		if _, err := orders.Place(ctx, users[1], fmt.Sprintf("bench-order-%d", i), in, func(*order.Placed) ([]byte, error) {
+			return []byte("{}"), nil
+		}); err != nil {
+			return tokens, fmt.Errorf("place order %d: %w", i, err)
+		}
+	}
+	return tokens, nil
+}
+
+// checkLists makes sure the captured answers are what the bench claims: a
+// cart of listCartLines lines with thumbnails and a full page of orders.
+func checkLists(cartBody, ordersBody []byte) error {
+	var cart struct {
+		Lines []struct {
+			ThumbnailURL string `json:"thumbnail_url"`
+		} `json:"lines"`
+	}
+	if err := json.Unmarshal(cartBody, &cart); err != nil {
+		return fmt.Errorf("GET /api/v1/cart: %w", err)
+	}
+	if len(cart.Lines) != listCartLines {
+		return fmt.Errorf("GET /api/v1/cart: %d lines, want %d", len(cart.Lines), listCartLines)
+	}
+	for _, l := range cart.Lines {
+		if l.ThumbnailURL == "" {
+			return errors.New("GET /api/v1/cart: a line has no thumbnail")
+		}
+	}
+	var list struct {
+		Items []json.RawMessage `json:"items"`
+		Total int64             `json:"total"`
+	}
+	if err := json.Unmarshal(ordersBody, &list); err != nil {
+		return fmt.Errorf("GET /api/v1/orders: %w", err)
+	}
+	if len(list.Items) != listPageSize || list.Total < listPageSize {
+		return fmt.Errorf("GET /api/v1/orders: %d items of %d, want %d", len(list.Items), list.Total, listPageSize)
+	}
 	return nil
 }
 
@@ -277,9 +499,10 @@ type result struct {
 	p50, p99 time.Duration
 }
 
-// drive sends GETs of url from conc keep-alive clients for d; every answer
-// must be a 200 of size bytes.
-func drive(url string, conc int, d time.Duration, size int) (result, error) {
+// drive sends rq to the server at base from conc keep-alive clients for d;
+// every answer must be a 200 of len(rq.body) bytes.
+func drive(base string, rq request, conc int, d time.Duration) (result, error) {
+	size := len(rq.body)
 	tr := &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr}
@@ -298,14 +521,19 @@ func drive(url string, conc int, d time.Duration, size int) (result, error) {
 			defer wg.Done()
 			mine := make([]time.Duration, 0, 4096)
 			for time.Now().Before(deadline) {
+				req, err := rq.new(base)
+				if err != nil {
+					failed.Store(&err)
+					return
+				}
 				t0 := time.Now()
-				res, err := client.Get(url)
+				res, err := client.Do(req)
 				if err == nil {
 					var body []byte
 					body, err = io.ReadAll(res.Body)
 					res.Body.Close()
 					if err == nil && (res.StatusCode != http.StatusOK || len(body) != size) {
-						err = fmt.Errorf("GET %s: %d with %d bytes", url, res.StatusCode, len(body))
+						err = fmt.Errorf("GET %s%s: %d with %d bytes, want %d", base, rq.path, res.StatusCode, len(body), size)
 					}
 				}
 				if err != nil {
