@@ -70,15 +70,7 @@ func (s *Service) sales(ctx context.Context, actor *model.User, q Query, tag str
 		if err != nil {
 			return nil, err
 		}
-		var ids []int64 // nil: every entry
-		if q.Programme != "" {
-			ids = []int64{}
-			for i := range w.Pairings {
-				if q.inProgramme(&w.Pairings[i]) {
-					ids = append(ids, w.Pairings[i].ID)
-				}
-			}
-		}
+		ids := w.programmePairings(q) // nil: every entry, credited or not
 		out := &SalesReport{Programme: q.Programme, Tables: map[string][]SaleRow{}}
 		out.Year, out.Month, out.From, out.To = q.header()
 		for _, facet := range facets {

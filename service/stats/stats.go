@@ -640,21 +640,9 @@ func (s *Service) monthly(ctx context.Context, sc scope, pairingID int64, q Quer
 // other org is a 404 to them. A partner-side officer gets a 403: reserved
 // shares are a helper-side review.
 func (s *Service) Orgs(ctx context.Context, actor *model.User, q Query) (*OrgReport, error) {
-	sc, err := s.scopeOf(ctx, actor, true)
+	sc, err := s.reservedScope(ctx, actor, q)
 	if err != nil {
 		return nil, err
-	}
-	if sc.side == model.SidePartner {
-		return nil, model.Forbidden("org reserved-share statistics are for the helper side: a partner-side officer sees the pairing and district figures")
-	}
-	if err := q.check(); err != nil {
-		return nil, err
-	}
-	switch {
-	case q.Programme != "":
-		return nil, model.Invalid(model.FieldError{Field: "programme", Message: "reserved shares are not per programme: leave programme out"})
-	case q.Range():
-		return nil, model.Invalid(model.FieldError{Field: "from", Message: "reserved shares are filed per year: give year (and month), not a range"})
 	}
 	year, parentID := q.Year, q.ParentID
 	if sc.orgID != 0 {
@@ -674,6 +662,45 @@ func (s *Service) Orgs(ctx context.Context, actor *model.User, q Query) (*OrgRep
 	return cached(ctx, s, key, func(ctx context.Context) (*OrgReport, error) {
 		return s.orgs(ctx, figScope, year, q.Month, parentID)
 	})
+}
+
+// reservedScope is the caller's scope on the reserved-share routes (Orgs,
+// Units), with their query rules: a partner-side officer gets a 403 (a
+// helper-side review), and reserved shares are neither per programme nor over
+// ranges of years — either is a 422 naming it.
+func (s *Service) reservedScope(ctx context.Context, actor *model.User, q Query) (scope, error) {
+	sc, err := s.scopeOf(ctx, actor, true)
+	if err != nil {
+		return scope{}, err
+	}
+	if sc.side == model.SidePartner {
+		return scope{}, model.Forbidden("org reserved-share statistics are for the helper side: a partner-side officer sees the pairing and district figures")
+	}
+	if err := q.check(); err != nil {
+		return scope{}, err
+	}
+	switch {
+	case q.Programme != "":
+		return scope{}, model.Invalid(model.FieldError{Field: "programme", Message: "reserved shares are not per programme: leave programme out"})
+	case q.Range():
+		return scope{}, model.Invalid(model.FieldError{Field: "from", Message: "reserved shares are filed per year: give year (and month), not a range"})
+	}
+	return sc, nil
+}
+
+// programmePairings are the ids of the query's programme's pairings, nil
+// for every pairing when it names none.
+func (w *world) programmePairings(q Query) []int64 {
+	if q.Programme == "" {
+		return nil
+	}
+	ids := []int64{}
+	for i := range w.Pairings {
+		if q.inProgramme(&w.Pairings[i]) {
+			ids = append(ids, w.Pairings[i].ID)
+		}
+	}
+	return ids
 }
 
 // inSubtree: org is top or lies below it; else a 404, as for an org that
@@ -781,15 +808,7 @@ func (s *Service) districts(ctx context.Context, sc scope, q Query) (*DistrictRe
 	if err != nil {
 		return nil, err
 	}
-	var ids []int64 // nil: every pairing
-	if q.Programme != "" {
-		ids = []int64{}
-		for i := range w.Pairings {
-			if q.inProgramme(&w.Pairings[i]) {
-				ids = append(ids, w.Pairings[i].ID)
-			}
-		}
-	}
+	ids := w.programmePairings(q)
 	sums, err := s.store.AreaSums(ctx, q.periods(), ids, w.filter(sc))
 	if err != nil {
 		return nil, err

@@ -23,21 +23,9 @@ type UnitReport struct {
 // of them), and answers one page. Reserved shares are neither per programme
 // nor over ranges: either is a 422, as on Orgs.
 func (s *Service) Units(ctx context.Context, actor *model.User, q Query, page, size int) (*UnitReport, error) {
-	sc, err := s.scopeOf(ctx, actor, true)
+	sc, err := s.reservedScope(ctx, actor, q)
 	if err != nil {
 		return nil, err
-	}
-	if sc.side == model.SidePartner {
-		return nil, model.Forbidden("org reserved-share statistics are for the helper side: a partner-side officer sees the pairing and district figures")
-	}
-	if err := q.check(); err != nil {
-		return nil, err
-	}
-	switch {
-	case q.Programme != "":
-		return nil, model.Invalid(model.FieldError{Field: "programme", Message: "reserved shares are not per programme: leave programme out"})
-	case q.Range():
-		return nil, model.Invalid(model.FieldError{Field: "from", Message: "reserved shares are filed per year: give year (and month), not a range"})
 	}
 	q.ParentID = 0
 	key := cacheKey("u:%s:%s", q.key(), sc.key())
