@@ -350,10 +350,11 @@ func routeTable() map[string]routeCase {
 		"GET /api/v1/stats/orgs/:id/pairings": {func(_ *testing.T, w *world, _ string) (string, string) {
 			return path(v1+"/stats/orgs", w.parent.ID, "pairings?year=2026"), ""
 		}, statuses{unauth, forbid, forbid, forbid, ok, forbid, ok, ok}},
-		"GET /api/v1/stats/units":    {fixed(v1+"/stats/units?year=2026", ""), statuses{unauth, forbid, forbid, forbid, ok, forbid, ok, ok}},
-		"GET /api/v1/stats/origins":  {fixed(v1+"/stats/origins?year=2026", ""), statsReaders},
-		"GET /api/v1/stats/channels": {fixed(v1+"/stats/channels?year=2026", ""), statsReaders},
-		"GET /api/v1/stats/export":   {fixed(v1+"/stats/export?year=2026&format=xlsx", ""), statsReaders},
+		"GET /api/v1/stats/units":     {fixed(v1+"/stats/units?year=2026", ""), statuses{unauth, forbid, forbid, forbid, ok, forbid, ok, ok}},
+		"GET /api/v1/stats/origins":   {fixed(v1+"/stats/origins?year=2026", ""), statsReaders},
+		"GET /api/v1/stats/suppliers": {fixed(v1+"/stats/suppliers?year=2026", ""), statsReaders},
+		"GET /api/v1/stats/channels":  {fixed(v1+"/stats/channels?year=2026", ""), statsReaders},
+		"GET /api/v1/stats/export":    {fixed(v1+"/stats/export?year=2026&format=xlsx", ""), statsReaders},
 
 		"GET /api/v1/orgs/:id/filings": {func(_ *testing.T, w *world, _ string) (string, string) {
 			return path(v1+"/orgs", w.parent.ID, "filings?year=2026"), ""

@@ -181,6 +181,7 @@ func New(d Deps) *gin.Engine {
 	st.GET("/units", r.statsUnits)
 	st.GET("/regions", r.statsRegions)
 	st.GET("/origins", r.statsOrigins)
+	st.GET("/suppliers", r.statsSuppliers)
 	st.GET("/channels", r.statsChannels)
 	st.GET("/export", r.statsExport)
 

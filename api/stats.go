@@ -210,6 +210,24 @@ func (r *router) statsOrigins(c *gin.Context) {
 	})
 }
 
+// statsSuppliers ranks the producers in the caller's scope: a page as JSON,
+// all of them as a file.
+func (r *router) statsSuppliers(c *gin.Context) {
+	q, err := readStatsQuery(c, "page", "page_size")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	page, size, err := paging(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	statsAnswer(r, c, stats.ExportInput{Query: q, Table: stats.TableSuppliers}, func() (*stats.SupplierPage, error) {
+		return r.Stats.Suppliers(c.Request.Context(), caller(c), q, page, size)
+	})
+}
+
 func (r *router) statsChannels(c *gin.Context) {
 	q, err := readStatsQuery(c)
 	if err != nil {

@@ -444,7 +444,13 @@ func TestStatsRoutes(t *testing.T) {
 			if got := get(v1+"/stats/channels?from=2026-04&to=2026-04", model.RoleAdmin); got != want {
 				t.Errorf("channels:\n got %s\nwant %s", got, want)
 			}
-			res := h.call(t, http.MethodGet, v1+"/stats/channels?year=2026&format=csv", admin, "")
+			// the producers, paged
+			res := h.call(t, http.MethodGet, v1+"/stats/suppliers?year=2026&page_size=1", w.token(t, "partner_officer"), "")
+			wantStatus(t, res, http.StatusOK)
+			if want := `"items":[{"code":"` + sup + `","name":"金口河区山珍有限公司","sales_cents":7460,"credited_cents":7340,"orders":4}],"total":1,"page":1,"page_size":1`; !bytes.Contains(res.Body, []byte(want)) {
+				t.Errorf("suppliers: %s", truncate(res.Body))
+			}
+			res = h.call(t, http.MethodGet, v1+"/stats/channels?year=2026&format=csv", admin, "")
 			wantStatus(t, res, http.StatusOK)
 			recs, err := csv.NewReader(bytes.NewReader(res.Body[3:])).ReadAll()
 			if err != nil {

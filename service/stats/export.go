@@ -35,6 +35,8 @@ const (
 	TableOrgPairings = "org_pairings"
 	// TableUnits is every org in the caller's scope, ranked.
 	TableUnits = "units"
+	// TableSuppliers is every producer in the caller's scope, by sales.
+	TableSuppliers = "suppliers"
 )
 
 // ExportInput says what to export: the query of the table's route. Table ""
@@ -269,8 +271,8 @@ func (s *Service) Export(ctx context.Context, actor *model.User, in ExportInput)
 	if in.Format != FormatXLSX && in.Format != FormatCSV {
 		bad = append(bad, model.FieldError{Field: "format", Message: "must be xlsx or csv"})
 	}
-	if in.Table != "" && !slices.Contains([]string{TablePairings, TableOrgs, TableRegions, TableMonthly, TableOrigins, TableChannels, TableOrgPairings, TableUnits}, in.Table) {
-		bad = append(bad, model.FieldError{Field: "table", Message: "must be pairings, orgs, units, regions, origins or channels"})
+	if in.Table != "" && !slices.Contains([]string{TablePairings, TableOrgs, TableRegions, TableMonthly, TableOrigins, TableChannels, TableOrgPairings, TableUnits, TableSuppliers}, in.Table) {
+		bad = append(bad, model.FieldError{Field: "table", Message: "must be pairings, orgs, units, regions, origins, suppliers or channels"})
 	}
 	if len(bad) > 0 {
 		return nil, model.Invalid(bad...)
@@ -290,10 +292,16 @@ func (s *Service) Export(ctx context.Context, actor *model.User, in ExportInput)
 	for _, t := range tables {
 		var sh sheet
 		switch t {
-		case TableOrigins, TableChannels:
+		case TableOrigins, TableChannels, TableSuppliers:
 			get, facets := s.Origins, OriginFacets
-			if t == TableChannels {
+			switch t {
+			case TableChannels:
 				get, facets = s.Channels, ChannelFacets
+			case TableSuppliers:
+				facets = []string{model.FacetSupplier}
+				get = func(ctx context.Context, actor *model.User, q Query) (*SalesReport, error) {
+					return s.sales(ctx, actor, q, "sup", facets)
+				}
 			}
 			r, err := get(ctx, actor, in.Query)
 			if err != nil {

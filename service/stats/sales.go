@@ -189,3 +189,33 @@ func (s *Service) name(ctx context.Context, w *world, facet string, rows []SaleR
 	}
 	return nil
 }
+
+// SupplierPage is one page of the producers ranked by sales in the caller's
+// scope.
+type SupplierPage struct {
+	Year      int       `json:"year,omitempty"`
+	Month     int       `json:"month,omitempty"`
+	From      string    `json:"from,omitempty"`
+	To        string    `json:"to,omitempty"`
+	Programme string    `json:"programme,omitempty"`
+	Items     []SaleRow `json:"items"`
+	Total     int       `json:"total"`
+	Page      int       `json:"page"`
+	PageSize  int       `json:"page_size"`
+}
+
+// Suppliers ranks the producers by sales in the caller's scope (the partner
+// side: those of their region), largest first, one page: the producer table
+// of Origins, for lists too long for one answer.
+func (s *Service) Suppliers(ctx context.Context, actor *model.User, q Query, page, size int) (*SupplierPage, error) {
+	rep, err := s.sales(ctx, actor, q, "sup", []string{model.FacetSupplier})
+	if err != nil {
+		return nil, err
+	}
+	rows := rep.Tables[model.FacetSupplier]
+	out := &SupplierPage{Year: rep.Year, Month: rep.Month, From: rep.From, To: rep.To, Programme: rep.Programme,
+		Total: len(rows), Page: page, PageSize: size}
+	from := min((page-1)*size, len(rows))
+	out.Items = rows[from:min(from+size, len(rows))]
+	return out, nil
+}
