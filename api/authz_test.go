@@ -382,6 +382,13 @@ func routeTable() map[string]routeCase {
 			w.addFiling(t, w.child, y, 3000, model.FilingSubmitted)
 			return path(v1+"/orgs", w.child.ID, "filings", y, "return"), `{"comment": "请补充食材预算明细"}`
 		}, orgAdmins},
+		"POST /api/v1/orgs/:id/sales-points": {func(_ *testing.T, w *world, caller string) (string, string) {
+			return path(v1+"/orgs", w.parent.ID, "sales-points"), jsonBody(map[string]string{
+				"type": "counter", "name": "专柜-" + caller, "region_code": "330604"})
+		}, statuses{unauth, absent, absent, absent, created, absent, absent, created}},
+		"GET /api/v1/orgs/:id/sales-points": {func(_ *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/orgs", w.parent.ID, "sales-points"), ""
+		}, statuses{unauth, absent, ok, ok, ok, absent, absent, ok}},
 		"GET /api/v1/orgs/:id/employees": {func(_ *testing.T, w *world, _ string) (string, string) {
 			return path(v1+"/orgs", w.parent.ID, "employees?status=pending"), ""
 		}, orgAdmins},

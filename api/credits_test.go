@@ -101,12 +101,18 @@ func newCreditWorld(t *testing.T, b storetest.Backend) *creditWorld {
 // placed, paid, shipped, then accepted through the API with received units.
 func (c *creditWorld) buy(t *testing.T, who string, sku, qty, received int64) *model.Order {
 	t.Helper()
+	return c.buyFor(t, who, sku, qty, received, order.Delivery{})
+}
+
+// buyFor is buy with the order's delivery (a sales point, an address).
+func (c *creditWorld) buyFor(t *testing.T, who string, sku, qty, received int64, d order.Delivery) *model.Order {
+	t.Helper()
 	ctx := context.Background()
 	u := c.users[who]
 	c.keys++
 	var placed *order.Placed
 	_, err := c.h.orders.Place(ctx, u, fmt.Sprintf("credit-%d", c.keys),
-		order.PlaceInput{Lines: []order.LineInput{{SKUID: sku, Quantity: qty}}},
+		order.PlaceInput{Lines: []order.LineInput{{SKUID: sku, Quantity: qty}}, Delivery: d},
 		func(p *order.Placed) ([]byte, error) { placed = p; return []byte("{}"), nil })
 	if err != nil {
 		t.Fatalf("%s places %d×%d: %v", who, qty, sku, err)

@@ -109,6 +109,10 @@ func bodyRoutes() map[string]fuzzRoute {
 		"PATCH /api/v1/me/addresses/:id": {callers: []string{model.RoleConsumer, model.RoleBuyer}, args: ownAddress, seeds: []string{
 			`{"default": true}`, `{"region_code": "441900", "detail": "东城街道"}`, `{"default": false, "region_code": "330000"}`, `{}`,
 		}},
+		"POST /api/v1/orgs/:id/sales-points": {callers: orgAdmin, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }), seeds: []string{
+			`{"type": "counter", "name": "模糊专柜", "region_code": "330604"}`,
+			`{"type": "kiosk", "name": "", "region_code": "999999"}`,
+		}},
 		"POST /api/v1/orgs/:id/users": {callers: orgAdmin, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }), seeds: []string{
 			`{"username": "fuzz-buyer", "password": "long-enough-1", "role": "buyer"}`,
 			`{"username": "fuzz-boss", "password": "long-enough-1", "role": "org_admin"}`,
@@ -397,6 +401,7 @@ func queryRoutes() map[string]fuzzRoute {
 		"GET /api/v1/orgs/:id/filings": {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }),
 			seeds: withPaging("year=2026", "year=", "year=99999999999999999999", "year=2026.5")},
 		"GET /api/v1/orgs/:id/filings/:year": {callers: orgAdmins, args: orgYear, seeds: plain},
+		"GET /api/v1/orgs/:id/sales-points":  {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }), seeds: plain},
 		"GET /api/v1/orgs/:id/employees": {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }),
 			seeds: withPaging("status=pending", "status=confirmed", "status=x")},
 	}

@@ -25,6 +25,7 @@ type orderReq struct {
 	AddressID    int64     `json:"address_id"` // a saved address, copied onto the order
 	Phone        string    `json:"phone"`
 	Note         string    `json:"note"`
+	SalesPointID int64     `json:"sales_point_id"` // the buying org's sales point (五专), if the goods are for one
 }
 
 type deliveryReq struct {
@@ -33,6 +34,7 @@ type deliveryReq struct {
 	AddressID    int64  `json:"address_id"`
 	Phone        string `json:"phone"`
 	Note         string `json:"note"`
+	SalesPointID int64  `json:"sales_point_id"`
 }
 
 type orderLineResp struct {
@@ -63,6 +65,7 @@ type orderResp struct {
 	SupplierID     int64           `json:"supplier_id"`
 	SupplierName   string          `json:"supplier_name"`
 	OrgName        string          `json:"org_name"` // the buyer org's; "" for a consumer's order
+	SalesPointID   *int64          `json:"sales_point_id"`
 	TotalCents     int64           `json:"total_cents"`
 	ReceivedCents  int64           `json:"received_cents"`
 	ReturnedCents  int64           `json:"returned_cents"`
@@ -91,7 +94,7 @@ type orderResp struct {
 func toOrder(o *model.Order, personal, masked bool) orderResp {
 	out := orderResp{ID: o.ID, CheckoutID: o.CheckoutID, Status: o.Status, Channel: o.Channel,
 		PaymentTerms: o.PaymentTerms, UserID: o.UserID, OrgID: o.OrgID, SupplierID: o.SupplierID,
-		SupplierName: o.SupplierName, OrgName: o.OrgName,
+		SupplierName: o.SupplierName, OrgName: o.OrgName, SalesPointID: o.SalesPointID,
 		TotalCents: o.TotalCents, ReceivedCents: o.ReceivedCents, ReturnedCents: o.ReturnedCents,
 		PaidCents: o.PaidCents, RefundedCents: o.RefundedCents, AmountDueCents: o.DueCents(), DeliveryDate: o.DeliveryDate, Note: o.Note,
 		Carrier: o.Carrier, TrackingNo: o.TrackingNo, InvoiceNo: o.InvoiceNo, InspectionNote: o.InspectionNote,
@@ -168,7 +171,8 @@ func (r *router) placeOrder(c *gin.Context) {
 		return
 	}
 	in := order.PlaceInput{Lines: make([]order.LineInput, len(req.Lines)), Delivery: order.Delivery{
-		DeliveryDate: req.DeliveryDate, Address: req.Address, Phone: req.Phone, Note: req.Note, AddressID: req.AddressID}}
+		DeliveryDate: req.DeliveryDate, Address: req.Address, Phone: req.Phone, Note: req.Note, AddressID: req.AddressID,
+		SalesPointID: req.SalesPointID}}
 	for i, l := range req.Lines {
 		in.Lines[i] = order.LineInput{SKUID: l.SKUID, Quantity: l.Quantity}
 	}
@@ -190,7 +194,8 @@ func (r *router) checkout(c *gin.Context) {
 	u := caller(c)
 	var placed []string
 	body, err := r.Orders.Checkout(c.Request.Context(), u, c.GetHeader("Idempotency-Key"), order.Delivery{
-		DeliveryDate: req.DeliveryDate, Address: req.Address, Phone: req.Phone, Note: req.Note, AddressID: req.AddressID}, renderPlaced(true, &placed))
+		DeliveryDate: req.DeliveryDate, Address: req.Address, Phone: req.Phone, Note: req.Note, AddressID: req.AddressID,
+		SalesPointID: req.SalesPointID}, renderPlaced(true, &placed))
 	if err == nil {
 		r.metrics.ordersPlaced(placed)
 	}

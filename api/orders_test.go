@@ -156,6 +156,7 @@ type ordOrder struct {
 	SupplierID     int64     `json:"supplier_id"`
 	SupplierName   string    `json:"supplier_name"`
 	OrgName        string    `json:"org_name"`
+	SalesPointID   *int64    `json:"sales_point_id"`
 	TotalCents     int64     `json:"total_cents"`
 	ReceivedCents  int64     `json:"received_cents"`
 	ReturnedCents  int64     `json:"returned_cents"`

@@ -164,6 +164,58 @@ func toEmployee(u *model.User) employeeResp {
 	return employeeResp{UserID: u.ID, Username: u.Username, EmployerStatus: u.EmployerStatus}
 }
 
+type salesPointReq struct {
+	Type       string `json:"type"`
+	Name       string `json:"name"`
+	RegionCode string `json:"region_code"`
+}
+
+type salesPointResp struct {
+	ID         int64  `json:"id"`
+	OrgID      int64  `json:"org_id"`
+	Type       string `json:"type"`
+	Name       string `json:"name"`
+	RegionCode string `json:"region_code"`
+	CreatedAt  string `json:"created_at"`
+}
+
+func toSalesPoint(p *model.SalesPoint) salesPointResp {
+	return salesPointResp{ID: p.ID, OrgID: p.OrgID, Type: p.Type, Name: p.Name, RegionCode: p.RegionCode, CreatedAt: rfc3339(p.CreatedAt)}
+}
+
+func (r *router) createSalesPoint(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var req salesPointReq
+	if err := bind(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	p, err := r.Orgs.CreateSalesPoint(c.Request.Context(), caller(c), id, org.SalesPointInput{Type: req.Type, Name: req.Name, RegionCode: req.RegionCode})
+	respond(c, http.StatusCreated, p, err, toSalesPoint)
+}
+
+func (r *router) listSalesPoints(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	ps, err := r.Orgs.SalesPoints(c.Request.Context(), caller(c), id)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	out := make([]salesPointResp, len(ps))
+	for i := range ps {
+		out[i] = toSalesPoint(&ps[i])
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out})
+}
+
 func (r *router) listEmployees(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err != nil {

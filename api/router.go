@@ -193,6 +193,8 @@ func New(d Deps) *gin.Engine {
 	org.POST("/filings/:year/approve", r.approveFiling)
 	org.POST("/filings/:year/return", r.returnFiling)
 	org.GET("/employees", r.listEmployees)
+	org.POST("/sales-points", r.createSalesPoint)
+	org.GET("/sales-points", r.listSalesPoints)
 	org.POST("/employees/:user_id/confirm", r.decideEmployee(true))
 	org.POST("/employees/:user_id/refuse", r.decideEmployee(false))
 	org.POST("/users", r.createOrgUser)

@@ -74,3 +74,19 @@ type OrgPatch struct {
 	InvoiceTitle, TaxID      *string
 	Sector                   *string
 }
+
+// Sales-point types (五专): 专柜, 专区, 专馆, 专店, 飞柜.
+var SalesPointTypes = []string{"counter", "zone", "hall", "store", "remote_counter"}
+
+// SalesPoint is an org's sales point: orders may name one, and the credit
+// entries of their sales carry its type.
+type SalesPoint struct {
+	ID         int64     `gorm:"column:id;primaryKey" json:"id"`
+	OrgID      int64     `gorm:"column:org_id" json:"org_id"`
+	Type       string    `gorm:"column:type" json:"type"`
+	Name       string    `gorm:"column:name" json:"name"`
+	RegionCode string    `gorm:"column:region_code" json:"region_code"`
+	CreatedAt  time.Time `gorm:"column:created_at" json:"created_at"`
+}
+
+func (SalesPoint) TableName() string { return "sales_points" }

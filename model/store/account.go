@@ -305,3 +305,25 @@ func set[T any](cols map[string]any, column string, v *T) {
 		cols[column] = *v
 	}
 }
+
+// CreateSalesPoint inserts an org's sales point; a name the org already
+// uses is a conflict.
+func (s *Store) CreateSalesPoint(ctx context.Context, p *model.SalesPoint) error {
+	return mapErr(s.conn(ctx).Create(p).Error)
+}
+
+// SalesPoints lists an org's sales points by id.
+func (s *Store) SalesPoints(ctx context.Context, orgID int64) ([]model.SalesPoint, error) {
+	out := []model.SalesPoint{}
+	err := s.conn(ctx).Where("org_id = ?", orgID).Order("id").Find(&out).Error
+	return out, mapErr(err)
+}
+
+// SalesPoint reads one sales point.
+func (s *Store) SalesPoint(ctx context.Context, id int64) (*model.SalesPoint, error) {
+	var p model.SalesPoint
+	if err := s.conn(ctx).Where("id = ?", id).Take(&p).Error; err != nil {
+		return nil, notFound(err, "sales point")
+	}
+	return &p, nil
+}

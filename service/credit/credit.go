@@ -26,6 +26,7 @@ type Store interface {
 	Regions(ctx context.Context) ([]model.Region, error)
 	Pairings(ctx context.Context) ([]model.PairingView, error)
 	ProgrammeRules(ctx context.Context) ([]model.ProgrammeRule, error)
+	SalesPoint(ctx context.Context, id int64) (*model.SalesPoint, error)
 	CurrentCertifications(ctx context.Context, productIDs []int64) (map[int64]*model.Certification, error)
 	AddCredits(ctx context.Context, entries []*model.Credit) error
 	OrderCredits(ctx context.Context, orderID int64) ([]model.Credit, error)
@@ -218,6 +219,14 @@ func (l *Ledger) Accepted(ctx context.Context, o *model.Order, at time.Time) err
 	if err != nil {
 		return err
 	}
+	pointType := ""
+	if o.SalesPointID != nil {
+		sp, err := l.store.SalesPoint(ctx, *o.SalesPointID)
+		if err != nil {
+			return err
+		}
+		pointType = sp.Type
+	}
 	var entries []*model.Credit
 	for i := range o.Lines {
 		ln := &o.Lines[i]
@@ -226,7 +235,7 @@ func (l *Ledger) Accepted(ctx context.Context, o *model.Order, at time.Time) err
 		}
 		e := &model.Credit{Source: model.SourceAcceptance, OrderID: o.ID, LineID: ln.ID, Quantity: *ln.ReceivedQty,
 			AmountCents: *ln.ReceivedQty * ln.UnitPriceCents, Period: model.Period(at), CreditDate: r.date,
-			SupplierID: o.SupplierID, Platform: model.PlatformMall}
+			SupplierID: o.SupplierID, Platform: model.PlatformMall, PointType: pointType}
 		r.attribute(e, ln, b)
 		entries = append(entries, e)
 	}

@@ -62,6 +62,10 @@ func (m *memStore) ProgrammeRules(context.Context) ([]model.ProgrammeRule, error
 	return m.rules, nil
 }
 
+func (m *memStore) SalesPoint(_ context.Context, id int64) (*model.SalesPoint, error) {
+	return &model.SalesPoint{ID: id, Type: "counter"}, nil
+}
+
 func (m *memStore) CurrentCertifications(_ context.Context, ids []int64) (map[int64]*model.Certification, error) {
 	out := map[int64]*model.Certification{}
 	for _, id := range ids {

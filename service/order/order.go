@@ -47,6 +47,7 @@ type Store interface {
 	ReturnList(ctx context.Context, f model.ReturnFilter, page, size int) (model.Page[model.ReturnView], error)
 	ReplaceCart(ctx context.Context, userID int64, items []model.CartItem) error
 	Address(ctx context.Context, userID, id int64) (*model.Address, error)
+	SalesPoint(ctx context.Context, id int64) (*model.SalesPoint, error)
 	idempotency.Store
 	DueOrders(ctx context.Context, status string, now time.Time, limit int) ([]int64, error)
 	DueReturns(ctx context.Context, now time.Time, after int64, limit int) ([]int64, error)

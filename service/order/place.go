@@ -34,6 +34,9 @@ type Delivery struct {
 	// AddressID names one of the buyer's saved addresses: the order keeps a
 	// copy of it in Address and Phone (later edits do not change the order).
 	AddressID int64 `json:",omitempty"`
+	// SalesPointID names one of the buyer org's sales points (五专) the
+	// goods are for; the credit entries of the sale carry its type.
+	SalesPointID int64 `json:",omitempty"`
 }
 
 // PlaceInput is a new order.
@@ -136,6 +139,9 @@ func checkDelivery(d Delivery) (Delivery, error) {
 		f.Add("address_id", "must be a positive id")
 	} else if d.AddressID > 0 && d.Address != "" {
 		f.Add("address_id", "give address or address_id, not both")
+	}
+	if d.SalesPointID < 0 {
+		f.Add("sales_point_id", "must be a positive id")
 	}
 	if d.Phone != "" && !phoneOK(d.Phone) {
 		f.Add("phone", "must be 5 to 20 digits, optionally with + and -")
@@ -259,6 +265,17 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 	if err != nil {
 		return nil, err
 	}
+	var salesPoint *int64
+	if d.SalesPointID > 0 {
+		sp, err := s.store.SalesPoint(ctx, d.SalesPointID)
+		if err != nil && !errors.Is(err, model.ErrNotFound) {
+			return nil, err
+		}
+		if sp == nil || b.org == nil || sp.OrgID != b.org.ID {
+			return nil, model.Invalid(model.FieldError{Field: "sales_point_id", Message: "not a sales point of the buying org"})
+		}
+		salesPoint = &sp.ID
+	}
 	// group by supplier, in order of first appearance
 	bySupplier := map[int64]*model.Order{}
 	var orders []*model.Order
@@ -270,7 +287,7 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 		if o == nil {
 			o = &model.Order{CheckoutID: checkoutID, UserID: b.user.ID, SupplierID: k.SupplierID, SupplierName: k.SupplierName,
 				Channel: b.channel, PaymentTerms: b.terms, DeliveryDate: d.DeliveryDate,
-				Address: d.Address, Phone: d.Phone, Note: d.Note}
+				Address: d.Address, Phone: d.Phone, Note: d.Note, SalesPointID: salesPoint}
 			if b.org != nil {
 				o.OrgID, o.OrgName = &b.org.ID, b.org.Name
 			}

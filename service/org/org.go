@@ -34,6 +34,9 @@ type Store interface {
 	CreateFiling(ctx context.Context, f *model.Filing) error
 	UpdateFiling(ctx context.Context, id int64, from []string, p model.FilingPatch) error
 	Filings(ctx context.Context, year int, parentID int64, page, size int) (model.Page[model.Filing], error)
+
+	CreateSalesPoint(ctx context.Context, p *model.SalesPoint) error
+	SalesPoints(ctx context.Context, orgID int64) ([]model.SalesPoint, error)
 }
 
 // Service is the orgs, their employees and their filings.
