@@ -23,18 +23,34 @@ import (
 // database's figures against.
 
 const (
-	firstYear = 2025
-	months    = 24 // January 2025 to December 2026
+	firstYear = 2021
+	months    = 72 // January 2021 (the new round of pairings) to December 2026
+	lastYear  = firstYear + months/12 - 1
 
 	minCents = 100       // 1 yuan
 	maxCents = 5_000_000 // 50,000 yuan
 )
 
+// choice is a value drawn with a weight (per mille of the draws).
+type choice struct {
+	value  string
+	weight int
+}
+
+// draw draws one of the choices by weight; the weights add up to 1000.
+func draw(rng *rand.Rand, choices []choice) string {
+	n := rng.IntN(1000)
+	for _, c := range choices {
+		if n < c.weight {
+			return c.value
+		}
+		n -= c.weight
+	}
+	return choices[len(choices)-1].value
+}
+
 // attributions: how often an order is credited (reason "") or not, and why.
-var attributions = []struct {
-	reason string
-	weight int // per mille
-}{
+var attributions = []choice{
 	{"", 850},
 	{model.ReasonNoPairing, 50},
 	{model.ReasonUncertified, 40},
@@ -43,8 +59,27 @@ var attributions = []struct {
 	{model.ReasonNoBuyerRegion, 20},
 }
 
+// platforms: where an order was made, by weight (per mille): the mall, and
+// a few off-platform records (832平台), so that the online/offline split has
+// both sides.
+var platforms = []choice{
+	{model.PlatformMall, 970},
+	{"832", 30},
+}
+
+// pointTypes: the sales point an order went through (五专), most none.
+var pointTypes = []choice{
+	{"", 880},
+	{"counter", 50},
+	{"zone", 30},
+	{"hall", 15},
+	{"store", 15},
+	{"remote_counter", 10},
+}
+
 const creditCols = "source, order_id, line_id, return_id, quantity, amount_cents, pairing_id, reason, certified, " +
-	"buyer_org_id, org_chain, buyer_region, kind, channel, category_code, origin_code, period, credit_date, orders, created_at"
+	"buyer_org_id, org_chain, buyer_region, kind, channel, category_code, origin_code, period, credit_date, orders, " +
+	"supplier_id, sector, platform, point_type, created_at"
 
 // entry is one ledger row.
 type entry struct {
@@ -59,6 +94,9 @@ type entry struct {
 	period                   int
 	date, created            string
 	orders                   int
+	supplier                 int64  // the producer, one of the origin county's
+	sector                   string // the buying org's (五进); "" without one
+	platform, pointType      string
 }
 
 // generator makes orders and their entries.
@@ -104,20 +142,12 @@ func (g *generator) next() *entry {
 func (g *generator) newOrder() {
 	rng, w := g.rng, g.w
 	g.order++
-	m := int(math.Sqrt(rng.Float64()) * months) // buying grows over the two years
+	m := int(math.Sqrt(rng.Float64()) * months) // buying grows over the years
 	year, month := firstYear+m/12, m%12+1
 	date := fmt.Sprintf("%04d-%02d-%02d", year, month, 1+rng.IntN(28))
 	created := fmt.Sprintf("%s %02d:%02d:%02d.%03d", date, 1+rng.IntN(13), rng.IntN(60), rng.IntN(60), rng.IntN(1000))
 
-	reason := ""
-	n := rng.IntN(1000)
-	for _, a := range attributions {
-		if n < a.weight {
-			reason = a.reason
-			break
-		}
-		n -= a.weight
-	}
+	reason := draw(rng, attributions)
 
 	// The buyer: an org's own order (channel = its kind, kind = its credit
 	// kind), a consumer with a confirmed employer (app, direct purchase, the
@@ -154,6 +184,14 @@ func (g *generator) newOrder() {
 		}
 	}
 	e.reason = reason
+	// One supplier per order, so one origin county; the sector is the
+	// buying org's, as service/credit writes it.
+	sup := w.suppliers[e.origin]
+	e.supplier = sup[rng.IntN(len(sup))]
+	if e.org != nil {
+		e.sector = e.org.sector
+	}
+	e.platform, e.pointType = draw(rng, platforms), draw(rng, pointTypes)
 
 	for i := range 1 + rng.IntN(5) {
 		g.line++
@@ -207,7 +245,10 @@ func appendRow(b []byte, e *entry) []byte {
 	b = appendInt(b, int64(e.period))
 	b = appendStr(b, e.date)
 	b = appendInt(b, int64(e.orders))
-	b = appendStr(b, e.created)
+	b = appendInt(b, e.supplier)
+	for _, s := range []string{e.sector, e.platform, e.pointType, e.created} {
+		b = appendStr(b, s)
+	}
 	return append(b, ')')
 }
 

@@ -3,21 +3,27 @@ package main
 import (
 	"context"
 	"math/rand/v2"
+	"strconv"
 
 	"shanhai/model"
 	"shanhai/scripts/bench"
 )
 
 // record is the bench's own account of the ledger it generated, per year:
-// the pairing figures (pairing 0 = not credited, by reason) and every org's
-// own and subtree figures. Filings and targets are sized from it, and the
-// database's figures are checked against it.
+// the pairing figures (pairing 0 = not credited, by reason; in the mall or
+// not), the credited figures by buyer region, the sales by each breakdown's
+// value, and every org's own and subtree figures, in all and per pairing.
+// Filings and targets are sized from it, and the database's figures are
+// checked against it.
 type record struct {
-	entries  int64
-	pairings map[pairingKey]sums
-	orgs     map[orgKey]orgFigures
-	filings  map[orgKey]filing // what was filed, per org and year
-	targets  map[targetKey]int64
+	entries     int64
+	pairings    map[pairingKey]sums
+	areas       map[areaKey]sums
+	sales       map[saleKey]sums
+	orgs        map[orgKey]orgFigures
+	orgPairings map[orgPairingKey]orgPairing
+	filings     map[orgKey]filing // what was filed, per org and year
+	targets     map[targetKey]int64
 }
 
 type targetKey struct {
@@ -30,9 +36,46 @@ type pairingKey struct {
 	pairing int64
 	reason  string
 	kind    string
+	mall    bool // made in the mall (platform "mall"), not an off-platform record
 }
 
 type sums struct{ cents, orders int64 }
+
+// addTo adds v to m[k].
+func addTo[K comparable](m map[K]sums, k K, v sums) {
+	s := m[k]
+	s.cents, s.orders = s.cents+v.cents, s.orders+v.orders
+	m[k] = s
+}
+
+// areaKey: the credited entries of a pairing by buyer region and kind.
+type areaKey struct {
+	year    int
+	pairing int64
+	region  string
+	kind    string
+}
+
+// saleKey: the entries with one value of one breakdown (facet: origin,
+// category, supplier, channel, platform, point type, sector), credited or
+// not.
+type saleKey struct {
+	year int
+	cell saleCell
+}
+
+type saleCell struct {
+	facet, code string
+	credited    bool
+}
+
+type orgPairingKey struct {
+	year         int
+	org, pairing int64 // pairing 0: not credited
+}
+
+// orgPairing is what an org and its subtree bought for one pairing.
+type orgPairing struct{ cents, subCents int64 }
 
 type orgKey struct {
 	year int
@@ -52,18 +95,32 @@ type filing struct {
 }
 
 func newRecord() *record {
-	return &record{pairings: map[pairingKey]sums{}, orgs: map[orgKey]orgFigures{}, filings: map[orgKey]filing{}, targets: map[targetKey]int64{}}
+	return &record{pairings: map[pairingKey]sums{}, areas: map[areaKey]sums{}, sales: map[saleKey]sums{}, orgs: map[orgKey]orgFigures{},
+		orgPairings: map[orgPairingKey]orgPairing{}, filings: map[orgKey]filing{}, targets: map[targetKey]int64{}}
+}
+
+// facets are an entry's value of each breakdown, as the sales rollup keys
+// them.
+func (e *entry) facets() [7][2]string {
+	return [7][2]string{
+		{model.FacetOrigin, e.origin}, {model.FacetCategory, e.category}, {model.FacetSupplier, strconv.FormatInt(e.supplier, 10)},
+		{model.FacetChannel, e.channel}, {model.FacetPlatform, e.platform}, {model.FacetPointType, e.pointType},
+		{model.FacetSector, e.sector},
+	}
 }
 
 // add counts one generated entry.
 func (r *record) add(e *entry) {
 	r.entries++
 	year := e.period / 100
-	k := pairingKey{year, e.pairing, e.reason, e.kind}
-	s := r.pairings[k]
-	s.cents += e.cents
-	s.orders += int64(e.orders)
-	r.pairings[k] = s
+	v := sums{e.cents, int64(e.orders)}
+	addTo(r.pairings, pairingKey{year, e.pairing, e.reason, e.kind, e.platform == model.PlatformMall}, v)
+	if e.pairing != 0 {
+		addTo(r.areas, areaKey{year, e.pairing, e.region, e.kind}, v)
+	}
+	for _, f := range e.facets() {
+		addTo(r.sales, saleKey{year, saleCell{f[0], f[1], e.pairing != 0}}, v)
+	}
 	if e.org == nil {
 		return
 	}
@@ -86,6 +143,13 @@ func (r *record) add(e *entry) {
 		f.subCertified += certified
 		f.subCredited += credited
 		r.orgs[ok] = f
+		pk := orgPairingKey{year, id, e.pairing}
+		op := r.orgPairings[pk]
+		if id == e.org.id {
+			op.cents += e.cents
+		}
+		op.subCents += e.cents
+		r.orgPairings[pk] = op
 	}
 }
 
@@ -95,15 +159,17 @@ func (r *record) credited(w *world, p *model.PairingView, year int) int64 {
 	var total int64
 	for _, id := range append([]int64{p.ID}, w.countyPart(p)...) {
 		for _, kind := range []string{model.CreditDirect, model.CreditAssisted} {
-			total += r.pairings[pairingKey{year, id, "", kind}].cents
+			for _, mall := range []bool{true, false} {
+				total += r.pairings[pairingKey{year, id, "", kind, mall}].cents
+			}
 		}
 	}
 	return total
 }
 
-// seedTargets sets every pairing's target for both years at 0.8–1.4× what
+// seedTargets sets every pairing's target for every year at 0.8–1.4× what
 // the ledger credits it (completion 0.71–1.25), in round 10,000 yuan, and
-// files, for 92% of the generated orgs and both years, a reserved share of
+// files, for 92% of the generated orgs and every year, a reserved share of
 // 10–30% of a food budget sized so that the reserved amount is 0.6–1.5× the
 // org's certified purchases; 80% of the filings are approved, the rest
 // submitted, draft or returned.

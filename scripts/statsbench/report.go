@@ -21,16 +21,20 @@ func report(w io.Writer, o options, f facts, results []*measured, c *checks) {
 		group3(f.rows), group3(f.orders), firstYear, firstYear+months/12-1, bytesText(f.tableBytes), f.orgs, f.demoOrgs, f.orgs-f.demoOrgs, len(supervisors),
 		f.load.Seconds(), group3(int64(float64(f.rows)/f.load.Seconds())), o.conns, o.batch)
 	rr := f.rebuildReport
-	line("rollups: store.RebuildRollups in %.1fs (%s entries/s): %s entries counted, %d pending, %d rows compared, %d corrected (from empty: every row); rollup_pairings %s rows, rollup_areas %s, rollup_orgs %s",
+	var rows []string
+	for _, t := range rollupTables {
+		rows = append(rows, fmt.Sprintf("%s %s", t, group3(f.rollupRows[t])))
+	}
+	line("rollups: store.RebuildRollups in %.1fs (%s entries/s): %s entries counted, %d pending, %d rows compared, %d corrected (from empty: every row); rows: %s",
 		f.rebuild.Seconds(), group3(int64(float64(rr.Entries)/f.rebuild.Seconds())), group3(rr.Entries), rr.Pending, rr.Rows, rr.Corrected,
-		group3(f.rollupRows["rollup_pairings"]), group3(f.rollupRows["rollup_areas"]), group3(f.rollupRows["rollup_orgs"]))
+		strings.Join(rows, ", "))
 	httpNote := ""
 	if o.http {
 		httpNote = "; HTTP: api.New on an httptest server, GET over loopback with keep-alive and the demo admin's bearer token (request logs encoded, then discarded)"
 	}
 	line("service: stats.New(store, nil, geography cached 1 s), cache off (no Redis), admin scope; in-process: a direct call%s; %d calls per runner after 20 unmeasured, in-process and HTTP taking turns", httpNote, o.iterations)
 	line("round-trip floor: SELECT 1 on the store's pool, %d calls taking turns with the per-pairing calls: p50 %s, p99 %s, mean %s", len(f.floor.lat), dur(f.floor.lat.Pct(50)), dur(f.floor.lat.Pct(99)), dur(f.floor.mean()))
-	line("GROUP BY: one unmeasured run (the one checked), then %d measured, the two queries taking turns", o.baseline)
+	line("GROUP BY: one unmeasured run (the one checked), then %d measured, the %d queries taking turns", o.baseline, len(results))
 	for _, r := range results {
 		line("service calls, %s: %s", r.name, r.breakdown)
 	}

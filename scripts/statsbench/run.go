@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -44,6 +43,9 @@ type facts struct {
 	loadStart, loadEnd     string  // the machine's load average (1, 5, 15 min) at the start and the end
 	floor                  *timing // SELECT 1 round trips: the p99 this machine gives any query
 }
+
+// rollupTables are the rollups the rebuild writes.
+var rollupTables = []string{"rollup_pairings", "rollup_areas", "rollup_sales", "rollup_orgs", "rollup_org_pairings"}
 
 // run is one whole benchmark: load, rebuild the rollups, measure, check,
 // print.
@@ -96,7 +98,7 @@ func run(ctx context.Context, ws *bench.Workspace, o options) error {
 	f.rebuild = time.Since(start)
 	bench.Logf("rollups rebuilt in %.1fs: %d entries, %d pending, %d rows compared, %d corrected",
 		f.rebuild.Seconds(), f.rebuildReport.Entries, f.rebuildReport.Pending, f.rebuildReport.Rows, f.rebuildReport.Corrected)
-	for _, t := range []string{"rollup_pairings", "rollup_areas", "rollup_orgs"} {
+	for _, t := range rollupTables {
 		var n int64
 		if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+t).Scan(&n); err != nil {
 			return err
@@ -110,29 +112,24 @@ func run(ctx context.Context, ws *bench.Workspace, o options) error {
 
 	// The service, cache off: no Redis, no in-process layer.
 	svc := stats.New(l.Store, nil, cache.NewGeography(l.Store, time.Second)) // as the server wires it
-	parent := f.parent
-	var pairingsRep *stats.PairingReport
-	var orgsRep *stats.OrgReport
-	askPairings := func(ctx context.Context) (err error) {
-		pairingsRep, err = svc.Pairings(ctx, w.admin, stats.Query{Period: stats.Period{Year: o.year, Month: 0}})
-		return err
-	}
-	askOrgs := func(ctx context.Context) (err error) {
-		orgsRep, err = svc.Orgs(ctx, w.admin, stats.Query{Period: stats.Period{Year: o.year}, ParentID: parent.id})
-		return err
-	}
-	if err := askPairings(ctx); err != nil {
-		return fmt.Errorf("stats.Pairings: %w", err)
-	}
-	if err := askOrgs(ctx); err != nil {
-		return fmt.Errorf("stats.Orgs: %w", err)
-	}
+	qs := queries(w, rec, o, f.parent)
 	// The answers checked: the in-process reports as the API encodes them
 	// and, with -http, the HTTP bodies.
-	answers := []answer{{by: "in-process", pairings: encoded(pairingsRep), orgRanks: encoded(orgsRep)}}
+	type answer struct {
+		q    *query
+		by   string
+		body []byte
+	}
+	var answers []answer
+	for _, q := range qs {
+		rep, err := q.ask(ctx, svc)
+		if err != nil {
+			return fmt.Errorf("%s: %w", q.name, err)
+		}
+		answers = append(answers, answer{q, "in-process", encoded(rep)})
+	}
 
-	var client *http.Client
-	var baseURL, token string
+	gets := make([]func(context.Context) ([]byte, error), len(qs))
 	if o.http {
 		// The router logs every request; keep the JSON encoding, drop the output.
 		slog.SetDefault(slog.New(api.LogHandler(slog.NewJSONHandler(io.Discard, nil))))
@@ -144,26 +141,14 @@ func run(ctx context.Context, ws *bench.Workspace, o options) error {
 		srv := httptest.NewServer(api.New(api.Deps{Stats: svc, Accounts: accounts, DB: db,
 			Checks: map[string]func(context.Context) error{"database": db.PingContext}}))
 		defer srv.Close()
-		client, baseURL, token = srv.Client(), srv.URL, login.Token
-	}
-	getPairings := httpGetter(client, baseURL, token, fmt.Sprintf("/api/v1/stats/pairings?year=%d", o.year))
-	getOrgs := httpGetter(client, baseURL, token, fmt.Sprintf("/api/v1/stats/orgs?year=%d&parent_id=%d", o.year, parent.id))
-	if o.http {
-		pb, err := getPairings(ctx)
-		if err != nil {
-			return err
+		for i, q := range qs {
+			gets[i] = httpGetter(srv.Client(), srv.URL, login.Token, q.path)
+			body, err := gets[i](ctx)
+			if err != nil {
+				return err
+			}
+			answers = append(answers, answer{q, "HTTP", body})
 		}
-		ob, err := getOrgs(ctx)
-		if err != nil {
-			return err
-		}
-		answers = append(answers, answer{by: "HTTP", pairings: pb, orgRanks: ob})
-	}
-	discard := func(get func(context.Context) ([]byte, error)) func(context.Context) error {
-		if get == nil {
-			return nil
-		}
-		return func(ctx context.Context) error { _, err := get(ctx); return err }
 	}
 	// The floor: a trivial round trip on the same pool, taking turns with
 	// the per-pairing calls: the p99 this machine gives any query right now.
@@ -172,36 +157,44 @@ func run(ctx context.Context, ws *bench.Workspace, o options) error {
 		return db.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 	}
 
-	results := []*measured{
-		{name: fmt.Sprintf("per-pairing table %d (admin)", o.year)},
-		{name: fmt.Sprintf("org ranking %d: %d children of %s", o.year, len(w.children[parent.id]), parent.name)},
+	results := make([]*measured, len(qs))
+	bench.Logf("service: %d calls of each of %d queries, in-process%s", o.iterations, len(qs), map[bool]string{true: " and over HTTP", false: ""}[o.http])
+	for i, q := range qs {
+		runners := []func(context.Context) error{
+			func(ctx context.Context) error { _, err := q.ask(ctx, svc); return err },
+			nil,
+		}
+		if gets[i] != nil {
+			get := gets[i]
+			runners[1] = func(ctx context.Context) error { _, err := get(ctx); return err }
+		}
+		if i == 0 {
+			runners = append(runners, selectOne)
+		}
+		t, err := interleave(ctx, o.iterations, runners...)
+		if err != nil {
+			return fmt.Errorf("%s: %w", q.name, err)
+		}
+		results[i] = &measured{name: q.name, inproc: t[0], overHTTP: t[1]}
+		if i == 0 {
+			f.floor = t[2]
+		}
+		bench.Logf("%s: in-process p50 %s p99 %s", q.name, dur(t[0].lat.Pct(50)), dur(t[0].lat.Pct(99)))
 	}
-	bench.Logf("service: %d calls of each query, in-process%s", o.iterations, map[bool]string{true: " and over HTTP", false: ""}[o.http])
-	t, err := interleave(ctx, o.iterations, askPairings, discard(getPairings), selectOne)
+
+	if err := breakdowns(ctx, ws.DSN, o, qs, results); err != nil {
+		return err
+	}
+	baseChecks, err := baseline(ctx, ws.DSN, o, qs, results)
 	if err != nil {
 		return err
 	}
-	results[0].inproc, results[0].overHTTP, f.floor = t[0], t[1], t[2]
-	if t, err = interleave(ctx, o.iterations, askOrgs, discard(getOrgs)); err != nil {
-		return err
-	}
-	results[1].inproc, results[1].overHTTP = t[0], t[1]
-	for _, r := range results {
-		bench.Logf("%s: in-process p50 %s p99 %s", r.name, dur(r.inproc.lat.Pct(50)), dur(r.inproc.lat.Pct(99)))
-	}
 
-	if err := breakdowns(ctx, ws.DSN, w, o, parent, results); err != nil {
-		return err
+	for _, check := range baseChecks {
+		check(&c)
 	}
-	base, children, figs, err := baseline(ctx, ws.DSN, o, parent, results)
-	if err != nil {
-		return err
-	}
-
-	checkLoad(&c, w, rec, o.year, base, parent, children, figs)
 	for _, a := range answers {
-		checkPairings(&c, w, rec, o.year, a.by, a.pairings)
-		checkOrgs(&c, w, rec, o.year, parent, a.by, a.orgRanks)
+		a.q.check(&c, a.by, a.body)
 	}
 
 	f.loadEnd = loadAverage()
@@ -214,7 +207,7 @@ func run(ctx context.Context, ws *bench.Workspace, o options) error {
 
 // breakdowns says where a call of each query goes: the same calls through
 // a store of their own whose statements are timed.
-func breakdowns(ctx context.Context, dsn string, w *world, o options, parent *org, results []*measured) error {
+func breakdowns(ctx context.Context, dsn string, o options, qs []*query, results []*measured) error {
 	timedStore, err := store.Open("mysql:"+dsn, 4)
 	if err != nil {
 		return err
@@ -225,66 +218,61 @@ func breakdowns(ctx context.Context, dsn string, w *world, o options, parent *or
 		return err
 	}
 	svc := stats.New(timedStore, nil, cache.NewGeography(timedStore, time.Second))
-	if results[0].breakdown, err = breakdown(ctx, timer, min(o.iterations, 100), func(ctx context.Context) error {
-		_, err := svc.Pairings(ctx, w.admin, stats.Query{Period: stats.Period{Year: o.year, Month: 0}})
-		return err
-	}); err != nil {
-		return err
+	for i, q := range qs {
+		if results[i].breakdown, err = breakdown(ctx, timer, min(o.iterations, 100), func(ctx context.Context) error {
+			_, err := q.ask(ctx, svc)
+			return err
+		}); err != nil {
+			return err
+		}
 	}
-	results[1].breakdown, err = breakdown(ctx, timer, min(o.iterations, 100), func(ctx context.Context) error {
-		_, err := svc.Orgs(ctx, w.admin, stats.Query{Period: stats.Period{Year: o.year}, ParentID: parent.id})
-		return err
-	})
-	return err
+	return nil
 }
 
-// baseline runs the two GROUP BYs: once checked (and warming the buffer
+// baseline runs the GROUP BYs: each once checked (and warming the buffer
 // pool), then -baseline-iterations times measured, taking turns. It returns
-// the checked run's figures.
-func baseline(ctx context.Context, dsn string, o options, parent *org, results []*measured) (base []pairingRow, children []int64, figs map[int64]orgFigures, err error) {
+// the checks of the checked runs' figures.
+func baseline(ctx context.Context, dsn string, o options, qs []*query, results []*measured) ([]func(*checks), error) {
 	// A pool of its own: the store's has a 30 s read timeout, shorter than
 	// one GROUP BY over 10M entries on a busy machine.
 	cfg, err := mysqldrv.ParseDSN(dsn)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	cfg.ReadTimeout, cfg.WriteTimeout = time.Hour, time.Hour
 	connector, err := mysqldrv.NewConnector(cfg)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	db := sql.OpenDB(connector)
 	defer db.Close()
 	db.SetMaxOpenConns(1)
 
-	from, to := yearRange(o.year)
-	results[0].groupByPlan = explain(ctx, db, pairingSQL, from, to)
-	results[1].groupByPlan = explain(ctx, db, orgSQL, from, to, fmt.Sprintf("%%/%d/%%", parent.id))
-	bench.Logf("GROUP BY: 1 checked run, then %d measured, of each query", o.baseline)
-	if base, err = groupPairings(ctx, db, o.year); err != nil {
-		return nil, nil, nil, fmt.Errorf("GROUP BY pairings: %w", err)
-	}
-	if children, figs, err = groupOrgs(ctx, db, o.year, parent.id); err != nil {
-		return nil, nil, nil, fmt.Errorf("GROUP BY orgs: %w", err)
-	}
-	pairings, orgs := &timing{}, &timing{}
-	for i := range o.baseline {
-		start := time.Now()
-		if _, err := groupPairings(ctx, db, o.year); err != nil {
-			return nil, nil, nil, err
+	bench.Logf("GROUP BY: 1 checked run, then %d measured, of each of %d queries", o.baseline, len(qs))
+	checks := make([]func(*checks), len(qs))
+	for i, q := range qs {
+		results[i].groupByPlan = explain(ctx, db, q.sql, q.args...)
+		if checks[i], err = q.groupBy(ctx, db); err != nil {
+			return nil, fmt.Errorf("GROUP BY, %s: %w", q.name, err)
 		}
-		pairings.add(time.Since(start))
-		start = time.Now()
-		if _, _, err := groupOrgs(ctx, db, o.year, parent.id); err != nil {
-			return nil, nil, nil, err
-		}
-		orgs.add(time.Since(start))
-		bench.Logf("GROUP BY %d/%d: pairings %s, orgs %s", i+1, o.baseline, dur(pairings.lat[i]), dur(orgs.lat[i]))
+		results[i].groupBy = &timing{}
 	}
-	pairings.sort()
-	orgs.sort()
-	results[0].groupBy, results[1].groupBy = pairings, orgs
-	return base, children, figs, nil
+	for n := range o.baseline {
+		var took []string
+		for i, q := range qs {
+			start := time.Now()
+			if _, err := q.groupBy(ctx, db); err != nil {
+				return nil, fmt.Errorf("GROUP BY, %s: %w", q.name, err)
+			}
+			results[i].groupBy.add(time.Since(start))
+			took = append(took, dur(results[i].groupBy.lat[n]))
+		}
+		bench.Logf("GROUP BY %d/%d: %s", n+1, o.baseline, strings.Join(took, ", "))
+	}
+	for _, r := range results {
+		r.groupBy.sort()
+	}
+	return checks, nil
 }
 
 // loadAverage is the machine's load average, "1.20 0.80 0.50", or "?".

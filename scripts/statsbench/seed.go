@@ -26,20 +26,20 @@ import (
 type group []child
 
 type child struct {
-	kind, pattern string
-	weight        int
+	kind, pattern, sector string // sector: where the org's purchases go (五进)
+	weight                int
 }
 
 var (
-	offices = group{{model.OrgCanteen, "%s机关第%d食堂", 6}, {model.OrgGovernment, "%s第%d行政服务中心", 4}}
-	schools = group{{model.OrgCanteen, "%s第%d中学食堂", 5}, {model.OrgCanteen, "%s第%d小学食堂", 5}}
-	health  = group{{model.OrgCanteen, "%s第%d人民医院食堂", 4}, {model.OrgCanteen, "%s第%d社区卫生服务中心食堂", 6}}
-	unions  = group{{model.OrgUnion, "%s第%d企业工会", 6}, {model.OrgEnterprise, "%s第%d纺织印染有限公司", 4}}
-	markets = group{{model.OrgSupermarket, "%s第%d农产品超市", 5}, {model.OrgWholesale, "%s第%d农贸批发市场", 2}, {model.OrgCoop, "%s第%d供销合作社", 3}}
+	offices = group{{model.OrgCanteen, "%s机关第%d食堂", "government", 6}, {model.OrgGovernment, "%s第%d行政服务中心", "government", 4}}
+	schools = group{{model.OrgCanteen, "%s第%d中学食堂", "school", 5}, {model.OrgCanteen, "%s第%d小学食堂", "school", 5}}
+	health  = group{{model.OrgCanteen, "%s第%d人民医院食堂", "hospital", 4}, {model.OrgCanteen, "%s第%d社区卫生服务中心食堂", "hospital", 6}}
+	unions  = group{{model.OrgUnion, "%s第%d企业工会", "enterprise", 6}, {model.OrgEnterprise, "%s第%d纺织印染有限公司", "enterprise", 4}}
+	markets = group{{model.OrgSupermarket, "%s第%d农产品超市", "community", 5}, {model.OrgWholesale, "%s第%d农贸批发市场", "community", 2}, {model.OrgCoop, "%s第%d供销合作社", "community", 3}}
 )
 
 // supervisors are the generated supervising units; ranked is the one whose
-// children the org ranking ranks (越城区教育体育局: ~100 school canteens).
+// children the org ranking ranks (越城区教育体育局: ~250 school canteens with the default -orgs).
 var supervisors = []struct {
 	region, name, kind string
 	children           group
@@ -74,12 +74,12 @@ const (
 
 // org is a buying org as the ledger sees it.
 type org struct {
-	id                             int64
-	name, kind, region, creditKind string
-	parent                         int64 // 0: top level
-	chain                          string
-	ids                            []int64 // the chain, top first
-	demo                           bool
+	id                                     int64
+	name, kind, region, creditKind, sector string
+	parent                                 int64 // 0: top level
+	chain                                  string
+	ids                                    []int64 // the chain, top first
+	demo                                   bool
 }
 
 // origin is a partner county a district's buyer buys from, with the
@@ -103,7 +103,8 @@ type world struct {
 	paired      map[string][]origin // per buyer region: origins with a pairing, the county pairings' several times
 	unpaired    map[string][]string // per buyer region: origins without one
 	categories  []string
-	admin       *model.User // the demo's admin
+	suppliers   map[string][]int64 // per origin county: its producers (a generated one where the demo has none)
+	admin       *model.User        // the demo's admin
 }
 
 // seed loads the demo data and the org tree and returns the world.
@@ -143,9 +144,9 @@ func seed(ctx context.Context, l *bench.Loader, n int) (*world, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if err := collect(ctx, db, "SELECT id, name, kind, region_code, COALESCE(parent_id, 0), credit_kind FROM orgs ORDER BY id", func(r *sql.Rows) error {
+	if err := collect(ctx, db, "SELECT id, name, kind, region_code, COALESCE(parent_id, 0), credit_kind, sector FROM orgs ORDER BY id", func(r *sql.Rows) error {
 		o := &org{demo: true}
-		if err := r.Scan(&o.id, &o.name, &o.kind, &o.region, &o.parent, &o.creditKind); err != nil {
+		if err := r.Scan(&o.id, &o.name, &o.kind, &o.region, &o.parent, &o.creditKind, &o.sector); err != nil {
 			return err
 		}
 		w.add(o)
@@ -166,10 +167,13 @@ func seed(ctx context.Context, l *bench.Loader, n int) (*world, error) {
 	// The generated orgs, ids after the demo's.
 	rng := l.Rand
 	nextID := w.orgs[len(w.orgs)-1].id + 1
-	rows := bench.NewRows("orgs", "id, name, kind, region_code, parent_id, payment_terms, approval_threshold_cents, credit_kind, invoice_title, tax_id, created_at")
+	rows := bench.NewRows("orgs", "id, name, kind, region_code, parent_id, payment_terms, approval_threshold_cents, credit_kind, sector, invoice_title, tax_id, created_at")
 	addOrg := func(o *org) {
 		o.id, nextID = nextID, nextID+1
 		o.creditKind = model.DefaultCreditKind(o.kind)
+		if o.sector == "" {
+			o.sector = model.DefaultSector(o.kind)
+		}
 		terms, threshold := model.TermsPrepay, int64(0)
 		if o.kind == model.OrgCanteen {
 			terms, threshold = model.TermsAfterDelivery, 500_000 // canteens pay after acceptance, approve above 5,000 yuan
@@ -178,7 +182,7 @@ func seed(ctx context.Context, l *bench.Loader, n int) (*world, error) {
 		if o.parent != 0 {
 			parent = o.parent
 		}
-		rows.Add(o.id, o.name, o.kind, o.region, parent, terms, threshold, o.creditKind, o.name,
+		rows.Add(o.id, o.name, o.kind, o.region, parent, terms, threshold, o.creditKind, o.sector, o.name,
 			fmt.Sprintf("12%s%07dX", o.region, o.id), l.Now)
 		w.add(o)
 	}
@@ -197,7 +201,7 @@ func seed(ctx context.Context, l *bench.Loader, n int) (*world, error) {
 		key := sup.name + c.pattern
 		seq[key]++
 		name := fmt.Sprintf(c.pattern, regionName(regions, sup.region), seq[key])
-		addOrg(&org{name: name, kind: c.kind, region: sup.region, parent: sup.id})
+		addOrg(&org{name: name, kind: c.kind, region: sup.region, parent: sup.id, sector: c.sector})
 	}
 	if err := l.Insert(ctx, rows); err != nil {
 		return nil, err
@@ -224,6 +228,9 @@ func seed(ctx context.Context, l *bench.Loader, n int) (*world, error) {
 	}
 	slices.Sort(w.districts)
 	slices.Sort(partners)
+	if err := w.seedSuppliers(ctx, l, regions, partners); err != nil {
+		return nil, err
+	}
 	buying := slices.Clone(w.districts) // and the regions of orgs above district level (绍兴市)
 	for _, o := range w.orgs {
 		if !slices.Contains(buying, o.region) {
@@ -252,6 +259,34 @@ func seed(ctx context.Context, l *bench.Loader, n int) (*world, error) {
 	bench.Logf("loaded the demo data (%d pairings, %d orgs) and %d generated orgs under %d supervising units",
 		len(w.pairings), len(w.orgs)-n, n, len(supervisors))
 	return w, nil
+}
+
+// seedSuppliers reads the demo's producers by county and adds one to every
+// partner county that has none, so that every entry names a producer of
+// its origin county.
+func (w *world) seedSuppliers(ctx context.Context, l *bench.Loader, regions []model.Region, partners []string) error {
+	w.suppliers = map[string][]int64{}
+	var last int64
+	if err := collect(ctx, l.DB(), "SELECT id, region_code FROM suppliers ORDER BY id", func(r *sql.Rows) error {
+		var code string
+		err := r.Scan(&last, &code)
+		w.suppliers[code] = append(w.suppliers[code], last)
+		return err
+	}); err != nil {
+		return err
+	}
+	rows := bench.NewRows("suppliers", "id, name, region_code, status, created_at")
+	for _, code := range partners {
+		if len(w.suppliers[code]) == 0 {
+			last++
+			rows.Add(last, regionName(regions, code)+"农特产品有限公司", code, model.SupplierActive, l.Now)
+			w.suppliers[code] = []int64{last}
+		}
+	}
+	if rows.Len() == 0 {
+		return nil
+	}
+	return l.Insert(ctx, rows)
 }
 
 func (w *world) add(o *org) {
