@@ -323,9 +323,10 @@ func (r *Rollups) Add(e *Credit) {
 		sv.Orders += orders
 		r.Sales[sk] = sv
 		for _, id := range chain {
+			own := e.BuyerOrgID != nil && id == *e.BuyerOrgID // the buyer itself, not a supervisor
 			ok := RollupOrg{Period: period, OrgID: id}
 			o := r.Orgs[ok]
-			if e.BuyerOrgID != nil && id == *e.BuyerOrgID {
+			if own {
 				o.Cents += amt
 				o.CertifiedCents += certified
 				o.CreditedCents += credited
@@ -336,7 +337,7 @@ func (r *Rollups) Add(e *Credit) {
 			r.Orgs[ok] = o
 			pk := RollupOrgPairing{Period: period, OrgID: id, PairingID: pid}
 			op := r.OrgPairings[pk]
-			if e.BuyerOrgID != nil && id == *e.BuyerOrgID {
+			if own {
 				op.Cents += amt
 			}
 			op.SubtreeCents += amt
