@@ -6,9 +6,11 @@ package api
 // answer — JSON, or with format=xlsx|csv the same table as a file.
 
 import (
+	"maps"
 	"mime"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -31,7 +33,8 @@ func readStatsQuery(c *gin.Context, extra ...string) (stats.Query, error) {
 	var q stats.Query
 	var bad []model.FieldError
 	params := c.Request.URL.Query()
-	for name, vs := range params {
+	for _, name := range slices.Sorted(maps.Keys(params)) { // every bad one named, in a stable order
+		vs := params[name]
 		known := false
 		for _, k := range periodParams {
 			known = known || k == name
@@ -82,6 +85,9 @@ func readStatsQuery(c *gin.Context, extra ...string) (stats.Query, error) {
 	q.Programme = params.Get("programme")
 	if q.Programme == "" && params.Has("programme") {
 		bad = append(bad, model.FieldError{Field: "programme", Message: "must be east_west or mountain_sea"})
+	}
+	if params.Has("format") && params.Get("format") == "" {
+		bad = append(bad, model.FieldError{Field: "format", Message: "must be xlsx or csv (or left out for JSON)"})
 	}
 	if len(bad) > 0 {
 		return q, model.Invalid(bad...)

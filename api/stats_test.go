@@ -571,6 +571,7 @@ func TestStatsRefusals(t *testing.T) {
 			{v1 + "/stats/export?format=csv", 422, "invalid", []string{"year"}},
 			// a question the route cannot answer is never answered as another
 			{v1 + "/stats/regions?year=2026&programe=east_west", 422, "invalid", []string{"programe"}},
+			{v1 + "/stats/regions?zz=1&year=2026&aa=2&format=", 422, "invalid", []string{"aa", "zz", "format"}},
 			{v1 + "/stats/pairings?year=2026&parent_id=3", 422, "invalid", []string{"parent_id"}},
 			{v1 + "/stats/pairings?year=2026&year=2025", 422, "invalid", []string{"year"}},
 			{v1 + "/stats/pairings?year=2026&programme=", 422, "invalid", []string{"programme"}},
