@@ -29,8 +29,8 @@ type Order struct {
 	UserID         int64       `gorm:"column:user_id"`
 	OrgID          *int64      `gorm:"column:org_id"`
 	SupplierID     int64       `gorm:"column:supplier_id"`
-	SupplierName   string      `gorm:"column:supplier_name"` // as when placed
-	OrgName        string      `gorm:"column:org_name"`      // the buyer org's, as when placed; "" for a consumer
+	SupplierName   string      `gorm:"column:supplier_name"`  // as when placed
+	OrgName        string      `gorm:"column:org_name"`       // the buyer org's, as when placed; "" for a consumer
 	SalesPointID   *int64      `gorm:"column:sales_point_id"` // the buyer org's sales point (五专) the goods are for, if any
 	Channel        string      `gorm:"column:channel"`
 	PaymentTerms   string      `gorm:"column:payment_terms"`
