@@ -27,6 +27,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"shanhai/api"
+	"shanhai/model/cache"
 	"shanhai/model/store"
 	"shanhai/model/store/storetest"
 	"shanhai/service/account"
@@ -131,8 +132,14 @@ type testLimits struct {
 	SKUCap int64
 }
 
+// newOrders wires the order service as main.go does: its pairing previews
+// read the regions and pairings through the in-process geography cache
+// (the national region table is thousands of rows; no replica reads it for
+// every order). The cache is short-lived, so a test's new pairing shows in
+// the next order's preview at once whenever the test waits a tick.
 func newOrders(st *store.Store, counter order.Counter, limits testLimits) *order.Service {
-	return order.New(st, st, stock.New(st, st, limits.SKUCap), credit.New(st, nil), payment.NewSandbox(testPaymentSecret), counter, limits.Limits)
+	return order.New(st, cache.NewGeography(st, 50*time.Millisecond), stock.New(st, st, limits.SKUCap), credit.New(st, nil),
+		payment.NewSandbox(testPaymentSecret), counter, limits.Limits)
 }
 
 // withOrders runs the order service with limits, counting orders per user
