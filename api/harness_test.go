@@ -135,8 +135,8 @@ type testLimits struct {
 // newOrders wires the order service as main.go does: its pairing previews
 // read the regions and pairings through the in-process geography cache
 // (the national region table is thousands of rows; no replica reads it for
-// every order). The cache is short-lived, so a test's new pairing shows in
-// the next order's preview at once whenever the test waits a tick.
+// every order). It keeps them 50 ms, so a pairing a test adds shows in the
+// previews of orders placed 50 ms later; crediting never reads it.
 func newOrders(st *store.Store, counter order.Counter, limits testLimits) *order.Service {
 	return order.New(st, cache.NewGeography(st, 50*time.Millisecond), stock.New(st, st, limits.SKUCap), credit.New(st, nil),
 		payment.NewSandbox(testPaymentSecret), counter, limits.Limits)
