@@ -6,7 +6,7 @@ import (
 )
 
 // Sign-up by mobile number: SMS codes, refresh-token families and delivery
-// addresses (DESIGN "Mall accounts").
+// addresses (docs/API.md, signing in).
 
 // SMS code purposes.
 const (

@@ -13,7 +13,7 @@ type pairingRow struct {
 	since            int
 }
 
-// pairings is DESIGN.md's "The seed's pairings", all active.
+// pairings are the real pairings of the source article, all active.
 var pairings = []pairingRow{
 	// 东西部协作: the new round started in 2021 at both city and county level.
 	{model.ProgrammeEastWest, model.LevelCity, "330600", "511100", 2021},   // 绍兴 → 乐山

@@ -5,7 +5,7 @@ import "shanhai/model"
 // The demo's trade, as tables: this year's targets, the buyers' reserved-share
 // filings, and the orders the demo buyers place today (orders.go runs them
 // through the order service). The figures are invented but realistic; the
-// pairing each order helps follows DESIGN's crediting rule and is noted
+// pairing each order helps follows the crediting rule (docs/PRODUCT.md) and is noted
 // beside it. Money is int64 cents; targets and budgets are given in yuan.
 
 // targets are this year's annual targets per pairing (helper → partner).

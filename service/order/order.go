@@ -71,7 +71,7 @@ type Counter interface {
 	Incr(ctx context.Context, key string, window time.Duration) (int64, time.Duration, error)
 }
 
-// Limits are the deadlines and limits of DESIGN's configuration table.
+// Limits are the order deadlines and limits of the configuration (README).
 type Limits struct {
 	UnpaidTTL, OrgUnpaidTTL, ApprovalTTL        time.Duration
 	AutoAccept, ReturnWindow, ReturnAutoApprove time.Duration

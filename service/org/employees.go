@@ -75,7 +75,7 @@ func (s *Service) DecideEmployee(ctx context.Context, actor *model.User, orgID, 
 			return model.NotFound("employee request")
 		}
 		// Confirming an employee also vouches for their own region: a
-		// self-chosen one then counts for crediting (DESIGN, Mall accounts).
+		// self-chosen one then counts for crediting (docs/PRODUCT.md).
 		if err := s.store.UpdateUser(ctx, userID, model.UserPatch{EmployerStatus: &status, RegionConfirmed: confirm}); err != nil {
 			return err
 		}
