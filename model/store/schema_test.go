@@ -34,7 +34,7 @@ var models = []any{
 	&model.User{}, &model.Filing{}, &model.Target{}, &model.Audit{},
 	&model.Order{}, &model.OrderLine{}, &model.OrderEvent{}, &model.Payment{}, &model.Return{},
 	&model.ReturnLine{}, &model.CartItem{}, &model.IdempotencyKey{},
-	&model.Credit{}, &model.Correction{}, &model.RollupPairing{}, &model.RollupArea{}, &model.RollupSale{}, &model.RollupOrg{}, &model.RollupOrgPairing{}, &model.ProgrammeRule{}, &model.SalesPoint{},
+	&model.Credit{}, &model.Correction{}, &model.RollupPairing{}, &model.RollupArea{}, &model.RollupSale{}, &model.RollupOrg{}, &model.RollupOrgPairing{}, &model.ProgrammeRule{}, &model.SalesPoint{}, &model.InvoiceClaim{},
 	&model.ProductImage{},
 	&model.SMSCode{}, &model.SessionFamily{}, &model.RefreshToken{}, &model.Address{},
 }
@@ -512,6 +512,8 @@ func TestRoundTrip(t *testing.T) {
 			Channel: model.ChannelApp, Cents: -(1<<60 + 1), Orders: 1<<40 + 3},
 		&model.RollupArea{Period: 202612, PairingID: 1<<62 + 21, Reason: model.ReasonNoBuyerRegion, Kind: model.CreditAssisted, BuyerRegion: "330603",
 			OriginCode: "330881", Cents: 1<<60 + 7, Orders: -(1 << 33)},
+		&model.InvoiceClaim{IssuerCode: "9144030071526726XG", InvoiceCode: "033002200111", Number: "26332000000123456789",
+			OrgID: 1<<62 + 42, HolderKind: model.ClaimMallInvoice, HolderID: 1<<62 + 43, CreatedAt: created},
 		&model.SalesPoint{OrgID: 1<<62 + 41, Type: "remote_counter", Name: "柯桥区人民医院门诊楼飞柜", RegionCode: "330603", CreatedAt: created},
 		&model.RollupOrgPairing{Period: 202609, OrgID: 1<<62 + 32, PairingID: 1<<62 + 33, Cents: -(1<<59 + 3), SubtreeCents: 1<<60 + 5},
 		&model.ProgrammeRule{Programme: model.ProgrammeMountainSea, EffectiveFrom: "2031-02-28", RequiresCertificate: true,
