@@ -124,6 +124,10 @@ func routeTable() map[string]routeCase {
 		"GET /openapi.json":             {fixed("/openapi.json", ""), public},
 		"GET /docs":                     {fixed("/docs", ""), public},
 		"GET /docs/redoc.standalone.js": {fixed("/docs/redoc.standalone.js", ""), public},
+		"GET /dashboard":                {fixed("/dashboard", ""), public},
+		"GET /dashboard/":               {fixed("/dashboard/", ""), public},
+		"GET /dashboard/:file":          {fixed("/dashboard/app.js", ""), public},
+		"GET /dashboard/vendor/:file":   {fixed("/dashboard/vendor/echarts.common.min.js", ""), public},
 
 		"GET /api/v1/regions":    {fixed(v1+"/regions", ""), public},
 		"GET /api/v1/pairings":   {fixed(v1+"/pairings", ""), public},

@@ -355,6 +355,10 @@ func queryRoutes() map[string]fuzzRoute {
 		"GET /openapi.json":             {callers: anyone, args: noArgs, seeds: plain},
 		"GET /docs":                     {callers: anyone, args: noArgs, seeds: plain},
 		"GET /docs/redoc.standalone.js": {callers: anyone, args: noArgs, seeds: plain},
+		"GET /dashboard":                {callers: anyone, args: noArgs, seeds: plain},
+		"GET /dashboard/":               {callers: anyone, args: noArgs, seeds: plain},
+		"GET /dashboard/:file":          {callers: anyone, args: func(*testing.T, *fuzzWorld, string) []string { return []string{"app.css"} }, seeds: plain},
+		"GET /dashboard/vendor/:file":   {callers: anyone, args: func(*testing.T, *fuzzWorld, string) []string { return []string{"echarts.LICENSE.txt"} }, seeds: plain},
 
 		"GET /api/v1/regions": {callers: anyone, args: noArgs, seeds: withPaging(
 			"parent=330600", "level=county", "parent=330600&level=county&page=2&page_size=3", "parent=&level=planet")},

@@ -89,6 +89,10 @@ func New(d Deps) *gin.Engine {
 	e.GET("/openapi.json", openAPIDocument)
 	e.GET("/docs", docsPage)
 	e.GET("/docs/redoc.standalone.js", redocScript)
+	e.GET("/dashboard", dashboardPage)
+	e.GET("/dashboard/", dashboardPage)
+	e.GET("/dashboard/:file", dashboardPage)
+	e.GET("/dashboard/vendor/:file", dashboardVendor)
 	e.GET("/media/:hash", r.serveMedia)
 
 	v1 := e.Group("/api/v1")
