@@ -438,6 +438,18 @@ func testProducts(t *testing.T, h *harness, fx *fixture) {
 		{"keyword trimmed", "q=%20%E5%B7%9D%E8%8A%8E%20", []string{"chuanxiong"}},
 		{"keyword matching nothing", "q=榴莲", []string{}},
 		{"keyword with LIKE wildcards", "q=%25_", []string{}},
+		{"two terms in the name, either order", "q=饮片%20川芎", []string{"chuanxiong"}},
+		{"brand and name", "q=金河%20川芎", []string{"chuanxiong"}},
+		{"city and name", "q=乐山%20绿茶", []string{"greentea"}},
+		{"county and name typed together", "q=金口河川芎", []string{"chuanxiong"}},
+		{"every term must match", "q=川芎%20榴莲", []string{}},
+		{"only punctuation", "q=%EF%BC%81%EF%BC%9F%20%27%22", []string{}},
+		{"SQL text is a term like any other", "q=%27%20OR%201%3D1%20--", []string{}},
+		// ranked: the name (高山绿茶, 跑山土鸡) over the brand (江山红) over the
+		// origin (乐山市), newest among equals
+		{"ranked by where the term is", "q=山", append(fx.newest("greentea", "chicken"), "kiwi", "chuanxiong")},
+		{"an explicit sort wins over relevance", "q=山&sort=price_asc", []string{"chuanxiong", "kiwi", "chicken", "greentea"}},
+		{"relevance without terms is newest", "sort=relevance", fx.newest(fx.visible()...)},
 		{"category herbs", "category=herbs", []string{"chuanxiong"}},
 		{"category meat without hidden", "category=meat", []string{"chicken"}},
 		{"category known but empty", "category=coffee", []string{}},

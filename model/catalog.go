@@ -207,6 +207,10 @@ const (
 	SortPriceAsc  = "price_asc"
 	SortPriceDesc = "price_desc"
 	SortName      = "name"
+	// SortRelevance ranks a search: terms found in the name first, then in
+	// the brand, then in the origin or description; newest among equals.
+	// It is the default when the query has terms.
+	SortRelevance = "relevance"
 )
 
 // ProductQuery filters a catalogue list. Zero values mean "no filter".

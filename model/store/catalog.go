@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -346,11 +347,11 @@ func (s *Store) Products(ctx context.Context, q model.ProductQuery) (model.Page[
 	certified := `(p.cert_status = 'valid' AND p.cert_valid_from <= @today AND p.cert_valid_to >= @today)`
 	where := []string{"p.on_sale = @yes", "s.status = 'active'"}
 	args := map[string]any{"yes": true, "today": q.Today}
-	if q.Q != "" {
-		where = append(where, `(p.name LIKE @q ESCAPE '!' OR p.brand LIKE @q ESCAPE '!'
-			OR r.name LIKE @q ESCAPE '!' OR rp.name LIKE @q ESCAPE '!')`)
-		args["q"] = "%" + likeEscaper.Replace(q.Q) + "%"
+	terms := model.SearchTerms(q.Q)
+	if q.Q != "" && len(terms) == 0 {
+		return page, nil // only punctuation: no product has those words
 	}
+	score := searchWhere(terms, &where, args)
 	if q.Category != "" {
 		where = append(where, "p.category_code = @category")
 		args["category"] = q.Category
@@ -410,20 +411,83 @@ func (s *Store) Products(ctx context.Context, q model.ProductQuery) (model.Page[
 		return page, nil
 	}
 	order := map[string]string{
+		model.SortRelevance: "search_score DESC, p.id DESC",
 		model.SortNewest:    "p.id DESC",
 		model.SortPriceAsc:  "p.price_min_cents ASC, p.id ASC",
 		model.SortPriceDesc: "p.price_min_cents DESC, p.id ASC",
 		model.SortName:      "p.name ASC, p.id ASC",
 	}[q.Sort]
-	if order == "" {
+	if order == "" || (q.Sort == model.SortRelevance && score == "") {
 		order = "p.id DESC"
+	}
+	if score == "" {
+		score = "0"
 	}
 	args["limit"] = q.PageSize
 	args["offset"] = (q.Page - 1) * q.PageSize
 	sel := `SELECT p.*, c.name AS category_name, r.name AS origin_name, s.name AS supplier_name, ` +
-		certified + ` AS certified, ` + firstImage + from + " ORDER BY " + order + " LIMIT @limit OFFSET @offset"
+		certified + ` AS certified, ` + score + ` AS search_score, ` + firstImage + from + " ORDER BY " + order + " LIMIT @limit OFFSET @offset"
 	err := db.Raw(sel, args).Scan(&page.Items).Error
 	return page, mapErr(err)
+}
+
+// searchFields are where a search term is looked for, from the strongest
+// match to the weakest: the name, the brand, the origin county or city, the
+// description.
+var searchFields = [...]struct {
+	cols  []string
+	score int
+}{
+	{[]string{"p.name"}, 8},
+	{[]string{"p.brand"}, 4},
+	{[]string{"r.name", "rp.name"}, 2},
+	{[]string{"p.description"}, 1},
+}
+
+// searchWhere adds to where one condition per term — every term must be
+// found, in any field, in any order; a Han term of four or more characters
+// is also found as two words (马边绿茶: 马边 and 绿茶) — and returns the score
+// expression a relevance sort orders by: per term, the strongest field it is
+// found in. Terms travel as bound parameters, LIKE metacharacters escaped.
+func searchWhere(terms []string, where *[]string, args map[string]any) string {
+	if len(terms) == 0 {
+		return ""
+	}
+	n := 0
+	param := func(t string) string {
+		name := fmt.Sprintf("t%d", n)
+		n++
+		args[name] = "%" + likeEscaper.Replace(t) + "%"
+		return "@" + name
+	}
+	found := func(p string) string {
+		var ors []string
+		for _, f := range searchFields {
+			for _, c := range f.cols {
+				ors = append(ors, c+" LIKE "+p+" ESCAPE '!'")
+			}
+		}
+		return "(" + strings.Join(ors, " OR ") + ")"
+	}
+	var scores []string
+	for _, t := range terms {
+		p := param(t)
+		cond := found(p)
+		for _, split := range model.SearchSplits(t) {
+			cond += " OR (" + found(param(split[0])) + " AND " + found(param(split[1])) + ")"
+		}
+		*where = append(*where, "("+cond+")")
+		var cases []string
+		for _, f := range searchFields {
+			var ors []string
+			for _, c := range f.cols {
+				ors = append(ors, c+" LIKE "+p+" ESCAPE '!'")
+			}
+			cases = append(cases, fmt.Sprintf("WHEN %s THEN %d", strings.Join(ors, " OR "), f.score))
+		}
+		scores = append(scores, "(CASE "+strings.Join(cases, " ")+" ELSE 0 END)")
+	}
+	return "(" + strings.Join(scores, " + ") + ")"
 }
 
 // SupplierProducts is one page of a supplier's products, on sale or not,

@@ -178,9 +178,16 @@ func (s *Service) parse(ctx context.Context, p ListParams) (model.ProductQuery, 
 	switch q.Sort {
 	case "":
 		q.Sort = model.SortNewest
+		if len(model.SearchTerms(q.Q)) > 0 {
+			q.Sort = model.SortRelevance
+		}
+	case model.SortRelevance:
+		if len(model.SearchTerms(q.Q)) == 0 {
+			q.Sort = model.SortNewest // nothing to rank by
+		}
 	case model.SortNewest, model.SortPriceAsc, model.SortPriceDesc, model.SortName:
 	default:
-		bad("sort", "must be one of newest, price_asc, price_desc, name")
+		bad("sort", "must be one of relevance, newest, price_asc, price_desc, name")
 	}
 	if p.Certified != "" {
 		b, err := strconv.ParseBool(p.Certified)

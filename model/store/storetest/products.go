@@ -206,8 +206,11 @@ func testProducts(t *testing.T, h Harness) {
 		{"keyword is the origin's city", model.ProductQuery{Q: "乐山"}, []string{"p1", "p2", "p3", "p4"}},
 		{"keyword is a prefecture", model.ProductQuery{Q: "阿坝"}, []string{"p5", "p6"}},
 		{"keyword is another city", model.ProductQuery{Q: "丽水"}, []string{"p9", "p13"}},
-		{"percent is literal", model.ProductQuery{Q: "%"}, []string{"p8"}},
-		{"underscore is literal", model.ProductQuery{Q: "_"}, []string{"p9"}},
+		// punctuation separates words and is never a wildcard
+		{"percent alone finds nothing", model.ProductQuery{Q: "%"}, nil},
+		{"underscore alone finds nothing", model.ProductQuery{Q: "_"}, nil},
+		{"a word beside a percent sign", model.ProductQuery{Q: "100%"}, []string{"p8"}},
+		{"words beside an underscore: each is a word", model.ProductQuery{Q: "山_茶"}, []string{"p9", "p5", "p3", "p1"}},
 		{"the escape character is literal", model.ProductQuery{Q: "!"}, nil},
 		{"supplier names are not searched", model.ProductQuery{Q: "惠明"}, nil},
 		{"keyword matching nothing", model.ProductQuery{Q: "咖啡"}, nil},

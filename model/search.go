@@ -1,0 +1,70 @@
+package model
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxSearchTerms bounds the terms of one catalogue search.
+const MaxSearchTerms = 8
+
+// SearchTerms splits a shopper's query into the terms every result must
+// match, in any order: runs of letters and digits, lower-cased, split at
+// spaces and punctuation (full-width too) and where Han text meets Latin
+// letters or digits ("绿茶500g" is 绿茶 and 500g). Duplicates go; at most
+// MaxSearchTerms are kept.
+// A query of punctuation only has no terms.
+func SearchTerms(q string) []string {
+	var out []string
+	seen := map[string]bool{}
+	var cur strings.Builder
+	curHan := false
+	flush := func() {
+		if cur.Len() == 0 {
+			return
+		}
+		t := cur.String()
+		cur.Reset()
+		if !seen[t] && len(out) < MaxSearchTerms {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	for _, r := range q {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			flush()
+			continue
+		}
+		han := unicode.Is(unicode.Han, r)
+		if cur.Len() > 0 && han != curHan {
+			flush()
+		}
+		curHan = han
+		cur.WriteRune(unicode.ToLower(r))
+	}
+	flush()
+	return out
+}
+
+// SearchSplits are the ways a Han term of four to ten characters divides into
+// two words of at least two characters each: "马边绿茶" is also 马边 + 绿茶,
+// so a shopper who types words together still finds a product whose origin
+// is 马边 and whose name holds 绿茶.
+func SearchSplits(term string) [][2]string {
+	n := utf8.RuneCountInString(term)
+	if n < 4 || n > 10 {
+		return nil
+	}
+	for _, r := range term {
+		if !unicode.Is(unicode.Han, r) {
+			return nil
+		}
+	}
+	runes := []rune(term)
+	var out [][2]string
+	for i := 2; i <= n-2; i++ {
+		out = append(out, [2]string{string(runes[:i]), string(runes[i:])})
+	}
+	return out
+}
