@@ -27,7 +27,7 @@ func (s *Store) ReplaceCart(ctx context.Context, userID int64, items []model.Car
 		for i := range items {
 			items[i].UserID = userID
 		}
-		return mapErr(s.conn(ctx).Create(&items).Error)
+		return mapErr(s.conn(ctx).CreateInBatches(&items, s.rowsPerInsert(ctx, len(items))).Error)
 	})
 }
 

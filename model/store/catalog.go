@@ -152,7 +152,7 @@ func (s *Store) CreateProduct(ctx context.Context, p *model.Product, skus []mode
 				skus[i].Tiers[j].SKUID = skus[i].ID
 			}
 			if len(skus[i].Tiers) > 0 {
-				if err := db.Create(&skus[i].Tiers).Error; err != nil {
+				if err := db.CreateInBatches(&skus[i].Tiers, s.rowsPerInsert(ctx, len(skus[i].Tiers))).Error; err != nil {
 					return mapErr(err)
 				}
 			}

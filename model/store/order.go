@@ -43,31 +43,37 @@ func (s *Store) CreateOrder(ctx context.Context, o *model.Order) error {
 			return nil
 		}
 		const cols = 15
-		var q strings.Builder
-		q.WriteString(`INSERT INTO order_lines (order_id, sku_id, product_id, product_name, spec, unit, quantity,
+		// One INSERT for all lines, or one per line where one statement's
+		// ids are not consecutive (Galera): the lines' ids are needed.
+		per := s.rowsPerInsert(ctx, len(o.Lines))
+		for from := 0; from < len(o.Lines); from += per {
+			lines := o.Lines[from:min(from+per, len(o.Lines))]
+			var q strings.Builder
+			q.WriteString(`INSERT INTO order_lines (order_id, sku_id, product_id, product_name, spec, unit, quantity,
 			unit_price_cents, amount_cents, received_qty, returned_qty, origin_code, category_code, perishable,
 			pairing_id) VALUES `)
-		args := make([]any, 0, cols*len(o.Lines))
-		for i := range o.Lines {
-			l := &o.Lines[i]
-			l.OrderID = o.ID
-			if i > 0 {
-				q.WriteString(", ")
+			args := make([]any, 0, cols*len(lines))
+			for i := range lines {
+				l := &lines[i]
+				l.OrderID = o.ID
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString("(" + placeholders(cols) + ")")
+				args = append(args, l.OrderID, l.SKUID, l.ProductID, l.ProductName, l.Spec, l.Unit, l.Quantity,
+					l.UnitPriceCents, l.AmountCents, l.ReceivedQty, l.ReturnedQty, l.OriginCode, l.CategoryCode, l.Perishable,
+					l.PairingID)
 			}
-			q.WriteString("(" + placeholders(cols) + ")")
-			args = append(args, l.OrderID, l.SKUID, l.ProductID, l.ProductName, l.Spec, l.Unit, l.Quantity,
-				l.UnitPriceCents, l.AmountCents, l.ReceivedQty, l.ReturnedQty, l.OriginCode, l.CategoryCode, l.Perishable,
-				l.PairingID)
-		}
-		if res, err = s.rawExec(ctx, q.String(), args...); err != nil {
-			return mapErr(err)
-		}
-		first, err := s.firstInsertID(res, len(o.Lines))
-		if err != nil {
-			return mapErr(err)
-		}
-		for i := range o.Lines {
-			o.Lines[i].ID = first + int64(i)
+			if res, err = s.rawExec(ctx, q.String(), args...); err != nil {
+				return mapErr(err)
+			}
+			first, err := s.firstInsertID(res, len(lines))
+			if err != nil {
+				return mapErr(err)
+			}
+			for i := range lines {
+				lines[i].ID = first + int64(i)
+			}
 		}
 		return nil
 	})

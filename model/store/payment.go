@@ -65,7 +65,7 @@ func (s *Store) CreateReturn(ctx context.Context, r *model.Return) error {
 		for i := range r.Lines {
 			r.Lines[i].ReturnID = r.ID
 		}
-		return mapErr(s.conn(ctx).Create(&r.Lines).Error)
+		return mapErr(s.conn(ctx).CreateInBatches(&r.Lines, s.rowsPerInsert(ctx, len(r.Lines))).Error)
 	})
 }
 

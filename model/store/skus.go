@@ -28,7 +28,7 @@ func (s *Store) AddSKU(ctx context.Context, productID int64, k *model.SKU) error
 			k.Tiers[j].SKUID = k.ID
 		}
 		if len(k.Tiers) > 0 {
-			if err := db.Create(&k.Tiers).Error; err != nil {
+			if err := db.CreateInBatches(&k.Tiers, s.rowsPerInsert(ctx, len(k.Tiers))).Error; err != nil {
 				return mapErr(err)
 			}
 		}
@@ -58,7 +58,7 @@ func (s *Store) SetSKUTiers(ctx context.Context, skuID int64, tiers []model.Tier
 			tiers[j].SKUID = skuID
 		}
 		if len(tiers) > 0 {
-			return mapErr(db.Create(&tiers).Error)
+			return mapErr(db.CreateInBatches(&tiers, s.rowsPerInsert(ctx, len(tiers))).Error)
 		}
 		return nil
 	})

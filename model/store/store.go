@@ -10,9 +10,11 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -35,6 +37,12 @@ type Store struct {
 	gdb     *gorm.DB
 	sqlDB   *sql.DB
 	dialect string
+	// idSteps: 0 not yet known, 1 one INSERT's auto-increment ids are
+	// consecutive, 2 they may not be (see consecutiveIDs).
+	idSteps atomic.Int32
+	// galera: the server is a node of a Galera cluster (learnt with
+	// idSteps), where writes conflicting across nodes fail at commit.
+	galera atomic.Bool
 }
 
 // Open connects to "sqlite:<path>" or "mysql:<DSN>". It does not migrate.
@@ -188,10 +196,57 @@ func (s *Store) translate(err error) error {
 	return err
 }
 
+// consecutiveIDs reports whether the rows of one multi-row INSERT get
+// consecutive ids, so the ids of all follow from the first (GORM's batch
+// create relies on the same). True on SQLite, and on one MariaDB/MySQL server
+// with auto_increment_increment 1 (one simple INSERT's ids are consecutive in
+// InnoDB with any innodb_autoinc_lock_mode). False on a Galera cluster: its
+// nodes step ids by the cluster's size, which changes as nodes come and go.
+// Then rows whose ids are needed are inserted one per statement (rowsPerInsert).
+// Unknown (the server could not be asked) counts as false, and is asked again.
+func (s *Store) consecutiveIDs(ctx context.Context) bool {
+	switch s.idSteps.Load() {
+	case 1:
+		return true
+	case 2:
+		return false
+	}
+	if s.dialect == SQLite {
+		s.idSteps.Store(1)
+		return true
+	}
+	var step int64
+	if err := s.sqlDB.QueryRowContext(ctx, "SELECT @@global.auto_increment_increment").Scan(&step); err != nil {
+		return false
+	}
+	var wsrep string
+	// MariaDB has wsrep_on (OFF without Galera); MySQL has not: not Galera.
+	if err := s.sqlDB.QueryRowContext(ctx, "SELECT @@global.wsrep_on").Scan(&wsrep); err != nil {
+		wsrep = "0"
+	}
+	galera := wsrep == "1" || strings.EqualFold(wsrep, "ON")
+	s.galera.Store(galera)
+	if step == 1 && !galera {
+		s.idSteps.Store(1)
+		return true
+	}
+	s.idSteps.Store(2)
+	return false
+}
+
+// rowsPerInsert is how many of n rows one INSERT may carry when the caller
+// needs their ids: all of them where one statement's ids are consecutive,
+// else one (each single-row INSERT reports its own id).
+func (s *Store) rowsPerInsert(ctx context.Context, n int) int {
+	if n > 1 && !s.consecutiveIDs(ctx) {
+		return 1
+	}
+	return max(n, 1)
+}
+
 // firstInsertID is the id of the first of the n rows a multi-row INSERT just
-// added; the others follow it one by one (one simple INSERT's ids are
-// consecutive in InnoDB with any innodb_autoinc_lock_mode; GORM's batch
-// create relies on the same). MySQL reports the first id, SQLite the last.
+// added, the others following it one by one; only where consecutiveIDs.
+// MySQL reports the first id, SQLite the last.
 func (s *Store) firstInsertID(res sql.Result, n int) (int64, error) {
 	id, err := res.LastInsertId()
 	if err != nil {
@@ -219,7 +274,13 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 	if _, ok := ctx.Value(txKey{}).(*txState); ok {
 		return fn(ctx)
 	}
-	const attempts = 4
+	// On Galera, writes to one hot row from several nodes fail at commit
+	// (certification, error 1213) instead of waiting for a lock, so a busy
+	// SKU needs more, spread-out attempts before it is a 503.
+	attempts := 4
+	if !s.consecutiveIDs(ctx) && s.galera.Load() {
+		attempts = 16
+	}
 	detached := context.WithoutCancel(ctx) // keeps ctx's values (the request id)
 	var err error
 	for i := 0; i < attempts; i++ {
@@ -243,7 +304,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 		if !retryable(err) || ctx.Err() != nil {
 			break
 		}
-		time.Sleep(time.Duration(i+1) * 5 * time.Millisecond)
+		time.Sleep(retryPause(i, attempts))
 	}
 	return mapErr(err)
 }
@@ -263,6 +324,17 @@ func (s *Store) AfterCommit(ctx context.Context, f func()) {
 func retryable(err error) bool {
 	var me *mysqldrv.MySQLError
 	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
+}
+
+// retryPause is the wait before attempt i+2 of a transaction: 5, 10, 15 ms
+// for the four attempts on one server; beyond, growing with random jitter
+// (up to 160 ms) so nodes retrying one hot row do not collide again in step.
+func retryPause(i, attempts int) time.Duration {
+	if attempts <= 4 {
+		return time.Duration(i+1) * 5 * time.Millisecond
+	}
+	ceiling := time.Duration(5<<min(i, 5)) * time.Millisecond
+	return ceiling/2 + rand.N(ceiling/2+1)
 }
 
 // lockWaitTimeout: MySQL lock wait timeout (1205).

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	mysqldrv "github.com/go-sql-driver/mysql"
@@ -63,6 +64,48 @@ func MySQLDSN(t testing.TB) (string, bool) {
 		t.Log("SKIPPED the MySQL backend: SHANHAI_TEST_MYSQL is not set")
 		return "", false
 	}
+	return newDatabase(t, base), true
+}
+
+// Galera is one fresh, migrated database on a Galera cluster, opened once
+// per node (a replica per node), when SHANHAI_TEST_GALERA names the nodes
+// (DSNs separated by commas, as scripts/galera/cluster.sh dsns prints them);
+// false (logged) when it is unset. The database is made and migrated through
+// the first node; the cluster replicates it to the others.
+func Galera(t testing.TB) ([]Backend, bool) {
+	t.Helper()
+	env := os.Getenv("SHANHAI_TEST_GALERA")
+	if env == "" {
+		t.Log("SKIPPED the Galera backend: SHANHAI_TEST_GALERA is not set")
+		return nil, false
+	}
+	nodes := strings.Split(env, ",")
+	first := newDatabase(t, nodes[0])
+	out := []Backend{open(t, "galera", "mysql:"+first)}
+	firstCfg, err := mysqldrv.ParseDSN(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes[1:] {
+		cfg, err := mysqldrv.ParseDSN(strings.TrimSpace(n))
+		if err != nil {
+			t.Fatalf("SHANHAI_TEST_GALERA: %v", err)
+		}
+		cfg.DBName = firstCfg.DBName
+		st, err := store.Open("mysql:"+cfg.FormatDSN(), 16)
+		if err != nil {
+			t.Fatalf("open galera node %s: %v", cfg.Addr, err)
+		}
+		t.Cleanup(func() { st.Close() })
+		out = append(out, Backend{Name: "galera", DSN: "mysql:" + cfg.FormatDSN(), Store: st})
+	}
+	return out, true
+}
+
+// newDatabase creates an empty database on the server of base (a DSN) for
+// t and returns its DSN; it is dropped when t ends.
+func newDatabase(t testing.TB, base string) string {
+	t.Helper()
 	cfg, err := mysqldrv.ParseDSN(base)
 	if err != nil {
 		t.Fatalf("SHANHAI_TEST_MYSQL: %v", err)
@@ -89,7 +132,7 @@ func MySQLDSN(t testing.TB) (string, bool) {
 		}
 	})
 	cfg.DBName = name
-	return cfg.FormatDSN(), true
+	return cfg.FormatDSN()
 }
 
 func open(t testing.TB, name, dsn string) Backend {

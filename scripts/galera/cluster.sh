@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# A three-node MariaDB Galera cluster on loopback, for tests and the fault
+# program: `cluster.sh start` bootstraps node 1 and joins nodes 2 and 3, each
+# with its own data directory and ports, and waits until all three are
+# Synced; `cluster.sh stop` stops only the nodes this script started (their
+# pid files) and removes their data; `cluster.sh kill N` SIGKILLs node N and
+# `cluster.sh restart N` starts it again (it rejoins by incremental state
+# transfer); `cluster.sh dsns` prints the three DSNs.
+#
+# Needs Debian's mariadb-server, galera-4 and rsync (state transfer runs as
+# the mysql user, so the data directories belong to it). Where: GALERA_DIR
+# (default /tmp/shanhai-galera); ports 3311-3313 (SQL), 4167/4267/4367
+# (replication), 4168/4268/4368 (IST), 4144/4244/4344 (SST).
+set -euo pipefail
+
+DIR=${GALERA_DIR:-/tmp/shanhai-galera}
+PROVIDER=${GALERA_PROVIDER:-/usr/lib/galera/libgalera_smm.so}
+NODES=(1 2 3)
+
+sql_port() { echo $((3310 + $1)); }
+repl_port() { echo "4${1}67"; }
+members() { echo "gcomm://127.0.0.1:$(repl_port 1),127.0.0.1:$(repl_port 2),127.0.0.1:$(repl_port 3)"; }
+
+node_cnf() {
+  local n=$1 d="$DIR/node$1"
+  cat >"$d.cnf" <<CNF
+[mysqld]
+datadir=$d/data
+socket=$d/mysqld.sock
+pid-file=$d/mysqld.pid
+port=$(sql_port "$n")
+bind-address=127.0.0.1
+log-error=$d/error.log
+user=mysql
+binlog_format=ROW
+default_storage_engine=InnoDB
+innodb_autoinc_lock_mode=2
+innodb_buffer_pool_size=64M
+innodb_log_file_size=32M
+innodb_flush_log_at_trx_commit=2
+max_connections=151
+skip-name-resolve
+character-set-server=utf8mb4
+collation-server=utf8mb4_general_ci
+wsrep_on=ON
+wsrep_provider=$PROVIDER
+wsrep_cluster_name=shanhai_test
+wsrep_cluster_address=$(members)
+wsrep_node_name=node$n
+wsrep_node_address=127.0.0.1:$(repl_port "$n")
+wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:$(repl_port "$n");ist.recv_addr=127.0.0.1:4${n}68;gcache.size=64M;evs.suspect_timeout=PT3S;evs.inactive_timeout=PT6S;evs.install_timeout=PT6S"
+wsrep_sst_method=rsync
+wsrep_sst_receive_address=127.0.0.1:4${n}44
+wsrep_slave_threads=2
+CNF
+}
+
+status() { # status N: wsrep_local_state_comment, or empty
+  mariadb --protocol=tcp -h127.0.0.1 -P"$(sql_port "$1")" -uroot -Nse \
+    "SHOW STATUS LIKE 'wsrep_local_state_comment'" 2>/dev/null | awk '{print $2}'
+}
+
+wait_synced() { # wait_synced N seconds
+  local n=$1 left=${2:-90}
+  while ((left > 0)); do
+    [[ $(status "$n") == Synced ]] && return 0
+    sleep 1
+    left=$((left - 1))
+  done
+  echo "node $n is not Synced; its log:" >&2
+  tail -n 40 "$DIR/node$n/error.log" >&2 || true
+  return 1
+}
+
+start_node() { # start_node N [--wsrep-new-cluster]
+  local n=$1
+  shift
+  mariadbd --defaults-file="$DIR/node$n.cnf" "$@" >/dev/null 2>&1 &
+}
+
+start() {
+  command -v mariadbd >/dev/null || { echo "mariadbd missing: apt-get install mariadb-server" >&2; exit 1; }
+  [[ -f $PROVIDER ]] || { echo "$PROVIDER missing: apt-get install galera-4" >&2; exit 1; }
+  command -v rsync >/dev/null || { echo "rsync missing: apt-get install rsync" >&2; exit 1; }
+  if [[ -d $DIR ]]; then stop; fi
+  for n in "${NODES[@]}"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$(sql_port "$n")") 2>/dev/null; then
+      echo "port $(sql_port "$n") is taken (another cluster? GALERA_DIR=... $0 stop)" >&2
+      exit 1
+    fi
+  done
+  mkdir -p "$DIR"
+  chmod 0755 "$DIR"
+  for n in "${NODES[@]}"; do
+    mkdir -p "$DIR/node$n/data"
+    node_cnf "$n"
+  done
+  chown -R mysql:mysql "$DIR"
+  # Only the first node is initialised; the others receive its data by SST.
+  mariadb-install-db --no-defaults --datadir="$DIR/node1/data" --user=mysql \
+    --auth-root-authentication-method=normal >"$DIR/install.log" 2>&1 \
+    || { cat "$DIR/install.log" >&2; exit 1; }
+  start_node 1 --wsrep-new-cluster
+  wait_synced 1 60
+  mariadb --protocol=tcp -h127.0.0.1 -P"$(sql_port 1)" -uroot -e \
+    "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY ''; GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;" 2>/dev/null || true
+  for n in 2 3; do
+    start_node "$n"
+    wait_synced "$n" 120
+  done
+  echo "galera: 3 nodes Synced ($(dsns | tr '\n' ' '))"
+}
+
+stop() {
+  for n in "${NODES[@]}"; do
+    local pidf="$DIR/node$n/mysqld.pid"
+    if [[ -f $pidf ]]; then
+      kill "$(cat "$pidf")" 2>/dev/null || true
+    fi
+  done
+  for n in "${NODES[@]}"; do
+    local pidf="$DIR/node$n/mysqld.pid" i=0
+    while [[ -f $pidf ]] && kill -0 "$(cat "$pidf" 2>/dev/null)" 2>/dev/null && ((i < 60)); do
+      sleep 0.5
+      i=$((i + 1))
+    done
+    [[ -f $pidf ]] && kill -9 "$(cat "$pidf")" 2>/dev/null || true
+  done
+  rm -rf -- "$DIR"
+}
+
+dsns() {
+  for n in "${NODES[@]}"; do
+    echo "root@tcp(127.0.0.1:$(sql_port "$n"))/"
+  done
+}
+
+case "${1:-}" in
+start) start ;;
+stop) stop ;;
+dsns) dsns ;;
+kill) kill -9 "$(cat "$DIR/node$2/mysqld.pid")" ;;
+restart) start_node "$2" && wait_synced "$2" 120 ;;
+status) for n in "${NODES[@]}"; do echo "node$n: $(status "$n")"; done ;;
+*) echo "usage: $0 start|stop|status|dsns|kill N|restart N" >&2; exit 2 ;;
+esac
