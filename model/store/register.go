@@ -84,17 +84,14 @@ func (s *Store) LinkProductEntry(ctx context.Context, productID, entryID int64) 
 
 // ProductEntryID is the register entry a product links to (0: none).
 func (s *Store) ProductEntryID(ctx context.Context, productID int64) (int64, error) {
-	var ids []*int64
-	if err := s.conn(ctx).Table("products").Where("id = ?", productID).Pluck("register_entry_id", &ids).Error; err != nil {
-		return 0, mapErr(err)
+	var p model.Product
+	if err := s.conn(ctx).Select("id", "register_entry_id").Where("id = ?", productID).Take(&p).Error; err != nil {
+		return 0, notFound(err, "product")
 	}
-	if len(ids) == 0 {
-		return 0, model.NotFound("product")
-	}
-	if ids[0] == nil {
+	if p.RegisterEntryID == nil {
 		return 0, nil
 	}
-	return *ids[0], nil
+	return *p.RegisterEntryID, nil
 }
 
 // ProductsOfEntry are the ids of the products linked to an entry.

@@ -118,6 +118,14 @@ func (s *Service) Certify(ctx context.Context, actor *model.User, productID int6
 	return out, err
 }
 
+// revokedAudit is a revoked certification as the audit keeps it: with the
+// register entry revoked beside it and the products that lost theirs.
+type revokedAudit struct {
+	model.Certification
+	RegisterEntryID int64   `json:"register_entry_id"`
+	Products        []int64 `json:"products"`
+}
+
 // Revoked says what revoking a product's certification affected: its
 // register entry (0 without one) and every product linked to that entry.
 type Revoked struct {
@@ -146,7 +154,7 @@ func (s *Service) RevokeCertification(ctx context.Context, actor *model.User, pr
 		after := *d.Certification
 		after.Status = model.CertRevoked
 		return audit.Record(ctx, s.store, actor, "certification.revoke", "product", productID, d.Certification,
-			map[string]any{"certification": after, "register_entry_id": out.EntryID, "products": out.Products}, "")
+			revokedAudit{Certification: after, RegisterEntryID: out.EntryID, Products: out.Products}, "")
 	})
 	return out, err
 }

@@ -42,8 +42,8 @@ func (s *Service) Attach(ctx context.Context, actor *model.User, id int64, name 
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.recorderOf(ctx, actor, r.OrgID); err != nil {
-		return nil, model.NotFound("sales record")
+	if _, err := s.editorOf(ctx, actor, r); err != nil {
+		return nil, err
 	}
 	if r.Status != model.RecordDraft && r.Status != model.RecordReturned {
 		return nil, model.Conflict("invalid_transition", "a %s record takes no more files", r.Status)

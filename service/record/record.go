@@ -260,9 +260,9 @@ func (s *Service) Update(ctx context.Context, actor *model.User, id int64, in In
 	if err != nil {
 		return nil, err
 	}
-	org, err := s.recorderOf(ctx, actor, old.OrgID)
+	org, err := s.editorOf(ctx, actor, old)
 	if err != nil {
-		return nil, model.NotFound("sales record")
+		return nil, err
 	}
 	if old.Status != model.RecordDraft && old.Status != model.RecordReturned {
 		return nil, model.Conflict("invalid_transition", "a %s record cannot be edited", old.Status)
@@ -298,8 +298,8 @@ func (s *Service) Submit(ctx context.Context, actor *model.User, id int64) (*mod
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.recorderOf(ctx, actor, r.OrgID); err != nil {
-		return nil, model.NotFound("sales record")
+	if _, err := s.editorOf(ctx, actor, r); err != nil {
+		return nil, err
 	}
 	if r.Status != model.RecordDraft && r.Status != model.RecordReturned {
 		return nil, model.Conflict("invalid_transition", "a %s record cannot be submitted", r.Status)
@@ -486,12 +486,35 @@ func (s *Service) List(ctx context.Context, actor *model.User, in ListInput) (mo
 	return s.store.Records(ctx, f, in.Page, in.Size)
 }
 
-// recorderOf is the org actor records for: its org_admin's own org.
+// recorderOf is the org actor records for: its org_admin's own org. An
+// admin may see the org but records for none (403); anyone else gets a 404.
 func (s *Service) recorderOf(ctx context.Context, actor *model.User, orgID int64) (*model.Org, error) {
+	if actor.Role == model.RoleAdmin {
+		if _, err := s.store.Org(ctx, orgID); err != nil {
+			return nil, err
+		}
+		return nil, model.Forbidden("only the org's org_admin records its sales")
+	}
 	if actor.Role != model.RoleOrgAdmin || actor.OrgID == nil || *actor.OrgID != orgID {
 		return nil, model.NotFound("org")
 	}
 	return s.store.Org(ctx, orgID)
+}
+
+// editorOf is the org of a record actor may change: its org's org_admin.
+// Those who may see the record but not change it get a 403, anyone else a 404.
+func (s *Service) editorOf(ctx context.Context, actor *model.User, r *model.SalesRecord) (*model.Org, error) {
+	if actor.Role == model.RoleOrgAdmin && actor.OrgID != nil && *actor.OrgID == r.OrgID {
+		return s.store.Org(ctx, r.OrgID)
+	}
+	ok, err := s.visible(ctx, actor, r)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		return nil, model.Forbidden("only the org's org_admin changes its records")
+	}
+	return nil, model.NotFound("sales record")
 }
 
 // scope is an officer's region and every region below it, and its side.
