@@ -313,6 +313,12 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 		} else {
 			slog.Info("demo orders", "placed", n)
 		}
+		// The off-platform records officials count most of all.
+		if n, err := demo.Records(ctx, st, deps.Records, time.Now()); err != nil {
+			slog.Warn("demo records not written", "err", err.Error())
+		} else {
+			slog.Info("demo records", "verified", n)
+		}
 	}
 	if err := bootstrapAdmin(ctx, cfg, deps.Accounts); err != nil {
 		return nil, err
