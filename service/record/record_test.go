@@ -565,3 +565,47 @@ func TestRecordReconciliation(t *testing.T) {
 		}
 	})
 }
+
+// TestClosedYearCorrection: an admin's correction of a closed year's entry
+// is dated in the current month and names the year it adjusts; of an open
+// year's, in the entry's own month.
+func TestClosedYearCorrection(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		w := newWorld(t, b.Store)
+		ctx := context.Background()
+		pid := w.pair["county"]
+		old := &model.Credit{Source: model.SourceAcceptance, OrderID: 7001, LineID: 1, Quantity: 2, AmountCents: 4000,
+			PairingID: &pid, Kind: model.CreditDirect, Channel: model.OrgCanteen, CategoryCode: "tea", OriginCode: "511113",
+			BuyerRegion: "330604", Period: 202503, CreditDate: "2025-03-10", Platform: model.PlatformMall, Orders: 1}
+		cur := *old
+		cur.OrderID, cur.Period, cur.CreditDate = 7002, 202604, "2026-04-10"
+		if err := w.st.AddCredits(ctx, []*model.Credit{old, &cur}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.years.Close(ctx, w.users["admin"], 2025); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			e        *model.Credit
+			period   int
+			adjusted int
+		}{{old, 202606, 2025}, {&cur, 202604, 0}} {
+			out, err := w.ledger.Correct(ctx, w.users["admin"], credit.CorrectionInput{Action: model.CorrectionReverseEntry,
+				CreditID: c.e.ID, Reason: "重复计入"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := out.Entries[0]
+			if got.Period != c.period || got.AdjustsYear != c.adjusted || got.AmountCents != -4000 {
+				t.Errorf("reversal of %d: period %d adjusts %d amount %d, want %d %d", c.e.Period, got.Period,
+					got.AdjustsYear, got.AmountCents, c.period, c.adjusted)
+			}
+		}
+		if _, err := w.ledger.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := count(t, w.st, "SELECT COALESCE(SUM(cents), 0) FROM rollup_pairings WHERE period = 202500"); got != 4000 {
+			t.Errorf("closed 2025 moved: %d cents", got)
+		}
+	})
+}
