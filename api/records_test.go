@@ -108,8 +108,17 @@ func TestRecordsAPI(t *testing.T) {
 			t.Fatalf("refused records left %d rows", n)
 		}
 
+		// The producer's certificate, in the register.
+		entry := map[string]any{"certificate_no": "JKH-API-1", "product_name": "高山绿茶", "category": "tea",
+			"producer_name": "金口河区山珍有限公司", "credit_code": creditCode("91511113MA0000001"), "region_code": "511113",
+			"issuer": "乐山市乡村振兴局", "valid_from": "2026-01-01", "valid_to": "2026-12-31"}
+		if res := h.call(t, http.MethodPost, v1+"/register/entries", w.token(t, model.RoleAdmin), jsonBody(entry)); res.Status != http.StatusCreated {
+			t.Fatalf("register: %d %s", res.Status, res.Body)
+		}
 		// draft → submitted → verified, through the API.
-		res := h.callBad(t, http.MethodPost, path(v1+"/orgs", w.parent.ID, "sales-records"), admin, jsonBody(recordBody("2026-03-01", 12345)))
+		body := recordBody("2026-03-01", 12345)
+		body["items"].([]map[string]any)[0]["certificate_no"] = "JKH-API-1"
+		res := h.callBad(t, http.MethodPost, path(v1+"/orgs", w.parent.ID, "sales-records"), admin, jsonBody(body))
 		if res.Status != http.StatusCreated {
 			t.Fatalf("create: %d %s", res.Status, string(res.Body))
 		}
@@ -156,9 +165,37 @@ func TestRecordsAPI(t *testing.T) {
 			} `json:"credits"`
 		}
 		decodeInto(t, res.Body, &v)
-		// east_west without a certificate: not credited, and says why.
-		if v.Status != "verified" || len(v.Credits) != 1 || v.Credits[0].Reason != model.ReasonUncertified || v.Credits[0].AmountCents != 12345 {
+		// east_west with the producer's certificate: 上虞–金口河.
+		if v.Status != "verified" || len(v.Credits) != 1 || v.Credits[0].PairingID == nil || *v.Credits[0].PairingID != w.pairing ||
+			v.Credits[0].AmountCents != 12345 {
 			t.Fatalf("verified %+v", v)
+		}
+		// The statistics show it off the mall: one record, its cents.
+		if _, err := h.ledger.Drain(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var stats struct {
+			Items []struct {
+				Pairing struct {
+					ID int64 `json:"id"`
+				} `json:"pairing"`
+				CreditedCents int64 `json:"credited_cents"`
+				OfflineCents  int64 `json:"offline_cents"`
+				Records       int64 `json:"records"`
+			} `json:"items"`
+		}
+		decodeInto(t, h.call(t, http.MethodGet, v1+"/stats/pairings?year=2026", w.token(t, model.RoleAdmin), "").Body, &stats)
+		found := false
+		for _, it := range stats.Items {
+			if it.Pairing.ID == w.pairing {
+				found = true
+				if it.OfflineCents != 12345 || it.Records != 1 || it.CreditedCents < 12345 {
+					t.Errorf("pairing figures %+v", it)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("pairing %d not in the statistics", w.pairing)
 		}
 		// The same invoice again, by another org: 409 on submit.
 		dup := recordBody("2026-03-01", 1)
