@@ -99,3 +99,30 @@ func (s *Store) ProductsOfEntry(ctx context.Context, entryID int64) ([]int64, er
 	out := []int64{}
 	return out, mapErr(s.conn(ctx).Table("products").Where("register_entry_id = ?", entryID).Order("id").Pluck("id", &out).Error)
 }
+
+// RegisterCertifications makes every product's current certificate a
+// register entry and links the product, as the register's migration did for
+// the certifications before it: for data loaded by writing certifications
+// directly (the demo). It does nothing when the register has entries.
+func (s *Store) RegisterCertifications(ctx context.Context) error {
+	var n int64
+	if err := s.conn(ctx).Model(&model.RegisterEntry{}).Count(&n).Error; err != nil || n > 0 {
+		return mapErr(err)
+	}
+	migs, err := Migrations(s.dialect)
+	if err != nil {
+		return err
+	}
+	for _, m := range migs {
+		if m.Version != 28 {
+			continue
+		}
+		i := strings.Index(m.SQL, "INSERT INTO register_entries")
+		for _, stmt := range splitSQL(m.SQL[i:]) {
+			if err := s.conn(ctx).Exec(stmt).Error; err != nil {
+				return mapErr(err)
+			}
+		}
+	}
+	return nil
+}

@@ -59,6 +59,10 @@ func TestRecords(t *testing.T) {
 		if today.Month() == 12 && today.Day() >= 15 && want["330602>330824"] != 1_800_000_000 {
 			t.Errorf("the market's 开化 sales since 2021: %d cents, want 1800万", want["330602>330824"])
 		}
+		if linked, certified := scalar(t, st.DB(), "SELECT COUNT(*) FROM products WHERE register_entry_id IS NOT NULL"),
+			scalar(t, st.DB(), "SELECT COUNT(DISTINCT product_id) FROM certifications"); linked != certified || linked == 0 {
+			t.Errorf("%d demo products linked to the register, %d certified", linked, certified)
+		}
 		if got := scalar(t, st.DB(), "SELECT COUNT(*) FROM invoice_claims"); got != int64(rows) {
 			t.Errorf("%d invoice claims, want %d", got, rows)
 		}
