@@ -49,6 +49,8 @@ import (
 	"shanhai/service/order"
 	"shanhai/service/org"
 	"shanhai/service/payment"
+	"shanhai/service/record"
+	"shanhai/service/register"
 	"shanhai/service/stats"
 	"shanhai/service/stock"
 )
@@ -76,15 +78,23 @@ func loadDemo(ctx context.Context, cfg *config.Config, st *store.Store) (bool, e
 
 // newMedia is the media service over the blob store SHANHAI_BLOBS names.
 func newMedia(cfg *config.Config, st *store.Store, changed media.Changed) (*media.Service, error) {
-	var blobs media.Blobs = st
+	blobs, err := blobStore(cfg, st)
+	if err != nil {
+		return nil, err
+	}
+	return media.New(st, blobs, changed, media.CacheBytes), nil
+}
+
+// blobStore is the blob store SHANHAI_BLOBS names: the database, or a directory.
+func blobStore(cfg *config.Config, st *store.Store) (media.Blobs, error) {
 	if dir, ok := strings.CutPrefix(cfg.Blobs, "dir:"); ok {
 		d, err := blobdir.New(dir)
 		if err != nil {
 			return nil, fmt.Errorf("SHANHAI_BLOBS: %w", err)
 		}
-		blobs = d
+		return d, nil
 	}
-	return media.New(st, blobs, changed, media.CacheBytes), nil
+	return st, nil
 }
 
 // bootstrapAdmin creates SHANHAI_BOOTSTRAP_ADMIN's admin when no admin exists.
@@ -269,6 +279,16 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 	credited := creditCounted{Store: st, cents: new(atomic.Int64)}
 	deps.CreditedCents = credited.cents.Load
 	deps.Ledger = credit.New(credited, statsCache)
+	// The certified-product register holds the mall's certifications too;
+	// off-platform records are credited in the same ledger.
+	deps.Register = register.New(registerStore{Store: st, writes: catalogStore})
+	deps.Catalog.SetRegister(deps.Register)
+	scans, err := blobStore(cfg, st)
+	if err != nil {
+		return nil, err
+	}
+	deps.Records = record.New(st, scans, deps.Ledger)
+	deps.Years = credit.NewYears(st)
 	// Regions and pairings are read at most once a second per replica, for
 	// the statistics' scopes and each order line's pairing preview.
 	geography := cache.NewGeography(st, time.Second)
@@ -292,6 +312,12 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 			slog.Warn("demo orders not placed", "err", err.Error())
 		} else {
 			slog.Info("demo orders", "placed", n)
+		}
+		// The off-platform records officials count most of all.
+		if n, err := demo.Records(ctx, st, deps.Records, time.Now()); err != nil {
+			slog.Warn("demo records not written", "err", err.Error())
+		} else {
+			slog.Info("demo records", "verified", n)
 		}
 	}
 	if err := bootstrapAdmin(ctx, cfg, deps.Accounts); err != nil {
@@ -909,4 +935,17 @@ func readyURL(addr string) string {
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, port) + "/readyz"
+}
+
+// registerStore is the register's database, revoking certifications through
+// the catalogue's cache layer so the products' pages drop them.
+type registerStore struct {
+	*store.Store
+	writes interface {
+		RevokeCertification(ctx context.Context, productID int64) error
+	}
+}
+
+func (r registerStore) RevokeCertification(ctx context.Context, productID int64) error {
+	return r.writes.RevokeCertification(ctx, productID)
 }

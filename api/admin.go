@@ -510,11 +510,17 @@ func (r *router) revokeCertification(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	if err := r.Catalog.RevokeCertification(c.Request.Context(), caller(c), id); err != nil {
-		writeError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+	rv, err := r.Catalog.RevokeCertification(c.Request.Context(), caller(c), id)
+	respond(c, http.StatusOK, rv, err, func(rv *catalog.Revoked) revokedResp {
+		return revokedResp{RegisterEntryID: rv.EntryID, Products: rv.Products}
+	})
+}
+
+// revokedResp answers a revocation: the register entry revoked (0: the
+// product had none) and every product whose certification it took.
+type revokedResp struct {
+	RegisterEntryID int64   `json:"register_entry_id"`
+	Products        []int64 `json:"products"`
 }
 
 // --- audit ---

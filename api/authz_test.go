@@ -52,6 +52,7 @@ var routeExtras = map[string]routeExtra{
 	"POST /api/v1/orders/:id/pay":               {header: idempotencyKey("authz-pay")},
 	"POST /api/v1/payments/callback":            {header: signCallback, signed: true},
 	"POST /api/v1/supplier/products/:id/images": {header: multipartHeader},
+	"POST /api/v1/sales-records/:id/files":      {header: multipartHeader},
 }
 
 // signCallback signs the body as the payment provider does; anonymous here
@@ -249,8 +250,21 @@ func routeTable() map[string]routeCase {
 				t.Fatal(err)
 			}
 			return path(v1+"/admin/products", w.prodB, "certification"), ""
+		}, admins(ok)},
+		"POST /api/v1/admin/years/:year/close": {func(_ *testing.T, _ *world, caller string) (string, string) {
+			return path(v1+"/admin/years", callerYear(2001, caller), "close"), ""
+		}, admins(ok)},
+		"DELETE /api/v1/admin/years/:year/close": {func(t *testing.T, w *world, caller string) (string, string) {
+			y := callerYear(2011, caller)
+			if _, err := w.h.store.CloseYear(context.Background(), y, nil); err != nil {
+				t.Fatal(err)
+			}
+			return path(v1+"/admin/years", y, "close"), ""
 		}, admins(noContent)},
-		"GET /api/v1/admin/audit": {fixed(v1+"/admin/audit", ""), admins(ok)},
+		"GET /api/v1/admin/years":             {fixed(v1+"/admin/years", ""), admins(ok)},
+		"GET /api/v1/admin/reserve-platforms": {fixed(v1+"/admin/reserve-platforms", ""), admins(ok)},
+		"PUT /api/v1/admin/reserve-platforms": {fixed(v1+"/admin/reserve-platforms", `{"platforms": ["832", "zcy"]}`), admins(ok)},
+		"GET /api/v1/admin/audit":             {fixed(v1+"/admin/audit", ""), admins(ok)},
 		"POST /api/v1/admin/corrections": {func(t *testing.T, w *world, _ string) (string, string) {
 			o := w.seedOrderIn(t, model.RoleBuyer, w.orderGoods(t).skuA, model.OrderSettled)
 			return v1 + "/admin/corrections", jsonBody(map[string]any{
@@ -390,6 +404,47 @@ func routeTable() map[string]routeCase {
 			return path(v1+"/orgs", w.parent.ID, "sales-points"), jsonBody(map[string]string{
 				"type": "counter", "name": "专柜-" + caller, "region_code": "330604"})
 		}, statuses{unauth, absent, absent, absent, created, absent, absent, created}},
+		"POST /api/v1/orgs/:id/sales-records": {func(_ *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/orgs", w.parent.ID, "sales-records"), jsonBody(recordBody("2026-03-01", 100))
+		}, statuses{unauth, absent, absent, absent, created, absent, absent, forbid}},
+		"GET /api/v1/sales-records": {fixed(v1+"/sales-records", ""), statuses{unauth, forbid, forbid, forbid, ok, forbid, ok, ok}},
+		"GET /api/v1/sales-records/:id": {func(t *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/sales-records", w.seedRecord(t, model.RecordDraft)), ""
+		}, statuses{unauth, absent, absent, absent, ok, absent, ok, ok}},
+		"PATCH /api/v1/sales-records/:id": {func(t *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/sales-records", w.seedRecord(t, model.RecordDraft)), jsonBody(recordBody("2026-03-02", 200))
+		}, statuses{unauth, absent, absent, absent, ok, absent, forbid, forbid}},
+		"POST /api/v1/sales-records/:id/submit": {func(t *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/sales-records", w.seedRecord(t, model.RecordDraft), "submit"), ""
+		}, statuses{unauth, absent, absent, absent, ok, absent, forbid, forbid}},
+		"POST /api/v1/sales-records/:id/verify": {func(t *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/sales-records", w.seedRecord(t, model.RecordSubmitted), "verify"), "{}"
+		}, statuses{unauth, absent, absent, absent, forbid, absent, forbid, ok}},
+		"POST /api/v1/sales-records/:id/return": {func(t *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/sales-records", w.seedRecord(t, model.RecordSubmitted), "return"), `{"reason": "缺发票扫描件"}`
+		}, statuses{unauth, absent, absent, absent, forbid, absent, forbid, ok}},
+		"POST /api/v1/sales-records/:id/revoke": {func(t *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/sales-records", w.seedRecord(t, model.RecordVerified), "revoke"), `{"reason": "发票作废"}`
+		}, statuses{unauth, absent, absent, absent, forbid, absent, forbid, ok}},
+		"POST /api/v1/sales-records/:id/files": {func(t *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/sales-records", w.seedRecord(t, model.RecordDraft), "files"), multipartBody(t, "file", []byte("%PDF-1.7\n"))
+		}, statuses{unauth, absent, absent, absent, created, absent, forbid, forbid}},
+		"GET /api/v1/sales-records/:id/files/:file": {func(t *testing.T, w *world, _ string) (string, string) {
+			id := w.seedRecord(t, model.RecordDraft)
+			return path(v1+"/sales-records", id, "files", w.seedRecordFile(t, id)), ""
+		}, statuses{unauth, absent, absent, absent, ok, absent, ok, ok}},
+		"POST /api/v1/register/entries": {func(_ *testing.T, _ *world, caller string) (string, string) {
+			return v1 + "/register/entries", jsonBody(map[string]any{"certificate_no": "AUTHZ-" + caller, "product_name": "惠明茶",
+				"category": "tea", "producer_name": "景宁合作社", "region_code": "331127", "issuer": "丽水市农业农村局",
+				"valid_from": "2026-01-01", "valid_to": "2026-12-31"})
+		}, admins(created)},
+		"GET /api/v1/register/entries": {fixed(v1+"/register/entries?q=茶", ""), signedIn},
+		"GET /api/v1/register/entries/:id": {func(t *testing.T, w *world, caller string) (string, string) {
+			return path(v1+"/register/entries", w.seedEntry(t, "GET-"+caller)), ""
+		}, signedIn},
+		"PATCH /api/v1/register/entries/:id": {func(t *testing.T, w *world, caller string) (string, string) {
+			return path(v1+"/register/entries", w.seedEntry(t, "PATCH-"+caller)), `{"batch": "第二批"}`
+		}, admins(ok)},
 		"GET /api/v1/orgs/:id/sales-points": {func(_ *testing.T, w *world, _ string) (string, string) {
 			return path(v1+"/orgs", w.parent.ID, "sales-points"), ""
 		}, statuses{unauth, absent, ok, ok, ok, absent, absent, ok}},

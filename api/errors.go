@@ -47,7 +47,7 @@ func writeError(c *gin.Context, err error) {
 	if errors.As(err, &tooBig) {
 		msg := "the request body is over 1 MiB"
 		if tooBig.Limit > MaxBody {
-			msg = "the file is over 5 MiB"
+			msg = "the file is over " + strconv.FormatInt(tooBig.Limit>>20, 10) + " MiB"
 		}
 		abort(c, http.StatusRequestEntityTooLarge, errorDetail{Code: "body_too_large", Message: msg})
 		return

@@ -23,6 +23,7 @@ var noBodyRoutes = []string{
 	"POST /api/v1/orgs/:id/employees/:user_id/refuse",
 	"DELETE /api/v1/supplier/products/:id/images/:image",
 	"DELETE /api/v1/me/addresses/:id",
+	"DELETE /api/v1/admin/years/:year/close",
 }
 
 // staffSeq names the org users the fuzzer's inputs disable or re-role.
@@ -177,6 +178,42 @@ func bodyRoutes() map[string]fuzzRoute {
 		"POST /api/v1/admin/categories": {callers: admin, args: noArgs, seeds: []string{
 			`{"code": "fuzz_cat", "name": "模糊"}`, `{"code": "", "name": ""}`, `{"code": "A B", "name": "x"}`,
 		}},
+		"POST /api/v1/admin/years/:year/close": {callers: admin, args: func(*testing.T, *fuzzWorld, string) []string { return []string{"2003"} },
+			seeds: []string{``, `{}`}},
+		"PUT /api/v1/admin/reserve-platforms": {callers: admin, args: noArgs, seeds: []string{
+			`{"platforms": ["832"]}`, `{"platforms": ["832", "zcy", "832"]}`, `{"platforms": ["mall"]}`, `{"platforms": null}`,
+		}},
+		"POST /api/v1/orgs/:id/sales-records": {callers: orgAdmin, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }), seeds: []string{
+			`{"kind": "direct_purchase", "platform": "832", "date": "2026-03-01", "invoice": {"number": "26332000000000000001", "date": "2026-03-01", "issuer_credit_code": "91511113MA00000014"}, "producer": {"name": "金口河茶厂", "region_code": "511113"}, "items": [{"product_name": "茶", "category": "tea", "quantity": "1.5", "unit": "千克", "amount_cents": 100}]}`,
+			`{"kind": "x", "platform": "", "date": "2026-02-30", "invoice": {"number": "1234567890123456789"}, "producer": {"supplier_id": -1}, "items": [{"quantity": "1e3", "amount_cents": -1}]}`,
+			`{"items": [{"quantity": 12.5}]}`,
+		}},
+		"PATCH /api/v1/sales-records/:id": {callers: orgAdmin, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(fw.seedRecord(t, model.RecordDraft))}
+		}, seeds: []string{`{"kind": "assisted_sale", "platform": "zcy", "date": "2026-03-02", "producer": {"supplier_id": 1}, "items": []}`, `{}`}},
+		"POST /api/v1/sales-records/:id/submit": {callers: orgAdmin, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(fw.seedRecord(t, model.RecordDraft))}
+		}, seeds: []string{`{}`, `{"x": 1}`}},
+		"POST /api/v1/sales-records/:id/verify": {callers: admin, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(fw.seedRecord(t, model.RecordSubmitted))}
+		}, seeds: []string{`{}`, `[]`}},
+		"POST /api/v1/sales-records/:id/return": {callers: admin, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(fw.seedRecord(t, model.RecordSubmitted))}
+		}, seeds: []string{`{"reason": "缺合同"}`, `{"reason": ""}`, `{"reason": 1}`}},
+		"POST /api/v1/sales-records/:id/revoke": {callers: admin, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(fw.seedRecord(t, model.RecordVerified))}
+		}, seeds: []string{`{"reason": "发票作废"}`, `{"reason": ""}`}},
+		// The scan upload takes multipart, not JSON: a fuzzed JSON body is a 400.
+		"POST /api/v1/sales-records/:id/files": {callers: orgAdmin, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(fw.seedRecord(t, model.RecordDraft))}
+		}, seeds: []string{`{"file": "x"}`, `--x--`}},
+		"POST /api/v1/register/entries": {callers: admin, args: noArgs, seeds: []string{
+			`{"certificate_no": "FZ-1", "product_name": "茶", "category": "tea", "producer_name": "景宁合作社", "region_code": "331127", "issuer": "丽水", "valid_from": "2026-01-01", "valid_to": "2026-12-31"}`,
+			`{"certificate_no": "", "credit_code": "91331127MA00000000", "region_code": "330603", "valid_from": "2026-12-31", "valid_to": "2026-01-01"}`,
+		}},
+		"PATCH /api/v1/register/entries/:id": {callers: admin, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(fw.seedEntry(t, "FZ-"+itoa(recordSeq.Add(1))))}
+		}, seeds: []string{`{"status": "revoked", "revoke_reason": "抽检不合格"}`, `{"status": "x", "valid_to": "2026-13-01"}`, `{}`}},
 		"PUT /api/v1/admin/products/:id/certification": {callers: admin, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.prodA} }), seeds: []string{
 			`{"certificate_no": "LS-2026-001", "issuer": "乐山市农业农村局", "batch": "2026-1", "valid_from": "2026-01-01", "valid_to": "2026-12-31"}`,
 			`{"certificate_no": "X", "issuer": "Y", "valid_from": "2026-02-30", "valid_to": "2025-01-01"}`,
@@ -405,7 +442,22 @@ func queryRoutes() map[string]fuzzRoute {
 		"GET /api/v1/orgs/:id/filings": {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }),
 			seeds: withPaging("year=2026", "year=", "year=99999999999999999999", "year=2026.5")},
 		"GET /api/v1/orgs/:id/filings/:year": {callers: orgAdmins, args: orgYear, seeds: plain},
-		"GET /api/v1/orgs/:id/sales-points":  {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }), seeds: plain},
+		"GET /api/v1/sales-records": {callers: []string{model.RoleOrgAdmin, model.RoleOfficer, model.RoleAdmin}, args: noArgs,
+			seeds: withPaging("status=verified", "status=x", "org_id=1", "org_id=-1")},
+		"GET /api/v1/sales-records/:id": {callers: orgAdmins, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(fw.seedRecord(t, model.RecordDraft))}
+		}, seeds: plain},
+		"GET /api/v1/sales-records/:id/files/:file": {callers: orgAdmins, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			id := fw.seedRecord(t, model.RecordDraft)
+			return []string{itoa(id), itoa(fw.seedRecordFile(t, id))}
+		}, seeds: plain},
+		"GET /api/v1/register/entries": {callers: signedIn, args: noArgs, seeds: withPaging("q=茶", "certificate_no=x&issuer=y", "region=331127", "q=%25_")},
+		"GET /api/v1/register/entries/:id": {callers: signedIn, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(fw.seedEntry(t, "FZG-"+itoa(recordSeq.Add(1))))}
+		}, seeds: plain},
+		"GET /api/v1/admin/years":             {callers: admin, args: noArgs, seeds: plain},
+		"GET /api/v1/admin/reserve-platforms": {callers: admin, args: noArgs, seeds: plain},
+		"GET /api/v1/orgs/:id/sales-points":   {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }), seeds: plain},
 		"GET /api/v1/orgs/:id/employees": {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }),
 			seeds: withPaging("status=pending", "status=confirmed", "status=x")},
 	}

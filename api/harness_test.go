@@ -39,6 +39,8 @@ import (
 	"shanhai/service/order"
 	"shanhai/service/org"
 	"shanhai/service/payment"
+	"shanhai/service/record"
+	"shanhai/service/register"
 	"shanhai/service/stats"
 	"shanhai/service/stock"
 )
@@ -189,6 +191,10 @@ func newHarness(t *testing.T, b storetest.Backend, opts ...harnessOpt) *harness 
 		Checks:   map[string]func(context.Context) error{"database": st.DB().PingContext},
 		DB:       st.DB(),
 	}
+	d.Register = register.New(st)
+	d.Catalog.SetRegister(d.Register)
+	d.Records = record.New(st, st, d.Ledger)
+	d.Years = credit.NewYears(st)
 	for _, o := range opts {
 		o(&d, st)
 	}

@@ -43,6 +43,9 @@ func (r *router) requestContext(c *gin.Context) {
 	if c.FullPath() == uploadPath {
 		limit = maxUploadBody
 	}
+	if c.FullPath() == scanPath {
+		limit = maxScanBody
+	}
 	if c.Request.ContentLength > limit {
 		writeError(c, &http.MaxBytesError{Limit: limit})
 	} else {

@@ -21,6 +21,8 @@ import (
 	"shanhai/service/media"
 	"shanhai/service/order"
 	"shanhai/service/org"
+	"shanhai/service/record"
+	"shanhai/service/register"
 	"shanhai/service/stats"
 )
 
@@ -35,6 +37,9 @@ type Deps struct {
 	Stats    *stats.Service
 	Media    *media.Service
 	Ledger   *credit.Ledger
+	Records  *record.Service
+	Register *register.Service
+	Years    *credit.Years
 	// Checks are the readiness checks by name ("database", "redis").
 	Checks map[string]func(ctx context.Context) error
 	DB     *sql.DB    // pool, for metrics; may be nil
@@ -203,6 +208,28 @@ func New(d Deps) *gin.Engine {
 	org.POST("/employees/:user_id/refuse", r.decideEmployee(false))
 	org.POST("/users", r.createOrgUser)
 	org.PATCH("/users/:uid", r.updateOrgUser)
+	org.POST("/sales-records", r.createRecord)
+
+	in.GET("/sales-records", r.listRecords)
+	in.GET("/sales-records/:id", r.getRecord)
+	in.PATCH("/sales-records/:id", r.updateRecord)
+	in.POST("/sales-records/:id/submit", r.submitRecord)
+	in.POST("/sales-records/:id/verify", r.verifyRecord)
+	in.POST("/sales-records/:id/return", r.returnRecord)
+	in.POST("/sales-records/:id/revoke", r.revokeRecord)
+	in.POST("/sales-records/:id/files", r.attachRecordFile)
+	in.GET("/sales-records/:id/files/:file", r.getRecordFile)
+
+	in.POST("/register/entries", r.createRegisterEntry)
+	in.GET("/register/entries", r.listRegisterEntries)
+	in.GET("/register/entries/:id", r.getRegisterEntry)
+	in.PATCH("/register/entries/:id", r.updateRegisterEntry)
+
+	ad.POST("/years/:year/close", r.closeYear)
+	ad.DELETE("/years/:year/close", r.reopenYear)
+	ad.GET("/years", r.listClosedYears)
+	ad.GET("/reserve-platforms", r.getReservePlatforms)
+	ad.PUT("/reserve-platforms", r.putReservePlatforms)
 	return e
 }
 

@@ -95,11 +95,13 @@ type Product struct {
 	ImageCount int `gorm:"column:image_count" json:"image_count"`
 	// The current certificate's status and validity ("" when never
 	// certified), kept in step by the store so lists filter without a join.
-	CertStatus    string    `gorm:"column:cert_status" json:"cert_status"`
-	CertValidFrom string    `gorm:"column:cert_valid_from" json:"cert_valid_from"`
-	CertValidTo   string    `gorm:"column:cert_valid_to" json:"cert_valid_to"`
-	CreatedAt     time.Time `gorm:"column:created_at" json:"created_at"`
-	UpdatedAt     time.Time `gorm:"column:updated_at" json:"updated_at"`
+	CertStatus    string `gorm:"column:cert_status" json:"cert_status"`
+	CertValidFrom string `gorm:"column:cert_valid_from" json:"cert_valid_from"`
+	CertValidTo   string `gorm:"column:cert_valid_to" json:"cert_valid_to"`
+	// RegisterEntryID is the register entry its certification is (nil: none).
+	RegisterEntryID *int64    `gorm:"column:register_entry_id" json:"register_entry_id"`
+	CreatedAt       time.Time `gorm:"column:created_at" json:"created_at"`
+	UpdatedAt       time.Time `gorm:"column:updated_at" json:"updated_at"`
 }
 
 func (Product) TableName() string { return "products" }

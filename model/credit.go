@@ -132,8 +132,14 @@ type Credit struct {
 	PointType    string `gorm:"column:point_type" json:"point_type"`   // the sales point's type (五专); "" for none
 	// CertificateRequired: the programme of the pairing found required a
 	// certificate on the credit date (the rule the entry was credited under).
-	CertificateRequired bool      `gorm:"column:certificate_required" json:"certificate_required"`
-	CreatedAt           time.Time `gorm:"column:created_at" json:"created_at"`
+	CertificateRequired bool `gorm:"column:certificate_required" json:"certificate_required"`
+	// RecordID is the off-platform record an entry credits (OrderID 0,
+	// LineID the record's item); nil for the mall's entries.
+	RecordID *int64 `gorm:"column:record_id" json:"record_id"`
+	// AdjustsYear is the closed review year this entry corrects, dated in a
+	// later month because that year's figures were final (0: none).
+	AdjustsYear int       `gorm:"column:adjusts_year" json:"adjusts_year"`
+	CreatedAt   time.Time `gorm:"column:created_at" json:"created_at"`
 }
 
 func (Credit) TableName() string { return "credits" }

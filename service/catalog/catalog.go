@@ -75,7 +75,19 @@ type Service struct {
 	writes Writes
 	stock  Stock
 	now    func() time.Time
+	reg    Register // may be nil: certifications without the register
 }
+
+// Register is the certified-product register a product's certification
+// lives in (service/register): certifying creates or updates the entry and
+// links it; revoking revokes the linked entry.
+type Register interface {
+	Link(ctx context.Context, d *model.ProductDetail, c *model.Certification) (*model.RegisterEntry, error)
+	RevokeProduct(ctx context.Context, productID int64, reason string) (int64, []int64, error)
+}
+
+// SetRegister makes certifications register entries.
+func (s *Service) SetRegister(r Register) { s.reg = r }
 
 // New returns the catalogue service: public reads from reads, everything
 // else from st, changes through writes and stock.

@@ -107,15 +107,38 @@ func (s *Service) Certify(ctx context.Context, actor *model.User, productID int6
 		if err := s.writes.Certify(ctx, c); err != nil {
 			return err
 		}
+		if s.reg != nil {
+			if _, err := s.reg.Link(ctx, d, c); err != nil {
+				return err
+			}
+		}
 		out = c
 		return audit.Record(ctx, s.store, actor, "certification.set", "product", productID, d.Certification, c, "")
 	})
 	return out, err
 }
 
-// RevokeCertification revokes a product's current certificate.
-func (s *Service) RevokeCertification(ctx context.Context, actor *model.User, productID int64) error {
-	return s.adminTx(ctx, actor, func(ctx context.Context) error {
+// revokedAudit is a revoked certification as the audit keeps it: with the
+// register entry revoked beside it and the products that lost theirs.
+type revokedAudit struct {
+	model.Certification
+	RegisterEntryID int64   `json:"register_entry_id"`
+	Products        []int64 `json:"products"`
+}
+
+// Revoked says what revoking a product's certification affected: its
+// register entry (0 without one) and every product linked to that entry.
+type Revoked struct {
+	EntryID  int64
+	Products []int64
+}
+
+// RevokeCertification revokes a product's current certificate and, with the
+// register, its linked entry and so the certification of every product
+// linked to it.
+func (s *Service) RevokeCertification(ctx context.Context, actor *model.User, productID int64) (*Revoked, error) {
+	out := &Revoked{Products: []int64{productID}}
+	err := s.adminTx(ctx, actor, func(ctx context.Context) error {
 		d, err := s.store.Product(ctx, productID)
 		if err != nil {
 			return err
@@ -123,10 +146,17 @@ func (s *Service) RevokeCertification(ctx context.Context, actor *model.User, pr
 		if err := s.writes.RevokeCertification(ctx, productID); err != nil {
 			return err
 		}
+		if s.reg != nil {
+			if out.EntryID, out.Products, err = s.reg.RevokeProduct(ctx, productID, "certification revoked"); err != nil {
+				return err
+			}
+		}
 		after := *d.Certification
 		after.Status = model.CertRevoked
-		return audit.Record(ctx, s.store, actor, "certification.revoke", "product", productID, d.Certification, after, "")
+		return audit.Record(ctx, s.store, actor, "certification.revoke", "product", productID, d.Certification,
+			revokedAudit{Certification: after, RegisterEntryID: out.EntryID, Products: out.Products}, "")
 	})
+	return out, err
 }
 
 var categoryCode = regexp.MustCompile(`^[a-z][a-z0-9_]{1,31}$`)

@@ -36,6 +36,12 @@ type Store interface {
 	PendingCredits(ctx context.Context, limit int) ([]int64, error)
 	RollUp(ctx context.Context, ids []int64) (int, error)
 	RebuildRollups(ctx context.Context) (*model.RebuildReport, error)
+
+	// Off-platform records and closed years (record.go).
+	RegisterEntriesByNumber(ctx context.Context, numbers []string) ([]model.RegisterEntry, error)
+	ReservePlatforms(ctx context.Context) ([]string, error)
+	RecordCredits(ctx context.Context, recordID int64) ([]model.Credit, error)
+	YearClosed(ctx context.Context, year int) (bool, error)
 }
 
 // Notifier hears that the rollups moved (the statistics cache drops what
@@ -52,11 +58,34 @@ type Ledger struct {
 
 	mu    sync.Mutex
 	dirty bool // a Moved failed and must be said again
+
+	now func() time.Time // dates adjustments of closed years
 }
 
 // New returns the ledger.
 func New(st Store, moved Notifier) *Ledger {
-	return &Ledger{store: st, moved: moved, kick: make(chan struct{}, 1)}
+	return &Ledger{store: st, moved: moved, kick: make(chan struct{}, 1), now: time.Now}
+}
+
+// SetClock replaces the clock that dates adjustments of closed years (tests).
+func (l *Ledger) SetClock(now func() time.Time) { l.now = now }
+
+// redate moves adjustment entries out of closed years: an entry whose
+// period lies in a closed year is dated in the current China month instead
+// and names the year it adjusts.
+func (l *Ledger) redate(ctx context.Context, entries []*model.Credit) error {
+	now := l.now()
+	for _, e := range entries {
+		year := e.Period / 100
+		closed, err := l.store.YearClosed(ctx, year)
+		if err != nil {
+			return err
+		}
+		if closed {
+			e.Period, e.CreditDate, e.AdjustsYear = model.Period(now), model.DateOf(now), year
+		}
+	}
+	return nil
 }
 
 // buyer is who a sale counts for.
@@ -148,13 +177,15 @@ func (l *Ledger) resolver(ctx context.Context, date string, lines []model.OrderL
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]int64, len(lines))
-	for i, ln := range lines {
-		ids[i] = ln.ProductID
-	}
-	certs, err := l.store.CurrentCertifications(ctx, ids)
-	if err != nil {
-		return nil, err
+	certs := map[int64]*model.Certification{}
+	if len(lines) > 0 {
+		ids := make([]int64, len(lines))
+		for i, ln := range lines {
+			ids[i] = ln.ProductID
+		}
+		if certs, err = l.store.CurrentCertifications(ctx, ids); err != nil {
+			return nil, err
+		}
 	}
 	return &resolver{date: date, tree: model.NewRegionTree(regions), pairings: pairings, rules: rules, certs: certs}, nil
 }
@@ -179,6 +210,31 @@ func (r *resolver) attribute(e *model.Credit, ln *model.OrderLine, b *buyer) {
 	case !inWindow:
 		certReason = model.ReasonCertExpired
 	}
+	r.assign(e, ln, b, certReason)
+}
+
+// attributeWith is attribute for an off-platform item, whose certificate is
+// the register entry its number names (c).
+func (r *resolver) attributeWith(e *model.Credit, ln *model.OrderLine, b *buyer, c certLook) {
+	en := c.entry
+	certReason := ""
+	switch {
+	case c.mismatch:
+		certReason = model.ReasonCertMismatch
+	case en == nil:
+		certReason = model.ReasonUncertified
+	case en.Status == model.CertRevoked && (en.RevokedOn == "" || en.RevokedOn <= r.date):
+		certReason = model.ReasonCertRevoked
+	case r.date < en.ValidFrom || en.ValidTo < r.date:
+		certReason = model.ReasonCertExpired
+	}
+	e.Certified = certReason == ""
+	r.assign(e, ln, b, certReason)
+}
+
+// assign resolves the pairing of a line whose certificate problem, if any,
+// is certReason.
+func (r *resolver) assign(e *model.Credit, ln *model.OrderLine, b *buyer, certReason string) {
 	e.PairingID, e.Reason, e.CertificateRequired = nil, "", true
 	var p *model.PairingView
 	if b.region != "" {
@@ -281,7 +337,17 @@ func (l *Ledger) Returned(ctx context.Context, o *model.Order, ret *model.Return
 		e := *s
 		e.ID, e.Source, e.ReturnID, e.CorrectionID, e.ReversesID, e.Orders = 0, model.SourceReturn, &ret.ID, nil, nil, 0
 		e.Quantity, e.AmountCents = -rl.Quantity, -rl.AmountCents
-		e.Period, e.CreditDate = model.Period(at), model.DateOf(at)
+		saleYear := s.Period / 100
+		e.Period, e.CreditDate, e.AdjustsYear = model.Period(at), model.DateOf(at), 0
+		if saleYear != e.Period/100 {
+			closed, err := l.store.YearClosed(ctx, saleYear)
+			if err != nil {
+				return err
+			}
+			if closed {
+				e.AdjustsYear = saleYear
+			}
+		}
 		entries = append(entries, &e)
 	}
 	return l.add(ctx, entries)
@@ -442,6 +508,9 @@ func (l *Ledger) moveOrder(ctx context.Context, actor *model.User, in Correction
 		r.attribute(&n, lines[e.LineID], b)
 		entries = append(entries, &n)
 	}
+	if err := l.redate(ctx, entries); err != nil {
+		return nil, err
+	}
 	if err := l.add(ctx, entries); err != nil {
 		return nil, err
 	}
@@ -452,6 +521,9 @@ func (l *Ledger) reverseEntry(ctx context.Context, actor *model.User, in Correct
 	e, err := l.store.Credit(ctx, in.CreditID)
 	if err != nil {
 		return nil, err
+	}
+	if e.RecordID != nil {
+		return nil, model.Conflict("nothing_to_correct", "entry %d belongs to off-platform record %d: revoke the record instead", e.ID, *e.RecordID)
 	}
 	all, err := l.store.OrderCredits(ctx, e.OrderID)
 	if err != nil {
@@ -470,6 +542,9 @@ func (l *Ledger) reverseEntry(ctx context.Context, actor *model.User, in Correct
 		return nil, err
 	}
 	entries := []*model.Credit{reversal(e, c.ID)}
+	if err := l.redate(ctx, entries); err != nil {
+		return nil, err
+	}
 	if err := l.add(ctx, entries); err != nil {
 		return nil, err
 	}

@@ -55,6 +55,15 @@ func (m *memStore) Order(_ context.Context, id int64) (*model.Order, error) {
 	return nil, model.ErrNotFound
 }
 
+func (m *memStore) RegisterEntriesByNumber(context.Context, []string) ([]model.RegisterEntry, error) {
+	return nil, nil
+}
+func (m *memStore) ReservePlatforms(context.Context) ([]string, error) { return []string{"832"}, nil }
+func (m *memStore) RecordCredits(context.Context, int64) ([]model.Credit, error) {
+	return nil, nil
+}
+func (m *memStore) YearClosed(context.Context, int) (bool, error) { return false, nil }
+
 func (m *memStore) Regions(context.Context) ([]model.Region, error)       { return m.regions, nil }
 func (m *memStore) Pairings(context.Context) ([]model.PairingView, error) { return m.pairings, nil }
 

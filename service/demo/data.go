@@ -357,21 +357,21 @@ type orgRow struct {
 	parent             string // name of an org earlier in the table; "" = none
 	thresholdCents     int64  // approval threshold; 0 = none
 	invoiceTitle       string
-	taxID              string // 18 characters, obviously fake
+	taxID              string // 18 characters, fake but passing the GB 32100 check
 }
 
 // orgs are the buyers the article names; the government canteens and the
 // hospital canteen have a supervising unit. Parents come before their children.
 var orgs = []orgRow{
-	{"绍兴市机关事务管理局", model.OrgGovernment, "330600", "", 0, "绍兴市机关事务管理局", "11330600MB0000001X"},
-	{"绍兴市市级机关食堂", model.OrgCanteen, "330602", "绍兴市机关事务管理局", 500000, "绍兴市机关事务管理局", "11330600MB0000002X"},
-	{"上虞区机关事务中心食堂", model.OrgCanteen, "330604", "绍兴市机关事务管理局", 500000, "绍兴市上虞区机关事务中心", "12330604MB0000004X"},
-	{"柯桥区卫生健康局", model.OrgGovernment, "330603", "", 0, "绍兴市柯桥区卫生健康局", "11330603MB0000005X"},
-	{"柯桥区人民医院食堂", model.OrgCanteen, "330603", "柯桥区卫生健康局", 300000, "绍兴市柯桥区人民医院", "12330603MB0000006X"},
-	{"嵊州市总工会", model.OrgUnion, "330683", "", 200000, "嵊州市总工会", "81330683MB0000007X"},
-	{"上虞区供销合作社", model.OrgCoop, "330604", "", 1000000, "绍兴市上虞区供销合作社联合社", "53330604MB0000008X"},
-	{"绍兴市蔬菜果品批发交易市场有限公司", model.OrgWholesale, "330602", "", 2000000, "绍兴市蔬菜果品批发交易市场有限公司", "91330602MB0000009X"},
-	{"柯桥品康农产品连锁店", model.OrgSupermarket, "330603", "", 0, "绍兴市柯桥区品康农产品有限公司", "91330603MB0000010X"},
+	{"绍兴市机关事务管理局", model.OrgGovernment, "330600", "", 0, "绍兴市机关事务管理局", creditCode("11330600MB0000001")},
+	{"绍兴市市级机关食堂", model.OrgCanteen, "330602", "绍兴市机关事务管理局", 500000, "绍兴市机关事务管理局", creditCode("11330600MB0000002")},
+	{"上虞区机关事务中心食堂", model.OrgCanteen, "330604", "绍兴市机关事务管理局", 500000, "绍兴市上虞区机关事务中心", creditCode("12330604MB0000004")},
+	{"柯桥区卫生健康局", model.OrgGovernment, "330603", "", 0, "绍兴市柯桥区卫生健康局", creditCode("11330603MB0000005")},
+	{"柯桥区人民医院食堂", model.OrgCanteen, "330603", "柯桥区卫生健康局", 300000, "绍兴市柯桥区人民医院", creditCode("12330603MB0000006")},
+	{"嵊州市总工会", model.OrgUnion, "330683", "", 200000, "嵊州市总工会", creditCode("81330683MB0000007")},
+	{"上虞区供销合作社", model.OrgCoop, "330604", "", 1000000, "绍兴市上虞区供销合作社联合社", creditCode("53330604MB0000008")},
+	{"绍兴市蔬菜果品批发交易市场有限公司", model.OrgWholesale, "330602", "", 2000000, "绍兴市蔬菜果品批发交易市场有限公司", creditCode("91330602MB0000009")},
+	{"柯桥品康农产品连锁店", model.OrgSupermarket, "330603", "", 0, "绍兴市柯桥区品康农产品有限公司", creditCode("91330603MB0000010")},
 }
 
 // sectors are where the demo orgs' purchases go (五进), where it is not
