@@ -28,13 +28,20 @@ func TestRecords(t *testing.T) {
 		}
 		today := now.In(model.China)
 		want := map[string]int64{} // helper>partner → cents, all years
-		rows := 0
+		rows, waiting := 0, 0
 		for _, r := range demoRecords() {
-			month := r.month
+			month, day := r.month, r.day
 			if month == 0 {
 				month = int(today.Month())
 			}
-			if time.Date(today.Year()-r.years, time.Month(month), r.day, 0, 0, 0, 0, model.China).After(today) {
+			if day == 0 {
+				day = today.Day()
+			}
+			if time.Date(today.Year()-r.years, time.Month(month), day, 0, 0, 0, 0, model.China).After(today) {
+				continue
+			}
+			if r.waiting { // submitted (its invoice claimed), not verified: no credit yet
+				waiting++
 				continue
 			}
 			rows++
@@ -63,8 +70,11 @@ func TestRecords(t *testing.T) {
 			scalar(t, st.DB(), "SELECT COUNT(DISTINCT product_id) FROM certifications"); linked != certified || linked == 0 {
 			t.Errorf("%d demo products linked to the register, %d certified", linked, certified)
 		}
-		if got := scalar(t, st.DB(), "SELECT COUNT(*) FROM invoice_claims"); got != int64(rows) {
-			t.Errorf("%d invoice claims, want %d", got, rows)
+		if got := scalar(t, st.DB(), "SELECT COUNT(*) FROM invoice_claims"); got != int64(rows+waiting) {
+			t.Errorf("%d invoice claims, want %d", got, rows+waiting)
+		}
+		if got := scalar(t, st.DB(), "SELECT COUNT(*) FROM sales_records WHERE status = 'submitted'"); got != int64(waiting) || waiting != 1 {
+			t.Errorf("%d records waiting for verification, want %d (1)", got, waiting)
 		}
 	})
 }

@@ -319,6 +319,89 @@
     return facetCards(data, 'channels', ['channel', 'platform', 'point_type', 'sector']);
   }
 
+  // The monthly bulletin (月度通报) of the chosen month (the previous month
+  // when the filter says 全年): as issued once an admin has issued it, with
+  // the changes since beside it. It prints on A4 (the page's print style).
+  function bulletinMonth() {
+    const y = Number(document.getElementById('year').value);
+    const m = document.getElementById('month').value;
+    if (m) return [y, Number(m)];
+    const now = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: 'numeric' }).formatToParts(new Date());
+    const cy = Number(now.find((p) => p.type === 'year').value);
+    const cm = Number(now.find((p) => p.type === 'month').value);
+    if (y < cy) return [y, 12];
+    return cm === 1 ? [y - 1, 12] : [y, cm - 1];
+  }
+
+  function change(key, c) {
+    if (!c) return el('td', { class: 'num muted', text: '' });
+    return fig(key, c.ytd_cents);
+  }
+
+  async function bulletin() {
+    const [y, m] = bulletinMonth();
+    const data = await api('/stats/bulletin?year=' + y + '&month=' + m + programmeParam());
+    const issued = data.status === 'issued';
+    const out = [el('section', { class: 'card' },
+      el('h2', { text: y + ' 年 ' + m + ' 月 消费帮扶工作月度通报' }),
+      el('p', { class: 'muted', text: issued ? '已于 ' + data.issued_at.slice(0, 10) + ' 发布；“发布后变化”一栏为发布以来台账的变动。' : '尚未发布：以下为按当前台账计算的草稿。' }),
+      el('button', { type: 'button', class: 'noprint', id: 'print', text: '打印（A4）' }))];
+    for (const p of data.programmes) {
+      const k = 'bulletin.' + p.programme + '.';
+      out.push(card(PROGRAMMES[p.programme] + ' · 区县', table(['名次#', '区县', '当月#', '当月名次#', '年度累计#', '目标#', '完成率#'].concat(issued ? ['发布后变化#'] : []),
+        p.districts.map((d) => el('tr', {},
+          el('td', { class: 'num', text: String(d.rank) }),
+          el('td', { text: d.region.name }),
+          fig(k + d.region.code + '.month_cents', d.month_cents),
+          el('td', { class: 'num', text: String(d.month_rank) }),
+          fig(k + d.region.code + '.ytd_cents', d.ytd_cents),
+          d.target_cents === null ? el('td', { class: 'num muted', text: '—' }) : fig(k + d.region.code + '.target_cents', d.target_cents),
+          pct(k + d.region.code + '.completion', d.completion),
+          issued ? change(k + d.region.code + '.changed_ytd_cents', d.changed_since_issue) : null))),
+      p.movers.length ? el('p', { text: '进步最大：' + p.movers.map((d) => d.region.name + '（+' + percent(d.completion_change) + '）').join('、') }) : null));
+    }
+    const u = data.units;
+    out.push(card('单位 · 预留份额完成情况', table(['名次#', '单位', '备案', '预留份额#', '当月#', '年度累计#', '完成率#'].concat(issued ? ['发布后变化#'] : []),
+      u.items.map((r) => el('tr', {},
+        el('td', { class: 'num', text: String(r.rank) }),
+        el('td', { text: r.org.name }),
+        el('td', { text: r.filing_status ? FILING[r.filing_status] || r.filing_status : '未报送' }),
+        r.reserved_cents === null ? el('td', { class: 'num muted', text: '—' }) : fig('bulletin.unit.' + r.org.id + '.reserved_cents', r.reserved_cents),
+        fig('bulletin.unit.' + r.org.id + '.month_cents', r.month_cents),
+        fig('bulletin.unit.' + r.org.id + '.ytd_cents', r.ytd_cents),
+        pct('bulletin.unit.' + r.org.id + '.completion', r.completion),
+        issued ? change('bulletin.unit.' + r.org.id + '.changed_ytd_cents', r.changed_since_issue) : null))),
+      u.movers.length ? el('p', { text: '进步最大：' + u.movers.map((r) => r.org.name + '（+' + percent(r.completion_change) + '）').join('、') }) : null));
+    out.push(() => document.getElementById('print').addEventListener('click', () => window.print()));
+    return out;
+  }
+
+  const KINDS = { direct_purchase: '直接采购', assisted_sale: '帮助销售' };
+  const PLATFORMS = { '832': '832平台', zcy: '政采云', offline: '线下', other: '其他' };
+
+  // Off-platform records waiting for this official's verification: the
+  // submitted records of orgs in their scope (the API decides the scope).
+  async function records(page) {
+    page = page || 1;
+    const data = await api('/sales-records?status=submitted&page=' + page + '&page_size=50');
+    const rows = data.items.map((r) => el('tr', {},
+      el('td', { class: 'num', text: String(r.id) }),
+      el('td', { text: r.date }),
+      el('td', { class: 'num', text: String(r.org_id) }),
+      el('td', { text: r.producer.name }),
+      el('td', { text: KINDS[r.kind] || r.kind }),
+      el('td', { text: PLATFORMS[r.platform] || r.platform }),
+      fig('record.' + r.id + '.total_cents', r.total_cents)));
+    const pages = Math.max(1, Math.ceil(data.total / data.page_size));
+    const pager = el('div', { class: 'pager noprint' },
+      el('button', { type: 'button', disabled: page <= 1 ? 'disabled' : null, 'data-page': String(page - 1), text: '上一页' }),
+      el('span', { text: '第 ' + page + ' / ' + pages + ' 页，共 ' + data.total + ' 条待核实' }),
+      el('button', { type: 'button', disabled: page >= pages ? 'disabled' : null, 'data-page': String(page + 1), text: '下一页' }));
+    pager.addEventListener('click', (e) => { const p = e.target.getAttribute('data-page'); if (p) render('records', Number(p)); });
+    return [card('待核实的线下帮扶台账', data.items.length ? table(['编号#', '交易日期', '单位编号#', '生产者', '类型', '平台', '金额#'], rows)
+      : el('p', { class: 'muted', text: '没有等待您核实的台账。' }), pager)];
+  }
+
   const VIEWS = [
     { id: 'overview', name: '概览', roles: ['admin', 'officer'], fn: overview },
     { id: 'pairings', name: '结对', roles: ['admin', 'officer'], fn: pairings },
@@ -326,6 +409,8 @@
     { id: 'units', name: '单位排名', roles: ['admin', 'officer', 'org_admin'], fn: units },
     { id: 'origins', name: '产地与生产者', roles: ['admin', 'officer'], fn: origins },
     { id: 'channels', name: '渠道与领域', roles: ['admin', 'officer'], fn: channels },
+    { id: 'bulletin', name: '月度通报', roles: ['admin', 'officer'], fn: bulletin },
+    { id: 'records', name: '待核实台账', roles: ['admin', 'officer'], fn: records },
   ];
 
   function viewsFor(me) { return VIEWS.filter((v) => v.roles.includes(me.role)); }
