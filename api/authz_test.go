@@ -252,6 +252,10 @@ func routeTable() map[string]routeCase {
 			return v1 + "/admin/corrections", jsonBody(map[string]any{
 				"action": "move_order", "order_id": o.ID, "org_id": w.other.ID, "reason": "录入单位有误"})
 		}, admins(created)},
+		// each caller a month of its own (ended long ago): only the admin issues
+		"POST /api/v1/admin/bulletins/:year/:month": {func(_ *testing.T, _ *world, caller string) (string, string) {
+			return path(v1+"/admin/bulletins", callerYear(2010, caller), 3), ""
+		}, admins(created)},
 		"GET /api/v1/admin/orders/:id/credits": {func(t *testing.T, w *world, _ string) (string, string) {
 			o := w.seedOrderIn(t, model.RoleBuyer, w.orderGoods(t).skuA, model.OrderSettled)
 			return path(v1+"/admin/orders", o.ID, "credits"), ""
@@ -355,6 +359,8 @@ func routeTable() map[string]routeCase {
 		"GET /api/v1/stats/suppliers": {fixed(v1+"/stats/suppliers?year=2026", ""), statsReaders},
 		"GET /api/v1/stats/channels":  {fixed(v1+"/stats/channels?year=2026", ""), statsReaders},
 		"GET /api/v1/stats/export":    {fixed(v1+"/stats/export?year=2026&format=xlsx", ""), statsReaders},
+		// the bulletin ranks the helper side: the table's officer is 上虞's
+		"GET /api/v1/stats/bulletin": {fixed(v1+"/stats/bulletin?year=2026&month=4", ""), statuses{unauth, forbid, forbid, forbid, forbid, forbid, ok, ok}},
 
 		"GET /api/v1/orgs/:id/filings": {func(_ *testing.T, w *world, _ string) (string, string) {
 			return path(v1+"/orgs", w.parent.ID, "filings?year=2026"), ""

@@ -23,6 +23,7 @@ var noBodyRoutes = []string{
 	"POST /api/v1/orgs/:id/employees/:user_id/refuse",
 	"DELETE /api/v1/supplier/products/:id/images/:image",
 	"DELETE /api/v1/me/addresses/:id",
+	"POST /api/v1/admin/bulletins/:year/:month",
 }
 
 // staffSeq names the org users the fuzzer's inputs disable or re-role.

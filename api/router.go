@@ -143,6 +143,7 @@ func New(d Deps) *gin.Engine {
 	ad.GET("/audit", r.listAudit)
 	ad.POST("/corrections", r.correct)
 	ad.GET("/orders/:id/credits", r.orderCredits)
+	ad.POST("/bulletins/:year/:month", r.issueBulletin)
 
 	sup := in.Group("/supplier")
 	sup.POST("/products", r.createSupplierProduct)
@@ -184,6 +185,7 @@ func New(d Deps) *gin.Engine {
 	st.GET("/suppliers", r.statsSuppliers)
 	st.GET("/channels", r.statsChannels)
 	st.GET("/export", r.statsExport)
+	st.GET("/bulletin", r.statsBulletin)
 
 	org := in.Group("/orgs/:id")
 	org.GET("/filings", r.childFilings)

@@ -67,6 +67,12 @@ type Store interface {
 	YearTargets(ctx context.Context, year int) ([]model.Target, error)
 	OrgFamilyFigures(ctx context.Context, period, year int, parentID int64) (*model.OrgFigures, []model.OrgFigures, error)
 	AllOrgFigures(ctx context.Context, period, year int) ([]model.OrgFigures, error)
+	OrgCertifiedSums(ctx context.Context, periods []int) (map[int64]int64, error)
+	// the issued bulletins, written with their audit row in one transaction
+	Bulletins(ctx context.Context, year, month int) ([]model.Bulletin, error)
+	AddBulletins(ctx context.Context, parts []model.Bulletin) (bool, error)
+	AddAudit(ctx context.Context, a *model.Audit) error
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // Geographies answers the regions and pairings; model/cache.Geography keeps
