@@ -125,10 +125,12 @@ func routeTable() map[string]routeCase {
 		"GET /docs":                     {fixed("/docs", ""), public},
 		"GET /docs/redoc.standalone.js": {fixed("/docs/redoc.standalone.js", ""), public},
 
-		"GET /api/v1/regions":    {fixed(v1+"/regions", ""), public},
-		"GET /api/v1/pairings":   {fixed(v1+"/pairings", ""), public},
-		"GET /api/v1/categories": {fixed(v1+"/categories", ""), public},
-		"GET /api/v1/products":   {fixed(v1+"/products", ""), public},
+		"GET /api/v1/regions":           {fixed(v1+"/regions", ""), public},
+		"GET /api/v1/pairings":          {fixed(v1+"/pairings", ""), public},
+		"GET /api/v1/categories":        {fixed(v1+"/categories", ""), public},
+		"GET /api/v1/sectors":           {fixed(v1+"/sectors", ""), public},
+		"GET /api/v1/sales-point-types": {fixed(v1+"/sales-point-types", ""), public},
+		"GET /api/v1/products":          {fixed(v1+"/products", ""), public},
 		"GET /api/v1/products/:id": {func(_ *testing.T, w *world, _ string) (string, string) {
 			return path(v1+"/products", w.prodA), ""
 		}, public},
@@ -229,6 +231,12 @@ func routeTable() map[string]routeCase {
 			"code": "330699", "name": "测试新区", "level": model.LevelCounty, "parent_code": "330600",
 			"side": model.SideHelper})), admins(created)},
 		"GET /api/v1/admin/regions": {fixed(v1+"/admin/regions", ""), admins(ok)},
+		"POST /api/v1/admin/sectors": {func(_ *testing.T, _ *world, caller string) (string, string) {
+			return v1 + "/admin/sectors", jsonBody(map[string]string{"code": "s_" + caller, "name": "表格领域"})
+		}, admins(created)},
+		"POST /api/v1/admin/sales-point-types": {func(_ *testing.T, _ *world, caller string) (string, string) {
+			return v1 + "/admin/sales-point-types", jsonBody(map[string]string{"code": "t_" + caller, "name": "表格类型"})
+		}, admins(created)},
 		"POST /api/v1/admin/categories": {func(_ *testing.T, _ *world, caller string) (string, string) {
 			return v1 + "/admin/categories", jsonBody(map[string]string{"code": "table_" + caller, "name": "表格"})
 		}, admins(created)},

@@ -175,6 +175,12 @@ func bodyRoutes() map[string]fuzzRoute {
 			`{"code": "330699", "name": "模糊新区", "level": "county", "parent_code": "330600", "side": "helper"}`,
 			`{"code": "1", "name": "", "level": "planet", "parent_code": "330699", "side": "x"}`,
 		}},
+		"POST /api/v1/admin/sectors": {callers: admin, args: noArgs, seeds: []string{
+			`{"code": "fuzz_sector", "name": "模糊领域"}`, `{"code": "", "name": ""}`, `{"code": "A B", "name": "x"}`,
+		}},
+		"POST /api/v1/admin/sales-point-types": {callers: admin, args: noArgs, seeds: []string{
+			`{"code": "fuzz_type", "name": "模糊类型"}`, `{"code": "toolong_code_over_16", "name": "x"}`,
+		}},
 		"POST /api/v1/admin/categories": {callers: admin, args: noArgs, seeds: []string{
 			`{"code": "fuzz_cat", "name": "模糊"}`, `{"code": "", "name": ""}`, `{"code": "A B", "name": "x"}`,
 		}},
@@ -359,8 +365,10 @@ func queryRoutes() map[string]fuzzRoute {
 
 		"GET /api/v1/regions": {callers: anyone, args: noArgs, seeds: withPaging(
 			"parent=330600", "level=county", "parent=330600&level=county&page=2&page_size=3", "parent=&level=planet")},
-		"GET /api/v1/pairings":   {callers: anyone, args: noArgs, seeds: withPaging("programme=east_west", "programme=mountain_sea", "programme=x")},
-		"GET /api/v1/categories": {callers: anyone, args: noArgs, seeds: withPaging()},
+		"GET /api/v1/pairings":          {callers: anyone, args: noArgs, seeds: withPaging("programme=east_west", "programme=mountain_sea", "programme=x")},
+		"GET /api/v1/categories":        {callers: anyone, args: noArgs, seeds: withPaging()},
+		"GET /api/v1/sectors":           {callers: anyone, args: noArgs, seeds: withPaging()},
+		"GET /api/v1/sales-point-types": {callers: anyone, args: noArgs, seeds: withPaging()},
 		"GET /api/v1/products": {callers: anyone, args: noArgs, seeds: withPaging(
 			"q=茶&category=tea&origin=511100&pairing={{pairing}}&certified=true&sort=price_asc",
 			"origin=511113&sort=price_desc", "sort=name&certified=false", "sort=newest&pairing=0", "q=%25_%5C&origin=5111",

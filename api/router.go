@@ -95,6 +95,8 @@ func New(d Deps) *gin.Engine {
 	v1.GET("/regions", r.listRegions)
 	v1.GET("/pairings", r.listPairings)
 	v1.GET("/categories", r.listCategories)
+	v1.GET("/sectors", r.listSectors)
+	v1.GET("/sales-point-types", r.listSalesPointTypes)
 	v1.GET("/products", r.listProducts)
 	v1.GET("/products/:id", r.getProduct)
 	v1.POST("/auth/login", r.login)
@@ -144,6 +146,8 @@ func New(d Deps) *gin.Engine {
 	ad.POST("/corrections", r.correct)
 	ad.GET("/orders/:id/credits", r.orderCredits)
 	ad.POST("/bulletins/:year/:month", r.issueBulletin)
+	ad.POST("/sectors", r.createSector)
+	ad.POST("/sales-point-types", r.createSalesPointType)
 
 	sup := in.Group("/supplier")
 	sup.POST("/products", r.createSupplierProduct)

@@ -35,7 +35,7 @@ var models = []any{
 	&model.Order{}, &model.OrderLine{}, &model.OrderEvent{}, &model.Payment{}, &model.Return{},
 	&model.ReturnLine{}, &model.CartItem{}, &model.IdempotencyKey{},
 	&model.Credit{}, &model.Correction{}, &model.RollupPairing{}, &model.RollupArea{}, &model.RollupSale{}, &model.RollupOrg{}, &model.RollupOrgPairing{}, &model.ProgrammeRule{}, &model.SalesPoint{}, &model.InvoiceClaim{},
-	&model.Bulletin{},
+	&model.Bulletin{}, &model.SectorInfo{}, &model.SalesPointTypeInfo{},
 	&model.ProductImage{},
 	&model.SMSCode{}, &model.SessionFamily{}, &model.RefreshToken{}, &model.Address{},
 }
@@ -518,6 +518,8 @@ func TestRoundTrip(t *testing.T) {
 		&model.SalesPoint{OrgID: 1<<62 + 41, Type: "remote_counter", Name: "柯桥区人民医院门诊楼飞柜", RegionCode: "330603", CreatedAt: created},
 		&model.Bulletin{Year: 2100, Month: 12, Part: model.BulletinUnits, Body: []byte(`{"items":[{"org":{"name":"上虞区人民医院"}}]}` + strings.Repeat(" ", 70000)),
 			ActorID: ptr(int64(1<<62 + 44)), IssuedAt: created},
+		&model.SectorInfo{Code: "sector_zz_16chr", Name: "养老机构（测试用的三十二字以内名称）", CreatedAt: created},
+		&model.SalesPointTypeInfo{Code: "point_zz_16chrs", Name: "流动售卖车", CreatedAt: created},
 		&model.RollupOrgPairing{Period: 202609, OrgID: 1<<62 + 32, PairingID: 1<<62 + 33, Cents: -(1<<59 + 3), SubtreeCents: 1<<60 + 5},
 		&model.ProgrammeRule{Programme: model.ProgrammeMountainSea, EffectiveFrom: "2031-02-28", RequiresCertificate: true,
 			ActorID: ptr(int64(1<<62 + 31)), Note: "省里要求认定", CreatedAt: created},

@@ -178,6 +178,37 @@ func (s *Service) name(ctx context.Context, w *world, facet string, rows []SaleR
 			id, _ := strconv.ParseInt(rows[i].Code, 10, 64)
 			rows[i].Name = names[id]
 		}
+	case model.FacetPointType, model.FacetSector:
+		// the reference lists name the codes an admin added; the built-in
+		// names cover the empty code and any code no longer listed
+		names := map[string]string{}
+		if facet == model.FacetSector {
+			list, err := s.store.Sectors(ctx)
+			if err != nil {
+				return err
+			}
+			for _, v := range list {
+				names[v.Code] = v.Name
+			}
+		} else {
+			list, err := s.store.SalesPointTypes(ctx)
+			if err != nil {
+				return err
+			}
+			for _, v := range list {
+				names[v.Code] = v.Name
+			}
+		}
+		for i := range rows {
+			n, ok := facetNames[facet][rows[i].Code]
+			if listed, has := names[rows[i].Code]; has && rows[i].Code != "" {
+				n, ok = listed, true
+			}
+			if !ok {
+				n = rows[i].Code
+			}
+			rows[i].Name = n
+		}
 	default:
 		for i := range rows {
 			if n, ok := facetNames[facet][rows[i].Code]; ok {

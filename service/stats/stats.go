@@ -68,6 +68,8 @@ type Store interface {
 	OrgFamilyFigures(ctx context.Context, period, year int, parentID int64) (*model.OrgFigures, []model.OrgFigures, error)
 	AllOrgFigures(ctx context.Context, period, year int) ([]model.OrgFigures, error)
 	OrgCertifiedSums(ctx context.Context, periods []int) (map[int64]int64, error)
+	Sectors(ctx context.Context) ([]model.SectorInfo, error)
+	SalesPointTypes(ctx context.Context) ([]model.SalesPointTypeInfo, error)
 	// the issued bulletins, written with their audit row in one transaction
 	Bulletins(ctx context.Context, year, month int) ([]model.Bulletin, error)
 	AddBulletins(ctx context.Context, parts []model.Bulletin) (bool, error)
