@@ -73,10 +73,16 @@ func (s *Service) sales(ctx context.Context, actor *model.User, q Query, tag str
 		ids := w.programmePairings(q) // nil: every entry, credited or not
 		out := &SalesReport{Programme: q.Programme, Tables: map[string][]SaleRow{}}
 		out.Year, out.Month, out.From, out.To = q.header()
-		for _, facet := range facets {
-			sums, err := s.store.SaleSums(ctx, facet, q.periods(), ids, w.filter(sc))
-			if err != nil {
-				return nil, err
+		// one read of rollup_sales for every facet: the rows of each
+		// combination of values, summed per facet below
+		combos, err := s.store.SaleFacetSums(ctx, facets, q.periods(), ids, w.filter(sc))
+		if err != nil {
+			return nil, err
+		}
+		for i, facet := range facets {
+			sums := make([]model.SaleSum, 0, len(combos))
+			for _, c := range combos {
+				sums = append(sums, model.SaleSum{Key: c.Keys[i], Credited: c.Credited, Cents: c.Cents, Orders: c.Orders})
 			}
 			rows, err := s.saleRows(ctx, w, facet, sums)
 			if err != nil {
