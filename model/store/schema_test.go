@@ -35,7 +35,7 @@ var models = []any{
 	&model.Order{}, &model.OrderLine{}, &model.OrderEvent{}, &model.Payment{}, &model.Return{},
 	&model.ReturnLine{}, &model.CartItem{}, &model.IdempotencyKey{},
 	&model.Credit{}, &model.Correction{}, &model.RollupPairing{}, &model.RollupArea{}, &model.RollupSale{}, &model.RollupOrg{}, &model.RollupOrgPairing{}, &model.ProgrammeRule{}, &model.SalesPoint{}, &model.InvoiceClaim{},
-	&model.Bulletin{}, &model.SectorInfo{}, &model.SalesPointTypeInfo{},
+	&model.Bulletin{}, &model.SectorInfo{}, &model.SalesPointTypeInfo{}, &model.RollupPlatform{},
 	&model.ProductImage{},
 	&model.SMSCode{}, &model.SessionFamily{}, &model.RefreshToken{}, &model.Address{},
 }
@@ -520,6 +520,8 @@ func TestRoundTrip(t *testing.T) {
 			ActorID: ptr(int64(1<<62 + 44)), IssuedAt: created},
 		&model.SectorInfo{Code: "sector_zz_16chr", Name: "养老机构（测试用的三十二字以内名称）", CreatedAt: created},
 		&model.SalesPointTypeInfo{Code: "point_zz_16chrs", Name: "流动售卖车", CreatedAt: created},
+		&model.RollupPlatform{Period: 202612, PairingID: 1<<62 + 45, Mall: true, BuyerRegion: "330604", OriginCode: "511113",
+			Cents: -(1<<60 + 11), Orders: 1 << 35},
 		&model.RollupOrgPairing{Period: 202609, OrgID: 1<<62 + 32, PairingID: 1<<62 + 33, Cents: -(1<<59 + 3), SubtreeCents: 1<<60 + 5},
 		&model.ProgrammeRule{Programme: model.ProgrammeMountainSea, EffectiveFrom: "2031-02-28", RequiresCertificate: true,
 			ActorID: ptr(int64(1<<62 + 31)), Note: "省里要求认定", CreatedAt: created},

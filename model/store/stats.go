@@ -319,7 +319,7 @@ func (s *Store) OrgPairingSums(ctx context.Context, orgID int64, periods []int) 
 	return out, mapErr(err)
 }
 
-// PairingPlatformSums totals rollup_sales of the given periods by pairing
+// PairingPlatformSums totals rollup_platforms of the given periods by pairing
 // (0: not credited) and by whether the sale was made in the mall, within
 // the filter (nil: all).
 func (s *Store) PairingPlatformSums(ctx context.Context, periods []int, f *model.AreaFilter) ([]model.PlatformSum, error) {
@@ -327,10 +327,9 @@ func (s *Store) PairingPlatformSums(ctx context.Context, periods []int, f *model
 	if len(periods) == 0 || emptyFilter(f) {
 		return out, nil
 	}
-	mall := "CASE WHEN platform = '" + model.PlatformMall + "' THEN 1 ELSE 0 END"
-	q := s.conn(ctx).Table("rollup_sales").
-		Select("pairing_id, " + mall + " AS mall, SUM(cents) AS cents, SUM(orders) AS orders")
+	q := s.conn(ctx).Table("rollup_platforms").
+		Select("pairing_id, mall, SUM(cents) AS cents, SUM(orders) AS orders")
 	q = areaWhere(periodWhere(q, periods), f)
-	err := q.Group("pairing_id, " + mall).Scan(&out).Error
+	err := q.Group("pairing_id, mall").Scan(&out).Error
 	return out, mapErr(err)
 }
