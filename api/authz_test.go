@@ -125,12 +125,15 @@ func routeTable() map[string]routeCase {
 		"GET /docs":                     {fixed("/docs", ""), public},
 		"GET /docs/redoc.standalone.js": {fixed("/docs/redoc.standalone.js", ""), public},
 
-		"GET /api/v1/regions":           {fixed(v1+"/regions", ""), public},
-		"GET /api/v1/pairings":          {fixed(v1+"/pairings", ""), public},
-		"GET /api/v1/categories":        {fixed(v1+"/categories", ""), public},
+		"GET /api/v1/regions":    {fixed(v1+"/regions", ""), public},
+		"GET /api/v1/pairings":   {fixed(v1+"/pairings", ""), public},
+		"GET /api/v1/categories": {fixed(v1+"/categories", ""), public},
+		"GET /api/v1/products":   {fixed(v1+"/products", ""), public},
+
+		// the reference lists of orgs and sales points
 		"GET /api/v1/sectors":           {fixed(v1+"/sectors", ""), public},
 		"GET /api/v1/sales-point-types": {fixed(v1+"/sales-point-types", ""), public},
-		"GET /api/v1/products":          {fixed(v1+"/products", ""), public},
+
 		"GET /api/v1/products/:id": {func(_ *testing.T, w *world, _ string) (string, string) {
 			return path(v1+"/products", w.prodA), ""
 		}, public},

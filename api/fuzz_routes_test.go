@@ -365,15 +365,18 @@ func queryRoutes() map[string]fuzzRoute {
 
 		"GET /api/v1/regions": {callers: anyone, args: noArgs, seeds: withPaging(
 			"parent=330600", "level=county", "parent=330600&level=county&page=2&page_size=3", "parent=&level=planet")},
-		"GET /api/v1/pairings":          {callers: anyone, args: noArgs, seeds: withPaging("programme=east_west", "programme=mountain_sea", "programme=x")},
-		"GET /api/v1/categories":        {callers: anyone, args: noArgs, seeds: withPaging()},
-		"GET /api/v1/sectors":           {callers: anyone, args: noArgs, seeds: withPaging()},
-		"GET /api/v1/sales-point-types": {callers: anyone, args: noArgs, seeds: withPaging()},
+		"GET /api/v1/pairings":   {callers: anyone, args: noArgs, seeds: withPaging("programme=east_west", "programme=mountain_sea", "programme=x")},
+		"GET /api/v1/categories": {callers: anyone, args: noArgs, seeds: withPaging()},
 		"GET /api/v1/products": {callers: anyone, args: noArgs, seeds: withPaging(
 			"q=茶&category=tea&origin=511100&pairing={{pairing}}&certified=true&sort=price_asc",
 			"origin=511113&sort=price_desc", "sort=name&certified=false", "sort=newest&pairing=0", "q=%25_%5C&origin=5111",
 			"certified=maybe&sort=random&pairing=x&origin=x",
 		)},
+
+		// the reference lists of orgs and sales points
+		"GET /api/v1/sectors":           {callers: anyone, args: noArgs, seeds: withPaging()},
+		"GET /api/v1/sales-point-types": {callers: anyone, args: noArgs, seeds: withPaging()},
+
 		"GET /api/v1/products/:id":     {callers: anyone, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.prodA} }), seeds: plain},
 		"GET /api/v1/me":               {callers: signedIn, args: noArgs, seeds: plain},
 		"GET /api/v1/me/addresses":     {callers: signedIn, args: noArgs, seeds: plain},
