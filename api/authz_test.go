@@ -134,6 +134,11 @@ func routeTable() map[string]routeCase {
 		"GET /api/v1/pairings":   {fixed(v1+"/pairings", ""), public},
 		"GET /api/v1/categories": {fixed(v1+"/categories", ""), public},
 		"GET /api/v1/products":   {fixed(v1+"/products", ""), public},
+
+		// the reference lists of orgs and sales points
+		"GET /api/v1/sectors":           {fixed(v1+"/sectors", ""), public},
+		"GET /api/v1/sales-point-types": {fixed(v1+"/sales-point-types", ""), public},
+
 		"GET /api/v1/products/:id": {func(_ *testing.T, w *world, _ string) (string, string) {
 			return path(v1+"/products", w.prodA), ""
 		}, public},
@@ -234,6 +239,12 @@ func routeTable() map[string]routeCase {
 			"code": "330699", "name": "测试新区", "level": model.LevelCounty, "parent_code": "330600",
 			"side": model.SideHelper})), admins(created)},
 		"GET /api/v1/admin/regions": {fixed(v1+"/admin/regions", ""), admins(ok)},
+		"POST /api/v1/admin/sectors": {func(_ *testing.T, _ *world, caller string) (string, string) {
+			return v1 + "/admin/sectors", jsonBody(map[string]string{"code": "s_" + caller, "name": "表格领域"})
+		}, admins(created)},
+		"POST /api/v1/admin/sales-point-types": {func(_ *testing.T, _ *world, caller string) (string, string) {
+			return v1 + "/admin/sales-point-types", jsonBody(map[string]string{"code": "t_" + caller, "name": "表格类型"})
+		}, admins(created)},
 		"POST /api/v1/admin/categories": {func(_ *testing.T, _ *world, caller string) (string, string) {
 			return v1 + "/admin/categories", jsonBody(map[string]string{"code": "table_" + caller, "name": "表格"})
 		}, admins(created)},
@@ -269,6 +280,10 @@ func routeTable() map[string]routeCase {
 			o := w.seedOrderIn(t, model.RoleBuyer, w.orderGoods(t).skuA, model.OrderSettled)
 			return v1 + "/admin/corrections", jsonBody(map[string]any{
 				"action": "move_order", "order_id": o.ID, "org_id": w.other.ID, "reason": "录入单位有误"})
+		}, admins(created)},
+		// each caller a month of its own (ended long ago): only the admin issues
+		"POST /api/v1/admin/bulletins/:year/:month": {func(_ *testing.T, _ *world, caller string) (string, string) {
+			return path(v1+"/admin/bulletins", callerYear(2010, caller), 3), ""
 		}, admins(created)},
 		"GET /api/v1/admin/orders/:id/credits": {func(t *testing.T, w *world, _ string) (string, string) {
 			o := w.seedOrderIn(t, model.RoleBuyer, w.orderGoods(t).skuA, model.OrderSettled)
@@ -373,6 +388,8 @@ func routeTable() map[string]routeCase {
 		"GET /api/v1/stats/suppliers": {fixed(v1+"/stats/suppliers?year=2026", ""), statsReaders},
 		"GET /api/v1/stats/channels":  {fixed(v1+"/stats/channels?year=2026", ""), statsReaders},
 		"GET /api/v1/stats/export":    {fixed(v1+"/stats/export?year=2026&format=xlsx", ""), statsReaders},
+		// the bulletin ranks the helper side: the table's officer is 上虞's
+		"GET /api/v1/stats/bulletin": {fixed(v1+"/stats/bulletin?year=2026&month=4", ""), statuses{unauth, forbid, forbid, forbid, forbid, forbid, ok, ok}},
 
 		"GET /api/v1/orgs/:id/filings": {func(_ *testing.T, w *world, _ string) (string, string) {
 			return path(v1+"/orgs", w.parent.ID, "filings?year=2026"), ""

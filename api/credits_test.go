@@ -574,7 +574,11 @@ func checkRollups(t *testing.T, h *harness) {
 	ak := "CONCAT_WS('|', %s, COALESCE(pairing_id, 0), reason, kind, buyer_region, origin_code)"
 	salesCols := "reason, kind, channel, platform, sector, point_type, buyer_region, origin_code, category_code, supplier_id"
 	xk := "CONCAT_WS('|', %s, COALESCE(pairing_id, 0), " + salesCols + ")"
+	fk := "CONCAT_WS('|', %s, COALESCE(pairing_id, 0), CASE WHEN platform = 'mall' THEN 1 ELSE 0 END, buyer_region, origin_code)"
+	fkRolled := "CONCAT_WS('|', %s, pairing_id, mall, buyer_region, origin_code)"
 	if h.store.Dialect() == "sqlite" {
+		fk = "(%s || '|' || COALESCE(pairing_id, 0) || '|' || (CASE WHEN platform = 'mall' THEN 1 ELSE 0 END) || '|' || buyer_region || '|' || origin_code)"
+		fkRolled = "(%s || '|' || pairing_id || '|' || mall || '|' || buyer_region || '|' || origin_code)"
 		pk = "(%s || '|' || COALESCE(pairing_id, 0) || '|' || reason || '|' || kind || '|' || channel)"
 		ak = "(%s || '|' || COALESCE(pairing_id, 0) || '|' || reason || '|' || kind || '|' || buyer_region || '|' || origin_code)"
 		xk = "(%s || '|' || COALESCE(pairing_id, 0) || '|' || " + strings.ReplaceAll(salesCols, ", ", " || '|' || ") + ")"
@@ -596,6 +600,10 @@ func checkRollups(t *testing.T, h *harness) {
 			k = fmt.Sprintf(ak, per)
 			compare("areas "+per+" "+col, "SELECT "+k+", "+m+" FROM credits GROUP BY "+k,
 				"SELECT "+fmt.Sprintf(ak, "period")+", "+col+" FROM rollup_areas WHERE period % 100 "+
+					map[bool]string{true: "<> 0", false: "= 0"}[per == "period"])
+			k = fmt.Sprintf(fk, per)
+			compare("platforms "+per+" "+col, "SELECT "+k+", "+m+" FROM credits GROUP BY "+k,
+				"SELECT "+fmt.Sprintf(fkRolled, "period")+", "+col+" FROM rollup_platforms WHERE period % 100 "+
 					map[bool]string{true: "<> 0", false: "= 0"}[per == "period"])
 			k = fmt.Sprintf(xk, per)
 			compare("sales "+per+" "+col, "SELECT "+k+", "+m+" FROM credits GROUP BY "+k,

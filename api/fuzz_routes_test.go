@@ -24,6 +24,7 @@ var noBodyRoutes = []string{
 	"DELETE /api/v1/supplier/products/:id/images/:image",
 	"DELETE /api/v1/me/addresses/:id",
 	"DELETE /api/v1/admin/years/:year/close",
+	"POST /api/v1/admin/bulletins/:year/:month",
 }
 
 // staffSeq names the org users the fuzzer's inputs disable or re-role.
@@ -174,6 +175,12 @@ func bodyRoutes() map[string]fuzzRoute {
 		"POST /api/v1/admin/regions": {callers: admin, args: noArgs, seeds: []string{
 			`{"code": "330699", "name": "模糊新区", "level": "county", "parent_code": "330600", "side": "helper"}`,
 			`{"code": "1", "name": "", "level": "planet", "parent_code": "330699", "side": "x"}`,
+		}},
+		"POST /api/v1/admin/sectors": {callers: admin, args: noArgs, seeds: []string{
+			`{"code": "fuzz_sector", "name": "模糊领域"}`, `{"code": "", "name": ""}`, `{"code": "A B", "name": "x"}`,
+		}},
+		"POST /api/v1/admin/sales-point-types": {callers: admin, args: noArgs, seeds: []string{
+			`{"code": "fuzz_type", "name": "模糊类型"}`, `{"code": "toolong_code_over_16", "name": "x"}`,
 		}},
 		"POST /api/v1/admin/categories": {callers: admin, args: noArgs, seeds: []string{
 			`{"code": "fuzz_cat", "name": "模糊"}`, `{"code": "", "name": ""}`, `{"code": "A B", "name": "x"}`,
@@ -406,6 +413,11 @@ func queryRoutes() map[string]fuzzRoute {
 			"origin=511113&sort=price_desc", "sort=name&certified=false", "sort=newest&pairing=0", "q=%25_%5C&origin=5111",
 			"certified=maybe&sort=random&pairing=x&origin=x",
 		)},
+
+		// the reference lists of orgs and sales points
+		"GET /api/v1/sectors":           {callers: anyone, args: noArgs, seeds: withPaging()},
+		"GET /api/v1/sales-point-types": {callers: anyone, args: noArgs, seeds: withPaging()},
+
 		"GET /api/v1/products/:id":     {callers: anyone, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.prodA} }), seeds: plain},
 		"GET /api/v1/me":               {callers: signedIn, args: noArgs, seeds: plain},
 		"GET /api/v1/me/addresses":     {callers: signedIn, args: noArgs, seeds: plain},

@@ -247,3 +247,61 @@ func (r *router) decideEmployee(confirm bool) gin.HandlerFunc {
 		respond(c, http.StatusOK, u, err, toEmployee)
 	}
 }
+
+// --- reference lists: sectors (五进) and sales-point types (五专) ---
+
+type refReq struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+type refResp struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+func (r *router) listSectors(c *gin.Context) {
+	list, err := r.Orgs.Sectors(c.Request.Context())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	out := make([]refResp, len(list))
+	for i, v := range list {
+		out[i] = refResp{Code: v.Code, Name: v.Name}
+	}
+	respondPage(c, out)
+}
+
+func (r *router) listSalesPointTypes(c *gin.Context) {
+	list, err := r.Orgs.SalesPointTypes(c.Request.Context())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	out := make([]refResp, len(list))
+	for i, v := range list {
+		out[i] = refResp{Code: v.Code, Name: v.Name}
+	}
+	respondPage(c, out)
+}
+
+func (r *router) createSector(c *gin.Context) {
+	var req refReq
+	if err := bind(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	v, err := r.Orgs.AddSector(c.Request.Context(), caller(c), org.RefInput{Code: req.Code, Name: req.Name})
+	respond(c, http.StatusCreated, v, err, func(v *model.SectorInfo) refResp { return refResp{Code: v.Code, Name: v.Name} })
+}
+
+func (r *router) createSalesPointType(c *gin.Context) {
+	var req refReq
+	if err := bind(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	v, err := r.Orgs.AddSalesPointType(c.Request.Context(), caller(c), org.RefInput{Code: req.Code, Name: req.Name})
+	respond(c, http.StatusCreated, v, err, func(v *model.SalesPointTypeInfo) refResp { return refResp{Code: v.Code, Name: v.Name} })
+}

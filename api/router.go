@@ -104,6 +104,8 @@ func New(d Deps) *gin.Engine {
 	v1.GET("/regions", r.listRegions)
 	v1.GET("/pairings", r.listPairings)
 	v1.GET("/categories", r.listCategories)
+	v1.GET("/sectors", r.listSectors)
+	v1.GET("/sales-point-types", r.listSalesPointTypes)
 	v1.GET("/products", r.listProducts)
 	v1.GET("/products/:id", r.getProduct)
 	v1.POST("/auth/login", r.login)
@@ -152,6 +154,9 @@ func New(d Deps) *gin.Engine {
 	ad.GET("/audit", r.listAudit)
 	ad.POST("/corrections", r.correct)
 	ad.GET("/orders/:id/credits", r.orderCredits)
+	ad.POST("/bulletins/:year/:month", r.issueBulletin)
+	ad.POST("/sectors", r.createSector)
+	ad.POST("/sales-point-types", r.createSalesPointType)
 
 	sup := in.Group("/supplier")
 	sup.POST("/products", r.createSupplierProduct)
@@ -193,6 +198,7 @@ func New(d Deps) *gin.Engine {
 	st.GET("/suppliers", r.statsSuppliers)
 	st.GET("/channels", r.statsChannels)
 	st.GET("/export", r.statsExport)
+	st.GET("/bulletin", r.statsBulletin)
 
 	org := in.Group("/orgs/:id")
 	org.GET("/filings", r.childFilings)

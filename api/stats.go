@@ -261,3 +261,58 @@ func (r *router) statsExport(c *gin.Context) {
 	}
 	sendStatsFile(r, c, in)
 }
+
+// statsBulletin is the month's bulletin (月度通报): JSON, a file
+// (format=xlsx|csv) or the printable page (format=html).
+func (r *router) statsBulletin(c *gin.Context) {
+	q, err := readStatsQuery(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	format := c.Query("format")
+	if format == "" {
+		rep, err := r.Stats.Bulletin(c.Request.Context(), caller(c), q)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, rep)
+		return
+	}
+	f, err := r.Stats.BulletinFile(c.Request.Context(), caller(c), q, format)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	if format == stats.FormatHTML {
+		htmlPage(c, f.Body)
+		return
+	}
+	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+	c.Data(http.StatusOK, f.ContentType, f.Body)
+}
+
+// issueBulletin keeps a month's bulletin as issued (admins).
+func (r *router) issueBulletin(c *gin.Context) {
+	var bad []model.FieldError
+	number := func(name string) int {
+		n, err := strconv.Atoi(c.Param(name))
+		if err != nil {
+			bad = append(bad, model.FieldError{Field: name, Message: "must be a number"})
+		}
+		return n
+	}
+	year, month := number("year"), number("month")
+	if len(bad) > 0 {
+		writeError(c, model.Invalid(bad...))
+		return
+	}
+	rep, err := r.Stats.IssueBulletin(c.Request.Context(), caller(c), year, month)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, rep)
+}

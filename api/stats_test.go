@@ -131,6 +131,8 @@ func seedStats(t *testing.T, w *world) {
 				Sector: "other", BuyerRegion: "330604", OriginCode: "511113", CategoryCode: "tea", SupplierID: w.supA.ID, Cents: 2340, Orders: 1},
 			&model.RollupSale{Period: period, Reason: model.ReasonCertExpired, Kind: model.CreditDirect, Channel: "app", Platform: model.PlatformMall,
 				BuyerRegion: "330604", OriginCode: "511113", CategoryCode: "tea", SupplierID: w.supA.ID, Cents: 120, Orders: 1},
+			&model.RollupPlatform{Period: period, PairingID: w.pairing, Mall: true, BuyerRegion: "330604", OriginCode: "511113", Cents: 7340, Orders: 3},
+			&model.RollupPlatform{Period: period, Mall: true, BuyerRegion: "330604", OriginCode: "511113", Cents: 120, Orders: 1},
 		} {
 			if err := st.Gorm().Create(row).Error; err != nil {
 				t.Fatal(err)

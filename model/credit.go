@@ -261,6 +261,22 @@ type RollupSale struct {
 
 func (RollupSale) TableName() string { return "rollup_sales" }
 
+// RollupPlatform is one row of rollup_platforms: the pairing figures split
+// into what was sold in the mall and off it, by buyer district and origin
+// county — the per-pairing table's online/offline split, read from a table
+// far narrower than rollup_sales.
+type RollupPlatform struct {
+	Period      int    `gorm:"column:period;primaryKey"`
+	PairingID   int64  `gorm:"column:pairing_id;primaryKey"`
+	Mall        bool   `gorm:"column:mall;primaryKey"`
+	BuyerRegion string `gorm:"column:buyer_region;primaryKey"`
+	OriginCode  string `gorm:"column:origin_code;primaryKey"`
+	Cents       int64  `gorm:"column:cents"`
+	Orders      int64  `gorm:"column:orders"`
+}
+
+func (RollupPlatform) TableName() string { return "rollup_platforms" }
+
 // RollupOrgPairing is one row of rollup_org_pairings: an org's own
 // purchases and its subtree's, per pairing (0: not credited).
 type RollupOrgPairing struct {
@@ -283,12 +299,14 @@ type Rollups struct {
 	Sales       map[RollupSale]RollupSale
 	Orgs        map[RollupOrg]RollupOrg
 	OrgPairings map[RollupOrgPairing]RollupOrgPairing
+	Platforms   map[RollupPlatform]RollupPlatform
 }
 
 // NewRollups is an empty set.
 func NewRollups() *Rollups {
 	return &Rollups{Pairings: map[RollupPairing]RollupPairing{}, Areas: map[RollupArea]RollupArea{},
-		Sales: map[RollupSale]RollupSale{}, Orgs: map[RollupOrg]RollupOrg{}, OrgPairings: map[RollupOrgPairing]RollupOrgPairing{}}
+		Sales: map[RollupSale]RollupSale{}, Orgs: map[RollupOrg]RollupOrg{}, OrgPairings: map[RollupOrgPairing]RollupOrgPairing{},
+		Platforms: map[RollupPlatform]RollupPlatform{}}
 }
 
 // Add counts one entry. This is the one definition of what the rollups
@@ -328,6 +346,12 @@ func (r *Rollups) Add(e *Credit) {
 		sv.Cents += amt
 		sv.Orders += orders
 		r.Sales[sk] = sv
+		fk := RollupPlatform{Period: period, PairingID: pid, Mall: e.Platform == PlatformMall, BuyerRegion: e.BuyerRegion,
+			OriginCode: e.OriginCode}
+		fv := r.Platforms[fk]
+		fv.Cents += amt
+		fv.Orders += orders
+		r.Platforms[fk] = fv
 		for _, id := range chain {
 			own := e.BuyerOrgID != nil && id == *e.BuyerOrgID // the buyer itself, not a supervisor
 			ok := RollupOrg{Period: period, OrgID: id}

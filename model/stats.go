@@ -47,6 +47,18 @@ func (f *OrgFigures) Filing() Filing {
 	return Filing{OrgID: f.Org.ID, Status: f.FilingStatus, FoodBudgetCents: f.FoodBudgetCents, ReservedRatioBP: f.ReservedRatioBP}
 }
 
+// OrgRankKey is what ranking an org by reserved-share progress reads: its
+// place (parent, 0 for none; region), its subtree's certified purchases and
+// its filing (FilingStatus "" for none).
+type OrgRankKey struct {
+	ID, ParentID          int64
+	RegionCode            string
+	SubtreeCertifiedCents int64
+	FilingStatus          string
+	FoodBudgetCents       int64
+	ReservedRatioBP       int64
+}
+
 // Facets of rollup_sales the statistics break figures down by.
 const (
 	FacetOrigin    = "origin"     // origin county code
@@ -65,6 +77,15 @@ type SaleSum struct {
 	Credited bool   `gorm:"column:credited"`
 	Cents    int64  `gorm:"column:cents"`
 	Orders   int64  `gorm:"column:orders"`
+}
+
+// SaleFacetSum is a rollup_sales total of one combination of several
+// facets' values (Keys, in the order asked), credited to a pairing or not.
+type SaleFacetSum struct {
+	Keys     []string
+	Credited bool
+	Cents    int64
+	Orders   int64
 }
 
 // PlatformSum is a rollup_sales total of one pairing (0: not credited), in

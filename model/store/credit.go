@@ -189,18 +189,20 @@ func (s *Store) RebuildRollups(ctx context.Context) (*model.RebuildReport, error
 		var sales []model.RollupSale
 		var orgs []model.RollupOrg
 		var orgPairings []model.RollupOrgPairing
-		for _, dst := range []any{&pairings, &areas, &sales, &orgs, &orgPairings} {
+		var platforms []model.RollupPlatform
+		for _, dst := range []any{&pairings, &areas, &sales, &orgs, &orgPairings, &platforms} {
 			if err := db.Find(dst).Error; err != nil {
 				return mapErr(err)
 			}
 		}
 		fix := model.NewRollups()
-		rep.Rows = len(pairings) + len(areas) + len(sales) + len(orgs) + len(orgPairings)
+		rep.Rows = len(pairings) + len(areas) + len(sales) + len(orgs) + len(orgPairings) + len(platforms)
 		rep.Corrected += diff(want.Pairings, pairings, fix.Pairings, &rep.Diffs, pairingKey, subPairing)
 		rep.Corrected += diff(want.Areas, areas, fix.Areas, &rep.Diffs, areaKey, subArea)
 		rep.Corrected += diff(want.Sales, sales, fix.Sales, &rep.Diffs, saleKey, subSale)
 		rep.Corrected += diff(want.Orgs, orgs, fix.Orgs, &rep.Diffs, orgKey, subOrg)
 		rep.Corrected += diff(want.OrgPairings, orgPairings, fix.OrgPairings, &rep.Diffs, orgPairingKey, subOrgPairing)
+		rep.Corrected += diff(want.Platforms, platforms, fix.Platforms, &rep.Diffs, platformKey, subPlatform)
 		return s.addRollups(ctx, fix)
 	})
 	return rep, err
@@ -242,6 +244,10 @@ func orgKey(r model.RollupOrg) model.RollupOrg {
 
 func subPairing(a, b model.RollupPairing) model.RollupPairing {
 	return model.RollupPairing{Cents: a.Cents - b.Cents, Orders: a.Orders - b.Orders}
+}
+func platformKey(r model.RollupPlatform) model.RollupPlatform { r.Cents, r.Orders = 0, 0; return r }
+func subPlatform(a, b model.RollupPlatform) model.RollupPlatform {
+	return model.RollupPlatform{Cents: a.Cents - b.Cents, Orders: a.Orders - b.Orders}
 }
 func subArea(a, b model.RollupArea) model.RollupArea {
 	return model.RollupArea{Cents: a.Cents - b.Cents, Orders: a.Orders - b.Orders}
@@ -294,6 +300,16 @@ func (s *Store) addRollups(ctx context.Context, r *model.Rollups) error {
 	}
 	if err := s.upsert(ctx, "rollup_sales", []string{"period", "pairing_id", "reason", "kind", "channel", "platform",
 		"sector", "point_type", "buyer_region", "origin_code", "category_code", "supplier_id"},
+		[]string{"cents", "orders"}, rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for k, v := range r.Platforms {
+		if v.Cents != 0 || v.Orders != 0 {
+			rows = append(rows, []any{k.Period, k.PairingID, k.Mall, k.BuyerRegion, k.OriginCode, v.Cents, v.Orders})
+		}
+	}
+	if err := s.upsert(ctx, "rollup_platforms", []string{"period", "pairing_id", "mall", "buyer_region", "origin_code"},
 		[]string{"cents", "orders"}, rows); err != nil {
 		return err
 	}
@@ -368,6 +384,15 @@ func compareAny(a, b any) int {
 		return cmp.Compare(x, b.(int64))
 	case string:
 		return cmp.Compare(x, b.(string))
+	case bool:
+		y := b.(bool)
+		switch {
+		case x == y:
+			return 0
+		case !x:
+			return -1
+		}
+		return 1
 	}
 	return 0
 }

@@ -91,6 +91,70 @@ func (s *Store) SaleSums(ctx context.Context, facet string, periods []int, ids [
 	return out, mapErr(err)
 }
 
+// SaleFacetSums is SaleSums for several facets in one read of rollup_sales:
+// the totals by every combination of the facets' values and by whether the
+// entries are credited, each row's Keys in the order of facets. Summing the
+// rows by one key gives exactly SaleSums of that facet.
+func (s *Store) SaleFacetSums(ctx context.Context, facets []string, periods []int, ids []int64, f *model.AreaFilter) ([]model.SaleFacetSum, error) {
+	cols := make([]string, len(facets))
+	for i, facet := range facets {
+		col, ok := saleFacets[facet]
+		if !ok {
+			return nil, fmt.Errorf("store: no sales facet %q", facet)
+		}
+		cols[i] = col
+	}
+	out := []model.SaleFacetSum{}
+	if len(facets) == 0 || len(periods) == 0 || (ids != nil && len(ids) == 0) || emptyFilter(f) {
+		return out, nil
+	}
+	credited := "CASE WHEN pairing_id > 0 THEN 1 ELSE 0 END"
+	sel := ""
+	for _, col := range cols {
+		sel += "CAST(" + col + " AS CHAR), "
+	}
+	q := s.conn(ctx).Table("rollup_sales").Select(sel + credited + " AS credited, SUM(cents) AS cents, SUM(orders) AS orders")
+	q = periodWhere(q, periods)
+	if ids != nil {
+		q = q.Where("pairing_id IN ?", ids)
+	}
+	q = areaWhere(q, f)
+	group := ""
+	for _, col := range cols {
+		group += col + ", "
+	}
+	rows, err := q.Group(group + credited).Rows()
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r := model.SaleFacetSum{Keys: make([]string, len(cols))}
+		dst := make([]any, 0, len(cols)+3)
+		for i := range r.Keys {
+			dst = append(dst, &r.Keys[i])
+		}
+		var credited int64
+		dst = append(dst, &credited, &r.Cents, &r.Orders)
+		if err := rows.Scan(dst...); err != nil {
+			return nil, mapErr(err)
+		}
+		r.Credited = credited != 0
+		out = append(out, r)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// Targets lists every pairing's targets of the given years, in one read.
+func (s *Store) Targets(ctx context.Context, years []int) ([]model.Target, error) {
+	out := []model.Target{}
+	if len(years) == 0 {
+		return out, nil
+	}
+	err := s.conn(ctx).Where("year IN ?", years).Order("year, pairing_id").Find(&out).Error
+	return out, mapErr(err)
+}
+
 // SupplierNames are the names of the suppliers ids.
 func (s *Store) SupplierNames(ctx context.Context, ids []int64) (map[int64]string, error) {
 	out := make(map[int64]string, len(ids))
@@ -173,6 +237,41 @@ func (s *Store) AllOrgFigures(ctx context.Context, period, year int) ([]model.Or
 	return s.orgFigures(ctx, "1 = 1", period, year)
 }
 
+// OrgFiguresOf reads the orgs ids as AllOrgFigures does, by id.
+func (s *Store) OrgFiguresOf(ctx context.Context, period, year int, ids []int64) ([]model.OrgFigures, error) {
+	if len(ids) == 0 {
+		return []model.OrgFigures{}, nil
+	}
+	return s.orgFigures(ctx, "o.id IN ?", period, year, ids)
+}
+
+// OrgRankKeys reads what ranking every org needs, and no more: each org's
+// id, parent, region, its subtree's certified purchases of period and its
+// filing of year (no names: the page's rows are read apart, by id), by id.
+func (s *Store) OrgRankKeys(ctx context.Context, period, year int) ([]model.OrgRankKey, error) {
+	q := `SELECT o.id, COALESCE(o.parent_id, 0), o.region_code, COALESCE(r.subtree_certified_cents, 0),
+	COALESCE(f.status, ''), COALESCE(f.food_budget_cents, 0), COALESCE(f.reserved_ratio_bp, 0)
+FROM orgs o
+LEFT JOIN rollup_orgs r ON r.period = ? AND r.org_id = o.id
+LEFT JOIN filings f ON f.year = ? AND f.org_id = o.id
+ORDER BY o.id`
+	rows, err := s.conn(ctx).Raw(q, period, year).Rows()
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := []model.OrgRankKey{}
+	for rows.Next() {
+		var k model.OrgRankKey
+		if err := rows.Scan(&k.ID, &k.ParentID, &k.RegionCode, &k.SubtreeCertifiedCents, &k.FilingStatus,
+			&k.FoodBudgetCents, &k.ReservedRatioBP); err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, k)
+	}
+	return out, mapErr(rows.Err())
+}
+
 func (s *Store) orgFigures(ctx context.Context, where string, period, year int, args ...any) ([]model.OrgFigures, error) {
 	q := `SELECT o.id, o.name, o.kind, o.region_code, COALESCE(g.name, ''), o.parent_id,
 	COALESCE(r.cents, 0), COALESCE(r.certified_cents, 0), COALESCE(r.credited_cents, 0),
@@ -220,7 +319,7 @@ func (s *Store) OrgPairingSums(ctx context.Context, orgID int64, periods []int) 
 	return out, mapErr(err)
 }
 
-// PairingPlatformSums totals rollup_sales of the given periods by pairing
+// PairingPlatformSums totals rollup_platforms of the given periods by pairing
 // (0: not credited) and by whether the sale was made in the mall, within
 // the filter (nil: all).
 func (s *Store) PairingPlatformSums(ctx context.Context, periods []int, f *model.AreaFilter) ([]model.PlatformSum, error) {
@@ -228,10 +327,9 @@ func (s *Store) PairingPlatformSums(ctx context.Context, periods []int, f *model
 	if len(periods) == 0 || emptyFilter(f) {
 		return out, nil
 	}
-	mall := "CASE WHEN platform = '" + model.PlatformMall + "' THEN 1 ELSE 0 END"
-	q := s.conn(ctx).Table("rollup_sales").
-		Select("pairing_id, " + mall + " AS mall, SUM(cents) AS cents, SUM(orders) AS orders")
+	q := s.conn(ctx).Table("rollup_platforms").
+		Select("pairing_id, mall, SUM(cents) AS cents, SUM(orders) AS orders")
 	q = areaWhere(periodWhere(q, periods), f)
-	err := q.Group("pairing_id, " + mall).Scan(&out).Error
+	err := q.Group("pairing_id, mall").Scan(&out).Error
 	return out, mapErr(err)
 }

@@ -37,6 +37,11 @@ type Store interface {
 
 	CreateSalesPoint(ctx context.Context, p *model.SalesPoint) error
 	SalesPoints(ctx context.Context, orgID int64) ([]model.SalesPoint, error)
+
+	Sectors(ctx context.Context) ([]model.SectorInfo, error)
+	CreateSector(ctx context.Context, v *model.SectorInfo) error
+	SalesPointTypes(ctx context.Context) ([]model.SalesPointTypeInfo, error)
+	CreateSalesPointType(ctx context.Context, v *model.SalesPointTypeInfo) error
 }
 
 // Service is the orgs, their employees and their filings.
@@ -81,7 +86,9 @@ func (s *Service) checkOrg(ctx context.Context, in OrgInput, selfID int64) (*mod
 	if o.Sector == "" {
 		o.Sector = model.DefaultSector(in.Kind)
 	}
-	f.OneOf("sector", o.Sector, model.Sectors...)
+	if err := s.checkSector(ctx, &f, "sector", o.Sector); err != nil {
+		return nil, err
+	}
 	f.OneOf("kind", in.Kind, orgKinds...)
 	if _, err := check.Region(ctx, s.store, &f, "region_code", in.RegionCode, model.SideHelper); err != nil {
 		return nil, err

@@ -22,7 +22,9 @@ func (s *Service) CreateSalesPoint(ctx context.Context, actor *model.User, orgID
 	}
 	var f check.Fields
 	p := &model.SalesPoint{OrgID: orgID, Type: in.Type, Name: f.Text("name", in.Name, 128), RegionCode: in.RegionCode}
-	f.OneOf("type", in.Type, model.SalesPointTypes...)
+	if err := s.checkPointType(ctx, &f, "type", in.Type); err != nil {
+		return nil, err
+	}
 	if _, err := check.Region(ctx, s.store, &f, "region_code", in.RegionCode, ""); err != nil {
 		return nil, err
 	}

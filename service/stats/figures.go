@@ -26,6 +26,17 @@ func Completion(num, den int64) *Ratio {
 	if den <= 0 {
 		return nil
 	}
+	// the common case in int64: |num| × 10000 × 2 + den cannot overflow
+	const lim = 1 << 48
+	if num > -lim && num < lim && den < 1<<61 {
+		neg, n := num < 0, num
+		if neg {
+			n = -n
+		}
+		q := (2*n*10000 + den) / (2 * den)
+		r := Ratio{neg: neg && q != 0, whole: uint64(q / 10000), frac: uint16(q % 10000)}
+		return &r
+	}
 	n := new(big.Int).Mul(big.NewInt(num), big.NewInt(10000))
 	neg := n.Sign() < 0
 	n.Abs(n)

@@ -73,10 +73,16 @@ func (s *Service) sales(ctx context.Context, actor *model.User, q Query, tag str
 		ids := w.programmePairings(q) // nil: every entry, credited or not
 		out := &SalesReport{Programme: q.Programme, Tables: map[string][]SaleRow{}}
 		out.Year, out.Month, out.From, out.To = q.header()
-		for _, facet := range facets {
-			sums, err := s.store.SaleSums(ctx, facet, q.periods(), ids, w.filter(sc))
-			if err != nil {
-				return nil, err
+		// one read of rollup_sales for every facet: the rows of each
+		// combination of values, summed per facet below
+		combos, err := s.store.SaleFacetSums(ctx, facets, q.periods(), ids, w.filter(sc))
+		if err != nil {
+			return nil, err
+		}
+		for i, facet := range facets {
+			sums := make([]model.SaleSum, 0, len(combos))
+			for _, c := range combos {
+				sums = append(sums, model.SaleSum{Key: c.Keys[i], Credited: c.Credited, Cents: c.Cents, Orders: c.Orders})
 			}
 			rows, err := s.saleRows(ctx, w, facet, sums)
 			if err != nil {
@@ -177,6 +183,37 @@ func (s *Service) name(ctx context.Context, w *world, facet string, rows []SaleR
 		for i := range rows {
 			id, _ := strconv.ParseInt(rows[i].Code, 10, 64)
 			rows[i].Name = names[id]
+		}
+	case model.FacetPointType, model.FacetSector:
+		// the reference lists name the codes an admin added; the built-in
+		// names cover the empty code and any code no longer listed
+		names := map[string]string{}
+		if facet == model.FacetSector {
+			list, err := s.store.Sectors(ctx)
+			if err != nil {
+				return err
+			}
+			for _, v := range list {
+				names[v.Code] = v.Name
+			}
+		} else {
+			list, err := s.store.SalesPointTypes(ctx)
+			if err != nil {
+				return err
+			}
+			for _, v := range list {
+				names[v.Code] = v.Name
+			}
+		}
+		for i := range rows {
+			n, ok := facetNames[facet][rows[i].Code]
+			if listed, has := names[rows[i].Code]; has && rows[i].Code != "" {
+				n, ok = listed, true
+			}
+			if !ok {
+				n = rows[i].Code
+			}
+			rows[i].Name = n
 		}
 	default:
 		for i := range rows {

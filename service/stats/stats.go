@@ -65,8 +65,20 @@ type Store interface {
 	OrgPairingSums(ctx context.Context, orgID int64, periods []int) ([]model.RollupOrgPairing, error)
 	PairingPlatformSums(ctx context.Context, periods []int, f *model.AreaFilter) ([]model.PlatformSum, error)
 	YearTargets(ctx context.Context, year int) ([]model.Target, error)
+	Targets(ctx context.Context, years []int) ([]model.Target, error)
+	SaleFacetSums(ctx context.Context, facets []string, periods []int, ids []int64, f *model.AreaFilter) ([]model.SaleFacetSum, error)
 	OrgFamilyFigures(ctx context.Context, period, year int, parentID int64) (*model.OrgFigures, []model.OrgFigures, error)
 	AllOrgFigures(ctx context.Context, period, year int) ([]model.OrgFigures, error)
+	OrgFiguresOf(ctx context.Context, period, year int, ids []int64) ([]model.OrgFigures, error)
+	OrgRankKeys(ctx context.Context, period, year int) ([]model.OrgRankKey, error)
+	OrgCertifiedSums(ctx context.Context, periods []int) (map[int64]int64, error)
+	Sectors(ctx context.Context) ([]model.SectorInfo, error)
+	SalesPointTypes(ctx context.Context) ([]model.SalesPointTypeInfo, error)
+	// the issued bulletins, written with their audit row in one transaction
+	Bulletins(ctx context.Context, year, month int) ([]model.Bulletin, error)
+	AddBulletins(ctx context.Context, parts []model.Bulletin) (bool, error)
+	AddAudit(ctx context.Context, a *model.Audit) error
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // Geographies answers the regions and pairings; model/cache.Geography keeps
@@ -543,14 +555,12 @@ func reasons(m map[string]int64) []ReasonCents {
 // the map when one of the years has a target for it.
 func (s *Service) targets(ctx context.Context, years []int) (map[int64]int64, error) {
 	out := map[int64]int64{}
-	for _, y := range years {
-		list, err := s.store.YearTargets(ctx, y)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range list {
-			out[t.PairingID] += t.TargetCents
-		}
+	list, err := s.store.Targets(ctx, years) // one read, however many years
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range list {
+		out[t.PairingID] += t.TargetCents
 	}
 	return out, nil
 }

@@ -94,6 +94,7 @@ func seed(t testing.TB, st *store.Store) *fixture {
 		{202512, "P2", "", d, "330604", "511113", 99999, 9, model.OrgCanteen},
 	}
 	saleRows := map[model.RollupSale]*model.RollupSale{}
+	platformRows := map[model.RollupPlatform]*model.RollupPlatform{}
 	pairingRows := map[model.RollupPairing]*model.RollupPairing{}
 	areaRows := map[model.RollupArea]*model.RollupArea{}
 	for _, e := range entries {
@@ -124,9 +125,19 @@ func seed(t testing.TB, st *store.Store) *fixture {
 			}
 			saleRows[sk].Cents += e.cents
 			saleRows[sk].Orders += e.orders
+			fk := model.RollupPlatform{Period: period, PairingID: pid, Mall: true, BuyerRegion: e.buyer, OriginCode: e.origin}
+			if platformRows[fk] == nil {
+				r := fk
+				platformRows[fk] = &r
+			}
+			platformRows[fk].Cents += e.cents
+			platformRows[fk].Orders += e.orders
 		}
 	}
 	for _, r := range saleRows {
+		mustCreate(t, st, r)
+	}
+	for _, r := range platformRows {
 		mustCreate(t, st, r)
 	}
 	for _, r := range pairingRows {
@@ -1218,6 +1229,8 @@ func TestPeriodsAndProgrammes(t *testing.T) {
 				BuyerRegion: "330603", OriginCode: "330881", Cents: 800, Orders: 1})
 			mustCreate(t, b.Store, &model.RollupSale{Period: period, PairingID: f.p["P6"], Kind: model.CreditDirect,
 				Channel: model.OrgCanteen, Platform: model.PlatformMall, BuyerRegion: "330603", OriginCode: "330881", Cents: 800, Orders: 1})
+			mustCreate(t, b.Store, &model.RollupPlatform{Period: period, PairingID: f.p["P6"], Mall: true,
+				BuyerRegion: "330603", OriginCode: "330881", Cents: 800, Orders: 1})
 		}
 		mustCreate(t, b.Store, &model.Target{PairingID: f.p["P6"], Year: 2026, TargetCents: 400})
 		s := stats.New(b.Store, nil, b.Store)
@@ -1366,6 +1379,8 @@ func TestOnlineOffline(t *testing.T) {
 				Channel: "offline", Cents: 900, Orders: 1})
 			mustCreate(t, b.Store, &model.RollupSale{Period: period, PairingID: f.p["P3"], Kind: model.CreditDirect,
 				Channel: "offline", Platform: "832", BuyerRegion: "330603", OriginCode: "511132", Cents: 900, Orders: 1})
+			mustCreate(t, b.Store, &model.RollupPlatform{Period: period, PairingID: f.p["P3"], Mall: false,
+				BuyerRegion: "330603", OriginCode: "511132", Cents: 900, Orders: 1})
 		}
 		r, err := stats.New(b.Store, nil, b.Store).Pairings(context.Background(), admin, year2026)
 		if err != nil {

@@ -17,67 +17,110 @@ type UnitReport struct {
 	PageSize int      `json:"page_size"`
 }
 
+// wholeRead: a page this large reads every org's figures at once rather
+// than by id.
+const wholeRead = 1000
+
 // Units ranks every org the caller may see — all of them for an admin, those
 // in a helper-side officer's region, an org_admin's org and every org below
 // it — by reserved-share progress, as Orgs ranks siblings (a rank among all
 // of them), and answers one page. Reserved shares are neither per programme
 // nor over ranges: either is a 422, as on Orgs.
+//
+// The ranking reads only what ranks an org (model.OrgRankKey: numbers, no
+// names); the page's rows are then read by id.
 func (s *Service) Units(ctx context.Context, actor *model.User, q Query, page, size int) (*UnitReport, error) {
 	sc, err := s.reservedScope(ctx, actor, q)
 	if err != nil {
 		return nil, err
 	}
 	q.ParentID = 0
-	key := cacheKey("u:%s:%s", q.key(), sc.key())
-	all, err := cached(ctx, s, key, func(ctx context.Context) (*UnitReport, error) {
-		figs, err := s.store.AllOrgFigures(ctx, model.YearPeriod(q.Year)+q.Month, q.Year)
+	key := cacheKey("u:%s:%s:%d:%d", q.key(), sc.key(), page, size)
+	return cached(ctx, s, key, func(ctx context.Context) (*UnitReport, error) {
+		period := model.YearPeriod(q.Year) + q.Month
+		keys, err := s.store.OrgRankKeys(ctx, period, q.Year)
 		if err != nil {
 			return nil, err
 		}
-		w, err := s.world(ctx)
+		inScope := func(*model.OrgRankKey) bool { return true }
+		switch {
+		case sc.orgID != 0:
+			parent := make(map[int64]int64, len(keys))
+			for _, k := range keys {
+				parent[k.ID] = k.ParentID
+			}
+			inScope = func(k *model.OrgRankKey) bool {
+				id := k.ID
+				for depth := 0; depth < 64 && id != 0; depth++ {
+					if id == sc.orgID {
+						return true
+					}
+					id = parent[id]
+				}
+				return false
+			}
+		case sc.side == model.SideHelper:
+			w, err := s.world(ctx)
+			if err != nil {
+				return nil, err
+			}
+			inScope = func(k *model.OrgRankKey) bool { return w.Tree.Contains(sc.region, k.RegionCode) }
+		}
+		type ranking struct {
+			id         int64
+			completion *Ratio
+			amount     int64
+			rank       int
+		}
+		var all []ranking
+		for i := range keys {
+			k := &keys[i]
+			if !inScope(k) {
+				continue
+			}
+			r := ranking{id: k.ID, amount: k.SubtreeCertifiedCents}
+			// as orgRow: an approved or submitted filing is a commitment
+			if q.Month == 0 && (k.FilingStatus == model.FilingApproved || k.FilingStatus == model.FilingSubmitted) {
+				f := model.Filing{FoodBudgetCents: k.FoodBudgetCents, ReservedRatioBP: k.ReservedRatioBP}
+				r.completion = Completion(k.SubtreeCertifiedCents, f.ReservedCents())
+			}
+			all = append(all, r)
+		}
+		ranked(all, func(r *ranking) (*Ratio, int64) { return r.completion, r.amount },
+			func(r *ranking, rank int) { r.rank = rank })
+		out := &UnitReport{Year: q.Year, Month: q.Month, Items: []OrgRow{}, Total: len(all), Page: page, PageSize: size}
+		from := min((page-1)*size, len(all))
+		onPage := all[from:min(from+size, len(all))]
+		if len(onPage) == 0 {
+			return out, nil
+		}
+		ids := make([]int64, len(onPage))
+		for i, r := range onPage {
+			ids[i] = r.id
+		}
+		var figs []model.OrgFigures
+		if len(ids) > wholeRead {
+			figs, err = s.store.AllOrgFigures(ctx, period, q.Year)
+		} else {
+			figs, err = s.store.OrgFiguresOf(ctx, period, q.Year, ids)
+		}
 		if err != nil {
 			return nil, err
 		}
-		parent := map[int64]int64{}
-		for _, f := range figs {
-			if f.Org.ParentID != nil {
-				parent[f.Org.ID] = *f.Org.ParentID
-			}
-		}
-		under := func(id, top int64) bool {
-			for depth := 0; depth < 64; depth++ {
-				if id == top {
-					return true
-				}
-				p, ok := parent[id]
-				if !ok {
-					return false
-				}
-				id = p
-			}
-			return false
-		}
-		out := &UnitReport{Year: q.Year, Month: q.Month, Items: []OrgRow{}}
+		byID := make(map[int64]*model.OrgFigures, len(figs))
 		for i := range figs {
-			o := &figs[i].Org
-			switch {
-			case sc.orgID != 0 && !under(o.ID, sc.orgID):
-				continue
-			case sc.side == model.SideHelper && !w.Tree.Contains(sc.region, o.RegionCode):
-				continue
-			}
-			out.Items = append(out.Items, orgRow(&figs[i], q.Month == 0))
+			byID[figs[i].Org.ID] = &figs[i]
 		}
-		ranked(out.Items, func(r *OrgRow) (*Ratio, int64) { return r.Completion, r.SubtreeCertifiedCents },
-			func(r *OrgRow, rank int) { r.Rank = &rank })
+		for _, r := range onPage {
+			f := byID[r.id]
+			if f == nil {
+				continue // deleted between the two reads: orgs are not deleted
+			}
+			row := orgRow(f, q.Month == 0)
+			rank := r.rank
+			row.Rank = &rank
+			out.Items = append(out.Items, row)
+		}
 		return out, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	out := *all
-	out.Total, out.Page, out.PageSize = len(all.Items), page, size
-	from := min((page-1)*size, len(all.Items))
-	out.Items = all.Items[from:min(from+size, len(all.Items))]
-	return &out, nil
 }

@@ -375,9 +375,10 @@ func testRebuildRollups(t *testing.T, h Harness) {
 	exec(t, h, "INSERT INTO rollup_areas (period, pairing_id, reason, kind, buyer_region, origin_code, cents, orders) "+
 		"VALUES (202705, 41, '', 'direct_purchase', '330604', '511113', 99, 1)")
 	exec(t, h, "UPDATE rollup_sales SET cents = cents - 1 WHERE period = 202704 AND pairing_id = 42")
-	rep := rebuild(t, f, "after tampering", model.RebuildReport{Entries: 4, Pending: 1, Corrected: 4})
-	if len(rep.Diffs) != 4 {
-		t.Errorf("diffs %v, want 4", rep.Diffs)
+	exec(t, h, "DELETE FROM rollup_platforms WHERE period = 202703 AND pairing_id = 41")
+	rep := rebuild(t, f, "after tampering", model.RebuildReport{Entries: 4, Pending: 1, Corrected: 5})
+	if len(rep.Diffs) != 5 {
+		t.Errorf("diffs %v, want 5", rep.Diffs)
 	}
 	checkRolled(t, h, rollWant())
 	rebuild(t, f, "again", model.RebuildReport{Entries: 4, Pending: 1})
