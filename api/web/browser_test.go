@@ -339,6 +339,63 @@ func expected(c *apiClient, year int) want {
 			}
 		}
 	}
+	// The bulletin the page shows with the year filter on this year: the
+	// previous month's (December of last year in January).
+	bYear, bMonth := year, int(time.Now().In(time.FixedZone("CST", 8*3600)).Month())-1
+	if bMonth == 0 {
+		bYear, bMonth = year-1, 12
+	}
+	type bulletinFigures struct {
+		TargetCents   *int64   `json:"target_cents"`
+		ReservedCents *int64   `json:"reserved_cents"`
+		MonthCents    int64    `json:"month_cents"`
+		YTDCents      int64    `json:"ytd_cents"`
+		Completion    *float64 `json:"completion"`
+		Changed       *struct {
+			YTDCents int64 `json:"ytd_cents"`
+		} `json:"changed_since_issue"`
+	}
+	var bulletin struct {
+		Programmes []struct {
+			Programme string `json:"programme"`
+			Districts []struct {
+				Region place `json:"region"`
+				bulletinFigures
+			} `json:"districts"`
+		} `json:"programmes"`
+		Units struct {
+			Items []struct {
+				Org struct {
+					ID int64 `json:"id"`
+				} `json:"org"`
+				bulletinFigures
+			} `json:"items"`
+		} `json:"units"`
+	}
+	addBulletin := func(k string, f bulletinFigures) {
+		if f.TargetCents != nil {
+			w.cents[k+"target_cents"] = *f.TargetCents
+		}
+		if f.ReservedCents != nil {
+			w.cents[k+"reserved_cents"] = *f.ReservedCents
+		}
+		w.cents[k+"month_cents"] = f.MonthCents
+		w.cents[k+"ytd_cents"] = f.YTDCents
+		w.pct[k+"completion"] = f.Completion
+		if f.Changed != nil {
+			w.cents[k+"changed_ytd_cents"] = f.Changed.YTDCents
+		}
+	}
+	if c.get(fmt.Sprintf("/stats/bulletin?year=%d&month=%d", bYear, bMonth), &bulletin) {
+		for _, p := range bulletin.Programmes {
+			for _, d := range p.Districts {
+				addBulletin("bulletin."+p.Programme+"."+d.Region.Code+".", d.bulletinFigures)
+			}
+		}
+		for _, u := range bulletin.Units.Items {
+			addBulletin(fmt.Sprintf("bulletin.unit.%d.", u.Org.ID), u.bulletinFigures)
+		}
+	}
 	var records struct {
 		Items []struct {
 			ID         int64 `json:"id"`
@@ -471,9 +528,11 @@ func TestDashboard(t *testing.T) {
 		username string
 		views    []string
 	}{
-		{"officer.shaoxing", []string{"overview", "pairings", "regions", "units", "origins", "channels", "records"}},
-		// a partner-side officer has no unit figures: reserved shares are
-		// the helper side's review
+		// the bulletin last: the PDF printed at the end is the bulletin's
+		{"officer.shaoxing", []string{"overview", "pairings", "regions", "units", "origins", "channels", "records", "bulletin"}},
+		// a partner-side officer has no unit figures and no bulletin:
+		// reserved shares and the district ranking are the helper side's
+		// review
 		{"officer.leshan", []string{"overview", "pairings", "regions", "origins", "channels", "records"}},
 		{"canteen.admin", []string{"units"}},
 	}
