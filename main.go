@@ -49,6 +49,7 @@ import (
 	"shanhai/service/order"
 	"shanhai/service/org"
 	"shanhai/service/payment"
+	"shanhai/service/procure"
 	"shanhai/service/stats"
 	"shanhai/service/stock"
 )
@@ -247,6 +248,7 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 	// stock.Service is the one owner of on-hand and reserved: supplier
 	// adjustments and orders both move units through it.
 	stk := stock.New(stockMover, st, cfg.SKUCap)
+	stk.SetHoldShare(cfg.HoldShare)
 	deps.Catalog = catalog.New(catalogStore, st, catalogStore, stk)
 	if deps.Media, err = newMedia(cfg, st, imagesChanged); err != nil {
 		return nil, err
@@ -269,6 +271,7 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 	credited := creditCounted{Store: st, cents: new(atomic.Int64)}
 	deps.CreditedCents = credited.cents.Load
 	deps.Ledger = credit.New(credited, statsCache)
+	deps.Procure = procure.New(st)
 	// Regions and pairings are read at most once a second per replica, for
 	// the statistics' scopes and each order line's pairing preview.
 	geography := cache.NewGeography(st, time.Second)

@@ -113,6 +113,18 @@ func bodyRoutes() map[string]fuzzRoute {
 			`{"type": "counter", "name": "模糊专柜", "region_code": "330604"}`,
 			`{"type": "kiosk", "name": "", "region_code": "999999"}`,
 		}},
+		"PUT /api/v1/orgs/:id/invoice-profile": {callers: orgAdmin, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }), seeds: []string{
+			`{"title": "模糊单位", "tax_id": "91330100716105852F", "address": "上虞", "phone": "0575-1", "bank": "农行", "account": "6228 0000"}`,
+			`{"title": "", "tax_id": "x", "account": "abc"}`,
+		}},
+		"POST /api/v1/supplier/invoices": {callers: supplier, args: noArgs, seeds: []string{
+			`{"org_id": {{child_org}}, "type": "special", "medium": "paper", "issuer_credit_code": "91330100716105852F", "code": "3300221130", "number": "01234567", "date": "2026-03-01", "amount_cents": 100}`,
+			`{"org_id": 0, "type": "x", "medium": "digital", "issuer_credit_code": "x", "number": "123456789012345678901", "date": "2099-01-01", "amount_cents": -5, "allocations": [{"order_id": 1, "amount_cents": 99999}]}`,
+		}},
+		// The scan upload takes multipart, not JSON: a fuzzed JSON body is a 400.
+		"PUT /api/v1/supplier/invoices/:id/scan": {callers: supplier, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(seedInvoice(t, fw.world, fw.parent.ID, false))}
+		}, seeds: []string{`{"file": "x"}`, `{}`, `--x--`}},
 		"POST /api/v1/orgs/:id/users": {callers: orgAdmin, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }), seeds: []string{
 			`{"username": "fuzz-buyer", "password": "long-enough-1", "role": "buyer"}`,
 			`{"username": "fuzz-boss", "password": "long-enough-1", "role": "org_admin"}`,
@@ -400,8 +412,17 @@ func queryRoutes() map[string]fuzzRoute {
 
 		"GET /api/v1/orgs/:id/filings": {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }),
 			seeds: withPaging("year=2026", "year=", "year=99999999999999999999", "year=2026.5")},
-		"GET /api/v1/orgs/:id/filings/:year": {callers: orgAdmins, args: orgYear, seeds: plain},
-		"GET /api/v1/orgs/:id/sales-points":  {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }), seeds: plain},
+		"GET /api/v1/orgs/:id/filings/:year":   {callers: orgAdmins, args: orgYear, seeds: plain},
+		"GET /api/v1/orgs/:id/invoice-profile": {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }), seeds: plain},
+		"GET /api/v1/orgs/:id/invoices": {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }),
+			seeds: withPaging("x=1")},
+		"GET /api/v1/supplier/invoices": {callers: []string{model.RoleSupplier}, args: noArgs, seeds: withPaging("org_id=1", "org_id=x", "org_id=-1")},
+		"GET /api/v1/orders/:id/invoices": {callers: []string{model.RoleBuyer, model.RoleSupplier, model.RoleAdmin},
+			args: orderOf("read", model.RoleBuyer, model.OrderPendingPayment), seeds: plain},
+		"GET /api/v1/invoices/:id/scan": {callers: []string{model.RoleBuyer, model.RoleSupplier, model.RoleAdmin}, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(seedInvoice(t, fw.world, fw.parent.ID, true))}
+		}, seeds: plain},
+		"GET /api/v1/orgs/:id/sales-points": {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }), seeds: plain},
 		"GET /api/v1/orgs/:id/employees": {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }),
 			seeds: withPaging("status=pending", "status=confirmed", "status=x")},
 	}

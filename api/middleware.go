@@ -42,6 +42,8 @@ func (r *router) requestContext(c *gin.Context) {
 	limit := int64(MaxBody)
 	if c.FullPath() == uploadPath {
 		limit = maxUploadBody
+	} else if c.FullPath() == scanPath {
+		limit = maxScanBody
 	}
 	if c.Request.ContentLength > limit {
 		writeError(c, &http.MaxBytesError{Limit: limit})

@@ -21,6 +21,7 @@ import (
 	"shanhai/service/media"
 	"shanhai/service/order"
 	"shanhai/service/org"
+	"shanhai/service/procure"
 	"shanhai/service/stats"
 )
 
@@ -35,6 +36,7 @@ type Deps struct {
 	Stats    *stats.Service
 	Media    *media.Service
 	Ledger   *credit.Ledger
+	Procure  *procure.Service // invoice profiles, mall invoices, statements
 	// Checks are the readiness checks by name ("database", "redis").
 	Checks map[string]func(ctx context.Context) error
 	DB     *sql.DB    // pool, for metrics; may be nil
@@ -154,6 +156,9 @@ func New(d Deps) *gin.Engine {
 	sup.POST("/products/:id/images", r.uploadProductImage)
 	sup.PUT("/products/:id/images/order", r.orderProductImages)
 	sup.DELETE("/products/:id/images/:image", r.deleteProductImage)
+	sup.POST("/invoices", r.recordInvoice)
+	sup.GET("/invoices", r.supplierInvoices)
+	sup.PUT("/invoices/:id/scan", r.putInvoiceScan)
 
 	in.GET("/cart", r.getCart)
 	in.PUT("/cart", r.putCart)
@@ -170,6 +175,8 @@ func New(d Deps) *gin.Engine {
 	in.POST("/orders/:id/accept", r.acceptOrder)
 	in.POST("/orders/:id/returns", r.requestReturn)
 	in.GET("/returns", r.listReturns)
+	in.GET("/orders/:id/invoices", r.orderInvoices)
+	in.GET("/invoices/:id/scan", r.invoiceScan)
 	in.POST("/returns/:id/approve", r.decideReturn(true))
 	in.POST("/returns/:id/reject", r.decideReturn(false))
 
@@ -199,6 +206,9 @@ func New(d Deps) *gin.Engine {
 	org.POST("/employees/:user_id/refuse", r.decideEmployee(false))
 	org.POST("/users", r.createOrgUser)
 	org.PATCH("/users/:uid", r.updateOrgUser)
+	org.GET("/invoice-profile", r.getInvoiceProfile)
+	org.PUT("/invoice-profile", r.putInvoiceProfile)
+	org.GET("/invoices", r.orgInvoices)
 	return e
 }
 
