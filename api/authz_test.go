@@ -416,6 +416,25 @@ func routeTable() map[string]routeCase {
 			o := w.seedOrderIn(t, model.RoleBuyer, w.orderGoods(t).skuA, model.OrderPendingPayment)
 			return path(v1+"/orders", o.ID, "invoices"), ""
 		}, statuses{unauth, absent, ok, ok, ok, ok, absent, ok}},
+		"GET /api/v1/orgs/:id/statements": {func(_ *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/orgs", w.parent.ID, "statements?month=2025-10"), ""
+		}, statuses{unauth, absent, ok, ok, ok, absent, absent, ok}},
+		"POST /api/v1/orgs/:id/statements/:sid/confirm": {func(t *testing.T, w *world, caller string) (string, string) {
+			return path(v1+"/orgs", w.parent.ID, "statements", seedStatement(t, w, callerYear(2001, caller)), "confirm"), ""
+		}, statuses{unauth, absent, forbid, forbid, ok, absent, absent, forbid}},
+		"POST /api/v1/orgs/:id/statements/:sid/dispute": {func(t *testing.T, w *world, caller string) (string, string) {
+			return path(v1+"/orgs", w.parent.ID, "statements", seedStatement(t, w, callerYear(2011, caller)), "dispute"), `{"note": "金额不符"}`
+		}, statuses{unauth, absent, forbid, forbid, ok, absent, absent, forbid}},
+		"GET /api/v1/orgs/:id/order-lines": {func(_ *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/orgs", w.parent.ID, "order-lines?from=2026-01-01&to=2026-12-31"), ""
+		}, statuses{unauth, absent, forbid, forbid, ok, absent, absent, ok}},
+		"GET /api/v1/supplier/statements": {fixed(v1+"/supplier/statements?month=2025-10", ""), suppliers(ok)},
+		"POST /api/v1/supplier/statements/:sid/confirm": {func(t *testing.T, w *world, caller string) (string, string) {
+			return path(v1+"/supplier/statements", seedStatement(t, w, callerYear(2021, caller)), "confirm"), ""
+		}, suppliers(ok)},
+		"POST /api/v1/supplier/statements/:sid/dispute": {func(t *testing.T, w *world, caller string) (string, string) {
+			return path(v1+"/supplier/statements", seedStatement(t, w, callerYear(2031, caller)), "dispute"), `{"note": "少算一单"}`
+		}, suppliers(ok)},
 		"GET /api/v1/orgs/:id/employees": {func(_ *testing.T, w *world, _ string) (string, string) {
 			return path(v1+"/orgs", w.parent.ID, "employees?status=pending"), ""
 		}, orgAdmins},

@@ -125,6 +125,18 @@ func bodyRoutes() map[string]fuzzRoute {
 		"PUT /api/v1/supplier/invoices/:id/scan": {callers: supplier, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
 			return []string{itoa(seedInvoice(t, fw.world, fw.parent.ID, false))}
 		}, seeds: []string{`{"file": "x"}`, `{}`, `--x--`}},
+		"POST /api/v1/orgs/:id/statements/:sid/confirm": {callers: orgAdmin, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(fw.parent.ID), itoa(seedStatement(t, fw.world, 2000+int(staffSeq.Add(1))%99))}
+		}, seeds: []string{`{"note": "核对无误"}`, `{}`, `{"note": 5}`}},
+		"POST /api/v1/orgs/:id/statements/:sid/dispute": {callers: orgAdmin, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(fw.parent.ID), itoa(seedStatement(t, fw.world, 2000+int(staffSeq.Add(1))%99))}
+		}, seeds: []string{`{"note": "金额不符"}`, `{"note": ""}`, `{}`}},
+		"POST /api/v1/supplier/statements/:sid/confirm": {callers: supplier, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(seedStatement(t, fw.world, 2000+int(staffSeq.Add(1))%99))}
+		}, seeds: []string{`{"note": "核对无误"}`, `{}`}},
+		"POST /api/v1/supplier/statements/:sid/dispute": {callers: supplier, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(seedStatement(t, fw.world, 2000+int(staffSeq.Add(1))%99))}
+		}, seeds: []string{`{"note": "少算一单"}`, `{}`}},
 		"POST /api/v1/orgs/:id/users": {callers: orgAdmin, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }), seeds: []string{
 			`{"username": "fuzz-buyer", "password": "long-enough-1", "role": "buyer"}`,
 			`{"username": "fuzz-boss", "password": "long-enough-1", "role": "org_admin"}`,
@@ -412,7 +424,14 @@ func queryRoutes() map[string]fuzzRoute {
 
 		"GET /api/v1/orgs/:id/filings": {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }),
 			seeds: withPaging("year=2026", "year=", "year=99999999999999999999", "year=2026.5")},
-		"GET /api/v1/orgs/:id/filings/:year":   {callers: orgAdmins, args: orgYear, seeds: plain},
+		"GET /api/v1/orgs/:id/filings/:year": {callers: orgAdmins, args: orgYear, seeds: plain},
+		"GET /api/v1/orgs/:id/statements": {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }),
+			seeds: []string{"month=2025-10", "month=2025-10&format=xlsx", "month=2099-01", "month=x", "month=2025-10&format=pdf", ""}},
+		"GET /api/v1/supplier/statements": {callers: []string{model.RoleSupplier}, args: noArgs,
+			seeds: []string{"month=2025-10", "month=2025-10&format=xlsx", "month=1999-12", "month="}},
+		"GET /api/v1/orgs/:id/order-lines": {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }),
+			seeds: []string{"from=2026-01-01&to=2026-12-31", "from=2026-01-01&to=2026-12-31&format=csv", "from=2026-01-01&to=2026-12-31&format=xlsx",
+				"from=x&to=y", "from=2026-12-31&to=2026-01-01", "format=pdf"}},
 		"GET /api/v1/orgs/:id/invoice-profile": {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }), seeds: plain},
 		"GET /api/v1/orgs/:id/invoices": {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }),
 			seeds: withPaging("x=1")},

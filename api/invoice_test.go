@@ -226,3 +226,15 @@ func TestInvoices(t *testing.T) {
 		}
 	})
 }
+
+// seedStatement stores an open statement of w.parent and supA for January
+// of year; it returns its id.
+func seedStatement(t *testing.T, w *world, year int) int64 {
+	t.Helper()
+	st := &model.Statement{OrgID: w.parent.ID, SupplierID: w.supA.ID, Month: fmt.Sprintf("%04d-01", year), OrdersCount: 1,
+		ReceivedCents: 1000, DueCents: 1000, DifferenceCents: 1000}
+	if err := w.h.store.FreezeStatement(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	return queryOne[int64](t, w.h, "SELECT id FROM statements WHERE org_id = ? AND supplier_id = ? AND month = ?", st.OrgID, st.SupplierID, st.Month)
+}

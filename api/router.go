@@ -159,6 +159,9 @@ func New(d Deps) *gin.Engine {
 	sup.POST("/invoices", r.recordInvoice)
 	sup.GET("/invoices", r.supplierInvoices)
 	sup.PUT("/invoices/:id/scan", r.putInvoiceScan)
+	sup.GET("/statements", r.supplierStatements)
+	sup.POST("/statements/:sid/confirm", r.answerStatement(false, true))
+	sup.POST("/statements/:sid/dispute", r.answerStatement(false, false))
 
 	in.GET("/cart", r.getCart)
 	in.PUT("/cart", r.putCart)
@@ -209,6 +212,10 @@ func New(d Deps) *gin.Engine {
 	org.GET("/invoice-profile", r.getInvoiceProfile)
 	org.PUT("/invoice-profile", r.putInvoiceProfile)
 	org.GET("/invoices", r.orgInvoices)
+	org.GET("/statements", r.orgStatements)
+	org.POST("/statements/:sid/confirm", r.answerStatement(true, true))
+	org.POST("/statements/:sid/dispute", r.answerStatement(true, false))
+	org.GET("/order-lines", r.orgOrderLines)
 	return e
 }
 

@@ -96,3 +96,101 @@ func (InvoiceAllocation) TableName() string { return "invoice_allocations" }
 type InvoiceFilter struct {
 	OrgID, SupplierID, OrderID int64
 }
+
+// Statement sides' answers.
+const (
+	StatementOpen      = "open"
+	StatementConfirmed = "confirmed"
+	StatementDisputed  = "disputed"
+)
+
+// Statement (对账单) is what an org and a supplier settle for one China
+// month: the orders accepted in it and what they received, returns approved
+// in it, payments and refunds settled in it, what that leaves due, what the
+// supplier's invoices dated in it allocated (tax included), and the
+// difference received − returned − invoiced. Frozen when first computed
+// after the month ended; each side then confirms or disputes it.
+type Statement struct {
+	ID              int64            `gorm:"column:id;primaryKey"`
+	OrgID           int64            `gorm:"column:org_id"`
+	SupplierID      int64            `gorm:"column:supplier_id"`
+	Month           string           `gorm:"column:month"` // YYYY-MM
+	OrdersCount     int              `gorm:"column:orders_count"`
+	ReceivedCents   int64            `gorm:"column:received_cents"`
+	ReturnedCents   int64            `gorm:"column:returned_cents"`
+	PaidCents       int64            `gorm:"column:paid_cents"`
+	RefundedCents   int64            `gorm:"column:refunded_cents"`
+	DueCents        int64            `gorm:"column:due_cents"`
+	InvoicedCents   int64            `gorm:"column:invoiced_cents"`
+	DifferenceCents int64            `gorm:"column:difference_cents"`
+	OrgStatus       string           `gorm:"column:org_status"`
+	OrgNote         string           `gorm:"column:org_note"`
+	OrgBy           *int64           `gorm:"column:org_by"`
+	OrgAt           *time.Time       `gorm:"column:org_at"`
+	SupplierStatus  string           `gorm:"column:supplier_status"`
+	SupplierNote    string           `gorm:"column:supplier_note"`
+	SupplierBy      *int64           `gorm:"column:supplier_by"`
+	SupplierAt      *time.Time       `gorm:"column:supplier_at"`
+	CreatedAt       time.Time        `gorm:"column:created_at"`
+	OrgName         string           `gorm:"-"`
+	SupplierName    string           `gorm:"-"`
+	Orders          []StatementOrder `gorm:"-"`
+}
+
+func (Statement) TableName() string { return "statements" }
+
+// Status is the statement's state for both sides: disputed if either
+// disputes, confirmed once both confirm, else open.
+func (s *Statement) Status() string {
+	switch {
+	case s.OrgStatus == StatementDisputed || s.SupplierStatus == StatementDisputed:
+		return StatementDisputed
+	case s.OrgStatus == StatementConfirmed && s.SupplierStatus == StatementConfirmed:
+		return StatementConfirmed
+	}
+	return StatementOpen
+}
+
+// StatementOrder is an order a statement covers, as it stood when frozen.
+type StatementOrder struct {
+	StatementID   int64     `gorm:"column:statement_id;primaryKey"`
+	OrderID       int64     `gorm:"column:order_id;primaryKey"`
+	AcceptedAt    time.Time `gorm:"column:accepted_at"`
+	TotalCents    int64     `gorm:"column:total_cents"`
+	ReceivedCents int64     `gorm:"column:received_cents"`
+}
+
+func (StatementOrder) TableName() string { return "statement_orders" }
+
+// StatementAnswer is one side confirming or disputing a statement.
+type StatementAnswer struct {
+	Side   string // "org" or "supplier"
+	Status string // StatementConfirmed or StatementDisputed
+	Note   string
+	By     int64
+	At     time.Time
+}
+
+// OrderLineRow is one line of an org's purchase history (no consumer's
+// personal data): the order, its supplier, dates, amounts and what the
+// credit ledger made of it.
+type OrderLineRow struct {
+	OrderID          int64      `gorm:"column:order_id"`
+	Status           string     `gorm:"column:status"`
+	CreatedAt        time.Time  `gorm:"column:created_at"`
+	AcceptedAt       *time.Time `gorm:"column:accepted_at"`
+	SupplierName     string     `gorm:"column:supplier_name"`
+	ProductName      string     `gorm:"column:product_name"`
+	Spec             string     `gorm:"column:spec"`
+	Unit             string     `gorm:"column:unit"`
+	Quantity         int64      `gorm:"column:quantity"`
+	UnitPriceCents   int64      `gorm:"column:unit_price_cents"`
+	AmountCents      int64      `gorm:"column:amount_cents"`
+	ReceivedQty      *int64     `gorm:"column:received_qty"`
+	ReturnedQty      int64      `gorm:"column:returned_qty"`
+	OriginCode       string     `gorm:"column:origin_code"`
+	CreditedCents    int64      `gorm:"column:credited_cents"`
+	NotCreditedCents int64      `gorm:"column:not_credited_cents"`
+	PairingID        *int64     `gorm:"column:pairing_id"`
+	Reason           string     `gorm:"column:reason"`
+}

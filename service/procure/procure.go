@@ -29,6 +29,7 @@ type Store interface {
 	PutBlob(ctx context.Context, b model.Blob) error
 	Blob(ctx context.Context, class, hash string) (*model.Blob, error)
 	claim.Store
+	StatementStore
 }
 
 // Service runs procurement.
