@@ -54,7 +54,6 @@ func Yuan(cents int64) string {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-
 // StatementSheets are the statements (one row each) and their orders.
 func statementSheets(sts []model.Statement) []sheet {
 	sum := sheet{name: "对账单", header: []string{"对账单号", "月份", "单位", "供应商", "验收订单数", "验收金额(元)", "退货(元)",
