@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"shanhai/model"
+	"shanhai/service/audit"
 	"shanhai/service/check"
 	"shanhai/service/claim"
 )
@@ -47,10 +48,21 @@ func (s *Service) PutProfile(ctx context.Context, actor *model.User, orgID int64
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.store.PutInvoiceProfile(ctx, p); err != nil {
-		return nil, err
-	}
-	return s.store.InvoiceProfile(ctx, orgID)
+	var out *model.InvoiceProfile
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		before, err := s.store.InvoiceProfile(ctx, orgID)
+		if err != nil {
+			return err
+		}
+		if err := s.store.PutInvoiceProfile(ctx, p); err != nil {
+			return err
+		}
+		if out, err = s.store.InvoiceProfile(ctx, orgID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, s.store, actor, "org.invoice_profile", "org", orgID, before, out, "")
+	})
+	return out, err
 }
 
 func digitsAndSpaces(v string) bool {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"shanhai/model"
+	"shanhai/service/audit"
 	"shanhai/service/claim"
 )
 
@@ -30,6 +31,7 @@ type Store interface {
 	Blob(ctx context.Context, class, hash string) (*model.Blob, error)
 	claim.Store
 	StatementStore
+	audit.Store
 }
 
 // Service runs procurement.

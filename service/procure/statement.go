@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"shanhai/model"
+	"shanhai/service/audit"
 	"shanhai/service/check"
 )
 
@@ -140,10 +141,21 @@ func (s *Service) answer(ctx context.Context, actor *model.User, st *model.State
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.store.AnswerStatement(ctx, st.ID, a); err != nil {
-		return nil, err
-	}
-	return s.store.Statement(ctx, st.ID)
+	var out *model.Statement
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.AnswerStatement(ctx, st.ID, a); err != nil {
+			return err
+		}
+		var err error
+		if out, err = s.store.Statement(ctx, st.ID); err != nil {
+			return err
+		}
+		// what each side signed is on the audit trail
+		return audit.Record(ctx, s.store, actor, "statement."+a.Status, "statement", st.ID, nil,
+			map[string]any{"side": side, "status": a.Status, "received_cents": st.ReceivedCents,
+				"invoiced_cents": st.InvoicedCents, "difference_cents": st.DifferenceCents}, a.Note)
+	})
+	return out, err
 }
 
 // maxOrderLines is the most lines one purchase-history export holds.
