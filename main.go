@@ -49,6 +49,7 @@ import (
 	"shanhai/service/order"
 	"shanhai/service/org"
 	"shanhai/service/payment"
+	"shanhai/service/procure"
 	"shanhai/service/record"
 	"shanhai/service/register"
 	"shanhai/service/stats"
@@ -257,6 +258,7 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 	// stock.Service is the one owner of on-hand and reserved: supplier
 	// adjustments and orders both move units through it.
 	stk := stock.New(stockMover, st, cfg.SKUCap)
+	stk.SetHoldShare(cfg.HoldShare)
 	deps.Catalog = catalog.New(catalogStore, st, catalogStore, stk)
 	if deps.Media, err = newMedia(cfg, st, imagesChanged); err != nil {
 		return nil, err
@@ -289,6 +291,8 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 	}
 	deps.Records = record.New(st, scans, deps.Ledger)
 	deps.Years = credit.NewYears(st)
+	// Invoice scans are private blobs, kept where the record scans are.
+	deps.Procure = procure.New(procureStore{Store: st, blobs: scans})
 	// Regions and pairings are read at most once a second per replica, for
 	// the statistics' scopes and each order line's pairing preview.
 	geography := cache.NewGeography(st, time.Second)
@@ -939,6 +943,20 @@ func readyURL(addr string) string {
 
 // registerStore is the register's database, revoking certifications through
 // the catalogue's cache layer so the products' pages drop them.
+// procureStore is the database, with blobs in the configured blob store.
+type procureStore struct {
+	*store.Store
+	blobs media.Blobs
+}
+
+func (p procureStore) PutBlob(ctx context.Context, b model.Blob) error {
+	return p.blobs.PutBlob(ctx, b)
+}
+
+func (p procureStore) Blob(ctx context.Context, class, hash string) (*model.Blob, error) {
+	return p.blobs.Blob(ctx, class, hash)
+}
+
 type registerStore struct {
 	*store.Store
 	writes interface {

@@ -72,12 +72,13 @@ type orgReq struct {
 	InvoiceTitle           string `json:"invoice_title"`
 	TaxID                  string `json:"tax_id"`
 	Sector                 string `json:"sector"`
+	SecondThresholdCents   int64  `json:"second_approval_threshold_cents"`
 }
 
 func (q orgReq) input() org.OrgInput {
 	return org.OrgInput{Name: q.Name, Kind: q.Kind, RegionCode: q.RegionCode, ParentID: q.ParentID,
 		PaymentTerms: q.PaymentTerms, ApprovalThresholdCents: q.ApprovalThresholdCents, CreditKind: q.CreditKind,
-		InvoiceTitle: q.InvoiceTitle, TaxID: q.TaxID, Sector: q.Sector}
+		InvoiceTitle: q.InvoiceTitle, TaxID: q.TaxID, Sector: q.Sector, SecondApprovalThresholdCents: q.SecondThresholdCents}
 }
 
 type orgResp struct {
@@ -92,13 +93,15 @@ type orgResp struct {
 	InvoiceTitle           string `json:"invoice_title"`
 	TaxID                  string `json:"tax_id"`
 	Sector                 string `json:"sector"`
+	SecondThresholdCents   int64  `json:"second_approval_threshold_cents"`
 	CreatedAt              string `json:"created_at"`
 }
 
 func toOrg(o *model.Org) orgResp {
 	return orgResp{ID: o.ID, Name: o.Name, Kind: o.Kind, RegionCode: o.RegionCode, ParentID: o.ParentID,
 		PaymentTerms: o.PaymentTerms, ApprovalThresholdCents: o.ApprovalThresholdCents, CreditKind: o.CreditKind,
-		InvoiceTitle: o.InvoiceTitle, TaxID: o.TaxID, Sector: o.Sector, CreatedAt: rfc3339(o.CreatedAt)}
+		InvoiceTitle: o.InvoiceTitle, TaxID: o.TaxID, Sector: o.Sector, SecondThresholdCents: o.SecondApprovalThresholdCents,
+		CreatedAt: rfc3339(o.CreatedAt)}
 }
 
 func (r *router) createOrg(c *gin.Context) {

@@ -53,6 +53,7 @@ var routeExtras = map[string]routeExtra{
 	"POST /api/v1/payments/callback":            {header: signCallback, signed: true},
 	"POST /api/v1/supplier/products/:id/images": {header: multipartHeader},
 	"POST /api/v1/sales-records/:id/files":      {header: multipartHeader},
+	"PUT /api/v1/supplier/invoices/:id/scan":    {header: multipartHeader},
 }
 
 // signCallback signs the body as the payment provider does; anonymous here
@@ -465,6 +466,51 @@ func routeTable() map[string]routeCase {
 		"GET /api/v1/orgs/:id/sales-points": {func(_ *testing.T, w *world, _ string) (string, string) {
 			return path(v1+"/orgs", w.parent.ID, "sales-points"), ""
 		}, statuses{unauth, absent, ok, ok, ok, absent, absent, ok}},
+		"GET /api/v1/orgs/:id/invoice-profile": {func(_ *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/orgs", w.parent.ID, "invoice-profile"), ""
+		}, statuses{unauth, absent, ok, ok, ok, absent, absent, ok}},
+		"PUT /api/v1/orgs/:id/invoice-profile": {func(_ *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/orgs", w.parent.ID, "invoice-profile"), jsonBody(map[string]string{
+				"title": "上虞区机关事务管理局", "tax_id": invIssuer, "address": "上虞区市民大道1号", "phone": "0575-82123456"})
+		}, statuses{unauth, absent, forbid, forbid, ok, absent, absent, forbid}},
+		"GET /api/v1/orgs/:id/invoices": {func(_ *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/orgs", w.parent.ID, "invoices"), ""
+		}, statuses{unauth, absent, ok, ok, ok, absent, absent, ok}},
+		"POST /api/v1/supplier/invoices": {func(_ *testing.T, w *world, caller string) (string, string) {
+			return v1 + "/supplier/invoices", jsonBody(map[string]any{"org_id": w.parent.ID, "type": "ordinary", "medium": "digital",
+				"issuer_credit_code": invIssuer, "number": invNumber(callerYear(0, caller)), "date": "2026-03-01", "amount_cents": 1000})
+		}, suppliers(created)},
+		"GET /api/v1/supplier/invoices": {fixed(v1+"/supplier/invoices", ""), suppliers(ok)},
+		"PUT /api/v1/supplier/invoices/:id/scan": {func(t *testing.T, w *world, _ string) (string, string) {
+			inv := seedInvoice(t, w, w.other.ID, false)
+			return path(v1+"/supplier/invoices", inv, "scan"), multipartBody(t, "file", testPNG(t, 8, 8, true))
+		}, statuses{unauth, absent, absent, absent, absent, ok, absent, forbid}},
+		"GET /api/v1/invoices/:id/scan": {func(t *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/invoices", seedInvoice(t, w, w.parent.ID, true), "scan"), ""
+		}, statuses{unauth, absent, ok, ok, ok, ok, absent, ok}},
+		"GET /api/v1/orders/:id/invoices": {func(t *testing.T, w *world, _ string) (string, string) {
+			o := w.seedOrderIn(t, model.RoleBuyer, w.orderGoods(t).skuA, model.OrderPendingPayment)
+			return path(v1+"/orders", o.ID, "invoices"), ""
+		}, statuses{unauth, absent, ok, ok, ok, ok, absent, ok}},
+		"GET /api/v1/orgs/:id/statements": {func(_ *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/orgs", w.parent.ID, "statements?month=2025-10"), ""
+		}, statuses{unauth, absent, ok, ok, ok, absent, absent, ok}},
+		"POST /api/v1/orgs/:id/statements/:sid/confirm": {func(t *testing.T, w *world, caller string) (string, string) {
+			return path(v1+"/orgs", w.parent.ID, "statements", seedStatement(t, w, callerYear(2001, caller)), "confirm"), ""
+		}, statuses{unauth, absent, forbid, forbid, ok, absent, absent, forbid}},
+		"POST /api/v1/orgs/:id/statements/:sid/dispute": {func(t *testing.T, w *world, caller string) (string, string) {
+			return path(v1+"/orgs", w.parent.ID, "statements", seedStatement(t, w, callerYear(2011, caller)), "dispute"), `{"note": "金额不符"}`
+		}, statuses{unauth, absent, forbid, forbid, ok, absent, absent, forbid}},
+		"GET /api/v1/orgs/:id/order-lines": {func(_ *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/orgs", w.parent.ID, "order-lines?from=2026-01-01&to=2026-12-31"), ""
+		}, statuses{unauth, absent, forbid, forbid, ok, absent, absent, ok}},
+		"GET /api/v1/supplier/statements": {fixed(v1+"/supplier/statements?month=2025-10", ""), suppliers(ok)},
+		"POST /api/v1/supplier/statements/:sid/confirm": {func(t *testing.T, w *world, caller string) (string, string) {
+			return path(v1+"/supplier/statements", seedStatement(t, w, callerYear(2021, caller)), "confirm"), ""
+		}, suppliers(ok)},
+		"POST /api/v1/supplier/statements/:sid/dispute": {func(t *testing.T, w *world, caller string) (string, string) {
+			return path(v1+"/supplier/statements", seedStatement(t, w, callerYear(2031, caller)), "dispute"), `{"note": "少算一单"}`
+		}, suppliers(ok)},
 		"GET /api/v1/orgs/:id/employees": {func(_ *testing.T, w *world, _ string) (string, string) {
 			return path(v1+"/orgs", w.parent.ID, "employees?status=pending"), ""
 		}, orgAdmins},

@@ -115,6 +115,30 @@ func bodyRoutes() map[string]fuzzRoute {
 			`{"type": "counter", "name": "模糊专柜", "region_code": "330604"}`,
 			`{"type": "kiosk", "name": "", "region_code": "999999"}`,
 		}},
+		"PUT /api/v1/orgs/:id/invoice-profile": {callers: orgAdmin, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }), seeds: []string{
+			`{"title": "模糊单位", "tax_id": "91330100716105852F", "address": "上虞", "phone": "0575-1", "bank": "农行", "account": "6228 0000"}`,
+			`{"title": "", "tax_id": "x", "account": "abc"}`,
+		}},
+		"POST /api/v1/supplier/invoices": {callers: supplier, args: noArgs, seeds: []string{
+			`{"org_id": {{child_org}}, "type": "special", "medium": "paper", "issuer_credit_code": "91330100716105852F", "code": "3300221130", "number": "01234567", "date": "2026-03-01", "amount_cents": 100}`,
+			`{"org_id": 0, "type": "x", "medium": "digital", "issuer_credit_code": "x", "number": "123456789012345678901", "date": "2099-01-01", "amount_cents": -5, "allocations": [{"order_id": 1, "amount_cents": 99999}]}`,
+		}},
+		// The scan upload takes multipart, not JSON: a fuzzed JSON body is a 400.
+		"PUT /api/v1/supplier/invoices/:id/scan": {callers: supplier, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(seedInvoice(t, fw.world, fw.parent.ID, false))}
+		}, seeds: []string{`{"file": "x"}`, `{}`, `--x--`}},
+		"POST /api/v1/orgs/:id/statements/:sid/confirm": {callers: orgAdmin, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(fw.parent.ID), itoa(seedStatement(t, fw.world, 2000+int(staffSeq.Add(1))%99))}
+		}, seeds: []string{`{"note": "核对无误"}`, `{}`, `{"note": 5}`}},
+		"POST /api/v1/orgs/:id/statements/:sid/dispute": {callers: orgAdmin, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(fw.parent.ID), itoa(seedStatement(t, fw.world, 2000+int(staffSeq.Add(1))%99))}
+		}, seeds: []string{`{"note": "金额不符"}`, `{"note": ""}`, `{}`}},
+		"POST /api/v1/supplier/statements/:sid/confirm": {callers: supplier, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(seedStatement(t, fw.world, 2000+int(staffSeq.Add(1))%99))}
+		}, seeds: []string{`{"note": "核对无误"}`, `{}`}},
+		"POST /api/v1/supplier/statements/:sid/dispute": {callers: supplier, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(seedStatement(t, fw.world, 2000+int(staffSeq.Add(1))%99))}
+		}, seeds: []string{`{"note": "少算一单"}`, `{}`}},
 		"POST /api/v1/orgs/:id/users": {callers: orgAdmin, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }), seeds: []string{
 			`{"username": "fuzz-buyer", "password": "long-enough-1", "role": "buyer"}`,
 			`{"username": "fuzz-boss", "password": "long-enough-1", "role": "org_admin"}`,
@@ -469,7 +493,23 @@ func queryRoutes() map[string]fuzzRoute {
 		}, seeds: plain},
 		"GET /api/v1/admin/years":             {callers: admin, args: noArgs, seeds: plain},
 		"GET /api/v1/admin/reserve-platforms": {callers: admin, args: noArgs, seeds: plain},
-		"GET /api/v1/orgs/:id/sales-points":   {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }), seeds: plain},
+		"GET /api/v1/orgs/:id/statements": {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }),
+			seeds: []string{"month=2025-10", "month=2025-10&format=xlsx", "month=2099-01", "month=x", "month=2025-10&format=pdf", ""}},
+		"GET /api/v1/supplier/statements": {callers: []string{model.RoleSupplier}, args: noArgs,
+			seeds: []string{"month=2025-10", "month=2025-10&format=xlsx", "month=1999-12", "month="}},
+		"GET /api/v1/orgs/:id/order-lines": {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }),
+			seeds: []string{"from=2026-01-01&to=2026-12-31", "from=2026-01-01&to=2026-12-31&format=csv", "from=2026-01-01&to=2026-12-31&format=xlsx",
+				"from=x&to=y", "from=2026-12-31&to=2026-01-01", "format=pdf"}},
+		"GET /api/v1/orgs/:id/invoice-profile": {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }), seeds: plain},
+		"GET /api/v1/orgs/:id/invoices": {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }),
+			seeds: withPaging("x=1")},
+		"GET /api/v1/supplier/invoices": {callers: []string{model.RoleSupplier}, args: noArgs, seeds: withPaging("org_id=1", "org_id=x", "org_id=-1")},
+		"GET /api/v1/orders/:id/invoices": {callers: []string{model.RoleBuyer, model.RoleSupplier, model.RoleAdmin},
+			args: orderOf("read", model.RoleBuyer, model.OrderPendingPayment), seeds: plain},
+		"GET /api/v1/invoices/:id/scan": {callers: []string{model.RoleBuyer, model.RoleSupplier, model.RoleAdmin}, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(seedInvoice(t, fw.world, fw.parent.ID, true))}
+		}, seeds: plain},
+		"GET /api/v1/orgs/:id/sales-points": {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }), seeds: plain},
 		"GET /api/v1/orgs/:id/employees": {callers: orgAdmins, args: ids(func(fw *fuzzWorld) []int64 { return []int64{fw.parent.ID} }),
 			seeds: withPaging("status=pending", "status=confirmed", "status=x")},
 	}

@@ -8,6 +8,7 @@ package api_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -41,6 +42,7 @@ import (
 	"shanhai/service/payment"
 	"shanhai/service/record"
 	"shanhai/service/register"
+	"shanhai/service/procure"
 	"shanhai/service/stats"
 	"shanhai/service/stock"
 )
@@ -128,10 +130,12 @@ func testOrderLimits() testLimits {
 }
 
 // testLimits are the order service's limits and the stock service's
-// per-buyer SKU cap (0: none).
+// per-buyer SKU cap (0: none) and hold share (0: 100%, no share rule: the
+// tests written before the rule buy whole stocks; hold_test.go sets it).
 type testLimits struct {
 	order.Limits
-	SKUCap int64
+	SKUCap    int64
+	HoldShare int
 }
 
 // newOrders wires the order service as main.go does: its pairing previews
@@ -140,7 +144,9 @@ type testLimits struct {
 // every order). It keeps them 50 ms, so a pairing a test adds shows in the
 // previews of orders placed 50 ms later; crediting never reads it.
 func newOrders(st *store.Store, counter order.Counter, limits testLimits) *order.Service {
-	return order.New(st, cache.NewGeography(st, 50*time.Millisecond), stock.New(st, st, limits.SKUCap), credit.New(st, nil),
+	stk := stock.New(st, st, limits.SKUCap)
+	stk.SetHoldShare(cmp.Or(limits.HoldShare, 100))
+	return order.New(st, cache.NewGeography(st, 50*time.Millisecond), stk, credit.New(st, nil),
 		payment.NewSandbox(testPaymentSecret), counter, limits.Limits)
 }
 
@@ -187,6 +193,7 @@ func newHarness(t *testing.T, b storetest.Backend, opts ...harnessOpt) *harness 
 		Stats:    stats.New(st, nil, st),
 		Orders:   newOrders(st, nil, testOrderLimits()),
 		Ledger:   credit.New(st, nil),
+		Procure:  procure.New(st),
 		Media:    media.New(st, st, nil, media.CacheBytes),
 		Checks:   map[string]func(context.Context) error{"database": st.DB().PingContext},
 		DB:       st.DB(),

@@ -39,12 +39,9 @@ func (r *router) requestContext(c *gin.Context) {
 		c.Header("Cache-Control", "no-store")
 	}
 	c.Request = c.Request.WithContext(model.WithRequestID(c.Request.Context(), id))
-	limit := int64(MaxBody)
-	if c.FullPath() == uploadPath {
-		limit = maxUploadBody
-	}
-	if c.FullPath() == scanPath {
-		limit = maxScanBody
+	limit, ok := bodyLimits[c.FullPath()]
+	if !ok {
+		limit = MaxBody
 	}
 	if c.Request.ContentLength > limit {
 		writeError(c, &http.MaxBytesError{Limit: limit})
@@ -85,6 +82,13 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 func htmlPage(c *gin.Context, body []byte) {
 	c.Header("Content-Security-Policy", contentSecurityPolicy)
 	c.Data(http.StatusOK, "text/html; charset=utf-8", body)
+}
+
+// bodyLimits are the routes whose bodies may exceed MaxBody: file uploads.
+var bodyLimits = map[string]int64{
+	uploadPath:      maxUploadBody,
+	recordScanPath:  maxRecordScanBody,
+	invoiceScanPath: maxInvoiceScanBody,
 }
 
 func saneRequestID(id string) bool {

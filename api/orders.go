@@ -55,38 +55,44 @@ type orderLineResp struct {
 }
 
 type orderResp struct {
-	ID             int64           `json:"id"`
-	CheckoutID     string          `json:"checkout_id"`
-	Status         string          `json:"status"`
-	Channel        string          `json:"channel"`
-	PaymentTerms   string          `json:"payment_terms"`
-	UserID         int64           `json:"user_id"`
-	OrgID          *int64          `json:"org_id"`
-	SupplierID     int64           `json:"supplier_id"`
-	SupplierName   string          `json:"supplier_name"`
-	OrgName        string          `json:"org_name"` // the buyer org's; "" for a consumer's order
-	SalesPointID   *int64          `json:"sales_point_id"`
-	TotalCents     int64           `json:"total_cents"`
-	ReceivedCents  int64           `json:"received_cents"`
-	ReturnedCents  int64           `json:"returned_cents"`
-	PaidCents      int64           `json:"paid_cents"`
-	RefundedCents  int64           `json:"refunded_cents"`
-	AmountDueCents int64           `json:"amount_due_cents"`
-	DeliveryDate   string          `json:"delivery_date"`
-	Address        *string         `json:"address"` // null when the caller may not see it
-	Phone          *string         `json:"phone"`
-	Note           string          `json:"note"`
-	Carrier        string          `json:"carrier"`
-	TrackingNo     string          `json:"tracking_no"`
-	InvoiceNo      string          `json:"invoice_no"`
-	InspectionNote string          `json:"inspection_note"`
-	CancelReason   string          `json:"cancel_reason"`
-	DeadlineAt     *string         `json:"deadline_at"`
-	CreatedAt      string          `json:"created_at"`
-	UpdatedAt      string          `json:"updated_at"`
-	ShippedAt      *string         `json:"shipped_at"`
-	AcceptedAt     *string         `json:"accepted_at"`
-	Lines          []orderLineResp `json:"lines"`
+	ID             int64   `json:"id"`
+	CheckoutID     string  `json:"checkout_id"`
+	Status         string  `json:"status"`
+	Channel        string  `json:"channel"`
+	PaymentTerms   string  `json:"payment_terms"`
+	UserID         int64   `json:"user_id"`
+	OrgID          *int64  `json:"org_id"`
+	SupplierID     int64   `json:"supplier_id"`
+	SupplierName   string  `json:"supplier_name"`
+	OrgName        string  `json:"org_name"` // the buyer org's; "" for a consumer's order
+	SalesPointID   *int64  `json:"sales_point_id"`
+	TotalCents     int64   `json:"total_cents"`
+	ReceivedCents  int64   `json:"received_cents"`
+	ReturnedCents  int64   `json:"returned_cents"`
+	PaidCents      int64   `json:"paid_cents"`
+	RefundedCents  int64   `json:"refunded_cents"`
+	AmountDueCents int64   `json:"amount_due_cents"`
+	DeliveryDate   string  `json:"delivery_date"`
+	Address        *string `json:"address"` // null when the caller may not see it
+	Phone          *string `json:"phone"`
+	Note           string  `json:"note"`
+	Carrier        string  `json:"carrier"`
+	TrackingNo     string  `json:"tracking_no"`
+	InvoiceNo      string  `json:"invoice_no"`
+	InspectionNote string  `json:"inspection_note"`
+	CancelReason   string  `json:"cancel_reason"`
+	DeadlineAt     *string `json:"deadline_at"`
+	CreatedAt      string  `json:"created_at"`
+	UpdatedAt      string  `json:"updated_at"`
+	ShippedAt      *string `json:"shipped_at"`
+	AcceptedAt     *string `json:"accepted_at"`
+	ApprovalLevel  int     `json:"approval_level"`
+	FirstApprover  *int64  `json:"first_approver_id"`
+	// the buyer org's invoice profile as when placed (null: none), and what
+	// the supplier's invoices allocated to the order so far
+	InvoiceProfile *orderInvoiceProfile `json:"invoice_profile"`
+	InvoicedCents  int64                `json:"invoiced_cents"`
+	Lines          []orderLineResp      `json:"lines"`
 }
 
 // toOrder converts an order; personal decides whether address and phone
@@ -100,6 +106,8 @@ func toOrder(o *model.Order, personal, masked bool) orderResp {
 		Carrier: o.Carrier, TrackingNo: o.TrackingNo, InvoiceNo: o.InvoiceNo, InspectionNote: o.InspectionNote,
 		CancelReason: o.CancelReason, DeadlineAt: optTime(o.DeadlineAt), CreatedAt: rfc3339(o.CreatedAt),
 		UpdatedAt: rfc3339(o.UpdatedAt), ShippedAt: optTime(o.ShippedAt), AcceptedAt: optTime(o.AcceptedAt),
+		ApprovalLevel: o.ApprovalLevel, FirstApprover: o.FirstApproverID,
+		InvoiceProfile: toOrderInvoiceProfile(o), InvoicedCents: o.InvoicedCents,
 		Lines: make([]orderLineResp, len(o.Lines))}
 	if personal {
 		addr, phone := o.Address, o.Phone
@@ -398,7 +406,7 @@ func (r *router) getOrder(c *gin.Context) {
 }
 
 // orderAction serves the transitions that take only an optional reason.
-func (r *router) orderAction(do func(r *router, c *gin.Context, u *model.User, id int64, reason string) (*model.Order, error)) gin.HandlerFunc {
+func (r *router) orderAction(do func(r *router, c *gin.Context, u *model.User, id int64, reason, note string) (*model.Order, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, err := pathID(c, "id")
 		if err != nil {
@@ -407,30 +415,40 @@ func (r *router) orderAction(do func(r *router, c *gin.Context, u *model.User, i
 		}
 		var req struct {
 			Reason string `json:"reason"`
+			Note   string `json:"note"` // approve, reject: kept in the order's history
 		}
 		if err := bindOptional(c, &req); err != nil {
 			writeError(c, err)
 			return
 		}
 		u := caller(c)
-		o, err := do(r, c, u, id, req.Reason)
+		o, err := do(r, c, u, id, req.Reason, req.Note)
 		respondOrder(c, u, o, err)
 	}
 }
 
-func approveOrder(r *router, c *gin.Context, u *model.User, id int64, _ string) (*model.Order, error) {
-	return r.Orders.Approve(c.Request.Context(), u, id)
+func approveOrder(r *router, c *gin.Context, u *model.User, id int64, reason, note string) (*model.Order, error) {
+	if note == "" {
+		note = reason
+	}
+	return r.Orders.Approve(c.Request.Context(), u, id, note)
 }
 
-func rejectOrder(r *router, c *gin.Context, u *model.User, id int64, reason string) (*model.Order, error) {
-	return r.Orders.Reject(c.Request.Context(), u, id, reason)
+func rejectOrder(r *router, c *gin.Context, u *model.User, id int64, reason, note string) (*model.Order, error) {
+	return r.Orders.Reject(c.Request.Context(), u, id, reason, note)
 }
 
-func cancelOrder(r *router, c *gin.Context, u *model.User, id int64, reason string) (*model.Order, error) {
+func cancelOrder(r *router, c *gin.Context, u *model.User, id int64, reason, note string) (*model.Order, error) {
+	if reason == "" {
+		reason = note
+	}
 	return r.Orders.Cancel(c.Request.Context(), u, id, reason)
 }
 
-func declineOrder(r *router, c *gin.Context, u *model.User, id int64, reason string) (*model.Order, error) {
+func declineOrder(r *router, c *gin.Context, u *model.User, id int64, reason, note string) (*model.Order, error) {
+	if reason == "" {
+		reason = note
+	}
 	return r.Orders.Decline(c.Request.Context(), u, id, reason)
 }
 

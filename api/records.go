@@ -16,11 +16,12 @@ import (
 	"shanhai/service/record"
 )
 
-// scanPath is the scan upload route, whose body may reach maxScanBody.
-const scanPath = "/api/v1/sales-records/:id/files"
-
-// maxScanBody is a scan upload's body: the 10 MiB file and its envelope.
-const maxScanBody = record.MaxScan + 64<<10
+// recordScanPath is a record's scan upload route, whose body may reach
+// maxRecordScanBody: the 10 MiB file and its envelope.
+const (
+	recordScanPath    = "/api/v1/sales-records/:id/files"
+	maxRecordScanBody = record.MaxScan + 64<<10
+)
 
 type recordInvoiceReq struct {
 	Number           string `json:"number"`

@@ -23,6 +23,7 @@ import (
 	"shanhai/service/org"
 	"shanhai/service/record"
 	"shanhai/service/register"
+	"shanhai/service/procure"
 	"shanhai/service/stats"
 )
 
@@ -40,6 +41,7 @@ type Deps struct {
 	Records  *record.Service
 	Register *register.Service
 	Years    *credit.Years
+	Procure  *procure.Service // invoice profiles, mall invoices, statements
 	// Checks are the readiness checks by name ("database", "redis").
 	Checks map[string]func(ctx context.Context) error
 	DB     *sql.DB    // pool, for metrics; may be nil
@@ -168,6 +170,12 @@ func New(d Deps) *gin.Engine {
 	sup.POST("/products/:id/images", r.uploadProductImage)
 	sup.PUT("/products/:id/images/order", r.orderProductImages)
 	sup.DELETE("/products/:id/images/:image", r.deleteProductImage)
+	sup.POST("/invoices", r.recordInvoice)
+	sup.GET("/invoices", r.supplierInvoices)
+	sup.PUT("/invoices/:id/scan", r.putInvoiceScan)
+	sup.GET("/statements", r.supplierStatements)
+	sup.POST("/statements/:sid/confirm", r.answerStatement(false, true))
+	sup.POST("/statements/:sid/dispute", r.answerStatement(false, false))
 
 	in.GET("/cart", r.getCart)
 	in.PUT("/cart", r.putCart)
@@ -184,6 +192,8 @@ func New(d Deps) *gin.Engine {
 	in.POST("/orders/:id/accept", r.acceptOrder)
 	in.POST("/orders/:id/returns", r.requestReturn)
 	in.GET("/returns", r.listReturns)
+	in.GET("/orders/:id/invoices", r.orderInvoices)
+	in.GET("/invoices/:id/scan", r.invoiceScan)
 	in.POST("/returns/:id/approve", r.decideReturn(true))
 	in.POST("/returns/:id/reject", r.decideReturn(false))
 
@@ -236,6 +246,13 @@ func New(d Deps) *gin.Engine {
 	ad.GET("/years", r.listClosedYears)
 	ad.GET("/reserve-platforms", r.getReservePlatforms)
 	ad.PUT("/reserve-platforms", r.putReservePlatforms)
+	org.GET("/invoice-profile", r.getInvoiceProfile)
+	org.PUT("/invoice-profile", r.putInvoiceProfile)
+	org.GET("/invoices", r.orgInvoices)
+	org.GET("/statements", r.orgStatements)
+	org.POST("/statements/:sid/confirm", r.answerStatement(true, true))
+	org.POST("/statements/:sid/dispute", r.answerStatement(true, false))
+	org.GET("/order-lines", r.orgOrderLines)
 	return e
 }
 

@@ -192,6 +192,10 @@ func (w *world) seedOrder(t *testing.T, who string, skuID, qty int64) *model.Ord
 	if err != nil {
 		t.Fatalf("place an order of %s: %v", who, err)
 	}
+	// Each fixture order is judged alone against the approval threshold
+	// (approvalQty units need approval, one unit does not): forget the
+	// org's day total. approval_test.go tests the day totals themselves.
+	execSQL(t, w.h, "DELETE FROM org_day_totals")
 	return placed.Orders[0]
 }
 
@@ -492,6 +496,7 @@ type orgBody struct {
 	InvoiceTitle           string `json:"invoice_title"`
 	TaxID                  string `json:"tax_id"`
 	Sector                 string `json:"sector"`
+	SecondThresholdCents   int64  `json:"second_approval_threshold_cents"`
 	CreatedAt              string `json:"created_at"`
 }
 

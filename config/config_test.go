@@ -70,6 +70,8 @@ var invalid = []struct{ name, value string }{
 	{"SHANHAI_RATE_LOGIN", "-1"},
 	{"SHANHAI_RATE_ORDERS", "1.5"},
 	{"SHANHAI_SKU_CAP", "lots"},
+	{"SHANHAI_HOLD_SHARE", "0"},
+	{"SHANHAI_HOLD_SHARE", "101"},
 	{"SHANHAI_JWT_SECRET", "short"},
 	{"SHANHAI_PAYMENT_SECRET", "short"},
 	{"SHANHAI_BOOTSTRAP_ADMIN", "admin"},

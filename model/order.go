@@ -24,36 +24,48 @@ const ChannelApp = "app"
 // was received; ReturnedCents what approved returns took back; PaidCents and
 // RefundedCents follow the payment records.
 type Order struct {
-	ID             int64       `gorm:"column:id;primaryKey"`
-	CheckoutID     string      `gorm:"column:checkout_id"`
-	UserID         int64       `gorm:"column:user_id"`
-	OrgID          *int64      `gorm:"column:org_id"`
-	SupplierID     int64       `gorm:"column:supplier_id"`
-	SupplierName   string      `gorm:"column:supplier_name"`  // as when placed
-	OrgName        string      `gorm:"column:org_name"`       // the buyer org's, as when placed; "" for a consumer
-	SalesPointID   *int64      `gorm:"column:sales_point_id"` // the buyer org's sales point (五专) the goods are for, if any
-	Channel        string      `gorm:"column:channel"`
-	PaymentTerms   string      `gorm:"column:payment_terms"`
-	Status         string      `gorm:"column:status"`
-	TotalCents     int64       `gorm:"column:total_cents"`
-	ReceivedCents  int64       `gorm:"column:received_cents"`
-	ReturnedCents  int64       `gorm:"column:returned_cents"`
-	PaidCents      int64       `gorm:"column:paid_cents"`
-	RefundedCents  int64       `gorm:"column:refunded_cents"`
-	DeliveryDate   string      `gorm:"column:delivery_date"`
-	Address        string      `gorm:"column:address"`
-	Phone          string      `gorm:"column:phone"`
-	Note           string      `gorm:"column:note"`
-	Carrier        string      `gorm:"column:carrier"`
-	TrackingNo     string      `gorm:"column:tracking_no"`
-	InvoiceNo      string      `gorm:"column:invoice_no"`
-	InspectionNote string      `gorm:"column:inspection_note"`
-	CancelReason   string      `gorm:"column:cancel_reason"`
-	DeadlineAt     *time.Time  `gorm:"column:deadline_at"` // when the current state times out, if it does
-	CreatedAt      time.Time   `gorm:"column:created_at"`
-	UpdatedAt      time.Time   `gorm:"column:updated_at"`
-	ShippedAt      *time.Time  `gorm:"column:shipped_at"`
-	AcceptedAt     *time.Time  `gorm:"column:accepted_at"`
+	ID             int64      `gorm:"column:id;primaryKey"`
+	CheckoutID     string     `gorm:"column:checkout_id"`
+	UserID         int64      `gorm:"column:user_id"`
+	OrgID          *int64     `gorm:"column:org_id"`
+	SupplierID     int64      `gorm:"column:supplier_id"`
+	SupplierName   string     `gorm:"column:supplier_name"`  // as when placed
+	OrgName        string     `gorm:"column:org_name"`       // the buyer org's, as when placed; "" for a consumer
+	SalesPointID   *int64     `gorm:"column:sales_point_id"` // the buyer org's sales point (五专) the goods are for, if any
+	Channel        string     `gorm:"column:channel"`
+	PaymentTerms   string     `gorm:"column:payment_terms"`
+	Status         string     `gorm:"column:status"`
+	TotalCents     int64      `gorm:"column:total_cents"`
+	ReceivedCents  int64      `gorm:"column:received_cents"`
+	ReturnedCents  int64      `gorm:"column:returned_cents"`
+	PaidCents      int64      `gorm:"column:paid_cents"`
+	RefundedCents  int64      `gorm:"column:refunded_cents"`
+	DeliveryDate   string     `gorm:"column:delivery_date"`
+	Address        string     `gorm:"column:address"`
+	Phone          string     `gorm:"column:phone"`
+	Note           string     `gorm:"column:note"`
+	Carrier        string     `gorm:"column:carrier"`
+	TrackingNo     string     `gorm:"column:tracking_no"`
+	InvoiceNo      string     `gorm:"column:invoice_no"`
+	InspectionNote string     `gorm:"column:inspection_note"`
+	CancelReason   string     `gorm:"column:cancel_reason"`
+	DeadlineAt     *time.Time `gorm:"column:deadline_at"` // when the current state times out, if it does
+	CreatedAt      time.Time  `gorm:"column:created_at"`
+	UpdatedAt      time.Time  `gorm:"column:updated_at"`
+	ShippedAt      *time.Time `gorm:"column:shipped_at"`
+	AcceptedAt     *time.Time `gorm:"column:accepted_at"`
+	// ApprovalLevel is how many approvals the order needed when placed: 0,
+	// 1 (the org's day total reached its threshold) or 2 (its second one).
+	ApprovalLevel   int    `gorm:"column:approval_level"`
+	FirstApproverID *int64 `gorm:"column:first_approver_id"` // who gave the first of two approvals
+	// The buyer org's invoice profile as when placed, for the supplier.
+	InvoiceTitle   string      `gorm:"column:invoice_title"`
+	InvoiceTaxID   string      `gorm:"column:invoice_tax_id"`
+	InvoiceAddress string      `gorm:"column:invoice_address"`
+	InvoicePhone   string      `gorm:"column:invoice_phone"`
+	InvoiceBank    string      `gorm:"column:invoice_bank"`
+	InvoiceAccount string      `gorm:"column:invoice_account"`
+	InvoicedCents  int64       `gorm:"column:invoiced_cents"` // allocated invoices, tax included
 	Lines          []OrderLine `gorm:"-"`
 }
 

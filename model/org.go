@@ -34,18 +34,21 @@ func DefaultCreditKind(kind string) string {
 
 // Org (单位) is a buying organization in a helper-side region.
 type Org struct {
-	ID                     int64     `gorm:"column:id;primaryKey" json:"id"`
-	Name                   string    `gorm:"column:name" json:"name"`
-	Kind                   string    `gorm:"column:kind" json:"kind"`
-	RegionCode             string    `gorm:"column:region_code" json:"region_code"`
-	ParentID               *int64    `gorm:"column:parent_id" json:"parent_id"`
-	PaymentTerms           string    `gorm:"column:payment_terms" json:"payment_terms"`
-	ApprovalThresholdCents int64     `gorm:"column:approval_threshold_cents" json:"approval_threshold_cents"`
-	CreditKind             string    `gorm:"column:credit_kind" json:"credit_kind"`
-	InvoiceTitle           string    `gorm:"column:invoice_title" json:"invoice_title"`
-	TaxID                  string    `gorm:"column:tax_id" json:"tax_id"`
-	Sector                 string    `gorm:"column:sector" json:"sector"` // where its purchases go (五进): one of Sectors
-	CreatedAt              time.Time `gorm:"column:created_at" json:"created_at"`
+	ID                     int64  `gorm:"column:id;primaryKey" json:"id"`
+	Name                   string `gorm:"column:name" json:"name"`
+	Kind                   string `gorm:"column:kind" json:"kind"`
+	RegionCode             string `gorm:"column:region_code" json:"region_code"`
+	ParentID               *int64 `gorm:"column:parent_id" json:"parent_id"`
+	PaymentTerms           string `gorm:"column:payment_terms" json:"payment_terms"`
+	ApprovalThresholdCents int64  `gorm:"column:approval_threshold_cents" json:"approval_threshold_cents"`
+	// SecondApprovalThresholdCents (0 = none): a day total reaching it needs
+	// a second approval, by an org_admin.
+	SecondApprovalThresholdCents int64     `gorm:"column:second_approval_threshold_cents" json:"second_approval_threshold_cents"`
+	CreditKind                   string    `gorm:"column:credit_kind" json:"credit_kind"`
+	InvoiceTitle                 string    `gorm:"column:invoice_title" json:"invoice_title"`
+	TaxID                        string    `gorm:"column:tax_id" json:"tax_id"`
+	Sector                       string    `gorm:"column:sector" json:"sector"` // where its purchases go (五进): one of Sectors
+	CreatedAt                    time.Time `gorm:"column:created_at" json:"created_at"`
 }
 
 // Sectors are where an org's purchases go (五进): 机关, 学校, 医院, 企业, 社区, other.
@@ -72,6 +75,7 @@ type OrgPatch struct {
 	PaymentTerms, CreditKind *string
 	ApprovalThresholdCents   *int64
 	InvoiceTitle, TaxID      *string
+	SecondApprovalThreshold  *int64 // cents
 	Sector                   *string
 }
 

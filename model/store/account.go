@@ -151,6 +151,7 @@ func (s *Store) UpdateOrg(ctx context.Context, id int64, p model.OrgPatch) error
 	set(cols, "payment_terms", p.PaymentTerms)
 	set(cols, "credit_kind", p.CreditKind)
 	set(cols, "approval_threshold_cents", p.ApprovalThresholdCents)
+	set(cols, "second_approval_threshold_cents", p.SecondApprovalThreshold)
 	set(cols, "invoice_title", p.InvoiceTitle)
 	set(cols, "tax_id", p.TaxID)
 	set(cols, "sector", p.Sector)

@@ -27,12 +27,14 @@ func (s *Store) CreateOrder(ctx context.Context, o *model.Order) error {
 		res, err := s.rawExec(ctx, `INSERT INTO orders (checkout_id, user_id, org_id, supplier_id, supplier_name, org_name, channel,
 			payment_terms, status, total_cents, received_cents, returned_cents, paid_cents, refunded_cents,
 			delivery_date, address, phone, note, carrier, tracking_no, invoice_no, inspection_note, cancel_reason,
-			deadline_at, created_at, updated_at, shipped_at, accepted_at, sales_point_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			deadline_at, created_at, updated_at, shipped_at, accepted_at, sales_point_id, approval_level,
+			invoice_title, invoice_tax_id, invoice_address, invoice_phone, invoice_bank, invoice_account)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			o.CheckoutID, o.UserID, o.OrgID, o.SupplierID, o.SupplierName, o.OrgName, o.Channel,
 			o.PaymentTerms, o.Status, o.TotalCents, o.ReceivedCents, o.ReturnedCents, o.PaidCents, o.RefundedCents,
 			o.DeliveryDate, o.Address, o.Phone, o.Note, o.Carrier, o.TrackingNo, o.InvoiceNo, o.InspectionNote, o.CancelReason,
-			o.DeadlineAt, o.CreatedAt, o.UpdatedAt, o.ShippedAt, o.AcceptedAt, o.SalesPointID)
+			o.DeadlineAt, o.CreatedAt, o.UpdatedAt, o.ShippedAt, o.AcceptedAt, o.SalesPointID, o.ApprovalLevel,
+			o.InvoiceTitle, o.InvoiceTaxID, o.InvoiceAddress, o.InvoicePhone, o.InvoiceBank, o.InvoiceAccount)
 		if err != nil {
 			return mapErr(err)
 		}

@@ -157,3 +157,35 @@ func (s *Store) HeldUnits(ctx context.Context, userID int64, skuIDs []int64) (ma
 	}
 	return out, nil
 }
+
+// AddHold adds qty to what holder holds of a SKU (creating the row) and
+// returns the new holding and the SKU's units on hand. Run it after the
+// SKU's reservation, in the same transaction: the SKU row is then already
+// locked by it (rows are taken SKU first, holding second, everywhere), and
+// the holding row makes two placements of one buyer queue.
+func (s *Store) AddHold(ctx context.Context, holder string, skuID, qty int64) (held, onHand int64, err error) {
+	q := `INSERT INTO buyer_holds (holder, sku_id, units) VALUES (?, ?, ?)
+		ON CONFLICT (holder, sku_id) DO UPDATE SET units = units + excluded.units`
+	read := `SELECT h.units, k.on_hand FROM buyer_holds h JOIN skus k ON k.id = h.sku_id WHERE h.holder = ? AND h.sku_id = ?`
+	if s.dialect == MySQL {
+		q = `INSERT INTO buyer_holds (holder, sku_id, units) VALUES (?, ?, ?)
+			ON DUPLICATE KEY UPDATE units = units + VALUES(units)`
+		read += " FOR UPDATE" // both rows are ours already: read their newest versions
+	}
+	if err := s.conn(ctx).Exec(q, holder, skuID, qty).Error; err != nil {
+		return 0, 0, mapErr(err)
+	}
+	if err := s.conn(ctx).Raw(read, holder, skuID).Row().Scan(&held, &onHand); err != nil {
+		return 0, 0, mapErr(err)
+	}
+	return held, onHand, nil
+}
+
+// SubHold takes qty off what holder holds of a SKU (an order cancelled or
+// shipped); a holding from before holdings were kept may be short: it goes
+// to zero, never below.
+func (s *Store) SubHold(ctx context.Context, holder string, skuID, qty int64) error {
+	err := s.conn(ctx).Exec(`UPDATE buyer_holds SET units = CASE WHEN units > ? THEN units - ? ELSE 0 END
+		WHERE holder = ? AND sku_id = ?`, qty, qty, holder, skuID).Error
+	return mapErr(err)
+}

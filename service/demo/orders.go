@@ -14,7 +14,7 @@ import (
 // are exactly what a buyer clicking through the API would produce.
 type Mall interface {
 	Place(ctx context.Context, actor *model.User, key string, in order.PlaceInput, render order.Render) ([]byte, error)
-	Approve(ctx context.Context, actor *model.User, id int64) (*model.Order, error)
+	Approve(ctx context.Context, actor *model.User, id int64, note string) (*model.Order, error)
 	Pay(ctx context.Context, actor *model.User, id int64, key string, in order.PayInput, render order.RenderPaid) ([]byte, error)
 	Ship(ctx context.Context, actor *model.User, id int64, in order.ShipInput) (*model.Order, error)
 	Accept(ctx context.Context, actor *model.User, id int64, received []order.Received, note string) (*model.Order, error)
@@ -261,10 +261,13 @@ func (t *trader) run(ctx context.Context, n int, r orderRow) error {
 		switch o.Status {
 		case model.OrderPendingApproval:
 			approver := t.approvers[*o.OrgID]
+			if approver == nil { // the day's total reached the threshold: its org_admin approves
+				approver = t.admins[*o.OrgID]
+			}
 			if approver == nil {
 				return fmt.Errorf("order %d needs approval, and its org has no demo approver", o.ID)
 			}
-			o, err = t.mall.Approve(ctx, approver, o.ID)
+			o, err = t.mall.Approve(ctx, approver, o.ID, "")
 		case model.OrderPendingPayment, model.OrderAccepted: // prepay, or the amount due after delivery
 			o, err = t.pay(ctx, buyer, o, key+"-pay-"+o.Status)
 		case model.OrderAwaitingShipment:

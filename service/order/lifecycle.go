@@ -38,22 +38,50 @@ func (s *Service) act(ctx context.Context, actor *model.User, id int64, may func
 	return out, err
 }
 
-// Approve lets a pending org order go on to payment or shipment.
-func (s *Service) Approve(ctx context.Context, actor *model.User, id int64) (*model.Order, error) {
+// Approve lets a pending org order go on to payment or shipment, keeping
+// the approver's note in its history. An order of level 2 needs two
+// approvals: the first by any approver, the second by an org_admin who did
+// not give the first; after the first it stays pending_approval.
+func (s *Service) Approve(ctx context.Context, actor *model.User, id int64, note string) (*model.Order, error) {
+	note, err := noteText(note)
+	if err != nil {
+		return nil, err
+	}
 	return s.act(ctx, actor, id, approverOf, func(ctx context.Context, o *model.Order) error {
 		if o.Status != model.OrderPendingApproval {
 			return invalid(o, "approve")
 		}
+		if o.ApprovalLevel >= 2 {
+			if o.FirstApproverID == nil {
+				if err := s.store.SetFirstApprover(ctx, o.ID, actor.ID); err != nil {
+					return err
+				}
+				return s.store.AddOrderEvent(ctx, &model.OrderEvent{OrderID: o.ID, ActorID: &actor.ID, Action: "approve",
+					FromState: o.Status, ToState: o.Status, Note: note})
+			}
+			if actor.Role != model.RoleOrgAdmin || *o.FirstApproverID == actor.ID {
+				return model.Forbidden("order %d needs its second approval from an org_admin other than the first approver", id)
+			}
+		}
 		to, deadline := s.afterApproval(true, o.PaymentTerms)
-		return s.move(ctx, actor, o, "approve", to, model.OrderPatch{SetDeadline: true, DeadlineAt: deadline}, "")
+		return s.move(ctx, actor, o, "approve", to, model.OrderPatch{SetDeadline: true, DeadlineAt: deadline}, note)
 	})
 }
 
-// Reject cancels a pending org order and releases its stock.
-func (s *Service) Reject(ctx context.Context, actor *model.User, id int64, reason string) (*model.Order, error) {
+// Reject cancels a pending org order and releases its stock; the reason
+// (or the note, when only a note is given) is kept.
+func (s *Service) Reject(ctx context.Context, actor *model.User, id int64, reason, note string) (*model.Order, error) {
 	reason, err := reasonText(reason, false)
 	if err != nil {
 		return nil, err
+	}
+	if note, err = noteText(note); err != nil {
+		return nil, err
+	}
+	if reason == "" {
+		reason = note
+	} else if note != "" {
+		reason += " — " + note
 	}
 	return s.act(ctx, actor, id, approverOf, func(ctx context.Context, o *model.Order) error {
 		if o.Status != model.OrderPendingApproval {
@@ -61,6 +89,12 @@ func (s *Service) Reject(ctx context.Context, actor *model.User, id int64, reaso
 		}
 		return s.cancel(ctx, actor, o, "reject", reason)
 	})
+}
+
+func noteText(n string) (string, error) {
+	var f check.Fields
+	n = f.OptionalText("note", n, 300)
+	return n, f.Err()
 }
 
 // Cancel is the buyer side calling an order off before it ships.
@@ -100,6 +134,14 @@ func (s *Service) cancel(ctx context.Context, actor *model.User, o *model.Order,
 	}
 	if err := s.stock.Release(ctx, changes(o)); err != nil {
 		return err
+	}
+	if err := s.stock.Unhold(ctx, holder(o), changes(o)); err != nil {
+		return err
+	}
+	if o.OrgID != nil {
+		if err := s.store.SubOrgDayTotal(ctx, *o.OrgID, model.DateOf(o.CreatedAt), o.TotalCents); err != nil {
+			return err
+		}
 	}
 	if net := o.PaidCents - o.RefundedCents; net > 0 {
 		return s.refund(ctx, o, net)
@@ -147,7 +189,10 @@ func (s *Service) Ship(ctx context.Context, actor *model.User, id int64, in Ship
 			ShippedAt: &at, SetDeadline: true, DeadlineAt: deadline}, ""); err != nil {
 			return err
 		}
-		return s.stock.Ship(ctx, changes(o))
+		if err := s.stock.Ship(ctx, changes(o)); err != nil {
+			return err
+		}
+		return s.stock.Unhold(ctx, holder(o), changes(o))
 	})
 }
 
@@ -219,7 +264,11 @@ func (s *Service) accept(ctx context.Context, actor *model.User, o *model.Order,
 		return err
 	}
 	if o.PaymentTerms != model.TermsPrepay {
-		return nil
+		if o.AmountDueCents() > 0 {
+			return nil
+		}
+		// nothing arrived (or it is paid for): nothing will ever be due
+		return s.move(ctx, nil, o, "settle", model.OrderSettled, model.OrderPatch{}, "nothing due at acceptance")
 	}
 	// prepaid: settle at acceptance, refunding what did not arrive
 	if short := o.PaidCents - o.RefundedCents - receivedCents; short > 0 {

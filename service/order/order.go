@@ -48,6 +48,10 @@ type Store interface {
 	ReplaceCart(ctx context.Context, userID int64, items []model.CartItem) error
 	Address(ctx context.Context, userID, id int64) (*model.Address, error)
 	SalesPoint(ctx context.Context, id int64) (*model.SalesPoint, error)
+	AddOrgDayTotal(ctx context.Context, orgID int64, date string, cents int64) (int64, error)
+	SubOrgDayTotal(ctx context.Context, orgID int64, date string, cents int64) error
+	SetFirstApprover(ctx context.Context, orderID, userID int64) error
+	InvoiceProfile(ctx context.Context, orgID int64) (*model.InvoiceProfile, error)
 	idempotency.Store
 	DueOrders(ctx context.Context, status string, now time.Time, limit int) ([]int64, error)
 	DueReturns(ctx context.Context, now time.Time, after int64, limit int) ([]int64, error)
@@ -192,6 +196,9 @@ func (s *Service) move(ctx context.Context, actor *model.User, o *model.Order, a
 	o.Status = to
 	return s.store.AddOrderEvent(ctx, ev)
 }
+
+// holder is who an order's units count against for the hold share.
+func holder(o *model.Order) string { return stock.Holder(o.UserID, o.OrgID) }
 
 // changes are an order's lines as stock changes.
 func changes(o *model.Order) []model.StockChange {

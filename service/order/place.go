@@ -66,7 +66,7 @@ func (s *Service) Place(ctx context.Context, actor *model.User, key string, in P
 	if err != nil {
 		return nil, err
 	}
-	if in.Delivery, err = checkDelivery(in.Delivery); err != nil {
+	if in.Delivery, err = checkDelivery(in.Delivery, s.now()); err != nil {
 		return nil, err
 	}
 	return placeAgain(func(fresh bool) ([]byte, error) {
@@ -94,7 +94,7 @@ func (s *Service) Checkout(ctx context.Context, actor *model.User, key string, d
 	if err != nil {
 		return nil, err
 	}
-	if d, err = checkDelivery(d); err != nil {
+	if d, err = checkDelivery(d, s.now()); err != nil {
 		return nil, err
 	}
 	return placeAgain(func(fresh bool) ([]byte, error) {
@@ -127,11 +127,18 @@ func (s *Service) Checkout(ctx context.Context, actor *model.User, key string, d
 }
 
 // checkDelivery validates d and returns it with the address and note
-// trimmed, as they are validated (and as their columns can hold them).
-func checkDelivery(d Delivery) (Delivery, error) {
+// trimmed, as they are validated (and as their columns can hold them). A
+// delivery date is a China date from today to a year ahead.
+func checkDelivery(d Delivery, now time.Time) (Delivery, error) {
 	var f check.Fields
-	if d.DeliveryDate != "" {
-		f.Date("delivery_date", d.DeliveryDate)
+	if d.DeliveryDate != "" && !model.ValidDate(d.DeliveryDate) {
+		f.Add("delivery_date", "must be a date YYYY-MM-DD")
+	} else if d.DeliveryDate != "" {
+		today := model.DateOf(now)
+		last := model.DateOf(now.In(model.China).AddDate(1, 0, 0))
+		if d.DeliveryDate < today || d.DeliveryDate > last {
+			f.Add("delivery_date", "must be from today ("+today+") to a year ahead ("+last+")")
+		}
 	}
 	d.Address = f.OptionalText("address", d.Address, 300)
 	d.Note = f.OptionalText("note", d.Note, 500)
@@ -276,6 +283,13 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 		}
 		salesPoint = &sp.ID
 	}
+	// an org's orders copy its invoice profile, for the supplier
+	var profile *model.InvoiceProfile
+	if b.org != nil {
+		if profile, err = s.store.InvoiceProfile(ctx, b.org.ID); err != nil {
+			return nil, err
+		}
+	}
 	// group by supplier, in order of first appearance
 	bySupplier := map[int64]*model.Order{}
 	var orders []*model.Order
@@ -290,6 +304,10 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 				Address: d.Address, Phone: d.Phone, Note: d.Note, SalesPointID: salesPoint}
 			if b.org != nil {
 				o.OrgID, o.OrgName = &b.org.ID, b.org.Name
+			}
+			if profile != nil {
+				o.InvoiceTitle, o.InvoiceTaxID, o.InvoiceAddress = profile.Title, profile.TaxID, profile.Address
+				o.InvoicePhone, o.InvoiceBank, o.InvoiceAccount = profile.Phone, profile.Bank, profile.Account
 			}
 			bySupplier[k.SupplierID] = o
 			orders = append(orders, o)
@@ -310,16 +328,12 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 			Message: "an order holds one supplier's goods; use the cart to buy from several",
 			Fields:  []model.FieldError{{Field: "lines", Message: "come from more than one supplier"}}}
 	}
-	// The approval threshold applies to the whole checkout, so splitting it
-	// by supplier never dodges approval.
-	status, deadline := s.initialState(b, total)
 	var all []model.StockChange
 	want := make([]model.StockChange, len(lines)) // in line order, for the per-buyer cap
 	for i, l := range lines {
 		want[i] = model.StockChange{SKUID: l.SKUID, Quantity: l.Quantity}
 	}
 	for _, o := range orders {
-		o.Status, o.DeadlineAt = status, deadline
 		for _, c := range changes(o) {
 			c.Version = skus[c.SKUID].Version // the stock moves only at the version priced
 			all = append(all, c)
@@ -328,6 +342,15 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.stock.CheckCap(ctx, b.user.ID, want); err != nil {
 			return err
+		}
+		// The approval thresholds apply to what the org placed today, this
+		// checkout included: neither splitting nor clicking twice dodges them.
+		status, deadline, level, err := s.initialState(ctx, b, total)
+		if err != nil {
+			return err
+		}
+		for _, o := range orders {
+			o.Status, o.DeadlineAt, o.ApprovalLevel = status, deadline, level
 		}
 		for _, o := range orders {
 			if err := s.store.CreateOrder(ctx, o); err != nil {
@@ -340,7 +363,11 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 		}
 		// Stock last: the SKU rows stay locked only until the commit, so
 		// buyers of a hot item wait as little as possible on each other.
-		return s.stock.Reserve(ctx, all)
+		if err := s.stock.Reserve(ctx, all); err != nil {
+			return err
+		}
+		// then the buyer's share of each SKU (its rows after the SKU rows)
+		return s.stock.Hold(ctx, holder(orders[0]), all)
 	})
 	if err != nil {
 		s.sellables.refused(err)
@@ -349,14 +376,32 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 	return &Placed{CheckoutID: checkoutID, Orders: orders}, nil
 }
 
-// initialState: org orders whose checkout total reaches the threshold wait
-// for approval; prepay buyers then pay; after-delivery buyers wait for the
-// goods.
-func (s *Service) initialState(b *buyer, total int64) (string, *time.Time) {
-	if b.org != nil && b.org.ApprovalThresholdCents > 0 && total >= b.org.ApprovalThresholdCents {
-		return model.OrderPendingApproval, s.deadline(s.limits.ApprovalTTL)
+// initialState adds an org checkout's total to the org's China-day total
+// (in the placing transaction: the row it updates makes placements of one
+// org queue) and decides: a day total reaching the org's threshold waits
+// for approval (level 1), reaching its second threshold for two (level 2);
+// otherwise prepay buyers pay and after-delivery buyers wait for the goods.
+func (s *Service) initialState(ctx context.Context, b *buyer, total int64) (string, *time.Time, int, error) {
+	if b.org == nil {
+		st, dl := s.afterApproval(false, b.terms)
+		return st, dl, 0, nil
 	}
-	return s.afterApproval(b.org != nil, b.terms)
+	day, err := s.store.AddOrgDayTotal(ctx, b.org.ID, model.DateOf(s.now()), total)
+	if err != nil {
+		return "", nil, 0, err
+	}
+	level := 0
+	if t := b.org.ApprovalThresholdCents; t > 0 && day >= t {
+		level = 1
+	}
+	if t := b.org.SecondApprovalThresholdCents; t > 0 && day >= t {
+		level = 2
+	}
+	if level > 0 {
+		return model.OrderPendingApproval, s.deadline(s.limits.ApprovalTTL), level, nil
+	}
+	st, dl := s.afterApproval(true, b.terms)
+	return st, dl, 0, nil
 }
 
 // afterApproval is the state an approved (or approval-free) order enters.

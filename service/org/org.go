@@ -71,6 +71,8 @@ type OrgInput struct {
 	ApprovalThresholdCents   int64
 	InvoiceTitle, TaxID      string
 	Sector                   string // "" for the kind's default (model.DefaultSector)
+	// SecondApprovalThresholdCents: 0, or above ApprovalThresholdCents.
+	SecondApprovalThresholdCents int64
 }
 
 var orgKinds = []string{model.OrgCanteen, model.OrgUnion, model.OrgGovernment, model.OrgEnterprise,
@@ -82,6 +84,7 @@ func (s *Service) checkOrg(ctx context.Context, in OrgInput, selfID int64) (*mod
 		Name: f.Text("name", in.Name, 128), Kind: in.Kind, RegionCode: in.RegionCode, ParentID: in.ParentID,
 		PaymentTerms: in.PaymentTerms, CreditKind: in.CreditKind, ApprovalThresholdCents: in.ApprovalThresholdCents,
 		InvoiceTitle: f.OptionalText("invoice_title", in.InvoiceTitle, 128), TaxID: in.TaxID, Sector: in.Sector,
+		SecondApprovalThresholdCents: in.SecondApprovalThresholdCents,
 	}
 	if o.Sector == "" {
 		o.Sector = model.DefaultSector(in.Kind)
@@ -102,6 +105,9 @@ func (s *Service) checkOrg(ctx context.Context, in OrgInput, selfID int64) (*mod
 	}
 	f.OneOf("credit_kind", o.CreditKind, model.CreditDirect, model.CreditAssisted)
 	f.Range("approval_threshold_cents", o.ApprovalThresholdCents, 0, 1e13)
+	if t := o.SecondApprovalThresholdCents; t != 0 && (o.ApprovalThresholdCents <= 0 || t <= o.ApprovalThresholdCents || t > 1e13) {
+		f.Add("second_approval_threshold_cents", "must be 0 (none) or above approval_threshold_cents")
+	}
 	if o.TaxID != "" && !taxIDPattern.MatchString(o.TaxID) {
 		f.Add("tax_id", "must be an 18-character unified social credit code")
 	}
@@ -170,7 +176,7 @@ func (s *Service) UpdateOrg(ctx context.Context, actor *model.User, id int64, in
 			Name: &o.Name, Kind: &o.Kind, RegionCode: &o.RegionCode, ParentID: &o.ParentID,
 			PaymentTerms: &o.PaymentTerms, CreditKind: &o.CreditKind,
 			ApprovalThresholdCents: &o.ApprovalThresholdCents, InvoiceTitle: &o.InvoiceTitle, TaxID: &o.TaxID,
-			Sector: &o.Sector,
+			Sector: &o.Sector, SecondApprovalThreshold: &o.SecondApprovalThresholdCents,
 		}); err != nil {
 			return check.Duplicate(err, "name")
 		}

@@ -7,7 +7,11 @@
 package stock
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"slices"
+	"strconv"
 
 	"shanhai/model"
 )
@@ -21,21 +25,87 @@ type Mover interface {
 	AdjustStock(ctx context.Context, skuID, delta int64) (int64, error)
 }
 
-// Holdings reads what a user holds in open orders (model/store).
+// Holdings reads what a user holds in open orders, and keeps what each
+// buyer holds of each SKU in open, unshipped orders (model/store).
 type Holdings interface {
 	HeldUnits(ctx context.Context, userID int64, skuIDs []int64) (map[int64]int64, error)
+	AddHold(ctx context.Context, holder string, skuID, qty int64) (held, onHand int64, err error)
+	SubHold(ctx context.Context, holder string, skuID, qty int64) error
 }
+
+// DefaultHoldShare is SHANHAI_HOLD_SHARE's default, in percent.
+const DefaultHoldShare = 50
 
 // Service moves stock by the rules.
 type Service struct {
-	moves  Mover
-	held   Holdings
-	skuCap int64 // units of one SKU one user may hold open; 0 = none
+	moves     Mover
+	held      Holdings
+	skuCap    int64 // units of one SKU one user may hold open; 0 = none
+	holdShare int64 // percent of a SKU's on-hand units one buyer may hold
 }
 
 // New returns the stock service; skuCap is SHANHAI_SKU_CAP (0: no cap).
+// The hold share is DefaultHoldShare until SetHoldShare.
 func New(moves Mover, held Holdings, skuCap int64) *Service {
-	return &Service{moves: moves, held: held, skuCap: skuCap}
+	return &Service{moves: moves, held: held, skuCap: skuCap, holdShare: DefaultHoldShare}
+}
+
+// SetHoldShare sets SHANHAI_HOLD_SHARE: 1 to 100 percent (100: a buyer may
+// hold everything on hand).
+func (s *Service) SetHoldShare(percent int) { s.holdShare = int64(max(1, min(percent, 100))) }
+
+// Holder names a buyer for the hold share: the org for an org order, the
+// user for a consumer's.
+func Holder(userID int64, orgID *int64) string {
+	if orgID != nil {
+		return "o" + strconv.FormatInt(*orgID, 10)
+	}
+	return "u" + strconv.FormatInt(userID, 10)
+}
+
+// HoldLimit is the most units of a SKU with onHand units one buyer may hold
+// in open, unshipped orders: share percent of them rounded up, at least
+// one unit (so the last unit, or a flash sale of one, still sells, and two
+// buyers can take all of it).
+func HoldLimit(onHand, share int64) int64 {
+	return max(1, (onHand*share+99)/100)
+}
+
+// Hold books items as held by holder and refuses (409 hold_share, naming
+// the SKU) what would take the buyer's open, unshipped orders past its
+// share of the SKU's on-hand units. Run it after Reserve in the placing
+// transaction (the SKU rows are locked by then; the holding rows make the
+// buyer's placements queue, on any replica).
+func (s *Service) Hold(ctx context.Context, holder string, items []model.StockChange) error {
+	for _, it := range sorted(items) {
+		held, onHand, err := s.held.AddHold(ctx, holder, it.SKUID, it.Quantity)
+		if err != nil {
+			return err
+		}
+		if limit := HoldLimit(onHand, s.holdShare); held > limit {
+			return &model.Error{Kind: model.ErrConflict, Code: "hold_share",
+				Message: fmt.Sprintf("sku %d: one buyer may hold at most %d of its %d units in open orders (%d%%); you would hold %d",
+					it.SKUID, limit, onHand, s.holdShare, held)}
+		}
+	}
+	return nil
+}
+
+// Unhold gives holder's units back (the order was cancelled or shipped).
+func (s *Service) Unhold(ctx context.Context, holder string, items []model.StockChange) error {
+	for _, it := range sorted(items) {
+		if err := s.held.SubHold(ctx, holder, it.SKUID, it.Quantity); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sorted orders items by SKU id, as every stock move takes rows.
+func sorted(items []model.StockChange) []model.StockChange {
+	out := slices.Clone(items)
+	slices.SortFunc(out, func(a, b model.StockChange) int { return cmp.Compare(a.SKUID, b.SKUID) })
+	return out
 }
 
 // CheckCap: with want added, no user holds more than the cap of one SKU in

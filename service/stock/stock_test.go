@@ -10,6 +10,11 @@ import (
 
 type holdings map[int64]int64
 
+func (holdings) AddHold(context.Context, string, int64, int64) (int64, int64, error) {
+	return 0, 0, nil
+}
+func (holdings) SubHold(context.Context, string, int64, int64) error { return nil }
+
 func (h holdings) HeldUnits(_ context.Context, _ int64, ids []int64) (map[int64]int64, error) {
 	if h == nil {
 		return nil, errors.New("read without a cap")
@@ -52,6 +57,17 @@ func TestCheckCap(t *testing.T) {
 		}
 		if tc.name == "first over is named" && (me == nil || me.Message == "" || me.Message[:5] != "sku 3") {
 			t.Errorf("%s: %v, want sku 3 named", tc.name, err)
+		}
+	}
+}
+
+// TestHoldLimit: the share of on-hand units rounded up, never below one.
+func TestHoldLimit(t *testing.T) {
+	for _, tc := range []struct{ onHand, share, want int64 }{
+		{570, 50, 285}, {571, 50, 286}, {1, 50, 1}, {0, 50, 1}, {2, 50, 1}, {3, 50, 2}, {10, 100, 10}, {10, 1, 1}, {1000, 33, 330},
+	} {
+		if got := HoldLimit(tc.onHand, tc.share); got != tc.want {
+			t.Errorf("HoldLimit(%d, %d) = %d, want %d", tc.onHand, tc.share, got, tc.want)
 		}
 	}
 }

@@ -1,0 +1,71 @@
+package store_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"shanhai/model"
+	"shanhai/model/store"
+)
+
+// TestProcurementBackfills: migrations 0022 and 0023 fill the org day
+// totals and the buyers' holdings from the orders already there (orders
+// written by the store, so their times are stored as the store stores them).
+func TestProcurementBackfills(t *testing.T) {
+	eachEmpty(t, func(t *testing.T, dialect, dsn string) {
+		ctx := t.Context()
+		st := open(t, dsn)
+		if _, err := st.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		migs, err := store.Migrations(dialect)
+		if err != nil {
+			t.Fatal(err)
+		}
+		backfill := map[int]string{}
+		for _, m := range migs {
+			want := map[int]string{22: "INSERT INTO org_day_totals", 23: "INSERT INTO buyer_holds"}[m.Version]
+			if want == "" {
+				continue
+			}
+			_, rest, ok := strings.Cut(m.SQL, want)
+			if !ok {
+				t.Fatalf("migration %d has no %s", m.Version, want)
+			}
+			stmt, _, _ := strings.Cut(rest, ";")
+			backfill[m.Version] = want + stmt
+		}
+		org := int64(7)
+		for _, o := range []*model.Order{
+			{UserID: 1, OrgID: &org, SupplierID: 1, Status: model.OrderAwaitingShipment, TotalCents: 1000,
+				Lines: []model.OrderLine{{SKUID: 1, ProductID: 1, Quantity: 3}}},
+			{UserID: 1, OrgID: &org, SupplierID: 1, Status: model.OrderCancelled, TotalCents: 500,
+				Lines: []model.OrderLine{{SKUID: 1, ProductID: 1, Quantity: 9}}},
+			{UserID: 9, SupplierID: 1, Status: model.OrderPendingPayment, TotalCents: 200,
+				Lines: []model.OrderLine{{SKUID: 1, ProductID: 1, Quantity: 2}}},
+			{UserID: 9, SupplierID: 1, Status: model.OrderShipped, TotalCents: 100,
+				Lines: []model.OrderLine{{SKUID: 1, ProductID: 1, Quantity: 1}}},
+		} {
+			if err := st.CreateOrder(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		db := st.DB()
+		for _, v := range []int{22, 23} {
+			if _, err := db.ExecContext(ctx, backfill[v]); err != nil {
+				t.Fatalf("back-fill of %d: %v", v, err)
+			}
+		}
+		got, err := st.OrgDayTotal(ctx, org, model.DateOf(time.Now()))
+		if err != nil || got != 1000 {
+			t.Errorf("day total = %d, %v; want 1000", got, err)
+		}
+		for holder, want := range map[string]int64{"o7": 3, "u9": 2} {
+			var units int64
+			if err := db.QueryRowContext(ctx, "SELECT units FROM buyer_holds WHERE holder = ? AND sku_id = 1", holder).Scan(&units); err != nil || units != want {
+				t.Errorf("%s holds %d, %v; want %d", holder, units, err, want)
+			}
+		}
+	})
+}
