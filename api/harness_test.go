@@ -40,9 +40,9 @@ import (
 	"shanhai/service/order"
 	"shanhai/service/org"
 	"shanhai/service/payment"
+	"shanhai/service/procure"
 	"shanhai/service/record"
 	"shanhai/service/register"
-	"shanhai/service/procure"
 	"shanhai/service/stats"
 	"shanhai/service/stock"
 )

@@ -21,9 +21,9 @@ import (
 	"shanhai/service/media"
 	"shanhai/service/order"
 	"shanhai/service/org"
+	"shanhai/service/procure"
 	"shanhai/service/record"
 	"shanhai/service/register"
-	"shanhai/service/procure"
 	"shanhai/service/stats"
 )
 
