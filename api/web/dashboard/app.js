@@ -402,6 +402,29 @@
       : el('p', { class: 'muted', text: '没有等待您核实的台账。' }), pager)];
   }
 
+  const JOB_KINDS = { records: '线下台账', register: '认定目录' };
+  const JOB_STATUS = { uploaded: '已上传', validating: '校验中', preview: '待确认', committing: '导入中', done: '已完成', failed: '失败' };
+
+  // The viewer's import jobs (an admin sees all), with a progress bar each.
+  async function imports() {
+    const data = await api('/imports?page=1&page_size=50');
+    const rows = data.items.map((j) => {
+      const total = j.progress.total || 0;
+      const done = j.progress.done || 0;
+      const f = total > 0 ? done / total : null;
+      return el('tr', {},
+        el('td', { class: 'num', text: String(j.id) }),
+        el('td', { text: JOB_KINDS[j.kind] || j.kind }),
+        el('td', { text: j.file_name }),
+        el('td', { text: JOB_STATUS[j.status] || j.status }),
+        el('td', { class: 'num', text: done + ' / ' + total }),
+        meter(f),
+        j.totals ? fig('import.' + j.id + '.cents', j.totals.cents) : el('td', { class: 'num muted', text: '—' }));
+    });
+    return [card('导入任务', data.items.length ? table(['编号#', '类型', '文件', '状态', '行数#', '进度', '金额#'], rows)
+      : el('p', { class: 'muted', text: '还没有导入任务。' }))];
+  }
+
   const VIEWS = [
     { id: 'overview', name: '概览', roles: ['admin', 'officer'], fn: overview },
     { id: 'pairings', name: '结对', roles: ['admin', 'officer'], fn: pairings },
@@ -411,6 +434,7 @@
     { id: 'channels', name: '渠道与领域', roles: ['admin', 'officer'], fn: channels },
     { id: 'bulletin', name: '月度通报', roles: ['admin', 'officer'], fn: bulletin },
     { id: 'records', name: '待核实台账', roles: ['admin', 'officer'], fn: records },
+    { id: 'imports', name: '导入任务', roles: ['admin', 'officer', 'org_admin'], fn: imports },
   ];
 
   function viewsFor(me) { return VIEWS.filter((v) => v.roles.includes(me.role)); }
