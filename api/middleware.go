@@ -46,6 +46,9 @@ func (r *router) requestContext(c *gin.Context) {
 	if c.FullPath() == scanPath {
 		limit = maxScanBody
 	}
+	if c.FullPath() == importPath {
+		limit = maxImportBody
+	}
 	if c.Request.ContentLength > limit {
 		writeError(c, &http.MaxBytesError{Limit: limit})
 	} else {
