@@ -446,7 +446,7 @@ func routeTable() map[string]routeCase {
 		"POST /api/v1/imports": {func(t *testing.T, _ *world, _ string) (string, string) {
 			return v1 + "/imports", multipartBody(t, "file", []byte("not a workbook"))
 		}, statuses{unauth, invalid, invalid, invalid, invalid, invalid, invalid, invalid}},
-		"GET /api/v1/imports": {fixed(v1+"/imports", ""), signedIn},
+		"GET /api/v1/imports":                {fixed(v1+"/imports", ""), signedIn},
 		"GET /api/v1/import-templates/:kind": {fixed(v1+"/import-templates/records", ""), signedIn},
 		"GET /api/v1/imports/:id": {func(t *testing.T, w *world, _ string) (string, string) {
 			return path(v1+"/imports", w.seedImport(t)), ""
