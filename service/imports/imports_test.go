@@ -240,10 +240,10 @@ func TestImportTwoReplicas(t *testing.T) {
 			t.Fatalf("job %s after commit", s)
 		}
 		for q, want := range map[string]int{
-			"SELECT COUNT(*) FROM sales_records":                            invoices,
-			"SELECT COUNT(*) FROM sales_record_items":                       invoices * items,
-			"SELECT COUNT(*) FROM invoice_claims":                           invoices,
-			"SELECT COUNT(*) FROM import_rows WHERE status = 'created'":     invoices * items,
+			"SELECT COUNT(*) FROM sales_records":                         invoices,
+			"SELECT COUNT(*) FROM sales_record_items":                    invoices * items,
+			"SELECT COUNT(*) FROM invoice_claims":                        invoices,
+			"SELECT COUNT(*) FROM import_rows WHERE status = 'created'":  invoices * items,
 			"SELECT COUNT(*) FROM audits WHERE action = 'record.import'": invoices,
 		} {
 			if n := count(t, b.Store, q); n != want {
