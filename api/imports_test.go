@@ -27,7 +27,7 @@ import (
 
 // testImportLimits: small chunks so a test file spans several, and a small
 // unzip limit for the zip bomb.
-var testImportLimits = imports.Limits{MaxFile: imports.MaxFile, UnzipSize: 4 << 20, UnzipXMLSize: 1 << 20, ChunkRows: 3, Lease: time.Minute}
+var testImportLimits = imports.Limits{MaxFile: imports.MaxFile, UnzipSize: 4 << 20, UnzipXMLSize: 1 << 20, ChunkRows: 3, CommitBatch: 2, Lease: time.Minute}
 
 // seedImport is a records job of parent's org_admin, in preview.
 func (w *world) seedImport(t *testing.T) int64 {

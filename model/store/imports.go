@@ -184,3 +184,15 @@ func (s *Store) ImportRefs(ctx context.Context, jobID int64) ([]int64, error) {
 		Distinct("ref_id").Order("ref_id").Pluck("ref_id", &ids).Error
 	return ids, mapErr(err)
 }
+
+// SetImportRows records one outcome for rows of a job still in status from;
+// it answers how many rows it changed (fewer than asked: another worker got
+// to some first).
+func (s *Store) SetImportRows(ctx context.Context, jobID int64, rows []int, from, status, problems string, refID *int64) (int, error) {
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	res := s.conn(ctx).Model(&model.ImportRow{}).Where("job_id = ? AND row_no IN ? AND status = ?", jobID, rows, from).
+		Updates(map[string]any{"status": status, "problems": problems, "ref_id": refID})
+	return int(res.RowsAffected), mapErr(res.Error)
+}

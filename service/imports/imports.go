@@ -58,6 +58,7 @@ type Store interface {
 	ImportChunkRows(ctx context.Context, jobID int64, chunk int) ([]model.ImportRow, error)
 	ImportRowsAfter(ctx context.Context, jobID int64, after, limit int) ([]model.ImportRow, error)
 	SetImportRow(ctx context.Context, jobID int64, rowNo int, from, status, problems string, refID *int64) (bool, error)
+	SetImportRows(ctx context.Context, jobID int64, rows []int, from, status, problems string, refID *int64) (int, error)
 	ImportStatusCounts(ctx context.Context, jobID int64) (map[string]int, error)
 	ImportRefs(ctx context.Context, jobID int64) ([]int64, error)
 }
@@ -82,11 +83,12 @@ type Limits struct {
 	UnzipSize    int64 // bytes the workbook may inflate to
 	UnzipXMLSize int64 // a sheet larger than this is unzipped to a temporary file, not memory
 	ChunkRows    int   // rows per chunk
+	CommitBatch  int   // records (or entries) written per transaction
 	Lease        time.Duration
 }
 
 // DefaultLimits are the limits of a server.
-var DefaultLimits = Limits{MaxFile: MaxFile, UnzipSize: 512 << 20, UnzipXMLSize: 4 << 20, ChunkRows: 500, Lease: time.Minute}
+var DefaultLimits = Limits{MaxFile: MaxFile, UnzipSize: 512 << 20, UnzipXMLSize: 4 << 20, ChunkRows: 500, CommitBatch: 50, Lease: time.Minute}
 
 // MaxFile is the largest file an upload may carry.
 const MaxFile = 20 << 20
@@ -99,9 +101,10 @@ type Service struct {
 	limits   Limits
 	now      func() time.Time
 	worker   string
-	// afterGroup, when set, runs after each record or entry a commit
-	// wrote; an error stops the chunk there as a killed replica would (tests).
-	afterGroup func() error
+	// afterCommit, when set, runs after each transaction a commit wrote
+	// records or entries in; an error stops the chunk there as a killed
+	// replica would (tests).
+	afterCommit func() error
 }
 
 // New returns the import service; worker names this replica's leases.

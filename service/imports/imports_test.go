@@ -25,7 +25,7 @@ import (
 	"shanhai/service/register"
 )
 
-var testLimits = Limits{MaxFile: MaxFile, UnzipSize: 64 << 20, UnzipXMLSize: 1 << 20, ChunkRows: 6, Lease: time.Minute}
+var testLimits = Limits{MaxFile: MaxFile, UnzipSize: 64 << 20, UnzipXMLSize: 1 << 20, ChunkRows: 6, CommitBatch: 2, Lease: time.Minute}
 
 func newService(st *store.Store, worker string) *Service {
 	return New(st, record.New(st, st, credit.New(st, nil)), register.New(st), testLimits, worker)
@@ -137,12 +137,13 @@ func TestImportKilledMidCommit(t *testing.T) {
 		if _, err := a.Commit(ctx, f.orgAdmin, job.ID); err != nil {
 			t.Fatal(err)
 		}
-		// Replica a dies after its fifth record: the first chunk done, the
-		// second half written, its lease still held.
+		// Replica a dies after its third transaction (two records a
+		// transaction): the first chunk done, two of the second's three
+		// records written, its lease still held.
 		written := 0
-		a.afterGroup = func() error {
+		a.afterCommit = func() error {
 			written++
-			if written == 5 {
+			if written == 3 {
 				return errKilled
 			}
 			return nil

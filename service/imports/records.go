@@ -182,11 +182,9 @@ func sameRecord(a, b *model.SalesRecord) bool {
 	return true
 }
 
-// validateRecord checks one record's rows and records the outcome.
-func (s *Service) validateRecord(ctx context.Context, j *model.ImportJob, owner *model.User, g *group) error {
-	if g.rows[0].Status != model.RowPending {
-		return nil
-	}
+// validateRecord checks one record's rows (reading only) and says their
+// outcome.
+func (s *Service) validateRecord(ctx context.Context, j *model.ImportJob, owner *model.User, g *group) ([]rowOutcome, error) {
 	orgID, in, probs := recordInput(j, g)
 	for _, r := range g.rows {
 		v := cellsOf(r)
@@ -197,25 +195,25 @@ func (s *Service) validateRecord(ctx context.Context, j *model.ImportJob, owner 
 		}
 	}
 	if len(probs) > 0 {
-		return s.markTx(ctx, g, model.RowPending, model.RowError, probs, blocked())
+		return outcomes(g, model.RowError, probs, blocked()), nil
 	}
 	rec, err := s.records.Check(ctx, owner, orgID, in)
 	if err != nil {
 		probs, common, ok := checkProblems(g, err)
 		if !ok {
-			return err
+			return nil, err
 		}
-		return s.markTx(ctx, g, model.RowPending, model.RowError, probs, common)
+		return outcomes(g, model.RowError, probs, common), nil
 	}
 	status, msg, err := s.existing(ctx, rec)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var common []model.RowProblem
 	if msg != "" {
 		common = []model.RowProblem{{Column: "invoice_number", Message: msg}}
 	}
-	return s.markTx(ctx, g, model.RowPending, status, nil, common)
+	return outcomes(g, status, nil, common), nil
 }
 
 func hasProblem(p []model.RowProblem, col string) bool {
@@ -227,33 +225,13 @@ func hasProblem(p []model.RowProblem, col string) bool {
 	return false
 }
 
-// commitRecord writes one validated record, with its rows' outcome in the
-// same transaction: a chunk resumed after a crash finds those rows created
-// and writes nothing again. An invoice counted since validation makes the
-// rows duplicate or conflict instead.
-func (s *Service) commitRecord(ctx context.Context, j *model.ImportJob, owner *model.User, g *group) error {
-	g = okRows(g)
-	if len(g.rows) == 0 {
-		return nil
-	}
+// recordFailed records why a validated record could not be written: its
+// invoice counted since validation (duplicate or conflict), or its data no
+// longer acceptable (error).
+func (s *Service) recordFailed(ctx context.Context, j *model.ImportJob, owner *model.User, g *group, err error) error {
 	orgID, in, _ := recordInput(j, g)
-	note := "import " + itoa(int(j.ID))
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		rec, err := s.records.CreateSubmitted(ctx, owner, orgID, in, note)
-		if err != nil {
-			return err
-		}
-		ok, err := s.mark(ctx, g, model.RowOK, model.RowCreated, nil, nil, rowRef(rec.ID))
-		if err == nil && !ok {
-			return errStop
-		}
-		return err
-	})
 	var me *model.Error
-	switch {
-	case err == nil || errors.Is(err, errStop):
-		return nil
-	case errors.As(err, &me) && me.Code == "duplicate_invoice":
+	if errors.As(err, &me) && me.Code == "duplicate_invoice" {
 		rec, cerr := s.records.Check(ctx, owner, orgID, in)
 		if cerr != nil {
 			return cerr
@@ -266,11 +244,10 @@ func (s *Service) commitRecord(ctx context.Context, j *model.ImportJob, owner *m
 			return err
 		}
 		return s.markTx(ctx, g, model.RowOK, status, nil, []model.RowProblem{{Column: "invoice_number", Message: msg}})
-	default:
-		probs, common, ok := checkProblems(g, err)
-		if !ok {
-			return err
-		}
-		return s.markTx(ctx, g, model.RowOK, model.RowError, probs, common)
 	}
+	probs, common, ok := checkProblems(g, err)
+	if !ok {
+		return err
+	}
+	return s.markTx(ctx, g, model.RowOK, model.RowError, probs, common)
 }

@@ -74,90 +74,47 @@ func (s *Service) existingEntry(ctx context.Context, e *model.RegisterEntry) (st
 	return model.RowConflict, "the register holds this certificate (entry " + itoa(int(old.ID)) + ") with other data", nil
 }
 
-// validateEntry checks the rows of one certificate: the first is the
-// entry, the others repeat it (duplicate) or contradict it (conflict).
-func (s *Service) validateEntry(ctx context.Context, owner *model.User, g *group) error {
-	if g.rows[0].Status != model.RowPending {
-		return nil
-	}
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		status := model.RowOK
-		in, probs := entryInput(g.rows[0])
-		if len(probs) > 0 {
-			status = model.RowError
-		} else if e, err := s.register.Check(ctx, owner, in); err != nil {
-			if probs, ok := entryProblems(err); ok {
-				status = model.RowError
-				return s.setRows(ctx, g, status, probs)
-			}
-			return err
-		} else {
-			var msg string
-			status, msg, err = s.existingEntry(ctx, e)
-			if err != nil {
-				return err
-			}
-			if msg != "" {
-				probs = []model.RowProblem{{Column: "certificate_no", Message: msg}}
-			}
-		}
-		return s.setRows(ctx, g, status, probs)
-	})
-	if errors.Is(err, errStop) {
-		return nil
-	}
-	return err
-}
-
-// setRows records the first row's outcome, and for each later row of the
-// same certificate duplicate (the same cells) or conflict.
-func (s *Service) setRows(ctx context.Context, g *group, status string, probs []model.RowProblem) error {
+// validateEntry checks the rows of one certificate (reading only): the
+// first is the entry, the others repeat it (duplicate) or contradict it
+// (conflict).
+func (s *Service) validateEntry(ctx context.Context, owner *model.User, g *group) ([]rowOutcome, error) {
 	first := g.rows[0]
-	if ok, err := s.store.SetImportRow(ctx, first.JobID, first.RowNo, model.RowPending, status, problemsJSON(probs), nil); err != nil || !ok {
-		if err == nil {
-			err = errStop
+	status := model.RowOK
+	in, probs := entryInput(first)
+	if len(probs) > 0 {
+		status = model.RowError
+	} else if e, err := s.register.Check(ctx, owner, in); err != nil {
+		p, ok := entryProblems(err)
+		if !ok {
+			return nil, err
 		}
-		return err
+		status, probs = model.RowError, p
+	} else {
+		var msg string
+		status, msg, err = s.existingEntry(ctx, e)
+		if err != nil {
+			return nil, err
+		}
+		if msg != "" {
+			probs = []model.RowProblem{{Column: "certificate_no", Message: msg}}
+		}
 	}
+	out := []rowOutcome{{rows: []int{first.RowNo}, status: status, problems: problemsJSON(probs)}}
 	for _, r := range g.rows[1:] {
 		st, msg := model.RowDuplicate, "repeats row "+itoa(first.RowNo)
 		if r.Cells != first.Cells {
 			st, msg = model.RowConflict, "the same certificate as row "+itoa(first.RowNo)+" with other data"
 		}
-		p := problemsJSON([]model.RowProblem{{Column: "certificate_no", Message: msg}})
-		if ok, err := s.store.SetImportRow(ctx, r.JobID, r.RowNo, model.RowPending, st, p, nil); err != nil || !ok {
-			if err == nil {
-				err = errStop
-			}
-			return err
-		}
+		out = append(out, rowOutcome{rows: []int{r.RowNo}, status: st,
+			problems: problemsJSON([]model.RowProblem{{Column: "certificate_no", Message: msg}})})
 	}
-	return nil
+	return out, nil
 }
 
-// commitEntry writes one validated certificate with its row's outcome.
-func (s *Service) commitEntry(ctx context.Context, j *model.ImportJob, owner *model.User, g *group) error {
-	g = okRows(g)
-	if len(g.rows) == 0 {
-		return nil
-	}
-	r := g.rows[0]
-	in, _ := entryInput(r)
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		e, err := s.register.Create(ctx, owner, in)
-		if err != nil {
-			return err
-		}
-		ok, err := s.store.SetImportRow(ctx, r.JobID, r.RowNo, model.RowOK, model.RowCreated, "[]", rowRef(e.ID))
-		if err == nil && !ok {
-			return errStop
-		}
-		return err
-	})
-	if err == nil || errors.Is(err, errStop) {
-		return nil
-	}
-	// Written since validation (another job, or by hand)?
+// entryFailed records why a validated entry could not be written: written
+// since validation (duplicate or conflict), or no longer acceptable.
+func (s *Service) entryFailed(ctx context.Context, owner *model.User, g *group, err error) error {
+	in, _ := entryInput(g.rows[0])
 	if e, cerr := s.register.Check(ctx, owner, in); cerr == nil {
 		status, msg, xerr := s.existingEntry(ctx, e)
 		if xerr != nil {

@@ -84,42 +84,250 @@ func (s *Service) workChunk(ctx context.Context, c *model.ImportChunk) error {
 	if err != nil {
 		return err
 	}
-	renewed := s.now()
-	for _, g := range groups(rows) {
-		if s.now().Sub(renewed) > s.limits.Lease/3 {
-			renewed = s.now()
-			ok, err := s.store.RenewImportChunk(ctx, c, renewed.Add(s.limits.Lease))
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return nil // another worker holds it now
-			}
+	l := &lease{s: s, c: c, renewed: s.now()}
+	if c.Phase == model.PhaseValidate {
+		err = s.validateChunk(ctx, j, owner, l, groups(rows))
+	} else {
+		err = s.commitChunk(ctx, j, owner, l, groups(rows))
+	}
+	if errors.Is(err, errLost) {
+		return nil // another worker holds the chunk now
+	}
+	if err != nil {
+		return err
+	}
+	return s.settle(ctx, j.ID)
+}
+
+// errLost: the chunk's lease went to another worker.
+var errLost = errors.New("lease lost")
+
+// lease renews a held chunk's lease once a third of it has passed.
+type lease struct {
+	s       *Service
+	c       *model.ImportChunk
+	renewed time.Time
+}
+
+func (l *lease) keep(ctx context.Context) error {
+	if l.s.now().Sub(l.renewed) <= l.s.limits.Lease/3 {
+		return nil
+	}
+	l.renewed = l.s.now()
+	ok, err := l.s.store.RenewImportChunk(ctx, l.c, l.renewed.Add(l.s.limits.Lease))
+	if err == nil && !ok {
+		return errLost
+	}
+	return err
+}
+
+// validateChunk checks each group (reading only) and then writes every
+// row's outcome and finishes the chunk in one transaction: a worker killed
+// midway leaves nothing, and its successor checks the chunk again.
+func (s *Service) validateChunk(ctx context.Context, j *model.ImportJob, owner *model.User, l *lease, gs []*group) error {
+	var outs []rowOutcome
+	for _, g := range gs {
+		if err := l.keep(ctx); err != nil {
+			return err
 		}
-		switch {
-		case c.Phase == model.PhaseValidate && j.Kind == model.ImportRecords:
-			err = s.validateRecord(ctx, j, owner, g)
-		case c.Phase == model.PhaseValidate:
-			err = s.validateEntry(ctx, owner, g)
-		case j.Kind == model.ImportRecords:
-			err = s.commitRecord(ctx, j, owner, g)
-		default:
-			err = s.commitEntry(ctx, j, owner, g)
+		if g.rows[0].Status != model.RowPending {
+			continue
+		}
+		var o []rowOutcome
+		var err error
+		if j.Kind == model.ImportRecords {
+			o, err = s.validateRecord(ctx, j, owner, g)
+		} else {
+			o, err = s.validateEntry(ctx, owner, g)
 		}
 		if err != nil {
 			return err
 		}
-		if c.Phase == model.PhaseCommit && s.afterGroup != nil {
-			if err := s.afterGroup(); err != nil {
+		outs = append(outs, o...)
+	}
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.apply(ctx, j.ID, model.RowPending, outs); err != nil {
+			return err
+		}
+		ok, err := s.store.FinishImportChunk(ctx, l.c)
+		if err == nil && !ok {
+			return errLost
+		}
+		return err
+	})
+	if errors.Is(err, errStop) {
+		return errLost
+	}
+	return err
+}
+
+// commitChunk writes the chunk's validated groups, CommitBatch to a
+// transaction with their rows' outcome: a transaction either happened whole
+// or not at all, so a chunk resumed after a crash writes each group once.
+// A batch with a group that cannot be written (its invoice counted since,
+// its data no longer valid) is written again one group at a time.
+func (s *Service) commitChunk(ctx context.Context, j *model.ImportJob, owner *model.User, l *lease, gs []*group) error {
+	var todo []*group
+	for _, g := range gs {
+		if g = okRows(g); len(g.rows) > 0 {
+			todo = append(todo, g)
+		}
+	}
+	batch := max(1, s.limits.CommitBatch)
+	for i := 0; i < len(todo); i += batch {
+		if err := l.keep(ctx); err != nil {
+			return err
+		}
+		part := todo[i:min(i+batch, len(todo))]
+		err := s.store.InTx(ctx, func(ctx context.Context) error {
+			for _, g := range part {
+				if err := s.write(ctx, j, owner, g); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		var me *model.Error
+		switch {
+		case err == nil:
+		case errors.Is(err, errStop) || (errors.As(err, &me) && !errors.Is(err, model.ErrUnavailable)):
+			for _, g := range part {
+				if err := s.commitOne(ctx, j, owner, g); err != nil {
+					return err
+				}
+			}
+		default:
+			return err
+		}
+		if s.afterCommit != nil {
+			if err := s.afterCommit(); err != nil {
 				return err
 			}
 		}
 	}
-	ok, err := s.store.FinishImportChunk(ctx, c)
-	if err != nil || !ok {
-		return err
+	ok, err := s.store.FinishImportChunk(ctx, l.c)
+	if err == nil && !ok {
+		return errLost
 	}
-	return s.settle(ctx, j.ID)
+	return err
+}
+
+// write creates g's record or entry and marks its rows created, in the
+// caller's transaction; errStop when a row had moved on.
+func (s *Service) write(ctx context.Context, j *model.ImportJob, owner *model.User, g *group) error {
+	var ref int64
+	if j.Kind == model.ImportRecords {
+		orgID, in, _ := recordInput(j, g)
+		rec, err := s.records.CreateSubmitted(ctx, owner, orgID, in, "import "+itoa(int(j.ID)))
+		if err != nil {
+			return err
+		}
+		ref = rec.ID
+	} else {
+		in, _ := entryInput(g.rows[0])
+		e, err := s.register.Create(ctx, owner, in)
+		if err != nil {
+			return err
+		}
+		ref = e.ID
+	}
+	return s.apply(ctx, j.ID, model.RowOK, []rowOutcome{{rows: rowNos(g), status: model.RowCreated, problems: "[]", ref: &ref}})
+}
+
+// commitOne writes one group in its own transaction; what stops it becomes
+// its rows' outcome (duplicate, conflict or error).
+func (s *Service) commitOne(ctx context.Context, j *model.ImportJob, owner *model.User, g *group) error {
+	err := s.store.InTx(ctx, func(ctx context.Context) error { return s.write(ctx, j, owner, g) })
+	if err == nil || errors.Is(err, errStop) {
+		return nil
+	}
+	if j.Kind == model.ImportRecords {
+		return s.recordFailed(ctx, j, owner, g, err)
+	}
+	return s.entryFailed(ctx, owner, g, err)
+}
+
+// rowOutcome is one outcome for some rows.
+type rowOutcome struct {
+	rows     []int
+	status   string
+	problems string
+	ref      *int64
+}
+
+func rowNos(g *group) []int {
+	out := make([]int, len(g.rows))
+	for i, r := range g.rows {
+		out[i] = r.RowNo
+	}
+	return out
+}
+
+// outcomes is status for every row of g, each with its own problems or,
+// lacking any, common.
+func outcomes(g *group, status string, problems map[int][]model.RowProblem, common []model.RowProblem) []rowOutcome {
+	out := make([]rowOutcome, len(g.rows))
+	for i, r := range g.rows {
+		p := problems[r.RowNo]
+		if len(p) == 0 {
+			p = common
+		}
+		out[i] = rowOutcome{rows: []int{r.RowNo}, status: status, problems: problemsJSON(p)}
+	}
+	return out
+}
+
+// apply writes outcomes to rows still in status from, one statement per
+// distinct outcome; errStop when a row had moved on (another worker wrote
+// it first), so the caller's transaction rolls back.
+func (s *Service) apply(ctx context.Context, jobID int64, from string, outs []rowOutcome) error {
+	type key struct {
+		status, problems string
+		ref              int64
+	}
+	merged := map[key]*rowOutcome{}
+	var order []key
+	for _, o := range outs {
+		k := key{status: o.status, problems: o.problems}
+		if o.ref != nil {
+			k.ref = *o.ref
+		}
+		m, ok := merged[k]
+		if !ok {
+			c := o
+			c.rows = nil
+			m = &c
+			merged[k] = m
+			order = append(order, k)
+		}
+		m.rows = append(m.rows, o.rows...)
+	}
+	for _, k := range order {
+		m := merged[k]
+		for i := 0; i < len(m.rows); i += 500 {
+			part := m.rows[i:min(i+500, len(m.rows))]
+			n, err := s.store.SetImportRows(ctx, jobID, part, from, m.status, m.problems, m.ref)
+			if err != nil {
+				return err
+			}
+			if n != len(part) {
+				return errStop
+			}
+		}
+	}
+	return nil
+}
+
+// markTx writes one outcome for g's rows in its own transaction (nothing
+// when a row had moved on).
+func (s *Service) markTx(ctx context.Context, g *group, from, to string, problems map[int][]model.RowProblem, common []model.RowProblem) error {
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		return s.apply(ctx, g.rows[0].JobID, from, outcomes(g, to, problems, common))
+	})
+	if errors.Is(err, errStop) {
+		return nil
+	}
+	return err
 }
 
 // settle moves a job on once every chunk of its phase is done: validating →
@@ -207,38 +415,6 @@ func problemsJSON(p []model.RowProblem) string {
 	}
 	b, _ := json.Marshal(p)
 	return string(b)
-}
-
-// mark sets every row of g from status from to status to; problems by row
-// number (rows without any get common). false when a row had moved on
-// (another worker wrote the group first).
-func (s *Service) mark(ctx context.Context, g *group, from, to string, problems map[int][]model.RowProblem, common []model.RowProblem, ref *int64) (bool, error) {
-	for _, r := range g.rows {
-		p := problems[r.RowNo]
-		if len(p) == 0 {
-			p = common
-		}
-		ok, err := s.store.SetImportRow(ctx, r.JobID, r.RowNo, from, to, problemsJSON(p), ref)
-		if err != nil || !ok {
-			return ok, err
-		}
-	}
-	return true, nil
-}
-
-// markTx is mark in its own transaction, rolled back when a row had moved on.
-func (s *Service) markTx(ctx context.Context, g *group, from, to string, problems map[int][]model.RowProblem, common []model.RowProblem) error {
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		ok, err := s.mark(ctx, g, from, to, problems, common, nil)
-		if err == nil && !ok {
-			return errStop
-		}
-		return err
-	})
-	if errors.Is(err, errStop) {
-		return nil
-	}
-	return err
 }
 
 // okRows is g without the rows a commit no longer has to write.
