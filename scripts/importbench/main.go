@@ -42,6 +42,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -255,6 +256,16 @@ func seed(ctx context.Context, st *store.Store) error {
 // runChild imports the file as the coop's org_admin and prints its figures.
 func runChild(path, dsn string, workers int) error {
 	ctx := context.Background()
+	if prof := os.Getenv("IMPORTBENCH_CPUPROFILE"); prof != "" {
+		f, err := os.Create(prof)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	st, err := store.Open(dsn, 8)
 	if err != nil {
 		return err
