@@ -25,10 +25,12 @@ const maxImportBody = imports.MaxFile + 64<<10
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 type importTotalsResp struct {
-	Rows     int            `json:"rows"`
-	ByStatus map[string]int `json:"by_status"`
-	Records  int            `json:"records"`
-	Cents    int64          `json:"cents"`
+	Rows      int               `json:"rows"`
+	ByStatus  map[string]int    `json:"by_status"`
+	Records   int               `json:"records"`
+	Cents     int64             `json:"cents"`
+	ByPairing []model.ImportSum `json:"by_pairing"`
+	ByReason  []model.ImportSum `json:"by_reason"`
 }
 
 type importProgressResp struct {
@@ -53,7 +55,14 @@ func toImportJob(j *imports.Job) importJobResp {
 	out := importJobResp{ID: j.ID, Kind: j.Kind, Status: j.Status, OrgID: j.OrgID, FileName: j.FileName, FileHash: j.FileHash,
 		Progress: importProgressResp{Done: j.Done, Total: j.Rows}, CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt}
 	if t := j.Totals; t != nil {
-		out.Totals = &importTotalsResp{Rows: t.Rows, ByStatus: t.ByStatus, Records: t.Records, Cents: t.Cents}
+		out.Totals = &importTotalsResp{Rows: t.Rows, ByStatus: t.ByStatus, Records: t.Records, Cents: t.Cents,
+			ByPairing: t.ByPairing, ByReason: t.ByReason}
+		if out.Totals.ByPairing == nil {
+			out.Totals.ByPairing = []model.ImportSum{}
+		}
+		if out.Totals.ByReason == nil {
+			out.Totals.ByReason = []model.ImportSum{}
+		}
 	}
 	return out
 }

@@ -66,6 +66,12 @@ func (h *harness) work(t *testing.T) {
 	}
 }
 
+type importSum struct {
+	Key   string `json:"key"`
+	Items int    `json:"items"`
+	Cents int64  `json:"cents"`
+}
+
 type importJob struct {
 	ID        int64     `json:"id"`
 	Kind      string    `json:"kind"`
@@ -79,10 +85,12 @@ type importJob struct {
 		Done, Total int
 	} `json:"progress"`
 	Totals *struct {
-		Rows     int            `json:"rows"`
-		ByStatus map[string]int `json:"by_status"`
-		Records  int            `json:"records"`
-		Cents    int64          `json:"cents"`
+		Rows      int            `json:"rows"`
+		ByStatus  map[string]int `json:"by_status"`
+		Records   int            `json:"records"`
+		Cents     int64          `json:"cents"`
+		ByPairing []importSum    `json:"by_pairing"`
+		ByReason  []importSum    `json:"by_reason"`
 	} `json:"totals"`
 }
 
@@ -195,8 +203,22 @@ func TestImportRecordsAPI(t *testing.T) {
 			lines, _ := out.GetRows("结果")
 			t.Fatalf("preview totals: %+v\n%q", *job.Totals, lines)
 		}
+		// Split as verification would credit them, summing to the whole.
+		t.Logf("preview by pairing %+v, by reason %+v", job.Totals.ByPairing, job.Totals.ByReason)
+		for _, split := range [][]importSum{job.Totals.ByPairing, job.Totals.ByReason} {
+			items, cents := 0, int64(0)
+			for _, x := range split {
+				items, cents = items+x.Items, cents+x.Cents
+			}
+			if items != 3 || cents != job.Totals.Cents {
+				t.Fatalf("preview split %+v does not sum to 3 items, %d cents", split, job.Totals.Cents)
+			}
+		}
 		if n := queryOne[int64](t, h, "SELECT COUNT(*) FROM sales_records"); n != 0 {
 			t.Fatalf("a preview wrote %d records", n)
+		}
+		if n := queryOne[int64](t, h, "SELECT COUNT(*) FROM credits"); n != 0 {
+			t.Fatalf("a preview wrote %d ledger entries", n)
 		}
 
 		// The per-row result names row, column and message.

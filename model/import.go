@@ -69,6 +69,10 @@ type ImportRow struct {
 	Status   string `gorm:"column:status"`
 	Problems string `gorm:"column:problems"`
 	RefID    *int64 `gorm:"column:ref_id"` // the record or register entry
+	// PairingID and Reason are how verification would credit the item
+	// (records): the pairing it helps (nil: none) and the ledger's reason.
+	PairingID *int64 `gorm:"column:pairing_id"`
+	Reason    string `gorm:"column:reason"`
 }
 
 func (ImportRow) TableName() string { return "import_rows" }
@@ -98,4 +102,16 @@ type ImportTotals struct {
 	ByStatus map[string]int `json:"by_status"`
 	Records  int            `json:"records"` // records (or entries) that would be, or were, created
 	Cents    int64          `json:"cents"`   // their amount (records)
+	// ByPairing and ByReason split the records' items as verifying them
+	// would credit them: by pairing (its id; "none" when the item helps
+	// none) and by the ledger's reason.
+	ByPairing []ImportSum `json:"by_pairing"`
+	ByReason  []ImportSum `json:"by_reason"`
+}
+
+// ImportSum is one line of a preview's totals.
+type ImportSum struct {
+	Key   string `json:"key"`
+	Items int    `json:"items"`
+	Cents int64  `json:"cents"`
 }

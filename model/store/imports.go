@@ -154,14 +154,6 @@ func (s *Store) ImportRowsAfter(ctx context.Context, jobID int64, after, limit i
 	return rows, mapErr(err)
 }
 
-// SetImportRow records a row's outcome, provided it is still in status from
-// (false otherwise: another worker got there first).
-func (s *Store) SetImportRow(ctx context.Context, jobID int64, rowNo int, from, status, problems string, refID *int64) (bool, error) {
-	res := s.conn(ctx).Model(&model.ImportRow{}).Where("job_id = ? AND row_no = ? AND status = ?", jobID, rowNo, from).
-		Updates(map[string]any{"status": status, "problems": problems, "ref_id": refID})
-	return res.RowsAffected == 1, mapErr(res.Error)
-}
-
 // ImportStatusCounts counts a job's rows by status.
 func (s *Store) ImportStatusCounts(ctx context.Context, jobID int64) (map[string]int, error) {
 	var rows []struct {
@@ -188,11 +180,15 @@ func (s *Store) ImportRefs(ctx context.Context, jobID int64) ([]int64, error) {
 // SetImportRows records one outcome for rows of a job still in status from;
 // it answers how many rows it changed (fewer than asked: another worker got
 // to some first).
-func (s *Store) SetImportRows(ctx context.Context, jobID int64, rows []int, from, status, problems string, refID *int64) (int, error) {
+func (s *Store) SetImportRows(ctx context.Context, jobID int64, rows []int, from string, to model.ImportRow) (int, error) {
 	if len(rows) == 0 {
 		return 0, nil
 	}
+	cols := map[string]any{"status": to.Status, "problems": to.Problems, "ref_id": to.RefID}
+	if to.Status == model.RowOK {
+		cols["pairing_id"], cols["reason"] = to.PairingID, to.Reason
+	}
 	res := s.conn(ctx).Model(&model.ImportRow{}).Where("job_id = ? AND row_no IN ? AND status = ?", jobID, rows, from).
-		Updates(map[string]any{"status": status, "problems": problems, "ref_id": refID})
+		Updates(cols)
 	return int(res.RowsAffected), mapErr(res.Error)
 }

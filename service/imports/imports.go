@@ -29,6 +29,7 @@ import (
 	"shanhai/model"
 	"shanhai/service/audit"
 	"shanhai/service/claim"
+	"shanhai/service/credit"
 	"shanhai/service/record"
 	"shanhai/service/register"
 )
@@ -57,8 +58,7 @@ type Store interface {
 	ImportProgress(ctx context.Context, jobID int64) (done int, all bool, err error)
 	ImportChunkRows(ctx context.Context, jobID int64, chunk int) ([]model.ImportRow, error)
 	ImportRowsAfter(ctx context.Context, jobID int64, after, limit int) ([]model.ImportRow, error)
-	SetImportRow(ctx context.Context, jobID int64, rowNo int, from, status, problems string, refID *int64) (bool, error)
-	SetImportRows(ctx context.Context, jobID int64, rows []int, from, status, problems string, refID *int64) (int, error)
+	SetImportRows(ctx context.Context, jobID int64, rows []int, from string, to model.ImportRow) (int, error)
 	ImportStatusCounts(ctx context.Context, jobID int64) (map[string]int, error)
 	ImportRefs(ctx context.Context, jobID int64) ([]int64, error)
 }
@@ -76,6 +76,18 @@ type Register interface {
 	Check(ctx context.Context, actor *model.User, in register.Input) (*model.RegisterEntry, error)
 	Create(ctx context.Context, actor *model.User, in register.Input) (*model.RegisterEntry, error)
 }
+
+// Ledger resolves a record's entries as verifying it would.
+type Ledger interface {
+	Recorded(ctx context.Context, rec *model.SalesRecord, now time.Time) ([]*model.Credit, error)
+}
+
+// dryStore is the ledger's store with its writes left out: a ledger over it
+// resolves a record's entries, for a preview, and writes nothing.
+type dryStore struct{ credit.Store }
+
+func (dryStore) AddCredits(context.Context, []*model.Credit) error { return nil }
+func (dryStore) AfterCommit(context.Context, func())               {}
 
 // Limits bound an upload.
 type Limits struct {
@@ -98,6 +110,7 @@ type Service struct {
 	store    Store
 	records  Records
 	register Register
+	preview  Ledger // nil: no totals by pairing and reason
 	limits   Limits
 	now      func() time.Time
 	worker   string
@@ -108,8 +121,14 @@ type Service struct {
 }
 
 // New returns the import service; worker names this replica's leases.
+// When st is also the ledger's store, previews split their totals by
+// pairing and reason as verification would credit the records.
 func New(st Store, records Records, reg Register, limits Limits, worker string) *Service {
-	return &Service{store: st, records: records, register: reg, limits: limits, now: time.Now, worker: worker}
+	s := &Service{store: st, records: records, register: reg, limits: limits, now: time.Now, worker: worker}
+	if cs, ok := st.(credit.Store); ok {
+		s.preview = credit.New(dryStore{cs}, nil)
+	}
+	return s
 }
 
 // SetClock replaces the service's clock (tests).

@@ -213,7 +213,23 @@ func (s *Service) validateRecord(ctx context.Context, j *model.ImportJob, owner 
 	if msg != "" {
 		common = []model.RowProblem{{Column: "invoice_number", Message: msg}}
 	}
-	return outcomes(g, status, nil, common), nil
+	out := outcomes(g, status, nil, common)
+	if status == model.RowOK && s.preview != nil {
+		// How verifying it would credit each item (written nowhere).
+		credits, err := s.preview.Recorded(ctx, rec, s.now())
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			if i < len(credits) {
+				out[i].reason = credits[i].Reason
+				if credits[i].PairingID != nil {
+					out[i].pairing = *credits[i].PairingID
+				}
+			}
+		}
+	}
+	return out, nil
 }
 
 func hasProblem(p []model.RowProblem, col string) bool {

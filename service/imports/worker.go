@@ -231,7 +231,7 @@ func (s *Service) write(ctx context.Context, j *model.ImportJob, owner *model.Us
 		}
 		ref = e.ID
 	}
-	return s.apply(ctx, j.ID, model.RowOK, []rowOutcome{{rows: rowNos(g), status: model.RowCreated, problems: "[]", ref: &ref}})
+	return s.apply(ctx, j.ID, model.RowOK, []rowOutcome{{rows: rowNos(g), status: model.RowCreated, problems: "[]", ref: ref}})
 }
 
 // commitOne writes one group in its own transaction; what stops it becomes
@@ -252,7 +252,9 @@ type rowOutcome struct {
 	rows     []int
 	status   string
 	problems string
-	ref      *int64
+	ref      int64 // 0: none
+	pairing  int64 // 0: none
+	reason   string
 }
 
 func rowNos(g *group) []int {
@@ -282,16 +284,13 @@ func outcomes(g *group, status string, problems map[int][]model.RowProblem, comm
 // it first), so the caller's transaction rolls back.
 func (s *Service) apply(ctx context.Context, jobID int64, from string, outs []rowOutcome) error {
 	type key struct {
-		status, problems string
-		ref              int64
+		status, problems, reason string
+		ref, pairing             int64
 	}
 	merged := map[key]*rowOutcome{}
 	var order []key
 	for _, o := range outs {
-		k := key{status: o.status, problems: o.problems}
-		if o.ref != nil {
-			k.ref = *o.ref
-		}
+		k := key{status: o.status, problems: o.problems, reason: o.reason, ref: o.ref, pairing: o.pairing}
 		m, ok := merged[k]
 		if !ok {
 			c := o
@@ -306,7 +305,14 @@ func (s *Service) apply(ctx context.Context, jobID int64, from string, outs []ro
 		m := merged[k]
 		for i := 0; i < len(m.rows); i += 500 {
 			part := m.rows[i:min(i+500, len(m.rows))]
-			n, err := s.store.SetImportRows(ctx, jobID, part, from, m.status, m.problems, m.ref)
+			to := model.ImportRow{Status: m.status, Problems: m.problems, Reason: m.reason}
+			if m.ref != 0 {
+				to.RefID = &m.ref
+			}
+			if m.pairing != 0 {
+				to.PairingID = &m.pairing
+			}
+			n, err := s.store.SetImportRows(ctx, jobID, part, from, to)
 			if err != nil {
 				return err
 			}
@@ -368,6 +374,7 @@ func (s *Service) totals(ctx context.Context, j *model.ImportJob) (*model.Import
 		return nil, err
 	}
 	t := &model.ImportTotals{ByStatus: counts}
+	var byPairing, byReason sums
 	seen := map[string]bool{}
 	after := 0
 	for {
@@ -391,10 +398,49 @@ func (s *Service) totals(ctx context.Context, j *model.ImportJob) (*model.Import
 			if j.Kind == model.ImportRecords {
 				cents, _ := cellCents(cellsOf(r)["amount"])
 				t.Cents += cents
+				pairing := "none"
+				if r.PairingID != nil {
+					pairing = strconv.FormatInt(*r.PairingID, 10)
+				}
+				reason := r.Reason
+				if reason == "" {
+					reason = "credited"
+				}
+				byPairing.add(pairing, cents)
+				byReason.add(reason, cents)
 			}
 		}
 	}
+	t.ByPairing, t.ByReason = byPairing.list(), byReason.list()
 	return t, nil
+}
+
+// sums adds items and cents up by key, in the order keys first appear.
+type sums struct {
+	keys []string
+	by   map[string]*model.ImportSum
+}
+
+func (s *sums) add(key string, cents int64) {
+	if s.by == nil {
+		s.by = map[string]*model.ImportSum{}
+	}
+	x, ok := s.by[key]
+	if !ok {
+		x = &model.ImportSum{Key: key}
+		s.by[key] = x
+		s.keys = append(s.keys, key)
+	}
+	x.Items++
+	x.Cents += cents
+}
+
+func (s *sums) list() []model.ImportSum {
+	out := []model.ImportSum{}
+	for _, k := range s.keys {
+		out = append(out, *s.by[k])
+	}
+	return out
 }
 
 func cellsOf(r model.ImportRow) map[string]string {
@@ -427,8 +473,6 @@ func okRows(g *group) *group {
 	}
 	return out
 }
-
-func rowRef(id int64) *int64 { return &id }
 
 func atoi64(s string) (int64, bool) {
 	n, err := strconv.ParseInt(s, 10, 64)

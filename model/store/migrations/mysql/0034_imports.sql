@@ -26,6 +26,8 @@ CREATE TABLE import_rows (
   status    VARCHAR(16)  NOT NULL,
   problems  TEXT         NOT NULL,
   ref_id    BIGINT       NULL,
+  pairing_id BIGINT      NULL,
+  reason    VARCHAR(32)  NOT NULL,
   PRIMARY KEY (job_id, row_no),
   KEY ix_import_rows_chunk (job_id, chunk, group_key)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

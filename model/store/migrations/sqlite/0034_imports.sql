@@ -26,6 +26,8 @@ CREATE TABLE import_rows (
   status    TEXT    NOT NULL,
   problems  TEXT    NOT NULL,
   ref_id    INTEGER NULL,
+  pairing_id INTEGER NULL,
+  reason    TEXT    NOT NULL,
   PRIMARY KEY (job_id, row_no)
 );
 CREATE INDEX ix_import_rows_chunk ON import_rows (job_id, chunk, group_key);
