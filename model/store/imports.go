@@ -192,3 +192,10 @@ func (s *Store) SetImportRows(ctx context.Context, jobID int64, rows []int, from
 		Updates(cols)
 	return int(res.RowsAffected), mapErr(res.Error)
 }
+
+// ImportJobsIn is the ids of the jobs in one of statuses.
+func (s *Store) ImportJobsIn(ctx context.Context, statuses ...string) ([]int64, error) {
+	var ids []int64
+	err := s.conn(ctx).Model(&model.ImportJob{}).Where("status IN ?", statuses).Order("id").Pluck("id", &ids).Error
+	return ids, mapErr(err)
+}

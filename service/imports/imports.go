@@ -61,6 +61,7 @@ type Store interface {
 	SetImportRows(ctx context.Context, jobID int64, rows []int, from string, to model.ImportRow) (int, error)
 	ImportStatusCounts(ctx context.Context, jobID int64) (map[string]int, error)
 	ImportRefs(ctx context.Context, jobID int64) ([]int64, error)
+	ImportJobsIn(ctx context.Context, statuses ...string) ([]int64, error)
 }
 
 // Records is what an import needs of the off-platform records.

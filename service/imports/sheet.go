@@ -28,6 +28,12 @@ type column struct {
 	width       float64
 }
 
+// textColumns are formatted as text in the templates: codes and numbers
+// Excel would otherwise turn into numbers (losing leading zeros, or the
+// digits of a 20-digit invoice number).
+var textColumns = map[string]bool{"producer_credit_code": true, "producer_region": true, "invoice_issuer": true,
+	"invoice_code": true, "invoice_number": true, "certificate_no": true, "credit_code": true, "region_code": true}
+
 // sheetName is the data sheet of each kind's template.
 var sheetName = map[string]string{model.ImportRecords: "台账", model.ImportRegister: "认定目录"}
 
@@ -105,6 +111,7 @@ func (s *Service) Template(ctx context.Context, kind string) ([]byte, string, er
 		return nil, "", err
 	}
 	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	text, _ := f.NewStyle(&excelize.Style{NumFmt: 49})
 	cols := columnsOf(kind)
 	listCol := 0
 	for i, c := range cols {
@@ -116,6 +123,9 @@ func (s *Service) Template(ctx context.Context, kind string) ([]byte, string, er
 		_ = f.SetCellStr(data, name+"1", header)
 		_ = f.SetCellStr(data, name+"2", c.example)
 		_ = f.SetColWidth(data, name, name, c.width)
+		if textColumns[c.key] {
+			_ = f.SetColStyle(data, name, text)
+		}
 		if c.list == "" {
 			continue
 		}

@@ -39,8 +39,11 @@ func (s *Service) Work(ctx context.Context) (int, error) {
 	n := 0
 	for ctx.Err() == nil {
 		c, err := s.store.ClaimImportChunk(ctx, s.worker, s.now(), s.limits.Lease)
-		if err != nil || c == nil {
+		if err != nil {
 			return n, err
+		}
+		if c == nil {
+			return n, s.settleAll(ctx)
 		}
 		if err := s.workChunk(ctx, c); err != nil {
 			return n, err
@@ -48,6 +51,21 @@ func (s *Service) Work(ctx context.Context) (int, error) {
 		n++
 	}
 	return n, ctx.Err()
+}
+
+// settleAll moves on every job whose chunks are all done: a worker that
+// finished a job's last chunk may have died before it could.
+func (s *Service) settleAll(ctx context.Context) error {
+	ids, err := s.store.ImportJobsIn(ctx, model.ImportValidating, model.ImportCommitting)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := s.settle(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // group is the rows of one record or certificate, in row order.
