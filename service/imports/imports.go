@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -84,11 +85,67 @@ type Ledger interface {
 }
 
 // dryStore is the ledger's store with its writes left out: a ledger over it
-// resolves a record's entries, for a preview, and writes nothing.
-type dryStore struct{ credit.Store }
+// resolves a record's entries, for a preview, and writes nothing. The
+// reference tables a resolution reads for every record (regions, pairings,
+// programme rules) are kept for previewTTL: a preview may be that much
+// behind an admin's edit; verification resolves again from the database.
+type dryStore struct {
+	credit.Store
+	mu       sync.Mutex
+	read     time.Time
+	regions  []model.Region
+	pairings []model.PairingView
+	rules    []model.ProgrammeRule
+}
 
-func (dryStore) AddCredits(context.Context, []*model.Credit) error { return nil }
-func (dryStore) AfterCommit(context.Context, func())               {}
+// previewTTL is how long a preview keeps the reference tables.
+const previewTTL = 10 * time.Second
+
+func (*dryStore) AddCredits(context.Context, []*model.Credit) error { return nil }
+func (*dryStore) AfterCommit(context.Context, func())               {}
+
+func (d *dryStore) refs(ctx context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.read.IsZero() && time.Since(d.read) < previewTTL {
+		return nil
+	}
+	regions, err := d.Store.Regions(ctx)
+	if err != nil {
+		return err
+	}
+	pairings, err := d.Store.Pairings(ctx)
+	if err != nil {
+		return err
+	}
+	rules, err := d.Store.ProgrammeRules(ctx)
+	if err != nil {
+		return err
+	}
+	d.regions, d.pairings, d.rules, d.read = regions, pairings, rules, time.Now()
+	return nil
+}
+
+func (d *dryStore) Regions(ctx context.Context) ([]model.Region, error) {
+	if err := d.refs(ctx); err != nil {
+		return nil, err
+	}
+	return d.regions, nil
+}
+
+func (d *dryStore) Pairings(ctx context.Context) ([]model.PairingView, error) {
+	if err := d.refs(ctx); err != nil {
+		return nil, err
+	}
+	return d.pairings, nil
+}
+
+func (d *dryStore) ProgrammeRules(ctx context.Context) ([]model.ProgrammeRule, error) {
+	if err := d.refs(ctx); err != nil {
+		return nil, err
+	}
+	return d.rules, nil
+}
 
 // Limits bound an upload.
 type Limits struct {
@@ -127,7 +184,7 @@ type Service struct {
 func New(st Store, records Records, reg Register, limits Limits, worker string) *Service {
 	s := &Service{store: st, records: records, register: reg, limits: limits, now: time.Now, worker: worker}
 	if cs, ok := st.(credit.Store); ok {
-		s.preview = credit.New(dryStore{cs}, nil)
+		s.preview = credit.New(&dryStore{Store: cs}, nil)
 	}
 	return s
 }
