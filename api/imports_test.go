@@ -321,12 +321,21 @@ func TestImportBadFiles(t *testing.T) {
 		f := excelize.NewFile()
 		_ = f.SetSheetName("Sheet1", "台账")
 		_ = f.SetCellValue("台账", "A1", "垃圾")
+		// Its data sheet has a title row above the header.
 		_, _ = f.NewSheet("数据")
+		_ = f.SetCellValue("数据", "A1", "2026年线下帮扶台账")
+		_ = f.MergeCell("数据", "A1", "F1")
 		for i, k := range recordKeys {
-			cell, _ := excelize.CoordinatesToCellName(i+1, 1)
+			cell, _ := excelize.CoordinatesToCellName(i+1, 2)
 			_ = f.SetCellValue("数据", cell, k)
 		}
-		fillSheet(t, f, "数据", recordKeys, []map[string]any{recordRow(fmt.Sprintf("2633%016d", 8_000_001), "2026-04-01", "茶", "5")})
+		row := recordRow(fmt.Sprintf("2633%016d", 8_000_001), "2026-04-01", "茶", "5")
+		for i, k := range recordKeys {
+			if v, ok := row[k]; ok {
+				cell, _ := excelize.CoordinatesToCellName(i+1, 3)
+				_ = f.SetCellValue("数据", cell, v)
+			}
+		}
 		idx, _ := f.GetSheetIndex("数据")
 		f.SetActiveSheet(idx)
 		if err := f.SetSheetVisible("台账", false); err != nil {
@@ -337,6 +346,10 @@ func TestImportBadFiles(t *testing.T) {
 			t.Fatalf("hidden sheet: %d %s", res.Status, res.Body)
 		}
 		jobs := int64(1)
+		h.work(t)
+		if job := h.importJob(t, admin, decode[importJob](t, res).ID); job.Totals == nil || job.Totals.ByStatus[model.RowOK] != 1 {
+			t.Fatalf("the visible sheet's row: %+v", job)
+		}
 
 		bomb := zipOf(t, map[string][]byte{"[Content_Types].xml": []byte("<Types/>"),
 			"xl/worksheets/sheet1.xml": bytes.Repeat([]byte(" "), 5<<20)})

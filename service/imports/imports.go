@@ -291,10 +291,15 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 			return 0, 0, fileError("row " + itoa(rowNo) + " cannot be read")
 		}
 		if cols == nil {
+			// The header row: the first row naming the template's columns
+			// within the first ten (a title row may come first).
 			if blank(cells) {
 				continue
 			}
 			if cols, err = header(cells, columnsOf(j.Kind)); err != nil {
+				if rowNo < headerRows {
+					continue
+				}
 				return 0, 0, err
 			}
 			continue
@@ -309,7 +314,7 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 		vals := map[string]string{}
 		for i, c := range cells {
 			if key, ok := cols[i]; ok && strings.TrimSpace(c) != "" {
-				vals[key] = strings.TrimSpace(c)
+				vals[key] = clip(strings.TrimSpace(c))
 			}
 		}
 		key := groupKey(j, rowNo, vals)
@@ -336,7 +341,8 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 		return 0, 0, fileError("its sheet cannot be read")
 	}
 	if cols == nil {
-		return 0, 0, fileError("has no header row (use the template)")
+		_, err := header(nil, columnsOf(j.Kind))
+		return 0, 0, err
 	}
 	if n == 0 {
 		return 0, 0, fileError("has no data rows")
@@ -349,6 +355,23 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 		chunks[i] = model.ImportChunk{JobID: j.ID, Seq: i, Phase: model.PhaseValidate, Rows: r}
 	}
 	return n, len(chunks), s.store.AddImportChunks(ctx, chunks)
+}
+
+// headerRows is how far down a sheet its header row is looked for.
+const headerRows = 10
+
+// maxCell bounds a staged cell, in characters: longer than any field takes,
+// so a value cut here is still refused as too long.
+const maxCell = 600
+
+func clip(v string) string {
+	if len(v) <= maxCell {
+		return v
+	}
+	if r := []rune(v); len(r) > maxCell {
+		return string(r[:maxCell])
+	}
+	return v
 }
 
 func blank(cells []string) bool {

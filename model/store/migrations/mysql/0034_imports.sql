@@ -22,7 +22,7 @@ CREATE TABLE import_rows (
   row_no    INT          NOT NULL,
   chunk     INT          NOT NULL,
   group_key VARCHAR(160) NOT NULL,
-  cells     TEXT         NOT NULL,
+  cells     MEDIUMTEXT   NOT NULL,
   status    VARCHAR(16)  NOT NULL,
   problems  TEXT         NOT NULL,
   ref_id    BIGINT       NULL,
