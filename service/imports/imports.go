@@ -360,9 +360,11 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 // headerRows is how far down a sheet its header row is looked for.
 const headerRows = 10
 
-// maxCell bounds a staged cell, in characters: longer than any field takes,
-// so a value cut here is still refused as too long.
-const maxCell = 600
+// maxCell bounds a staged cell, in characters: one more than the longest
+// field takes (a note, 500), so a value cut here is still refused as too
+// long, and a row of the widest template stays within a TEXT column even
+// with every character escaped in JSON.
+const maxCell = 501
 
 func clip(v string) string {
 	if len(v) <= maxCell {

@@ -1,4 +1,4 @@
--- Bulk imports: a job per uploaded file, its parsed rows (a staging table the
+-- Bulk imports: a job per uploaded file, its parsed rows (a staging table that
 -- workers validate and commit from) and the chunks workers claim with a lease.
 CREATE TABLE import_jobs (
   id         BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -22,7 +22,7 @@ CREATE TABLE import_rows (
   row_no    INT          NOT NULL,
   chunk     INT          NOT NULL,
   group_key VARCHAR(160) NOT NULL,
-  cells     MEDIUMTEXT   NOT NULL,
+  cells     TEXT         NOT NULL,
   status    VARCHAR(16)  NOT NULL,
   problems  TEXT         NOT NULL,
   ref_id    BIGINT       NULL,
