@@ -27,6 +27,8 @@
 //     go run ./scripts/importbench            # 50,000 rows
 //     go run ./scripts/importbench -short     # 2,000 rows
 //     go run ./scripts/importbench -mysql 'root@tcp(127.0.0.1:3306)/'
+//
+// IMPORTBENCH_CPUPROFILE=file writes the importing child's CPU profile.
 package main
 
 import (
