@@ -45,6 +45,7 @@ import (
 	"shanhai/service/credit"
 	"shanhai/service/demo"
 	"shanhai/service/geo"
+	"shanhai/service/imports"
 	"shanhai/service/media"
 	"shanhai/service/order"
 	"shanhai/service/org"
@@ -290,6 +291,9 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 		return nil, err
 	}
 	deps.Records = record.New(st, scans, deps.Ledger)
+	// Bulk imports are worked in every replica, in chunks claimed with a lease.
+	host, _ := os.Hostname()
+	deps.Imports = imports.New(st, deps.Records, deps.Register, imports.DefaultLimits, fmt.Sprintf("%s:%d", host, os.Getpid()))
 	deps.Years = credit.NewYears(st)
 	// Invoice scans are private blobs, kept where the record scans are.
 	deps.Procure = procure.New(procureStore{Store: st, blobs: scans})
@@ -337,6 +341,8 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 		"order timers": func(ctx context.Context) { deps.Orders.RunTimers(ctx, time.Second) },
 		// The rollups are fed in every replica; each entry is counted once.
 		"rollups": func(ctx context.Context) { deps.Ledger.Run(ctx, time.Second) },
+		// Import jobs are worked in every replica; each chunk is claimed with a lease.
+		"imports": func(ctx context.Context) { deps.Imports.Run(ctx, time.Second) },
 		// Orders are priced from in-memory copies of the catalogue: read them
 		// now rather than one order at a time.
 		"catalogue copies": func(ctx context.Context) {

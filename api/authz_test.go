@@ -54,6 +54,7 @@ var routeExtras = map[string]routeExtra{
 	"POST /api/v1/supplier/products/:id/images": {header: multipartHeader},
 	"POST /api/v1/sales-records/:id/files":      {header: multipartHeader},
 	"PUT /api/v1/supplier/invoices/:id/scan":    {header: multipartHeader},
+	"POST /api/v1/imports":                      {header: multipartHeader},
 }
 
 // signCallback signs the body as the payment provider does; anonymous here
@@ -463,6 +464,24 @@ func routeTable() map[string]routeCase {
 		"PATCH /api/v1/register/entries/:id": {func(t *testing.T, w *world, caller string) (string, string) {
 			return path(v1+"/register/entries", w.seedEntry(t, "PATCH-"+caller)), `{"batch": "第二批"}`
 		}, admins(ok)},
+		// An upload without its kind is a 422 for whoever may upload.
+		"POST /api/v1/imports": {func(t *testing.T, _ *world, _ string) (string, string) {
+			return v1 + "/imports", multipartBody(t, "file", []byte("not a workbook"))
+		}, statuses{unauth, invalid, invalid, invalid, invalid, invalid, invalid, invalid}},
+		"GET /api/v1/imports":                {fixed(v1+"/imports", ""), signedIn},
+		"GET /api/v1/import-templates/:kind": {fixed(v1+"/import-templates/records", ""), signedIn},
+		"GET /api/v1/imports/:id": {func(t *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/imports", w.seedImport(t)), ""
+		}, statuses{unauth, absent, absent, absent, ok, absent, absent, ok}},
+		"GET /api/v1/imports/:id/result": {func(t *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/imports", w.seedImport(t), "result"), ""
+		}, statuses{unauth, absent, absent, absent, ok, absent, absent, ok}},
+		"POST /api/v1/imports/:id/commit": {func(t *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/imports", w.seedImport(t), "commit"), "{}"
+		}, statuses{unauth, absent, absent, absent, accepted, absent, absent, forbid}},
+		"POST /api/v1/imports/:id/verify": {func(t *testing.T, w *world, _ string) (string, string) {
+			return path(v1+"/imports", w.seedImport(t), "verify"), "{}"
+		}, statuses{unauth, absent, absent, absent, http.StatusConflict, absent, absent, http.StatusConflict}},
 		"GET /api/v1/orgs/:id/sales-points": {func(_ *testing.T, w *world, _ string) (string, string) {
 			return path(v1+"/orgs", w.parent.ID, "sales-points"), ""
 		}, statuses{unauth, absent, ok, ok, ok, absent, absent, ok}},

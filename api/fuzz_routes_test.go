@@ -238,6 +238,14 @@ func bodyRoutes() map[string]fuzzRoute {
 		"POST /api/v1/sales-records/:id/files": {callers: orgAdmin, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
 			return []string{itoa(fw.seedRecord(t, model.RecordDraft))}
 		}, seeds: []string{`{"file": "x"}`, `--x--`}},
+		// The import upload takes multipart, not JSON: a fuzzed JSON body is a 400.
+		"POST /api/v1/imports": {callers: orgAdmin, args: noArgs, seeds: []string{`{"kind": "records", "file": "x"}`, `--x--`}},
+		"POST /api/v1/imports/:id/commit": {callers: orgAdmin, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(fw.seedImport(t))}
+		}, seeds: []string{`{}`, `{"x": 1}`, `[]`}},
+		"POST /api/v1/imports/:id/verify": {callers: admin, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(fw.seedImport(t))}
+		}, seeds: []string{`{}`, `[]`}},
 		"POST /api/v1/register/entries": {callers: admin, args: noArgs, seeds: []string{
 			`{"certificate_no": "FZ-1", "product_name": "茶", "category": "tea", "producer_name": "景宁合作社", "region_code": "331127", "issuer": "丽水", "valid_from": "2026-01-01", "valid_to": "2026-12-31"}`,
 			`{"certificate_no": "", "credit_code": "91331127MA00000000", "region_code": "330603", "valid_from": "2026-12-31", "valid_to": "2026-01-01"}`,
@@ -486,6 +494,16 @@ func queryRoutes() map[string]fuzzRoute {
 		"GET /api/v1/sales-records/:id/files/:file": {callers: orgAdmins, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
 			id := fw.seedRecord(t, model.RecordDraft)
 			return []string{itoa(id), itoa(fw.seedRecordFile(t, id))}
+		}, seeds: plain},
+		"GET /api/v1/imports": {callers: signedIn, args: noArgs, seeds: withPaging("x=1")},
+		"GET /api/v1/import-templates/:kind": {callers: signedIn, args: func(*testing.T, *fuzzWorld, string) []string {
+			return []string{"records"}
+		}, seeds: []string{"", "kind=register"}},
+		"GET /api/v1/imports/:id": {callers: orgAdmins, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(fw.seedImport(t))}
+		}, seeds: plain},
+		"GET /api/v1/imports/:id/result": {callers: orgAdmins, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {
+			return []string{itoa(fw.seedImport(t))}
 		}, seeds: plain},
 		"GET /api/v1/register/entries": {callers: signedIn, args: noArgs, seeds: withPaging("q=茶", "certificate_no=x&issuer=y", "region=331127", "q=%25_")},
 		"GET /api/v1/register/entries/:id": {callers: signedIn, args: func(t *testing.T, fw *fuzzWorld, _ string) []string {

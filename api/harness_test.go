@@ -36,6 +36,7 @@ import (
 	"shanhai/service/catalog"
 	"shanhai/service/credit"
 	"shanhai/service/geo"
+	"shanhai/service/imports"
 	"shanhai/service/media"
 	"shanhai/service/order"
 	"shanhai/service/org"
@@ -108,6 +109,9 @@ type harness struct {
 	// ledger is the credit ledger behind the router: tests drain its
 	// rollup feed before reading statistics.
 	ledger *credit.Ledger
+	// imports is the import service: tests work its jobs in place of the
+	// background worker.
+	imports *imports.Service
 }
 
 // testSecret signs the harness's tokens; tests forge tokens with it (and
@@ -201,11 +205,12 @@ func newHarness(t *testing.T, b storetest.Backend, opts ...harnessOpt) *harness 
 	d.Register = register.New(st)
 	d.Catalog.SetRegister(d.Register)
 	d.Records = record.New(st, st, d.Ledger)
+	d.Imports = imports.New(st, d.Records, d.Register, testImportLimits, "test")
 	d.Years = credit.NewYears(st)
 	for _, o := range opts {
 		o(&d, st)
 	}
-	return &harness{engine: api.New(d), store: st, spec: loadSpec(t), orders: d.Orders,
+	return &harness{engine: api.New(d), store: st, spec: loadSpec(t), orders: d.Orders, imports: d.Imports,
 		payments: payment.NewSandbox(testPaymentSecret), ledger: d.Ledger}
 }
 

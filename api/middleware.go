@@ -89,6 +89,7 @@ var bodyLimits = map[string]int64{
 	uploadPath:      maxUploadBody,
 	recordScanPath:  maxRecordScanBody,
 	invoiceScanPath: maxInvoiceScanBody,
+	importPath:      maxImportBody,
 }
 
 func saneRequestID(id string) bool {

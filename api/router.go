@@ -18,6 +18,7 @@ import (
 	"shanhai/service/catalog"
 	"shanhai/service/credit"
 	"shanhai/service/geo"
+	"shanhai/service/imports"
 	"shanhai/service/media"
 	"shanhai/service/order"
 	"shanhai/service/org"
@@ -40,6 +41,7 @@ type Deps struct {
 	Ledger   *credit.Ledger
 	Records  *record.Service
 	Register *register.Service
+	Imports  *imports.Service
 	Years    *credit.Years
 	Procure  *procure.Service // invoice profiles, mall invoices, statements
 	// Checks are the readiness checks by name ("database", "redis").
@@ -240,6 +242,14 @@ func New(d Deps) *gin.Engine {
 	in.GET("/register/entries", r.listRegisterEntries)
 	in.GET("/register/entries/:id", r.getRegisterEntry)
 	in.PATCH("/register/entries/:id", r.updateRegisterEntry)
+
+	in.GET("/import-templates/:kind", r.importTemplate)
+	in.POST("/imports", r.createImport)
+	in.GET("/imports", r.listImports)
+	in.GET("/imports/:id", r.getImport)
+	in.POST("/imports/:id/commit", r.commitImport)
+	in.GET("/imports/:id/result", r.importResult)
+	in.POST("/imports/:id/verify", r.verifyImport)
 
 	ad.POST("/years/:year/close", r.closeYear)
 	ad.DELETE("/years/:year/close", r.reopenYear)

@@ -39,6 +39,7 @@ var models = []any{
 	&model.Bulletin{}, &model.SectorInfo{}, &model.SalesPointTypeInfo{}, &model.RollupPlatform{},
 	&model.InvoiceProfile{}, &model.MallInvoice{}, &model.InvoiceAllocation{}, &model.Statement{}, &model.StatementOrder{},
 	&model.ProductImage{},
+	&model.ImportJob{}, &model.ImportRow{}, &model.ImportChunk{},
 	&model.SMSCode{}, &model.SessionFamily{}, &model.RefreshToken{}, &model.Address{},
 }
 
@@ -548,6 +549,15 @@ func TestRoundTrip(t *testing.T) {
 			RegionCode: "331127", SupplierID: ptr(int64(1<<62 + 69)), Batch: "第三批", ValidFrom: "2025-01-01", ValidTo: "2027-12-31",
 			Status: model.CertRevoked, RevokedOn: "2026-05-01", RevokeReason: "抽检不合格", CreatedAt: created, UpdatedAt: updated},
 		&model.ClosedYear{Year: 2099, ActorID: ptr(int64(1<<62 + 70)), ClosedAt: created},
+		&model.ImportJob{Kind: model.ImportRecords, Status: model.ImportCommitting, OwnerID: 1<<62 + 71, OrgID: ptr(int64(1<<62 + 72)),
+			FileName: "麦积区第十批认定产品.xlsx", FileHash: strings.Repeat("ab", 32), Rows: 200_000, Chunks: 400,
+			Totals: `{"rows":200000,"by_status":{"ok":199999,"error":1},"records":662,"cents":1152921504606846976}`, CreatedAt: created, UpdatedAt: updated},
+		&model.ImportRow{JobID: 1<<62 + 73, RowNo: 200_001, Chunk: 399, GroupKey: strings.Repeat("f", 32),
+			Cells: `{"product_name":"花牛苹果","amount":"1234.50"}`, Status: model.RowConflict,
+			Problems: `[{"column":"invoice_number","message":"已计入"}]`, RefID: ptr(int64(1<<62 + 74)),
+			PairingID: ptr(int64(1<<62 + 76)), Reason: model.ReasonCertExpired},
+		&model.ImportChunk{JobID: 1<<62 + 75, Seq: 399, Phase: model.PhaseCommit, Rows: 500, Done: true,
+			LeaseOwner: "shanhai-7f9c:12345", LeaseUntil: ptr(updated)},
 		&model.ReservePlatform{Platform: "other"},
 		&model.SalesPoint{OrgID: 1<<62 + 41, Type: "remote_counter", Name: "柯桥区人民医院门诊楼飞柜", RegionCode: "330603", CreatedAt: created},
 		&model.Bulletin{Year: 2100, Month: 12, Part: model.BulletinUnits, Body: []byte(`{"items":[{"org":{"name":"上虞区人民医院"}}]}` + strings.Repeat(" ", 70000)),

@@ -1,0 +1,117 @@
+package model
+
+import "time"
+
+// Import kinds: what a job's rows become.
+const (
+	ImportRecords  = "records"  // off-platform sales records, one row per item
+	ImportRegister = "register" // register entries, one row per certificate
+)
+
+// Import job statuses.
+//
+//	validating --all chunks checked--> preview --commit--> committing --all chunks written--> done
+//	preview --cancel--> cancelled
+const (
+	ImportValidating = "validating"
+	ImportPreview    = "preview"
+	ImportCommitting = "committing"
+	ImportDone       = "done"
+	ImportCancelled  = "cancelled"
+)
+
+// Import row statuses: pending until validated; ok (would be created) or
+// error, duplicate, conflict after validation; created once committed.
+const (
+	RowPending   = "pending"
+	RowOK        = "ok"
+	RowError     = "error"
+	RowDuplicate = "duplicate"
+	RowConflict  = "conflict"
+	RowCreated   = "created"
+)
+
+// Import chunk phases.
+const (
+	PhaseValidate = "validate"
+	PhaseCommit   = "commit"
+)
+
+// ImportJob is one uploaded file on its way into the records or the
+// register. Totals are filled when validation ends and again when the job
+// is done.
+type ImportJob struct {
+	ID        int64     `gorm:"column:id;primaryKey" json:"id"`
+	Kind      string    `gorm:"column:kind" json:"kind"`
+	Status    string    `gorm:"column:status" json:"status"`
+	OwnerID   int64     `gorm:"column:owner_id" json:"owner_id"`
+	OrgID     *int64    `gorm:"column:org_id" json:"org_id"` // a records job's org
+	FileName  string    `gorm:"column:file_name" json:"file_name"`
+	FileHash  string    `gorm:"column:file_hash" json:"file_hash"`
+	Rows      int       `gorm:"column:total_rows" json:"total_rows"`
+	Chunks    int       `gorm:"column:chunks" json:"-"`
+	Totals    string    `gorm:"column:totals" json:"-"` // JSON of ImportTotals
+	CreatedAt time.Time `gorm:"column:created_at" json:"created_at"`
+	UpdatedAt time.Time `gorm:"column:updated_at" json:"updated_at"`
+}
+
+func (ImportJob) TableName() string { return "import_jobs" }
+
+// ImportRow is one parsed data row of a job (a staging row): its cells as
+// JSON by column key, the group it belongs to (rows of one record), its
+// status, the problems found (JSON list of RowProblem) and what it became.
+type ImportRow struct {
+	JobID    int64  `gorm:"column:job_id;primaryKey"`
+	RowNo    int    `gorm:"column:row_no;primaryKey"`
+	Chunk    int    `gorm:"column:chunk"`
+	GroupKey string `gorm:"column:group_key"`
+	Cells    string `gorm:"column:cells"`
+	Status   string `gorm:"column:status"`
+	Problems string `gorm:"column:problems"`
+	RefID    *int64 `gorm:"column:ref_id"` // the record or register entry
+	// PairingID and Reason are how verification would credit the item
+	// (records): the pairing it helps (nil: none) and the ledger's reason.
+	PairingID *int64 `gorm:"column:pairing_id"`
+	Reason    string `gorm:"column:reason"`
+}
+
+func (ImportRow) TableName() string { return "import_rows" }
+
+// ImportChunk is a share of a job's rows a worker claims with a lease.
+type ImportChunk struct {
+	JobID      int64      `gorm:"column:job_id;primaryKey"`
+	Seq        int        `gorm:"column:seq;primaryKey"`
+	Phase      string     `gorm:"column:phase"`
+	Rows       int        `gorm:"column:row_count"`
+	Done       bool       `gorm:"column:done"`
+	LeaseOwner string     `gorm:"column:lease_owner"`
+	LeaseUntil *time.Time `gorm:"column:lease_until"`
+}
+
+func (ImportChunk) TableName() string { return "import_chunks" }
+
+// RowProblem is what is wrong with one cell (or the row, Column "").
+type RowProblem struct {
+	Column  string `json:"column"`
+	Message string `json:"message"`
+}
+
+// ImportTotals counts a job's rows and what they make.
+type ImportTotals struct {
+	Rows     int            `json:"rows"`
+	ByStatus map[string]int `json:"by_status"`
+	Records  int            `json:"records"` // records (or entries) that would be, or were, created
+	Cents    int64          `json:"cents"`   // their amount (records)
+	// ByPairing and ByReason split the records' items as verifying them
+	// would credit them: by pairing (its id; "none" when the item helps
+	// none) and by the ledger's reason.
+	ByPairing []ImportSum `json:"by_pairing"`
+	ByReason  []ImportSum `json:"by_reason"`
+}
+
+// ImportSum is one line of a preview's totals.
+type ImportSum struct {
+	Key   string `json:"key"`
+	Items int    `json:"items"`
+	Cents int64  `json:"cents"`
+}

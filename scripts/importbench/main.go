@@ -1,0 +1,390 @@
+// Command importbench measures a bulk import of off-platform records from
+// upload to done against a plain multi-row INSERT of the same rows, in one
+// run, so the ratio does not depend on the machine; and the importing
+// process's peak resident memory.
+//
+// One run:
+//
+//  1. opens a scratch database (SQLite in a temp dir by default; -mysql DSN
+//     for a MariaDB server, where it creates and drops its own database),
+//     migrates it, adds an org and its org_admin;
+//
+//  2. writes an xlsx records file of -rows rows (five items per invoice, so
+//     -rows/5 records) to a temp file with the streaming writer;
+//
+//  3. inserts the same rows into a scratch table shaped like the records'
+//     items with plain multi-row INSERTs (500 rows a statement, one
+//     transaction): the baseline;
+//
+//  4. starts itself again as a child process that does only the import —
+//     reads the file, uploads it (staging), validates it with -workers
+//     workers, commits it with as many — and reports its time and its peak
+//     RSS (VmHWM) so the figure is the importer's alone;
+//
+//  5. prints rows/s of both, the ratio import/baseline (goal ≥ 0.3×) and the
+//     child's peak RSS (goal ≤ 200 MiB), with PASS/MISS.
+//
+//     go run ./scripts/importbench            # 50,000 rows
+//     go run ./scripts/importbench -short     # 2,000 rows
+//     go run ./scripts/importbench -mysql 'root@tcp(127.0.0.1:3306)/'
+//
+// IMPORTBENCH_CPUPROFILE=file writes the importing child's CPU profile.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"shanhai/model"
+	"shanhai/model/store"
+	"shanhai/service/check"
+	"shanhai/service/credit"
+	"shanhai/service/imports"
+	"shanhai/service/record"
+	"shanhai/service/register"
+)
+
+const (
+	ratioGoal = 0.3
+	rssGoal   = 200 << 20
+	perRecord = 5
+)
+
+type childResult struct {
+	Seconds  float64 `json:"seconds"`
+	Upload   float64 `json:"upload_seconds"`
+	Validate float64 `json:"validate_seconds"`
+	Commit   float64 `json:"commit_seconds"`
+	Created  int     `json:"created"`
+	PeakRSS  int64   `json:"peak_rss"`
+}
+
+func main() {
+	rows := flag.Int("rows", 50_000, "rows in the generated file")
+	short := flag.Bool("short", false, "a small run (2,000 rows)")
+	workers := flag.Int("workers", 2, "import workers (as replicas would)")
+	mysqlDSN := flag.String("mysql", "", "a MariaDB DSN where the bench may create and drop a database (default: SQLite in a temp dir)")
+	child := flag.String("child", "", "internal: run the import of this file against -dsn")
+	dsn := flag.String("dsn", "", "internal: the database of the child")
+	flag.Parse()
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if *child != "" {
+		if err := runChild(*child, *dsn, *workers); err != nil {
+			fmt.Fprintln(os.Stderr, "importbench child:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *short {
+		*rows = 2_000
+	}
+	if err := run(*rows, *workers, *mysqlDSN); err != nil {
+		fmt.Fprintln(os.Stderr, "importbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(rows, workers int, mysqlDSN string) error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "importbench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	st, dsn, cleanup, err := openStore(ctx, dir, mysqlDSN)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	if err := seed(ctx, st); err != nil {
+		return err
+	}
+	file := filepath.Join(dir, "records.xlsx")
+	start := time.Now()
+	size, err := writeFile(file, rows)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("file: %d rows (%d records), %.1f MiB, written in %.1fs\n", rows, rows/perRecord, float64(size)/(1<<20), time.Since(start).Seconds())
+
+	base, err := baseline(ctx, st.DB(), rows, mysqlDSN != "")
+	if err != nil {
+		return err
+	}
+	baseRate := float64(rows) / base.Seconds()
+	fmt.Printf("baseline: plain multi-row INSERT of %d rows in %.2fs: %.0f rows/s\n", rows, base.Seconds(), baseRate)
+
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(exe, "-child", file, "-dsn", dsn, "-workers", strconv.Itoa(workers))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("child: %w", err)
+	}
+	var res childResult
+	if err := json.Unmarshal(bytes.TrimSpace(out), &res); err != nil {
+		return fmt.Errorf("child said %q: %w", out, err)
+	}
+	if res.Created != rows {
+		return fmt.Errorf("the import created %d rows, want %d", res.Created, rows)
+	}
+	rate := float64(rows) / res.Seconds
+	ratio := rate / baseRate
+	fmt.Printf("import: upload %.2fs, validate %.2fs, commit %.2fs; %d rows upload to done in %.2fs: %.0f rows/s (%d workers)\n",
+		res.Upload, res.Validate, res.Commit, rows, res.Seconds, rate, workers)
+	fmt.Printf("ratio import/baseline: %.3f× (goal ≥ %.1f×) %s\n", ratio, ratioGoal, verdict(ratio >= ratioGoal))
+	fmt.Printf("importer peak RSS: %.1f MiB (goal ≤ %d MiB) %s\n", float64(res.PeakRSS)/(1<<20), rssGoal>>20, verdict(res.PeakRSS <= rssGoal))
+	return nil
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "MISS"
+}
+
+func creditCode() string {
+	stem := "91511113MA0000001"
+	return stem + string(check.CreditCodeCheck(stem))
+}
+
+// writeFile writes the records file with the streaming writer.
+func writeFile(path string, rows int) (int64, error) {
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		return 0, err
+	}
+	keys := []any{"kind", "platform", "date", "producer_name", "producer_credit_code", "producer_region",
+		"invoice_number", "invoice_date", "product_name", "category", "quantity", "unit", "amount"}
+	if err := sw.SetRow("A1", keys); err != nil {
+		return 0, err
+	}
+	cc := creditCode()
+	for i := 0; i < rows; i++ {
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		inv := fmt.Sprintf("2633%016d", 10_000_000+i/perRecord)
+		if err := sw.SetRow(cell, []any{"direct_purchase", "832", "2026-03-01", "金口河区山珍有限公司", cc, "511113",
+			inv, "2026-03-01", fmt.Sprintf("高山绿茶%d", i%perRecord), "tea", "12.5", "千克", fmt.Sprintf("%d.%02d", 100+i%900, i%100)}); err != nil {
+			return 0, err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return 0, err
+	}
+	if err := f.SaveAs(path); err != nil {
+		return 0, err
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
+}
+
+// baseline inserts the same rows into a scratch table, 500 a statement.
+func baseline(ctx context.Context, db *sql.DB, rows int, mysql bool) (time.Duration, error) {
+	ddl := `CREATE TABLE bench_items (id INTEGER PRIMARY KEY AUTOINCREMENT, record_id INTEGER NOT NULL, seq INTEGER NOT NULL,
+		product_name TEXT NOT NULL, category_code TEXT NOT NULL, quantity_milli INTEGER NOT NULL, unit TEXT NOT NULL,
+		amount_cents INTEGER NOT NULL, certificate_no TEXT NOT NULL)`
+	if mysql {
+		ddl = `CREATE TABLE bench_items (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, record_id BIGINT NOT NULL, seq INT NOT NULL,
+			product_name VARCHAR(128) NOT NULL, category_code VARCHAR(32) NOT NULL, quantity_milli BIGINT NOT NULL,
+			unit VARCHAR(16) NOT NULL, amount_cents BIGINT NOT NULL, certificate_no VARCHAR(64) NOT NULL) ENGINE=InnoDB`
+	}
+	if _, err := db.ExecContext(ctx, ddl); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	for i := 0; i < rows; i += 500 {
+		n := min(500, rows-i)
+		var sb strings.Builder
+		sb.WriteString("INSERT INTO bench_items (record_id, seq, product_name, category_code, quantity_milli, unit, amount_cents, certificate_no) VALUES ")
+		args := make([]any, 0, n*8)
+		for k := 0; k < n; k++ {
+			if k > 0 {
+				sb.WriteString(",")
+			}
+			sb.WriteString("(?,?,?,?,?,?,?,?)")
+			r := i + k
+			args = append(args, r/perRecord+1, r%perRecord+1, fmt.Sprintf("高山绿茶%d", r%perRecord), "tea", 12500, "千克", (100+r%900)*100+r%100, "")
+		}
+		if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
+			return 0, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	return time.Since(start), nil
+}
+
+func seed(ctx context.Context, st *store.Store) error {
+	o := &model.Org{Name: "上虞农合联", Kind: model.OrgCoop, RegionCode: "330604", PaymentTerms: model.TermsPrepay,
+		CreditKind: model.DefaultCreditKind(model.OrgCoop), Sector: "other"}
+	if err := st.CreateOrg(ctx, o); err != nil {
+		return err
+	}
+	return st.CreateUser(ctx, &model.User{Username: "coop_admin", PasswordHash: "x", Role: model.RoleOrgAdmin, OrgID: &o.ID})
+}
+
+// runChild imports the file as the coop's org_admin and prints its figures.
+func runChild(path, dsn string, workers int) error {
+	ctx := context.Background()
+	if prof := os.Getenv("IMPORTBENCH_CPUPROFILE"); prof != "" {
+		f, err := os.Create(prof)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	st, err := store.Open(dsn, 8)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	admin, err := st.UserByUsername(ctx, "coop_admin")
+	if err != nil {
+		return err
+	}
+	svcs := make([]*imports.Service, workers)
+	for i := range svcs {
+		svcs[i] = imports.New(st, record.New(st, st, credit.New(st, nil)), register.New(st), imports.DefaultLimits, "bench-"+strconv.Itoa(i))
+	}
+	work := func() error {
+		var wg sync.WaitGroup
+		errs := make([]error, workers)
+		for i, s := range svcs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = s.Work(ctx)
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	start := time.Now()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	job, err := svcs[0].Upload(ctx, admin, model.ImportRecords, filepath.Base(path), data)
+	if err != nil {
+		return err
+	}
+	data = nil
+	up := time.Now()
+	if err := work(); err != nil {
+		return err
+	}
+	validated := time.Now()
+	if _, err := svcs[0].Commit(ctx, admin, job.ID); err != nil {
+		return err
+	}
+	if err := work(); err != nil {
+		return err
+	}
+	done := time.Now()
+	j, err := svcs[0].Get(ctx, admin, job.ID)
+	if err != nil {
+		return err
+	}
+	if j.Status != model.ImportDone || j.Totals == nil {
+		return fmt.Errorf("job %s", j.Status)
+	}
+	res := childResult{Seconds: done.Sub(start).Seconds(), Upload: up.Sub(start).Seconds(), Validate: validated.Sub(up).Seconds(),
+		Commit: done.Sub(validated).Seconds(), Created: j.Totals.ByStatus[model.RowCreated], PeakRSS: peakRSS()}
+	return json.NewEncoder(os.Stdout).Encode(res)
+}
+
+// peakRSS is this process's peak resident set (VmHWM), in bytes.
+func peakRSS() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func openStore(ctx context.Context, dir, mysqlDSN string) (*store.Store, string, func(), error) {
+	if mysqlDSN == "" {
+		dsn := "sqlite:" + filepath.Join(dir, "bench.db")
+		st, err := store.Open(dsn, 8)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		if _, err := st.Migrate(ctx); err != nil {
+			return nil, "", nil, err
+		}
+		return st, dsn, func() { st.Close() }, nil
+	}
+	name := fmt.Sprintf("shanhai_importbench_%d", time.Now().UnixNano())
+	admin, err := sql.Open("mysql", mysqlDSN)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		return nil, "", nil, err
+	}
+	dsn := "mysql:" + strings.Replace(mysqlDSN, ")/", ")/"+name, 1)
+	st, err := store.Open(dsn, 16)
+	if err == nil {
+		_, err = st.Migrate(ctx)
+	}
+	drop := func() {
+		if st != nil {
+			st.Close()
+		}
+		admin.ExecContext(context.Background(), "DROP DATABASE "+name)
+		admin.Close()
+	}
+	if err != nil {
+		drop()
+		return nil, "", nil, err
+	}
+	return st, dsn, drop, nil
+}

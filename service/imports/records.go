@@ -1,0 +1,269 @@
+package imports
+
+// Records: one row is one item; the rows sharing org and invoice are one
+// record, created submitted with its invoice claimed.
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"shanhai/model"
+	"shanhai/service/claim"
+	"shanhai/service/record"
+)
+
+// kindNames and platformNames are the Chinese a cell may use for a code.
+var kindNames = map[string]string{"直接采购": model.CreditDirect, "帮助销售": model.CreditAssisted, "协助销售": model.CreditAssisted}
+var platformNames = map[string]string{"832平台": model.Platform832, "政采云": model.PlatformZCY, "线下": model.PlatformOffline, "其他": model.PlatformOther}
+
+// recordHeader are the cells every row of one record must agree on.
+var recordHeader = []string{"kind", "platform", "date", "sales_point_id", "supplier_id", "producer_name",
+	"producer_credit_code", "producer_region", "invoice_date", "note"}
+
+// fieldColumn maps a record's field names (as its 422 names them) to columns.
+var fieldColumn = map[string]string{"kind": "kind", "platform": "platform", "date": "date", "sales_point_id": "sales_point_id",
+	"note": "note", "producer.supplier_id": "supplier_id", "producer.name": "producer_name",
+	"producer.credit_code": "producer_credit_code", "producer.region_code": "producer_region",
+	"invoice.issuer_credit_code": "invoice_issuer", "invoice.code": "invoice_code", "invoice.number": "invoice_number",
+	"invoice.date": "invoice_date", "product_name": "product_name", "category": "category", "quantity": "quantity",
+	"unit": "unit", "amount_cents": "amount", "certificate_no": "certificate_no"}
+
+// recordInput reads g's rows into a record's input; problems are the cells
+// that cannot be read, by row.
+func recordInput(j *model.ImportJob, g *group) (int64, record.Input, map[int][]model.RowProblem) {
+	probs := map[int][]model.RowProblem{}
+	add := func(row int, col, msg string) {
+		probs[row] = append(probs[row], model.RowProblem{Column: col, Message: msg})
+	}
+	var in record.Input
+	orgID := *j.OrgID
+	var first map[string]string
+	for i, r := range g.rows {
+		v := cellsOf(r)
+		if o := v["org_id"]; o != "" {
+			if n, ok := atoi64(o); !ok || n != orgID {
+				add(r.RowNo, "org_id", "must be empty or your own org's id "+itoa(int(orgID)))
+			}
+		}
+		for _, key := range []string{"date", "invoice_date"} {
+			if v[key] == "" {
+				continue
+			}
+			if d, ok := cellDate(v[key]); ok {
+				v[key] = d
+			} else {
+				add(r.RowNo, key, "must be a date such as 2026-03-01")
+			}
+		}
+		if k, ok := kindNames[v["kind"]]; ok {
+			v["kind"] = k
+		}
+		if p, ok := platformNames[v["platform"]]; ok {
+			v["platform"] = p
+		}
+		if i == 0 {
+			first = v
+			in.Kind, in.Platform, in.Date, in.Note = v["kind"], v["platform"], v["date"], v["note"]
+			if sp := v["sales_point_id"]; sp != "" {
+				if n, ok := atoi64(sp); ok {
+					in.SalesPointID = n
+				} else {
+					add(r.RowNo, "sales_point_id", "must be a sales point id")
+				}
+			}
+			if sup := v["supplier_id"]; sup != "" {
+				if n, ok := atoi64(sup); ok {
+					in.Producer.SupplierID = n
+				} else {
+					add(r.RowNo, "supplier_id", "must be a supplier id")
+				}
+			}
+			in.Producer.Name, in.Producer.CreditCode, in.Producer.Region = v["producer_name"], v["producer_credit_code"], v["producer_region"]
+			in.Invoice = record.InvoiceInput{Number: v["invoice_number"], Code: v["invoice_code"], Date: v["invoice_date"],
+				IssuerCreditCode: v["invoice_issuer"]}
+		} else {
+			for _, key := range recordHeader {
+				if v[key] != first[key] {
+					add(r.RowNo, key, "differs from row "+itoa(g.rows[0].RowNo)+" of the same invoice")
+				}
+			}
+		}
+		item := record.ItemInput{ProductName: v["product_name"], Category: v["category"], Quantity: cellQuantity(v["quantity"]),
+			Unit: v["unit"], CertificateNo: v["certificate_no"]}
+		if a := v["amount"]; a == "" {
+			add(r.RowNo, "amount", "is required")
+		} else if c, ok := cellCents(a); ok {
+			item.AmountCents = c
+		} else {
+			add(r.RowNo, "amount", "must be an amount in yuan above zero with at most two decimal places")
+		}
+		in.Items = append(in.Items, item)
+	}
+	return orgID, in, probs
+}
+
+// checkProblems spreads a record's 422 over its rows: an item's field on its
+// row, the record's fields on every row.
+func checkProblems(g *group, err error) (map[int][]model.RowProblem, []model.RowProblem, bool) {
+	var me *model.Error
+	if !errors.As(err, &me) || !errors.Is(err, model.ErrInvalid) {
+		if errors.As(err, &me) && (errors.Is(err, model.ErrForbidden) || errors.Is(err, model.ErrNotFound)) {
+			return nil, []model.RowProblem{{Message: me.Message}}, true
+		}
+		return nil, nil, false
+	}
+	probs := map[int][]model.RowProblem{}
+	var common []model.RowProblem
+	for _, f := range me.Fields {
+		if strings.HasPrefix(f.Field, "items[") {
+			idx, rest, _ := strings.Cut(strings.TrimPrefix(f.Field, "items["), "].")
+			n, ok := atoi64(idx)
+			if idx == "0" {
+				n, ok = 0, true
+			}
+			if ok && int(n) < len(g.rows) {
+				row := g.rows[n].RowNo
+				probs[row] = append(probs[row], model.RowProblem{Column: fieldColumn[rest], Message: f.Message})
+				continue
+			}
+		}
+		common = append(common, model.RowProblem{Column: fieldColumn[f.Field], Message: f.Message})
+	}
+	if len(common) > 0 {
+		for _, r := range g.rows {
+			probs[r.RowNo] = append(probs[r.RowNo], common...)
+		}
+	}
+	return probs, blocked(), true
+}
+
+// blocked is what a row without a problem of its own says when another row
+// of its record has one.
+func blocked() []model.RowProblem {
+	return []model.RowProblem{{Message: "another row of this record has errors; the record is not imported"}}
+}
+
+// existing says whether the invoice of r is counted already: duplicate when
+// by a record of the same org with the same items, conflict otherwise.
+func (s *Service) existing(ctx context.Context, r *model.SalesRecord) (string, string, error) {
+	held, err := claim.Holder(ctx, s.store, claim.Identity{Issuer: r.InvoiceIssuer, Code: r.InvoiceCode, Number: r.InvoiceNumber})
+	if errors.Is(err, model.ErrNotFound) {
+		return model.RowOK, "", nil
+	}
+	if err != nil {
+		return "", "", err
+	}
+	if held.HolderKind != model.ClaimRecord {
+		return model.RowConflict, "the invoice is already counted by a mall invoice", nil
+	}
+	old, err := s.store.Record(ctx, held.HolderID)
+	if err != nil {
+		return "", "", err
+	}
+	if sameRecord(old, r) {
+		return model.RowDuplicate, "already imported as record " + itoa(int(old.ID)), nil
+	}
+	return model.RowConflict, "the invoice is already counted by record " + itoa(int(old.ID)) + " with other data", nil
+}
+
+func sameRecord(a, b *model.SalesRecord) bool {
+	if a.OrgID != b.OrgID || a.Kind != b.Kind || a.Platform != b.Platform || a.Date != b.Date ||
+		a.ProducerRegion != b.ProducerRegion || a.TotalCents != b.TotalCents || len(a.Items) != len(b.Items) {
+		return false
+	}
+	for i := range a.Items {
+		x, y := a.Items[i], b.Items[i]
+		if x.ProductName != y.ProductName || x.CategoryCode != y.CategoryCode || x.QuantityMilli != y.QuantityMilli ||
+			x.Unit != y.Unit || x.AmountCents != y.AmountCents || x.CertificateNo != y.CertificateNo {
+			return false
+		}
+	}
+	return true
+}
+
+// validateRecord checks one record's rows (reading only) and says their
+// outcome.
+func (s *Service) validateRecord(ctx context.Context, j *model.ImportJob, owner *model.User, g *group) ([]rowOutcome, error) {
+	orgID, in, probs := recordInput(j, g)
+	for _, r := range g.rows {
+		v := cellsOf(r)
+		for _, c := range recordColumns {
+			if c.required && v[c.key] == "" && !hasProblem(probs[r.RowNo], c.key) {
+				probs[r.RowNo] = append(probs[r.RowNo], model.RowProblem{Column: c.key, Message: "is required"})
+			}
+		}
+	}
+	if len(probs) > 0 {
+		return outcomes(g, model.RowError, probs, blocked()), nil
+	}
+	rec, err := s.records.Check(ctx, owner, orgID, in)
+	if err != nil {
+		probs, common, ok := checkProblems(g, err)
+		if !ok {
+			return nil, err
+		}
+		return outcomes(g, model.RowError, probs, common), nil
+	}
+	status, msg, err := s.existing(ctx, rec)
+	if err != nil {
+		return nil, err
+	}
+	var common []model.RowProblem
+	if msg != "" {
+		common = []model.RowProblem{{Column: "invoice_number", Message: msg}}
+	}
+	out := outcomes(g, status, nil, common)
+	if status == model.RowOK && s.preview != nil {
+		// How verifying it would credit each item (written nowhere).
+		credits, err := s.preview.Recorded(ctx, rec, s.now())
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			if i < len(credits) {
+				out[i].reason = credits[i].Reason
+				if credits[i].PairingID != nil {
+					out[i].pairing = *credits[i].PairingID
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+func hasProblem(p []model.RowProblem, col string) bool {
+	for _, x := range p {
+		if x.Column == col {
+			return true
+		}
+	}
+	return false
+}
+
+// recordFailed records why a validated record could not be written: its
+// invoice counted since validation (duplicate or conflict), or its data no
+// longer acceptable (error).
+func (s *Service) recordFailed(ctx context.Context, j *model.ImportJob, owner *model.User, g *group, err error) error {
+	orgID, in, _ := recordInput(j, g)
+	var me *model.Error
+	if errors.As(err, &me) && me.Code == "duplicate_invoice" {
+		rec, cerr := s.records.Check(ctx, owner, orgID, in)
+		if cerr != nil {
+			return cerr
+		}
+		status, msg, cerr := s.existing(ctx, rec)
+		if cerr != nil {
+			return cerr
+		}
+		if status == model.RowOK {
+			return err
+		}
+		return s.markTx(ctx, g, model.RowOK, status, nil, []model.RowProblem{{Column: "invoice_number", Message: msg}})
+	}
+	probs, common, ok := checkProblems(g, err)
+	if !ok {
+		return err
+	}
+	return s.markTx(ctx, g, model.RowOK, model.RowError, probs, common)
+}

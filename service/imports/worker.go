@@ -1,0 +1,498 @@
+package imports
+
+// The background work: claim a chunk, validate or commit its rows, finish
+// it, and move the job on once every chunk is done.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"shanhai/model"
+)
+
+// Run works jobs until ctx ends, looking for a chunk every interval when
+// there was none.
+func (s *Service) Run(ctx context.Context, every time.Duration) {
+	for {
+		n, err := s.Work(ctx)
+		if err != nil && ctx.Err() == nil {
+			slog.Warn("import work failed", "err", err.Error())
+		}
+		if n > 0 && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
+}
+
+// Work claims and works chunks until none is left to claim; it answers how
+// many it finished.
+func (s *Service) Work(ctx context.Context) (int, error) {
+	n := 0
+	for ctx.Err() == nil {
+		c, err := s.store.ClaimImportChunk(ctx, s.worker, s.now(), s.limits.Lease)
+		if err != nil {
+			return n, err
+		}
+		if c == nil {
+			return n, s.settleAll(ctx)
+		}
+		if err := s.workChunk(ctx, c); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, ctx.Err()
+}
+
+// settleAll moves on every job whose chunks are all done: a worker that
+// finished a job's last chunk may have died before it could.
+func (s *Service) settleAll(ctx context.Context) error {
+	ids, err := s.store.ImportJobsIn(ctx, model.ImportValidating, model.ImportCommitting)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := s.settle(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// group is the rows of one record or certificate, in row order.
+type group struct {
+	key  string
+	rows []model.ImportRow
+}
+
+func groups(rows []model.ImportRow) []*group {
+	var out []*group
+	by := map[string]*group{}
+	for _, r := range rows {
+		g, ok := by[r.GroupKey]
+		if !ok {
+			g = &group{key: r.GroupKey}
+			by[r.GroupKey] = g
+			out = append(out, g)
+		}
+		g.rows = append(g.rows, r)
+	}
+	return out
+}
+
+func (s *Service) workChunk(ctx context.Context, c *model.ImportChunk) error {
+	j, err := s.store.ImportJob(ctx, c.JobID)
+	if err != nil {
+		return err
+	}
+	owner, err := s.store.User(ctx, j.OwnerID)
+	if err != nil {
+		return err
+	}
+	rows, err := s.store.ImportChunkRows(ctx, c.JobID, c.Seq)
+	if err != nil {
+		return err
+	}
+	l := &lease{s: s, c: c, renewed: s.now()}
+	if c.Phase == model.PhaseValidate {
+		err = s.validateChunk(ctx, j, owner, l, groups(rows))
+	} else {
+		err = s.commitChunk(ctx, j, owner, l, groups(rows))
+	}
+	if errors.Is(err, errLost) {
+		return nil // another worker holds the chunk now
+	}
+	if err != nil {
+		return err
+	}
+	return s.settle(ctx, j.ID)
+}
+
+// errLost: the chunk's lease went to another worker.
+var errLost = errors.New("lease lost")
+
+// lease renews a held chunk's lease once a third of it has passed.
+type lease struct {
+	s       *Service
+	c       *model.ImportChunk
+	renewed time.Time
+}
+
+func (l *lease) keep(ctx context.Context) error {
+	if l.s.now().Sub(l.renewed) <= l.s.limits.Lease/3 {
+		return nil
+	}
+	l.renewed = l.s.now()
+	ok, err := l.s.store.RenewImportChunk(ctx, l.c, l.renewed.Add(l.s.limits.Lease))
+	if err == nil && !ok {
+		return errLost
+	}
+	return err
+}
+
+// validateChunk checks each group (reading only) and then writes every
+// row's outcome and finishes the chunk in one transaction: a worker killed
+// midway leaves nothing, and its successor checks the chunk again.
+func (s *Service) validateChunk(ctx context.Context, j *model.ImportJob, owner *model.User, l *lease, gs []*group) error {
+	var outs []rowOutcome
+	for _, g := range gs {
+		if err := l.keep(ctx); err != nil {
+			return err
+		}
+		if g.rows[0].Status != model.RowPending {
+			continue
+		}
+		var o []rowOutcome
+		var err error
+		if j.Kind == model.ImportRecords {
+			o, err = s.validateRecord(ctx, j, owner, g)
+		} else {
+			o, err = s.validateEntry(ctx, owner, g)
+		}
+		if err != nil {
+			return err
+		}
+		outs = append(outs, o...)
+	}
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.apply(ctx, j.ID, model.RowPending, outs); err != nil {
+			return err
+		}
+		ok, err := s.store.FinishImportChunk(ctx, l.c)
+		if err == nil && !ok {
+			return errLost
+		}
+		return err
+	})
+	if errors.Is(err, errStop) {
+		return errLost
+	}
+	return err
+}
+
+// commitChunk writes the chunk's validated groups, CommitBatch to a
+// transaction with their rows' outcome: a transaction either happened whole
+// or not at all, so a chunk resumed after a crash writes each group once.
+// A batch with a group that cannot be written (its invoice counted since,
+// its data no longer valid) is written again one group at a time.
+func (s *Service) commitChunk(ctx context.Context, j *model.ImportJob, owner *model.User, l *lease, gs []*group) error {
+	var todo []*group
+	for _, g := range gs {
+		if g = okRows(g); len(g.rows) > 0 {
+			todo = append(todo, g)
+		}
+	}
+	batch := max(1, s.limits.CommitBatch)
+	for i := 0; i < len(todo); i += batch {
+		if err := l.keep(ctx); err != nil {
+			return err
+		}
+		part := todo[i:min(i+batch, len(todo))]
+		err := s.store.InTx(ctx, func(ctx context.Context) error {
+			for _, g := range part {
+				if err := s.write(ctx, j, owner, g); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		var me *model.Error
+		switch {
+		case err == nil:
+		case errors.Is(err, errStop) || (errors.As(err, &me) && !errors.Is(err, model.ErrUnavailable)):
+			for _, g := range part {
+				if err := s.commitOne(ctx, j, owner, g); err != nil {
+					return err
+				}
+			}
+		default:
+			return err
+		}
+		if s.afterCommit != nil {
+			if err := s.afterCommit(); err != nil {
+				return err
+			}
+		}
+	}
+	ok, err := s.store.FinishImportChunk(ctx, l.c)
+	if err == nil && !ok {
+		return errLost
+	}
+	return err
+}
+
+// write creates g's record or entry and marks its rows created, in the
+// caller's transaction; errStop when a row had moved on.
+func (s *Service) write(ctx context.Context, j *model.ImportJob, owner *model.User, g *group) error {
+	var ref int64
+	if j.Kind == model.ImportRecords {
+		orgID, in, _ := recordInput(j, g)
+		rec, err := s.records.CreateSubmitted(ctx, owner, orgID, in, "import "+itoa(int(j.ID)))
+		if err != nil {
+			return err
+		}
+		ref = rec.ID
+	} else {
+		in, _ := entryInput(g.rows[0])
+		e, err := s.register.Create(ctx, owner, in)
+		if err != nil {
+			return err
+		}
+		ref = e.ID
+	}
+	return s.apply(ctx, j.ID, model.RowOK, []rowOutcome{{rows: rowNos(g), status: model.RowCreated, problems: "[]", ref: ref}})
+}
+
+// commitOne writes one group in its own transaction; what stops it becomes
+// its rows' outcome (duplicate, conflict or error).
+func (s *Service) commitOne(ctx context.Context, j *model.ImportJob, owner *model.User, g *group) error {
+	err := s.store.InTx(ctx, func(ctx context.Context) error { return s.write(ctx, j, owner, g) })
+	if err == nil || errors.Is(err, errStop) {
+		return nil
+	}
+	if j.Kind == model.ImportRecords {
+		return s.recordFailed(ctx, j, owner, g, err)
+	}
+	return s.entryFailed(ctx, owner, g, err)
+}
+
+// rowOutcome is one outcome for some rows.
+type rowOutcome struct {
+	rows     []int
+	status   string
+	problems string
+	ref      int64 // 0: none
+	pairing  int64 // 0: none
+	reason   string
+}
+
+func rowNos(g *group) []int {
+	out := make([]int, len(g.rows))
+	for i, r := range g.rows {
+		out[i] = r.RowNo
+	}
+	return out
+}
+
+// outcomes is status for every row of g, each with its own problems or,
+// lacking any, common.
+func outcomes(g *group, status string, problems map[int][]model.RowProblem, common []model.RowProblem) []rowOutcome {
+	out := make([]rowOutcome, len(g.rows))
+	for i, r := range g.rows {
+		p := problems[r.RowNo]
+		if len(p) == 0 {
+			p = common
+		}
+		out[i] = rowOutcome{rows: []int{r.RowNo}, status: status, problems: problemsJSON(p)}
+	}
+	return out
+}
+
+// apply writes outcomes to rows still in status from, one statement per
+// distinct outcome; errStop when a row had moved on (another worker wrote
+// it first), so the caller's transaction rolls back.
+func (s *Service) apply(ctx context.Context, jobID int64, from string, outs []rowOutcome) error {
+	type key struct {
+		status, problems, reason string
+		ref, pairing             int64
+	}
+	merged := map[key]*rowOutcome{}
+	var order []key
+	for _, o := range outs {
+		k := key{status: o.status, problems: o.problems, reason: o.reason, ref: o.ref, pairing: o.pairing}
+		m, ok := merged[k]
+		if !ok {
+			c := o
+			c.rows = nil
+			m = &c
+			merged[k] = m
+			order = append(order, k)
+		}
+		m.rows = append(m.rows, o.rows...)
+	}
+	for _, k := range order {
+		m := merged[k]
+		for i := 0; i < len(m.rows); i += 500 {
+			part := m.rows[i:min(i+500, len(m.rows))]
+			to := model.ImportRow{Status: m.status, Problems: m.problems, Reason: m.reason}
+			if m.ref != 0 {
+				to.RefID = &m.ref
+			}
+			if m.pairing != 0 {
+				to.PairingID = &m.pairing
+			}
+			n, err := s.store.SetImportRows(ctx, jobID, part, from, to)
+			if err != nil {
+				return err
+			}
+			if n != len(part) {
+				return errStop
+			}
+		}
+	}
+	return nil
+}
+
+// markTx writes one outcome for g's rows in its own transaction (nothing
+// when a row had moved on).
+func (s *Service) markTx(ctx context.Context, g *group, from, to string, problems map[int][]model.RowProblem, common []model.RowProblem) error {
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		return s.apply(ctx, g.rows[0].JobID, from, outcomes(g, to, problems, common))
+	})
+	if errors.Is(err, errStop) {
+		return nil
+	}
+	return err
+}
+
+// settle moves a job on once every chunk of its phase is done: validating →
+// preview, committing → done, with its totals. Two replicas finishing the
+// last chunks at once both try; the compare-and-set lets one win.
+func (s *Service) settle(ctx context.Context, id int64) error {
+	_, all, err := s.store.ImportProgress(ctx, id)
+	if err != nil || !all {
+		return err
+	}
+	j, err := s.store.ImportJob(ctx, id)
+	if err != nil {
+		return err
+	}
+	to := ""
+	switch j.Status {
+	case model.ImportValidating:
+		to = model.ImportPreview
+	case model.ImportCommitting:
+		to = model.ImportDone
+	default:
+		return nil
+	}
+	t, err := s.totals(ctx, j)
+	if err != nil {
+		return err
+	}
+	b, _ := json.Marshal(t)
+	_, err = s.store.MoveImportJob(ctx, id, j.Status, to, string(b))
+	return err
+}
+
+// totals counts a job's rows by status, and the records (or entries) and
+// cents the ok or created rows make.
+func (s *Service) totals(ctx context.Context, j *model.ImportJob) (*model.ImportTotals, error) {
+	counts, err := s.store.ImportStatusCounts(ctx, j.ID)
+	if err != nil {
+		return nil, err
+	}
+	t := &model.ImportTotals{ByStatus: counts}
+	var byPairing, byReason sums
+	seen := map[string]bool{}
+	after := 0
+	for {
+		rows, err := s.store.ImportRowsAfter(ctx, j.ID, after, 1000)
+		if err != nil {
+			return nil, err
+		}
+		if len(rows) == 0 {
+			break
+		}
+		for _, r := range rows {
+			after = r.RowNo
+			t.Rows++
+			if r.Status != model.RowOK && r.Status != model.RowCreated {
+				continue
+			}
+			if !seen[r.GroupKey] {
+				seen[r.GroupKey] = true
+				t.Records++
+			}
+			if j.Kind == model.ImportRecords {
+				cents, _ := cellCents(cellsOf(r)["amount"])
+				t.Cents += cents
+				pairing := "none"
+				if r.PairingID != nil {
+					pairing = strconv.FormatInt(*r.PairingID, 10)
+				}
+				reason := r.Reason
+				if reason == "" {
+					reason = "credited"
+				}
+				byPairing.add(pairing, cents)
+				byReason.add(reason, cents)
+			}
+		}
+	}
+	t.ByPairing, t.ByReason = byPairing.list(), byReason.list()
+	return t, nil
+}
+
+// sums adds items and cents up by key, in the order keys first appear.
+type sums struct {
+	keys []string
+	by   map[string]*model.ImportSum
+}
+
+func (s *sums) add(key string, cents int64) {
+	if s.by == nil {
+		s.by = map[string]*model.ImportSum{}
+	}
+	x, ok := s.by[key]
+	if !ok {
+		x = &model.ImportSum{Key: key}
+		s.by[key] = x
+		s.keys = append(s.keys, key)
+	}
+	x.Items++
+	x.Cents += cents
+}
+
+func (s *sums) list() []model.ImportSum {
+	out := []model.ImportSum{}
+	for _, k := range s.keys {
+		out = append(out, *s.by[k])
+	}
+	return out
+}
+
+func cellsOf(r model.ImportRow) map[string]string {
+	m := map[string]string{}
+	_ = json.Unmarshal([]byte(r.Cells), &m)
+	return m
+}
+
+func problemsOf(s string) []model.RowProblem {
+	var p []model.RowProblem
+	_ = json.Unmarshal([]byte(s), &p)
+	return p
+}
+
+func problemsJSON(p []model.RowProblem) string {
+	if len(p) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(p)
+	return string(b)
+}
+
+// okRows is g without the rows a commit no longer has to write.
+func okRows(g *group) *group {
+	out := &group{key: g.key}
+	for _, r := range g.rows {
+		if r.Status == model.RowOK {
+			out.rows = append(out.rows, r)
+		}
+	}
+	return out
+}
+
+func atoi64(s string) (int64, bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && n > 0
+}
