@@ -433,8 +433,10 @@ func unavailable(err error) bool {
 		// 1040 too many connections, 1053 shutdown, 1927 connection killed,
 		// 1047 a Galera node outside the primary component (cut off from
 		// the others, or not yet joined): "WSREP has not yet prepared node
-		// for application use"
-		return me.Number == 1040 || me.Number == 1053 || me.Number == 1927 || me.Number == 1047
+		// for application use"; 1180 an error during COMMIT, which rolled
+		// the transaction back (on Galera: the node lost the primary
+		// component while replicating it)
+		return me.Number == 1040 || me.Number == 1053 || me.Number == 1927 || me.Number == 1047 || me.Number == 1180
 	}
 	var ne net.Error
 	return errors.As(err, &ne)
