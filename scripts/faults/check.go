@@ -313,7 +313,7 @@ func checkFives(t *tally, from, to time.Time) verdict {
 		}
 	}
 	if n := t.timeouts.Load(); n > 0 {
-		return broken(name, "%d requests ran into the client timeout", n)
+		return broken(name, "%d requests ran into the client timeout: %s", n, strings.Join(t.slow, "; "))
 	}
 	return held(name)
 }
