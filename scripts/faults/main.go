@@ -207,7 +207,15 @@ func run(ctx context.Context, o options) (err error) {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	e.c = newClient(bases, 10*time.Second)
+	timeout := 10 * time.Second
+	if o.galera {
+		// A node that dies without a word stalls the commits of the
+		// others until they declare it gone (evs.suspect_timeout 3 s,
+		// evs.inactive_timeout 6 s in cluster.sh): a request caught by that
+		// and then by a retry may take longer than 10 s without hanging.
+		timeout = 20 * time.Second
+	}
+	e.c = newClient(bases, timeout)
 	if e.w, err = setup(ctx, e.c); err != nil {
 		return err
 	}
