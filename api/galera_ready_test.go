@@ -158,3 +158,17 @@ func TestGaleraReady(t *testing.T) {
 		t.Errorf("replica 3 after the node is back: place → %d %s", r.status, r.body)
 	}
 }
+
+// TestReadyWithoutGalera: off Galera (SQLite, one MariaDB server) the
+// database readiness check is the ping it always was, and /readyz is 200.
+func TestReadyWithoutGalera(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		if err := b.Store.Ready(context.Background()); err != nil {
+			t.Fatalf("Ready on %s: %v", b.Name, err)
+		}
+		h := newHarness(t, b, func(d *api.Deps, st *store.Store) { d.Checks["database"] = st.Ready })
+		if r := h.get(t, "/readyz"); r.Status != http.StatusOK {
+			t.Fatalf("/readyz on %s: %d %s", b.Name, r.Status, r.Body)
+		}
+	})
+}
