@@ -138,7 +138,7 @@ func run(ctx context.Context, o options) (err error) {
 		// The checks read through node 1 (never the node the faults hit),
 		// waiting for every write committed anywhere before them.
 		e.db = &mariadb{port: e.gal.port(1), db: e.gal.dbs[0]}
-		logf("galera: three nodes on 127.0.0.1:%d-%d (%s)", e.gal.port(1), e.gal.port(3), e.gal.dir)
+		logf("galera: three nodes on 127.0.0.1:%d-%d (GALERA_DIR=%s GALERA_PORT_BASE=%d)", e.gal.port(1), e.gal.port(3), e.gal.dir, e.gal.base)
 	} else {
 		if e.db, err = newMariaDB(ctx, tmp); err != nil {
 			<-built
