@@ -201,7 +201,7 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 
 	deps := api.Deps{
 		Checks: map[string]func(context.Context) error{
-			"database": st.Ping,
+			"database": st.Ready,
 			// from SIGTERM on, load balancers are told to send no more
 			"accepting": func(context.Context) error {
 				if a.draining.Load() {

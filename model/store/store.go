@@ -147,6 +147,58 @@ func (s *Store) Ping(ctx context.Context) error {
 	return mapErr(s.sqlDB.PingContext(ctx))
 }
 
+// Ready is the database's readiness: it answers, and on a Galera node the
+// node is in the cluster's primary component and synced (wsrep_ready ON,
+// wsrep_local_state_comment Synced). A node cut off from the others still
+// answers a ping but refuses every query (error 1047); a node catching up
+// after a restart is Joining or Joined until its state transfer is done. A
+// replica on such a node must leave the load balancer's rotation, so that
+// its requests go to the replicas whose nodes can take them.
+func (s *Store) Ready(ctx context.Context) error {
+	if err := s.sqlDB.PingContext(ctx); err != nil {
+		return mapErr(err)
+	}
+	if s.dialect != MySQL {
+		return nil
+	}
+	// SHOW, not SELECT: a node outside the primary component refuses a
+	// SELECT (1047, with wsrep_sync_wait) but answers SHOW. MySQL has no
+	// wsrep_on (no row): not Galera, the ping was the check.
+	var name, on string
+	err := s.sqlDB.QueryRowContext(ctx, "SHOW GLOBAL VARIABLES LIKE 'wsrep_on'").Scan(&name, &on)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return mapErr(err)
+	}
+	if !strings.EqualFold(on, "ON") && on != "1" {
+		return nil
+	}
+	rows, err := s.sqlDB.QueryContext(ctx,
+		"SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_ready', 'wsrep_local_state_comment', 'wsrep_cluster_status')")
+	if err != nil {
+		return mapErr(err)
+	}
+	defer rows.Close()
+	status := map[string]string{}
+	for rows.Next() {
+		var name, value string
+		if err := rows.Scan(&name, &value); err != nil {
+			return mapErr(err)
+		}
+		status[strings.ToLower(name)] = value
+	}
+	if err := rows.Err(); err != nil {
+		return mapErr(err)
+	}
+	if !strings.EqualFold(status["wsrep_ready"], "ON") || status["wsrep_local_state_comment"] != "Synced" {
+		return fmt.Errorf("%w: galera node not ready: wsrep_ready %q, state %q, cluster %q", model.ErrUnavailable,
+			status["wsrep_ready"], status["wsrep_local_state_comment"], status["wsrep_cluster_status"])
+	}
+	return nil
+}
+
 type txKey struct{}
 
 type txState struct {
@@ -370,15 +422,21 @@ func mapErr(err error) error {
 	return err
 }
 
-// unavailable reports a lost or refused connection.
+// unavailable reports a lost or refused connection, or a server that
+// refuses queries for now.
 func unavailable(err error) bool {
 	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysqldrv.ErrInvalidConn) {
 		return true
 	}
 	var me *mysqldrv.MySQLError
 	if errors.As(err, &me) {
-		// 1040 too many connections, 1053 shutdown, 1927 connection killed
-		return me.Number == 1040 || me.Number == 1053 || me.Number == 1927
+		// 1040 too many connections, 1053 shutdown, 1927 connection killed,
+		// 1047 a Galera node outside the primary component (cut off from
+		// the others, or not yet joined): "WSREP has not yet prepared node
+		// for application use"; 1180 an error during COMMIT, which rolled
+		// the transaction back (on Galera: the node lost the primary
+		// component while replicating it)
+		return me.Number == 1040 || me.Number == 1053 || me.Number == 1927 || me.Number == 1047 || me.Number == 1180
 	}
 	var ne net.Error
 	return errors.As(err, &ne)

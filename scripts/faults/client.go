@@ -21,6 +21,7 @@ type tally struct {
 	mu    sync.Mutex
 	fives []fiveXX
 	other map[string]int // 4xx by method path status code, for the log
+	slow  []string       // the requests that ran into the client timeout
 }
 
 type fiveXX struct {
@@ -130,6 +131,9 @@ func (c *client) once(ctx context.Context, base, token, method, path string, raw
 			var ne interface{ Timeout() bool }
 			if errors.As(err, &ne) && ne.Timeout() {
 				t.timeouts.Add(1)
+				t.mu.Lock()
+				t.slow = append(t.slow, fmt.Sprintf("%s %s%s at %s", method, base, route(path), time.Now().Format("15:04:05.000")))
+				t.mu.Unlock()
 			}
 		}
 		return 0, nil, err

@@ -39,6 +39,7 @@ type options struct {
 	workers  int
 	keep     bool
 	only     string
+	galera   bool
 }
 
 func main() {
@@ -48,6 +49,7 @@ func main() {
 	flag.IntVar(&o.workers, "workers", 16, "concurrent load workers")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temp dir (data directory, server logs)")
 	flag.StringVar(&o.only, "only", "", "comma-separated scenario letters to run (e.g. a,c); default all")
+	flag.BoolVar(&o.galera, "galera", false, "run on a three-node Galera cluster (scripts/galera/cluster.sh), a replica per node: scenarios a1, a, g, h, i")
 	flag.Parse()
 	if o.short {
 		set := false
@@ -79,7 +81,12 @@ type env struct {
 	replicas []*replica
 	c        *client
 	w        *world
+	gal      *galera                // the cluster, in the Galera mode
+	cur      atomic.Pointer[record] // the running scenario's record
 }
+
+// rec is the running scenario's record.
+func (e *env) rec() *record { return e.cur.Load() }
 
 // stopAll stops the replicas, then Redis and MariaDB, and removes the temp
 // dir unless -keep.
@@ -89,6 +96,9 @@ func (e *env) stopAll() {
 	}
 	if e.redis != nil {
 		e.redis.signal(syscall.SIGTERM, 5*time.Second)
+	}
+	if e.gal != nil {
+		e.gal.stop()
 	}
 	if e.db != nil {
 		if e.db.db != nil {
@@ -120,11 +130,22 @@ func run(ctx context.Context, o options) (err error) {
 	built := make(chan error, 1)
 	go func() { built <- buildServer(ctx, root, bin) }()
 	logf("temp dir %s; building the server, initialising MariaDB", tmp)
-	if e.db, err = newMariaDB(ctx, tmp); err != nil {
-		<-built
-		return err
+	if o.galera {
+		if e.gal, err = newGalera(ctx, root); err != nil {
+			<-built
+			return err
+		}
+		// The checks read through node 1 (never the node the faults hit),
+		// waiting for every write committed anywhere before them.
+		e.db = &mariadb{port: e.gal.port(1), db: e.gal.dbs[0]}
+		logf("galera: three nodes on 127.0.0.1:%d-%d (GALERA_DIR=%s GALERA_PORT_BASE=%d)", e.gal.port(1), e.gal.port(3), e.gal.dir, e.gal.base)
+	} else {
+		if e.db, err = newMariaDB(ctx, tmp); err != nil {
+			<-built
+			return err
+		}
+		logf("mariadbd on 127.0.0.1:%d (pid %d)", e.db.port, e.db.cmd.Process.Pid)
 	}
-	logf("mariadbd on 127.0.0.1:%d (pid %d)", e.db.port, e.db.cmd.Process.Pid)
 	var redisPort int
 	if e.redis, redisPort, err = newRedis(tmp); err != nil {
 		<-built
@@ -142,8 +163,10 @@ func run(ctx context.Context, o options) (err error) {
 			base = append(base, kv)
 		}
 	}
+	if !o.galera {
+		base = append(base, "SHANHAI_DB=mysql:"+e.db.dsn())
+	}
 	base = append(base,
-		"SHANHAI_DB=mysql:"+e.db.dsn(),
 		"SHANHAI_DB_MAX_OPEN=30",
 		"SHANHAI_REDIS=redis://127.0.0.1:"+strconv.Itoa(redisPort)+"/0",
 		"SHANHAI_JWT_SECRET=faults-jwt-secret-0123456789abcdef",
@@ -164,6 +187,9 @@ func run(ctx context.Context, o options) (err error) {
 		if err != nil {
 			return err
 		}
+		if o.galera {
+			r.env = append(r.env, "SHANHAI_DB=mysql:"+e.gal.dsn(i+1))
+		}
 		e.replicas = append(e.replicas, r)
 		bases = append(bases, r.base)
 	}
@@ -181,14 +207,26 @@ func run(ctx context.Context, o options) (err error) {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	e.c = newClient(bases, 10*time.Second)
+	timeout := 10 * time.Second
+	if o.galera {
+		// A node that dies without a word stalls the commits of the
+		// others until they declare it gone (evs.suspect_timeout 3 s,
+		// evs.inactive_timeout 6 s in cluster.sh): a request caught by that
+		// and then by a retry may take longer than 10 s without hanging.
+		timeout = 20 * time.Second
+	}
+	e.c = newClient(bases, timeout)
 	if e.w, err = setup(ctx, e.c); err != nil {
 		return err
 	}
 	logf("load buys %d SKUs of supplier %d; probe SKU %d", len(e.w.skus), e.w.supplierID, e.w.probe.id)
 
 	var results []result
-	for _, s := range scenarios() {
+	list := scenarios()
+	if o.galera {
+		list = galeraScenarios()
+	}
+	for _, s := range list {
 		if o.only != "" && !strings.Contains(","+o.only+",", ","+s.letter+",") {
 			continue
 		}
@@ -235,6 +273,9 @@ type scenario struct {
 	// section, when set, runs instead of the load and the fault, with its
 	// own checks (the abuse probes).
 	section func(ctx context.Context, e *env) (result, error)
+	// before and after, when set, run before the load starts and after the
+	// checks (the Galera mode's one-node baseline moves the replicas).
+	before, after func(ctx context.Context, e *env) error
 }
 
 type result struct {
@@ -244,6 +285,7 @@ type result struct {
 	verdicts []verdict
 	probes   []probe // the abuse section's probes, each with its own tally
 	took     time.Duration
+	perSec   float64 // orders placed (acknowledged) per second of load
 }
 
 func scenarios() []scenario {
@@ -258,12 +300,31 @@ func scenarios() []scenario {
 	}
 }
 
-var columns = []string{"orders", "stock", "ledger=rollups", "ledger=accepted-returns", "record⊆db", "money", "5xx", "api stock=db", "redis probe", "readyz ≤10s", "return race", "metrics flood", "login accents"}
+// galeraScenarios are the Galera mode's: the baseline on one node and on
+// three (orders/s side by side), then the cluster's faults.
+func galeraScenarios() []scenario {
+	none := func(context.Context, *env) ([2]time.Time, []verdict, error) { return [2]time.Time{}, nil, nil }
+	return []scenario{
+		{letter: "a1", name: "a1 one node", fault: none, before: oneNode, after: threeNodes},
+		{letter: "a", name: "a three nodes", fault: none},
+		{letter: "g", name: "g node killed", fault: nodeKilled},
+		{letter: "h", name: "h node cut off", fault: nodeCut},
+		{letter: "i", name: "i hot SKU", fault: hotSKU},
+	}
+}
+
+var columns = []string{"orders", "galera fault", "stock", "ledger=rollups", "ledger=accepted-returns", "record⊆db", "money", "5xx", "api stock=db", "redis probe", "readyz ≤10s", "return race", "metrics flood", "login accents"}
 
 func (e *env) runScenario(ctx context.Context, s scenario) (result, error) {
+	if s.before != nil {
+		if err := s.before(ctx, e); err != nil {
+			return result{}, err
+		}
+	}
 	logf("scenario %s: load for %s", s.name, e.o.duration)
 	t, rec := newTally(), newRecord()
 	e.c.tally.Store(t)
+	e.cur.Store(rec)
 	var startMax int64
 	if err := e.db.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM orders").Scan(&startMax); err != nil {
 		return result{}, err
@@ -288,6 +349,7 @@ func (e *env) runScenario(ctx context.Context, s scenario) (result, error) {
 	sleep(ctx, time.Until(end))
 	stop.Store(true)
 	wg.Wait()
+	loadTook := time.Since(began)
 	logf("scenario %s: load stopped after %s; %d placed, %d accepted, %d returns approved, %d payments lost to the deadline, %d placements given up, %d retried transitions found already done",
 		s.name, time.Since(began).Round(100*time.Millisecond), rec.placed, len(rec.accepted), len(rec.returns), rec.lostRace, rec.abandoned, rec.redone)
 	if ctx.Err() != nil {
@@ -313,14 +375,22 @@ func (e *env) runScenario(ctx context.Context, s scenario) (result, error) {
 		logf("  4xx %6d  %s", n, k)
 	}
 	t.mu.Unlock()
-	return result{name: s.name, t: t, rec: rec, verdicts: vs, took: time.Since(began)}, nil
+	if s.after != nil {
+		if err := s.after(ctx, e); err != nil {
+			return result{}, err
+		}
+	}
+	rec.mu.Lock()
+	perSec := float64(rec.placed) / loadTook.Seconds()
+	rec.mu.Unlock()
+	return result{name: s.name, t: t, rec: rec, verdicts: vs, took: time.Since(began), perSec: perSec}, nil
 }
 
 // report prints the table and the details of anything broken; it says
 // whether everything held.
 func report(results []result) bool {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "scenario\trequests\t2xx\t4xx\t5xx(503)\terrors\t%s\n", strings.Join(columns, "\t"))
+	fmt.Fprintf(tw, "scenario\trequests\t2xx\t4xx\t5xx(503)\terrors\torders/s\t%s\n", strings.Join(columns, "\t"))
 	ok := true
 	var details []string
 	for _, r := range results {
@@ -339,7 +409,10 @@ func report(results []result) bool {
 			}
 		}
 		row := []string{r.name, fmt.Sprint(r.t.requests.Load()), fmt.Sprint(r.t.ok.Load()), fmt.Sprint(r.t.c4xx.Load()),
-			fmt.Sprintf("%d(%d)", r.t.c5xx.Load(), r.t.c503.Load()), fmt.Sprint(r.t.errs.Load())}
+			fmt.Sprintf("%d(%d)", r.t.c5xx.Load(), r.t.c503.Load()), fmt.Sprint(r.t.errs.Load()), "-"}
+		if r.perSec > 0 {
+			row[6] = fmt.Sprintf("%.1f", r.perSec)
+		}
 		for _, c := range columns {
 			if s, ok := cells[c]; ok {
 				row = append(row, s)
@@ -350,6 +423,13 @@ func report(results []result) bool {
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	tw.Flush()
+	rates := map[string]float64{}
+	for _, r := range results {
+		rates[strings.Fields(r.name)[0]] = r.perSec
+	}
+	if one, three := rates["a1"], rates["a"]; one > 0 && three > 0 {
+		fmt.Printf("\norders/s, the same load through three replicas: one Galera node %.1f, three nodes %.1f (×%.2f)\n", one, three, three/one)
+	}
 	for _, r := range results {
 		if len(r.probes) == 0 {
 			continue

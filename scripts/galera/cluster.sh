@@ -10,15 +10,27 @@
 # Needs Debian's mariadb-server, galera-4 and rsync (state transfer runs as
 # the mysql user, so the data directories belong to it). Where: GALERA_DIR
 # (default /tmp/shanhai-galera); ports 3311-3313 (SQL), 4167/4267/4367
-# (replication), 4168/4268/4368 (IST), 4144/4244/4344 (SST).
+# (replication), 4168/4268/4368 (IST), 4144/4244/4344 (SST). GALERA_PORT_BASE
+# (default 3310) moves them all: node N's SQL port is GALERA_PORT_BASE+N and
+# the others shift by GALERA_PORT_BASE-3310, so a second cluster (the fault
+# program's) can run beside the first.
+#
+# `cluster.sh isolate N` cuts node N off from the others (gmcast.isolate=1:
+# it drops its group connections and leaves the primary component; no root
+# network tools needed) and `cluster.sh heal N` lets it back in.
 set -euo pipefail
 
 DIR=${GALERA_DIR:-/tmp/shanhai-galera}
 PROVIDER=${GALERA_PROVIDER:-/usr/lib/galera/libgalera_smm.so}
 NODES=(1 2 3)
 
-sql_port() { echo $((3310 + $1)); }
-repl_port() { echo "4${1}67"; }
+BASE=${GALERA_PORT_BASE:-3310}
+[[ $BASE =~ ^[0-9]+$ ]] && ((BASE >= 1024 && BASE <= 60000)) || { echo "GALERA_PORT_BASE=$BASE: want a port number" >&2; exit 2; }
+OFF=$((BASE - 3310))
+sql_port() { echo $((BASE + $1)); }
+repl_port() { echo $((4067 + 100 * $1 + OFF)); }
+ist_port() { echo $((4068 + 100 * $1 + OFF)); }
+sst_port() { echo $((4044 + 100 * $1 + OFF)); }
 members() { echo "gcomm://127.0.0.1:$(repl_port 1),127.0.0.1:$(repl_port 2),127.0.0.1:$(repl_port 3)"; }
 
 node_cnf() {
@@ -48,9 +60,9 @@ wsrep_cluster_name=shanhai_test
 wsrep_cluster_address=$(members)
 wsrep_node_name=node$n
 wsrep_node_address=127.0.0.1:$(repl_port "$n")
-wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:$(repl_port "$n");ist.recv_addr=127.0.0.1:4${n}68;gcache.size=64M;evs.suspect_timeout=PT3S;evs.inactive_timeout=PT6S;evs.install_timeout=PT6S"
+wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:$(repl_port "$n");ist.recv_addr=127.0.0.1:$(ist_port "$n");gcache.size=64M;evs.suspect_timeout=PT3S;evs.inactive_timeout=PT6S;evs.install_timeout=PT6S"
 wsrep_sst_method=rsync
-wsrep_sst_receive_address=127.0.0.1:4${n}44
+wsrep_sst_receive_address=127.0.0.1:$(sst_port "$n")
 wsrep_slave_threads=2
 CNF
 }
@@ -76,6 +88,29 @@ start_node() { # start_node N [--wsrep-new-cluster]
   local n=$1
   shift
   mariadbd --defaults-file="$DIR/node$n.cnf" "$@" >/dev/null 2>&1 &
+}
+
+# recovered_position N: the last committed position (uuid:seqno) in node N's
+# InnoDB, which a node killed hard has not written to grastate.dat; started
+# with it, the node asks the others for the missing write-sets only (IST)
+# instead of a full copy (SST). What mysqld_safe's and systemd's
+# --wsrep-recover step does.
+recovered_position() {
+  local n=$1 log="$DIR/node$1/recover.log"
+  rm -f "$log"
+  mariadbd --defaults-file="$DIR/node$n.cnf" --wsrep-recover --log-error="$log" >/dev/null 2>&1 || true
+  sed -n 's/.*WSREP: Recovered position: *//p' "$log" 2>/dev/null | tail -n 1
+}
+
+restart_node() {
+  local n=$1 pos
+  pos=$(recovered_position "$n")
+  if [[ -n $pos ]]; then
+    start_node "$n" --wsrep_start_position="$pos"
+  else
+    start_node "$n"
+  fi
+  wait_synced "$n" 120
 }
 
 start() {
@@ -140,7 +175,13 @@ start) start ;;
 stop) stop ;;
 dsns) dsns ;;
 kill) kill -9 "$(cat "$DIR/node$2/mysqld.pid")" ;;
-restart) start_node "$2" && wait_synced "$2" 120 ;;
+restart) restart_node "$2" ;;
+isolate | heal) # isolate N / heal N
+  v=1
+  [[ $1 == heal ]] && v=0
+  mariadb --protocol=tcp -h127.0.0.1 -P"$(sql_port "$2")" -uroot -e \
+    "SET GLOBAL wsrep_provider_options='gmcast.isolate=$v'"
+  ;;
 status) for n in "${NODES[@]}"; do echo "node$n: $(status "$n")"; done ;;
-*) echo "usage: $0 start|stop|status|dsns|kill N|restart N" >&2; exit 2 ;;
+*) echo "usage: $0 start|stop|status|dsns|kill N|restart N|isolate N|heal N" >&2; exit 2 ;;
 esac
