@@ -29,6 +29,7 @@ import (
 	"shanhai/service/credit"
 	"shanhai/service/demo"
 	"shanhai/service/geo"
+	"shanhai/service/imports"
 	"shanhai/service/media"
 	"shanhai/service/order"
 	"shanhai/service/org"
@@ -79,6 +80,7 @@ func server(t *testing.T) *httptest.Server {
 	if _, err := ledger.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
+	reg := register.New(st)
 	accounts := account.New(st, "shanhai-browser-test-secret-0123456789", nil, 0)
 	accounts.SetHashCost(bcrypt.MinCost)
 	d := api.Deps{
@@ -91,7 +93,8 @@ func server(t *testing.T) *httptest.Server {
 		Orders:   orders,
 		Ledger:   ledger,
 		Records:  records,
-		Register: register.New(st),
+		Register: reg,
+		Imports:  imports.New(st, records, reg, imports.DefaultLimits, "browser-test"),
 		Media:    media.New(st, st, nil, media.CacheBytes),
 		Checks:   map[string]func(context.Context) error{"database": st.DB().PingContext},
 	}
@@ -182,7 +185,7 @@ type want struct {
 var viewKeys = map[string][]string{
 	"overview": {"programme.", "trend."}, "pairings": {"pairing."}, "regions": {"region."},
 	"units": {"unit.", "orgpairing."}, "origins": {"origins."}, "channels": {"channels."},
-	"bulletin": {"bulletin."}, "records": {"record."},
+	"bulletin": {"bulletin."}, "records": {"record."}, "imports": {"import."},
 }
 
 // expects: the API gives this user figures the view shows.
@@ -407,6 +410,21 @@ func expected(c *apiClient, year int) want {
 			w.cents[fmt.Sprintf("record.%d.total_cents", r.ID)] = r.TotalCents
 		}
 	}
+	var jobs struct {
+		Items []struct {
+			ID     int64 `json:"id"`
+			Totals *struct {
+				Cents int64 `json:"cents"`
+			} `json:"totals"`
+		}
+	}
+	if c.get("/imports?page=1&page_size=50", &jobs) {
+		for _, j := range jobs.Items {
+			if j.Totals != nil {
+				w.cents[fmt.Sprintf("import.%d.cents", j.ID)] = j.Totals.Cents
+			}
+		}
+	}
 	var me struct {
 		Role  string `json:"role"`
 		OrgID *int64 `json:"org_id"`
@@ -529,12 +547,12 @@ func TestDashboard(t *testing.T) {
 		views    []string
 	}{
 		// the bulletin last: the PDF printed at the end is the bulletin's
-		{"officer.shaoxing", []string{"overview", "pairings", "regions", "units", "origins", "channels", "records", "bulletin"}},
+		{"officer.shaoxing", []string{"overview", "pairings", "regions", "units", "origins", "channels", "records", "imports", "bulletin"}},
 		// a partner-side officer has no unit figures and no bulletin:
 		// reserved shares and the district ranking are the helper side's
 		// review
-		{"officer.leshan", []string{"overview", "pairings", "regions", "origins", "channels", "records"}},
-		{"canteen.admin", []string{"units"}},
+		{"officer.leshan", []string{"overview", "pairings", "regions", "origins", "channels", "records", "imports"}},
+		{"canteen.admin", []string{"units", "imports"}},
 	}
 	for _, u := range users {
 		t.Run(u.username, func(t *testing.T) {
