@@ -58,6 +58,8 @@ var invalid = []struct{ name, value string }{
 	{"SHANHAI_DB", "sqlite:"},
 	{"SHANHAI_DB_MAX_OPEN", "many"},
 	{"SHANHAI_DB_MAX_OPEN", "0"},
+	{"SHANHAI_DB_READ", "postgres://replica"},
+	{"SHANHAI_DB_READ_MAX_LAG", "2"},
 	{"SHANHAI_REDIS", "localhost"},
 	{"SHANHAI_REDIS", "a:1,b:x"},
 	{"SHANHAI_DEMO", "yes"},
