@@ -58,6 +58,9 @@ type Deps struct {
 	// CreditedCents, when set, is the cents of sales credited to a pairing
 	// since start (shanhai_credited_cents_total).
 	CreditedCents func() int64
+	// Replicas, when set, route the reads that decide nothing to read
+	// replicas; the router pins callers who wrote lately to the primary.
+	Replicas ReadReplicas
 	// Tracer, when set, makes each request a span (OpenTelemetry); nil
 	// adds nothing to a request's path.
 	Tracer trace.TracerProvider

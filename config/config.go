@@ -40,11 +40,6 @@ type Config struct {
 	Addr              string
 	DB                string
 	DBMaxOpen         int
-	// DBRead are the read replicas' DSNs (mysql:<DSN>), for the reads that
-	// decide nothing; DBReadMaxLag is how far behind one may be and still
-	// be read.
-	DBRead       []string
-	DBReadMaxLag time.Duration
 	Redis             string
 	JWTSecret         string
 	PaymentSecret     string
@@ -92,6 +87,11 @@ type Config struct {
 
 	// Warnings are things the operator should know (generated secrets).
 	Warnings []string
+	// DBRead are the read replicas' DSNs (mysql:<DSN>), for the reads that
+	// decide nothing; DBReadMaxLag is how far behind one may be and still
+	// be read.
+	DBRead       []string
+	DBReadMaxLag time.Duration
 }
 
 // Embedded reports whether the database is the embedded SQLite default.
