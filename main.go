@@ -163,9 +163,10 @@ type app struct {
 func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 	a = &app{cfg: cfg, workers: make(chan struct{})}
 	a.drainWait = func(context.Context) { time.Sleep(cfg.Drain) }
+	built := a // a is nil once an error is returned
 	defer func() {
 		if err != nil {
-			a.close()
+			built.close()
 		}
 	}()
 	// Tracing only when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise no
@@ -196,7 +197,9 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 	if err != nil {
 		return nil, err
 	}
-	a.onClose("read replicas", reads.Close)
+	if len(cfg.DBRead) > 0 {
+		a.onClose("read replicas", reads.Close)
+	}
 	if tp != nil {
 		if err := st.Trace(tp); err != nil {
 			return nil, err

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -46,6 +47,20 @@ func (r *router) pinReads(c *gin.Context, id int64) {
 	r.Replicas.Wrote(id)
 	c.Next()
 	r.Replicas.Wrote(id)
+}
+
+// pinBearer: on the public routes too (the catalogue pages answer anyone),
+// a request that carries the token of a caller who wrote lately reads from
+// the primary. A bad token is ignored here; the routes that need one refuse
+// it themselves.
+func (r *router) pinBearer(c *gin.Context) {
+	tok, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	if tok = strings.TrimSpace(tok); !ok || tok == "" {
+		return
+	}
+	if u, err := r.Accounts.Authenticate(c.Request.Context(), tok); err == nil {
+		c.Request = c.Request.WithContext(r.Replicas.ForUser(c.Request.Context(), u.ID))
+	}
 }
 
 type replicaCollector struct {

@@ -88,6 +88,9 @@ func New(d Deps) *gin.Engine {
 	if d.Tracer != nil {
 		e.Use(traceRequests(d.Tracer))
 	}
+	if d.Replicas != nil {
+		e.Use(r.pinBearer)
+	}
 	e.NoRoute(func(c *gin.Context) {
 		abort(c, http.StatusNotFound, errorDetail{Code: "not_found", Message: "no such route"})
 	})

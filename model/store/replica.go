@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,8 +35,10 @@ type Reads struct {
 }
 
 type replica struct {
-	name   string // host:port, for /metrics
-	st     *Store
+	name    string // host:port, for /metrics
+	dsn     string // to open it when it did not answer at start
+	maxOpen int
+	st      atomic.Pointer[Store] // nil until it opens
 	lagNS  atomic.Int64 // last lag found; -1: unknown (dead or not replicating)
 	usable atomic.Bool
 }
@@ -55,7 +58,8 @@ type ReplicaState struct {
 func NewReads(primary *Store, replicas []*Store, names []string, maxLag time.Duration) *Reads {
 	r := &Reads{primary: primary, maxLag: maxLag, interval: time.Second, wrote: map[int64]time.Time{}, lagOf: replicaLag}
 	for i, st := range replicas {
-		rp := &replica{name: names[i], st: st}
+		rp := &replica{name: names[i]}
+		rp.st.Store(st)
 		rp.lagNS.Store(-1)
 		r.replicas = append(r.replicas, rp)
 	}
@@ -63,21 +67,24 @@ func NewReads(primary *Store, replicas []*Store, names []string, maxLag time.Dur
 }
 
 // OpenReads opens each replica DSN ("mysql:<dsn>") with a pool of maxOpen.
+// A replica that does not answer now is skipped, and opened again by the
+// checks until it does: the mall starts without it.
 func OpenReads(primary *Store, dsns []string, maxOpen int, maxLag time.Duration) (*Reads, error) {
-	var sts []*Store
-	var names []string
+	r := NewReads(primary, nil, nil, maxLag)
 	for _, dsn := range dsns {
-		st, err := Open(dsn, maxOpen)
-		if err != nil {
-			for _, o := range sts {
-				o.Close()
-			}
-			return nil, fmt.Errorf("read replica: %w", err)
+		if _, _, ok := strings.Cut(dsn, ":"); !ok || !strings.HasPrefix(dsn, "mysql:") {
+			return nil, fmt.Errorf("read replica %q: want mysql:<dsn>", replicaName(dsn))
 		}
-		sts = append(sts, st)
-		names = append(names, replicaName(dsn))
+		rp := &replica{name: replicaName(dsn), dsn: dsn, maxOpen: maxOpen}
+		rp.lagNS.Store(-1)
+		if st, err := Open(dsn, maxOpen); err == nil {
+			rp.st.Store(st)
+		} else {
+			slog.Warn("read replica not answering; skipped until it does", "replica", rp.name, "err", err.Error())
+		}
+		r.replicas = append(r.replicas, rp)
 	}
-	return NewReads(primary, sts, names, maxLag), nil
+	return r, nil
 }
 
 // replicaName is the address part of a DSN, without user or password.
@@ -97,7 +104,9 @@ func replicaName(dsn string) string {
 // Close closes the replicas' pools (not the primary's).
 func (r *Reads) Close() error {
 	for _, rp := range r.replicas {
-		rp.st.Close()
+		if st := rp.st.Load(); st != nil {
+			st.Close()
+		}
 	}
 	return nil
 }
@@ -122,8 +131,20 @@ func (r *Reads) Run(ctx context.Context) {
 // Check looks at every replica once: how far behind, and usable or not.
 func (r *Reads) Check(ctx context.Context) {
 	for _, rp := range r.replicas {
+		st := rp.st.Load()
+		if st == nil && rp.dsn != "" {
+			if opened, err := Open(rp.dsn, rp.maxOpen); err == nil {
+				rp.st.Store(opened)
+				st = opened
+			}
+		}
+		if st == nil {
+			rp.lagNS.Store(-1)
+			rp.usable.Store(false)
+			continue
+		}
 		cctx, cancel := context.WithTimeout(ctx, r.interval)
-		lag, err := r.lagOf(cctx, rp.st)
+		lag, err := r.lagOf(cctx, st)
 		cancel()
 		if err != nil {
 			rp.lagNS.Store(-1)
@@ -239,7 +260,7 @@ func (r *Reads) For(ctx context.Context) *Store {
 	for i := range n {
 		rp := r.replicas[(start+i)%n]
 		if rp.usable.Load() {
-			return rp.st
+			return rp.st.Load()
 		}
 	}
 	return r.primary
