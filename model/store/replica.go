@@ -39,8 +39,8 @@ type replica struct {
 	dsn     string // to open it when it did not answer at start
 	maxOpen int
 	st      atomic.Pointer[Store] // nil until it opens
-	lagNS  atomic.Int64 // last lag found; -1: unknown (dead or not replicating)
-	usable atomic.Bool
+	lagNS   atomic.Int64          // last lag found; -1: unknown (dead or not replicating)
+	usable  atomic.Bool
 }
 
 // ReplicaState is one replica as the last check found it.
