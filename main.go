@@ -235,8 +235,8 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 		catalog.Writes
 		geo.Pairings
 	} = st
+	var writers *cache.Writers // who wrote lately, for every process
 	if len(cfg.DBRead) > 0 {
-		deps.Replicas = readReplicas{reads}
 		// With Redis the cache layer fills from the primary instead: a fill
 		// from a replica just after an invalidation would keep the old page.
 		catalogStore = catalogReads{Store: st, reads: reads}
@@ -264,11 +264,15 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 		deps.Cache = cached.Stats
 		counter.Primary = cache.NewCounter(rdb)
 		statsCache = cache.NewStats(rdb)
+		writers = cache.NewWriters(rdb)
 		stockMover = cached.Stock(st)
 		imagesChanged = cached.ImagesChanged
 		if err := cached.Ping(ctx); err != nil {
 			slog.Warn("redis is not answering; serving from the database until it does", "err", err.Error())
 		}
+	}
+	if len(cfg.DBRead) > 0 {
+		deps.Replicas = readReplicas{Reads: reads, writers: writers}
 	}
 	// The user behind each token is read through a 2 s in-process cache;
 	// user changes go through it too, so this replica drops them at once.

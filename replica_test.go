@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -16,6 +17,9 @@ import (
 	"time"
 
 	mysqldrv "github.com/go-sql-driver/mysql"
+
+	"shanhai/model/cache"
+	"shanhai/model/store"
 )
 
 // TestReadReplica runs the mall against a real MariaDB primary and an
@@ -212,5 +216,49 @@ func TestReadReplica(t *testing.T) {
 	// Statistics through the replica.
 	if status, body := call("GET", "/api/v1/stats/pairings?year=2026", login.Token, ""); status != http.StatusOK {
 		t.Errorf("stats from the replica: %d %s", status, body)
+	}
+}
+
+// With Redis, a user who wrote through one process reads from the primary
+// in every process; Redis not answering pins them too (nobody can tell).
+func TestReplicaPinAcrossProcesses(t *testing.T) {
+	url := os.Getenv("SHANHAI_TEST_REDIS")
+	if url == "" {
+		t.Skip("SHANHAI_TEST_REDIS is not set")
+	}
+	rdb, err := cache.NewClient(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	primary, err := store.Open("sqlite:"+filepath.Join(t.TempDir(), "p.db"), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer primary.Close()
+	process := func() readReplicas {
+		return readReplicas{Reads: store.NewReads(primary, nil, nil, 2*time.Second), writers: cache.NewWriters(rdb)}
+	}
+	a, b := process(), process()
+	ctx := context.Background()
+	id := time.Now().UnixNano() // a user no other run has
+	if store.Pinned(b.ForUser(ctx, id)) {
+		t.Fatal("a user who wrote nothing is pinned")
+	}
+	a.Wrote(ctx, id)
+	if !store.Pinned(b.ForUser(ctx, id)) {
+		t.Error("a user who wrote through another process is not pinned to the primary")
+	}
+	if store.Pinned(b.ForUser(ctx, id+1)) {
+		t.Error("another user is pinned")
+	}
+	dead, err := cache.NewClient("redis://127.0.0.1:1/0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dead.Close()
+	c := readReplicas{Reads: store.NewReads(primary, nil, nil, 2*time.Second), writers: cache.NewWriters(dead)}
+	if !store.Pinned(c.ForUser(ctx, id+1)) {
+		t.Error("with Redis not answering, a user is not pinned to the primary")
 	}
 }

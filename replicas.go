@@ -2,14 +2,42 @@ package main
 
 import (
 	"context"
+	"log/slog"
 
 	"shanhai/api"
 	"shanhai/model"
+	"shanhai/model/cache"
 	"shanhai/model/store"
 )
 
-// readReplicas is store.Reads as the router sees it.
-type readReplicas struct{ *store.Reads }
+// readReplicas is store.Reads as the router sees it. With Redis, who wrote
+// lately is also recorded there, so every process pins a writer to the
+// primary, not only the one that took the write.
+type readReplicas struct {
+	*store.Reads
+	writers *cache.Writers // nil without Redis
+}
+
+func (r readReplicas) ForUser(ctx context.Context, id int64) context.Context {
+	ctx = r.Reads.ForUser(ctx, id)
+	if store.Pinned(ctx) || r.writers == nil {
+		return ctx
+	}
+	// Redis not answering: the primary, as nobody can tell whether they wrote.
+	if recent, err := r.writers.Recent(ctx, id); recent || err != nil {
+		return store.Primary(ctx)
+	}
+	return ctx
+}
+
+func (r readReplicas) Wrote(ctx context.Context, id int64) {
+	r.Reads.Wrote(id)
+	if r.writers != nil {
+		if err := r.writers.Wrote(ctx, id, r.PinWindow()); err != nil {
+			slog.Warn("read replicas: the write is not recorded in redis", "user_id", id, "err", err.Error())
+		}
+	}
+}
 
 func (r readReplicas) Lags() []api.ReplicaLag {
 	var out []api.ReplicaLag

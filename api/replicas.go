@@ -17,7 +17,7 @@ type ReadReplicas interface {
 	// they wrote lately.
 	ForUser(ctx context.Context, id int64) context.Context
 	// Wrote records that user id writes now.
-	Wrote(id int64)
+	Wrote(ctx context.Context, id int64)
 	// Lags is every replica as last checked, for /metrics.
 	Lags() []ReplicaLag
 }
@@ -44,9 +44,9 @@ func (r *router) pinReads(c *gin.Context, id int64) {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		return
 	}
-	r.Replicas.Wrote(id)
+	r.Replicas.Wrote(c.Request.Context(), id)
 	c.Next()
-	r.Replicas.Wrote(id)
+	r.Replicas.Wrote(c.Request.Context(), id)
 }
 
 // pinBearer: on the public routes too (the catalogue pages answer anyone),

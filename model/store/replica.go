@@ -205,6 +205,12 @@ func Primary(ctx context.Context) context.Context {
 	return context.WithValue(ctx, primaryKey{}, true)
 }
 
+// Pinned reports whether ctx reads from the primary (Primary).
+func Pinned(ctx context.Context) bool {
+	pinned, _ := ctx.Value(primaryKey{}).(bool)
+	return pinned
+}
+
 // PinWindow is how long after a write its writer's reads stay on the
 // primary: the lag bound, plus the time between checks (a replica's lag can
 // grow until the next), plus a second for the lag's whole-second rounding.
@@ -252,7 +258,7 @@ func (r *Reads) For(ctx context.Context) *Store {
 	if _, ok := ctx.Value(txKey{}).(*txState); ok {
 		return r.primary
 	}
-	if pinned, _ := ctx.Value(primaryKey{}).(bool); pinned {
+	if Pinned(ctx) {
 		return r.primary
 	}
 	n := len(r.replicas)
