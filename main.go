@@ -163,9 +163,10 @@ type app struct {
 func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 	a = &app{cfg: cfg, workers: make(chan struct{})}
 	a.drainWait = func(context.Context) { time.Sleep(cfg.Drain) }
+	built := a // a is nil once an error is returned
 	defer func() {
 		if err != nil {
-			a.close()
+			built.close()
 		}
 	}()
 	// Tracing only when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise no
@@ -189,6 +190,16 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 		return nil, err
 	}
 	a.onClose("database", st.Close)
+	// Read replicas (SHANHAI_DB_READ) serve the statistics and the
+	// catalogue's pages and lists while they keep up; nothing that decides
+	// stock, money, credit or authorization reads from them.
+	reads, err := store.OpenReads(st, cfg.DBRead, cfg.DBMaxOpen, cfg.DBReadMaxLag)
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.DBRead) > 0 {
+		a.onClose("read replicas", reads.Close)
+	}
 	if tp != nil {
 		if err := st.Trace(tp); err != nil {
 			return nil, err
@@ -224,6 +235,12 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 		catalog.Writes
 		geo.Pairings
 	} = st
+	var writers *cache.Writers // who wrote lately, for every process
+	if len(cfg.DBRead) > 0 {
+		// With Redis the cache layer fills from the primary instead: a fill
+		// from a replica just after an invalidation would keep the old page.
+		catalogStore = catalogReads{Store: st, reads: reads}
+	}
 	var stockMover cache.StockMover = st
 	var imagesChanged media.Changed // the cache layer's, when there is one
 	counter := account.Fallback{Local: account.NewMemory()}
@@ -247,11 +264,15 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 		deps.Cache = cached.Stats
 		counter.Primary = cache.NewCounter(rdb)
 		statsCache = cache.NewStats(rdb)
+		writers = cache.NewWriters(rdb)
 		stockMover = cached.Stock(st)
 		imagesChanged = cached.ImagesChanged
 		if err := cached.Ping(ctx); err != nil {
 			slog.Warn("redis is not answering; serving from the database until it does", "err", err.Error())
 		}
+	}
+	if len(cfg.DBRead) > 0 {
+		deps.Replicas = readReplicas{Reads: reads, writers: writers}
 	}
 	// The user behind each token is read through a 2 s in-process cache;
 	// user changes go through it too, so this replica drops them at once.
@@ -300,7 +321,7 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 	// Regions and pairings are read at most once a second per replica, for
 	// the statistics' scopes and each order line's pairing preview.
 	geography := cache.NewGeography(st, time.Second)
-	deps.Stats = stats.New(st, statsCache, geography)
+	deps.Stats = stats.New(statsReads{Store: st, reads: reads}, statsCache, geography)
 	deps.Orders = order.New(st, geography, stk, deps.Ledger, payment.NewSandbox(cfg.PaymentSecret), counter, order.Limits{
 		UnpaidTTL: cfg.UnpaidTTL, OrgUnpaidTTL: cfg.OrgUnpaidTTL, ApprovalTTL: cfg.ApprovalTTL,
 		AutoAccept: cfg.AutoAccept, ReturnWindow: cfg.ReturnWindow, ReturnAutoApprove: cfg.ReturnAutoApprove,
@@ -343,6 +364,8 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 		"rollups": func(ctx context.Context) { deps.Ledger.Run(ctx, time.Second) },
 		// Import jobs are worked in every replica; each chunk is claimed with a lease.
 		"imports": func(ctx context.Context) { deps.Imports.Run(ctx, time.Second) },
+		// Each replica's lag is checked every second (none: returns at once).
+		"read replicas": reads.Run,
 		// Orders are priced from in-memory copies of the catalogue: read them
 		// now rather than one order at a time.
 		"catalogue copies": func(ctx context.Context) {

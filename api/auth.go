@@ -30,6 +30,7 @@ func (r *router) authenticate(c *gin.Context) {
 		return
 	}
 	c.Set(userKey, u)
+	r.pinReads(c, u.ID)
 	c.Next()
 }
 

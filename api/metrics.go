@@ -82,6 +82,9 @@ func newMetrics(d Deps) *metrics {
 			Help: "Cents of accepted sales credited to a pairing by this replica since it started (returns not subtracted).",
 		}, func() float64 { return float64(d.CreditedCents()) }))
 	}
+	if d.Replicas != nil {
+		m.register(newReplicaCollector(d.Replicas))
+	}
 	if d.Ops != nil {
 		m.register(&opsCollector{ops: d.Ops,
 			backlog: prometheus.NewDesc("shanhai_rollup_backlog",

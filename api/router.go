@@ -58,6 +58,9 @@ type Deps struct {
 	// CreditedCents, when set, is the cents of sales credited to a pairing
 	// since start (shanhai_credited_cents_total).
 	CreditedCents func() int64
+	// Replicas, when set, route the reads that decide nothing to read
+	// replicas; the router pins callers who wrote lately to the primary.
+	Replicas ReadReplicas
 	// Tracer, when set, makes each request a span (OpenTelemetry); nil
 	// adds nothing to a request's path.
 	Tracer trace.TracerProvider
@@ -84,6 +87,9 @@ func New(d Deps) *gin.Engine {
 	e.Use(r.requestContext, gin.CustomRecovery(recovery))
 	if d.Tracer != nil {
 		e.Use(traceRequests(d.Tracer))
+	}
+	if d.Replicas != nil {
+		e.Use(r.pinBearer)
 	}
 	e.NoRoute(func(c *gin.Context) {
 		abort(c, http.StatusNotFound, errorDetail{Code: "not_found", Message: "no such route"})

@@ -32,6 +32,7 @@ var Variables = []string{
 	"SHANHAI_DRAIN", "SHANHAI_SHUTDOWN_TIMEOUT",
 	"SHANHAI_BLOBS", "SHANHAI_ACCESS_TTL", "SHANHAI_REFRESH_TTL", "SHANHAI_SMS", "SHANHAI_SMS_SECRET",
 	"OTEL_EXPORTER_OTLP_ENDPOINT",
+	"SHANHAI_DB_READ", "SHANHAI_DB_READ_MAX_LAG",
 }
 
 // Config is the whole configuration.
@@ -86,6 +87,11 @@ type Config struct {
 
 	// Warnings are things the operator should know (generated secrets).
 	Warnings []string
+	// DBRead are the read replicas' DSNs (mysql:<DSN>), for the reads that
+	// decide nothing; DBReadMaxLag is how far behind one may be and still
+	// be read.
+	DBRead       []string
+	DBReadMaxLag time.Duration
 }
 
 // Embedded reports whether the database is the embedded SQLite default.
@@ -176,6 +182,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.OTLPEndpoint = getenv("OTEL_EXPORTER_OTLP_ENDPOINT")
 	c.AccessTTL = dur("SHANHAI_ACCESS_TTL", 15*time.Minute)
 	c.RefreshTTL = dur("SHANHAI_REFRESH_TTL", 720*time.Hour)
+	c.DBReadMaxLag = dur("SHANHAI_DB_READ_MAX_LAG", 2*time.Second)
 	if err != nil {
 		return nil, err
 	}
@@ -209,6 +216,19 @@ func Load(getenv func(string) string) (*Config, error) {
 	if kind == "mysql" {
 		if _, e := mysqldrv.ParseDSN(rest); e != nil {
 			return nil, fmt.Errorf("SHANHAI_DB=%q: bad MySQL DSN (want user:pass@tcp(host:3306)/name): %v", maskDSN(c.DB), e)
+		}
+	}
+	if v := strings.TrimSpace(getenv("SHANHAI_DB_READ")); v != "" {
+		if kind != "mysql" {
+			return nil, fmt.Errorf("SHANHAI_DB_READ: read replicas need SHANHAI_DB=mysql:<DSN>")
+		}
+		for _, d := range strings.Split(v, ",") {
+			d = strings.TrimSpace(d)
+			r, ok := strings.CutPrefix(d, "mysql:")
+			if _, e := mysqldrv.ParseDSN(r); !ok || e != nil {
+				return nil, fmt.Errorf("SHANHAI_DB_READ: %q is not mysql:<go-sql-driver DSN>", maskDSN(d))
+			}
+			c.DBRead = append(c.DBRead, d)
 		}
 	}
 	if path, ok := strings.CutPrefix(c.DB, "sqlite:"); ok && path != "" {
@@ -358,6 +378,8 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("addr", c.Addr),
 		slog.String("db", maskDSN(c.DB)),
 		slog.Int("db_max_open", c.DBMaxOpen),
+		slog.Int("db_read_replicas", len(c.DBRead)),
+		slog.String("db_read_max_lag", c.DBReadMaxLag.String()),
 		slog.String("redis", maskDSN(c.Redis)),
 		slog.String("jwt_secret", mask(c.JWTSecret)),
 		slog.String("payment_secret", mask(c.PaymentSecret)),

@@ -3,6 +3,7 @@ package config
 import (
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +59,8 @@ var invalid = []struct{ name, value string }{
 	{"SHANHAI_DB", "sqlite:"},
 	{"SHANHAI_DB_MAX_OPEN", "many"},
 	{"SHANHAI_DB_MAX_OPEN", "0"},
+	{"SHANHAI_DB_READ", "postgres://replica"},
+	{"SHANHAI_DB_READ_MAX_LAG", "2"},
 	{"SHANHAI_REDIS", "localhost"},
 	{"SHANHAI_REDIS", "a:1,b:x"},
 	{"SHANHAI_DEMO", "yes"},
@@ -312,5 +315,33 @@ func TestSessionsAndSMS(t *testing.T) {
 		if _, err := Load(env(tc.env)); err == nil || !strings.Contains(err.Error(), tc.name) {
 			t.Errorf("%v: got %v, want an error naming %s", tc.env, err, tc.name)
 		}
+	}
+}
+
+// SHANHAI_DB_READ: none by default; a list of mysql: DSNs beside a MySQL
+// primary; refused beside SQLite, and its errors hide passwords.
+func TestDBRead(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || len(c.DBRead) != 0 || c.DBReadMaxLag != 2*time.Second {
+		t.Fatalf("defaults: %v %v %v", c.DBRead, c.DBReadMaxLag, err)
+	}
+	m := map[string]string{"SHANHAI_DB": "mysql:root@tcp(127.0.0.1:3306)/shanhai",
+		"SHANHAI_JWT_SECRET": "0123456789abcdef0", "SHANHAI_PAYMENT_SECRET": "0123456789abcdef1",
+		"SHANHAI_DB_READ":         " mysql:ro@tcp(10.0.0.2:3306)/shanhai , mysql:ro@tcp(10.0.0.3:3306)/shanhai",
+		"SHANHAI_DB_READ_MAX_LAG": "5s"}
+	c, err = Load(env(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"mysql:ro@tcp(10.0.0.2:3306)/shanhai", "mysql:ro@tcp(10.0.0.3:3306)/shanhai"}
+	if !slices.Equal(c.DBRead, want) || c.DBReadMaxLag != 5*time.Second {
+		t.Errorf("read replicas %v lag %v, want %v 5s", c.DBRead, c.DBReadMaxLag, want)
+	}
+	m["SHANHAI_DB_READ"] = "mysql:ro:hunter2secret@db:3306/shanhai"
+	if _, err := Load(env(m)); err == nil || strings.Contains(err.Error(), "hunter2secret") || !strings.Contains(err.Error(), "SHANHAI_DB_READ") {
+		t.Errorf("bad replica DSN: %v", err)
+	}
+	if _, err := Load(env(map[string]string{"SHANHAI_DB_READ": want[0]})); err == nil || !strings.Contains(err.Error(), "SHANHAI_DB_READ") {
+		t.Errorf("replicas beside SQLite: %v", err)
 	}
 }
