@@ -216,6 +216,7 @@ func (r *router) updateUser(c *gin.Context) {
 type supplierReq struct {
 	Name       string `json:"name"`
 	RegionCode string `json:"region_code"`
+	CreditCode string `json:"credit_code"`
 }
 
 type supplierResp struct {
@@ -223,11 +224,13 @@ type supplierResp struct {
 	Name       string `json:"name"`
 	RegionCode string `json:"region_code"`
 	Status     string `json:"status"`
+	CreditCode string `json:"credit_code"`
 	CreatedAt  string `json:"created_at"`
 }
 
 func toSupplier(s *model.Supplier) supplierResp {
-	return supplierResp{ID: s.ID, Name: s.Name, RegionCode: s.RegionCode, Status: s.Status, CreatedAt: rfc3339(s.CreatedAt)}
+	return supplierResp{ID: s.ID, Name: s.Name, RegionCode: s.RegionCode, Status: s.Status, CreditCode: s.CreditCode,
+		CreatedAt: rfc3339(s.CreatedAt)}
 }
 
 func (r *router) createSupplier(c *gin.Context) {
@@ -236,7 +239,7 @@ func (r *router) createSupplier(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	s, err := r.Catalog.CreateSupplier(c.Request.Context(), caller(c), req.Name, req.RegionCode)
+	s, err := r.Catalog.CreateSupplier(c.Request.Context(), caller(c), req.Name, req.RegionCode, req.CreditCode)
 	respond(c, http.StatusCreated, s, err, toSupplier)
 }
 
@@ -251,7 +254,8 @@ func (r *router) listSuppliers(c *gin.Context) {
 }
 
 type supplierPatchReq struct {
-	Status string `json:"status"`
+	Status     *string `json:"status"`
+	CreditCode *string `json:"credit_code"`
 }
 
 func (r *router) updateSupplier(c *gin.Context) {
@@ -265,7 +269,8 @@ func (r *router) updateSupplier(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	s, err := r.Catalog.SetSupplierStatus(c.Request.Context(), caller(c), id, req.Status)
+	s, err := r.Catalog.UpdateSupplier(c.Request.Context(), caller(c), id,
+		catalog.SupplierPatch{Status: req.Status, CreditCode: req.CreditCode})
 	respond(c, http.StatusOK, s, err, toSupplier)
 }
 

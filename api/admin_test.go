@@ -288,6 +288,26 @@ func testAdminSuppliers(t *testing.T, w *world) {
 	wantStatus(t, h.call(t, http.MethodPatch, path(v1+"/admin/suppliers", w.supB.ID), admin, `{"status": "active"}`), http.StatusOK)
 	wantError(t, h.call(t, http.MethodPatch, path(v1+"/admin/suppliers", 999999), admin, `{"status": "active"}`),
 		http.StatusNotFound, "not_found")
+
+	// The credit code: checked with GB 32100, upper-cased, audited with the rest.
+	res = h.call(t, http.MethodPost, v1+"/admin/suppliers", admin,
+		`{"name": "马边彝族自治县青梅专业合作社二社", "region_code": "511133", "credit_code": "91330100716105852f"}`)
+	wantStatus(t, res, http.StatusCreated)
+	if got := decode[supplierBody](t, res); got.CreditCode != "91330100716105852F" {
+		t.Errorf("credit code %q, want it upper-cased", got.CreditCode)
+	}
+	wantError(t, h.callBad(t, http.MethodPost, v1+"/admin/suppliers", admin,
+		`{"name": "错码供应商", "region_code": "511133", "credit_code": "91330100716105852E"}`), http.StatusUnprocessableEntity, "invalid", "credit_code")
+	res = h.call(t, http.MethodPatch, path(v1+"/admin/suppliers", w.supB.ID), admin, `{"credit_code": "9144030071526726XG"}`)
+	wantStatus(t, res, http.StatusOK)
+	if got := decode[supplierBody](t, res); got.CreditCode != "9144030071526726XG" || got.Status != model.SupplierActive {
+		t.Errorf("after setting the code: %+v", got)
+	}
+	if c := queryOne[string](t, h, "SELECT credit_code FROM suppliers WHERE id = ?", w.supB.ID); c != "9144030071526726XG" {
+		t.Errorf("stored credit code %q", c)
+	}
+	wantError(t, h.callBad(t, http.MethodPatch, path(v1+"/admin/suppliers", w.supB.ID), admin, `{"credit_code": "12345"}`), http.StatusUnprocessableEntity, "invalid", "credit_code")
+	wantError(t, h.callBad(t, http.MethodPatch, path(v1+"/admin/suppliers", w.supB.ID), admin, `{}`), http.StatusUnprocessableEntity, "invalid", "status")
 }
 
 func testAdminPairings(t *testing.T, w *world) {

@@ -505,6 +505,7 @@ type supplierBody struct {
 	Name       string `json:"name"`
 	RegionCode string `json:"region_code"`
 	Status     string `json:"status"`
+	CreditCode string `json:"credit_code"`
 	CreatedAt  string `json:"created_at"`
 }
 

@@ -71,6 +71,7 @@ type Supplier struct {
 	Name       string    `gorm:"column:name" json:"name"`
 	RegionCode string    `gorm:"column:region_code" json:"region_code"`
 	Status     string    `gorm:"column:status" json:"status"`
+	CreditCode string    `gorm:"column:credit_code" json:"credit_code"` // 统一社会信用代码; empty: not recorded
 	CreatedAt  time.Time `gorm:"column:created_at" json:"created_at"`
 }
 

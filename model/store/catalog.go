@@ -99,6 +99,19 @@ func (s *Store) CreateSupplier(ctx context.Context, sup *model.Supplier) error {
 	return mapErr(s.conn(ctx).Create(sup).Error)
 }
 
+// SetSupplierCreditCode records a supplier's unified social credit code.
+func (s *Store) SetSupplierCreditCode(ctx context.Context, id int64, code string) error {
+	res := s.conn(ctx).Model(&model.Supplier{}).Where("id = ?", id).Update("credit_code", code)
+	if res.Error != nil {
+		return mapErr(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		_, err := s.Supplier(ctx, id)
+		return err
+	}
+	return nil
+}
+
 // SetSupplierStatus changes a supplier's status and returns the ids of its
 // products, whose visibility follows it.
 func (s *Store) SetSupplierStatus(ctx context.Context, id int64, status string) ([]int64, error) {

@@ -42,6 +42,7 @@ type Store interface {
 	Supplier(ctx context.Context, id int64) (*model.Supplier, error)
 	Suppliers(ctx context.Context, page, size int) (model.Page[model.Supplier], error)
 	CreateSupplier(ctx context.Context, s *model.Supplier) error
+	SetSupplierCreditCode(ctx context.Context, id int64, code string) error
 	Product(ctx context.Context, id int64) (*model.ProductDetail, error)
 	SKU(ctx context.Context, id int64) (*model.SKU, error)
 	SupplierProducts(ctx context.Context, supplierID int64, onSale *bool, today string, page, size int) (model.Page[model.ProductSummary], error)

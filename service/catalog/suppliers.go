@@ -22,11 +22,12 @@ func (s *Service) adminTx(ctx context.Context, actor *model.User, fn func(ctx co
 
 // CreateSupplier registers a supplier in a partner-side region; it starts
 // active (admins only).
-func (s *Service) CreateSupplier(ctx context.Context, actor *model.User, name, regionCode string) (*model.Supplier, error) {
+func (s *Service) CreateSupplier(ctx context.Context, actor *model.User, name, regionCode, creditCode string) (*model.Supplier, error) {
 	var out *model.Supplier
 	err := s.adminTx(ctx, actor, func(ctx context.Context) error {
 		var f check.Fields
-		sup := &model.Supplier{Name: f.Text("name", name, 128), RegionCode: regionCode, Status: model.SupplierActive}
+		sup := &model.Supplier{Name: f.Text("name", name, 128), RegionCode: regionCode, Status: model.SupplierActive,
+			CreditCode: f.CreditCode("credit_code", creditCode, false)}
 		r, err := check.Region(ctx, s.store, &f, "region_code", regionCode, model.SidePartner)
 		if err != nil {
 			return err
@@ -57,10 +58,30 @@ func (s *Service) Suppliers(ctx context.Context, actor *model.User, page, size i
 // SetSupplierStatus moves a supplier to pending, active or suspended; a
 // suspended supplier's products leave the catalogue.
 func (s *Service) SetSupplierStatus(ctx context.Context, actor *model.User, id int64, status string) (*model.Supplier, error) {
+	return s.UpdateSupplier(ctx, actor, id, SupplierPatch{Status: &status})
+}
+
+// SupplierPatch is an admin's edit of a supplier; nil fields stay.
+type SupplierPatch struct {
+	Status     *string
+	CreditCode *string // checked with GB 32100; empty clears it
+}
+
+// UpdateSupplier changes a supplier's status and credit code, audited.
+func (s *Service) UpdateSupplier(ctx context.Context, actor *model.User, id int64, p SupplierPatch) (*model.Supplier, error) {
 	var out *model.Supplier
 	err := s.adminTx(ctx, actor, func(ctx context.Context) error {
 		var f check.Fields
-		f.OneOf("status", status, model.SupplierPending, model.SupplierActive, model.SupplierSuspended)
+		if p.Status != nil {
+			f.OneOf("status", *p.Status, model.SupplierPending, model.SupplierActive, model.SupplierSuspended)
+		}
+		code := ""
+		if p.CreditCode != nil {
+			code = f.CreditCode("credit_code", *p.CreditCode, false)
+		}
+		if p.Status == nil && p.CreditCode == nil {
+			f.Add("status", "give status or credit_code")
+		}
 		if err := f.Err(); err != nil {
 			return err
 		}
@@ -68,8 +89,15 @@ func (s *Service) SetSupplierStatus(ctx context.Context, actor *model.User, id i
 		if err != nil {
 			return err
 		}
-		if _, err := s.writes.SetSupplierStatus(ctx, id, status); err != nil {
-			return err
+		if p.Status != nil {
+			if _, err := s.writes.SetSupplierStatus(ctx, id, *p.Status); err != nil {
+				return err
+			}
+		}
+		if p.CreditCode != nil {
+			if err := s.store.SetSupplierCreditCode(ctx, id, code); err != nil {
+				return err
+			}
 		}
 		if out, err = s.store.Supplier(ctx, id); err != nil {
 			return err

@@ -83,8 +83,8 @@ func load(ctx context.Context, st Store, today time.Time) error {
 	}
 
 	bySupplier := map[string]sup{}
-	for _, r := range suppliers {
-		s := &model.Supplier{Name: r.name, RegionCode: r.region, Status: r.status}
+	for i, r := range suppliers {
+		s := &model.Supplier{Name: r.name, RegionCode: r.region, Status: r.status, CreditCode: supplierCreditCode(i, r)}
 		if err := st.CreateSupplier(ctx, s); err != nil {
 			return fmt.Errorf("supplier %s: %w", r.name, err)
 		}

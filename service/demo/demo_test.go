@@ -10,6 +10,7 @@ import (
 	"shanhai/model"
 	"shanhai/model/store"
 	"shanhai/model/store/storetest"
+	"shanhai/service/check"
 )
 
 // now is late evening UTC on New Year's Eve: already 2026-01-01 in China, so
@@ -309,6 +310,27 @@ func TestSuppliersAndOrgs(t *testing.T) {
 			if n == 0 {
 				t.Errorf("no active supplier in %s", code)
 			}
+		}
+		// Every demo supplier carries a credit code that passes GB 32100.
+		supRows, err := db.Query("SELECT name, credit_code FROM suppliers")
+		if err != nil {
+			t.Fatal(err)
+		}
+		codes := map[string]string{}
+		for supRows.Next() {
+			var name, code string
+			if err := supRows.Scan(&name, &code); err != nil {
+				t.Fatal(err)
+			}
+			codes[name] = code
+		}
+		supRows.Close()
+		seen := map[string]bool{}
+		for name, code := range codes {
+			if !check.CreditCodeValid(code) || seen[code] {
+				t.Errorf("supplier %s: credit code %q invalid or repeated", name, code)
+			}
+			seen[code] = true
 		}
 		for _, status := range []string{model.SupplierPending, model.SupplierSuspended} {
 			var n int

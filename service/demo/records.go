@@ -12,6 +12,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -24,6 +25,17 @@ import (
 // creditCode completes a 17-character stem with its GB 32100 check
 // character: the demo's codes pass the check real ones must.
 func creditCode(stem string) string { return stem + string(check.CreditCodeCheck(stem)) }
+
+// supplierCreditCode is a demo supplier's credit code: 91 (a company) or 93
+// (a co-op, 专业合作社), its county, an organisation code made from its
+// place in the list, and the check character.
+func supplierCreditCode(i int, r supplierRow) string {
+	kind := "91"
+	if strings.Contains(r.name, "合作社") {
+		kind = "93"
+	}
+	return creditCode(fmt.Sprintf("%s%sMA6D%05d", kind, r.region, i+1))
+}
 
 // RecordStore is what the demo records need besides the records service.
 type RecordStore interface {
