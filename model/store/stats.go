@@ -333,3 +333,95 @@ func (s *Store) PairingPlatformSums(ctx context.Context, periods []int, f *model
 	err := q.Group("pairing_id, mall").Scan(&out).Error
 	return out, mapErr(err)
 }
+
+// OrgRankPage ranks every org in the database, as the service ranks the
+// keys of OrgRankKeys, and answers limit of them from offset: by completion
+// of the reserved share (its subtree's certified purchases of period over
+// its filing's reserved amount of year, rounded half up to four places; only
+// when committed and the filing is approved or submitted, otherwise no
+// completion, ranked after every completion), then by those purchases, both
+// descending, ties in id order; equal keys share a rank. Two reads that the
+// database answers from the join of orgs, rollup_orgs and filings without
+// sending their rows; the page's figures are read apart, by id.
+//
+// The order is computed in 64-bit integers, exactly as the service's
+// common case. A committed org whose figures are out of that range (no
+// real ledger's) makes it answer nil: the caller ranks OrgRankKeys instead.
+func (s *Store) OrgRankPage(ctx context.Context, period, year int, committed bool, offset, limit int) (*model.OrgRankPage, error) {
+	div := "/"
+	if s.dialect == MySQL {
+		div = "DIV"
+	}
+	c := 0
+	if committed {
+		c = 1
+	}
+	amount := "COALESCE(r.subtree_certified_cents, 0)"
+	cf := fmt.Sprintf("%d = 1 AND f.status IN ('%s', '%s')", c, model.FilingApproved, model.FilingSubmitted)
+	safe := "f.food_budget_cents BETWEEN 0 AND 1099511627776 AND f.reserved_ratio_bp BETWEEN 0 AND 1048576 AND " +
+		amount + " BETWEEN -281474976710655 AND 281474976710655"
+	den := "((f.food_budget_cents * f.reserved_ratio_bp + 5000) " + div + " 10000)"
+	ok := cf + " AND " + safe + " AND " + den + " > 0"
+	nul := "CASE WHEN " + ok + " THEN 0 ELSE 1 END"
+	q := "((2 * ABS(" + amount + ") * 10000 + " + den + ") " + div + " (2 * " + den + "))"
+	ratio := "CASE WHEN " + ok + " THEN CASE WHEN " + amount + " < 0 THEN -" + q + " ELSE " + q + " END ELSE 0 END"
+	oor := "CASE WHEN " + cf + " AND NOT (" + safe + ") THEN 1 ELSE 0 END"
+	from := `
+FROM orgs o
+LEFT JOIN rollup_orgs r ON r.period = ? AND r.org_id = o.id
+LEFT JOIN filings f ON f.year = ? AND f.org_id = o.id`
+
+	type key struct {
+		id         int64
+		nul, ratio int64
+		amount     int64
+	}
+	var keys []key
+	rows, err := s.conn(ctx).Raw("SELECT o.id, "+nul+", "+ratio+", "+amount+from+
+		" ORDER BY 2, 3 DESC, 4 DESC, o.id LIMIT ? OFFSET ?", period, year, limit, offset).Rows()
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k key
+		if err := rows.Scan(&k.id, &k.nul, &k.ratio, &k.amount); err != nil {
+			return nil, mapErr(err)
+		}
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	rows.Close()
+
+	// how many orgs, how many out of range, how many rank before the page
+	better := "0"
+	args := []any{period, year}
+	if len(keys) > 0 {
+		better = "CASE WHEN " + nul + " < ? OR (" + nul + " = ? AND (" + ratio + " > ? OR (" + ratio + " = ? AND " + amount + " > ?))) THEN 1 ELSE 0 END"
+		k := keys[0]
+		args = append([]any{k.nul, k.nul, k.ratio, k.ratio, k.amount}, args...)
+	}
+	var total, out, before int64
+	row := s.conn(ctx).Raw("SELECT COUNT(*), COALESCE(SUM("+oor+"), 0), COALESCE(SUM("+better+"), 0)"+from, args...).Row()
+	if err := row.Scan(&total, &out, &before); err != nil {
+		return nil, mapErr(err)
+	}
+	if out > 0 {
+		return nil, nil
+	}
+	page := &model.OrgRankPage{Total: int(total), IDs: make([]int64, len(keys)), Ranks: make([]int, len(keys))}
+	for j, k := range keys {
+		page.IDs[j] = k.id
+		switch {
+		case j == 0:
+			page.Ranks[j] = int(before) + 1
+		case k.nul == keys[j-1].nul && k.ratio == keys[j-1].ratio && k.amount == keys[j-1].amount:
+			page.Ranks[j] = page.Ranks[j-1]
+		default:
+			page.Ranks[j] = offset + j + 1
+		}
+	}
+	return page, nil
+}
