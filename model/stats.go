@@ -96,13 +96,3 @@ type PlatformSum struct {
 	Cents     int64 `gorm:"column:cents"`
 	Orders    int64 `gorm:"column:orders"`
 }
-
-// OrgRankPage is one page of the ranking of every org by reserved-share
-// progress, ordered in the database: the page's org ids in ranking order,
-// each one's rank among all (ties share the rank of the first of them) and
-// how many orgs there are.
-type OrgRankPage struct {
-	Total int
-	IDs   []int64
-	Ranks []int
-}

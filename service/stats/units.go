@@ -38,28 +38,65 @@ func (s *Service) Units(ctx context.Context, actor *model.User, q Query, page, s
 	key := cacheKey("u:%s:%s:%d:%d", q.key(), sc.key(), page, size)
 	return cached(ctx, s, key, func(ctx context.Context) (*UnitReport, error) {
 		period := model.YearPeriod(q.Year) + q.Month
-		out := &UnitReport{Year: q.Year, Month: q.Month, Items: []OrgRow{}, Page: page, PageSize: size}
-		from := (page - 1) * size
-		var ids []int64
-		var ranks []int
-		var pg *model.OrgRankPage
-		if sc.side == "" && sc.orgID == 0 {
-			// every org: the database ranks them and sends the page only
-			pg, err = s.store.OrgRankPage(ctx, period, q.Year, q.Month == 0, from, size)
+		keys, err := s.store.OrgRankKeys(ctx, period, q.Year)
+		if err != nil {
+			return nil, err
+		}
+		inScope := func(*model.OrgRankKey) bool { return true }
+		switch {
+		case sc.orgID != 0:
+			parent := make(map[int64]int64, len(keys))
+			for _, k := range keys {
+				parent[k.ID] = k.ParentID
+			}
+			inScope = func(k *model.OrgRankKey) bool {
+				id := k.ID
+				for depth := 0; depth < 64 && id != 0; depth++ {
+					if id == sc.orgID {
+						return true
+					}
+					id = parent[id]
+				}
+				return false
+			}
+		case sc.side == model.SideHelper:
+			w, err := s.world(ctx)
 			if err != nil {
 				return nil, err
 			}
+			inScope = func(k *model.OrgRankKey) bool { return w.Tree.Contains(sc.region, k.RegionCode) }
 		}
-		if pg != nil {
-			out.Total, ids, ranks = pg.Total, pg.IDs, pg.Ranks
-		} else {
-			out.Total, ids, ranks, err = s.rankUnits(ctx, sc, q, period, from, size)
-			if err != nil {
-				return nil, err
+		type ranking struct {
+			id         int64
+			completion *Ratio
+			amount     int64
+			rank       int
+		}
+		var all []ranking
+		for i := range keys {
+			k := &keys[i]
+			if !inScope(k) {
+				continue
 			}
+			r := ranking{id: k.ID, amount: k.SubtreeCertifiedCents}
+			// as orgRow: an approved or submitted filing is a commitment
+			if q.Month == 0 && (k.FilingStatus == model.FilingApproved || k.FilingStatus == model.FilingSubmitted) {
+				f := model.Filing{FoodBudgetCents: k.FoodBudgetCents, ReservedRatioBP: k.ReservedRatioBP}
+				r.completion = Completion(k.SubtreeCertifiedCents, f.ReservedCents())
+			}
+			all = append(all, r)
 		}
-		if len(ids) == 0 {
+		ranked(all, func(r *ranking) (*Ratio, int64) { return r.completion, r.amount },
+			func(r *ranking, rank int) { r.rank = rank })
+		out := &UnitReport{Year: q.Year, Month: q.Month, Items: []OrgRow{}, Total: len(all), Page: page, PageSize: size}
+		from := min((page-1)*size, len(all))
+		onPage := all[from:min(from+size, len(all))]
+		if len(onPage) == 0 {
 			return out, nil
+		}
+		ids := make([]int64, len(onPage))
+		for i, r := range onPage {
+			ids[i] = r.id
 		}
 		var figs []model.OrgFigures
 		if len(ids) > wholeRead {
@@ -74,79 +111,16 @@ func (s *Service) Units(ctx context.Context, actor *model.User, q Query, page, s
 		for i := range figs {
 			byID[figs[i].Org.ID] = &figs[i]
 		}
-		for i, id := range ids {
-			f := byID[id]
+		for _, r := range onPage {
+			f := byID[r.id]
 			if f == nil {
 				continue // deleted between the two reads: orgs are not deleted
 			}
 			row := orgRow(f, q.Month == 0)
-			rank := ranks[i]
+			rank := r.rank
 			row.Rank = &rank
 			out.Items = append(out.Items, row)
 		}
 		return out, nil
 	})
-}
-
-// rankUnits ranks, in Go, the rank keys of every org in scope and answers
-// how many there are and the page's ids and ranks.
-func (s *Service) rankUnits(ctx context.Context, sc scope, q Query, period, from, size int) (int, []int64, []int, error) {
-	keys, err := s.store.OrgRankKeys(ctx, period, q.Year)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	inScope := func(*model.OrgRankKey) bool { return true }
-	switch {
-	case sc.orgID != 0:
-		parent := make(map[int64]int64, len(keys))
-		for _, k := range keys {
-			parent[k.ID] = k.ParentID
-		}
-		inScope = func(k *model.OrgRankKey) bool {
-			id := k.ID
-			for depth := 0; depth < 64 && id != 0; depth++ {
-				if id == sc.orgID {
-					return true
-				}
-				id = parent[id]
-			}
-			return false
-		}
-	case sc.side == model.SideHelper:
-		w, err := s.world(ctx)
-		if err != nil {
-			return 0, nil, nil, err
-		}
-		inScope = func(k *model.OrgRankKey) bool { return w.Tree.Contains(sc.region, k.RegionCode) }
-	}
-	type ranking struct {
-		id         int64
-		completion *Ratio
-		amount     int64
-		rank       int
-	}
-	var all []ranking
-	for i := range keys {
-		k := &keys[i]
-		if !inScope(k) {
-			continue
-		}
-		r := ranking{id: k.ID, amount: k.SubtreeCertifiedCents}
-		// as orgRow: an approved or submitted filing is a commitment
-		if q.Month == 0 && (k.FilingStatus == model.FilingApproved || k.FilingStatus == model.FilingSubmitted) {
-			f := model.Filing{FoodBudgetCents: k.FoodBudgetCents, ReservedRatioBP: k.ReservedRatioBP}
-			r.completion = Completion(k.SubtreeCertifiedCents, f.ReservedCents())
-		}
-		all = append(all, r)
-	}
-	ranked(all, func(r *ranking) (*Ratio, int64) { return r.completion, r.amount },
-		func(r *ranking, rank int) { r.rank = rank })
-	from = min(from, len(all))
-	onPage := all[from:min(from+size, len(all))]
-	ids := make([]int64, len(onPage))
-	ranks := make([]int, len(onPage))
-	for i, r := range onPage {
-		ids[i], ranks[i] = r.id, r.rank
-	}
-	return len(all), ids, ranks, nil
 }
