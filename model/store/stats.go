@@ -272,6 +272,53 @@ ORDER BY o.id`
 	return out, mapErr(rows.Err())
 }
 
+// EveryOrgRankKeys is OrgRankKeys for ranking every org, without parents
+// and regions, and with a filing only where committed and the filing is
+// approved or submitted (FilingStatus "" otherwise): three reads by leading
+// key columns — the org ids, the period's rollup_orgs rows, the year's
+// filings of those statuses — merged here, rather than a join that looks
+// up two rows for every org.
+func (s *Store) EveryOrgRankKeys(ctx context.Context, period, year int, committed bool) ([]model.OrgRankKey, error) {
+	var ids []int64
+	if err := s.conn(ctx).Raw("SELECT id FROM orgs ORDER BY id").Scan(&ids).Error; err != nil {
+		return nil, mapErr(err)
+	}
+	type amount struct {
+		OrgID int64
+		Cents int64
+	}
+	var amounts []amount
+	if err := s.conn(ctx).Raw("SELECT org_id, subtree_certified_cents AS cents FROM rollup_orgs WHERE period = ?", period).
+		Scan(&amounts).Error; err != nil {
+		return nil, mapErr(err)
+	}
+	var filings []model.Filing
+	if committed {
+		if err := s.conn(ctx).Select("org_id, status, food_budget_cents, reserved_ratio_bp").
+			Where("year = ? AND status IN ?", year, []string{model.FilingApproved, model.FilingSubmitted}).
+			Find(&filings).Error; err != nil {
+			return nil, mapErr(err)
+		}
+	}
+	at := make(map[int64]int, len(ids))
+	out := make([]model.OrgRankKey, len(ids))
+	for i, id := range ids {
+		out[i].ID = id
+		at[id] = i
+	}
+	for _, a := range amounts {
+		if i, ok := at[a.OrgID]; ok {
+			out[i].SubtreeCertifiedCents = a.Cents
+		}
+	}
+	for _, f := range filings {
+		if i, ok := at[f.OrgID]; ok {
+			out[i].FilingStatus, out[i].FoodBudgetCents, out[i].ReservedRatioBP = f.Status, f.FoodBudgetCents, f.ReservedRatioBP
+		}
+	}
+	return out, nil
+}
+
 func (s *Store) orgFigures(ctx context.Context, where string, period, year int, args ...any) ([]model.OrgFigures, error) {
 	q := `SELECT o.id, o.name, o.kind, o.region_code, COALESCE(g.name, ''), o.parent_id,
 	COALESCE(r.cents, 0), COALESCE(r.certified_cents, 0), COALESCE(r.credited_cents, 0),
