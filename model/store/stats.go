@@ -279,42 +279,55 @@ ORDER BY o.id`
 // filings of those statuses — merged here, rather than a join that looks
 // up two rows for every org.
 func (s *Store) EveryOrgRankKeys(ctx context.Context, period, year int, committed bool) ([]model.OrgRankKey, error) {
-	var ids []int64
-	if err := s.conn(ctx).Raw("SELECT id FROM orgs ORDER BY id").Scan(&ids).Error; err != nil {
-		return nil, mapErr(err)
-	}
-	type amount struct {
-		OrgID int64
-		Cents int64
-	}
-	var amounts []amount
-	if err := s.conn(ctx).Raw("SELECT org_id, subtree_certified_cents AS cents FROM rollup_orgs WHERE period = ?", period).
-		Scan(&amounts).Error; err != nil {
-		return nil, mapErr(err)
-	}
-	var filings []model.Filing
-	if committed {
-		if err := s.conn(ctx).Select("org_id, status, food_budget_cents, reserved_ratio_bp").
-			Where("year = ? AND status IN ?", year, []string{model.FilingApproved, model.FilingSubmitted}).
-			Find(&filings).Error; err != nil {
-			return nil, mapErr(err)
+	// plain row scans: a few thousand rows each, read on every call
+	read := func(q string, args []any, dst func() []any, each func()) error {
+		rows, err := s.conn(ctx).Raw(q, args...).Rows()
+		if err != nil {
+			return mapErr(err)
 		}
-	}
-	at := make(map[int64]int, len(ids))
-	out := make([]model.OrgRankKey, len(ids))
-	for i, id := range ids {
-		out[i].ID = id
-		at[id] = i
-	}
-	for _, a := range amounts {
-		if i, ok := at[a.OrgID]; ok {
-			out[i].SubtreeCertifiedCents = a.Cents
+		defer rows.Close()
+		for rows.Next() {
+			if err := rows.Scan(dst()...); err != nil {
+				return mapErr(err)
+			}
+			each()
 		}
+		return mapErr(rows.Err())
 	}
-	for _, f := range filings {
-		if i, ok := at[f.OrgID]; ok {
-			out[i].FilingStatus, out[i].FoodBudgetCents, out[i].ReservedRatioBP = f.Status, f.FoodBudgetCents, f.ReservedRatioBP
-		}
+	out := []model.OrgRankKey{}
+	var id int64
+	if err := read("SELECT id FROM orgs ORDER BY id", nil, func() []any { return []any{&id} },
+		func() { out = append(out, model.OrgRankKey{ID: id}) }); err != nil {
+		return nil, err
+	}
+	at := make(map[int64]int, len(out))
+	for i := range out {
+		at[out[i].ID] = i
+	}
+	var cents int64
+	if err := read("SELECT org_id, subtree_certified_cents FROM rollup_orgs WHERE period = ?", []any{period},
+		func() []any { return []any{&id, &cents} },
+		func() {
+			if i, ok := at[id]; ok {
+				out[i].SubtreeCertifiedCents = cents
+			}
+		}); err != nil {
+		return nil, err
+	}
+	if !committed {
+		return out, nil
+	}
+	var f model.OrgRankKey
+	err := read("SELECT org_id, status, food_budget_cents, reserved_ratio_bp FROM filings WHERE year = ? AND status IN (?, ?)",
+		[]any{year, model.FilingApproved, model.FilingSubmitted},
+		func() []any { return []any{&id, &f.FilingStatus, &f.FoodBudgetCents, &f.ReservedRatioBP} },
+		func() {
+			if i, ok := at[id]; ok {
+				out[i].FilingStatus, out[i].FoodBudgetCents, out[i].ReservedRatioBP = f.FilingStatus, f.FoodBudgetCents, f.ReservedRatioBP
+			}
+		})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
