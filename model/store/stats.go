@@ -272,6 +272,66 @@ ORDER BY o.id`
 	return out, mapErr(rows.Err())
 }
 
+// EveryOrgRankKeys is OrgRankKeys for ranking every org, without parents
+// and regions, and with a filing only where committed and the filing is
+// approved or submitted (FilingStatus "" otherwise): three reads by leading
+// key columns — the org ids, the period's rollup_orgs rows, the year's
+// filings of those statuses — merged here, rather than a join that looks
+// up two rows for every org.
+func (s *Store) EveryOrgRankKeys(ctx context.Context, period, year int, committed bool) ([]model.OrgRankKey, error) {
+	// plain row scans: a few thousand rows each, read on every call
+	read := func(q string, args []any, dst func() []any, each func()) error {
+		rows, err := s.conn(ctx).Raw(q, args...).Rows()
+		if err != nil {
+			return mapErr(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := rows.Scan(dst()...); err != nil {
+				return mapErr(err)
+			}
+			each()
+		}
+		return mapErr(rows.Err())
+	}
+	out := []model.OrgRankKey{}
+	var id int64
+	if err := read("SELECT id FROM orgs ORDER BY id", nil, func() []any { return []any{&id} },
+		func() { out = append(out, model.OrgRankKey{ID: id}) }); err != nil {
+		return nil, err
+	}
+	at := make(map[int64]int, len(out))
+	for i := range out {
+		at[out[i].ID] = i
+	}
+	var cents int64
+	if err := read("SELECT org_id, subtree_certified_cents FROM rollup_orgs WHERE period = ?", []any{period},
+		func() []any { return []any{&id, &cents} },
+		func() {
+			if i, ok := at[id]; ok {
+				out[i].SubtreeCertifiedCents = cents
+			}
+		}); err != nil {
+		return nil, err
+	}
+	if !committed {
+		return out, nil
+	}
+	var f model.OrgRankKey
+	err := read("SELECT org_id, status, food_budget_cents, reserved_ratio_bp FROM filings WHERE year = ? AND status IN (?, ?)",
+		[]any{year, model.FilingApproved, model.FilingSubmitted},
+		func() []any { return []any{&id, &f.FilingStatus, &f.FoodBudgetCents, &f.ReservedRatioBP} },
+		func() {
+			if i, ok := at[id]; ok {
+				out[i].FilingStatus, out[i].FoodBudgetCents, out[i].ReservedRatioBP = f.FilingStatus, f.FoodBudgetCents, f.ReservedRatioBP
+			}
+		})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (s *Store) orgFigures(ctx context.Context, where string, period, year int, args ...any) ([]model.OrgFigures, error) {
 	q := `SELECT o.id, o.name, o.kind, o.region_code, COALESCE(g.name, ''), o.parent_id,
 	COALESCE(r.cents, 0), COALESCE(r.certified_cents, 0), COALESCE(r.credited_cents, 0),

@@ -71,6 +71,7 @@ type Store interface {
 	AllOrgFigures(ctx context.Context, period, year int) ([]model.OrgFigures, error)
 	OrgFiguresOf(ctx context.Context, period, year int, ids []int64) ([]model.OrgFigures, error)
 	OrgRankKeys(ctx context.Context, period, year int) ([]model.OrgRankKey, error)
+	EveryOrgRankKeys(ctx context.Context, period, year int, committed bool) ([]model.OrgRankKey, error)
 	OrgCertifiedSums(ctx context.Context, periods []int) (map[int64]int64, error)
 	Sectors(ctx context.Context) ([]model.SectorInfo, error)
 	SalesPointTypes(ctx context.Context) ([]model.SalesPointTypeInfo, error)

@@ -38,7 +38,13 @@ func (s *Service) Units(ctx context.Context, actor *model.User, q Query, page, s
 	key := cacheKey("u:%s:%s:%d:%d", q.key(), sc.key(), page, size)
 	return cached(ctx, s, key, func(ctx context.Context) (*UnitReport, error) {
 		period := model.YearPeriod(q.Year) + q.Month
-		keys, err := s.store.OrgRankKeys(ctx, period, q.Year)
+		var keys []model.OrgRankKey
+		if sc.side == "" && sc.orgID == 0 {
+			// every org: no parents or regions to read
+			keys, err = s.store.EveryOrgRankKeys(ctx, period, q.Year, q.Month == 0)
+		} else {
+			keys, err = s.store.OrgRankKeys(ctx, period, q.Year)
+		}
 		if err != nil {
 			return nil, err
 		}
