@@ -458,7 +458,7 @@ func TestRoundTrip(t *testing.T) {
 		&model.Region{Code: "330699", Name: "测试区", Level: model.LevelCounty, ParentCode: ptr("330600"), Side: model.SideHelper},
 		&model.Pairing{Programme: model.ProgrammeMountainSea, Level: model.LevelCounty, HelperCode: "330683", PartnerCode: "331121", SinceYear: 2003, Active: true},
 		&model.Category{Code: "roundtrip", Name: "往返"},
-		&model.Supplier{Name: "青田稻鱼", RegionCode: "331121", Status: model.SupplierSuspended, CreatedAt: created},
+		&model.Supplier{Name: "青田稻鱼", RegionCode: "331121", Status: model.SupplierSuspended, CreditCode: "93331121MA6D00012X", CreatedAt: created},
 		&model.Product{SupplierID: 1 << 40, Name: "稻鱼米", CategoryCode: "grain_oil", Brand: "稻鱼共生", Description: "田鱼与稻",
 			OriginCode: "331121", OnSale: true, Perishable: true, ShelfLifeDays: 365, PriceMinCents: 1<<33 + 7, ImageCount: 9, CertStatus: "valid", CertValidFrom: "2026-01-01", CertValidTo: "2026-12-31", RegisterEntryID: ptr(int64(1<<62 + 60)), CreatedAt: created, UpdatedAt: updated},
 		&model.SKU{ProductID: 1 << 41, Spec: "5千克", Unit: "袋", PriceCents: 1<<34 + 9, OnHand: 3_000_000_000, Reserved: 2_999_999_999, Version: 1 << 40, PurchaseLimit: 1<<39 + 3},
