@@ -1,7 +1,6 @@
 package api
 
 import (
-	"mime"
 	"net/http"
 	"strconv"
 
@@ -570,8 +569,7 @@ func (r *router) listAudit(c *gin.Context) {
 			writeError(c, err)
 			return
 		}
-		c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
-		c.Data(http.StatusOK, f.ContentType, f.Body)
+		sendFile(c, f)
 		return
 	}
 	p, err := r.Audit.Audits(c.Request.Context(), caller(c), q, page, size)

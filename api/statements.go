@@ -11,6 +11,7 @@ import (
 
 	"shanhai/model"
 	"shanhai/service/procure"
+	"shanhai/service/sheet"
 )
 
 type statementOrderResp struct {
@@ -75,8 +76,11 @@ func downloadFormat(c *gin.Context, files ...string) (string, error) {
 	return "", model.Invalid(model.FieldError{Field: "format", Message: "must be json or one of the file formats of this list"})
 }
 
-func sendFile(c *gin.Context, f *procure.File) {
+// sendFile answers with a download: statistics, statements, the purchase
+// history and the audit trail are private figures, never cached.
+func sendFile(c *gin.Context, f *sheet.File) {
 	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, f.ContentType, f.Body)
 }
 

@@ -7,7 +7,6 @@ package api
 
 import (
 	"maps"
-	"mime"
 	"net/http"
 	"regexp"
 	"slices"
@@ -117,9 +116,7 @@ func sendStatsFile(r *router, c *gin.Context, in stats.ExportInput) {
 		writeError(c, err)
 		return
 	}
-	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
-	c.Header("Cache-Control", "no-store")
-	c.Data(http.StatusOK, f.ContentType, f.Body)
+	sendFile(c, f)
 }
 
 func (r *router) statsPairings(c *gin.Context) {
@@ -290,8 +287,7 @@ func (r *router) statsBulletin(c *gin.Context) {
 		htmlPage(c, f.Body)
 		return
 	}
-	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
-	c.Data(http.StatusOK, f.ContentType, f.Body)
+	sendFile(c, f)
 }
 
 // issueBulletin keeps a month's bulletin as issued (admins).

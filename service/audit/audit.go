@@ -12,7 +12,7 @@ import (
 
 	"shanhai/model"
 	"shanhai/service/check"
-	"shanhai/service/stats"
+	"shanhai/service/sheet"
 )
 
 // Store is where records go.
@@ -110,7 +110,7 @@ const MaxExport = 100_000
 
 // Export is the audit trail q selects as a csv (UTF-8 with a byte-order
 // mark) or xlsx file, oldest first, times in China time (admins only).
-func (s *Service) Export(ctx context.Context, actor *model.User, q Query, format string) (*stats.File, error) {
+func (s *Service) Export(ctx context.Context, actor *model.User, q Query, format string) (*sheet.File, error) {
 	if err := check.Admin(actor); err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func (s *Service) Export(ctx context.Context, actor *model.User, q Query, format
 	if err != nil {
 		return nil, err
 	}
-	if format != stats.FormatCSV && format != stats.FormatXLSX {
+	if format != sheet.FormatCSV && format != sheet.FormatXLSX {
 		return nil, model.Invalid(model.FieldError{Field: "format", Message: "must be csv or xlsx"})
 	}
 	list, err := s.trail.AuditsUpTo(ctx, f, MaxExport+1)
@@ -146,5 +146,5 @@ func (s *Service) Export(ctx context.Context, actor *model.User, q Query, format
 	if q.To != "" {
 		name += "-to-" + q.To
 	}
-	return stats.TableFile(format, name, "audit", header, rows, 0, 2)
+	return sheet.Table(format, name, "audit", header, rows, 0, 2)
 }

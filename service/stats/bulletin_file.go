@@ -12,6 +12,7 @@ import (
 	"strconv"
 
 	"shanhai/model"
+	"shanhai/service/sheet"
 )
 
 // FormatHTML is the bulletin's printable page.
@@ -23,8 +24,8 @@ const ContentTypeHTML = "text/html; charset=utf-8"
 var bulletinHeader = []string{"年累计排名", "代码", "名称", "备案状态", "年度任务或预留金额（元）", "本月（元）", "本月排名",
 	"年累计（元）", "完成率", "上月累计完成率", "完成率变动", "当前本月（元）", "当前年累计（元）", "通报后年累计变动（元）"}
 
-var bulletinKinds = []cellKind{intCell, textCell, textCell, textCell, yuanCell, yuanCell, intCell,
-	yuanCell, ratioCell, ratioCell, ratioCell, yuanCell, yuanCell, yuanCell}
+var bulletinKinds = []sheet.Kind{sheet.Int, sheet.Text, sheet.Text, sheet.Text, sheet.Yuan, sheet.Yuan, sheet.Int,
+	sheet.Yuan, sheet.Ratio, sheet.Ratio, sheet.Ratio, sheet.Yuan, sheet.Yuan, sheet.Yuan}
 
 // FilingNames are the filing statuses in Chinese; no filing is 未备案.
 var FilingNames = map[string]string{model.FilingDraft: "草稿", model.FilingSubmitted: "已提交",
@@ -69,35 +70,35 @@ func unitCells(u *BulletinUnit) []string {
 // bulletinSheets are the bulletin's tables: a sheet of districts per
 // programme and one of units; for csv one table whose first column names
 // the part.
-func bulletinSheets(r *BulletinReport, oneTable bool) []sheet {
-	var out []sheet
+func bulletinSheets(r *BulletinReport, oneTable bool) []sheet.Sheet {
+	var out []sheet.Sheet
 	for _, p := range r.Programmes {
-		sh := sheet{name: programmeNames[p.Programme] + "区县排名", header: bulletinHeader, kinds: bulletinKinds}
+		sh := sheet.Sheet{Name: programmeNames[p.Programme] + "区县排名", Header: bulletinHeader, Kinds: bulletinKinds}
 		for i := range p.Districts {
-			sh.rows = append(sh.rows, districtCells(&p.Districts[i]))
+			sh.Rows = append(sh.Rows, districtCells(&p.Districts[i]))
 		}
 		out = append(out, sh)
 	}
-	units := sheet{name: "单位备案与完成", header: bulletinHeader, kinds: bulletinKinds}
+	units := sheet.Sheet{Name: "单位备案与完成", Header: bulletinHeader, Kinds: bulletinKinds}
 	for i := range r.Units.Items {
-		units.rows = append(units.rows, unitCells(&r.Units.Items[i]))
+		units.Rows = append(units.Rows, unitCells(&r.Units.Items[i]))
 	}
 	out = append(out, units)
 	if !oneTable {
 		return out
 	}
-	one := sheet{name: "月度通报", header: append([]string{"部分"}, bulletinHeader...), kinds: append([]cellKind{textCell}, bulletinKinds...)}
+	one := sheet.Sheet{Name: "月度通报", Header: append([]string{"部分"}, bulletinHeader...), Kinds: append([]sheet.Kind{sheet.Text}, bulletinKinds...)}
 	for _, sh := range out {
-		for _, row := range sh.rows {
-			one.rows = append(one.rows, append([]string{sh.name}, row...))
+		for _, row := range sh.Rows {
+			one.Rows = append(one.Rows, append([]string{sh.Name}, row...))
 		}
 	}
-	return []sheet{one}
+	return []sheet.Sheet{one}
 }
 
 // BulletinFile is the month's bulletin as format (xlsx, csv or html), read
 // as Bulletin reads it.
-func (s *Service) BulletinFile(ctx context.Context, actor *model.User, q Query, format string) (*File, error) {
+func (s *Service) BulletinFile(ctx context.Context, actor *model.User, q Query, format string) (*sheet.File, error) {
 	if format != FormatXLSX && format != FormatCSV && format != FormatHTML {
 		return nil, model.Invalid(model.FieldError{Field: "format", Message: "must be xlsx, csv or html"})
 	}
@@ -111,23 +112,15 @@ func (s *Service) BulletinFile(ctx context.Context, actor *model.User, q Query, 
 	}
 	switch format {
 	case FormatCSV:
-		body, err := writeCSV(bulletinSheets(r, true)[0])
-		if err != nil {
-			return nil, err
-		}
-		return &File{Name: name + ".csv", ContentType: ContentTypeCSV, Body: body}, nil
+		return sheet.Write(FormatCSV, name, bulletinSheets(r, true)...)
 	case FormatHTML:
 		var b bytes.Buffer
 		if err := bulletinPage.Execute(&b, r); err != nil {
 			return nil, err
 		}
-		return &File{Name: name + ".html", ContentType: ContentTypeHTML, Body: b.Bytes()}, nil
+		return &sheet.File{Name: name + ".html", ContentType: ContentTypeHTML, Body: b.Bytes()}, nil
 	}
-	body, err := writeXLSX(bulletinSheets(r, false))
-	if err != nil {
-		return nil, err
-	}
-	return &File{Name: name + ".xlsx", ContentType: ContentTypeXLSX, Body: body}, nil
+	return sheet.Write(FormatXLSX, name, bulletinSheets(r, false)...)
 }
 
 // percent prints a completion as a percentage with two places: 0.7340 →

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"shanhai/service/sheet"
 )
 
 // Ratio is a completion: a decimal fraction kept exactly to four places
@@ -114,22 +116,7 @@ func (r *Ratio) UnmarshalJSON(b []byte) error {
 
 // Yuan formats cents as yuan with two decimals: 12345 → "123.45",
 // -5 → "-0.05".
-func Yuan(cents int64) string { return decimal(cents, 100, 2) }
-
-// decimal prints v ÷ unit with places decimals, unit = 10^places.
-func decimal(v, unit int64, places int) string {
-	neg := v < 0
-	u := uint64(v)
-	if neg {
-		u = -u // two's complement: right for math.MinInt64 too
-	}
-	frac := strconv.FormatUint(u%uint64(unit), 10)
-	s := strconv.FormatUint(u/uint64(unit), 10) + "." + strings.Repeat("0", places-len(frac)) + frac
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
+func Yuan(cents int64) string { return sheet.FormatYuan(cents) }
 
 // ranked orders items for a ranking — completion descending with nulls
 // last, then amount descending, ties keeping their order — and gives each
