@@ -87,8 +87,8 @@ func htmlPage(c *gin.Context, body []byte) {
 // bodyLimits are the routes whose bodies may exceed MaxBody: file uploads.
 var bodyLimits = map[string]int64{
 	uploadPath:      maxUploadBody,
-	recordScanPath:  maxRecordScanBody,
-	invoiceScanPath: maxInvoiceScanBody,
+	recordScanPath:  maxScanBody,
+	invoiceScanPath: maxScanBody,
 	importPath:      maxImportBody,
 }
 

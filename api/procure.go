@@ -5,8 +5,6 @@ package api
 // statements and the org's order-line export.
 
 import (
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 
@@ -17,11 +15,8 @@ import (
 )
 
 // invoiceScanPath is the invoice-scan upload route, whose body may reach
-// maxInvoiceScanBody: the 10 MiB file and its envelope.
-const (
-	invoiceScanPath    = "/api/v1/supplier/invoices/:id/scan"
-	maxInvoiceScanBody = procure.MaxScanBytes + 64<<10
-)
+// maxScanBody.
+const invoiceScanPath = "/api/v1/supplier/invoices/:id/scan"
 
 type invoiceProfileReq struct {
 	Title   string `json:"title"`
@@ -235,7 +230,7 @@ func (r *router) putInvoiceScan(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	data, err := uploadFileUpTo(c, procure.MaxScanBytes)
+	_, data, err := uploadScan(c)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -260,34 +255,4 @@ func (r *router) invoiceScan(c *gin.Context) {
 	c.Header("Cache-Control", "private, no-store")
 	c.Header("Content-Disposition", "attachment; filename=\"invoice-"+strconv.FormatInt(id, 10)+"-scan\"")
 	c.Data(http.StatusOK, b.ContentType, b.Data)
-}
-
-// uploadFileUpTo reads the multipart field "file" of at most limit bytes
-// (413 beyond).
-func uploadFileUpTo(c *gin.Context, limit int) ([]byte, error) {
-	bad := model.BadRequest("bad_upload", `send multipart/form-data with the file in the field "file"`)
-	mr, err := c.Request.MultipartReader()
-	if err != nil {
-		return nil, bad
-	}
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			return nil, model.Invalid(model.FieldError{Field: "file", Message: "is required"})
-		}
-		if err != nil {
-			return nil, uploadErr(err, bad)
-		}
-		if part.FormName() != "file" {
-			continue
-		}
-		data, err := io.ReadAll(io.LimitReader(part, int64(limit)+1))
-		if err != nil {
-			return nil, uploadErr(err, bad)
-		}
-		if len(data) > limit {
-			return nil, &http.MaxBytesError{Limit: int64(limit)}
-		}
-		return data, nil
-	}
 }

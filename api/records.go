@@ -13,15 +13,17 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"shanhai/model"
+	"shanhai/service/check"
 	"shanhai/service/record"
 )
 
 // recordScanPath is a record's scan upload route, whose body may reach
-// maxRecordScanBody: the 10 MiB file and its envelope.
-const (
-	recordScanPath    = "/api/v1/sales-records/:id/files"
-	maxRecordScanBody = record.MaxScan + 64<<10
-)
+// maxScanBody.
+const recordScanPath = "/api/v1/sales-records/:id/files"
+
+// maxScanBody is a scan upload's body: the file (check.MaxScan) and its
+// multipart envelope.
+const maxScanBody = check.MaxScan + 64<<10
 
 type recordInvoiceReq struct {
 	Number           string `json:"number"`
@@ -294,8 +296,9 @@ func (r *router) attachRecordFile(c *gin.Context) {
 	respond(c, http.StatusCreated, f, err, toRecordFile)
 }
 
-// uploadScan reads the multipart field "file" (at most 10 MiB: 413 beyond)
-// and its file name.
+// uploadScan reads the multipart field "file" of a scan upload (at most
+// check.MaxScan bytes: 413 beyond) and its file name; the service judges
+// what the bytes are.
 func uploadScan(c *gin.Context) (string, []byte, error) {
 	bad := model.BadRequest("bad_upload", `send multipart/form-data with the scan in the field "file"`)
 	mr, err := c.Request.MultipartReader()
@@ -313,12 +316,12 @@ func uploadScan(c *gin.Context) (string, []byte, error) {
 		if part.FormName() != "file" {
 			continue
 		}
-		data, err := io.ReadAll(io.LimitReader(part, record.MaxScan+1))
+		data, err := io.ReadAll(io.LimitReader(part, check.MaxScan+1))
 		if err != nil {
 			return "", nil, uploadErr(err, bad)
 		}
-		if len(data) > record.MaxScan {
-			return "", nil, &http.MaxBytesError{Limit: record.MaxScan}
+		if len(data) > check.MaxScan {
+			return "", nil, &http.MaxBytesError{Limit: check.MaxScan}
 		}
 		return part.FileName(), data, nil
 	}

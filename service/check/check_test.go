@@ -49,3 +49,26 @@ func TestText(t *testing.T) {
 		t.Error("optional U+FFFD accepted")
 	}
 }
+
+func TestScan(t *testing.T) {
+	big := append([]byte("%PDF-1.7\n"), make([]byte, MaxScan)...)
+	for _, c := range []struct {
+		data     []byte
+		wantType string
+		wantErr  bool
+	}{
+		{[]byte("%PDF-1.4\n..."), "application/pdf", false},
+		{[]byte{0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10}, "image/jpeg", false},
+		{[]byte("\x89PNG\r\n\x1a\n\x00\x00"), "image/png", false},
+		{[]byte("GIF89a"), "", true},
+		{[]byte("<html><body>%PDF-</body></html>"), "", true},
+		{nil, "", true},
+		{big, "application/pdf", true}, // a PDF, but one byte over the limit
+	} {
+		var f Fields
+		ct := f.Scan("file", c.data)
+		if ct != c.wantType || (f.Err() != nil) != c.wantErr {
+			t.Errorf("Scan(%.12q…) = %q, err %v; want %q, error %v", c.data, ct, f.Err(), c.wantType, c.wantErr)
+		}
+	}
+}

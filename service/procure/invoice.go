@@ -5,9 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"net/http"
 	"strconv"
-	"strings"
 
 	"shanhai/model"
 	"shanhai/service/audit"
@@ -243,9 +241,6 @@ func (s *Service) OrderInvoices(ctx context.Context, actor *model.User, orderID 
 	return p.Items, err
 }
 
-// MaxScanBytes is the largest invoice scan accepted.
-const MaxScanBytes = 10 << 20
-
 // PutScan stores an invoice's scan (PDF, JPEG or PNG) as a private blob;
 // only the invoice's supplier attaches it.
 func (s *Service) PutScan(ctx context.Context, actor *model.User, id int64, data []byte) (*model.MallInvoice, error) {
@@ -256,13 +251,10 @@ func (s *Service) PutScan(ctx context.Context, actor *model.User, id int64, data
 	if sup, _ := supplierOf(actor); sup != inv.SupplierID {
 		return nil, model.Forbidden("only the invoice's supplier attaches its scan")
 	}
-	if len(data) == 0 || len(data) > MaxScanBytes {
-		return nil, model.Invalid(model.FieldError{Field: "file", Message: "must be 1 byte to 10 MiB"})
-	}
-	ct := http.DetectContentType(data)
-	ct, _, _ = strings.Cut(ct, ";")
-	if ct != "application/pdf" && ct != "image/jpeg" && ct != "image/png" {
-		return nil, model.Invalid(model.FieldError{Field: "file", Message: "must be a PDF, JPEG or PNG file"})
+	var f check.Fields
+	ct := f.Scan("file", data)
+	if err := f.Err(); err != nil {
+		return nil, err
 	}
 	sum := sha256.Sum256(data)
 	hash := hex.EncodeToString(sum[:])

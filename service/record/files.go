@@ -2,11 +2,10 @@ package record
 
 // A record's scans: the invoice or contract, as PDF, JPEG or PNG (judged by
 // their bytes, not by the name or the header the client sent), at most
-// MaxScan bytes, kept as private blobs and served only to those who may see
-// the record.
+// check.MaxScan bytes, kept as private blobs and served only to those who
+// may see the record.
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,25 +15,8 @@ import (
 	"shanhai/service/check"
 )
 
-// MaxScan is the largest scan a record takes.
-const MaxScan = 10 << 20
-
 // MaxFiles bounds a record's scans.
 const MaxFiles = 20
-
-// sniff is the content type of a scan's bytes, or "" when it is none of
-// the kinds a record takes.
-func sniff(b []byte) string {
-	switch {
-	case bytes.HasPrefix(b, []byte("%PDF-")):
-		return "application/pdf"
-	case bytes.HasPrefix(b, []byte{0xFF, 0xD8, 0xFF}):
-		return "image/jpeg"
-	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
-		return "image/png"
-	}
-	return ""
-}
 
 // Attach adds a scan to a draft or returned record (its org_admin).
 func (s *Service) Attach(ctx context.Context, actor *model.User, id int64, name string, data []byte) (*model.RecordFile, error) {
@@ -50,15 +32,7 @@ func (s *Service) Attach(ctx context.Context, actor *model.User, id int64, name 
 	}
 	var f check.Fields
 	name = f.OptionalText("name", name, 128)
-	ct := sniff(data)
-	switch {
-	case len(data) == 0:
-		f.Add("file", "is required")
-	case len(data) > MaxScan:
-		f.Add("file", "must be at most 10 MiB")
-	case ct == "":
-		f.Add("file", "must be a PDF, JPEG or PNG scan")
-	}
+	ct := f.Scan("file", data)
 	if len(r.Files) >= MaxFiles {
 		f.Add("file", "a record takes at most 20 files")
 	}
