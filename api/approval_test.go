@@ -10,8 +10,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -169,49 +167,28 @@ func TestApprovalConcurrentReplicas(t *testing.T) {
 // approvalRush: buyers of one org place at once, spread over replicas on b
 // and others; exactly one order goes through without approval.
 func approvalRush(t *testing.T, b storetest.Backend, others []storetest.Backend) {
-	{
-		w, rice := apvWorld(t, b)
-		engines := []http.Handler{w.h.engine}
-		for _, o := range others {
-			engines = append(engines, newHarness(t, o, withOrders(nil, testOrderLimits())).engine)
+	w, rice := apvWorld(t, b)
+	engines := replicaEngines(t, w.h, others, testOrderLimits())
+	const buyers = 8
+	tokens := make([]string, buyers)
+	for i := range buyers {
+		name := fmt.Sprintf("rush_buyer_%d", i)
+		w.addUser(t, &model.User{Username: name, Role: model.RoleBuyer, OrgID: &w.canteen.ID})
+		tokens[i] = w.token(t, name)
+	}
+	codes := placeAtOnce(engines, tokens, "rush", func(int) string { return ordLines(rice, 10) })
+	for i, c := range codes {
+		if c != http.StatusCreated {
+			t.Errorf("buyer %d: status %d", i, c)
 		}
-		const buyers = 8
-		tokens := make([]string, buyers)
-		for i := range buyers {
-			name := fmt.Sprintf("rush_buyer_%d", i)
-			w.addUser(t, &model.User{Username: name, Role: model.RoleBuyer, OrgID: &w.canteen.ID})
-			tokens[i] = w.token(t, name)
-		}
-		var wg sync.WaitGroup
-		codes := make([]int, buyers)
-		start := make(chan struct{})
-		for i := range buyers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				req := newRequest(http.MethodPost, v1+"/orders", tokens[i], ordLines(rice, 10))
-				req.Header.Set("Idempotency-Key", fmt.Sprintf("rush-%d", i))
-				rec := httptest.NewRecorder()
-				engines[i%len(engines)].ServeHTTP(rec, req)
-				codes[i] = rec.Code
-			}()
-		}
-		close(start)
-		wg.Wait()
-		for i, c := range codes {
-			if c != http.StatusCreated {
-				t.Errorf("buyer %d: status %d", i, c)
-			}
-		}
-		free := queryOne[int64](t, w.h, "SELECT COUNT(*) FROM orders WHERE org_id = ? AND status <> ?", w.canteen.ID, model.OrderPendingApproval)
-		pending := queryOne[int64](t, w.h, "SELECT COUNT(*) FROM orders WHERE org_id = ? AND status = ?", w.canteen.ID, model.OrderPendingApproval)
-		if free != 1 || pending != buyers-1 {
-			t.Errorf("%d orders without approval and %d waiting, want 1 and %d", free, pending, buyers-1)
-		}
-		if got := apvDayTotal(t, w); got != buyers*10*apvUnitCents {
-			t.Errorf("stored day total = %d, want %d", got, buyers*10*apvUnitCents)
-		}
+	}
+	free := queryOne[int64](t, w.h, "SELECT COUNT(*) FROM orders WHERE org_id = ? AND status <> ?", w.canteen.ID, model.OrderPendingApproval)
+	pending := queryOne[int64](t, w.h, "SELECT COUNT(*) FROM orders WHERE org_id = ? AND status = ?", w.canteen.ID, model.OrderPendingApproval)
+	if free != 1 || pending != buyers-1 {
+		t.Errorf("%d orders without approval and %d waiting, want 1 and %d", free, pending, buyers-1)
+	}
+	if got := apvDayTotal(t, w); got != buyers*10*apvUnitCents {
+		t.Errorf("stored day total = %d, want %d", got, buyers*10*apvUnitCents)
 	}
 }
 

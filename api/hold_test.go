@@ -10,8 +10,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 
 	"shanhai/model"
@@ -126,54 +124,33 @@ func TestHoldShareReplicas(t *testing.T) {
 // holdRush: buyers of one org order at once, spread over replicas on b and
 // others; the org's hold share lets exactly five orders through.
 func holdRush(t *testing.T, b storetest.Backend, others []storetest.Backend) {
-	{
-		w, beef := holdWorld(t, b, 1000)
-		engines := []http.Handler{w.h.engine}
-		limits := testOrderLimits()
-		limits.HoldShare = 50
-		for _, o := range others {
-			engines = append(engines, newHarness(t, o, withOrders(nil, limits)).engine)
-		}
-		const buyers = 6
-		tokens := make([]string, buyers)
-		for i := range buyers {
-			name := fmt.Sprintf("hold_buyer_%d", i)
-			w.addUser(t, &model.User{Username: name, Role: model.RoleBuyer, OrgID: &w.market.ID})
-			tokens[i] = w.token(t, name)
-		}
-		codes := make([]int, buyers)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i := range buyers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				req := newRequest(http.MethodPost, v1+"/orders", tokens[i], ordLines(beef, 100))
-				req.Header.Set("Idempotency-Key", fmt.Sprintf("hold-%d", i))
-				rec := httptest.NewRecorder()
-				engines[i%len(engines)].ServeHTTP(rec, req)
-				codes[i] = rec.Code
-			}()
-		}
-		close(start)
-		wg.Wait()
-		placed := 0
-		for i, c := range codes {
-			switch c {
-			case http.StatusCreated:
-				placed++
-			case http.StatusConflict:
-			default:
-				t.Errorf("buyer %d: status %d", i, c)
-			}
-		}
-		if placed != 5 {
-			t.Errorf("%d orders placed, want 5", placed)
-		}
-		if got := holdUnits(t, w, fmt.Sprintf("o%d", w.market.ID), beef); got != int64(placed)*100 {
-			t.Errorf("org holds %d, want %d", got, placed*100)
-		}
-		ordWantStock(t, w.h, beef, 1000, int64(placed)*100)
+	w, beef := holdWorld(t, b, 1000)
+	limits := testOrderLimits()
+	limits.HoldShare = 50
+	engines := replicaEngines(t, w.h, others, limits)
+	const buyers = 6
+	tokens := make([]string, buyers)
+	for i := range buyers {
+		name := fmt.Sprintf("hold_buyer_%d", i)
+		w.addUser(t, &model.User{Username: name, Role: model.RoleBuyer, OrgID: &w.market.ID})
+		tokens[i] = w.token(t, name)
 	}
+	codes := placeAtOnce(engines, tokens, "hold", func(int) string { return ordLines(beef, 100) })
+	placed := 0
+	for i, c := range codes {
+		switch c {
+		case http.StatusCreated:
+			placed++
+		case http.StatusConflict:
+		default:
+			t.Errorf("buyer %d: status %d", i, c)
+		}
+	}
+	if placed != 5 {
+		t.Errorf("%d orders placed, want 5", placed)
+	}
+	if got := holdUnits(t, w, fmt.Sprintf("o%d", w.market.ID), beef); got != int64(placed)*100 {
+		t.Errorf("org holds %d, want %d", got, placed*100)
+	}
+	ordWantStock(t, w.h, beef, 1000, int64(placed)*100)
 }

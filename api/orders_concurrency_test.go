@@ -262,6 +262,30 @@ func concDo(h *harness, method, target, token, key, body string) concRes {
 	return r
 }
 
+// replicaEngines are h's engine and one more replica on each of others,
+// with the order limits given: a rush spread over replicas (over Galera
+// nodes when others are the cluster's other nodes).
+func replicaEngines(t *testing.T, h *harness, others []storetest.Backend, limits testLimits) []http.Handler {
+	engines := []http.Handler{h.engine}
+	for _, o := range others {
+		engines = append(engines, newHarness(t, o, withOrders(nil, limits)).engine)
+	}
+	return engines
+}
+
+// placeAtOnce: buyer i posts the order body(i) with its bearer tokens[i] and
+// the key "<key>-i" to engines[i mod len], every buyer released at once;
+// the statuses by buyer.
+func placeAtOnce(engines []http.Handler, tokens []string, key string, body func(i int) string) []int {
+	return concRun(len(tokens), 0, func(i int) int {
+		req := newRequest(http.MethodPost, v1+"/orders", tokens[i], body(i))
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("%s-%d", key, i))
+		rec := httptest.NewRecorder()
+		engines[i%len(engines)].ServeHTTP(rec, req)
+		return rec.Code
+	})
+}
+
 // concRun runs f(0) … f(n-1) at once, at most workers at a time (0: all),
 // released together, and returns their results by index.
 func concRun[T any](n, workers int, f func(i int) T) []T {
