@@ -29,11 +29,30 @@ func respondList[T, R any](c *gin.Context, p model.Page[T], err error, conv func
 		writeError(c, err)
 		return
 	}
-	out := listPage[R]{Items: make([]R, len(p.Items)), Total: p.Total, Page: p.Page, PageSize: p.PageSize}
-	for i := range p.Items {
-		out.Items[i] = conv(&p.Items[i])
+	c.JSON(http.StatusOK, listPage[R]{Items: convertAll(p.Items, conv), Total: p.Total, Page: p.Page, PageSize: p.PageSize})
+}
+
+// itemList is a whole list, not paged: {"items": [...]}.
+type itemList[R any] struct {
+	Items []R `json:"items"`
+}
+
+// respondItems writes a whole list, each item converted, or the error.
+func respondItems[T, R any](c *gin.Context, list []T, err error, conv func(*T) R) {
+	if err != nil {
+		writeError(c, err)
+		return
 	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, itemList[R]{Items: convertAll(list, conv)})
+}
+
+// convertAll is each of list converted; never nil (an empty list is []).
+func convertAll[T, R any](list []T, conv func(*T) R) []R {
+	out := make([]R, len(list))
+	for i := range list {
+		out[i] = conv(&list[i])
+	}
+	return out
 }
 
 // respond writes v converted, or the error.
@@ -374,19 +393,9 @@ type programmeResp struct {
 
 func (r *router) listProgrammes(c *gin.Context) {
 	ps, err := r.Geo.Programmes(c.Request.Context(), caller(c))
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	out := make([]programmeResp, 0, len(ps))
-	for _, p := range ps {
-		pr := programmeResp{Programme: p.Programme, RequiresCertificate: p.RequiresCertificate, Rules: []ruleResp{}}
-		for i := range p.Rules {
-			pr.Rules = append(pr.Rules, toRule(&p.Rules[i]))
-		}
-		out = append(out, pr)
-	}
-	c.JSON(http.StatusOK, gin.H{"items": out})
+	respondItems(c, ps, err, func(p *geo.Programme) programmeResp {
+		return programmeResp{Programme: p.Programme, RequiresCertificate: p.RequiresCertificate, Rules: convertAll(p.Rules, toRule)}
+	})
 }
 
 func (r *router) addProgrammeRule(c *gin.Context) {

@@ -248,7 +248,7 @@ func toProduct(d *model.ProductDetail, today string) productResp {
 		Supplier:   supplierRef{ID: d.Supplier.ID, Name: d.Supplier.Name},
 		Perishable: d.Perishable, ShelfLifeDays: d.ShelfLifeDays,
 		SKUs: make([]skuResp, len(d.SKUs)), Pairings: make([]pairingResp, len(d.Pairings)),
-		Images: toImages(d.Images),
+		Images: convertAll(d.Images, toImage),
 	}
 	if cert := d.Certification; cert != nil {
 		out.Certified = cert.ValidOn(today)

@@ -59,11 +59,7 @@ func (r *router) orderCredits(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	out := make([]creditResp, len(entries))
-	for i := range entries {
-		out[i] = toCredit(&entries[i])
-	}
-	respondPage(c, out)
+	respondPage(c, convertAll(entries, toCredit))
 }
 
 type correctionReq struct {

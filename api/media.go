@@ -45,14 +45,6 @@ func toImage(img *model.ProductImage) imageResp {
 		Width: img.Width, Height: img.Height}
 }
 
-func toImages(imgs []model.ProductImage) []imageResp {
-	out := make([]imageResp, len(imgs))
-	for i := range imgs {
-		out[i] = toImage(&imgs[i])
-	}
-	return out
-}
-
 // uploadFile reads the multipart field "file" (at most 5 MiB: 413 beyond).
 func uploadFile(c *gin.Context) ([]byte, error) {
 	bad := model.BadRequest("bad_upload", `send multipart/form-data with the image in the field "file"`)
@@ -129,10 +121,6 @@ type imageOrderReq struct {
 	IDs []int64 `json:"ids"`
 }
 
-type imagesResp struct {
-	Items []imageResp `json:"items"`
-}
-
 // orderProductImages sets the display order: PUT .../images/order
 // {"ids": [...]} naming each image once; the first is the list thumbnail.
 func (r *router) orderProductImages(c *gin.Context) {
@@ -147,11 +135,7 @@ func (r *router) orderProductImages(c *gin.Context) {
 		return
 	}
 	imgs, err := r.Media.Reorder(c.Request.Context(), caller(c), id, req.IDs)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, imagesResp{Items: toImages(imgs)})
+	respondItems(c, imgs, err, toImage)
 }
 
 // serveMedia is GET /media/{hash}: a public blob, cacheable for a year.

@@ -205,15 +205,7 @@ func (r *router) listSalesPoints(c *gin.Context) {
 		return
 	}
 	ps, err := r.Orgs.SalesPoints(c.Request.Context(), caller(c), id)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	out := make([]salesPointResp, len(ps))
-	for i := range ps {
-		out[i] = toSalesPoint(&ps[i])
-	}
-	c.JSON(http.StatusOK, gin.H{"items": out})
+	respondItems(c, ps, err, toSalesPoint)
 }
 
 func (r *router) listEmployees(c *gin.Context) {

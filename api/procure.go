@@ -213,15 +213,7 @@ func (r *router) orderInvoices(c *gin.Context) {
 		return
 	}
 	invs, err := r.Procure.OrderInvoices(c.Request.Context(), caller(c), id)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	out := make([]invoiceResp, len(invs))
-	for i := range invs {
-		out[i] = toInvoice(&invs[i])
-	}
-	c.JSON(http.StatusOK, gin.H{"items": out})
+	respondItems(c, invs, err, toInvoice)
 }
 
 func (r *router) putInvoiceScan(c *gin.Context) {

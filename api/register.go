@@ -146,15 +146,7 @@ func (r *router) reopenYear(c *gin.Context) {
 
 func (r *router) listClosedYears(c *gin.Context) {
 	ys, err := r.Years.Closed(c.Request.Context(), caller(c))
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	out := make([]closedYearResp, len(ys))
-	for i := range ys {
-		out[i] = toClosedYear(&ys[i])
-	}
-	c.JSON(http.StatusOK, gin.H{"items": out})
+	respondItems(c, ys, err, toClosedYear)
 }
 
 type reservePlatformsReq struct {

@@ -98,11 +98,7 @@ func respondStatements(c *gin.Context, month, format, name string, sts []model.S
 		sendFile(c, f)
 		return
 	}
-	out := make([]statementResp, len(sts))
-	for i := range sts {
-		out[i] = toStatement(&sts[i])
-	}
-	c.JSON(http.StatusOK, gin.H{"month": month, "items": out})
+	c.JSON(http.StatusOK, gin.H{"month": month, "items": convertAll(sts, toStatement)})
 }
 
 func (r *router) orgStatements(c *gin.Context) {
