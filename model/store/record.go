@@ -209,3 +209,85 @@ func (s *Store) SetReservePlatforms(ctx context.Context, platforms []string) err
 		return nil
 	})
 }
+
+// CreateRecords inserts records and their items (Seq from 1) with multi-row
+// INSERTs, in the caller's transaction when there is one. The records'
+// ids come from one statement only where its ids are consecutive
+// (rowsPerInsert); the items' ids are read back, never guessed.
+func (s *Store) CreateRecords(ctx context.Context, rs []*model.SalesRecord) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	return s.InTx(ctx, func(ctx context.Context) error {
+		now := s.gdb.NowFunc()
+		for _, r := range rs {
+			r.ID, r.CreatedAt, r.UpdatedAt = 0, now, now
+		}
+		if err := s.conn(ctx).CreateInBatches(rs, s.rowsPerInsert(ctx, len(rs))).Error; err != nil {
+			return mapErr(err)
+		}
+		var items []*model.RecordItem
+		ids := make([]int64, len(rs))
+		for k, r := range rs {
+			ids[k] = r.ID
+			for i := range r.Items {
+				r.Items[i].ID, r.Items[i].RecordID, r.Items[i].Seq = 0, r.ID, i+1
+				items = append(items, &r.Items[i])
+			}
+		}
+		if len(items) == 0 {
+			return nil
+		}
+		if err := s.conn(ctx).Omit("id").CreateInBatches(items, 500).Error; err != nil {
+			return mapErr(err)
+		}
+		var got []struct {
+			ID       int64
+			RecordID int64
+			Seq      int
+		}
+		if err := s.conn(ctx).Model(&model.RecordItem{}).Select("id, record_id, seq").
+			Where("record_id IN ?", ids).Scan(&got).Error; err != nil {
+			return mapErr(err)
+		}
+		byKey := make(map[[2]int64]int64, len(got))
+		for _, g := range got {
+			byKey[[2]int64{g.RecordID, int64(g.Seq)}] = g.ID
+		}
+		for _, it := range items {
+			it.ID = byKey[[2]int64{it.RecordID, int64(it.Seq)}]
+		}
+		return nil
+	})
+}
+
+// UpdateRecords moves the records of ids still in one of the statuses in
+// from to p.Status, in one statement per 500 records; it answers how many
+// it moved (fewer than asked: another change won for some).
+func (s *Store) UpdateRecords(ctx context.Context, ids []int64, from []string, p model.RecordPatch) (int, error) {
+	cols := map[string]any{"status": p.Status, "updated_at": s.gdb.NowFunc()}
+	if p.Reason != nil {
+		cols["reason"] = *p.Reason
+	}
+	if p.VerifierID != nil {
+		cols["verifier_id"] = *p.VerifierID
+	}
+	if p.SubmittedAt != nil {
+		cols["submitted_at"] = *p.SubmittedAt
+	}
+	if p.VerifiedAt != nil {
+		cols["verified_at"] = *p.VerifiedAt
+	}
+	if p.RevokedAt != nil {
+		cols["revoked_at"] = *p.RevokedAt
+	}
+	n := 0
+	for i := 0; i < len(ids); i += 500 {
+		res := s.conn(ctx).Model(&model.SalesRecord{}).Where("id IN ? AND status IN ?", ids[i:min(i+500, len(ids))], from).Updates(cols)
+		if res.Error != nil {
+			return n, mapErr(res.Error)
+		}
+		n += int(res.RowsAffected)
+	}
+	return n, nil
+}

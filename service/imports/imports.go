@@ -60,6 +60,7 @@ type Store interface {
 	ImportChunkRows(ctx context.Context, jobID int64, chunk int) ([]model.ImportRow, error)
 	ImportRowsAfter(ctx context.Context, jobID int64, after, limit int) ([]model.ImportRow, error)
 	SetImportRows(ctx context.Context, jobID int64, rows []int, from string, to model.ImportRow) (int, error)
+	SetImportRowRefs(ctx context.Context, jobID int64, refs map[int]int64, from, status, problems string) (int, error)
 	ImportStatusCounts(ctx context.Context, jobID int64) (map[string]int, error)
 	ImportRefs(ctx context.Context, jobID int64) ([]int64, error)
 	ImportJobsIn(ctx context.Context, statuses ...string) ([]int64, error)
@@ -69,6 +70,8 @@ type Store interface {
 type Records interface {
 	Check(ctx context.Context, actor *model.User, orgID int64, in record.Input) (*model.SalesRecord, error)
 	CreateSubmitted(ctx context.Context, actor *model.User, orgID int64, in record.Input, note string) (*model.SalesRecord, error)
+	CheckMany(ctx context.Context, actor *model.User, orgID int64, ins []record.Input) ([]*model.SalesRecord, []error, error)
+	CreateSubmittedMany(ctx context.Context, actor *model.User, orgID int64, ins []record.Input, note string) ([]*model.SalesRecord, []error, error)
 	Get(ctx context.Context, actor *model.User, id int64) (*model.SalesRecord, error)
 	Verify(ctx context.Context, actor *model.User, id int64) (*record.Verified, error)
 }
@@ -158,7 +161,7 @@ type Limits struct {
 }
 
 // DefaultLimits are the limits of a server.
-var DefaultLimits = Limits{MaxFile: MaxFile, UnzipSize: 512 << 20, UnzipXMLSize: 4 << 20, ChunkRows: 500, CommitBatch: 50, Lease: time.Minute}
+var DefaultLimits = Limits{MaxFile: MaxFile, UnzipSize: 512 << 20, UnzipXMLSize: 4 << 20, ChunkRows: 500, CommitBatch: 500, Lease: time.Minute}
 
 // MaxFile is the largest file an upload may carry.
 const MaxFile = 20 << 20

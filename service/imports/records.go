@@ -245,25 +245,41 @@ func hasProblem(p []model.RowProblem, col string) bool {
 // invoice counted since validation (duplicate or conflict), or its data no
 // longer acceptable (error).
 func (s *Service) recordFailed(ctx context.Context, j *model.ImportJob, owner *model.User, g *group, err error) error {
+	outs, err := s.failedOutcome(ctx, j, owner, g, err)
+	if err != nil {
+		return err
+	}
+	err = s.store.InTx(ctx, func(ctx context.Context) error { return s.apply(ctx, g.rows[0].JobID, model.RowOK, outs) })
+	if errors.Is(err, errStop) {
+		return nil
+	}
+	return err
+}
+
+// failedOutcome is the outcome of g's rows when writing its record failed
+// with err: duplicate or conflict when its invoice is counted already,
+// error (with the problems) when its data is no longer acceptable; err
+// itself when it is no answer (a database failure).
+func (s *Service) failedOutcome(ctx context.Context, j *model.ImportJob, owner *model.User, g *group, err error) ([]rowOutcome, error) {
 	orgID, in, _ := recordInput(j, g)
 	var me *model.Error
 	if errors.As(err, &me) && me.Code == "duplicate_invoice" {
 		rec, cerr := s.records.Check(ctx, owner, orgID, in)
 		if cerr != nil {
-			return cerr
+			return nil, cerr
 		}
 		status, msg, cerr := s.existing(ctx, rec)
 		if cerr != nil {
-			return cerr
+			return nil, cerr
 		}
 		if status == model.RowOK {
-			return err
+			return nil, err
 		}
-		return s.markTx(ctx, g, model.RowOK, status, nil, []model.RowProblem{{Column: "invoice_number", Message: msg}})
+		return outcomes(g, status, nil, []model.RowProblem{{Column: "invoice_number", Message: msg}}), nil
 	}
 	probs, common, ok := checkProblems(g, err)
 	if !ok {
-		return err
+		return nil, err
 	}
-	return s.markTx(ctx, g, model.RowOK, model.RowError, probs, common)
+	return outcomes(g, model.RowError, probs, common), nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"shanhai/model"
+	"shanhai/service/record"
 )
 
 // Run works jobs until ctx ends, looking for a chunk every interval when
@@ -180,10 +181,12 @@ func (s *Service) validateChunk(ctx context.Context, j *model.ImportJob, owner *
 }
 
 // commitChunk writes the chunk's validated groups, CommitBatch to a
-// transaction with their rows' outcome: a transaction either happened whole
-// or not at all, so a chunk resumed after a crash writes each group once.
-// A batch with a group that cannot be written (its invoice counted since,
-// its data no longer valid) is written again one group at a time.
+// transaction with their rows' outcome, the chunk finished in the last
+// one: a transaction either happened whole or not at all, so a chunk
+// resumed after a crash writes each group once. Records are written with
+// multi-row statements (writeMany); a batch that cannot be written so (an
+// invoice counted meanwhile by someone else) is written again one group at
+// a time.
 func (s *Service) commitChunk(ctx context.Context, j *model.ImportJob, owner *model.User, l *lease, gs []*group) error {
 	var todo []*group
 	for _, g := range gs {
@@ -191,26 +194,50 @@ func (s *Service) commitChunk(ctx context.Context, j *model.ImportJob, owner *mo
 			todo = append(todo, g)
 		}
 	}
+	finish := func(ctx context.Context) error {
+		ok, err := s.store.FinishImportChunk(ctx, l.c)
+		if err == nil && !ok {
+			return errLost
+		}
+		return err
+	}
 	batch := max(1, s.limits.CommitBatch)
-	for i := 0; i < len(todo); i += batch {
+	for i := 0; i < len(todo) || i == 0; i += batch {
 		if err := l.keep(ctx); err != nil {
 			return err
 		}
 		part := todo[i:min(i+batch, len(todo))]
+		last := i+batch >= len(todo)
 		err := s.store.InTx(ctx, func(ctx context.Context) error {
-			for _, g := range part {
-				if err := s.write(ctx, j, owner, g); err != nil {
+			if j.Kind == model.ImportRecords {
+				if err := s.writeMany(ctx, j, owner, part); err != nil {
 					return err
 				}
+			} else {
+				for _, g := range part {
+					if err := s.write(ctx, j, owner, g); err != nil {
+						return err
+					}
+				}
+			}
+			if last {
+				return finish(ctx)
 			}
 			return nil
 		})
 		var me *model.Error
 		switch {
 		case err == nil:
+		case errors.Is(err, errLost):
+			return err
 		case errors.Is(err, errStop) || (errors.As(err, &me) && !errors.Is(err, model.ErrUnavailable)):
 			for _, g := range part {
 				if err := s.commitOne(ctx, j, owner, g); err != nil {
+					return err
+				}
+			}
+			if last {
+				if err := s.store.InTx(ctx, finish); err != nil {
 					return err
 				}
 			}
@@ -223,11 +250,51 @@ func (s *Service) commitChunk(ctx context.Context, j *model.ImportJob, owner *mo
 			}
 		}
 	}
-	ok, err := s.store.FinishImportChunk(ctx, l.c)
-	if err == nil && !ok {
-		return errLost
+	return nil
+}
+
+// writeMany creates the records of gs with multi-row statements and
+// writes every row's outcome, in the caller's transaction: created, or,
+// for a record that cannot be (its invoice counted since validation, by
+// another import or an earlier record of this one; its data no longer
+// valid), the outcome commitOne would give it. errStop when a row had
+// moved on.
+func (s *Service) writeMany(ctx context.Context, j *model.ImportJob, owner *model.User, gs []*group) error {
+	if len(gs) == 0 {
+		return nil
 	}
-	return err
+	ins := make([]record.Input, len(gs))
+	orgID := *j.OrgID
+	for i, g := range gs {
+		_, ins[i], _ = recordInput(j, g)
+	}
+	recs, errs, err := s.records.CreateSubmittedMany(ctx, owner, orgID, ins, "import "+itoa(int(j.ID)))
+	if err != nil {
+		return err
+	}
+	refs := map[int]int64{}
+	var outs []rowOutcome
+	for i, g := range gs {
+		if errs[i] == nil {
+			for _, r := range g.rows {
+				refs[r.RowNo] = recs[i].ID
+			}
+			continue
+		}
+		o, err := s.failedOutcome(ctx, j, owner, g, errs[i])
+		if err != nil {
+			return err
+		}
+		outs = append(outs, o...)
+	}
+	n, err := s.store.SetImportRowRefs(ctx, j.ID, refs, model.RowOK, model.RowCreated, "[]")
+	if err != nil {
+		return err
+	}
+	if n != len(refs) {
+		return errStop
+	}
+	return s.apply(ctx, j.ID, model.RowOK, outs)
 }
 
 // write creates g's record or entry and marks its rows created, in the

@@ -1,0 +1,230 @@
+package record
+
+// Many records at once, for a bulk import: the same checks, claims, audit
+// and credits as one at a time (the same functions run for each record),
+// written with multi-row statements in the caller's transaction.
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"shanhai/model"
+	"shanhai/service/audit"
+	"shanhai/service/claim"
+)
+
+// BulkStore is what writing many records at once needs of the database.
+type BulkStore interface {
+	CreateRecords(ctx context.Context, rs []*model.SalesRecord) error
+	ClaimInvoicesAll(ctx context.Context, cs []*model.InvoiceClaim) (bool, error)
+	InvoiceClaimsOf(ctx context.Context, ids [][3]string) ([]model.InvoiceClaim, error)
+	AddAudits(ctx context.Context, as []*model.Audit) error
+	UpdateRecords(ctx context.Context, ids []int64, from []string, p model.RecordPatch) (int, error)
+}
+
+// BulkLedger writes many records' credit entries at once.
+type BulkLedger interface {
+	RecordedMany(ctx context.Context, recs []*model.SalesRecord, now time.Time) ([][]*model.Credit, error)
+}
+
+// memo is the store with the reference reads a record's checks make
+// (orgs, regions, categories, suppliers, sales points, closed years)
+// remembered for one batch: a batch's records mostly share them.
+type memo struct {
+	Store
+	mu         sync.Mutex
+	orgs       map[int64]memoed[*model.Org]
+	regions    map[string]memoed[*model.Region]
+	categories map[string]memoed[*model.Category]
+	suppliers  map[int64]memoed[*model.Supplier]
+	points     map[int64]memoed[*model.SalesPoint]
+	years      map[int]memoed[bool]
+}
+
+type memoed[T any] struct {
+	v   T
+	err error
+}
+
+func remember[K comparable, T any](mu *sync.Mutex, m *map[K]memoed[T], k K, read func() (T, error)) (T, error) {
+	mu.Lock()
+	if *m == nil {
+		*m = map[K]memoed[T]{}
+	}
+	got, ok := (*m)[k]
+	mu.Unlock()
+	if ok {
+		return got.v, got.err
+	}
+	v, err := read()
+	if err != nil && !errors.Is(err, model.ErrNotFound) {
+		return v, err // not remembered: a database error is not an answer
+	}
+	mu.Lock()
+	(*m)[k] = memoed[T]{v, err}
+	mu.Unlock()
+	return v, err
+}
+
+func (m *memo) Org(ctx context.Context, id int64) (*model.Org, error) {
+	return remember(&m.mu, &m.orgs, id, func() (*model.Org, error) { return m.Store.Org(ctx, id) })
+}
+
+func (m *memo) Region(ctx context.Context, code string) (*model.Region, error) {
+	return remember(&m.mu, &m.regions, code, func() (*model.Region, error) { return m.Store.Region(ctx, code) })
+}
+
+func (m *memo) Category(ctx context.Context, code string) (*model.Category, error) {
+	return remember(&m.mu, &m.categories, code, func() (*model.Category, error) { return m.Store.Category(ctx, code) })
+}
+
+func (m *memo) Supplier(ctx context.Context, id int64) (*model.Supplier, error) {
+	return remember(&m.mu, &m.suppliers, id, func() (*model.Supplier, error) { return m.Store.Supplier(ctx, id) })
+}
+
+func (m *memo) SalesPoint(ctx context.Context, id int64) (*model.SalesPoint, error) {
+	return remember(&m.mu, &m.points, id, func() (*model.SalesPoint, error) { return m.Store.SalesPoint(ctx, id) })
+}
+
+func (m *memo) YearClosed(ctx context.Context, year int) (bool, error) {
+	return remember(&m.mu, &m.years, year, func() (bool, error) { return m.Store.YearClosed(ctx, year) })
+}
+
+// batch is the service reading through a fresh memo: use it for one batch.
+func (s *Service) batch() *Service {
+	b := *s
+	b.store = &memo{Store: s.store}
+	return &b
+}
+
+// CheckMany is Check for many inputs of one org: each input's record, or
+// its error (the 422, or the 403/404 for the org), as Check answers it.
+func (s *Service) CheckMany(ctx context.Context, actor *model.User, orgID int64, ins []Input) ([]*model.SalesRecord, []error, error) {
+	b := s.batch()
+	recs, errs := make([]*model.SalesRecord, len(ins)), make([]error, len(ins))
+	org, err := b.recorderOf(ctx, actor, orgID)
+	if err != nil {
+		if !isAnswer(err) {
+			return nil, nil, err
+		}
+		for i := range errs {
+			errs[i] = err
+		}
+		return recs, errs, nil
+	}
+	for i, in := range ins {
+		recs[i], errs[i] = b.build(ctx, org, in)
+		if errs[i] != nil && !isAnswer(errs[i]) {
+			return nil, nil, errs[i]
+		}
+	}
+	return recs, errs, nil
+}
+
+// isAnswer: err is an answer to the caller (a 4xx), not a failure.
+func isAnswer(err error) bool {
+	var me *model.Error
+	return errors.As(err, &me) && !errors.Is(err, model.ErrUnavailable)
+}
+
+// CreateSubmittedMany is CreateSubmitted for many inputs of one org, in
+// the caller's transaction (one is begun when there is none): each input
+// becomes its record, or its error as CreateSubmitted would answer it —
+// its 422, or 409 duplicate_invoice when its invoice is claimed already,
+// by anyone or by an earlier input of the same call. Records, items,
+// claims and audit rows are written with multi-row INSERTs. A claim taken
+// by someone else between the read and the write is an error for the
+// whole call (model.Conflict duplicate_invoice): the caller's transaction
+// then rolls back and the caller writes the records one at a time.
+func (s *Service) CreateSubmittedMany(ctx context.Context, actor *model.User, orgID int64, ins []Input, note string) ([]*model.SalesRecord, []error, error) {
+	bs, ok := s.store.(BulkStore)
+	if !ok {
+		return s.createSubmittedEach(ctx, actor, orgID, ins, note)
+	}
+	recs, errs, err := s.CheckMany(ctx, actor, orgID, ins)
+	if err != nil {
+		return nil, nil, err
+	}
+	idents := make([][3]string, 0, len(recs))
+	first := map[[3]string]bool{}
+	for i, r := range recs {
+		if errs[i] != nil {
+			continue
+		}
+		k := [3]string{r.InvoiceIssuer, r.InvoiceCode, r.InvoiceNumber}
+		if first[k] {
+			errs[i], recs[i] = duplicateInvoice(identity(r)), nil
+			continue
+		}
+		first[k] = true
+		idents = append(idents, k)
+	}
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		held, err := bs.InvoiceClaimsOf(ctx, idents)
+		if err != nil {
+			return err
+		}
+		taken := map[[3]string]bool{}
+		for _, c := range held {
+			taken[[3]string{c.IssuerCode, c.InvoiceCode, c.Number}] = true
+		}
+		now := s.now()
+		var todo []*model.SalesRecord
+		for i, r := range recs {
+			if errs[i] != nil {
+				continue
+			}
+			if taken[[3]string{r.InvoiceIssuer, r.InvoiceCode, r.InvoiceNumber}] {
+				errs[i], recs[i] = duplicateInvoice(identity(r)), nil
+				continue
+			}
+			at := now
+			r.Status, r.RecorderID, r.SubmittedAt = model.RecordSubmitted, actor.ID, &at
+			todo = append(todo, r)
+		}
+		if err := bs.CreateRecords(ctx, todo); err != nil {
+			return err
+		}
+		claims := make([]*model.InvoiceClaim, len(todo))
+		audits := make([]*model.Audit, len(todo))
+		for i, r := range todo {
+			claims[i] = claim.Of(identity(r), r.OrgID, model.ClaimRecord, r.ID)
+			audits[i] = audit.Row(ctx, actor, "record.import", "sales_record", r.ID, nil, r, note)
+		}
+		ok, err := bs.ClaimInvoicesAll(ctx, claims)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return model.Conflict("duplicate_invoice", "an invoice of the batch was counted meanwhile")
+		}
+		return bs.AddAudits(ctx, audits)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return recs, errs, nil
+}
+
+// createSubmittedEach is CreateSubmittedMany one record at a time (a store
+// without multi-row writes).
+func (s *Service) createSubmittedEach(ctx context.Context, actor *model.User, orgID int64, ins []Input, note string) ([]*model.SalesRecord, []error, error) {
+	recs, errs := make([]*model.SalesRecord, len(ins)), make([]error, len(ins))
+	for i, in := range ins {
+		recs[i], errs[i] = s.CreateSubmitted(ctx, actor, orgID, in, note)
+		if errs[i] != nil && !isAnswer(errs[i]) {
+			return nil, nil, errs[i]
+		}
+	}
+	return recs, errs, nil
+}
+
+func identity(r *model.SalesRecord) claim.Identity {
+	return claim.Identity{Issuer: r.InvoiceIssuer, Code: r.InvoiceCode, Number: r.InvoiceNumber}
+}
+
+func duplicateInvoice(id claim.Identity) error {
+	return claim.Duplicate(id)
+}
