@@ -291,3 +291,32 @@ func (s *Store) UpdateRecords(ctx context.Context, ids []int64, from []string, p
 	}
 	return n, nil
 }
+
+// RecordsByID are the records of ids with their items (files are not
+// loaded), in no particular order; absent ids are left out.
+func (s *Store) RecordsByID(ctx context.Context, ids []int64) ([]*model.SalesRecord, error) {
+	out := []*model.SalesRecord{}
+	for i := 0; i < len(ids); i += 500 {
+		part := ids[i:min(i+500, len(ids))]
+		var rs []*model.SalesRecord
+		if err := s.conn(ctx).Where("id IN ?", part).Find(&rs).Error; err != nil {
+			return nil, mapErr(err)
+		}
+		var items []model.RecordItem
+		if err := s.conn(ctx).Where("record_id IN ?", part).Order("record_id, seq").Find(&items).Error; err != nil {
+			return nil, mapErr(err)
+		}
+		by := make(map[int64]*model.SalesRecord, len(rs))
+		for _, r := range rs {
+			r.Items, r.Files = []model.RecordItem{}, []model.RecordFile{}
+			by[r.ID] = r
+		}
+		for _, it := range items {
+			if r := by[it.RecordID]; r != nil {
+				r.Items = append(r.Items, it)
+			}
+		}
+		out = append(out, rs...)
+	}
+	return out, nil
+}

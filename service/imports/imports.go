@@ -74,6 +74,7 @@ type Records interface {
 	CreateSubmittedMany(ctx context.Context, actor *model.User, orgID int64, ins []record.Input, note string) ([]*model.SalesRecord, []error, error)
 	Get(ctx context.Context, actor *model.User, id int64) (*model.SalesRecord, error)
 	Verify(ctx context.Context, actor *model.User, id int64) (*record.Verified, error)
+	VerifyMany(ctx context.Context, actor *model.User, ids []int64) ([][]*model.Credit, []error, error)
 }
 
 // Register is what an import needs of the register.
@@ -572,20 +573,36 @@ func (s *Service) Verify(ctx context.Context, actor *model.User, id int64) (*Ver
 		return nil, err
 	}
 	out := &VerifyResult{Failed: []VerifyFailure{}}
-	for i, rid := range refs {
-		_, err := s.records.Verify(ctx, actor, rid)
+	batch := max(1, s.limits.CommitBatch)
+	for i := 0; i < len(refs); i += batch {
+		part := refs[i:min(i+batch, len(refs))]
+		_, errs, err := s.records.VerifyMany(ctx, actor, part)
 		var me *model.Error
-		switch {
-		case err == nil:
-			out.Verified++
-		case errors.As(err, &me) && me.Code == "invalid_transition":
-			out.Skipped++
-		case i == 0 && (errors.Is(err, model.ErrNotFound) || errors.Is(err, model.ErrForbidden)):
+		if errors.As(err, &me) && !errors.Is(err, model.ErrUnavailable) {
+			// A record moved on meanwhile: this batch one record at a time.
+			errs = make([]error, len(part))
+			for k, rid := range part {
+				if _, err := s.records.Verify(ctx, actor, rid); err != nil {
+					if !errors.As(err, &me) || errors.Is(err, model.ErrUnavailable) {
+						return nil, err
+					}
+					errs[k] = err
+				}
+			}
+		} else if err != nil {
 			return nil, err
-		case errors.As(err, &me) && !errors.Is(err, model.ErrUnavailable):
-			out.Failed = append(out.Failed, VerifyFailure{RecordID: rid, Code: me.Code, Message: me.Message})
-		default:
-			return nil, err
+		}
+		for k, err := range errs {
+			switch {
+			case err == nil:
+				out.Verified++
+			case errors.As(err, &me) && me.Code == "invalid_transition":
+				out.Skipped++
+			case i+k == 0 && (errors.Is(err, model.ErrNotFound) || errors.Is(err, model.ErrForbidden)):
+				return nil, err
+			case errors.As(err, &me):
+				out.Failed = append(out.Failed, VerifyFailure{RecordID: part[k], Code: me.Code, Message: me.Message})
+			}
 		}
 	}
 	return out, nil

@@ -7,12 +7,12 @@ package record
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"shanhai/model"
 	"shanhai/service/audit"
 	"shanhai/service/claim"
+	"shanhai/service/memo"
 )
 
 // BulkStore is what writing many records at once needs of the database.
@@ -22,6 +22,7 @@ type BulkStore interface {
 	InvoiceClaimsOf(ctx context.Context, ids [][3]string) ([]model.InvoiceClaim, error)
 	AddAudits(ctx context.Context, as []*model.Audit) error
 	UpdateRecords(ctx context.Context, ids []int64, from []string, p model.RecordPatch) (int, error)
+	RecordsByID(ctx context.Context, ids []int64) ([]*model.SalesRecord, error)
 }
 
 // BulkLedger writes many records' credit entries at once.
@@ -29,73 +30,47 @@ type BulkLedger interface {
 	RecordedMany(ctx context.Context, recs []*model.SalesRecord, now time.Time) ([][]*model.Credit, error)
 }
 
-// memo is the store with the reference reads a record's checks make
+// memoStore is the store with the reference reads a record's checks make
 // (orgs, regions, categories, suppliers, sales points, closed years)
-// remembered for one batch: a batch's records mostly share them.
-type memo struct {
+// remembered for one batch.
+type memoStore struct {
 	Store
-	mu         sync.Mutex
-	orgs       map[int64]memoed[*model.Org]
-	regions    map[string]memoed[*model.Region]
-	categories map[string]memoed[*model.Category]
-	suppliers  map[int64]memoed[*model.Supplier]
-	points     map[int64]memoed[*model.SalesPoint]
-	years      map[int]memoed[bool]
+	orgs       memo.Map[int64, *model.Org]
+	regions    memo.Map[string, *model.Region]
+	categories memo.Map[string, *model.Category]
+	suppliers  memo.Map[int64, *model.Supplier]
+	points     memo.Map[int64, *model.SalesPoint]
+	years      memo.Map[int, bool]
 }
 
-type memoed[T any] struct {
-	v   T
-	err error
+func (m *memoStore) Org(ctx context.Context, id int64) (*model.Org, error) {
+	return m.orgs.Get(id, func() (*model.Org, error) { return m.Store.Org(ctx, id) })
 }
 
-func remember[K comparable, T any](mu *sync.Mutex, m *map[K]memoed[T], k K, read func() (T, error)) (T, error) {
-	mu.Lock()
-	if *m == nil {
-		*m = map[K]memoed[T]{}
-	}
-	got, ok := (*m)[k]
-	mu.Unlock()
-	if ok {
-		return got.v, got.err
-	}
-	v, err := read()
-	if err != nil && !errors.Is(err, model.ErrNotFound) {
-		return v, err // not remembered: a database error is not an answer
-	}
-	mu.Lock()
-	(*m)[k] = memoed[T]{v, err}
-	mu.Unlock()
-	return v, err
+func (m *memoStore) Region(ctx context.Context, code string) (*model.Region, error) {
+	return m.regions.Get(code, func() (*model.Region, error) { return m.Store.Region(ctx, code) })
 }
 
-func (m *memo) Org(ctx context.Context, id int64) (*model.Org, error) {
-	return remember(&m.mu, &m.orgs, id, func() (*model.Org, error) { return m.Store.Org(ctx, id) })
+func (m *memoStore) Category(ctx context.Context, code string) (*model.Category, error) {
+	return m.categories.Get(code, func() (*model.Category, error) { return m.Store.Category(ctx, code) })
 }
 
-func (m *memo) Region(ctx context.Context, code string) (*model.Region, error) {
-	return remember(&m.mu, &m.regions, code, func() (*model.Region, error) { return m.Store.Region(ctx, code) })
+func (m *memoStore) Supplier(ctx context.Context, id int64) (*model.Supplier, error) {
+	return m.suppliers.Get(id, func() (*model.Supplier, error) { return m.Store.Supplier(ctx, id) })
 }
 
-func (m *memo) Category(ctx context.Context, code string) (*model.Category, error) {
-	return remember(&m.mu, &m.categories, code, func() (*model.Category, error) { return m.Store.Category(ctx, code) })
+func (m *memoStore) SalesPoint(ctx context.Context, id int64) (*model.SalesPoint, error) {
+	return m.points.Get(id, func() (*model.SalesPoint, error) { return m.Store.SalesPoint(ctx, id) })
 }
 
-func (m *memo) Supplier(ctx context.Context, id int64) (*model.Supplier, error) {
-	return remember(&m.mu, &m.suppliers, id, func() (*model.Supplier, error) { return m.Store.Supplier(ctx, id) })
-}
-
-func (m *memo) SalesPoint(ctx context.Context, id int64) (*model.SalesPoint, error) {
-	return remember(&m.mu, &m.points, id, func() (*model.SalesPoint, error) { return m.Store.SalesPoint(ctx, id) })
-}
-
-func (m *memo) YearClosed(ctx context.Context, year int) (bool, error) {
-	return remember(&m.mu, &m.years, year, func() (bool, error) { return m.Store.YearClosed(ctx, year) })
+func (m *memoStore) YearClosed(ctx context.Context, year int) (bool, error) {
+	return m.years.Get(year, func() (bool, error) { return m.Store.YearClosed(ctx, year) })
 }
 
 // batch is the service reading through a fresh memo: use it for one batch.
 func (s *Service) batch() *Service {
 	b := *s
-	b.store = &memo{Store: s.store}
+	b.store = &memoStore{Store: s.store}
 	return &b
 }
 
@@ -227,4 +202,108 @@ func identity(r *model.SalesRecord) claim.Identity {
 
 func duplicateInvoice(id claim.Identity) error {
 	return claim.Duplicate(id)
+}
+
+// VerifyMany is Verify for many records, in one transaction: each id's
+// entries, or its error as Verify would answer it (404, 403, 409
+// invalid_transition for a record no longer submitted). The records move
+// with one statement, their entries and audit rows are written with
+// multi-row INSERTs. A record that moved on between the read and the
+// write (another verifier won) is an error for the whole call (409
+// invalid_transition): nothing is written, and the caller verifies the
+// records one at a time.
+func (s *Service) VerifyMany(ctx context.Context, actor *model.User, ids []int64) ([][]*model.Credit, []error, error) {
+	bs, ok := s.store.(BulkStore)
+	bl, lok := s.ledger.(BulkLedger)
+	if !ok || !lok {
+		return s.verifyEach(ctx, actor, ids)
+	}
+	b := s.batch()
+	credits, errs := make([][]*model.Credit, len(ids)), make([]error, len(ids))
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		recs, err := bs.RecordsByID(ctx, ids)
+		if err != nil {
+			return err
+		}
+		by := make(map[int64]*model.SalesRecord, len(recs))
+		for _, r := range recs {
+			by[r.ID] = r
+		}
+		var todo []*model.SalesRecord
+		var at []int
+		for i, id := range ids {
+			r := by[id]
+			if r == nil {
+				errs[i] = model.NotFound("sales record")
+				continue
+			}
+			ok, err := b.visible(ctx, actor, r)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				errs[i] = model.NotFound("sales record")
+				continue
+			}
+			if _, err := b.verifier(ctx, actor, r); err != nil {
+				if !isAnswer(err) {
+					return err
+				}
+				errs[i] = err
+				continue
+			}
+			if r.Status != model.RecordSubmitted {
+				errs[i] = model.Conflict("invalid_transition", "a %s record cannot be verified", r.Status)
+				continue
+			}
+			todo, at = append(todo, r), append(at, i)
+		}
+		if len(todo) == 0 {
+			return nil
+		}
+		now := s.now()
+		moving := make([]int64, len(todo))
+		for i, r := range todo {
+			moving[i] = r.ID
+		}
+		n, err := bs.UpdateRecords(ctx, moving, []string{model.RecordSubmitted}, verifiedPatch(actor, now))
+		if err != nil {
+			return err
+		}
+		if n != len(moving) {
+			return model.Conflict("invalid_transition", "a record of the batch moved on meanwhile")
+		}
+		got, err := bl.RecordedMany(ctx, todo, now)
+		if err != nil {
+			return err
+		}
+		audits := make([]*model.Audit, len(todo))
+		for k, r := range todo {
+			credits[at[k]] = got[k]
+			audits[k] = verifyAudit(ctx, actor, r, got[k])
+		}
+		return bs.AddAudits(ctx, audits)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return credits, errs, nil
+}
+
+// verifyEach is VerifyMany one record at a time (a store or ledger
+// without multi-row writes).
+func (s *Service) verifyEach(ctx context.Context, actor *model.User, ids []int64) ([][]*model.Credit, []error, error) {
+	credits, errs := make([][]*model.Credit, len(ids)), make([]error, len(ids))
+	for i, id := range ids {
+		v, err := s.Verify(ctx, actor, id)
+		switch {
+		case err == nil:
+			credits[i] = v.Credits
+		case isAnswer(err):
+			errs[i] = err
+		default:
+			return nil, nil, err
+		}
+	}
+	return credits, errs, nil
 }
