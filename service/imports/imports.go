@@ -60,6 +60,7 @@ type Store interface {
 	ImportChunkRows(ctx context.Context, jobID int64, chunk int) ([]model.ImportRow, error)
 	ImportRowsAfter(ctx context.Context, jobID int64, after, limit int) ([]model.ImportRow, error)
 	SetImportRows(ctx context.Context, jobID int64, rows []int, from string, to model.ImportRow) (int, error)
+	InvoiceClaimsOf(ctx context.Context, ids [][3]string) ([]model.InvoiceClaim, error)
 	SetImportRowRefs(ctx context.Context, jobID int64, refs map[int]int64, from, status, problems string) (int, error)
 	ImportStatusCounts(ctx context.Context, jobID int64) (map[string]int, error)
 	ImportRefs(ctx context.Context, jobID int64) ([]int64, error)
@@ -85,7 +86,7 @@ type Register interface {
 
 // Ledger resolves a record's entries as verifying it would.
 type Ledger interface {
-	Recorded(ctx context.Context, rec *model.SalesRecord, now time.Time) ([]*model.Credit, error)
+	RecordedMany(ctx context.Context, recs []*model.SalesRecord, now time.Time) ([][]*model.Credit, error)
 }
 
 // dryStore is the ledger's store with its writes left out: a ledger over it

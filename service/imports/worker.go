@@ -96,6 +96,9 @@ func (s *Service) workChunk(ctx context.Context, c *model.ImportChunk) error {
 		return err
 	}
 	owner, err := s.store.User(ctx, j.OwnerID)
+	if errors.Is(err, model.ErrNotFound) {
+		return s.fail(ctx, j, "its uploader's account no longer exists")
+	}
 	if err != nil {
 		return err
 	}
@@ -145,24 +148,32 @@ func (l *lease) keep(ctx context.Context) error {
 // midway leaves nothing, and its successor checks the chunk again.
 func (s *Service) validateChunk(ctx context.Context, j *model.ImportJob, owner *model.User, l *lease, gs []*group) error {
 	var outs []rowOutcome
+	var pending []*group
 	for _, g := range gs {
+		if g.rows[0].Status == model.RowPending {
+			pending = append(pending, g)
+		}
+	}
+	if j.Kind == model.ImportRecords {
 		if err := l.keep(ctx); err != nil {
 			return err
 		}
-		if g.rows[0].Status != model.RowPending {
-			continue
-		}
-		var o []rowOutcome
-		var err error
-		if j.Kind == model.ImportRecords {
-			o, err = s.validateRecord(ctx, j, owner, g)
-		} else {
-			o, err = s.validateEntry(ctx, owner, g)
-		}
+		o, err := s.validateRecords(ctx, j, owner, pending)
 		if err != nil {
 			return err
 		}
-		outs = append(outs, o...)
+		outs = o
+	} else {
+		for _, g := range pending {
+			if err := l.keep(ctx); err != nil {
+				return err
+			}
+			o, err := s.validateEntry(ctx, owner, g)
+			if err != nil {
+				return err
+			}
+			outs = append(outs, o...)
+		}
 	}
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.apply(ctx, j.ID, model.RowPending, outs); err != nil {
@@ -418,6 +429,20 @@ func (s *Service) markTx(ctx context.Context, g *group, from, to string, problem
 	if errors.Is(err, errStop) {
 		return nil
 	}
+	return err
+}
+
+// fail ends a validating or committing job that can go no further, with
+// its totals so far and why: its chunks are no longer claimed. Whatever its
+// committed chunks wrote stays (each row says so).
+func (s *Service) fail(ctx context.Context, j *model.ImportJob, why string) error {
+	t, err := s.totals(ctx, j)
+	if err != nil {
+		return err
+	}
+	t.Failure = why
+	b, _ := json.Marshal(t)
+	_, err = s.store.MoveImportJob(ctx, j.ID, j.Status, model.ImportFailed, string(b))
 	return err
 }
 

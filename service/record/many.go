@@ -231,6 +231,7 @@ func (s *Service) VerifyMany(ctx context.Context, actor *model.User, ids []int64
 		}
 		var todo []*model.SalesRecord
 		var at []int
+		seen := map[int64]bool{}
 		for i, id := range ids {
 			r := by[id]
 			if r == nil {
@@ -252,10 +253,15 @@ func (s *Service) VerifyMany(ctx context.Context, actor *model.User, ids []int64
 				errs[i] = err
 				continue
 			}
-			if r.Status != model.RecordSubmitted {
-				errs[i] = model.Conflict("invalid_transition", "a %s record cannot be verified", r.Status)
+			status := r.Status
+			if seen[id] {
+				status = model.RecordVerified // by this call already
+			}
+			if status != model.RecordSubmitted {
+				errs[i] = model.Conflict("invalid_transition", "a %s record cannot be verified", status)
 				continue
 			}
+			seen[id] = true
 			todo, at = append(todo, r), append(at, i)
 		}
 		if len(todo) == 0 {
