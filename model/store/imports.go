@@ -25,7 +25,7 @@ func (s *Store) AddImportRows(ctx context.Context, rows []model.ImportRow) error
 	if len(rows) == 0 {
 		return nil
 	}
-	return mapErr(s.conn(ctx).CreateInBatches(rows, 200).Error)
+	return mapErr(s.conn(ctx).CreateInBatches(rows, 500).Error)
 }
 
 // AddImportChunks inserts a job's chunks (validation phase, none done).

@@ -67,7 +67,7 @@ func (b *batchStore) ReservePlatforms(ctx context.Context) ([]string, error) {
 // caller's transaction). Its answer is each record's entries, in order.
 func (l *Ledger) RecordedMany(ctx context.Context, recs []*model.SalesRecord, now time.Time) ([][]*model.Credit, error) {
 	bs := &batchStore{Store: l.store}
-	b := &Ledger{store: bs, now: l.now}
+	b := &Ledger{store: bs, now: l.now, trees: &memo.Map[struct{}, model.RegionTree]{}}
 	out := make([][]*model.Credit, len(recs))
 	for i, rec := range recs {
 		es, err := b.Recorded(ctx, rec, now)

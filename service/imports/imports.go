@@ -163,7 +163,7 @@ type Limits struct {
 }
 
 // DefaultLimits are the limits of a server.
-var DefaultLimits = Limits{MaxFile: MaxFile, UnzipSize: 512 << 20, UnzipXMLSize: 4 << 20, ChunkRows: 500, CommitBatch: 500, Lease: time.Minute}
+var DefaultLimits = Limits{MaxFile: MaxFile, UnzipSize: 512 << 20, UnzipXMLSize: 4 << 20, ChunkRows: 2000, CommitBatch: 500, Lease: time.Minute}
 
 // MaxFile is the largest file an upload may carry.
 const MaxFile = 20 << 20
@@ -284,9 +284,17 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 		chunkOf   = map[string]int{}
 		chunkRows []int
 	)
+	// The rows are written by one goroutine while this one reads on: the
+	// sheet's parsing and the database's inserts overlap. Only that
+	// goroutine uses the transaction until it has stopped.
+	w := newStager(ctx, s.store)
+	defer w.stop()
 	flush := func() error {
-		err := s.store.AddImportRows(ctx, batch)
-		batch = batch[:0]
+		if len(batch) == 0 {
+			return w.err()
+		}
+		err := w.add(batch)
+		batch = make([]model.ImportRow, 0, 500)
 		return err
 	}
 	for it.Next() {
@@ -355,11 +363,68 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 	if err := flush(); err != nil {
 		return 0, 0, err
 	}
+	if err := w.stop(); err != nil {
+		return 0, 0, err
+	}
 	chunks := make([]model.ImportChunk, len(chunkRows))
 	for i, r := range chunkRows {
 		chunks[i] = model.ImportChunk{JobID: j.ID, Seq: i, Phase: model.PhaseValidate, Rows: r}
 	}
 	return n, len(chunks), s.store.AddImportChunks(ctx, chunks)
+}
+
+// stager writes staging rows in the background, one batch at a time, at
+// most two batches behind its caller (memory stays bounded).
+type stager struct {
+	rows    chan []model.ImportRow
+	done    chan struct{}
+	stopped bool
+	mu      sync.Mutex
+	failed  error
+}
+
+func newStager(ctx context.Context, st Store) *stager {
+	w := &stager{rows: make(chan []model.ImportRow, 2), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		for b := range w.rows {
+			if w.err() != nil {
+				continue // drain: the upload fails anyway
+			}
+			if err := st.AddImportRows(ctx, b); err != nil {
+				w.mu.Lock()
+				w.failed = err
+				w.mu.Unlock()
+			}
+		}
+	}()
+	return w
+}
+
+func (w *stager) err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.failed
+}
+
+// add queues a batch; it answers an earlier batch's error, if any.
+func (w *stager) add(b []model.ImportRow) error {
+	if err := w.err(); err != nil {
+		return err
+	}
+	w.rows <- b
+	return nil
+}
+
+// stop waits for every queued batch to be written and answers the first
+// error; it may be called again.
+func (w *stager) stop() error {
+	if !w.stopped {
+		w.stopped = true
+		close(w.rows)
+		<-w.done
+	}
+	return w.err()
 }
 
 // headerRows is how far down a sheet its header row is looked for.
