@@ -72,7 +72,7 @@ type Records interface {
 	Check(ctx context.Context, actor *model.User, orgID int64, in record.Input) (*model.SalesRecord, error)
 	CreateSubmitted(ctx context.Context, actor *model.User, orgID int64, in record.Input, note string) (*model.SalesRecord, error)
 	CheckMany(ctx context.Context, actor *model.User, orgID int64, ins []record.Input) ([]*model.SalesRecord, []error, error)
-	CreateSubmittedMany(ctx context.Context, actor *model.User, orgID int64, ins []record.Input, note string) ([]*model.SalesRecord, []error, error)
+	CreateChecked(ctx context.Context, actor *model.User, recs []*model.SalesRecord, errs []error, note string) error
 	Get(ctx context.Context, actor *model.User, id int64) (*model.SalesRecord, error)
 	Verify(ctx context.Context, actor *model.User, id int64) (*record.Verified, error)
 	VerifyMany(ctx context.Context, actor *model.User, ids []int64) ([][]*model.Credit, []error, error)

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
@@ -219,9 +220,17 @@ func (s *Service) commitChunk(ctx context.Context, j *model.ImportJob, owner *mo
 		}
 		part := todo[i:min(i+batch, len(todo))]
 		last := i+batch >= len(todo)
+		var checked *checkedRecords
+		if j.Kind == model.ImportRecords && len(part) > 0 {
+			// Checked before the transaction, as one record's are.
+			var err error
+			if checked, err = s.checkRecords(ctx, j, owner, part); err != nil {
+				return err
+			}
+		}
 		err := s.store.InTx(ctx, func(ctx context.Context) error {
-			if j.Kind == model.ImportRecords {
-				if err := s.writeMany(ctx, j, owner, part); err != nil {
+			if checked != nil {
+				if err := s.writeMany(ctx, j, owner, part, checked); err != nil {
 					return err
 				}
 			} else {
@@ -264,23 +273,34 @@ func (s *Service) commitChunk(ctx context.Context, j *model.ImportJob, owner *mo
 	return nil
 }
 
-// writeMany creates the records of gs with multi-row statements and
-// writes every row's outcome, in the caller's transaction: created, or,
-// for a record that cannot be (its invoice counted since validation, by
-// another import or an earlier record of this one; its data no longer
-// valid), the outcome commitOne would give it. errStop when a row had
-// moved on.
-func (s *Service) writeMany(ctx context.Context, j *model.ImportJob, owner *model.User, gs []*group) error {
-	if len(gs) == 0 {
-		return nil
-	}
+// checkedRecords are a batch's records as CheckMany answered.
+type checkedRecords struct {
+	recs []*model.SalesRecord
+	errs []error
+}
+
+// checkRecords checks the records of gs (reading only).
+func (s *Service) checkRecords(ctx context.Context, j *model.ImportJob, owner *model.User, gs []*group) (*checkedRecords, error) {
 	ins := make([]record.Input, len(gs))
-	orgID := *j.OrgID
 	for i, g := range gs {
 		_, ins[i], _ = recordInput(j, g)
 	}
-	recs, errs, err := s.records.CreateSubmittedMany(ctx, owner, orgID, ins, "import "+itoa(int(j.ID)))
+	recs, errs, err := s.records.CheckMany(ctx, owner, *j.OrgID, ins)
 	if err != nil {
+		return nil, err
+	}
+	return &checkedRecords{recs: recs, errs: errs}, nil
+}
+
+// writeMany creates the records of gs, checked as c says, with multi-row
+// statements and writes every row's outcome, in the caller's transaction:
+// created, or, for a record that cannot be (its invoice counted since
+// validation, by another import or an earlier record of this one; its
+// data no longer valid), the outcome commitOne would give it. errStop when
+// a row had moved on.
+func (s *Service) writeMany(ctx context.Context, j *model.ImportJob, owner *model.User, gs []*group, c *checkedRecords) error {
+	recs, errs := slices.Clone(c.recs), slices.Clone(c.errs) // a retried transaction starts from the checks again
+	if err := s.records.CreateChecked(ctx, owner, recs, errs, "import "+itoa(int(j.ID))); err != nil {
 		return err
 	}
 	refs := map[int]int64{}

@@ -114,13 +114,24 @@ func isAnswer(err error) bool {
 // whole call (model.Conflict duplicate_invoice): the caller's transaction
 // then rolls back and the caller writes the records one at a time.
 func (s *Service) CreateSubmittedMany(ctx context.Context, actor *model.User, orgID int64, ins []Input, note string) ([]*model.SalesRecord, []error, error) {
-	bs, ok := s.store.(BulkStore)
-	if !ok {
+	if _, ok := s.store.(BulkStore); !ok {
 		return s.createSubmittedEach(ctx, actor, orgID, ins, note)
 	}
 	recs, errs, err := s.CheckMany(ctx, actor, orgID, ins)
 	if err != nil {
 		return nil, nil, err
+	}
+	return recs, errs, s.CreateChecked(ctx, actor, recs, errs, note)
+}
+
+// CreateChecked is the writing half of CreateSubmittedMany, for records
+// CheckMany answered (recs and errs, as it answered them; the checks read
+// outside the caller's transaction, as CreateSubmitted's do): it fills in
+// errs the records that cannot be created and clears them from recs.
+func (s *Service) CreateChecked(ctx context.Context, actor *model.User, recs []*model.SalesRecord, errs []error, note string) error {
+	bs, ok := s.store.(BulkStore)
+	if !ok {
+		return errors.New("record: the store writes no records in bulk")
 	}
 	idents := make([][3]string, 0, len(recs))
 	first := map[[3]string]bool{}
@@ -136,7 +147,7 @@ func (s *Service) CreateSubmittedMany(ctx context.Context, actor *model.User, or
 		first[k] = true
 		idents = append(idents, k)
 	}
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
+	return s.store.InTx(ctx, func(ctx context.Context) error {
 		held, err := bs.InvoiceClaimsOf(ctx, idents)
 		if err != nil {
 			return err
@@ -177,10 +188,6 @@ func (s *Service) CreateSubmittedMany(ctx context.Context, actor *model.User, or
 		}
 		return bs.AddAudits(ctx, audits)
 	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return recs, errs, nil
 }
 
 // createSubmittedEach is CreateSubmittedMany one record at a time (a store
