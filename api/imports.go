@@ -31,6 +31,7 @@ type importTotalsResp struct {
 	Cents     int64             `json:"cents"`
 	ByPairing []model.ImportSum `json:"by_pairing"`
 	ByReason  []model.ImportSum `json:"by_reason"`
+	Failure   string            `json:"failure,omitempty"`
 }
 
 type importProgressResp struct {
@@ -56,7 +57,7 @@ func toImportJob(j *imports.Job) importJobResp {
 		Progress: importProgressResp{Done: j.Done, Total: j.Rows}, CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt}
 	if t := j.Totals; t != nil {
 		out.Totals = &importTotalsResp{Rows: t.Rows, ByStatus: t.ByStatus, Records: t.Records, Cents: t.Cents,
-			ByPairing: t.ByPairing, ByReason: t.ByReason}
+			ByPairing: t.ByPairing, ByReason: t.ByReason, Failure: t.Failure}
 		if out.Totals.ByPairing == nil {
 			out.Totals.ByPairing = []model.ImportSum{}
 		}

@@ -12,12 +12,14 @@ const (
 //
 //	validating --all chunks checked--> preview --commit--> committing --all chunks written--> done
 //	preview --cancel--> cancelled
+//	validating, committing --its owner is gone--> failed
 const (
 	ImportValidating = "validating"
 	ImportPreview    = "preview"
 	ImportCommitting = "committing"
 	ImportDone       = "done"
 	ImportCancelled  = "cancelled"
+	ImportFailed     = "failed" // ImportTotals.Failure says why
 )
 
 // Import row statuses: pending until validated; ok (would be created) or
@@ -107,6 +109,8 @@ type ImportTotals struct {
 	// none) and by the ledger's reason.
 	ByPairing []ImportSum `json:"by_pairing"`
 	ByReason  []ImportSum `json:"by_reason"`
+	// Failure is why a failed job stopped (empty unless failed).
+	Failure string `json:"failure,omitempty"`
 }
 
 // ImportSum is one line of a preview's totals.

@@ -328,3 +328,12 @@ func (s *Store) SalesPoint(ctx context.Context, id int64) (*model.SalesPoint, er
 	}
 	return &p, nil
 }
+
+// AddAudits writes audit rows with multi-row INSERTs (their ids are not
+// read back), in the caller's transaction.
+func (s *Store) AddAudits(ctx context.Context, as []*model.Audit) error {
+	if len(as) == 0 {
+		return nil
+	}
+	return mapErr(s.conn(ctx).Omit("id").CreateInBatches(as, 200).Error)
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -34,4 +35,51 @@ func (s *Store) InvoiceClaimOf(ctx context.Context, issuer, code, number string)
 		return nil, mapErr(err)
 	}
 	return &c, nil
+}
+
+// ClaimInvoicesAll inserts claims with multi-row INSERTs, in the caller's
+// transaction. false (and nothing claimed once the transaction rolls back):
+// one of the invoices is claimed already, by anyone.
+func (s *Store) ClaimInvoicesAll(ctx context.Context, cs []*model.InvoiceClaim) (bool, error) {
+	if len(cs) == 0 {
+		return true, nil
+	}
+	now := s.gdb.NowFunc()
+	for _, c := range cs {
+		if c.CreatedAt.IsZero() {
+			c.CreatedAt = now
+		}
+	}
+	err := s.conn(ctx).Omit("id").CreateInBatches(cs, 500).Error
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return false, nil
+	}
+	return false, mapErr(err)
+}
+
+// InvoiceClaimsOf reads the claims of some invoice identities
+// ({issuer, code, number} each); unclaimed ones are absent.
+func (s *Store) InvoiceClaimsOf(ctx context.Context, ids [][3]string) ([]model.InvoiceClaim, error) {
+	out := []model.InvoiceClaim{}
+	for i := 0; i < len(ids); i += 200 {
+		part := ids[i:min(i+200, len(ids))]
+		var sb strings.Builder
+		args := make([]any, 0, 3*len(part))
+		for k, id := range part {
+			if k > 0 {
+				sb.WriteString(" OR ")
+			}
+			sb.WriteString("(issuer_code = ? AND invoice_code = ? AND number = ?)")
+			args = append(args, id[0], id[1], id[2])
+		}
+		var got []model.InvoiceClaim
+		if err := s.conn(ctx).Where(sb.String(), args...).Find(&got).Error; err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, got...)
+	}
+	return out, nil
 }

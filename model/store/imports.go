@@ -5,6 +5,8 @@ package store
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"shanhai/model"
@@ -23,7 +25,7 @@ func (s *Store) AddImportRows(ctx context.Context, rows []model.ImportRow) error
 	if len(rows) == 0 {
 		return nil
 	}
-	return mapErr(s.conn(ctx).CreateInBatches(rows, 200).Error)
+	return mapErr(s.conn(ctx).CreateInBatches(rows, 500).Error)
 }
 
 // AddImportChunks inserts a job's chunks (validation phase, none done).
@@ -198,4 +200,35 @@ func (s *Store) ImportJobsIn(ctx context.Context, statuses ...string) ([]int64, 
 	var ids []int64
 	err := s.conn(ctx).Model(&model.ImportJob{}).Where("status IN ?", statuses).Order("id").Pluck("id", &ids).Error
 	return ids, mapErr(err)
+}
+
+// SetImportRowRefs records one status for rows of a job still in status
+// from, each with its own ref (row_no → ref id), in one statement per 500
+// rows; it answers how many rows it changed.
+func (s *Store) SetImportRowRefs(ctx context.Context, jobID int64, refs map[int]int64, from, status, problems string) (int, error) {
+	rows := make([]int, 0, len(refs))
+	for r := range refs {
+		rows = append(rows, r)
+	}
+	slices.Sort(rows)
+	n := 0
+	for i := 0; i < len(rows); i += 500 {
+		part := rows[i:min(i+500, len(rows))]
+		var sb strings.Builder
+		args := make([]any, 0, 2*len(part)+6)
+		sb.WriteString("UPDATE import_rows SET status = ?, problems = ?, ref_id = CASE row_no")
+		args = append(args, status, problems)
+		for _, r := range part {
+			sb.WriteString(" WHEN ? THEN ?")
+			args = append(args, r, refs[r])
+		}
+		sb.WriteString(" END WHERE job_id = ? AND status = ? AND row_no IN ?")
+		args = append(args, jobID, from, part)
+		res := s.conn(ctx).Exec(sb.String(), args...)
+		if res.Error != nil {
+			return n, mapErr(res.Error)
+		}
+		n += int(res.RowsAffected)
+	}
+	return n, nil
 }

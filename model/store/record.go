@@ -209,3 +209,114 @@ func (s *Store) SetReservePlatforms(ctx context.Context, platforms []string) err
 		return nil
 	})
 }
+
+// CreateRecords inserts records and their items (Seq from 1) with multi-row
+// INSERTs, in the caller's transaction when there is one. The records'
+// ids come from one statement only where its ids are consecutive
+// (rowsPerInsert); the items' ids are read back, never guessed.
+func (s *Store) CreateRecords(ctx context.Context, rs []*model.SalesRecord) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	return s.InTx(ctx, func(ctx context.Context) error {
+		now := s.gdb.NowFunc()
+		for _, r := range rs {
+			r.ID, r.CreatedAt, r.UpdatedAt = 0, now, now
+		}
+		if err := s.conn(ctx).CreateInBatches(rs, min(s.rowsPerInsert(ctx, len(rs)), 500)).Error; err != nil {
+			return mapErr(err)
+		}
+		var items []*model.RecordItem
+		ids := make([]int64, len(rs))
+		for k, r := range rs {
+			ids[k] = r.ID
+			for i := range r.Items {
+				r.Items[i].ID, r.Items[i].RecordID, r.Items[i].Seq = 0, r.ID, i+1
+				items = append(items, &r.Items[i])
+			}
+		}
+		if len(items) == 0 {
+			return nil
+		}
+		if err := s.conn(ctx).Omit("id").CreateInBatches(items, 500).Error; err != nil {
+			return mapErr(err)
+		}
+		var got []struct {
+			ID       int64
+			RecordID int64
+			Seq      int
+		}
+		if err := s.conn(ctx).Model(&model.RecordItem{}).Select("id, record_id, seq").
+			Where("record_id IN ?", ids).Scan(&got).Error; err != nil {
+			return mapErr(err)
+		}
+		byKey := make(map[[2]int64]int64, len(got))
+		for _, g := range got {
+			byKey[[2]int64{g.RecordID, int64(g.Seq)}] = g.ID
+		}
+		for _, it := range items {
+			it.ID = byKey[[2]int64{it.RecordID, int64(it.Seq)}]
+		}
+		return nil
+	})
+}
+
+// UpdateRecords moves the records of ids still in one of the statuses in
+// from to p.Status, in one statement per 500 records; it answers how many
+// it moved (fewer than asked: another change won for some).
+func (s *Store) UpdateRecords(ctx context.Context, ids []int64, from []string, p model.RecordPatch) (int, error) {
+	cols := map[string]any{"status": p.Status, "updated_at": s.gdb.NowFunc()}
+	if p.Reason != nil {
+		cols["reason"] = *p.Reason
+	}
+	if p.VerifierID != nil {
+		cols["verifier_id"] = *p.VerifierID
+	}
+	if p.SubmittedAt != nil {
+		cols["submitted_at"] = *p.SubmittedAt
+	}
+	if p.VerifiedAt != nil {
+		cols["verified_at"] = *p.VerifiedAt
+	}
+	if p.RevokedAt != nil {
+		cols["revoked_at"] = *p.RevokedAt
+	}
+	n := 0
+	for i := 0; i < len(ids); i += 500 {
+		res := s.conn(ctx).Model(&model.SalesRecord{}).Where("id IN ? AND status IN ?", ids[i:min(i+500, len(ids))], from).Updates(cols)
+		if res.Error != nil {
+			return n, mapErr(res.Error)
+		}
+		n += int(res.RowsAffected)
+	}
+	return n, nil
+}
+
+// RecordsByID are the records of ids with their items (files are not
+// loaded), in no particular order; absent ids are left out.
+func (s *Store) RecordsByID(ctx context.Context, ids []int64) ([]*model.SalesRecord, error) {
+	out := []*model.SalesRecord{}
+	for i := 0; i < len(ids); i += 500 {
+		part := ids[i:min(i+500, len(ids))]
+		var rs []*model.SalesRecord
+		if err := s.conn(ctx).Where("id IN ?", part).Find(&rs).Error; err != nil {
+			return nil, mapErr(err)
+		}
+		var items []model.RecordItem
+		if err := s.conn(ctx).Where("record_id IN ?", part).Order("record_id, seq").Find(&items).Error; err != nil {
+			return nil, mapErr(err)
+		}
+		by := make(map[int64]*model.SalesRecord, len(rs))
+		for _, r := range rs {
+			r.Items, r.Files = []model.RecordItem{}, []model.RecordFile{}
+			by[r.ID] = r
+		}
+		for _, it := range items {
+			if r := by[it.RecordID]; r != nil {
+				r.Items = append(r.Items, it)
+			}
+		}
+		out = append(out, rs...)
+	}
+	return out, nil
+}

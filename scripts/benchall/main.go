@@ -9,15 +9,15 @@
 //
 // One run:
 //
-//  1. builds the server (go build .) and the three benches (go build
+//  1. builds the server (go build .) and the four benches (go build
 //     ./scripts/<name>) once into a temp dir;
 //  2. measures start-up: creates a scratch database shanhai_bench_<random>,
 //     starts the server binary -starts times on it (SHANHAI_DEMO=0, no Redis,
 //     a free port) and times each from the process start to the first 200 from
 //     /readyz; the first start migrates the empty database, the others are
 //     warm; drops the database;
-//  3. runs catalogbench, orderbench (with -redis: also the server with Redis)
-//     and statsbench with -markdown, one after another, capturing their
+//  3. runs catalogbench, orderbench (with -redis: also the server with Redis),
+//     statsbench and importbench with -markdown, one after another, capturing their
 //     Markdown; their progress goes to stderr; any failure fails the run and
 //     no file is written;
 //  4. while orderbench runs, polls /proc for the server processes it starts
@@ -55,7 +55,7 @@ type options struct {
 
 func main() {
 	var o options
-	flag.BoolVar(&o.quick, "quick", false, "smoke run: catalogbench and orderbench with -quick, statsbench with -rows 20000 unless -stats-rows is set")
+	flag.BoolVar(&o.quick, "quick", false, "smoke run: catalogbench, orderbench and importbench with -quick, statsbench with -rows 20000 unless -stats-rows is set")
 	flag.IntVar(&o.statsRows, "stats-rows", 0, "statsbench -rows (default: statsbench's own, 10,000,000; with -quick 20,000)")
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "the Markdown file to write (relative to the current directory)")
 	flag.StringVar(&o.mysql, "mysql", "root@tcp(127.0.0.1:3306)/", "MariaDB DSN (go-sql-driver) every bench creates and drops its database on")
@@ -63,7 +63,7 @@ func main() {
 	flag.IntVar(&o.starts, "starts", 3, "server starts to time (the first migrates an empty database)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temp dir (binaries, logs)")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: benchall [flags]\n\nRuns catalogbench, orderbench and statsbench, times the server's start-up, reads its peak RSS under\nthe order load, and writes everything to a Markdown file (BENCHMARKS.md).\n\n")
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: benchall [flags]\n\nRuns catalogbench, orderbench, statsbench and importbench, times the server's start-up, reads its peak RSS under\nthe order load, and writes everything to a Markdown file (BENCHMARKS.md).\n\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -132,7 +132,7 @@ func run(ctx context.Context, o options, cmdline string) (err error) {
 
 	// Build everything once.
 	bins := map[string]string{}
-	for _, name := range []string{"shanhai", "catalogbench", "orderbench", "statsbench"} {
+	for _, name := range []string{"shanhai", "catalogbench", "orderbench", "statsbench", "importbench"} {
 		pkg := "./scripts/" + name
 		if name == "shanhai" {
 			pkg = "."
@@ -190,6 +190,12 @@ func run(ctx context.Context, o options, cmdline string) (err error) {
 		statArgs = append(statArgs, "-rows", strconv.Itoa(o.statsRows))
 	}
 	s, err = runBench(ctx, root, bins["statsbench"], "statsbench", statArgs, nil)
+	if err != nil {
+		return err
+	}
+	sections = append(sections, s)
+
+	s, err = runBench(ctx, root, bins["importbench"], "importbench", quick([]string{"-markdown", "-mysql", o.mysql}), nil)
 	if err != nil {
 		return err
 	}

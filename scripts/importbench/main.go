@@ -27,6 +27,7 @@
 //     go run ./scripts/importbench            # 50,000 rows
 //     go run ./scripts/importbench -short     # 2,000 rows
 //     go run ./scripts/importbench -mysql 'root@tcp(127.0.0.1:3306)/'
+//     go run ./scripts/importbench -markdown -mysql ...   # the report as Markdown (benchall)
 //
 // IMPORTBENCH_CPUPROFILE=file writes the importing child's CPU profile.
 package main
@@ -79,6 +80,8 @@ type childResult struct {
 func main() {
 	rows := flag.Int("rows", 50_000, "rows in the generated file")
 	short := flag.Bool("short", false, "a small run (2,000 rows)")
+	quick := flag.Bool("quick", false, "the same as -short (benchall's smoke run)")
+	markdown := flag.Bool("markdown", false, "print the report as Markdown (progress to stderr)")
 	workers := flag.Int("workers", 2, "import workers (as replicas would)")
 	mysqlDSN := flag.String("mysql", "", "a MariaDB DSN where the bench may create and drop a database (default: SQLite in a temp dir)")
 	child := flag.String("child", "", "internal: run the import of this file against -dsn")
@@ -92,8 +95,11 @@ func main() {
 		}
 		return
 	}
-	if *short {
+	if *short || *quick {
 		*rows = 2_000
+	}
+	if *markdown {
+		report = markdownReport{}
 	}
 	if err := run(*rows, *workers, *mysqlDSN); err != nil {
 		fmt.Fprintln(os.Stderr, "importbench:", err)
@@ -122,14 +128,14 @@ func run(rows, workers int, mysqlDSN string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("file: %d rows (%d records), %.1f MiB, written in %.1fs\n", rows, rows/perRecord, float64(size)/(1<<20), time.Since(start).Seconds())
+	report.Progress("file: %d rows (%d records), %.1f MiB, written in %.1fs", rows, rows/perRecord, float64(size)/(1<<20), time.Since(start).Seconds())
 
 	base, err := baseline(ctx, st.DB(), rows, mysqlDSN != "")
 	if err != nil {
 		return err
 	}
 	baseRate := float64(rows) / base.Seconds()
-	fmt.Printf("baseline: plain multi-row INSERT of %d rows in %.2fs: %.0f rows/s\n", rows, base.Seconds(), baseRate)
+	report.Progress("baseline: plain multi-row INSERT of %d rows in %.2fs: %.0f rows/s", rows, base.Seconds(), baseRate)
 
 	exe, err := os.Executable()
 	if err != nil {
@@ -150,11 +156,63 @@ func run(rows, workers int, mysqlDSN string) error {
 	}
 	rate := float64(rows) / res.Seconds
 	ratio := rate / baseRate
-	fmt.Printf("import: upload %.2fs, validate %.2fs, commit %.2fs; %d rows upload to done in %.2fs: %.0f rows/s (%d workers)\n",
-		res.Upload, res.Validate, res.Commit, rows, res.Seconds, rate, workers)
-	fmt.Printf("ratio import/baseline: %.3f× (goal ≥ %.1f×) %s\n", ratio, ratioGoal, verdict(ratio >= ratioGoal))
-	fmt.Printf("importer peak RSS: %.1f MiB (goal ≤ %d MiB) %s\n", float64(res.PeakRSS)/(1<<20), rssGoal>>20, verdict(res.PeakRSS <= rssGoal))
+	backend := "SQLite"
+	if mysqlDSN != "" {
+		backend = "MariaDB"
+	}
+	report.Result(result{backend: backend, rows: rows, workers: workers, base: base.Seconds(), baseRate: baseRate, child: res,
+		rate: rate, ratio: ratio})
 	return nil
+}
+
+// result is one run's figures.
+type result struct {
+	backend        string
+	rows, workers  int
+	base, baseRate float64
+	child          childResult
+	rate, ratio    float64
+}
+
+// reporter prints a run: as plain lines (default) or as Markdown.
+type reporter interface {
+	Progress(format string, args ...any)
+	Result(r result)
+}
+
+var report reporter = textReport{}
+
+type textReport struct{}
+
+func (textReport) Progress(format string, args ...any) { fmt.Printf(format+"\n", args...) }
+
+func (textReport) Result(r result) {
+	fmt.Printf("import: upload %.2fs, validate %.2fs, commit %.2fs; %d rows upload to done in %.2fs: %.0f rows/s (%d workers)\n",
+		r.child.Upload, r.child.Validate, r.child.Commit, r.rows, r.child.Seconds, r.rate, r.workers)
+	fmt.Printf("ratio import/baseline: %.3f× (goal ≥ %.1f×) %s\n", r.ratio, ratioGoal, verdict(r.ratio >= ratioGoal))
+	fmt.Printf("importer peak RSS: %.1f MiB (goal ≤ %d MiB) %s\n", float64(r.child.PeakRSS)/(1<<20), rssGoal>>20, verdict(r.child.PeakRSS <= rssGoal))
+}
+
+type markdownReport struct{}
+
+func (markdownReport) Progress(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, format+"\n", args...)
+}
+
+func (markdownReport) Result(r result) {
+	fmt.Printf("# importbench\n\n")
+	fmt.Printf("A generated records file of %d rows (%d records, %d items each) on %s, from upload to done with %d workers, "+
+		"beside a plain multi-row INSERT of the same rows (500 a statement, one transaction) in the same run.\n\n",
+		r.rows, r.rows/perRecord, perRecord, r.backend, r.workers)
+	fmt.Printf("| | seconds | rows/s |\n|---|---:|---:|\n")
+	fmt.Printf("| baseline: multi-row INSERT | %.2f | %.0f |\n", r.base, r.baseRate)
+	fmt.Printf("| import: upload (parse, stage) | %.2f | |\n", r.child.Upload)
+	fmt.Printf("| import: validate | %.2f | |\n", r.child.Validate)
+	fmt.Printf("| import: commit | %.2f | |\n", r.child.Commit)
+	fmt.Printf("| import: upload to done | %.2f | %.0f |\n\n", r.child.Seconds, r.rate)
+	fmt.Printf("- ratio import/baseline: **%.3f×** (goal ≥ %.1f×) %s\n", r.ratio, ratioGoal, verdict(r.ratio >= ratioGoal))
+	fmt.Printf("- importer peak RSS (VmHWM of the importing process): **%.1f MiB** (goal ≤ %d MiB) %s\n",
+		float64(r.child.PeakRSS)/(1<<20), rssGoal>>20, verdict(r.child.PeakRSS <= rssGoal))
 }
 
 func verdict(ok bool) string {

@@ -24,6 +24,12 @@ type Store interface {
 // becomes "null"); call it inside the transaction that makes the change.
 func Record(ctx context.Context, st Store, actor *model.User, action, entity string, id any,
 	before, after any, reason string) error {
+	return st.AddAudit(ctx, Row(ctx, actor, action, entity, id, before, after, reason))
+}
+
+// Row is the audit row Record writes (for a caller that writes many rows
+// at once, in the transaction that makes the changes).
+func Row(ctx context.Context, actor *model.User, action, entity string, id any, before, after any, reason string) *model.Audit {
 	a := &model.Audit{
 		Action: action, Entity: entity, EntityID: fmt.Sprint(id),
 		Before: marshal(before), After: marshal(after), Reason: reason,
@@ -32,7 +38,7 @@ func Record(ctx context.Context, st Store, actor *model.User, action, entity str
 	if actor != nil {
 		a.ActorID = &actor.ID
 	}
-	return st.AddAudit(ctx, a)
+	return a
 }
 
 func marshal(v any) string {

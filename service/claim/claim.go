@@ -61,15 +61,26 @@ func digits(s string) bool {
 // A claim already taken — by any org, record or invoice, including the same
 // holder — is a 409 duplicate_invoice.
 func Take(ctx context.Context, st Store, id Identity, orgID int64, holderKind string, holderID int64) error {
-	ok, err := st.ClaimInvoice(ctx, &model.InvoiceClaim{IssuerCode: id.Issuer, InvoiceCode: id.Code,
-		Number: id.Number, OrgID: orgID, HolderKind: holderKind, HolderID: holderID})
+	ok, err := st.ClaimInvoice(ctx, Of(id, orgID, holderKind, holderID))
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return model.Conflict("duplicate_invoice", "invoice %s %s of issuer %s is already counted", id.Code, id.Number, id.Issuer)
+		return Duplicate(id)
 	}
 	return nil
+}
+
+// Of is the claim of a checked identity for a holder (for a caller that
+// writes many claims at once).
+func Of(id Identity, orgID int64, holderKind string, holderID int64) *model.InvoiceClaim {
+	return &model.InvoiceClaim{IssuerCode: id.Issuer, InvoiceCode: id.Code,
+		Number: id.Number, OrgID: orgID, HolderKind: holderKind, HolderID: holderID}
+}
+
+// Duplicate is the 409 duplicate_invoice of an identity claimed already.
+func Duplicate(id Identity) error {
+	return model.Conflict("duplicate_invoice", "invoice %s %s of issuer %s is already counted", id.Code, id.Number, id.Issuer)
 }
 
 // Holder is the claim of an identity, or a 404 when it is unclaimed.

@@ -14,6 +14,7 @@ import (
 	"shanhai/model"
 	"shanhai/service/audit"
 	"shanhai/service/check"
+	"shanhai/service/memo"
 )
 
 // Store is the database.
@@ -60,6 +61,9 @@ type Ledger struct {
 	dirty bool // a Moved failed and must be said again
 
 	now func() time.Time // dates adjustments of closed years
+
+	// trees, when set, keeps the region tree for a batch (RecordedMany).
+	trees *memo.Map[struct{}, model.RegionTree]
 }
 
 // New returns the ledger.
@@ -187,7 +191,13 @@ func (l *Ledger) resolver(ctx context.Context, date string, lines []model.OrderL
 			return nil, err
 		}
 	}
-	return &resolver{date: date, tree: model.NewRegionTree(regions), pairings: pairings, rules: rules, certs: certs}, nil
+	var tree model.RegionTree
+	if l.trees != nil {
+		tree, _ = l.trees.Get(struct{}{}, func() (model.RegionTree, error) { return model.NewRegionTree(regions), nil })
+	} else {
+		tree = model.NewRegionTree(regions)
+	}
+	return &resolver{date: date, tree: tree, pairings: pairings, rules: rules, certs: certs}, nil
 }
 
 // attribute fills e's pairing, reason and certificate flags for a line

@@ -60,6 +60,8 @@ type Store interface {
 	ImportChunkRows(ctx context.Context, jobID int64, chunk int) ([]model.ImportRow, error)
 	ImportRowsAfter(ctx context.Context, jobID int64, after, limit int) ([]model.ImportRow, error)
 	SetImportRows(ctx context.Context, jobID int64, rows []int, from string, to model.ImportRow) (int, error)
+	InvoiceClaimsOf(ctx context.Context, ids [][3]string) ([]model.InvoiceClaim, error)
+	SetImportRowRefs(ctx context.Context, jobID int64, refs map[int]int64, from, status, problems string) (int, error)
 	ImportStatusCounts(ctx context.Context, jobID int64) (map[string]int, error)
 	ImportRefs(ctx context.Context, jobID int64) ([]int64, error)
 	ImportJobsIn(ctx context.Context, statuses ...string) ([]int64, error)
@@ -69,8 +71,11 @@ type Store interface {
 type Records interface {
 	Check(ctx context.Context, actor *model.User, orgID int64, in record.Input) (*model.SalesRecord, error)
 	CreateSubmitted(ctx context.Context, actor *model.User, orgID int64, in record.Input, note string) (*model.SalesRecord, error)
+	CheckMany(ctx context.Context, actor *model.User, orgID int64, ins []record.Input) ([]*model.SalesRecord, []error, error)
+	CreateChecked(ctx context.Context, actor *model.User, recs []*model.SalesRecord, errs []error, note string) error
 	Get(ctx context.Context, actor *model.User, id int64) (*model.SalesRecord, error)
 	Verify(ctx context.Context, actor *model.User, id int64) (*record.Verified, error)
+	VerifyMany(ctx context.Context, actor *model.User, ids []int64) ([][]*model.Credit, []error, error)
 }
 
 // Register is what an import needs of the register.
@@ -81,7 +86,7 @@ type Register interface {
 
 // Ledger resolves a record's entries as verifying it would.
 type Ledger interface {
-	Recorded(ctx context.Context, rec *model.SalesRecord, now time.Time) ([]*model.Credit, error)
+	RecordedMany(ctx context.Context, recs []*model.SalesRecord, now time.Time) ([][]*model.Credit, error)
 }
 
 // dryStore is the ledger's store with its writes left out: a ledger over it
@@ -158,7 +163,7 @@ type Limits struct {
 }
 
 // DefaultLimits are the limits of a server.
-var DefaultLimits = Limits{MaxFile: MaxFile, UnzipSize: 512 << 20, UnzipXMLSize: 4 << 20, ChunkRows: 500, CommitBatch: 50, Lease: time.Minute}
+var DefaultLimits = Limits{MaxFile: MaxFile, UnzipSize: 512 << 20, UnzipXMLSize: 4 << 20, ChunkRows: 2000, CommitBatch: 500, Lease: time.Minute}
 
 // MaxFile is the largest file an upload may carry.
 const MaxFile = 20 << 20
@@ -279,9 +284,17 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 		chunkOf   = map[string]int{}
 		chunkRows []int
 	)
+	// The rows are written by one goroutine while this one reads on: the
+	// sheet's parsing and the database's inserts overlap. Only that
+	// goroutine uses the transaction until it has stopped.
+	w := newStager(ctx, s.store)
+	defer w.stop()
 	flush := func() error {
-		err := s.store.AddImportRows(ctx, batch)
-		batch = batch[:0]
+		if len(batch) == 0 {
+			return w.err()
+		}
+		err := w.add(batch)
+		batch = make([]model.ImportRow, 0, 500)
 		return err
 	}
 	for it.Next() {
@@ -350,11 +363,68 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 	if err := flush(); err != nil {
 		return 0, 0, err
 	}
+	if err := w.stop(); err != nil {
+		return 0, 0, err
+	}
 	chunks := make([]model.ImportChunk, len(chunkRows))
 	for i, r := range chunkRows {
 		chunks[i] = model.ImportChunk{JobID: j.ID, Seq: i, Phase: model.PhaseValidate, Rows: r}
 	}
 	return n, len(chunks), s.store.AddImportChunks(ctx, chunks)
+}
+
+// stager writes staging rows in the background, one batch at a time, at
+// most two batches behind its caller (memory stays bounded).
+type stager struct {
+	rows    chan []model.ImportRow
+	done    chan struct{}
+	stopped bool
+	mu      sync.Mutex
+	failed  error
+}
+
+func newStager(ctx context.Context, st Store) *stager {
+	w := &stager{rows: make(chan []model.ImportRow, 2), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		for b := range w.rows {
+			if w.err() != nil {
+				continue // drain: the upload fails anyway
+			}
+			if err := st.AddImportRows(ctx, b); err != nil {
+				w.mu.Lock()
+				w.failed = err
+				w.mu.Unlock()
+			}
+		}
+	}()
+	return w
+}
+
+func (w *stager) err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.failed
+}
+
+// add queues a batch; it answers an earlier batch's error, if any.
+func (w *stager) add(b []model.ImportRow) error {
+	if err := w.err(); err != nil {
+		return err
+	}
+	w.rows <- b
+	return nil
+}
+
+// stop waits for every queued batch to be written and answers the first
+// error; it may be called again.
+func (w *stager) stop() error {
+	if !w.stopped {
+		w.stopped = true
+		close(w.rows)
+		<-w.done
+	}
+	return w.err()
 }
 
 // headerRows is how far down a sheet its header row is looked for.
@@ -569,20 +639,36 @@ func (s *Service) Verify(ctx context.Context, actor *model.User, id int64) (*Ver
 		return nil, err
 	}
 	out := &VerifyResult{Failed: []VerifyFailure{}}
-	for i, rid := range refs {
-		_, err := s.records.Verify(ctx, actor, rid)
+	batch := max(1, s.limits.CommitBatch)
+	for i := 0; i < len(refs); i += batch {
+		part := refs[i:min(i+batch, len(refs))]
+		_, errs, err := s.records.VerifyMany(ctx, actor, part)
 		var me *model.Error
-		switch {
-		case err == nil:
-			out.Verified++
-		case errors.As(err, &me) && me.Code == "invalid_transition":
-			out.Skipped++
-		case i == 0 && (errors.Is(err, model.ErrNotFound) || errors.Is(err, model.ErrForbidden)):
+		if errors.As(err, &me) && !errors.Is(err, model.ErrUnavailable) {
+			// A record moved on meanwhile: this batch one record at a time.
+			errs = make([]error, len(part))
+			for k, rid := range part {
+				if _, err := s.records.Verify(ctx, actor, rid); err != nil {
+					if !errors.As(err, &me) || errors.Is(err, model.ErrUnavailable) {
+						return nil, err
+					}
+					errs[k] = err
+				}
+			}
+		} else if err != nil {
 			return nil, err
-		case errors.As(err, &me) && !errors.Is(err, model.ErrUnavailable):
-			out.Failed = append(out.Failed, VerifyFailure{RecordID: rid, Code: me.Code, Message: me.Message})
-		default:
-			return nil, err
+		}
+		for k, err := range errs {
+			switch {
+			case err == nil:
+				out.Verified++
+			case errors.As(err, &me) && me.Code == "invalid_transition":
+				out.Skipped++
+			case i+k == 0 && (errors.Is(err, model.ErrNotFound) || errors.Is(err, model.ErrForbidden)):
+				return nil, err
+			case errors.As(err, &me):
+				out.Failed = append(out.Failed, VerifyFailure{RecordID: part[k], Code: me.Code, Message: me.Message})
+			}
 		}
 	}
 	return out, nil

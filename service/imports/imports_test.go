@@ -3,7 +3,7 @@ package imports
 // Import jobs on every backend: a commit killed midway and resumed by
 // another worker once its lease ran out (every row exactly once, counted in
 // the database), two replicas (two stores on one MariaDB database) working
-// one job together, and a register list with its duplicates and conflicts.
+// one job together (and two admins verifying it at once), and a register list with its duplicates and conflicts.
 
 import (
 	"bytes"
@@ -246,6 +246,37 @@ func TestImportTwoReplicas(t *testing.T) {
 			"SELECT COUNT(*) FROM invoice_claims":                        invoices,
 			"SELECT COUNT(*) FROM import_rows WHERE status = 'created'":  invoices * items,
 			"SELECT COUNT(*) FROM audits WHERE action = 'record.import'": invoices,
+		} {
+			if n := count(t, b.Store, q); n != want {
+				t.Errorf("%s: %d, want %d", q, n, want)
+			}
+		}
+		// Two admins verify the job at once, one through each replica:
+		// every record verified and credited exactly once between them.
+		results := make([]*VerifyResult, len(replicas))
+		errs := make([]error, len(replicas))
+		var wg sync.WaitGroup
+		for i, s := range replicas {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i], errs[i] = s.Verify(ctx, f.admin, job.ID)
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if v, k := results[0].Verified+results[1].Verified, results[0].Skipped+results[1].Skipped; v != invoices || k != invoices {
+			t.Errorf("verified %d and skipped %d between them (%+v, %+v), want %d each", v, k, results[0], results[1], invoices)
+		}
+		for q, want := range map[string]int{
+			"SELECT COUNT(*) FROM sales_records WHERE status = 'verified'": invoices,
+			"SELECT COUNT(*) FROM credits":                                 invoices * items,
+			"SELECT COUNT(*) FROM credit_pending":                          invoices * items,
+			"SELECT COUNT(*) FROM audits WHERE action = 'record.verify'":   invoices,
 		} {
 			if n := count(t, b.Store, q); n != want {
 				t.Errorf("%s: %d, want %d", q, n, want)

@@ -182,51 +182,95 @@ func sameRecord(a, b *model.SalesRecord) bool {
 	return true
 }
 
-// validateRecord checks one record's rows (reading only) and says their
-// outcome.
-func (s *Service) validateRecord(ctx context.Context, j *model.ImportJob, owner *model.User, g *group) ([]rowOutcome, error) {
-	orgID, in, probs := recordInput(j, g)
-	for _, r := range g.rows {
-		v := cellsOf(r)
-		for _, c := range recordColumns {
-			if c.required && v[c.key] == "" && !hasProblem(probs[r.RowNo], c.key) {
-				probs[r.RowNo] = append(probs[r.RowNo], model.RowProblem{Column: c.key, Message: "is required"})
+// validateRecords checks records' rows (reading only) and says their
+// outcome: their cells, then their records as creating them would check
+// them (the reference reads shared by the batch), then their invoices'
+// claims (read at once), then how verifying them would credit each item.
+func (s *Service) validateRecords(ctx context.Context, j *model.ImportJob, owner *model.User, gs []*group) ([]rowOutcome, error) {
+	var out []rowOutcome
+	var todo []*group
+	var ins []record.Input
+	for _, g := range gs {
+		_, in, probs := recordInput(j, g)
+		for _, r := range g.rows {
+			v := cellsOf(r)
+			for _, c := range recordColumns {
+				if c.required && v[c.key] == "" && !hasProblem(probs[r.RowNo], c.key) {
+					probs[r.RowNo] = append(probs[r.RowNo], model.RowProblem{Column: c.key, Message: "is required"})
+				}
 			}
 		}
-	}
-	if len(probs) > 0 {
-		return outcomes(g, model.RowError, probs, blocked()), nil
-	}
-	rec, err := s.records.Check(ctx, owner, orgID, in)
-	if err != nil {
-		probs, common, ok := checkProblems(g, err)
-		if !ok {
-			return nil, err
+		if len(probs) > 0 {
+			out = append(out, outcomes(g, model.RowError, probs, blocked())...)
+			continue
 		}
-		return outcomes(g, model.RowError, probs, common), nil
+		todo, ins = append(todo, g), append(ins, in)
 	}
-	status, msg, err := s.existing(ctx, rec)
+	if len(todo) == 0 {
+		return out, nil
+	}
+	recs, errs, err := s.records.CheckMany(ctx, owner, *j.OrgID, ins)
 	if err != nil {
 		return nil, err
 	}
-	var common []model.RowProblem
-	if msg != "" {
-		common = []model.RowProblem{{Column: "invoice_number", Message: msg}}
+	var idents [][3]string
+	for i, r := range recs {
+		if errs[i] == nil {
+			idents = append(idents, [3]string{r.InvoiceIssuer, r.InvoiceCode, r.InvoiceNumber})
+		}
 	}
-	out := outcomes(g, status, nil, common)
-	if status == model.RowOK && s.preview != nil {
-		// How verifying it would credit each item (written nowhere).
-		credits, err := s.preview.Recorded(ctx, rec, s.now())
+	held, err := s.store.InvoiceClaimsOf(ctx, idents)
+	if err != nil {
+		return nil, err
+	}
+	claimed := map[[3]string]bool{}
+	for _, c := range held {
+		claimed[[3]string{c.IssuerCode, c.InvoiceCode, c.Number}] = true
+	}
+	var okRecs []*model.SalesRecord
+	var okOuts [][]rowOutcome
+	for i, g := range todo {
+		if errs[i] != nil {
+			probs, common, ok := checkProblems(g, errs[i])
+			if !ok {
+				return nil, errs[i]
+			}
+			out = append(out, outcomes(g, model.RowError, probs, common)...)
+			continue
+		}
+		status, msg := model.RowOK, ""
+		if claimed[[3]string{recs[i].InvoiceIssuer, recs[i].InvoiceCode, recs[i].InvoiceNumber}] {
+			if status, msg, err = s.existing(ctx, recs[i]); err != nil {
+				return nil, err
+			}
+		}
+		var common []model.RowProblem
+		if msg != "" {
+			common = []model.RowProblem{{Column: "invoice_number", Message: msg}}
+		}
+		o := outcomes(g, status, nil, common)
+		if status == model.RowOK && s.preview != nil {
+			okRecs, okOuts = append(okRecs, recs[i]), append(okOuts, o)
+			continue
+		}
+		out = append(out, o...)
+	}
+	if len(okRecs) > 0 {
+		// How verifying them would credit each item (written nowhere).
+		credits, err := s.preview.RecordedMany(ctx, okRecs, s.now())
 		if err != nil {
 			return nil, err
 		}
-		for i := range out {
-			if i < len(credits) {
-				out[i].reason = credits[i].Reason
-				if credits[i].PairingID != nil {
-					out[i].pairing = *credits[i].PairingID
+		for k, o := range okOuts {
+			for i := range o {
+				if i < len(credits[k]) {
+					o[i].reason = credits[k][i].Reason
+					if credits[k][i].PairingID != nil {
+						o[i].pairing = *credits[k][i].PairingID
+					}
 				}
 			}
+			out = append(out, o...)
 		}
 	}
 	return out, nil
@@ -245,25 +289,41 @@ func hasProblem(p []model.RowProblem, col string) bool {
 // invoice counted since validation (duplicate or conflict), or its data no
 // longer acceptable (error).
 func (s *Service) recordFailed(ctx context.Context, j *model.ImportJob, owner *model.User, g *group, err error) error {
+	outs, err := s.failedOutcome(ctx, j, owner, g, err)
+	if err != nil {
+		return err
+	}
+	err = s.store.InTx(ctx, func(ctx context.Context) error { return s.apply(ctx, g.rows[0].JobID, model.RowOK, outs) })
+	if errors.Is(err, errStop) {
+		return nil
+	}
+	return err
+}
+
+// failedOutcome is the outcome of g's rows when writing its record failed
+// with err: duplicate or conflict when its invoice is counted already,
+// error (with the problems) when its data is no longer acceptable; err
+// itself when it is no answer (a database failure).
+func (s *Service) failedOutcome(ctx context.Context, j *model.ImportJob, owner *model.User, g *group, err error) ([]rowOutcome, error) {
 	orgID, in, _ := recordInput(j, g)
 	var me *model.Error
 	if errors.As(err, &me) && me.Code == "duplicate_invoice" {
 		rec, cerr := s.records.Check(ctx, owner, orgID, in)
 		if cerr != nil {
-			return cerr
+			return nil, cerr
 		}
 		status, msg, cerr := s.existing(ctx, rec)
 		if cerr != nil {
-			return cerr
+			return nil, cerr
 		}
 		if status == model.RowOK {
-			return err
+			return nil, err
 		}
-		return s.markTx(ctx, g, model.RowOK, status, nil, []model.RowProblem{{Column: "invoice_number", Message: msg}})
+		return outcomes(g, status, nil, []model.RowProblem{{Column: "invoice_number", Message: msg}}), nil
 	}
 	probs, common, ok := checkProblems(g, err)
 	if !ok {
-		return err
+		return nil, err
 	}
-	return s.markTx(ctx, g, model.RowOK, model.RowError, probs, common)
+	return outcomes(g, model.RowError, probs, common), nil
 }

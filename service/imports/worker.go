@@ -8,10 +8,12 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
 	"shanhai/model"
+	"shanhai/service/record"
 )
 
 // Run works jobs until ctx ends, looking for a chunk every interval when
@@ -95,6 +97,9 @@ func (s *Service) workChunk(ctx context.Context, c *model.ImportChunk) error {
 		return err
 	}
 	owner, err := s.store.User(ctx, j.OwnerID)
+	if errors.Is(err, model.ErrNotFound) {
+		return s.fail(ctx, j, "its uploader's account no longer exists")
+	}
 	if err != nil {
 		return err
 	}
@@ -144,24 +149,32 @@ func (l *lease) keep(ctx context.Context) error {
 // midway leaves nothing, and its successor checks the chunk again.
 func (s *Service) validateChunk(ctx context.Context, j *model.ImportJob, owner *model.User, l *lease, gs []*group) error {
 	var outs []rowOutcome
+	var pending []*group
 	for _, g := range gs {
+		if g.rows[0].Status == model.RowPending {
+			pending = append(pending, g)
+		}
+	}
+	if j.Kind == model.ImportRecords {
 		if err := l.keep(ctx); err != nil {
 			return err
 		}
-		if g.rows[0].Status != model.RowPending {
-			continue
-		}
-		var o []rowOutcome
-		var err error
-		if j.Kind == model.ImportRecords {
-			o, err = s.validateRecord(ctx, j, owner, g)
-		} else {
-			o, err = s.validateEntry(ctx, owner, g)
-		}
+		o, err := s.validateRecords(ctx, j, owner, pending)
 		if err != nil {
 			return err
 		}
-		outs = append(outs, o...)
+		outs = o
+	} else {
+		for _, g := range pending {
+			if err := l.keep(ctx); err != nil {
+				return err
+			}
+			o, err := s.validateEntry(ctx, owner, g)
+			if err != nil {
+				return err
+			}
+			outs = append(outs, o...)
+		}
 	}
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.apply(ctx, j.ID, model.RowPending, outs); err != nil {
@@ -180,10 +193,12 @@ func (s *Service) validateChunk(ctx context.Context, j *model.ImportJob, owner *
 }
 
 // commitChunk writes the chunk's validated groups, CommitBatch to a
-// transaction with their rows' outcome: a transaction either happened whole
-// or not at all, so a chunk resumed after a crash writes each group once.
-// A batch with a group that cannot be written (its invoice counted since,
-// its data no longer valid) is written again one group at a time.
+// transaction with their rows' outcome, the chunk finished in the last
+// one: a transaction either happened whole or not at all, so a chunk
+// resumed after a crash writes each group once. Records are written with
+// multi-row statements (writeMany); a batch that cannot be written so (an
+// invoice counted meanwhile by someone else) is written again one group at
+// a time.
 func (s *Service) commitChunk(ctx context.Context, j *model.ImportJob, owner *model.User, l *lease, gs []*group) error {
 	var todo []*group
 	for _, g := range gs {
@@ -191,26 +206,58 @@ func (s *Service) commitChunk(ctx context.Context, j *model.ImportJob, owner *mo
 			todo = append(todo, g)
 		}
 	}
+	finish := func(ctx context.Context) error {
+		ok, err := s.store.FinishImportChunk(ctx, l.c)
+		if err == nil && !ok {
+			return errLost
+		}
+		return err
+	}
 	batch := max(1, s.limits.CommitBatch)
-	for i := 0; i < len(todo); i += batch {
+	for i := 0; i < len(todo) || i == 0; i += batch {
 		if err := l.keep(ctx); err != nil {
 			return err
 		}
 		part := todo[i:min(i+batch, len(todo))]
+		last := i+batch >= len(todo)
+		var checked *checkedRecords
+		if j.Kind == model.ImportRecords && len(part) > 0 {
+			// Checked before the transaction, as one record's are.
+			var err error
+			if checked, err = s.checkRecords(ctx, j, owner, part); err != nil {
+				return err
+			}
+		}
 		err := s.store.InTx(ctx, func(ctx context.Context) error {
-			for _, g := range part {
-				if err := s.write(ctx, j, owner, g); err != nil {
+			if checked != nil {
+				if err := s.writeMany(ctx, j, owner, part, checked); err != nil {
 					return err
 				}
+			} else {
+				for _, g := range part {
+					if err := s.write(ctx, j, owner, g); err != nil {
+						return err
+					}
+				}
+			}
+			if last {
+				return finish(ctx)
 			}
 			return nil
 		})
 		var me *model.Error
 		switch {
 		case err == nil:
+		case errors.Is(err, errLost):
+			return err
 		case errors.Is(err, errStop) || (errors.As(err, &me) && !errors.Is(err, model.ErrUnavailable)):
 			for _, g := range part {
 				if err := s.commitOne(ctx, j, owner, g); err != nil {
+					return err
+				}
+			}
+			if last {
+				if err := s.store.InTx(ctx, finish); err != nil {
 					return err
 				}
 			}
@@ -223,11 +270,62 @@ func (s *Service) commitChunk(ctx context.Context, j *model.ImportJob, owner *mo
 			}
 		}
 	}
-	ok, err := s.store.FinishImportChunk(ctx, l.c)
-	if err == nil && !ok {
-		return errLost
+	return nil
+}
+
+// checkedRecords are a batch's records as CheckMany answered.
+type checkedRecords struct {
+	recs []*model.SalesRecord
+	errs []error
+}
+
+// checkRecords checks the records of gs (reading only).
+func (s *Service) checkRecords(ctx context.Context, j *model.ImportJob, owner *model.User, gs []*group) (*checkedRecords, error) {
+	ins := make([]record.Input, len(gs))
+	for i, g := range gs {
+		_, ins[i], _ = recordInput(j, g)
 	}
-	return err
+	recs, errs, err := s.records.CheckMany(ctx, owner, *j.OrgID, ins)
+	if err != nil {
+		return nil, err
+	}
+	return &checkedRecords{recs: recs, errs: errs}, nil
+}
+
+// writeMany creates the records of gs, checked as c says, with multi-row
+// statements and writes every row's outcome, in the caller's transaction:
+// created, or, for a record that cannot be (its invoice counted since
+// validation, by another import or an earlier record of this one; its
+// data no longer valid), the outcome commitOne would give it. errStop when
+// a row had moved on.
+func (s *Service) writeMany(ctx context.Context, j *model.ImportJob, owner *model.User, gs []*group, c *checkedRecords) error {
+	recs, errs := slices.Clone(c.recs), slices.Clone(c.errs) // a retried transaction starts from the checks again
+	if err := s.records.CreateChecked(ctx, owner, recs, errs, "import "+itoa(int(j.ID))); err != nil {
+		return err
+	}
+	refs := map[int]int64{}
+	var outs []rowOutcome
+	for i, g := range gs {
+		if errs[i] == nil {
+			for _, r := range g.rows {
+				refs[r.RowNo] = recs[i].ID
+			}
+			continue
+		}
+		o, err := s.failedOutcome(ctx, j, owner, g, errs[i])
+		if err != nil {
+			return err
+		}
+		outs = append(outs, o...)
+	}
+	n, err := s.store.SetImportRowRefs(ctx, j.ID, refs, model.RowOK, model.RowCreated, "[]")
+	if err != nil {
+		return err
+	}
+	if n != len(refs) {
+		return errStop
+	}
+	return s.apply(ctx, j.ID, model.RowOK, outs)
 }
 
 // write creates g's record or entry and marks its rows created, in the
@@ -351,6 +449,20 @@ func (s *Service) markTx(ctx context.Context, g *group, from, to string, problem
 	if errors.Is(err, errStop) {
 		return nil
 	}
+	return err
+}
+
+// fail ends a validating or committing job that can go no further, with
+// its totals so far and why: its chunks are no longer claimed. Whatever its
+// committed chunks wrote stays (each row says so).
+func (s *Service) fail(ctx context.Context, j *model.ImportJob, why string) error {
+	t, err := s.totals(ctx, j)
+	if err != nil {
+		return err
+	}
+	t.Failure = why
+	b, _ := json.Marshal(t)
+	_, err = s.store.MoveImportJob(ctx, j.ID, j.Status, model.ImportFailed, string(b))
 	return err
 }
 

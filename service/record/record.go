@@ -356,8 +356,7 @@ func (s *Service) Verify(ctx context.Context, actor *model.User, id int64) (*Ver
 	now := s.now()
 	out := &Verified{}
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		if err := s.store.UpdateRecord(ctx, id, []string{model.RecordSubmitted},
-			model.RecordPatch{Status: model.RecordVerified, VerifierID: &actor.ID, VerifiedAt: &now}); err != nil {
+		if err := s.store.UpdateRecord(ctx, id, []string{model.RecordSubmitted}, verifiedPatch(actor, now)); err != nil {
 			return err
 		}
 		credits, err := s.ledger.Recorded(ctx, r, now)
@@ -365,14 +364,23 @@ func (s *Service) Verify(ctx context.Context, actor *model.User, id int64) (*Ver
 			return err
 		}
 		out.Credits = credits
-		return audit.Record(ctx, s.store, actor, "record.verify", "sales_record", id,
-			map[string]string{"status": r.Status}, map[string]any{"status": model.RecordVerified, "credits": credits}, "")
+		return s.store.AddAudit(ctx, verifyAudit(ctx, actor, r, credits))
 	})
 	if err != nil {
 		return nil, err
 	}
 	out.Record, err = s.store.Record(ctx, id)
 	return out, err
+}
+
+func verifiedPatch(actor *model.User, now time.Time) model.RecordPatch {
+	return model.RecordPatch{Status: model.RecordVerified, VerifierID: &actor.ID, VerifiedAt: &now}
+}
+
+// verifyAudit is the audit row of verifying r, which wrote credits.
+func verifyAudit(ctx context.Context, actor *model.User, r *model.SalesRecord, credits []*model.Credit) *model.Audit {
+	return audit.Row(ctx, actor, "record.verify", "sales_record", r.ID,
+		map[string]string{"status": r.Status}, map[string]any{"status": model.RecordVerified, "credits": credits}, "")
 }
 
 // Return sends a submitted record back to its org with a reason.
@@ -584,6 +592,11 @@ func (s *Service) verifiable(ctx context.Context, actor *model.User, id int64) (
 	if err != nil {
 		return nil, err
 	}
+	return s.verifier(ctx, actor, r)
+}
+
+// verifier is verifiable for a record actor can see.
+func (s *Service) verifier(ctx context.Context, actor *model.User, r *model.SalesRecord) (*model.SalesRecord, error) {
 	if actor.ID == r.RecorderID {
 		return nil, model.Forbidden("the recorder cannot verify their own record")
 	}
