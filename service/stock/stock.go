@@ -2,8 +2,10 @@
 // placing an order reserves, a cancellation releases, a shipment ships, a
 // supplier adjusts what is on hand (never below what is reserved), and no
 // buyer holds more of one SKU in open orders than the cap allows. Every
-// move is one conditional update in the store (model/store/stock.go), so no
-// rule here costs an extra query on the order path.
+// move is one conditional update in the store (model/store/stock.go), and
+// every holding (the user's for the cap, the buyer's for the hold share) one
+// upsert read back in the same transaction, so each rule is decided by a
+// row every placement writes, on one server or on several Galera nodes.
 package stock
 
 import (
