@@ -110,6 +110,84 @@ func TestReturnRace(t *testing.T) {
 				http.StatusUnprocessableEntity, "invalid", "lines[0].quantity")
 		}
 	})
+	// On Galera the line's conditional update, not a lock, must decide.
+	if nodes, ok := storetest.Galera(t); ok {
+		t.Run("galera", func(t *testing.T) { returnRaceNodes(t, nodes) })
+	}
+}
+
+// returnRaceNodes: replicas on three Galera nodes. Twelve one-unit return
+// requests for a line of three, spread over the nodes at once, create
+// exactly three returns (the others 409 over_return or 422 invalid); each
+// of them approved from two nodes at once is approved once; the line ends
+// with three returned of three received and the order took back three
+// units' amount, once.
+func returnRaceNodes(t *testing.T, nodes []storetest.Backend) {
+	limits := testOrderLimits()
+	w := ordNewWorld(t, nodes[0], limits, nil)
+	replicas := []*harness{w.h}
+	for _, b := range nodes[1:] {
+		replicas = append(replicas, newHarness(t, b, withOrders(nil, limits)))
+	}
+	buyer, supplier := w.token(t, model.RoleConsumer), w.token(t, model.RoleSupplier)
+	for round := range 2 {
+		id, lineID := retAccepted(t, w, 3)
+		target := path(v1+"/orders", id, "returns")
+		rs := concRun(12, 0, func(i int) concRes {
+			return concDo(replicas[i%len(replicas)], http.MethodPost, target, buyer, "", retBody(lineID, 1))
+		})
+		var returns []int64
+		for _, r := range rs {
+			switch {
+			case r.status == http.StatusCreated:
+				ret, err := concDecode[ordReturn](r)
+				if err != nil {
+					t.Fatalf("decode return: %v", err)
+				}
+				returns = append(returns, ret.ID)
+			case r.status == http.StatusConflict && r.code == "over_return",
+				r.status == http.StatusUnprocessableEntity && r.code == "invalid":
+			default:
+				t.Errorf("round %d: a return request on a node answered %s %s", round, r.label(), truncate(r.body))
+			}
+		}
+		if len(returns) != 3 {
+			t.Errorf("round %d: 12 one-unit requests on three nodes for a line of 3 created %d returns (%s)",
+				round, len(returns), concShow(concTally(rs)))
+		}
+		if received, held, asked := retHeld(t, w.h, lineID); asked > received || held != asked {
+			t.Errorf("round %d: line holds %d, its returns ask for %d of %d received", round, held, asked, received)
+		}
+		// each return approved on two nodes at once
+		as := concRun(2*len(returns), 0, func(i int) concRes {
+			return concDo(replicas[i%len(replicas)], http.MethodPost, path(v1+"/returns", returns[i/2], "approve"), supplier, "", "")
+		})
+		approved := map[int64]int{}
+		for i, r := range as {
+			switch {
+			case r.status == http.StatusOK:
+				approved[returns[i/2]]++
+			case r.status == http.StatusConflict:
+			default:
+				t.Errorf("round %d: approving return %d on a node answered %s %s", round, returns[i/2], r.label(), truncate(r.body))
+			}
+		}
+		for _, ret := range returns {
+			if approved[ret] != 1 {
+				t.Errorf("round %d: return %d approved %d times from two nodes, want once", round, ret, approved[ret])
+			}
+		}
+		returned := queryOne[int64](t, w.h, "SELECT returned_qty FROM order_lines WHERE id = ?", lineID)
+		bought := queryOne[int64](t, w.h, "SELECT quantity FROM order_lines WHERE id = ?", lineID)
+		if returned != int64(len(returns)) || returned > bought {
+			t.Errorf("round %d: line returned %d of %d bought, %d returns approved", round, returned, bought, len(returns))
+		}
+		took := queryOne[int64](t, w.h, "SELECT returned_cents FROM orders WHERE id = ?", id)
+		want := queryOne[int64](t, w.h, "SELECT COALESCE(SUM(amount_cents), 0) FROM returns WHERE order_id = ? AND status = 'approved'", id)
+		if took != want || took > queryOne[int64](t, w.h, "SELECT total_cents FROM orders WHERE id = ?", id) {
+			t.Errorf("round %d: the order took back %d cents, its approved returns %d", round, took, want)
+		}
+	}
 }
 
 // TestReturnSweepPastUnapprovable: more than a sweep batch of undecided

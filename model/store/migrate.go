@@ -2,10 +2,13 @@ package store
 
 import (
 	"context"
+	crand "crypto/rand"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"sort"
 	"strconv"
@@ -58,8 +61,9 @@ func Migrations(dialect string) ([]Migration, error) {
 }
 
 // Migrate applies every migration not yet applied and returns how many ran.
-// Replicas starting together serialize on a named lock (MySQL GET_LOCK); on
-// SQLite each migration is a transaction holding the database's write lock.
+// On MySQL, replicas starting together serialize on the migration lease
+// (takeSchemaLock), which holds across Galera nodes too; on SQLite each
+// migration is a transaction holding the database's write lock.
 func (s *Store) Migrate(ctx context.Context) (int, error) {
 	migs, err := Migrations(s.dialect)
 	if err != nil {
@@ -71,11 +75,11 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 	}
 	defer conn.Close()
 	if s.dialect == MySQL {
-		var got int
-		if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(CONCAT('shanhai_migrate:', DATABASE()), 120)").Scan(&got); err != nil || got != 1 {
-			return 0, fmt.Errorf("migrate: could not take the migration lock: %v", err)
+		release, err := s.takeSchemaLock(ctx, conn)
+		if err != nil {
+			return 0, err
 		}
-		defer conn.ExecContext(context.Background(), "SELECT RELEASE_LOCK(CONCAT('shanhai_migrate:', DATABASE()))")
+		defer release()
 	}
 	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at VARCHAR(40) NOT NULL)`); err != nil {
@@ -111,9 +115,130 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// Migration lease timings: a lease lasts schemaLease unless renewed, its
+// holder renews it every schemaRenew, and a replica waits at most
+// schemaWait for it.
+const (
+	schemaLease = 30 * time.Second
+	schemaRenew = 5 * time.Second
+	schemaWait  = 2 * time.Minute
+)
+
+// takeSchemaLock makes the replicas that migrate one database at once run
+// one after the other, and returns the release. First a named lock
+// (GET_LOCK), so replicas on one server wait there without polling; but
+// on Galera a named lock holds on its own node only, so then a lease: the
+// one row of schema_lock, taken by a conditional update that every replica
+// writes, so two nodes taking it at once conflict at commit and only one
+// holds it. The holder renews the lease while it migrates; a holder that
+// died leaves it to expire after schemaLease. The lease's times are the
+// database's clock, one for every replica.
+func (s *Store) takeSchemaLock(ctx context.Context, conn *sql.Conn) (func(), error) {
+	var got sql.NullInt64
+	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(CONCAT('shanhai_migrate:', DATABASE()), ?)",
+		int(schemaWait/time.Second)).Scan(&got); err != nil || got.Int64 != 1 {
+		return nil, fmt.Errorf("migrate: could not take the migration lock: %v", err)
+	}
+	unlock := func() {
+		conn.ExecContext(context.Background(), "SELECT RELEASE_LOCK(CONCAT('shanhai_migrate:', DATABASE()))")
+	}
+	owner, err := leaseOwner()
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	// Every step is retried on a certification failure (error 1213: two
+	// nodes wrote the row at once) until the wait is over.
+	deadline := time.Now().Add(schemaWait)
+	try := func(what string, f func() (bool, error)) error {
+		for i := 0; ; i++ {
+			done, err := f()
+			if err != nil && !retryable(err) {
+				return fmt.Errorf("migrate: %s: %w", what, err)
+			}
+			if done {
+				return nil
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("migrate: %s: another replica still holds the migration lease after %s", what, schemaWait)
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("migrate: %s: %w", what, ctx.Err())
+			case <-time.After(retryPause(min(i, 4), 16)):
+			}
+		}
+	}
+	err = try("the schema_lock table", func() (bool, error) {
+		if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_lock (
+			id INT NOT NULL PRIMARY KEY, owner VARCHAR(64) NOT NULL, expires_at DATETIME(3) NOT NULL)`); err != nil {
+			return false, err
+		}
+		_, err := conn.ExecContext(ctx, "INSERT IGNORE INTO schema_lock (id, owner, expires_at) VALUES (1, '', '2000-01-01')")
+		return err == nil, err
+	})
+	if err == nil {
+		err = try("the migration lease", func() (bool, error) {
+			res, err := conn.ExecContext(ctx, `UPDATE schema_lock SET owner = ?, expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND
+				WHERE id = 1 AND (owner = '' OR expires_at < UTC_TIMESTAMP(3))`, owner, int(schemaLease/time.Second))
+			if err != nil {
+				return false, err
+			}
+			n, err := res.RowsAffected()
+			return n == 1, err
+		})
+	}
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	// Renew through the pool: conn is busy with the migrations.
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(schemaRenew)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				s.sqlDB.ExecContext(context.Background(), `UPDATE schema_lock SET expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND
+					WHERE id = 1 AND owner = ?`, int(schemaLease/time.Second), owner)
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		<-stopped
+		for i := 0; i < 16; i++ { // a certification failure is retried; else the lease expires
+			_, err := conn.ExecContext(context.Background(), "UPDATE schema_lock SET owner = '' WHERE id = 1 AND owner = ?", owner)
+			if err == nil || !retryable(err) {
+				break
+			}
+			time.Sleep(retryPause(min(i, 4), 16))
+		}
+		unlock()
+	}, nil
+}
+
+// leaseOwner names this migration run in the lease row: the host and a
+// random part.
+func leaseOwner() (string, error) {
+	b := make([]byte, 8)
+	if _, err := crand.Read(b); err != nil {
+		return "", err
+	}
+	host, _ := os.Hostname()
+	if len(host) > 40 {
+		host = host[:40]
+	}
+	return host + "/" + hex.EncodeToString(b), nil
+}
+
 // apply runs one migration and records it; false when another process
 // recorded it first. MySQL commits DDL implicitly, so there a migration is a
-// list of statements run in order under the named lock; each file is written
+// list of statements run in order under the migration lease; each file is written
 // to be applied whole. SQLite DDL is transactional and _txlock=immediate takes
 // the write lock at BEGIN, so there each migration is one transaction: a
 // failed one leaves nothing behind, and a second process migrating the same

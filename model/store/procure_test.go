@@ -9,8 +9,9 @@ import (
 	"shanhai/model/store"
 )
 
-// TestProcurementBackfills: migrations 0022 and 0023 fill the org day
-// totals and the buyers' holdings from the orders already there (orders
+// TestProcurementBackfills: migrations 0022, 0023 and 0042 fill the org
+// day totals, the buyers' holdings and the users' holdings (the SKU cap)
+// from the orders already there (orders
 // written by the store, so their times are stored as the store stores them).
 func TestProcurementBackfills(t *testing.T) {
 	eachEmpty(t, func(t *testing.T, dialect, dsn string) {
@@ -25,7 +26,7 @@ func TestProcurementBackfills(t *testing.T) {
 		}
 		backfill := map[int]string{}
 		for _, m := range migs {
-			want := map[int]string{22: "INSERT INTO org_day_totals", 23: "INSERT INTO buyer_holds"}[m.Version]
+			want := map[int]string{22: "INSERT INTO org_day_totals", 23: "INSERT INTO buyer_holds", 42: "INSERT INTO user_holds"}[m.Version]
 			if want == "" {
 				continue
 			}
@@ -52,7 +53,7 @@ func TestProcurementBackfills(t *testing.T) {
 			}
 		}
 		db := st.DB()
-		for _, v := range []int{22, 23} {
+		for _, v := range []int{22, 23, 42} {
 			if _, err := db.ExecContext(ctx, backfill[v]); err != nil {
 				t.Fatalf("back-fill of %d: %v", v, err)
 			}
@@ -65,6 +66,12 @@ func TestProcurementBackfills(t *testing.T) {
 			var units int64
 			if err := db.QueryRowContext(ctx, "SELECT units FROM buyer_holds WHERE holder = ? AND sku_id = 1", holder).Scan(&units); err != nil || units != want {
 				t.Errorf("%s holds %d, %v; want %d", holder, units, err, want)
+			}
+		}
+		for user, want := range map[int64]int64{1: 3, 9: 2} {
+			var units int64
+			if err := db.QueryRowContext(ctx, "SELECT units FROM user_holds WHERE user_id = ? AND sku_id = 1", user).Scan(&units); err != nil || units != want {
+				t.Errorf("user %d holds %d, %v; want %d", user, units, err, want)
 			}
 		}
 	})

@@ -6,6 +6,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -156,49 +157,148 @@ func checkApplied(t *testing.T, st *store.Store, migs []store.Migration) {
 }
 
 // TestMigrateConcurrently: replicas starting together on a fresh database all
-// succeed and the migrations are applied once. On MySQL they serialize on
-// GET_LOCK; on SQLite (two handles on one file) on the write lock.
+// migrate it at once: every migration is applied once, none fails, and the
+// schema is the one a lone replica builds (tables, columns, indexes and
+// reference rows). On MariaDB three stores race; on Galera (when
+// SHANHAI_TEST_GALERA is set) six replicas, two on each node, where a named
+// lock holds only on its node and the migration lease row must decide.
 func TestMigrateConcurrently(t *testing.T) {
 	eachEmpty(t, func(t *testing.T, dialect, dsn string) {
-		migs, err := store.Migrations(dialect)
+		alone := "sqlite:" + filepath.Join(t.TempDir(), "alone.db")
+		if dialect == store.MySQL {
+			other, _ := storetest.MySQLDSN(t)
+			alone = "mysql:" + other
+		}
+		migrateTogether(t, dialect, []string{dsn, dsn, dsn}, alone)
+	})
+	t.Run("galera", func(t *testing.T) {
+		nodes, ok := storetest.GaleraDSNs(t)
+		if !ok {
+			t.Skip("SKIPPED: needs SHANHAI_TEST_GALERA (three node DSNs; scripts/galera/cluster.sh start)")
+		}
+		other, _ := storetest.GaleraDSNs(t)
+		var dsns []string
+		for range 2 {
+			for _, n := range nodes {
+				dsns = append(dsns, "mysql:"+n)
+			}
+		}
+		migrateTogether(t, store.MySQL, dsns, "mysql:"+other[0])
+	})
+}
+
+// migrateTogether migrates one empty database from a replica on each of
+// dsns at once and compares the result with the empty database alone
+// migrated by one replica.
+func migrateTogether(t *testing.T, dialect string, dsns []string, alone string) {
+	migs, err := store.Migrations(dialect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stores := make([]*store.Store, len(dsns))
+	for i, dsn := range dsns {
+		stores[i] = open(t, dsn)
+	}
+	applied := make([]int, len(stores))
+	errs := make([]error, len(stores))
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, st := range stores {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			applied[i], errs[i] = st.Migrate(context.Background())
+		}()
+	}
+	close(start)
+	wg.Wait()
+	total := 0
+	for i := range stores {
+		if errs[i] != nil {
+			t.Errorf("replica %d: %v", i, errs[i])
+		}
+		total += applied[i]
+	}
+	if total != len(migs) {
+		t.Errorf("applied %v, %d in all, want %d in all", applied, total, len(migs))
+	}
+	checkApplied(t, stores[0], migs)
+	one := open(t, alone)
+	if _, err := one.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	got, want := schemaPrint(t, dialect, stores[len(stores)-1]), schemaPrint(t, dialect, one)
+	if len(got) != len(want) {
+		t.Errorf("the schema migrated at once has %d entries, alone %d", len(got), len(want))
+	}
+	for i := range min(len(got), len(want)) {
+		if got[i] != want[i] {
+			t.Errorf("migrated at once: %s\nalone:           %s", got[i], want[i])
+			break
+		}
+	}
+}
+
+// schemaPrint lists a database's tables with their columns and indexes, and
+// the number of rows of each table (reference data, and none elsewhere).
+func schemaPrint(t *testing.T, dialect string, st *store.Store) []string {
+	t.Helper()
+	ctx := t.Context()
+	var queries []string
+	if dialect == store.MySQL {
+		queries = []string{
+			`SELECT CONCAT_WS(' ', table_name, column_name, column_type, is_nullable, COALESCE(column_default, 'NULL'))
+				FROM information_schema.columns WHERE table_schema = DATABASE() ORDER BY table_name, ordinal_position`,
+			`SELECT CONCAT_WS(' ', table_name, index_name, non_unique, seq_in_index, column_name)
+				FROM information_schema.statistics WHERE table_schema = DATABASE() ORDER BY table_name, index_name, seq_in_index`,
+		}
+	} else {
+		queries = []string{`SELECT type || ' ' || name || ' ' || COALESCE(sql, '') FROM sqlite_master ORDER BY type, name`}
+	}
+	var out []string
+	for _, q := range queries {
+		rows, err := st.DB().QueryContext(ctx, q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		const replicas = 3
-		stores := make([]*store.Store, replicas)
-		for i := range stores {
-			stores[i] = open(t, dsn)
-		}
-		applied := make([]int, replicas)
-		errs := make([]error, replicas)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i, st := range stores {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				applied[i], errs[i] = st.Migrate(context.Background())
-			}()
-		}
-		close(start)
-		wg.Wait()
-		total := 0
-		for i := range stores {
-			if errs[i] != nil {
-				t.Errorf("replica %d: %v", i, errs[i])
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
 			}
-			total += applied[i]
+			out = append(out, line)
 		}
-		if total != len(migs) {
-			t.Errorf("applied %v, %d in all, want %d in all", applied, total, len(migs))
+		rows.Close()
+	}
+	tables := `SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name`
+	if dialect == store.SQLite {
+		tables = `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`
+	}
+	var names []string
+	rows, err := st.DB().QueryContext(ctx, tables)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
 		}
-		checkApplied(t, stores[0], migs)
-		var categories int
-		if err := stores[0].DB().QueryRow("SELECT COUNT(*) FROM categories WHERE code = 'tea'").Scan(&categories); err != nil || categories != 1 {
-			t.Errorf("tea categories: %d, %v", categories, err)
+		names = append(names, n)
+	}
+	rows.Close()
+	for _, n := range names {
+		if n == "schema_migrations" { // applied times differ, not the count
+			continue
 		}
-	})
+		var count int64
+		if err := st.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM "+n).Scan(&count); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%s: %d rows", n, count))
+	}
+	return out
 }
 
 // TestModelsListed: every type in model/ with a TableName method is in models.

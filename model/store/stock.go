@@ -130,32 +130,38 @@ func (s *Store) AdjustStock(ctx context.Context, skuID, delta int64) (int64, err
 	return productID, err
 }
 
-// HeldUnits is, per SKU, how many units a user holds in open orders. It
-// locks the user's row first, so two orders of one user are checked one
-// after the other.
-func (s *Store) HeldUnits(ctx context.Context, userID int64, skuIDs []int64) (map[int64]int64, error) {
-	if s.dialect == MySQL { // SQLite transactions are already one at a time
-		var id int64
-		if err := s.conn(ctx).Raw("SELECT id FROM users WHERE id = ? FOR UPDATE", userID).Scan(&id).Error; err != nil {
-			return nil, mapErr(err)
-		}
+// AddUserHold adds qty to what a user holds of a SKU in open, unshipped
+// orders (creating the row) and returns the new holding: the per-user cap's
+// count. Every placement writes its user's rows, after the SKU rows (the
+// order every transaction takes them in), so two placements of one user
+// queue on the row on one server and conflict at commit on two Galera
+// nodes; the holding is read in the transaction that wrote it, never from
+// an older snapshot.
+func (s *Store) AddUserHold(ctx context.Context, userID, skuID, qty int64) (int64, error) {
+	q := `INSERT INTO user_holds (user_id, sku_id, units) VALUES (?, ?, ?)
+		ON CONFLICT (user_id, sku_id) DO UPDATE SET units = units + excluded.units`
+	read := `SELECT units FROM user_holds WHERE user_id = ? AND sku_id = ?`
+	if s.dialect == MySQL {
+		q = `INSERT INTO user_holds (user_id, sku_id, units) VALUES (?, ?, ?)
+			ON DUPLICATE KEY UPDATE units = units + VALUES(units)`
+		read += " FOR UPDATE" // the row is ours already: read its newest version
 	}
-	var rows []struct {
-		SKUID int64 `gorm:"column:sku_id"` // GORM would look for "sk_uid"
-		Units int64 `gorm:"column:units"`
+	if err := s.conn(ctx).Exec(q, userID, skuID, qty).Error; err != nil {
+		return 0, mapErr(err)
 	}
-	err := s.conn(ctx).Raw(`SELECT l.sku_id, SUM(l.quantity) AS units FROM order_lines l
-		JOIN orders o ON o.id = l.order_id
-		WHERE o.user_id = ? AND o.status IN ? AND l.sku_id IN ? GROUP BY l.sku_id`,
-		userID, model.OpenStatuses, skuIDs).Scan(&rows).Error
-	if err != nil {
-		return nil, mapErr(err)
+	var held int64
+	if err := s.conn(ctx).Raw(read, userID, skuID).Row().Scan(&held); err != nil {
+		return 0, mapErr(err)
 	}
-	out := map[int64]int64{}
-	for _, r := range rows {
-		out[r.SKUID] = r.Units
-	}
-	return out, nil
+	return held, nil
+}
+
+// SubUserHold takes qty off what a user holds of a SKU (an order cancelled
+// or shipped); to zero, never below.
+func (s *Store) SubUserHold(ctx context.Context, userID, skuID, qty int64) error {
+	err := s.conn(ctx).Exec(`UPDATE user_holds SET units = CASE WHEN units > ? THEN units - ? ELSE 0 END
+		WHERE user_id = ? AND sku_id = ?`, qty, qty, userID, skuID).Error
+	return mapErr(err)
 }
 
 // AddHold adds qty to what holder holds of a SKU (creating the row) and

@@ -16,13 +16,17 @@
 //     a free port) and times each from the process start to the first 200 from
 //     /readyz; the first start migrates the empty database, the others are
 //     warm; drops the database;
-//  3. runs catalogbench, orderbench (with -redis: also the server with Redis),
+//  3. orders/s on one Galera node and on three (galera.go): when galera-4 is
+//     installed, runs scripts/faults -galera -only a1,a -markdown, which starts
+//     and stops its own three-node cluster (scripts/galera/cluster.sh, ports of
+//     its own); otherwise the section says it was not measured;
+//  4. runs catalogbench, orderbench (with -redis: also the server with Redis),
 //     statsbench and importbench with -markdown, one after another, capturing their
 //     Markdown; their progress goes to stderr; any failure fails the run and
 //     no file is written;
-//  4. while orderbench runs, polls /proc for the server processes it starts
+//  5. while orderbench runs, polls /proc for the server processes it starts
 //     (its children named shanhai) and records each one's VmHWM (peak RSS);
-//  5. writes -out: the command line, the date (UTC), the machine, the versions,
+//  6. writes -out: the command line, the date (UTC), the machine, the versions,
 //     each bench's report as printed, the start-up and RSS figures.
 package main
 
@@ -154,6 +158,13 @@ func run(ctx context.Context, o options, cmdline string) (err error) {
 	}
 
 	var sections []section
+	// Galera next: orders/s on one node and on three (its own cluster).
+	s, err := galeraSection(ctx, o, root, tmp)
+	if err != nil {
+		return err
+	}
+	sections = append(sections, s)
+
 	common := []string{"-markdown", "-mysql", o.mysql, "-root", root}
 	quick := func(args []string) []string {
 		if o.quick {
@@ -165,7 +176,7 @@ func run(ctx context.Context, o options, cmdline string) (err error) {
 	if o.redis != "" {
 		catArgs = append(catArgs, "-redis", o.redis)
 	}
-	s, err := runBench(ctx, root, bins["catalogbench"], "catalogbench", catArgs, nil)
+	s, err = runBench(ctx, root, bins["catalogbench"], "catalogbench", catArgs, nil)
 	if err != nil {
 		return err
 	}

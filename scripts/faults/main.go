@@ -40,6 +40,7 @@ type options struct {
 	keep     bool
 	only     string
 	galera   bool
+	markdown bool
 }
 
 func main() {
@@ -50,6 +51,7 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the temp dir (data directory, server logs)")
 	flag.StringVar(&o.only, "only", "", "comma-separated scenario letters to run (e.g. a,c); default all")
 	flag.BoolVar(&o.galera, "galera", false, "run on a three-node Galera cluster (scripts/galera/cluster.sh), a replica per node: scenarios a1, a, g, h, i")
+	flag.BoolVar(&o.markdown, "markdown", false, "print the report as Markdown (scripts/benchall's Galera section: -galera -only a1,a -markdown)")
 	flag.Parse()
 	if o.short {
 		set := false
@@ -57,6 +59,9 @@ func main() {
 		if !set {
 			o.duration = 8 * time.Second
 		}
+	}
+	if o.markdown {
+		reportOut = os.Stderr
 	}
 	mysql.SetLogger(log.New(io.Discard, "", 0)) // our own pool's reconnect chatter during the outage
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -244,6 +249,9 @@ func run(ctx context.Context, o options) (err error) {
 		results = append(results, res)
 	}
 	ok := report(results)
+	if o.markdown {
+		markdownReport(o, results)
+	}
 	logf("finished in %s", time.Since(began).Round(time.Second))
 	if !ok {
 		return errors.New("an invariant is BROKEN")
@@ -386,10 +394,14 @@ func (e *env) runScenario(ctx context.Context, s scenario) (result, error) {
 	return result{name: s.name, t: t, rec: rec, verdicts: vs, took: time.Since(began), perSec: perSec}, nil
 }
 
+// reportOut is where report prints: stdout, or stderr with -markdown (the
+// Markdown report is then stdout's).
+var reportOut io.Writer = os.Stdout
+
 // report prints the table and the details of anything broken; it says
 // whether everything held.
 func report(results []result) bool {
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(reportOut, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "scenario\trequests\t2xx\t4xx\t5xx(503)\terrors\torders/s\t%s\n", strings.Join(columns, "\t"))
 	ok := true
 	var details []string
@@ -428,14 +440,14 @@ func report(results []result) bool {
 		rates[strings.Fields(r.name)[0]] = r.perSec
 	}
 	if one, three := rates["a1"], rates["a"]; one > 0 && three > 0 {
-		fmt.Printf("\norders/s, the same load through three replicas: one Galera node %.1f, three nodes %.1f (×%.2f)\n", one, three, three/one)
+		fmt.Fprintf(reportOut, "\norders/s, the same load through three replicas: one Galera node %.1f, three nodes %.1f (×%.2f)\n", one, three, three/one)
 	}
 	for _, r := range results {
 		if len(r.probes) == 0 {
 			continue
 		}
-		fmt.Println()
-		tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(reportOut)
+		tw := tabwriter.NewWriter(reportOut, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "abuse probe\trequests\t2xx\t4xx\t5xx(503)\terrors\tverdict")
 		for _, p := range r.probes {
 			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d(%d)\t%d\t%s\n", p.v.name, p.t.requests.Load(), p.t.ok.Load(), p.t.c4xx.Load(),
@@ -444,10 +456,10 @@ func report(results []result) bool {
 		fmt.Fprintf(tw, "section\t%d\t%d\t%d\t%d(%d)\t%d\t\n", r.t.requests.Load(), r.t.ok.Load(), r.t.c4xx.Load(),
 			r.t.c5xx.Load(), r.t.c503.Load(), r.t.errs.Load())
 		tw.Flush()
-		fmt.Println()
+		fmt.Fprintln(reportOut)
 	}
 	for _, d := range details {
-		fmt.Println(d)
+		fmt.Fprintln(reportOut, d)
 	}
 	return ok
 }
@@ -459,4 +471,51 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// markdownReport prints the run as Markdown: orders/s with the three
+// replicas on one Galera node and on three side by side (when both ran),
+// then every scenario's requests, answers and checks.
+func markdownReport(o options, results []result) {
+	p := func(format string, args ...any) { fmt.Printf(format+"\n", args...) }
+	rates := map[string]float64{}
+	for _, r := range results {
+		rates[strings.Fields(r.name)[0]] = r.perSec
+	}
+	if one, three := rates["a1"], rates["a"]; o.galera && one > 0 && three > 0 {
+		p("### Orders/s on one Galera node and on three")
+		p("")
+		p("Three replicas of the server under the same mixed load (%d workers placing, paying, shipping, accepting and returning orders) for %s each, on a three-node Galera cluster on this machine (scripts/galera/cluster.sh, ports of its own): first all three replicas on node 1 (the other two nodes still apply every write), then each replica on its own node. Orders/s are the placements acknowledged (201) per second of load. No target: every write is certified by all three nodes, and on one machine the three nodes share its CPUs, so this measures the cost of the cluster, not a gain.", o.workers, o.duration)
+		p("")
+		p("| replicas on | orders/s | ratio to one node |")
+		p("|---|---:|---:|")
+		p("| one node | %.1f | 1.00 |", one)
+		p("| three nodes | %.1f | %.2f |", three, three/one)
+		p("")
+	}
+	p("### Scenarios and checks")
+	p("")
+	p("| scenario | requests | 2xx | 4xx | 5xx (503) | errors | orders/s | checks |")
+	p("|---|---:|---:|---:|---:|---:|---:|---|")
+	for _, r := range results {
+		held, total := 0, 0
+		var bad []string
+		for _, v := range r.verdicts {
+			if v.state == "n/a" {
+				continue
+			}
+			total++
+			if v.state == "BROKEN" {
+				bad = append(bad, v.name+" BROKEN")
+			} else {
+				held++
+			}
+		}
+		checks := fmt.Sprintf("%d of %d held", held, total)
+		if len(bad) > 0 {
+			checks += ": " + strings.Join(bad, ", ")
+		}
+		p("| %s | %d | %d | %d | %d (%d) | %d | %.1f | %s |", r.name, r.t.requests.Load(), r.t.ok.Load(), r.t.c4xx.Load(),
+			r.t.c5xx.Load(), r.t.c503.Load(), r.t.errs.Load(), r.perSec, checks)
+	}
 }

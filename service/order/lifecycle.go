@@ -135,7 +135,7 @@ func (s *Service) cancel(ctx context.Context, actor *model.User, o *model.Order,
 	if err := s.stock.Release(ctx, changes(o)); err != nil {
 		return err
 	}
-	if err := s.stock.Unhold(ctx, holder(o), changes(o)); err != nil {
+	if err := s.stock.Unhold(ctx, o.UserID, holder(o), changes(o)); err != nil {
 		return err
 	}
 	if o.OrgID != nil {
@@ -192,7 +192,7 @@ func (s *Service) Ship(ctx context.Context, actor *model.User, id int64, in Ship
 		if err := s.stock.Ship(ctx, changes(o)); err != nil {
 			return err
 		}
-		return s.stock.Unhold(ctx, holder(o), changes(o))
+		return s.stock.Unhold(ctx, o.UserID, holder(o), changes(o))
 	})
 }
 

@@ -329,10 +329,6 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 			Fields:  []model.FieldError{{Field: "lines", Message: "come from more than one supplier"}}}
 	}
 	var all []model.StockChange
-	want := make([]model.StockChange, len(lines)) // in line order, for the per-buyer cap
-	for i, l := range lines {
-		want[i] = model.StockChange{SKUID: l.SKUID, Quantity: l.Quantity}
-	}
 	for _, o := range orders {
 		for _, c := range changes(o) {
 			c.Version = skus[c.SKUID].Version // the stock moves only at the version priced
@@ -340,9 +336,6 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 		}
 	}
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		if err := s.stock.CheckCap(ctx, b.user.ID, want); err != nil {
-			return err
-		}
 		// The approval thresholds apply to what the org placed today, this
 		// checkout included: neither splitting nor clicking twice dodges them.
 		status, deadline, level, err := s.initialState(ctx, b, total)
@@ -366,8 +359,9 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 		if err := s.stock.Reserve(ctx, all); err != nil {
 			return err
 		}
-		// then the buyer's share of each SKU (its rows after the SKU rows)
-		return s.stock.Hold(ctx, holder(orders[0]), all)
+		// then the user's cap and the buyer's share of each SKU (their rows
+		// after the SKU rows)
+		return s.stock.Hold(ctx, b.user.ID, holder(orders[0]), all)
 	})
 	if err != nil {
 		s.sellables.refused(err)

@@ -2,8 +2,10 @@
 // placing an order reserves, a cancellation releases, a shipment ships, a
 // supplier adjusts what is on hand (never below what is reserved), and no
 // buyer holds more of one SKU in open orders than the cap allows. Every
-// move is one conditional update in the store (model/store/stock.go), so no
-// rule here costs an extra query on the order path.
+// move is one conditional update in the store (model/store/stock.go), and
+// every holding (the user's for the cap, the buyer's for the hold share) one
+// upsert read back in the same transaction, so each rule is decided by a
+// row every placement writes, on one server or on several Galera nodes.
 package stock
 
 import (
@@ -25,12 +27,13 @@ type Mover interface {
 	AdjustStock(ctx context.Context, skuID, delta int64) (int64, error)
 }
 
-// Holdings reads what a user holds in open orders, and keeps what each
-// buyer holds of each SKU in open, unshipped orders (model/store).
+// Holdings keeps what each buyer (for the hold share) and each user (for
+// the cap) holds of each SKU in open, unshipped orders (model/store).
 type Holdings interface {
-	HeldUnits(ctx context.Context, userID int64, skuIDs []int64) (map[int64]int64, error)
 	AddHold(ctx context.Context, holder string, skuID, qty int64) (held, onHand int64, err error)
 	SubHold(ctx context.Context, holder string, skuID, qty int64) error
+	AddUserHold(ctx context.Context, userID, skuID, qty int64) (int64, error)
+	SubUserHold(ctx context.Context, userID, skuID, qty int64) error
 }
 
 // DefaultHoldShare is SHANHAI_HOLD_SHARE's default, in percent.
@@ -71,12 +74,33 @@ func HoldLimit(onHand, share int64) int64 {
 	return max(1, (onHand*share+99)/100)
 }
 
-// Hold books items as held by holder and refuses (409 hold_share, naming
-// the SKU) what would take the buyer's open, unshipped orders past its
-// share of the SKU's on-hand units. Run it after Reserve in the placing
-// transaction (the SKU rows are locked by then; the holding rows make the
-// buyer's placements queue, on any replica).
-func (s *Service) Hold(ctx context.Context, holder string, items []model.StockChange) error {
+// Hold books items as held by the placing user and by holder (the buyer)
+// and refuses what would take the user past the cap (409 sku_cap, naming
+// the first SKU of items over it) or the buyer's open, unshipped orders
+// past its share of the SKU's on-hand units (409 hold_share, naming the
+// SKU). Run it after Reserve in the placing transaction: the SKU rows are
+// locked by then, and the holding rows, which every placement writes, make
+// a user's and a buyer's placements queue on one server and conflict at
+// commit across Galera nodes (the transaction's retry checks again). The
+// user's units are kept with or without a cap, so a cap set later counts
+// every open order.
+func (s *Service) Hold(ctx context.Context, userID int64, holder string, items []model.StockChange) error {
+	held := make(map[int64]int64, len(items))
+	for _, it := range sorted(items) {
+		n, err := s.held.AddUserHold(ctx, userID, it.SKUID, it.Quantity)
+		if err != nil {
+			return err
+		}
+		held[it.SKUID] = n
+	}
+	if s.skuCap > 0 {
+		for _, it := range items {
+			if held[it.SKUID] > s.skuCap {
+				return model.Conflict("sku_cap", "sku %d: at most %d units in open orders per buyer (you hold %d)",
+					it.SKUID, s.skuCap, held[it.SKUID]-it.Quantity)
+			}
+		}
+	}
 	for _, it := range sorted(items) {
 		held, onHand, err := s.held.AddHold(ctx, holder, it.SKUID, it.Quantity)
 		if err != nil {
@@ -91,8 +115,14 @@ func (s *Service) Hold(ctx context.Context, holder string, items []model.StockCh
 	return nil
 }
 
-// Unhold gives holder's units back (the order was cancelled or shipped).
-func (s *Service) Unhold(ctx context.Context, holder string, items []model.StockChange) error {
+// Unhold gives the user's and holder's units back (the order was cancelled
+// or shipped), in the order Hold took the rows.
+func (s *Service) Unhold(ctx context.Context, userID int64, holder string, items []model.StockChange) error {
+	for _, it := range sorted(items) {
+		if err := s.held.SubUserHold(ctx, userID, it.SKUID, it.Quantity); err != nil {
+			return err
+		}
+	}
 	for _, it := range sorted(items) {
 		if err := s.held.SubHold(ctx, holder, it.SKUID, it.Quantity); err != nil {
 			return err
@@ -106,32 +136,6 @@ func sorted(items []model.StockChange) []model.StockChange {
 	out := slices.Clone(items)
 	slices.SortFunc(out, func(a, b model.StockChange) int { return cmp.Compare(a.SKUID, b.SKUID) })
 	return out
-}
-
-// CheckCap: with want added, no user holds more than the cap of one SKU in
-// open orders (409 sku_cap naming the first SKU of want over it). Run it in
-// the placing transaction: on MySQL it locks the user's row, so two orders
-// of one user are checked one after the other. Without a cap it reads
-// nothing.
-func (s *Service) CheckCap(ctx context.Context, userID int64, want []model.StockChange) error {
-	if s.skuCap <= 0 {
-		return nil
-	}
-	ids := make([]int64, len(want))
-	for i, w := range want {
-		ids[i] = w.SKUID
-	}
-	held, err := s.held.HeldUnits(ctx, userID, ids)
-	if err != nil {
-		return err
-	}
-	for _, w := range want {
-		if held[w.SKUID]+w.Quantity > s.skuCap {
-			return model.Conflict("sku_cap", "sku %d: at most %d units in open orders per buyer (you hold %d)",
-				w.SKUID, s.skuCap, held[w.SKUID])
-		}
-	}
-	return nil
 }
 
 // Reserve takes the units out of available stock, all or none, each only at

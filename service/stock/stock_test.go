@@ -3,48 +3,51 @@ package stock
 import (
 	"context"
 	"errors"
+	"maps"
+	"strings"
 	"testing"
 
 	"shanhai/model"
 )
 
+// holdings is what one user holds of each SKU; the buyer's share is not
+// counted here.
 type holdings map[int64]int64
 
 func (holdings) AddHold(context.Context, string, int64, int64) (int64, int64, error) {
-	return 0, 0, nil
+	return 0, 1 << 40, nil
 }
 func (holdings) SubHold(context.Context, string, int64, int64) error { return nil }
 
-func (h holdings) HeldUnits(_ context.Context, _ int64, ids []int64) (map[int64]int64, error) {
-	if h == nil {
-		return nil, errors.New("read without a cap")
-	}
-	out := map[int64]int64{}
-	for _, id := range ids {
-		if n, ok := h[id]; ok {
-			out[id] = n
-		}
-	}
-	return out, nil
+func (h holdings) AddUserHold(_ context.Context, _, skuID, qty int64) (int64, error) {
+	h[skuID] += qty
+	return h[skuID], nil
 }
 
-// TestCheckCap: the cap counts what the buyer holds plus what it asks for,
-// names the first SKU over it, and without a cap reads nothing.
-func TestCheckCap(t *testing.T) {
-	want := []model.StockChange{{SKUID: 1, Quantity: 3}, {SKUID: 2, Quantity: 5}, {SKUID: 3, Quantity: 9}}
+func (h holdings) SubUserHold(_ context.Context, _, skuID, qty int64) error {
+	h[skuID] = max(0, h[skuID]-qty)
+	return nil
+}
+
+// TestHoldCap: the cap counts what the user holds plus what it asks for and
+// names the first SKU over it; without a cap the units are counted all the
+// same (a cap set later sees them), and Unhold gives them back.
+func TestHoldCap(t *testing.T) {
+	want := []model.StockChange{{SKUID: 1, Quantity: 3}, {SKUID: 3, Quantity: 9}, {SKUID: 2, Quantity: 5}}
 	for _, tc := range []struct {
 		name string
 		cap  int64
 		held holdings
 		code string
 	}{
-		{"no cap", 0, nil, ""},
+		{"no cap", 0, holdings{1: 100}, ""},
 		{"under", 10, holdings{1: 7, 2: 5}, ""},
 		{"at the cap", 10, holdings{1: 7, 2: 5, 3: 1}, ""},
 		{"one over", 10, holdings{2: 6}, "sku_cap"},
-		{"first over is named", 8, holdings{}, "sku_cap"},
+		{"first over is named", 4, holdings{}, "sku_cap"},
 	} {
-		err := New(nil, tc.held, tc.cap).CheckCap(t.Context(), 1, want)
+		before := maps.Clone(tc.held)
+		err := New(nil, tc.held, tc.cap).Hold(t.Context(), 1, "u1", want)
 		var me *model.Error
 		got := ""
 		if errors.As(err, &me) {
@@ -55,8 +58,21 @@ func TestCheckCap(t *testing.T) {
 		if got != tc.code {
 			t.Errorf("%s: got %q, want %q", tc.name, got, tc.code)
 		}
-		if tc.name == "first over is named" && (me == nil || me.Message == "" || me.Message[:5] != "sku 3") {
-			t.Errorf("%s: %v, want sku 3 named", tc.name, err)
+		if tc.name == "first over is named" && (me == nil || !strings.HasPrefix(me.Message, "sku 3:")) {
+			t.Errorf("%s: %v, want sku 3 (the first line over) named", tc.name, err)
+		}
+		for _, w := range want {
+			if tc.held[w.SKUID] != before[w.SKUID]+w.Quantity {
+				t.Errorf("%s: sku %d counted %d, want %d", tc.name, w.SKUID, tc.held[w.SKUID], before[w.SKUID]+w.Quantity)
+			}
+		}
+		if err := New(nil, tc.held, tc.cap).Unhold(t.Context(), 1, "u1", want); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			if tc.held[w.SKUID] != before[w.SKUID] {
+				t.Errorf("%s: sku %d holds %d after Unhold, want %d", tc.name, w.SKUID, tc.held[w.SKUID], before[w.SKUID])
+			}
 		}
 	}
 }

@@ -74,6 +74,27 @@ func MySQLDSN(t testing.TB) (string, bool) {
 // the first node; the cluster replicates it to the others.
 func Galera(t testing.TB) ([]Backend, bool) {
 	t.Helper()
+	dsns, ok := GaleraDSNs(t)
+	if !ok {
+		return nil, false
+	}
+	out := []Backend{open(t, "galera", "mysql:"+dsns[0])}
+	for _, dsn := range dsns[1:] {
+		st, err := store.Open("mysql:"+dsn, 16)
+		if err != nil {
+			t.Fatalf("open galera node %s: %v", dsn, err)
+		}
+		t.Cleanup(func() { st.Close() })
+		out = append(out, Backend{Name: "galera", DSN: "mysql:" + dsn, Store: st})
+	}
+	return out, true
+}
+
+// GaleraDSNs creates one empty database on the Galera cluster of
+// SHANHAI_TEST_GALERA (through its first node) and returns its DSN on each
+// node; it is dropped when t ends. False (logged) when the variable is unset.
+func GaleraDSNs(t testing.TB) ([]string, bool) {
+	t.Helper()
 	env := os.Getenv("SHANHAI_TEST_GALERA")
 	if env == "" {
 		t.Log("SKIPPED the Galera backend: SHANHAI_TEST_GALERA is not set")
@@ -81,23 +102,18 @@ func Galera(t testing.TB) ([]Backend, bool) {
 	}
 	nodes := strings.Split(env, ",")
 	first := newDatabase(t, nodes[0])
-	out := []Backend{open(t, "galera", "mysql:"+first)}
 	firstCfg, err := mysqldrv.ParseDSN(first)
 	if err != nil {
 		t.Fatal(err)
 	}
+	out := []string{first}
 	for _, n := range nodes[1:] {
 		cfg, err := mysqldrv.ParseDSN(strings.TrimSpace(n))
 		if err != nil {
 			t.Fatalf("SHANHAI_TEST_GALERA: %v", err)
 		}
 		cfg.DBName = firstCfg.DBName
-		st, err := store.Open("mysql:"+cfg.FormatDSN(), 16)
-		if err != nil {
-			t.Fatalf("open galera node %s: %v", cfg.Addr, err)
-		}
-		t.Cleanup(func() { st.Close() })
-		out = append(out, Backend{Name: "galera", DSN: "mysql:" + cfg.FormatDSN(), Store: st})
+		out = append(out, cfg.FormatDSN())
 	}
 	return out, true
 }
