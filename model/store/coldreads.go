@@ -50,9 +50,10 @@ func (s *Store) enterCatalogRead(ctx context.Context) (func(), error) {
 		return func() {}, nil
 	}
 	g := &s.gate
-	if g.slots != nil {
+	slots := g.slots // released into the channel it was taken from
+	if slots != nil {
 		select {
-		case g.slots <- struct{}{}:
+		case slots <- struct{}{}:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
@@ -66,8 +67,8 @@ func (s *Store) enterCatalogRead(ctx context.Context) (func(), error) {
 	}
 	return func() {
 		g.inflight.Add(-1)
-		if g.slots != nil {
-			<-g.slots
+		if slots != nil {
+			<-slots
 		}
 	}, nil
 }
