@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"slices"
 	"sync"
 	"time"
@@ -44,6 +45,25 @@ func listQueries() []listQuery {
 			path: "/api/v1/products?origin=" + o + "&certified=true&sort=price_asc&page=1&page_size=20",
 			q:    model.ProductQuery{Origin: o, Certified: &yes, Sort: model.SortPriceAsc, Page: 1, PageSize: 20},
 		})
+	}
+	return out
+}
+
+// searchQueries are the searches the cold path measures (relevance, the
+// default with terms; a page of 20): a whole product name, a Han term split
+// in two, a brand word, an origin city, two terms, a term within a category.
+func searchQueries() []listQuery {
+	var out []listQuery
+	for _, c := range []struct{ q, category string }{
+		{"马边绿茶", ""}, {"峨眉雪芽", ""}, {"高山", ""}, {"乐山", ""}, {"蜂蜜 土", ""},
+		{"红心猕猴桃", ""}, {"山海情", ""}, {"咖啡", "coffee"}, {"金川 雪梨", ""}, {"花椒", ""},
+	} {
+		path := "/api/v1/products?q=" + url.QueryEscape(c.q)
+		if c.category != "" {
+			path += "&category=" + c.category
+		}
+		out = append(out, listQuery{path: path,
+			q: model.ProductQuery{Q: c.q, Category: c.category, Sort: model.SortRelevance, Page: 1, PageSize: 20}})
 	}
 	return out
 }

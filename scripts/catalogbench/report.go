@@ -103,17 +103,26 @@ func coldReport(rep bench.Report, o options, m machine, results map[string]resul
 	fmt.Fprintln(w)
 	t := &bench.Table{Header: []string{"request", "queries", "server (cache off) req/s", "database/sql req/s", "ratio", "server p99", "database/sql p99", "target"},
 		Right: func(col int) bool { return col > 0 && col < 7 }}
-	for _, k := range []struct{ name, queries string }{{"detail", "2"}, {"list", "2 (count, page)"}} {
+	for _, k := range []struct {
+		name, queries string
+		target        bool
+	}{{"detail", "2", true}, {"list", "2 (count, page)", true}, {"search", "2 (count, page)", false}} {
 		srv, base := results[k.name+" (cache off)"], results[k.name+" (database/sql)"]
 		ratio := srv.rate() / base.rate()
 		verdict := "PASS"
 		if ratio < targetCold || srv.errors > 0 || base.errors > 0 {
 			verdict = "MISS"
 		}
+		target := fmt.Sprintf("≥ %.2f %s", targetCold, verdict)
+		if !k.target {
+			target = "—"
+		}
 		t.Add(k.name, k.queries, fmt.Sprintf("%.0f", srv.rate()), fmt.Sprintf("%.0f", base.rate()), fmt.Sprintf("%.2f", ratio),
-			ms(srv.lat.Pct(99)), ms(base.lat.Pct(99)), fmt.Sprintf("≥ %.2f %s", targetCold, verdict))
+			ms(srv.lat.Pct(99)), ms(base.lat.Pct(99)), target)
 	}
 	rep.Table(t)
+	fmt.Fprintln(w)
+	line("search: %d searches (relevance, page of 20: whole names, Han terms found as two words, brand and city words, two terms, a term in a category), answered by the database (every term a LIKE over the name, brand, origin and description; no index can serve a LIKE with a leading wildcard, so each search reads every listed product); no target", len(searchQueries()))
 	fmt.Fprintln(w)
 
 	sorting := 0

@@ -47,8 +47,13 @@ func run(ctx context.Context, ws *bench.Workspace, o options) (err error) {
 	if info.plans, err = explainLists(ctx, st); err != nil {
 		return err
 	}
-	lists := listQueries()
+	lists, searches := listQueries(), searchQueries()
 	detailStmts, listStmts := baselineStatements(st, data.productIDs, lists)
+	_, searchStmts := baselineStatements(st, nil, searches)
+	searchPaths := make([]string, len(searches))
+	for i, l := range searches {
+		searchPaths[i] = l.path
+	}
 
 	env := ws.ServerEnv(serverPool)
 	detailPaths := make([]string, len(data.productIDs))
@@ -75,6 +80,9 @@ func run(ctx context.Context, ws *bench.Workspace, o options) (err error) {
 	if err == nil {
 		results["list (cache off)"], err = drive(ctx, "list (cache off)", srv.Base, listPaths, o)
 	}
+	if err == nil {
+		results["search (cache off)"], err = drive(ctx, "search (cache off)", srv.Base, searchPaths, o)
+	}
 	if stopErr := srv.Stop(); err == nil {
 		err = stopErr
 	}
@@ -85,6 +93,9 @@ func run(ctx context.Context, ws *bench.Workspace, o options) (err error) {
 	results["detail (database/sql)"], err = sqlBaseline(ctx, "detail (database/sql)", st.DB(), detailStmts, o)
 	if err == nil {
 		results["list (database/sql)"], err = sqlBaseline(ctx, "list (database/sql)", st.DB(), listStmts, o)
+	}
+	if err == nil {
+		results["search (database/sql)"], err = sqlBaseline(ctx, "search (database/sql)", st.DB(), searchStmts, o)
 	}
 	st.DB().SetMaxIdleConns(0) // give the connections back to the servers' budget
 	if err != nil {
