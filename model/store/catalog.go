@@ -353,7 +353,7 @@ type skuRow struct {
 // visibility: the service decides who may see it. Two queries: detailSQL,
 // then the SKUs with their tiers.
 func (s *Store) Product(ctx context.Context, id int64) (*model.ProductDetail, error) {
-	release, err := s.enterCatalogRead(ctx)
+	release, err := s.enterCatalogRead(ctx, false)
 	if err != nil {
 		return nil, err
 	}
@@ -441,7 +441,7 @@ func (s *Store) Products(ctx context.Context, q model.ProductQuery) (model.Page[
 	if q.Q != "" && len(terms) == 0 {
 		return page, nil // only punctuation: no product has those words
 	}
-	release, err := s.enterCatalogRead(ctx)
+	release, err := s.enterCatalogRead(ctx, len(terms) > 0)
 	if err != nil {
 		return page, err
 	}

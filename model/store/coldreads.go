@@ -13,11 +13,15 @@ import (
 // stampede queues in the replica instead of taking every pooled connection
 // (orders and writes keep theirs) and piling concurrent queries on MariaDB.
 // Reads in a transaction never wait here: a writer holding row locks must
-// not queue behind readers.
+// not queue behind readers. A search reads every listed product (no index
+// serves LIKE '%term%'), so searches also take a slot of their own, of which
+// there are a quarter as many: they can never hold more than a quarter of the
+// slots, and details and lists always find the rest.
 
 // readGate bounds and measures the catalogue reads in flight.
 type readGate struct {
 	slots    chan struct{} // nil: unbounded
+	searches chan struct{} // taken first by a search; nil: unbounded
 	inflight atomic.Int64
 	peak     atomic.Int64 // most in flight since the last CatalogReadPeak
 }
@@ -27,10 +31,11 @@ type readGate struct {
 // Call it before the store serves requests.
 func (s *Store) SetCatalogReadLimit(n int) {
 	if n < 1 {
-		s.gate.slots = nil
+		s.gate.slots, s.gate.searches = nil, nil
 		return
 	}
 	s.gate.slots = make(chan struct{}, n)
+	s.gate.searches = make(chan struct{}, max(1, n/4))
 }
 
 // CatalogReadPeak is the most catalogue reads that ran at once (past the
@@ -43,18 +48,31 @@ func (s *Store) CatalogReadPeak() (running int64) {
 // CatalogReadsInFlight is the catalogue reads running now (past the gate).
 func (s *Store) CatalogReadsInFlight() int64 { return s.gate.inflight.Load() }
 
-// enterCatalogRead waits for a slot (unless ctx holds a transaction) and
-// returns its release.
-func (s *Store) enterCatalogRead(ctx context.Context) (func(), error) {
+// enterCatalogRead waits for a slot (unless ctx holds a transaction), a
+// search for a search slot first, and returns the release.
+func (s *Store) enterCatalogRead(ctx context.Context, search bool) (func(), error) {
 	if _, ok := ctx.Value(txKey{}).(*txState); ok {
 		return func() {}, nil
 	}
 	g := &s.gate
-	slots := g.slots // released into the channel it was taken from
+	slots, searches := g.slots, g.searches // released into the channels they were taken from
+	if !search {
+		searches = nil
+	}
+	if searches != nil {
+		select {
+		case searches <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	if slots != nil {
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
+			if searches != nil {
+				<-searches
+			}
 			return nil, ctx.Err()
 		}
 	}
@@ -69,6 +87,9 @@ func (s *Store) enterCatalogRead(ctx context.Context) (func(), error) {
 		g.inflight.Add(-1)
 		if slots != nil {
 			<-slots
+		}
+		if searches != nil {
+			<-searches
 		}
 	}, nil
 }

@@ -49,10 +49,11 @@ func TestCatalogReadLimit(t *testing.T) {
 
 		// The one slot held: a transaction's read passes.
 		st.SetCatalogReadLimit(1)
-		release, err := st.EnterCatalogRead(t.Context())
+		held, err := st.EnterCatalogRead(t.Context(), false)
 		if err != nil {
 			t.Fatal(err)
 		}
+		release := sync.OnceFunc(held)
 		defer release()
 		err = st.InTx(t.Context(), func(ctx context.Context) error {
 			_, err := st.Products(ctx, model.ProductQuery{Page: 1, PageSize: 20, Today: "2026-06-15"})
@@ -66,6 +67,22 @@ func TestCatalogReadLimit(t *testing.T) {
 		cancel()
 		if _, err := st.Products(ctx, model.ProductQuery{Page: 1, PageSize: 20, Today: "2026-06-15"}); err == nil {
 			t.Error("a read with every slot taken and its context done answered")
+		}
+		release()
+
+		// Searches hold at most a quarter of the slots: with 4 slots, one
+		// search holding its slot, a second search waits while a list passes.
+		st.SetCatalogReadLimit(4)
+		releaseSearch, err := st.EnterCatalogRead(t.Context(), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer releaseSearch()
+		if _, err := st.Products(ctx, model.ProductQuery{Q: "茶", Page: 1, PageSize: 20, Today: "2026-06-15"}); err == nil {
+			t.Error("a second search with the search slot taken and its context done answered")
+		}
+		if _, err := st.Products(t.Context(), model.ProductQuery{Page: 1, PageSize: 20, Today: "2026-06-15"}); err != nil {
+			t.Errorf("a list with a search running: %v", err)
 		}
 	})
 }
