@@ -221,7 +221,8 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 				return nil
 			},
 		},
-		DB: st.DB(),
+		DB:             st.DB(),
+		CatalogDBReads: st,
 
 		TrustedProxies: cfg.TrustedProxies,
 		Build:          api.BuildInfo{Version: buildVersion(), Revision: vcsRevision()},
@@ -745,6 +746,7 @@ func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
 		return nil, err
 	}
 	st.LogSQL(cfg.SlowSQL)
+	st.SetCatalogReadLimit(cfg.CatalogDBReads)
 	n, err := st.Migrate(ctx)
 	if err != nil {
 		st.Close()

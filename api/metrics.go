@@ -27,6 +27,14 @@ type metrics struct {
 // CacheStats reports cache hits, misses and Redis errors since start.
 type CacheStats func() (hits, misses, errors uint64)
 
+// CatalogDBReads are the catalogue reads (detail, list page) this replica
+// runs on the database: in flight now, and the most at once since the
+// previous call (model/store's gate).
+type CatalogDBReads interface {
+	CatalogReadsInFlight() int64
+	CatalogReadPeak() int64
+}
+
 // BuildInfo names the running build (shanhai_build_info).
 type BuildInfo struct{ Version, Revision string }
 
@@ -75,6 +83,16 @@ func newMetrics(d Deps) *metrics {
 				return float64([]uint64{h, mi, e}[i])
 			}))
 		}
+	}
+	if d.CatalogDBReads != nil {
+		r := d.CatalogDBReads
+		m.register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "shanhai_catalog_db_reads", Help: "Catalogue reads (product detail, list page) running on the database now.",
+		}, func() float64 { return float64(r.CatalogReadsInFlight()) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "shanhai_catalog_db_reads_peak",
+				Help: "The most catalogue reads running on the database at once (at most SHANHAI_CATALOG_DB_READS, when set) since the previous scrape.",
+			}, func() float64 { return float64(r.CatalogReadPeak()) }))
 	}
 	if d.CreditedCents != nil {
 		m.register(prometheus.NewCounterFunc(prometheus.CounterOpts{

@@ -48,6 +48,9 @@ type Deps struct {
 	Checks map[string]func(ctx context.Context) error
 	DB     *sql.DB    // pool, for metrics; may be nil
 	Cache  CacheStats // may be nil when there is no cache
+	// CatalogDBReads, when set, feeds the catalogue's database reads gauges
+	// (shanhai_catalog_db_reads, shanhai_catalog_db_reads_peak).
+	CatalogDBReads CatalogDBReads
 	// TrustedProxies may set X-Forwarded-For (the client address that
 	// login limits count); nil trusts none.
 	TrustedProxies []string

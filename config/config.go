@@ -23,7 +23,7 @@ import (
 // deployment files are checked against it (a misspelt name would otherwise be
 // ignored in silence). A new variable is added here and read in Load.
 var Variables = []string{
-	"SHANHAI_ADDR", "SHANHAI_DB", "SHANHAI_DB_MAX_OPEN", "SHANHAI_REDIS",
+	"SHANHAI_ADDR", "SHANHAI_DB", "SHANHAI_DB_MAX_OPEN", "SHANHAI_CATALOG_DB_READS", "SHANHAI_REDIS",
 	"SHANHAI_JWT_SECRET", "SHANHAI_PAYMENT_SECRET", "SHANHAI_BOOTSTRAP_ADMIN", "SHANHAI_DEMO",
 	"SHANHAI_UNPAID_TTL", "SHANHAI_ORG_UNPAID_TTL", "SHANHAI_APPROVAL_TTL", "SHANHAI_AUTO_ACCEPT",
 	"SHANHAI_RETURN_WINDOW", "SHANHAI_RETURN_AUTO_APPROVE",
@@ -37,9 +37,13 @@ var Variables = []string{
 
 // Config is the whole configuration.
 type Config struct {
-	Addr              string
-	DB                string
-	DBMaxOpen         int
+	Addr      string
+	DB        string
+	DBMaxOpen int
+	// CatalogDBReads bounds the catalogue reads (product detail, list page)
+	// one replica runs on the database at once (cache misses, or every read
+	// without Redis); 0: unbounded.
+	CatalogDBReads    int
 	Redis             string
 	JWTSecret         string
 	PaymentSecret     string
@@ -157,6 +161,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.Addr = str("SHANHAI_ADDR", ":8080")
 	c.DB = str("SHANHAI_DB", "sqlite:shanhai.db")
 	c.DBMaxOpen = num("SHANHAI_DB_MAX_OPEN", 32)
+	c.CatalogDBReads = num("SHANHAI_CATALOG_DB_READS", 16)
 	c.Redis = getenv("SHANHAI_REDIS")
 	c.JWTSecret = getenv("SHANHAI_JWT_SECRET")
 	c.PaymentSecret = getenv("SHANHAI_PAYMENT_SECRET")
@@ -208,6 +213,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.DBMaxOpen < 1 {
 		return nil, fmt.Errorf("SHANHAI_DB_MAX_OPEN=%d: want at least 1", c.DBMaxOpen)
+	}
+	if c.CatalogDBReads < 0 {
+		return nil, fmt.Errorf("SHANHAI_CATALOG_DB_READS=%d: want 0 (unbounded) or more", c.CatalogDBReads)
 	}
 	kind, rest, _ := strings.Cut(c.DB, ":")
 	if (kind != "sqlite" && kind != "mysql") || rest == "" {
@@ -378,6 +386,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("addr", c.Addr),
 		slog.String("db", maskDSN(c.DB)),
 		slog.Int("db_max_open", c.DBMaxOpen),
+		slog.Int("catalog_db_reads", c.CatalogDBReads),
 		slog.Int("db_read_replicas", len(c.DBRead)),
 		slog.String("db_read_max_lag", c.DBReadMaxLag.String()),
 		slog.String("redis", maskDSN(c.Redis)),

@@ -59,6 +59,7 @@ var invalid = []struct{ name, value string }{
 	{"SHANHAI_DB", "sqlite:"},
 	{"SHANHAI_DB_MAX_OPEN", "many"},
 	{"SHANHAI_DB_MAX_OPEN", "0"},
+	{"SHANHAI_CATALOG_DB_READS", "-1"},
 	{"SHANHAI_DB_READ", "postgres://replica"},
 	{"SHANHAI_DB_READ_MAX_LAG", "2"},
 	{"SHANHAI_REDIS", "localhost"},

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -279,150 +281,254 @@ func (s *Store) currentCertification(ctx context.Context, productID int64) (*mod
 	return &out[0], nil
 }
 
+// detailSQL is a product's page but its SKUs, in one round trip: the product
+// with its supplier, origin and category, its current certificate, and one
+// row per (active pairing of its origin region) × (image) — both lists are
+// short, and either side may be absent (LEFT JOINs). Product reads it and
+// its SKUs with their tiers: two queries whatever the product holds.
+const detailSQL = `SELECT p.*, s.name AS supplier_name, s.region_code AS supplier_region,
+	s.status AS supplier_status, s.created_at AS supplier_created_at,
+	r.name AS origin_name, r.level AS origin_level, r.parent_code AS origin_parent, r.side AS origin_side,
+	c.name AS category_name,
+	ce.id AS ce_id, ce.certificate_no AS ce_no, ce.issuer AS ce_issuer, ce.batch AS ce_batch,
+	ce.valid_from AS ce_from, ce.valid_to AS ce_to, ce.status AS ce_status,
+	ce.created_at AS ce_created_at, ce.revoked_at AS ce_revoked_at,
+	pa.id AS pa_id, pa.programme AS pa_programme, pa.level AS pa_level, pa.helper_code AS pa_helper,
+	pa.partner_code AS pa_partner, pa.since_year AS pa_since, pa.active AS pa_active,
+	ph.name AS pa_helper_name, pp.name AS pa_partner_name,
+	im.id AS im_id, im.position AS im_position, im.hash AS im_hash, im.thumb_hash AS im_thumb,
+	im.width AS im_width, im.height AS im_height, im.created_at AS im_created_at
+	FROM products p JOIN suppliers s ON s.id = p.supplier_id
+	JOIN regions r ON r.code = p.origin_code JOIN categories c ON c.code = p.category_code
+	LEFT JOIN certifications ce ON ce.id = (SELECT MAX(c2.id) FROM certifications c2 WHERE c2.product_id = p.id)
+	LEFT JOIN pairings pa ON pa.active = @yes AND (pa.partner_code = p.origin_code OR pa.partner_code = r.parent_code)
+	LEFT JOIN regions ph ON ph.code = pa.helper_code LEFT JOIN regions pp ON pp.code = pa.partner_code
+	LEFT JOIN product_images im ON im.product_id = p.id
+	WHERE p.id = @id`
+
+func detailArgs(id int64) map[string]any { return map[string]any{"id": id, "yes": true} }
+
+// skusSQL is a product's SKUs with their tiers, one row per tier (or per SKU
+// without tiers).
+const skusSQL = `SELECT k.*, t.min_qty AS tier_min_qty, t.price_cents AS tier_price_cents
+	FROM skus k LEFT JOIN sku_tiers t ON t.sku_id = k.id WHERE k.product_id = ? ORDER BY k.id, t.min_qty`
+
+// detailRow is one row of detailSQL.
+type detailRow struct {
+	model.Product
+	SupplierName      string
+	SupplierRegion    string
+	SupplierStatus    string
+	SupplierCreatedAt time.Time
+	OriginName        string
+	OriginLevel       string
+	OriginParent      *string
+	OriginSide        string
+	CategoryName      string
+
+	CeID                                      *int64
+	CeNo, CeIssuer, CeBatch, CeFrom, CeTo     *string
+	CeStatus                                  *string
+	CeCreatedAt, CeRevokedAt                  *time.Time
+	PaID                                      *int64
+	PaProgramme, PaLevel, PaHelper, PaPartner *string
+	PaSince                                   *int
+	PaActive                                  *bool
+	PaHelperName, PaPartnerName               *string
+	ImID                                      *int64
+	ImPosition                                *int
+	ImHash, ImThumb                           *string
+	ImWidth, ImHeight                         *int
+	ImCreatedAt                               *time.Time
+}
+
+// skuRow is one row of a product's SKUs left-joined to their tiers.
+type skuRow struct {
+	model.SKU
+	TierMinQty     *int64
+	TierPriceCents *int64
+}
+
 // Product is one product with everything its page shows, whatever its
-// visibility: the service decides who may see it.
+// visibility: the service decides who may see it. Two queries: detailSQL,
+// then the SKUs with their tiers.
 func (s *Store) Product(ctx context.Context, id int64) (*model.ProductDetail, error) {
-	var d model.ProductDetail
-	db := s.conn(ctx)
-	// The product with its supplier, origin and category in one round trip.
-	var row struct {
-		model.Product
-		SupplierName      string
-		SupplierRegion    string
-		SupplierStatus    string
-		SupplierCreatedAt time.Time
-		OriginName        string
-		OriginLevel       string
-		OriginParent      *string
-		OriginSide        string
-		CategoryName      string
-	}
-	err := db.Raw(`SELECT p.*, s.name AS supplier_name, s.region_code AS supplier_region,
-		s.status AS supplier_status, s.created_at AS supplier_created_at,
-		r.name AS origin_name, r.level AS origin_level, r.parent_code AS origin_parent, r.side AS origin_side,
-		c.name AS category_name
-		FROM products p JOIN suppliers s ON s.id = p.supplier_id
-		JOIN regions r ON r.code = p.origin_code JOIN categories c ON c.code = p.category_code
-		WHERE p.id = ?`, id).Scan(&row).Error
+	release, err := s.enterCatalogRead(ctx, false)
 	if err != nil {
+		return nil, err
+	}
+	defer release()
+	db := s.conn(ctx)
+	var rows []detailRow
+	if err := db.Raw(detailSQL, detailArgs(id)).Scan(&rows).Error; err != nil {
 		return nil, mapErr(err)
 	}
-	if row.ID == 0 {
+	if len(rows) == 0 {
 		return nil, model.NotFound("product")
 	}
-	d.Product = row.Product
+	row := rows[0]
+	d := model.ProductDetail{Product: row.Product, SKUs: []model.SKU{}, Pairings: []model.PairingView{}}
 	d.Supplier = model.Supplier{ID: row.SupplierID, Name: row.SupplierName, RegionCode: row.SupplierRegion,
 		Status: row.SupplierStatus, CreatedAt: row.SupplierCreatedAt}
 	d.Origin = model.Region{Code: row.OriginCode, Name: row.OriginName, Level: row.OriginLevel,
 		ParentCode: row.OriginParent, Side: row.OriginSide}
 	d.Category = model.Category{Code: row.CategoryCode, Name: row.CategoryName}
-	cert, err := s.currentCertification(ctx, id)
-	if err != nil {
-		return nil, err
+	if row.CeID != nil {
+		d.Certification = &model.Certification{ID: *row.CeID, ProductID: id, CertificateNo: deref(row.CeNo),
+			Issuer: deref(row.CeIssuer), Batch: deref(row.CeBatch), ValidFrom: deref(row.CeFrom), ValidTo: deref(row.CeTo),
+			Status: deref(row.CeStatus), RevokedAt: row.CeRevokedAt}
+		if row.CeCreatedAt != nil {
+			d.Certification.CreatedAt = *row.CeCreatedAt
+		}
 	}
-	d.Certification = cert
-	if err := db.Where("product_id = ?", id).Order("id").Find(&d.SKUs).Error; err != nil {
+	seenPairing, seenImage := map[int64]bool{}, map[int64]bool{}
+	for _, r := range rows {
+		if r.PaID != nil && !seenPairing[*r.PaID] {
+			seenPairing[*r.PaID] = true
+			d.Pairings = append(d.Pairings, model.PairingView{Pairing: model.Pairing{ID: *r.PaID,
+				Programme: deref(r.PaProgramme), Level: deref(r.PaLevel), HelperCode: deref(r.PaHelper),
+				PartnerCode: deref(r.PaPartner), SinceYear: deref(r.PaSince), Active: deref(r.PaActive)},
+				HelperName: deref(r.PaHelperName), PartnerName: deref(r.PaPartnerName)})
+		}
+		if r.ImID != nil && !seenImage[*r.ImID] {
+			seenImage[*r.ImID] = true
+			img := model.ProductImage{ID: *r.ImID, ProductID: id, Position: deref(r.ImPosition), Hash: deref(r.ImHash),
+				ThumbHash: deref(r.ImThumb), Width: deref(r.ImWidth), Height: deref(r.ImHeight)}
+			if r.ImCreatedAt != nil {
+				img.CreatedAt = *r.ImCreatedAt
+			}
+			d.Images = append(d.Images, img)
+		}
+	}
+	slices.SortFunc(d.Pairings, func(a, b model.PairingView) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(d.Images, func(a, b model.ProductImage) int {
+		return cmp.Or(cmp.Compare(a.Position, b.Position), cmp.Compare(a.ID, b.ID))
+	})
+	var skus []skuRow
+	if err := db.Raw(skusSQL, id).Scan(&skus).Error; err != nil {
 		return nil, mapErr(err)
 	}
-	if len(d.SKUs) > 0 {
-		ids := make([]int64, len(d.SKUs))
-		byID := map[int64]int{}
-		for i, k := range d.SKUs {
-			ids[i] = k.ID
-			byID[k.ID] = i
+	for _, k := range skus {
+		if n := len(d.SKUs); n == 0 || d.SKUs[n-1].ID != k.ID {
+			d.SKUs = append(d.SKUs, k.SKU)
 		}
-		var tiers []model.Tier
-		if err := db.Where("sku_id IN ?", ids).Order("sku_id, min_qty").Find(&tiers).Error; err != nil {
-			return nil, mapErr(err)
+		if k.TierMinQty != nil {
+			last := &d.SKUs[len(d.SKUs)-1]
+			last.Tiers = append(last.Tiers, model.Tier{SKUID: k.ID, MinQty: *k.TierMinQty, PriceCents: deref(k.TierPriceCents)})
 		}
-		for _, t := range tiers {
-			i := byID[t.SKUID]
-			d.SKUs[i].Tiers = append(d.SKUs[i].Tiers, t)
-		}
-	}
-	if d.Images, err = s.productImages(db, id); err != nil {
-		return nil, err
-	}
-	parent := ""
-	if d.Origin.ParentCode != nil {
-		parent = *d.Origin.ParentCode
-	}
-	if err := db.Raw(pairingViewSQL+" WHERE p.active = ? AND p.partner_code IN (?, ?) ORDER BY p.id",
-		true, d.OriginCode, parent).Scan(&d.Pairings).Error; err != nil {
-		return nil, mapErr(err)
 	}
 	return &d, nil
 }
 
-// Products is one page of on-sale products of active suppliers matching q.
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// Products is one page of on-sale products of active suppliers matching q,
+// in two queries: the exact count, then the page. Both start from products
+// and join their supplier (and origin, category) by primary key; the origin and
+// pairing filters are conditions on the joined origin and its parent (the
+// region itself, its children, its grandchildren), so no list of counties
+// is read first. Without a search, the page is read in its sort's order from
+// one of the list indexes (migration 0044) and stops after its rows.
 func (s *Store) Products(ctx context.Context, q model.ProductQuery) (model.Page[model.ProductSummary], error) {
 	page := model.Page[model.ProductSummary]{Page: q.Page, PageSize: q.PageSize, Items: []model.ProductSummary{}}
-	certified := `(p.cert_status = 'valid' AND p.cert_valid_from <= @today AND p.cert_valid_to >= @today)`
-	where := []string{"p.on_sale = @yes", "s.status = 'active'"}
-	args := map[string]any{"yes": true, "today": q.Today}
 	terms := model.SearchTerms(q.Q)
 	if q.Q != "" && len(terms) == 0 {
 		return page, nil // only punctuation: no product has those words
 	}
-	score := searchWhere(terms, &where, args)
-	if q.Category != "" {
-		where = append(where, "p.category_code = @category")
-		args["category"] = q.Category
+	release, err := s.enterCatalogRead(ctx, len(terms) > 0)
+	if err != nil {
+		return page, err
 	}
-	// Origin and pairing filters become a list of county codes first, so the
-	// product query can use the origin index.
-	var counties []string
-	if q.Origin != "" {
-		c, err := s.countiesUnder(ctx, q.Origin)
-		if err != nil {
-			return page, err
-		}
-		counties = c
-	}
-	if q.PairingID != 0 {
-		var partner []string
-		if err := s.conn(ctx).Model(&model.Pairing{}).Where("id = ?", q.PairingID).Pluck("partner_code", &partner).Error; err != nil {
-			return page, mapErr(err)
-		}
-		c := []string{}
-		if len(partner) == 1 {
-			var err error
-			if c, err = s.countiesUnder(ctx, partner[0]); err != nil {
-				return page, err
-			}
-		}
-		if q.Origin != "" {
-			c = intersect(counties, c)
-		}
-		counties = c
-	}
-	if q.Origin != "" || q.PairingID != 0 {
-		if len(counties) == 0 {
-			return page, nil
-		}
-		where = append(where, "p.origin_code IN @counties")
-		args["counties"] = counties
-	}
-	if q.Certified != nil {
-		if *q.Certified {
-			where = append(where, certified)
-		} else {
-			where = append(where, "NOT "+certified)
-		}
-	}
-	from := ` FROM products p
-		JOIN suppliers s ON s.id = p.supplier_id
-		JOIN regions r ON r.code = p.origin_code
-		LEFT JOIN regions rp ON rp.code = r.parent_code
-		JOIN categories c ON c.code = p.category_code
-		WHERE ` + strings.Join(where, " AND ")
+	defer release()
+	from, countFrom, args, score := productsFrom(q, terms)
 	db := s.conn(ctx)
-	if err := db.Raw("SELECT COUNT(*)"+from, args).Scan(&page.Total).Error; err != nil {
+	if err := db.Raw(s.productsCountSQL(countFrom), args).Scan(&page.Total).Error; err != nil {
 		return page, mapErr(err)
 	}
 	if page.Total == 0 || int64((q.Page-1)*q.PageSize) >= page.Total {
 		return page, nil
 	}
+	args["limit"] = q.PageSize
+	args["offset"] = (q.Page - 1) * q.PageSize
+	err = db.Raw(s.productsPageSQL(q, from, score), args).Scan(&page.Items).Error
+	return page, mapErr(err)
+}
+
+// straightJoin keeps MariaDB's join order as written, products first: it
+// would otherwise start from the few suppliers (or categories) and then sort
+// every matching product in a temporary table, where products first reads
+// the page in order from a list index and stops after its rows. SQLite keeps
+// products first on its own.
+func (s *Store) straightJoin() string {
+	if s.dialect == MySQL {
+		return "STRAIGHT_JOIN "
+	}
+	return ""
+}
+
+func (s *Store) productsCountSQL(from string) string {
+	return "SELECT " + s.straightJoin() + "COUNT(*)" + from
+}
+
+// certifiedSQL is "the product's current certificate is valid on @today".
+const certifiedSQL = `(p.cert_status = 'valid' AND p.cert_valid_from <= @today AND p.cert_valid_to >= @today)`
+
+// productsFrom is the FROM and WHERE of a catalogue list's page, the same
+// for its count (which joins only what its filters read: a LEFT JOIN on a
+// primary key neither adds nor drops a row, so the count is the page's rows
+// exactly), their named arguments, and the relevance score ("" without
+// search terms).
+func productsFrom(q model.ProductQuery, terms []string) (page, count string, args map[string]any, score string) {
+	where := []string{"p.on_sale = @yes", "s.status = 'active'"}
+	args = map[string]any{"yes": true, "today": q.Today}
+	score = searchWhere(terms, &where, args)
+	if q.Category != "" {
+		where = append(where, "p.category_code = @category")
+		args["category"] = q.Category
+	}
+	pairing := ""
+	under := func(code string) string {
+		return "(r.code = " + code + " OR r.parent_code = " + code + " OR rp.parent_code = " + code + ")"
+	}
+	if q.Origin != "" {
+		where = append(where, under("@origin"))
+		args["origin"] = q.Origin
+	}
+	if q.PairingID != 0 {
+		// One row by primary key: read first, as a constant.
+		pairing = " JOIN pairings pa ON pa.id = @pairing"
+		where = append(where, under("pa.partner_code"))
+		args["pairing"] = q.PairingID
+	}
+	if q.Certified != nil {
+		if *q.Certified {
+			where = append(where, certifiedSQL)
+		} else {
+			where = append(where, "NOT "+certifiedSQL)
+		}
+	}
+	const (
+		products = " FROM products p JOIN suppliers s ON s.id = p.supplier_id"
+		origin   = " LEFT JOIN regions r ON r.code = p.origin_code LEFT JOIN regions rp ON rp.code = r.parent_code"
+		category = " LEFT JOIN categories c ON c.code = p.category_code"
+	)
+	cond := " WHERE " + strings.Join(where, " AND ")
+	page = products + origin + category + pairing + cond
+	count = products + pairing + cond
+	if len(terms) > 0 || q.Origin != "" || q.PairingID != 0 {
+		count = products + origin + pairing + cond
+	}
+	return page, count, args, score
+}
+
+// productsPageSQL is the page query of a list whose FROM and WHERE are from.
+func (s *Store) productsPageSQL(q model.ProductQuery, from, score string) string {
 	order := map[string]string{
 		model.SortRelevance: "search_score DESC, p.id DESC",
 		model.SortNewest:    "p.id DESC",
@@ -436,12 +542,42 @@ func (s *Store) Products(ctx context.Context, q model.ProductQuery) (model.Page[
 	if score == "" {
 		score = "0"
 	}
+	return `SELECT ` + s.straightJoin() + `p.*, c.name AS category_name, r.name AS origin_name, s.name AS supplier_name, ` +
+		certifiedSQL + ` AS certified, ` + score + ` AS search_score, ` + firstImage + from +
+		" ORDER BY " + order + " LIMIT @limit OFFSET @offset"
+}
+
+// Statement is one SQL statement as the store sends it to the database, with
+// its positional arguments.
+type Statement struct {
+	SQL  string
+	Args []any
+}
+
+// ListStatements are the statements Products runs for q (the count, then the
+// page; none for a search of punctuation alone), and DetailStatements those
+// Product runs for a product: for benchmarks that run the same SQL without
+// the server, and for plan checks (EXPLAIN).
+func (s *Store) ListStatements(q model.ProductQuery) []Statement {
+	terms := model.SearchTerms(q.Q)
+	if q.Q != "" && len(terms) == 0 {
+		return nil
+	}
+	from, countFrom, args, score := productsFrom(q, terms)
 	args["limit"] = q.PageSize
 	args["offset"] = (q.Page - 1) * q.PageSize
-	sel := `SELECT p.*, c.name AS category_name, r.name AS origin_name, s.name AS supplier_name, ` +
-		certified + ` AS certified, ` + score + ` AS search_score, ` + firstImage + from + " ORDER BY " + order + " LIMIT @limit OFFSET @offset"
-	err := db.Raw(sel, args).Scan(&page.Items).Error
-	return page, mapErr(err)
+	return []Statement{s.statement(s.productsCountSQL(countFrom), args), s.statement(s.productsPageSQL(q, from, score), args)}
+}
+
+// DetailStatements: see ListStatements.
+func (s *Store) DetailStatements(id int64) []Statement {
+	return []Statement{s.statement(detailSQL, detailArgs(id)), s.statement(skusSQL, id)}
+}
+
+// statement expands sql and its arguments as GORM would send them.
+func (s *Store) statement(sql string, args ...any) Statement {
+	st := s.gdb.Session(&gorm.Session{DryRun: true}).Raw(sql, args...).Statement
+	return Statement{SQL: st.SQL.String(), Args: st.Vars}
 }
 
 // searchFields are where a search term is looked for, from the strongest
@@ -522,7 +658,7 @@ func (s *Store) SupplierProducts(ctx context.Context, supplierID int64, onSale *
 	}
 	args["limit"], args["offset"] = size, (pageNo-1)*size
 	err := db.Raw(`SELECT p.*, c.name AS category_name, r.name AS origin_name, s.name AS supplier_name,
-		(p.cert_status = 'valid' AND p.cert_valid_from <= @today AND p.cert_valid_to >= @today) AS certified, `+firstImage+`
+		`+certifiedSQL+` AS certified, `+firstImage+`
 		FROM products p JOIN suppliers s ON s.id = p.supplier_id JOIN regions r ON r.code = p.origin_code
 		JOIN categories c ON c.code = p.category_code
 		WHERE `+where+" ORDER BY p.id DESC LIMIT @limit OFFSET @offset", args).Scan(&page.Items).Error
@@ -536,30 +672,6 @@ const firstImage = `(SELECT pi.hash FROM product_images pi WHERE pi.product_id =
 		ORDER BY pi.position, pi.id LIMIT 1) AS thumb_hash`
 
 var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
-
-// countiesUnder is code itself and every region below it (a city's
-// counties; a province's cities and their counties).
-func (s *Store) countiesUnder(ctx context.Context, code string) ([]string, error) {
-	var out []string
-	err := s.conn(ctx).Raw(`SELECT code FROM regions WHERE code = @c OR parent_code = @c
-		OR parent_code IN (SELECT code FROM regions WHERE parent_code = @c)`, map[string]any{"c": code}).
-		Scan(&out).Error
-	return out, mapErr(err)
-}
-
-func intersect(a, b []string) []string {
-	in := map[string]bool{}
-	for _, x := range a {
-		in[x] = true
-	}
-	out := []string{}
-	for _, x := range b {
-		if in[x] {
-			out = append(out, x)
-		}
-	}
-	return out
-}
 
 // CreateOrg inserts an organization.
 // An org always has a sector: its kind's default when none is given.
@@ -621,4 +733,93 @@ func (s *Store) ProgrammeRules(ctx context.Context) ([]model.ProgrammeRule, erro
 // same date is a conflict.
 func (s *Store) AddProgrammeRule(ctx context.Context, r *model.ProgrammeRule) error {
 	return mapErr(s.conn(ctx).Create(r).Error)
+}
+
+// ListShape is one standard catalogue list: a documented sort with a
+// documented filter, no search. Its plan reads one index range in the page's
+// order: no filesort, no temporary table (plans_test.go checks on MariaDB;
+// scripts/catalogbench prints the plans).
+type ListShape struct {
+	Name  string
+	Query model.ProductQuery
+}
+
+// ListShapes are the standard lists for the given filter values (a category,
+// a city and a county of origin, a pairing), on the China date today: every
+// sort, alone and with each filter, first pages of 20, and the third page of
+// the certified category list by price.
+func ListShapes(category, city, county string, pairing int64, today string) []ListShape {
+	yes, no := true, false
+	filters := []struct {
+		name string
+		q    model.ProductQuery
+	}{
+		{"all", model.ProductQuery{}},
+		{"category", model.ProductQuery{Category: category}},
+		{"origin city", model.ProductQuery{Origin: city}},
+		{"origin county", model.ProductQuery{Origin: county}},
+		{"pairing", model.ProductQuery{PairingID: pairing}},
+		{"certified", model.ProductQuery{Certified: &yes}},
+		{"not certified", model.ProductQuery{Certified: &no}},
+		{"category, certified", model.ProductQuery{Category: category, Certified: &yes}},
+		{"origin city, certified", model.ProductQuery{Origin: city, Certified: &yes}},
+	}
+	var out []ListShape
+	for _, sort := range []string{model.SortNewest, model.SortPriceAsc, model.SortPriceDesc, model.SortName} {
+		for _, f := range filters {
+			q := f.q
+			q.Sort, q.Today, q.Page, q.PageSize = sort, today, 1, 20
+			out = append(out, ListShape{Name: f.name + ", " + sort, Query: q})
+		}
+	}
+	q := model.ProductQuery{Category: category, Certified: &yes, Sort: model.SortPriceAsc, Today: today, Page: 3, PageSize: 20}
+	return append(out, ListShape{Name: "category, certified, price_asc, page 3", Query: q})
+}
+
+// PlanRow is one row of MariaDB's EXPLAIN.
+type PlanRow struct {
+	ID           *int64
+	SelectType   string
+	Table        *string
+	Type         *string
+	PossibleKeys *string
+	Key          *string
+	KeyLen       *string
+	Ref          *string
+	Rows         *string
+	Extra        *string
+}
+
+// Explain is MariaDB's plan of st (MySQL dialect only).
+func (s *Store) Explain(ctx context.Context, st Statement) ([]PlanRow, error) {
+	rows, err := s.sqlDB.QueryContext(ctx, "EXPLAIN "+st.SQL, st.Args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []PlanRow
+	for rows.Next() {
+		var r PlanRow
+		if err := rows.Scan(&r.ID, &r.SelectType, &r.Table, &r.Type, &r.PossibleKeys, &r.Key, &r.KeyLen, &r.Ref, &r.Rows, &r.Extra); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Sorts reports whether a plan sorts or builds a temporary table.
+func (r PlanRow) Sorts() bool {
+	return r.Extra != nil && (strings.Contains(*r.Extra, "Using filesort") || strings.Contains(*r.Extra, "Using temporary"))
+}
+
+// String is the row as one line: table, access type, key, rows, extra.
+func (r PlanRow) String() string {
+	v := func(p *string) string {
+		if p == nil {
+			return "-"
+		}
+		return *p
+	}
+	return fmt.Sprintf("%s %s %s key=%s rows=%s %s", r.SelectType, v(r.Table), v(r.Type), v(r.Key), v(r.Rows), v(r.Extra))
 }

@@ -43,6 +43,8 @@ type Store struct {
 	// galera: the server is a node of a Galera cluster (learnt with
 	// idSteps), where writes conflicting across nodes fail at commit.
 	galera atomic.Bool
+	// gate bounds the catalogue's public reads (coldreads.go).
+	gate readGate
 }
 
 // Open connects to "sqlite:<path>" or "mysql:<DSN>". It does not migrate.
@@ -110,6 +112,9 @@ func Open(dsn string, maxOpen int) (*Store, error) {
 	}
 	sqlDB, err := gdb.DB()
 	if err != nil {
+		return nil, err
+	}
+	if err := registerCounting(gdb); err != nil {
 		return nil, err
 	}
 	if dialect == SQLite {

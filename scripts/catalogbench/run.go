@@ -37,12 +37,33 @@ func run(ctx context.Context, ws *bench.Workspace, o options) (err error) {
 		return err
 	}
 
-	env := ws.ServerEnv(32)
+	// The plans of the standard lists, and the statements of the
+	// database/sql baseline, from a store opened as the server opens it.
+	st, err := openBenchStore(ws)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if info.plans, err = explainLists(ctx, st); err != nil {
+		return err
+	}
+	lists, searches := listQueries(), searchQueries()
+	detailStmts, listStmts := baselineStatements(st, data.productIDs, lists)
+	_, searchStmts := baselineStatements(st, nil, searches)
+	searchPaths := make([]string, len(searches))
+	for i, l := range searches {
+		searchPaths[i] = l.path
+	}
+
+	env := ws.ServerEnv(serverPool)
 	detailPaths := make([]string, len(data.productIDs))
 	for i, id := range data.productIDs {
 		detailPaths[i] = fmt.Sprintf("/api/v1/products/%d", id)
 	}
-	listPaths := listQueries()
+	listPaths := make([]string, len(lists))
+	for i, l := range lists {
+		listPaths[i] = l.path
+	}
 	results := map[string]result{}
 
 	// Cache off: the real server straight on MariaDB. It also supplies the
@@ -59,9 +80,24 @@ func run(ctx context.Context, ws *bench.Workspace, o options) (err error) {
 	if err == nil {
 		results["list (cache off)"], err = drive(ctx, "list (cache off)", srv.Base, listPaths, o)
 	}
+	if err == nil {
+		results["search (cache off)"], err = drive(ctx, "search (cache off)", srv.Base, searchPaths, o)
+	}
 	if stopErr := srv.Stop(); err == nil {
 		err = stopErr
 	}
+	if err != nil {
+		return err
+	}
+	// The same SQL straight on database/sql, the server stopped.
+	results["detail (database/sql)"], err = sqlBaseline(ctx, "detail (database/sql)", st.DB(), detailStmts, o)
+	if err == nil {
+		results["list (database/sql)"], err = sqlBaseline(ctx, "list (database/sql)", st.DB(), listStmts, o)
+	}
+	if err == nil {
+		results["search (database/sql)"], err = sqlBaseline(ctx, "search (database/sql)", st.DB(), searchStmts, o)
+	}
+	st.DB().SetMaxIdleConns(0) // give the connections back to the servers' budget
 	if err != nil {
 		return err
 	}
@@ -105,10 +141,39 @@ func run(ctx context.Context, ws *bench.Workspace, o options) (err error) {
 		return err
 	}
 
+	// The stampede: the Redis database flushed under load, with the
+	// catalogue's database reads unbounded, then bounded (the default).
+	mixed := slices.Concat(detailPaths, listPaths)
+	var stampedes []stampede
+	for _, limit := range []int{0, defaultCatalogReads} {
+		name := fmt.Sprintf("flush (reads ≤ %d)", limit)
+		if limit == 0 {
+			name = "flush (unbounded)"
+		}
+		envFlush := append(slices.Clip(env), "SHANHAI_REDIS="+o.redis, fmt.Sprintf("SHANHAI_CATALOG_DB_READS=%d", limit))
+		srv, err = ws.StartServer(ctx, "server "+name, envFlush, fmt.Sprintf("server-flush-%d.log", limit))
+		if err != nil {
+			return err
+		}
+		var sp stampede
+		sp, err = runStampede(ctx, name, srv.Base, mixed, o, func(ctx context.Context) error { return rdb.FlushDB(ctx).Err() })
+		sp.limit = limit
+		if stopErr := srv.Stop(); err == nil {
+			err = stopErr
+		}
+		if err != nil {
+			return err
+		}
+		stampedes = append(stampedes, sp)
+	}
+
 	info.fill(o, data, len(listPaths))
-	report(os.Stdout, o, info, results)
+	report(os.Stdout, o, info, results, stampedes)
 	return nil
 }
+
+// defaultCatalogReads is the server's default SHANHAI_CATALOG_DB_READS.
+const defaultCatalogReads = 16
 
 // machine is what the figures were measured on.
 type machine struct {
@@ -119,6 +184,7 @@ type machine struct {
 	loadTime                                time.Duration
 	listQueries                             int
 	detailBytes, listBytes, ceilingBytes    int
+	plans                                   []plan
 }
 
 func (m *machine) fill(o options, d *catalogue, listQueries int) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"shanhai/model"
+	"shanhai/model/store"
 )
 
 // listed is one fixture product and what the test knows about it.
@@ -348,6 +349,46 @@ func testProducts(t *testing.T, h Harness) {
 			}
 			if page.Items == nil {
 				t.Errorf("page %d of %d: Items is nil, want an empty list", tc.page, tc.size)
+			}
+		}
+	})
+
+	// A cold list or detail (no cache in front) costs at most two round
+	// trips, whatever its filters, sort and page: the count and the page; the
+	// product with its supplier, origin, category, certificate, pairings and
+	// images, then its SKUs with their tiers.
+	t.Run("round trips", func(t *testing.T) {
+		var queries []model.ProductQuery
+		for _, f := range filters {
+			queries = append(queries, f.q)
+		}
+		for _, s := range sorts {
+			queries = append(queries, model.ProductQuery{Sort: s.sort}, model.ProductQuery{Sort: s.sort, Category: "tea", Page: 2, PageSize: 1})
+		}
+		for _, q := range queries {
+			if q.Page == 0 {
+				q.Page, q.PageSize = 1, 100
+			}
+			if q.Today == "" {
+				q.Today = c.today
+			}
+			ctx, count := store.CountStatements(t.Context())
+			if _, err := h.Store.Products(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+			// Only punctuation to search for answers with no query at all.
+			nothing := q.Q != "" && len(model.SearchTerms(q.Q)) == 0
+			if n := count(); n > 2 || n < 1 && !nothing {
+				t.Errorf("Products(%+v): %d statements, want 1 or 2", q, n)
+			}
+		}
+		for _, key := range c.order {
+			ctx, count := store.CountStatements(t.Context())
+			if _, err := h.Store.Product(ctx, c.items[key].p.ID); err != nil {
+				t.Fatal(err)
+			}
+			if n := count(); n > 2 || n < 1 {
+				t.Errorf("Product(%s): %d statements, want 1 or 2", key, n)
 			}
 		}
 	})
