@@ -153,3 +153,12 @@ func (u cpuUse) perOrder(srcs []cpuSource, n int) string {
 func msPer(d time.Duration, n int) float64 {
 	return float64(d) / float64(time.Millisecond) / float64(n)
 }
+
+// total is the CPU time of every source.
+func (u cpuUse) total() time.Duration {
+	var t time.Duration
+	for _, v := range u {
+		t += v
+	}
+	return t
+}

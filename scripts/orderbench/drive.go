@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -327,6 +328,14 @@ func drive(ctx context.Context, name string, p placer, l load) (*result, error) 
 }
 
 func ms(d time.Duration) string { return bench.Ms(d, 1) }
+
+// clone is a copy of r that merging into does not change r.
+func (r *result) clone() *result {
+	c := *r
+	c.reasons, c.told, c.cpu = maps.Clone(r.reasons), maps.Clone(r.told), maps.Clone(r.cpu)
+	c.lat = slices.Clone(r.lat)
+	return &c
+}
 
 // merge adds the segment b to a (a nil a is b): a scenario's runner is
 // measured in rounds and reported as one.
