@@ -90,9 +90,9 @@ func (h *httpPlacer) place(ctx context.Context, buyer int, key string, lines []l
 	return failed, fmt.Sprintf("HTTP %d %s", resp.StatusCode, e.Error.Code)
 }
 
-// login gets a token for every consumer, a few at a time.
-func login(ctx context.Context, client *http.Client, base string, d *dataset) ([]string, error) {
-	auth := make([]string, len(d.usernames))
+// login gets a token for the first n consumers, a few at a time.
+func login(ctx context.Context, client *http.Client, base string, d *dataset, n int) ([]string, error) {
+	auth := make([]string, min(n, len(d.usernames)))
 	err := bench.Each(ctx, len(auth), 8, func(i int) error {
 		tok, err := loginOne(ctx, client, base, d.usernames[i])
 		if err != nil {

@@ -112,7 +112,7 @@ func report(w io.Writer, o options, m machine, runners []string, rows []*row, se
 		if !r.check.ok() {
 			chk = "FAILED"
 		}
-		var base *result
+		base := r
 		for _, t := range sells {
 			if t.name == s.name && t.runner == runNaive {
 				base = t.r
@@ -130,7 +130,7 @@ func report(w io.Writer, o options, m machine, runners []string, rows []*row, se
 	line("×naive per round = each round's orders/s ÷ the naive ceiling's in the same round (they run seconds apart); median over the rounds; p99 ×naive = the p99 over all rounds ÷ the naive's; CPU/order ×naive = all processes' CPU per order ÷ the naive's; the naive target is met at a median ≥ %.2f with p99 ≤ %.2f×, 0 errors and a balanced check",
 		naiveTarget, naiveP99)
 	line("CPU per order: user + system CPU time of each process over the measured windows (from /proc) ÷ orders placed in them; bench is this process: the HTTP load generator in server runs, the ceiling itself in ceiling and naive runs; MariaDB is the threads serving connections to the bench database (its background threads and other databases' clients excluded), only when it runs on this machine")
-	line("sales: one SKU of the units per runner, the buyers (each its own consumer) each ordering 1 unit until told 409 out_of_stock (expected there, not an error); sold out in = start to the last buyer's refusal; time ×naive = that ÷ the naive ceiling's; OK = exactly the units placed, every buyer refused once, none refused while units were left (a refusal answered before another order that succeeded was sent), 0 errors, balanced check")
+	line("sales: one SKU of the units per runner (the flash sale: the server without Redis and the naive ceiling only), the buyers (each its own consumer) each ordering 1 unit until told 409 out_of_stock (expected there, not an error); sold out in = start to the last buyer's refusal; time ×naive = that ÷ the naive ceiling's; OK = exactly the units placed, every buyer refused once, none refused while units were left (a refusal answered before another order that succeeded was sent), 0 errors, balanced check")
 	fmt.Fprintln(w)
 	for _, r := range rows {
 		for _, run := range runners {
