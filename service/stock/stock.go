@@ -83,12 +83,48 @@ func (s *Service) Hold(ctx context.Context, holder string, items []model.StockCh
 			return err
 		}
 		if limit := HoldLimit(onHand, s.holdShare); held > limit {
-			return &model.Error{Kind: model.ErrConflict, Code: "hold_share",
-				Message: fmt.Sprintf("sku %d: one buyer may hold at most %d of its %d units in open orders (%d%%); you would hold %d",
-					it.SKUID, limit, onHand, s.holdShare, held)}
+			return shareError(it.SKUID, limit, onHand, s.holdShare, held)
 		}
 	}
 	return nil
+}
+
+// ManyHoldings books many holdings in one round trip (model/store).
+type ManyHoldings interface {
+	AddHolds(ctx context.Context, holds []model.Hold) ([]model.Hold, error)
+}
+
+// HoldAll is Hold for several buyers' placements at once (holds name the
+// holder, SKU and units to add; one of them may repeat a holder and SKU):
+// one statement books them all where the store can, and the first
+// holding past its buyer's share refuses the whole (409 hold_share). Run it
+// after Reserve in the placing transaction, as Hold.
+func (s *Service) HoldAll(ctx context.Context, holds []model.Hold) error {
+	many, ok := s.held.(ManyHoldings)
+	if !ok {
+		for _, h := range holds {
+			if err := s.Hold(ctx, h.Holder, []model.StockChange{{SKUID: h.SKUID, Quantity: h.Units}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	got, err := many.AddHolds(ctx, holds)
+	if err != nil {
+		return err
+	}
+	for _, h := range got {
+		if limit := HoldLimit(h.OnHand, s.holdShare); h.Units > limit {
+			return shareError(h.SKUID, limit, h.OnHand, s.holdShare, h.Units)
+		}
+	}
+	return nil
+}
+
+func shareError(skuID, limit, onHand, share, held int64) error {
+	return &model.Error{Kind: model.ErrConflict, Code: "hold_share",
+		Message: fmt.Sprintf("sku %d: one buyer may hold at most %d of its %d units in open orders (%d%%); you would hold %d",
+			skuID, limit, onHand, share, held)}
 }
 
 // Unhold gives holder's units back (the order was cancelled or shipped).
