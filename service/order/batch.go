@@ -25,6 +25,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"shanhai/model"
 )
@@ -35,6 +36,10 @@ const DefaultBatch = 64
 
 // batchFlushers is how many batches are written at once.
 const batchFlushers = 4
+
+// batchGather is how long a flusher lets placements gather before it
+// takes them (unless a whole batch is queued already).
+const batchGather = time.Millisecond
 
 // errAlone: the placement was not committed in a batch; run it on its own.
 var errAlone = errors.New("placement not batched")
@@ -115,6 +120,15 @@ func (c *batcher) add(q *pending) {
 
 func (c *batcher) flush() {
 	for {
+		// Gather: the placements of buyers answered by the last batch come
+		// back within moments of each other; without the wait each free
+		// flusher would take them one by one.
+		c.mu.Lock()
+		full := len(c.queue) >= c.size
+		c.mu.Unlock()
+		if !full {
+			time.Sleep(batchGather)
+		}
 		c.mu.Lock()
 		n := min(len(c.queue), c.size)
 		if n == 0 {
