@@ -328,6 +328,7 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 		AutoAccept: cfg.AutoAccept, ReturnWindow: cfg.ReturnWindow, ReturnAutoApprove: cfg.ReturnAutoApprove,
 		RateOrders: cfg.RateOrders,
 	})
+	deps.Orders.SetBatch(cfg.OrderBatch)
 	if demoLoaded {
 		// Demo products get generated image tiles; without them the
 		// catalogue still works.

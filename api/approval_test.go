@@ -177,7 +177,8 @@ func approvalRush(t *testing.T, b storetest.Backend, others []storetest.Backend)
 		tokens[i] = w.token(t, name)
 	}
 	codes := placeAtOnce(engines, tokens, "rush", func(int) string { return ordLines(rice, 10) })
-	for i, c := range codes {
+	for i, a := range codes {
+		c := a.Status
 		if c != http.StatusCreated {
 			t.Errorf("buyer %d: status %d", i, c)
 		}

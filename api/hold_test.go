@@ -137,7 +137,8 @@ func holdRush(t *testing.T, b storetest.Backend, others []storetest.Backend) {
 	}
 	codes := placeAtOnce(engines, tokens, "hold", func(int) string { return ordLines(beef, 100) })
 	placed := 0
-	for i, c := range codes {
+	for i, a := range codes {
+		c := a.Status
 		switch c {
 		case http.StatusCreated:
 			placed++

@@ -275,14 +275,14 @@ func replicaEngines(t *testing.T, h *harness, others []storetest.Backend, limits
 
 // placeAtOnce: buyer i posts the order body(i) with its bearer tokens[i] and
 // the key "<key>-i" to engines[i mod len], every buyer released at once;
-// the statuses by buyer.
-func placeAtOnce(engines []http.Handler, tokens []string, key string, body func(i int) string) []int {
-	return concRun(len(tokens), 0, func(i int) int {
+// the answers by buyer.
+func placeAtOnce(engines []http.Handler, tokens []string, key string, body func(i int) string) []response {
+	return concRun(len(tokens), 0, func(i int) response {
 		req := newRequest(http.MethodPost, v1+"/orders", tokens[i], body(i))
 		req.Header.Set("Idempotency-Key", fmt.Sprintf("%s-%d", key, i))
 		rec := httptest.NewRecorder()
 		engines[i%len(engines)].ServeHTTP(rec, req)
-		return rec.Code
+		return response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
 	})
 }
 

@@ -28,6 +28,7 @@ var Variables = []string{
 	"SHANHAI_UNPAID_TTL", "SHANHAI_ORG_UNPAID_TTL", "SHANHAI_APPROVAL_TTL", "SHANHAI_AUTO_ACCEPT",
 	"SHANHAI_RETURN_WINDOW", "SHANHAI_RETURN_AUTO_APPROVE",
 	"SHANHAI_RATE_LOGIN", "SHANHAI_RATE_ORDERS", "SHANHAI_SKU_CAP", "SHANHAI_HOLD_SHARE", "SHANHAI_TRUSTED_PROXIES",
+	"SHANHAI_ORDER_BATCH",
 	"SHANHAI_LOG_LEVEL", "SHANHAI_LOG_FORMAT", "SHANHAI_SLOW_SQL",
 	"SHANHAI_DRAIN", "SHANHAI_SHUTDOWN_TIMEOUT",
 	"SHANHAI_BLOBS", "SHANHAI_ACCESS_TTL", "SHANHAI_REFRESH_TTL", "SHANHAI_SMS", "SHANHAI_SMS_SECRET",
@@ -61,6 +62,9 @@ type Config struct {
 	// HoldShare: the percent (1–100) of a SKU's on-hand units one buyer's
 	// open, unshipped orders may hold (rounded up, at least one unit).
 	HoldShare int
+	// OrderBatch: the most consumers' placements written in one transaction
+	// (group commit, service/order/batch.go); below 2, each alone.
+	OrderBatch int
 	// Blobs is where files live: "db" (in the database) or "dir:<path>".
 	Blobs string
 	// AccessTTL and RefreshTTL are the lives of an access token and of a
@@ -176,6 +180,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.RateOrders = num("SHANHAI_RATE_ORDERS", 120)
 	c.SKUCap = int64(num("SHANHAI_SKU_CAP", 0))
 	c.HoldShare = num("SHANHAI_HOLD_SHARE", 50)
+	c.OrderBatch = num("SHANHAI_ORDER_BATCH", 64)
 	if err == nil && (c.HoldShare < 1 || c.HoldShare > 100) {
 		err = fmt.Errorf("SHANHAI_HOLD_SHARE=%d: want a percent from 1 to 100", c.HoldShare)
 	}
@@ -404,6 +409,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int("rate_orders", c.RateOrders),
 		slog.Int64("sku_cap", c.SKUCap),
 		slog.Int("hold_share", c.HoldShare),
+		slog.Int("order_batch", c.OrderBatch),
 		slog.String("blobs", c.Blobs),
 		slog.String("access_ttl", c.AccessTTL.String()),
 		slog.String("refresh_ttl", c.RefreshTTL.String()),

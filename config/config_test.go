@@ -76,6 +76,7 @@ var invalid = []struct{ name, value string }{
 	{"SHANHAI_SKU_CAP", "lots"},
 	{"SHANHAI_HOLD_SHARE", "0"},
 	{"SHANHAI_HOLD_SHARE", "101"},
+	{"SHANHAI_ORDER_BATCH", "-1"},
 	{"SHANHAI_JWT_SECRET", "short"},
 	{"SHANHAI_PAYMENT_SECRET", "short"},
 	{"SHANHAI_BOOTSTRAP_ADMIN", "admin"},

@@ -295,3 +295,13 @@ type Sellable struct {
 	Perishable     bool
 	SupplierStatus string
 }
+
+// Hold is what one buyer (stock.Holder) holds of a SKU in open, unshipped
+// orders: AddHolds takes Units to add and answers the new Units and the
+// SKU's OnHand.
+type Hold struct {
+	UserID        int64 // the placing user (a consumer: its own buyer)
+	Holder        string
+	SKUID         int64
+	Units, OnHand int64
+}

@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"sort"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -29,8 +30,17 @@ func sortChanges(items []model.StockChange) []model.StockChange {
 // naming it, one whose version moved a 409 catalogue_changed, and the
 // transaction rolls back (the caller's, or Reserve's own without one: all
 // the units or none).
+//
+// Several SKUs on MySQL take two statements whatever their number: one read
+// locks the rows in id order and decides (the same answer, naming the same
+// SKU, as one update per SKU would), one UPDATE … CASE moves them all.
 func (s *Store) Reserve(ctx context.Context, items []model.StockChange) error {
 	return s.InTx(ctx, func(ctx context.Context) error {
+		if len(items) > 1 && s.dialect == MySQL {
+			if sorted := sortChanges(items); distinctSKUs(sorted) {
+				return s.reserveLocked(ctx, sorted)
+			}
+		}
 		for _, it := range sortChanges(items) {
 			res, err := s.rawExec(ctx, `UPDATE skus SET reserved = reserved + ? WHERE id = ? AND on_hand - reserved >= ? AND version = ?`,
 				it.Quantity, it.SKUID, it.Quantity, it.Version)
@@ -45,6 +55,56 @@ func (s *Store) Reserve(ctx context.Context, items []model.StockChange) error {
 		}
 		return nil
 	})
+}
+
+// reserveLocked is Reserve of several SKUs (sorted, each once) on MySQL.
+func (s *Store) reserveLocked(ctx context.Context, items []model.StockChange) error {
+	ids := make([]int64, len(items))
+	for i, it := range items {
+		ids[i] = it.SKUID
+	}
+	now, err := s.LockStock(ctx, ids)
+	if err != nil {
+		return err
+	}
+	var q strings.Builder
+	q.WriteString("UPDATE skus SET reserved = reserved + CASE id")
+	args := make([]any, 0, 3*len(items))
+	for _, it := range items {
+		k, ok := now[it.SKUID]
+		switch {
+		case !ok:
+			return model.NotFound("sku")
+		case k.Version != it.Version:
+			return model.CatalogueChanged(it.SKUID)
+		case k.OnHand-k.Reserved < it.Quantity:
+			return model.OutOfStock(it.SKUID)
+		}
+		q.WriteString(" WHEN ? THEN ?")
+		args = append(args, it.SKUID, it.Quantity)
+	}
+	q.WriteString(" END WHERE id IN (" + placeholders(len(items)) + ")")
+	args = append(args, anys(ids)...)
+	res, err := s.rawExec(ctx, q.String(), args...)
+	if err != nil {
+		return mapErr(err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return mapErr(err)
+	} else if n != int64(len(items)) {
+		return errors.New("stock invariant: a reservation of locked SKU rows moved " + itoa(n) + " of " + itoa(int64(len(items))))
+	}
+	return nil
+}
+
+// distinctSKUs: sorted items name each SKU once.
+func distinctSKUs(sorted []model.StockChange) bool {
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i].SKUID == sorted[i-1].SKUID {
+			return false
+		}
+	}
+	return true
 }
 
 // whyNotReserved tells a SKU whose version moved from one short of stock.

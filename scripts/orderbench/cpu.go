@@ -47,13 +47,31 @@ func mariadbCPU(ctx context.Context, db *sql.DB, pid int, dbName string) cpuSour
 		for rows.Next() {
 			var tid int
 			if rows.Scan(&tid) == nil {
-				if t, ok := cpuTime(fmt.Sprintf("/proc/%d/task/%d/stat", pid, tid)); ok {
+				if t, ok := cpuTime(fmt.Sprintf("/proc/%d/task/%d/stat", threadGroup(tid, pid), tid)); ok {
 					out[tid] = t
 				}
 			}
 		}
 		return out
 	}}
+}
+
+// threadGroup is the process of thread tid (several MariaDB servers may run
+// here, e.g. a replica pair: the one serving the bench is the one whose
+// thread it is), or def when /proc does not say.
+func threadGroup(tid, def int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
+	if err != nil {
+		return def
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "Tgid:"); ok {
+			if pid, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+				return pid
+			}
+		}
+	}
+	return def
 }
 
 // cpuTime is the user + system CPU time in a /proc stat file.
@@ -152,4 +170,13 @@ func (u cpuUse) perOrder(srcs []cpuSource, n int) string {
 
 func msPer(d time.Duration, n int) float64 {
 	return float64(d) / float64(time.Millisecond) / float64(n)
+}
+
+// total is the CPU time of every source.
+func (u cpuUse) total() time.Duration {
+	var t time.Duration
+	for _, v := range u {
+		t += v
+	}
+	return t
 }

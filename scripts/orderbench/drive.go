@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -89,9 +90,9 @@ func (h *httpPlacer) place(ctx context.Context, buyer int, key string, lines []l
 	return failed, fmt.Sprintf("HTTP %d %s", resp.StatusCode, e.Error.Code)
 }
 
-// login gets a token for every consumer, a few at a time.
-func login(ctx context.Context, client *http.Client, base string, d *dataset) ([]string, error) {
-	auth := make([]string, len(d.usernames))
+// login gets a token for the first n consumers, a few at a time.
+func login(ctx context.Context, client *http.Client, base string, d *dataset, n int) ([]string, error) {
+	auth := make([]string, min(n, len(d.usernames)))
 	err := bench.Each(ctx, len(auth), 8, func(i int) error {
 		tok, err := loginOne(ctx, client, base, d.usernames[i])
 		if err != nil {
@@ -327,6 +328,14 @@ func drive(ctx context.Context, name string, p placer, l load) (*result, error) 
 }
 
 func ms(d time.Duration) string { return bench.Ms(d, 1) }
+
+// clone is a copy of r that merging into does not change r.
+func (r *result) clone() *result {
+	c := *r
+	c.reasons, c.told, c.cpu = maps.Clone(r.reasons), maps.Clone(r.told), maps.Clone(r.cpu)
+	c.lat = slices.Clone(r.lat)
+	return &c
+}
 
 // merge adds the segment b to a (a nil a is b): a scenario's runner is
 // measured in rounds and reported as one.

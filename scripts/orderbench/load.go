@@ -13,15 +13,15 @@ import (
 
 // The data: 20 suppliers in the partner counties; 5,000 products with 2 SKUs
 // each, 1,000,000 units apiece so 3-line orders never run out; one hot SKU of
-// 1,000,000 units; one "last units" SKU per sell-out run; 256 consumers in
-// 柯桥 sharing one bcrypt hash. Seeded, so every run loads the same rows.
+// 1,000,000 units; one "last units" SKU per sale and runner; 2,000 consumers
+// in 柯桥 sharing one bcrypt hash. Seeded, so every run loads the same rows.
 
 const (
 	numSuppliers   = 20
 	numProducts    = 5000
 	skusPerProduct = 2
 	bigStock       = 1_000_000
-	numUsers       = 256
+	numUsers       = 2000     // the flash sale's buyers; the timed scenarios use the first ones
 	buyerRegion    = "330603" // 柯桥: pairs with 金川, 峨边, 江山, and through 绍兴 with 乐山, 衢州, 丽水
 	password       = "orderbench-password"
 )
@@ -61,7 +61,7 @@ type dataset struct {
 	skus       []sku     // every SKU; SKU id i is skus[i-1]
 	bySupplier [][]int64 // the regular SKUs of each supplier: a 3-line order draws from one
 	hot        int64     // the hot SKU
-	last       []int64   // one "last units" SKU per sell-out run
+	last       []int64   // one "last units" SKU per sale and runner
 	users      []int64   // consumer ids
 	usernames  []string
 	elapsed    time.Duration
@@ -70,8 +70,8 @@ type dataset struct {
 func (d *dataset) sku(id int64) *sku { return &d.skus[id-1] }
 
 // loadData migrates the bench database through the store and fills it by
-// batched SQL; lastRuns "last units" SKUs of lastUnits units each.
-func loadData(ctx context.Context, dsn string, lastRuns, lastUnits int) (*dataset, error) {
+// batched SQL, with one "last units" SKU of each of lastUnits.
+func loadData(ctx context.Context, dsn string, lastUnits []int) (*dataset, error) {
 	l, err := bench.NewLoader(ctx, dsn)
 	if err != nil {
 		return nil, err
@@ -127,11 +127,11 @@ func loadData(ctx context.Context, dsn string, lastRuns, lastUnits int) (*datase
 	d.hot = skuID
 	addSKU(sku{id: skuID, productID: hotProduct, supplierID: 1, productName: origin.name + "限量土蜂蜜", spec: "500g 爆款",
 		unit: "瓶", priceCents: 6800, onHand: bigStock, origin: origin.code, category: "honey"})
-	for i := range lastRuns {
+	for i, units := range lastUnits {
 		skuID++
 		d.last = append(d.last, skuID)
 		addSKU(sku{id: skuID, productID: hotProduct, supplierID: 1, productName: origin.name + "限量土蜂蜜",
-			spec: fmt.Sprintf("1kg 尾货%d", i+1), unit: "瓶", priceCents: 12800, onHand: int64(lastUnits), origin: origin.code, category: "honey"})
+			spec: fmt.Sprintf("1kg 尾货%d", i+1), unit: "瓶", priceCents: 12800, onHand: int64(units), origin: origin.code, category: "honey"})
 	}
 	if err := l.Insert(ctx, p, k, t); err != nil {
 		return nil, err

@@ -12,27 +12,51 @@ import (
 	"shanhai/scripts/bench"
 )
 
-// scenario is one workload, run against the server(s) and the ceiling.
+// scenario is one workload, run against the server(s) and the ceilings.
 type scenario struct {
 	name   string
 	buyers int
 	pick   func(*rand.Rand, []line) []line
 }
 
-// row is one scenario's results.
+// Runner names, in the order they take turns in a round.
+const (
+	runServer  = "server"
+	runRedis   = "server (redis)"
+	runCeiling = "ceiling"
+	runNaive   = "naive"
+)
+
+// row is one scenario's results: per runner the whole (all rounds merged)
+// and each round's segment.
 type row struct {
 	scenario
-	server, redis, ceiling *result
+	res    map[string]*result
+	rounds map[string][]*result
 }
 
-// sellRow is one sell-out run.
-type sellRow struct {
-	name  string
-	units int
-	r     *result
+// sale is a sell-out workload: one SKU of units, buyers each ordering one
+// unit until told out_of_stock; only by the runners named in by (all when
+// empty).
+type sale struct {
+	name          string
+	units, buyers int
+	by            []string
 }
 
-const sellOutBuyers = 200
+func (s sale) runs(runner string) bool { return len(s.by) == 0 || slices.Contains(s.by, runner) }
+
+// saleRow is one sale of one runner.
+type saleRow struct {
+	sale
+	runner string
+	r      *result
+}
+
+const (
+	sellOutBuyers = 200
+	hotBuyers     = 200
+)
 
 // run is one whole benchmark: load, build, measure, check, print, clean up.
 func run(ctx context.Context, ws *bench.Workspace, o options) (err error) {
@@ -58,13 +82,27 @@ func run(ctx context.Context, ws *bench.Workspace, o options) (err error) {
 	}
 	dsn := ws.DSN
 
+	runnerNames := []string{runServer}
+	if rdb != nil {
+		runnerNames = append(runnerNames, runRedis)
+	}
+	runnerNames = append(runnerNames, runCeiling, runNaive)
+	sales := []sale{{"sell-out", o.last, sellOutBuyers, nil}}
+	if o.flash > 0 {
+		// the server (without Redis) and the naive ceiling only: two minutes less
+		sales = append(sales, sale{"flash sale", o.flash, numUsers, []string{runServer, runNaive}})
+	}
+	// one SKU per runner and sale: runner i's sale j is saleUnits[i*len(sales)+j]
+	var saleUnits []int
+	for range runnerNames {
+		for _, s := range sales {
+			saleUnits = append(saleUnits, s.units)
+		}
+	}
+
 	// Load, and build the server meanwhile.
 	built := ws.Build(ctx)
-	sellRuns := 2
-	if rdb != nil {
-		sellRuns = 3
-	}
-	d, err := loadData(ctx, dsn, sellRuns, o.last)
+	d, err := loadData(ctx, dsn, saleUnits)
 	if err != nil {
 		return err
 	}
@@ -77,12 +115,12 @@ func run(ctx context.Context, ws *bench.Workspace, o options) (err error) {
 		return err
 	}
 	defer checkDB.Close()
+	// The ceiling and the naive ceiling never run at once: one pool.
 	ceilDB, err := openPool(dsn, o.pool)
 	if err != nil {
 		return err
 	}
 	defer ceilDB.Close()
-	ceil := &ceiling{db: ceilDB, d: d}
 	lg := &ledger{told: map[int64]int64{}}
 
 	measure := func(name string, p placer, l load) (*result, error) {
@@ -99,63 +137,69 @@ func run(ctx context.Context, ws *bench.Workspace, o options) (err error) {
 
 	// The servers: without Redis, and with it when asked; both stay up for
 	// the whole run, idle while another runner is measured.
-	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
-		MaxIdleConns: 1024, MaxIdleConnsPerHost: 512, IdleConnTimeout: 90 * time.Second, DisableCompression: true}}
+	client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{
+		MaxIdleConns: 4096, MaxIdleConnsPerHost: 4096, IdleConnTimeout: 90 * time.Second, DisableCompression: true}}
 	type runner struct {
-		name    string
-		p       placer
-		slot    func(*row) **result
-		sellSKU int64
-		cpu     []cpuSource
+		name string
+		p    placer
+		cpu  []cpuSource
 	}
 	var db []cpuSource
 	if pid := localMariaDB(); pid != 0 {
 		db = []cpuSource{mariadbCPU(ctx, checkDB, pid, ws.DBName)}
 	}
-	type start struct {
-		name, log string
-		env       []string
-		slot      func(*row) **result
-	}
-	// No per-user order rate limit or SKU cap (256 buyers place thousands of
+	// No per-user order rate limit or SKU cap (buyers place thousands of
 	// orders a minute), and an unpaid deadline no run reaches, so no order is
 	// cancelled under the check.
 	env := ws.ServerEnv(o.pool, "SHANHAI_RATE_ORDERS=0", "SHANHAI_SKU_CAP=0", "SHANHAI_UNPAID_TTL="+unpaidTTL.String())
-	starts := []start{{"server", "server.log", env, func(r *row) **result { return &r.server }}}
-	if rdb != nil {
-		starts = append(starts, start{"server (redis)", "server-redis.log", append(slices.Clip(env), "SHANHAI_REDIS="+o.redis),
-			func(r *row) **result { return &r.redis }})
-	}
 	var runners []runner
-	for i, st := range starts {
-		srv, startErr := ws.StartServer(ctx, st.name, st.env, st.log)
-		if startErr != nil {
-			return startErr
-		}
-		defer func() {
-			if stopErr := srv.Stop(); err == nil {
-				err = stopErr // the named result: a server that died during the run fails it
+	for _, name := range runnerNames {
+		switch name {
+		case runServer, runRedis:
+			e, logName := env, "server.log"
+			if name == runRedis {
+				e, logName = append(slices.Clip(env), "SHANHAI_REDIS="+o.redis), "server-redis.log"
 			}
-		}()
-		auth, loginErr := login(ctx, client, srv.Base, d)
-		if loginErr != nil {
-			return loginErr
+			srv, startErr := ws.StartServer(ctx, name, e, logName)
+			if startErr != nil {
+				return startErr
+			}
+			defer func() {
+				if stopErr := srv.Stop(); err == nil {
+					err = stopErr // the named result: a server that died during the run fails it
+				}
+			}()
+			// the consumers this server's runs need: the hot SKU scenario's, or a sale's
+			users := 0
+			for _, s := range append(slices.Clip(sales), sale{buyers: hotBuyers}) {
+				if s.runs(name) {
+					users = max(users, s.buyers)
+				}
+			}
+			auth, loginErr := login(ctx, client, srv.Base, d, users)
+			if loginErr != nil {
+				return loginErr
+			}
+			runners = append(runners, runner{name, &httpPlacer{client: client, url: srv.Base + "/api/v1/orders", auth: auth},
+				append(append([]cpuSource{processCPU("server", srv.Pid())}, db...), processCPU("bench", os.Getpid()))})
+		case runCeiling:
+			runners = append(runners, runner{name, &ceiling{db: ceilDB, d: d}, append([]cpuSource{processCPU("ceiling", os.Getpid())}, db...)})
+		case runNaive:
+			runners = append(runners, runner{name, &naive{db: ceilDB, d: d}, append([]cpuSource{processCPU("naive", os.Getpid())}, db...)})
 		}
-		runners = append(runners, runner{st.name, &httpPlacer{client: client, url: srv.Base + "/api/v1/orders", auth: auth}, st.slot, d.last[i],
-			append(append([]cpuSource{processCPU("server", srv.Pid())}, db...), processCPU("bench", os.Getpid()))})
 	}
-	runners = append(runners, runner{"ceiling", ceil, func(r *row) **result { return &r.ceiling }, d.last[len(starts)],
-		append([]cpuSource{processCPU("ceiling", os.Getpid())}, db...)})
 
 	rows := []*row{
 		{scenario: scenario{"3-line orders, 10,000 SKUs", 32, threeLines(d)}},
 		{scenario: scenario{"3-line orders, 10,000 SKUs", 64, threeLines(d)}},
-		{scenario: scenario{"hot SKU, 1 line × 1 unit", 200, oneUnit(d.hot)}},
+		{scenario: scenario{"hot SKU, 1 line × 1 unit", hotBuyers, oneUnit(d.hot)}},
 	}
 	// Each scenario alternates the runners in rounds, so that a machine
-	// whose speed drifts (other work, MariaDB flushing) weighs on all alike.
+	// whose speed drifts (other work, MariaDB flushing) weighs on all alike;
+	// each round's ratios compare runs a few seconds apart.
 	segment := o.Duration / time.Duration(o.rounds)
 	for _, r := range rows {
+		r.res, r.rounds = map[string]*result{}, map[string][]*result{}
 		for round := range o.rounds {
 			for _, rn := range runners {
 				l := load{buyers: r.buyers, pick: r.pick, duration: segment, cpu: rn.cpu}
@@ -167,22 +211,27 @@ func run(ctx context.Context, ws *bench.Workspace, o options) (err error) {
 				if err != nil {
 					return err
 				}
-				slot := rn.slot(r)
-				*slot = merge(*slot, seg)
+				r.rounds[rn.name] = append(r.rounds[rn.name], seg)
+				r.res[rn.name] = merge(r.res[rn.name], seg.clone())
 			}
 		}
 	}
-	var sells []sellRow
-	for _, rn := range runners {
-		sr, err := measure(rn.name+", sell-out", rn.p, load{buyers: sellOutBuyers, pick: oneUnit(rn.sellSKU), sellOut: true, cpu: rn.cpu})
-		if err != nil {
-			return err
+	var sells []saleRow
+	for j, s := range sales {
+		for i, rn := range runners {
+			if !s.runs(rn.name) {
+				continue
+			}
+			sr, err := measure(rn.name+", "+s.name, rn.p, load{buyers: s.buyers, pick: oneUnit(d.last[i*len(sales)+j]), sellOut: true, cpu: rn.cpu})
+			if err != nil {
+				return err
+			}
+			sells = append(sells, saleRow{sale: s, runner: rn.name, r: sr})
 		}
-		sells = append(sells, sellRow{name: rn.name, units: o.last, r: sr})
 	}
 
 	info.fill(d)
-	report(os.Stdout, o, info, rows, sells)
+	report(os.Stdout, o, info, runnerNames, rows, sells)
 	return nil
 }
 

@@ -80,19 +80,11 @@ func Check(key string) error {
 // lock-wait timeout is a 409.
 func (s *Service) Do(ctx context.Context, userID int64, key, op string, req any,
 	run func(ctx context.Context) ([]byte, error)) ([]byte, error) {
-	if err := Check(key); err != nil {
-		return nil, err
-	}
-	raw, err := json.Marshal(req)
+	hash, leave, err := s.Enter(userID, key, op, req)
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(append([]byte(op+"\n"), raw...))
-	hash := hex.EncodeToString(sum[:])
-	if err := s.running.enter(userID, key, hash); err != nil {
-		return nil, err
-	}
-	defer s.running.leave(userID, key)
+	defer leave()
 
 	var retake *model.IdempotencyKey // a stored key that is free again
 	for attempt := 0; attempt < 3; attempt++ {
@@ -148,6 +140,34 @@ func (s *Service) Do(ctx context.Context, userID int64, key, op string, req any,
 		retake = cur
 	}
 	return nil, inProgress()
+}
+
+// Enter marks the key as running in this process, as Do does, and returns
+// the request's hash and the call that ends the mark: a caller that stores
+// the key itself (Done, in the operation's transaction) runs between the
+// two, and calls Do only after leave.
+func (s *Service) Enter(userID int64, key, op string, req any) (hash string, leave func(), err error) {
+	if err := Check(key); err != nil {
+		return "", nil, err
+	}
+	raw, err := json.Marshal(req)
+	if err != nil {
+		return "", nil, err
+	}
+	sum := sha256.Sum256(append([]byte(op+"\n"), raw...))
+	hash = hex.EncodeToString(sum[:])
+	if err := s.running.enter(userID, key, hash); err != nil {
+		return "", nil, err
+	}
+	return hash, func() { s.running.leave(userID, key) }, nil
+}
+
+// Done is the finished key of an operation run under Enter, with its
+// result, for the store to insert in the operation's transaction: a key
+// stored meanwhile makes that insert fail, and the operation is then run
+// with Do, which answers from the stored key.
+func (s *Service) Done(userID int64, key, op, hash string, result []byte) model.IdempotencyKey {
+	return model.IdempotencyKey{UserID: userID, Key: key, Scope: op, RequestHash: hash, Status: model.IdemDone, Result: result}
 }
 
 // Purge deletes a batch of keys older than TTL; it returns how many.

@@ -26,6 +26,10 @@ type Store interface {
 	MaxSKUID(ctx context.Context) (int64, error)
 	stock.Holdings
 	CreateOrder(ctx context.Context, o *model.Order) error
+	CreateOrders(ctx context.Context, orders []*model.Order) error
+	AddOrderEvents(ctx context.Context, events []*model.OrderEvent) error
+	LockStock(ctx context.Context, ids []int64) (map[int64]model.SKU, error)
+	StoreKeys(ctx context.Context, keys []model.IdempotencyKey) error
 	Order(ctx context.Context, id int64) (*model.Order, error)
 	Orders(ctx context.Context, f model.OrderFilter, page, size int) (model.Page[model.Order], error)
 	MoveOrder(ctx context.Context, id int64, from []string, p model.OrderPatch) error
@@ -98,13 +102,16 @@ type Service struct {
 
 	keys      *idempotency.Service // placing and paying run once per key
 	sellables sellables            // what orders copy from the catalogue, by SKU
+	batch     *batcher             // group commit of consumers' placements (batch.go); nil: off
 }
 
 // New returns the order service. It moves stock only through stk, which
 // holds the stock rules (the per-buyer cap among them).
 func New(st Store, geo Geographies, stk *stock.Service, ledger Ledger, provider payment.Provider, counter Counter, limits Limits) *Service {
-	return &Service{store: st, geo: geo, stock: stk, ledger: ledger, provider: provider, counter: counter, limits: limits, now: time.Now,
+	s := &Service{store: st, geo: geo, stock: stk, ledger: ledger, provider: provider, counter: counter, limits: limits, now: time.Now,
 		keys: idempotency.New(st)}
+	s.SetBatch(DefaultBatch)
+	return s
 }
 
 // SetClock replaces the service's clock; tests use it to pass deadlines.
@@ -118,6 +125,7 @@ type buyer struct {
 	channel string
 	terms   string
 	region  string
+	geo     *model.Geography // placing: the regions and pairings (placingBuyer)
 }
 
 // buyerOf: consumers buy for themselves on the app; buyers for their org.

@@ -62,27 +62,39 @@ func (s *Service) Place(ctx context.Context, actor *model.User, key string, in P
 	if err := idempotency.Check(key); err != nil {
 		return nil, err
 	}
-	b, err := s.buyerOf(ctx, actor)
+	b, err := s.placingBuyer(ctx, actor)
 	if err != nil {
 		return nil, err
 	}
 	if in.Delivery, err = checkDelivery(in.Delivery, s.now()); err != nil {
 		return nil, err
 	}
+	counted := false // the rate limit counts a placement once, however it is run
 	return placeAgain(func(fresh bool) ([]byte, error) {
-		return s.keys.Do(ctx, actor.ID, key, "order.place", in, func(ctx context.Context) ([]byte, error) {
-			d, err := s.savedAddress(ctx, actor.ID, in.Delivery)
+		if s.batch != nil && b.org == nil && !fresh {
+			body, err := s.placeBatched(ctx, b, key, in, render)
+			if !errors.Is(err, errAlone) {
+				return body, err
+			}
+			counted = true // errAlone: placeBatched counted it
+		}
+		return s.keys.Do(ctx, actor.ID, key, opPlace, in, func(ctx context.Context) ([]byte, error) {
+			d, err := s.savedAddress(ctx, b, in.Delivery)
 			if err != nil {
 				return nil, err
 			}
-			p, err := s.place(ctx, b, in.Lines, d, true, fresh)
+			p, err := s.place(ctx, b, in.Lines, d, true, fresh, !counted)
 			if err != nil {
 				return nil, err
 			}
+			counted = true
 			return render(p)
 		})
 	})
 }
+
+// opPlace is the idempotency scope of POST /orders.
+const opPlace = "order.place"
 
 // Checkout places the caller's cart: one order per supplier under one
 // checkout id, all or nothing, and empties the cart in the same transaction.
@@ -90,7 +102,7 @@ func (s *Service) Checkout(ctx context.Context, actor *model.User, key string, d
 	if err := idempotency.Check(key); err != nil {
 		return nil, err
 	}
-	b, err := s.buyerOf(ctx, actor)
+	b, err := s.placingBuyer(ctx, actor)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +111,7 @@ func (s *Service) Checkout(ctx context.Context, actor *model.User, key string, d
 	}
 	return placeAgain(func(fresh bool) ([]byte, error) {
 		return s.keys.Do(ctx, actor.ID, key, "order.checkout", d, func(ctx context.Context) ([]byte, error) {
-			d, err := s.savedAddress(ctx, actor.ID, d)
+			d, err := s.savedAddress(ctx, b, d)
 			if err != nil {
 				return nil, err
 			}
@@ -114,7 +126,7 @@ func (s *Service) Checkout(ctx context.Context, actor *model.User, key string, d
 			for i, c := range cart {
 				lines[i] = LineInput{SKUID: c.SKUID, Quantity: c.Quantity}
 			}
-			p, err := s.place(ctx, b, lines, d, false, fresh)
+			p, err := s.place(ctx, b, lines, d, false, fresh, true)
 			if err != nil {
 				return nil, err
 			}
@@ -124,6 +136,20 @@ func (s *Service) Checkout(ctx context.Context, actor *model.User, key string, d
 			return render(p)
 		})
 	})
+}
+
+// placingBuyer is buyerOf with the regions and pairings, read before any
+// transaction: the geography cache may read the database under its lock,
+// which a transaction holding a connection must never wait for.
+func (s *Service) placingBuyer(ctx context.Context, actor *model.User) (*buyer, error) {
+	b, err := s.buyerOf(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	if b.geo, err = s.geo.Geography(ctx); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // checkDelivery validates d and returns it with the address and note
@@ -159,21 +185,18 @@ func checkDelivery(d Delivery, now time.Time) (Delivery, error) {
 // savedAddress copies the buyer's saved address d.AddressID into the
 // delivery: receiver, region names and detail in Address, its phone in
 // Phone unless the buyer gave one. Another user's address is no address.
-func (s *Service) savedAddress(ctx context.Context, userID int64, d Delivery) (Delivery, error) {
+func (s *Service) savedAddress(ctx context.Context, b *buyer, d Delivery) (Delivery, error) {
 	if d.AddressID == 0 {
 		return d, nil
 	}
-	a, err := s.store.Address(ctx, userID, d.AddressID)
+	a, err := s.store.Address(ctx, b.user.ID, d.AddressID)
 	if errors.Is(err, model.ErrNotFound) {
 		return d, model.Invalid(model.FieldError{Field: "address_id", Message: "no such address"})
 	}
 	if err != nil {
 		return d, err
 	}
-	g, err := s.geo.Geography(ctx)
-	if err != nil {
-		return d, err
-	}
+	g := b.geo
 	var names []string
 	for c := a.RegionCode; c != "" && len(names) < 4; c = g.Tree[c] {
 		if r, ok := g.Regions[c]; ok {
@@ -223,15 +246,50 @@ func checkLines(field string, lines []LineInput) error {
 // place validates the lines against the catalogue, prices them, reserves
 // the stock and writes one order per supplier. oneSupplier refuses lines
 // from several suppliers (POST /orders); checkout splits them instead.
-// fresh prices from the database, not from the copies (sellables.go).
-func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Delivery, oneSupplier, fresh bool) (*Placed, error) {
-	if err := checkLines("lines", lines); err != nil {
+// fresh prices from the database, not from the copies (sellables.go); rate
+// counts the placement against the buyer's orders a minute.
+func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Delivery, oneSupplier, fresh, rate bool) (*Placed, error) {
+	p, err := s.prepare(ctx, b, lines, d, oneSupplier, fresh, rate)
+	if err != nil {
 		return nil, err
 	}
+	if err := s.store.InTx(ctx, func(ctx context.Context) error { return s.write(ctx, p) }); err != nil {
+		s.sellables.refused(err)
+		return nil, err
+	}
+	return &Placed{CheckoutID: p.checkoutID, Orders: p.orders}, nil
+}
+
+// rateLimit counts a placement against the buyer's orders a minute.
+func (s *Service) rateLimit(ctx context.Context, b *buyer) error {
 	if s.limits.RateOrders > 0 && s.counter != nil {
 		n, ttl, err := s.counter.Incr(ctx, "orders:user:"+strconv.FormatInt(b.user.ID, 10), time.Minute)
 		if err == nil && n > int64(s.limits.RateOrders) {
-			return nil, model.RateLimited(ttl, "at most %d orders a minute", s.limits.RateOrders)
+			return model.RateLimited(ttl, "at most %d orders a minute", s.limits.RateOrders)
+		}
+	}
+	return nil
+}
+
+// prepared is a placement checked and priced, its orders built, ready to
+// be written.
+type prepared struct {
+	b          *buyer
+	orders     []*model.Order
+	all        []model.StockChange // every line, at the SKU version priced
+	total      int64
+	checkoutID string
+}
+
+// prepare is place up to its transaction: the checks, the prices and the
+// orders.
+func (s *Service) prepare(ctx context.Context, b *buyer, lines []LineInput, d Delivery, oneSupplier, fresh, rate bool) (*prepared, error) {
+	if err := checkLines("lines", lines); err != nil {
+		return nil, err
+	}
+	if rate {
+		if err := s.rateLimit(ctx, b); err != nil {
+			return nil, err
 		}
 	}
 	ids := make([]int64, len(lines))
@@ -268,10 +326,7 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 			return nil, model.OutOfStock(k.ID)
 		}
 	}
-	geo, err := s.geo.Geography(ctx)
-	if err != nil {
-		return nil, err
-	}
+	geo := b.geo
 	var salesPoint *int64
 	if d.SalesPointID > 0 {
 		sp, err := s.store.SalesPoint(ctx, d.SalesPointID)
@@ -335,39 +390,38 @@ func (s *Service) place(ctx context.Context, b *buyer, lines []LineInput, d Deli
 			all = append(all, c)
 		}
 	}
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		// The approval thresholds apply to what the org placed today, this
-		// checkout included: neither splitting nor clicking twice dodges them.
-		status, deadline, level, err := s.initialState(ctx, b, total)
-		if err != nil {
-			return err
-		}
-		for _, o := range orders {
-			o.Status, o.DeadlineAt, o.ApprovalLevel = status, deadline, level
-		}
-		for _, o := range orders {
-			if err := s.store.CreateOrder(ctx, o); err != nil {
-				return err
-			}
-			if err := s.store.AddOrderEvent(ctx, &model.OrderEvent{OrderID: o.ID, ActorID: &b.user.ID,
-				Action: "place", ToState: o.Status}); err != nil {
-				return err
-			}
-		}
-		// Stock last: the SKU rows stay locked only until the commit, so
-		// buyers of a hot item wait as little as possible on each other.
-		if err := s.stock.Reserve(ctx, all); err != nil {
-			return err
-		}
-		// then the user's cap and the buyer's share of each SKU (their rows
-		// after the SKU rows)
-		return s.stock.Hold(ctx, b.user.ID, holder(orders[0]), all)
-	})
+	return &prepared{b: b, orders: orders, all: all, total: total, checkoutID: checkoutID}, nil
+}
+
+// write writes a prepared placement in the transaction in ctx.
+func (s *Service) write(ctx context.Context, p *prepared) error {
+	b := p.b
+	// The approval thresholds apply to what the org placed today, this
+	// checkout included: neither splitting nor clicking twice dodges them.
+	status, deadline, level, err := s.initialState(ctx, b, p.total)
 	if err != nil {
-		s.sellables.refused(err)
-		return nil, err
+		return err
 	}
-	return &Placed{CheckoutID: checkoutID, Orders: orders}, nil
+	for _, o := range p.orders {
+		o.Status, o.DeadlineAt, o.ApprovalLevel = status, deadline, level
+	}
+	for _, o := range p.orders {
+		if err := s.store.CreateOrder(ctx, o); err != nil {
+			return err
+		}
+		if err := s.store.AddOrderEvent(ctx, &model.OrderEvent{OrderID: o.ID, ActorID: &b.user.ID,
+			Action: "place", ToState: o.Status}); err != nil {
+			return err
+		}
+	}
+	// Stock last: the SKU rows stay locked only until the commit, so
+	// buyers of a hot item wait as little as possible on each other.
+	if err := s.stock.Reserve(ctx, p.all); err != nil {
+		return err
+	}
+	// then the user's cap and the buyer's share of each SKU (their rows
+	// after the SKU rows)
+	return s.stock.Hold(ctx, b.user.ID, holder(p.orders[0]), p.all)
 }
 
 // initialState adds an org checkout's total to the org's China-day total

@@ -3,9 +3,10 @@
 // supplier adjusts what is on hand (never below what is reserved), and no
 // buyer holds more of one SKU in open orders than the cap allows. Every
 // move is one conditional update in the store (model/store/stock.go), and
-// every holding (the user's for the cap, the buyer's for the hold share) one
-// upsert read back in the same transaction, so each rule is decided by a
-// row every placement writes, on one server or on several Galera nodes.
+// every holding (the buyer's for the hold share, and for an org's order the
+// user's for the cap) one upsert read back in the same transaction, so each
+// rule is decided by a row every placement writes, on one server or on
+// several Galera nodes.
 package stock
 
 import (
@@ -27,8 +28,9 @@ type Mover interface {
 	AdjustStock(ctx context.Context, skuID, delta int64) (int64, error)
 }
 
-// Holdings keeps what each buyer (for the hold share) and each user (for
-// the cap) holds of each SKU in open, unshipped orders (model/store).
+// Holdings keeps what each buyer (for the hold share, and a consumer's cap)
+// and each org user (for the cap) holds of each SKU in open, unshipped
+// orders (model/store).
 type Holdings interface {
 	AddHold(ctx context.Context, holder string, skuID, qty int64) (held, onHand int64, err error)
 	SubHold(ctx context.Context, holder string, skuID, qty int64) error
@@ -74,53 +76,121 @@ func HoldLimit(onHand, share int64) int64 {
 	return max(1, (onHand*share+99)/100)
 }
 
-// Hold books items as held by the placing user and by holder (the buyer)
-// and refuses what would take the user past the cap (409 sku_cap, naming
-// the first SKU of items over it) or the buyer's open, unshipped orders
-// past its share of the SKU's on-hand units (409 hold_share, naming the
-// SKU). Run it after Reserve in the placing transaction: the SKU rows are
-// locked by then, and the holding rows, which every placement writes, make
-// a user's and a buyer's placements queue on one server and conflict at
+// Hold books items as held by holder (the buyer) and, for an org's order,
+// by the placing user, and refuses what would take the user past the cap
+// (409 sku_cap, naming the first SKU of items over it) or the buyer's open,
+// unshipped orders past its share of the SKU's on-hand units (409
+// hold_share, naming the SKU). A consumer is its own buyer, so its buyer
+// row is also its cap's; an org buyer's own units are a row of their own.
+// Run it after Reserve in the placing transaction: the SKU rows are locked
+// by then, and the holding rows, which every placement writes, make a
+// user's and a buyer's placements queue on one server and conflict at
 // commit across Galera nodes (the transaction's retry checks again). The
-// user's units are kept with or without a cap, so a cap set later counts
-// every open order.
+// units are kept with or without a cap, so a cap set later counts every
+// open order.
 func (s *Service) Hold(ctx context.Context, userID int64, holder string, items []model.StockChange) error {
-	held := make(map[int64]int64, len(items))
-	for _, it := range sorted(items) {
-		n, err := s.held.AddUserHold(ctx, userID, it.SKUID, it.Quantity)
-		if err != nil {
-			return err
-		}
-		held[it.SKUID] = n
-	}
-	if s.skuCap > 0 {
-		for _, it := range items {
-			if held[it.SKUID] > s.skuCap {
-				return model.Conflict("sku_cap", "sku %d: at most %d units in open orders per buyer (you hold %d)",
-					it.SKUID, s.skuCap, held[it.SKUID]-it.Quantity)
+	consumer := holder == Holder(userID, nil)
+	userHeld := make(map[int64]int64, len(items))
+	if !consumer {
+		for _, it := range sorted(items) {
+			n, err := s.held.AddUserHold(ctx, userID, it.SKUID, it.Quantity)
+			if err != nil {
+				return err
 			}
+			userHeld[it.SKUID] = n
 		}
 	}
+	type holding struct{ held, onHand int64 }
+	buyer := make(map[int64]holding, len(items))
 	for _, it := range sorted(items) {
 		held, onHand, err := s.held.AddHold(ctx, holder, it.SKUID, it.Quantity)
 		if err != nil {
 			return err
 		}
-		if limit := HoldLimit(onHand, s.holdShare); held > limit {
-			return &model.Error{Kind: model.ErrConflict, Code: "hold_share",
-				Message: fmt.Sprintf("sku %d: one buyer may hold at most %d of its %d units in open orders (%d%%); you would hold %d",
-					it.SKUID, limit, onHand, s.holdShare, held)}
+		buyer[it.SKUID] = holding{held, onHand}
+		if consumer {
+			userHeld[it.SKUID] = held
+		}
+	}
+	for _, it := range items {
+		if err := s.checkCap(it.SKUID, userHeld[it.SKUID], it.Quantity); err != nil {
+			return err
+		}
+	}
+	for _, it := range sorted(items) {
+		h := buyer[it.SKUID]
+		if limit := HoldLimit(h.onHand, s.holdShare); h.held > limit {
+			return shareError(it.SKUID, limit, h.onHand, s.holdShare, h.held)
 		}
 	}
 	return nil
 }
 
-// Unhold gives the user's and holder's units back (the order was cancelled
-// or shipped), in the order Hold took the rows.
-func (s *Service) Unhold(ctx context.Context, userID int64, holder string, items []model.StockChange) error {
-	for _, it := range sorted(items) {
-		if err := s.held.SubUserHold(ctx, userID, it.SKUID, it.Quantity); err != nil {
+// checkCap refuses a user who would hold held units of a SKU (added of
+// them) past the cap.
+func (s *Service) checkCap(skuID, held, added int64) error {
+	if s.skuCap > 0 && held > s.skuCap {
+		return model.Conflict("sku_cap", "sku %d: at most %d units in open orders per buyer (you hold %d)",
+			skuID, s.skuCap, held-added)
+	}
+	return nil
+}
+
+// ManyHoldings books many holdings in one round trip (model/store).
+type ManyHoldings interface {
+	AddHolds(ctx context.Context, holds []model.Hold) ([]model.Hold, error)
+}
+
+// HoldAll is Hold for several consumers' placements at once (holds name
+// the holder, SKU and units to add; one of them may repeat a holder and
+// SKU): one statement books them all where the store can, and the first
+// holding past the cap (409 sku_cap) or its buyer's share (409 hold_share)
+// refuses the whole. Only consumers' holdings: a consumer's buyer row is
+// its cap's too. Run it after Reserve in the placing transaction, as Hold.
+func (s *Service) HoldAll(ctx context.Context, holds []model.Hold) error {
+	many, ok := s.held.(ManyHoldings)
+	if !ok {
+		for _, h := range holds {
+			if err := s.Hold(ctx, h.UserID, h.Holder, []model.StockChange{{SKUID: h.SKUID, Quantity: h.Units}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, h := range holds {
+		if h.Holder != Holder(h.UserID, nil) {
+			return fmt.Errorf("stock: HoldAll takes consumers' holdings, not %q", h.Holder)
+		}
+	}
+	got, err := many.AddHolds(ctx, holds)
+	if err != nil {
+		return err
+	}
+	for _, h := range got {
+		if err := s.checkCap(h.SKUID, h.Units, 0); err != nil {
 			return err
+		}
+		if limit := HoldLimit(h.OnHand, s.holdShare); h.Units > limit {
+			return shareError(h.SKUID, limit, h.OnHand, s.holdShare, h.Units)
+		}
+	}
+	return nil
+}
+
+func shareError(skuID, limit, onHand, share, held int64) error {
+	return &model.Error{Kind: model.ErrConflict, Code: "hold_share",
+		Message: fmt.Sprintf("sku %d: one buyer may hold at most %d of its %d units in open orders (%d%%); you would hold %d",
+			skuID, limit, onHand, share, held)}
+}
+
+// Unhold gives the buyer's units back, and an org buyer's own (the order
+// was cancelled or shipped), in the order Hold took the rows.
+func (s *Service) Unhold(ctx context.Context, userID int64, holder string, items []model.StockChange) error {
+	if holder != Holder(userID, nil) {
+		for _, it := range sorted(items) {
+			if err := s.held.SubUserHold(ctx, userID, it.SKUID, it.Quantity); err != nil {
+				return err
+			}
 		}
 	}
 	for _, it := range sorted(items) {

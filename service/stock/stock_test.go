@@ -10,14 +10,24 @@ import (
 	"shanhai/model"
 )
 
-// holdings is what one user holds of each SKU; the buyer's share is not
-// counted here.
+// holdings is what one user (user 1) holds of each SKU: as a consumer its
+// buyer row ("u1") is its own; an org's buyer row is not counted here.
 type holdings map[int64]int64
 
-func (holdings) AddHold(context.Context, string, int64, int64) (int64, int64, error) {
-	return 0, 1 << 40, nil
+func (h holdings) AddHold(_ context.Context, holder string, skuID, qty int64) (int64, int64, error) {
+	if holder != "u1" {
+		return 0, 1 << 40, nil
+	}
+	h[skuID] += qty
+	return h[skuID], 1 << 40, nil
 }
-func (holdings) SubHold(context.Context, string, int64, int64) error { return nil }
+
+func (h holdings) SubHold(_ context.Context, holder string, skuID, qty int64) error {
+	if holder == "u1" {
+		h[skuID] = max(0, h[skuID]-qty)
+	}
+	return nil
+}
 
 func (h holdings) AddUserHold(_ context.Context, _, skuID, qty int64) (int64, error) {
 	h[skuID] += qty
@@ -31,8 +41,16 @@ func (h holdings) SubUserHold(_ context.Context, _, skuID, qty int64) error {
 
 // TestHoldCap: the cap counts what the user holds plus what it asks for and
 // names the first SKU over it; without a cap the units are counted all the
-// same (a cap set later sees them), and Unhold gives them back.
+// same (a cap set later sees them), and Unhold gives them back — for a
+// consumer (u1, whose buyer row is its cap's) and for an org's buyer (o7:
+// the user's own row).
 func TestHoldCap(t *testing.T) {
+	for _, holder := range []string{"u1", "o7"} {
+		t.Run(holder, func(t *testing.T) { holdCap(t, holder) })
+	}
+}
+
+func holdCap(t *testing.T, holder string) {
 	want := []model.StockChange{{SKUID: 1, Quantity: 3}, {SKUID: 3, Quantity: 9}, {SKUID: 2, Quantity: 5}}
 	for _, tc := range []struct {
 		name string
@@ -47,7 +65,7 @@ func TestHoldCap(t *testing.T) {
 		{"first over is named", 4, holdings{}, "sku_cap"},
 	} {
 		before := maps.Clone(tc.held)
-		err := New(nil, tc.held, tc.cap).Hold(t.Context(), 1, "u1", want)
+		err := New(nil, tc.held, tc.cap).Hold(t.Context(), 1, holder, want)
 		var me *model.Error
 		got := ""
 		if errors.As(err, &me) {
@@ -66,7 +84,7 @@ func TestHoldCap(t *testing.T) {
 				t.Errorf("%s: sku %d counted %d, want %d", tc.name, w.SKUID, tc.held[w.SKUID], before[w.SKUID]+w.Quantity)
 			}
 		}
-		if err := New(nil, tc.held, tc.cap).Unhold(t.Context(), 1, "u1", want); err != nil {
+		if err := New(nil, tc.held, tc.cap).Unhold(t.Context(), 1, holder, want); err != nil {
 			t.Fatal(err)
 		}
 		for _, w := range want {

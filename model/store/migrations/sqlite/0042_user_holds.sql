@@ -10,5 +10,6 @@ CREATE TABLE user_holds (
 INSERT INTO user_holds (user_id, sku_id, units)
   SELECT o.user_id, l.sku_id, SUM(l.quantity)
   FROM orders o JOIN order_lines l ON l.order_id = o.id
-  WHERE o.status IN ('pending_approval', 'pending_payment', 'awaiting_shipment')
+  WHERE o.org_id IS NOT NULL
+    AND o.status IN ('pending_approval', 'pending_payment', 'awaiting_shipment')
   GROUP BY o.user_id, l.sku_id;

@@ -1,0 +1,290 @@
+package store
+
+// Group commit of order placements (service/order's batcher): the statements
+// that write many orders' rows in one round trip each. Every one runs in
+// the transaction in ctx.
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"shanhai/model"
+)
+
+// LockStock reads the stock of the SKUs ids (those that exist), locking
+// their rows in id order on MySQL, the order every transaction takes SKU
+// rows in: what it answers stays true until the transaction ends.
+func (s *Store) LockStock(ctx context.Context, ids []int64) (map[int64]model.SKU, error) {
+	ids = sortedIDs(ids)
+	out := make(map[int64]model.SKU, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	q := "SELECT id, on_hand, reserved, version FROM skus WHERE id IN (" + placeholders(len(ids)) + ") ORDER BY id"
+	if s.dialect == MySQL { // SQLite transactions are one at a time
+		q += " FOR UPDATE"
+	}
+	rows, err := s.rawQuery(ctx, q, anys(ids)...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k model.SKU
+		if err := rows.Scan(&k.ID, &k.OnHand, &k.Reserved, &k.Version); err != nil {
+			return nil, mapErr(err)
+		}
+		out[k.ID] = k
+	}
+	return out, mapErr(rows.Err())
+}
+
+// CreateOrders inserts orders and their lines as CreateOrder does, with one
+// INSERT for all the orders and one for all their lines where one
+// statement's ids are consecutive (one order at a time elsewhere).
+func (s *Store) CreateOrders(ctx context.Context, orders []*model.Order) error {
+	if len(orders) == 1 || s.rowsPerInsert(ctx, len(orders)) == 1 {
+		for _, o := range orders {
+			if err := s.CreateOrder(ctx, o); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return s.InTx(ctx, func(ctx context.Context) error {
+		now := s.gdb.NowFunc()
+		var q strings.Builder
+		q.WriteString(`INSERT INTO orders (checkout_id, user_id, org_id, supplier_id, supplier_name, org_name, channel,
+			payment_terms, status, total_cents, received_cents, returned_cents, paid_cents, refunded_cents,
+			delivery_date, address, phone, note, carrier, tracking_no, invoice_no, inspection_note, cancel_reason,
+			deadline_at, created_at, updated_at, shipped_at, accepted_at, sales_point_id, approval_level,
+			invoice_title, invoice_tax_id, invoice_address, invoice_phone, invoice_bank, invoice_account) VALUES `)
+		args := make([]any, 0, 36*len(orders))
+		lines := 0
+		for i, o := range orders {
+			if o.CreatedAt.IsZero() {
+				o.CreatedAt = now
+			}
+			if o.UpdatedAt.IsZero() {
+				o.UpdatedAt = o.CreatedAt
+			}
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(" + placeholders(36) + ")")
+			args = append(args, o.CheckoutID, o.UserID, o.OrgID, o.SupplierID, o.SupplierName, o.OrgName, o.Channel,
+				o.PaymentTerms, o.Status, o.TotalCents, o.ReceivedCents, o.ReturnedCents, o.PaidCents, o.RefundedCents,
+				o.DeliveryDate, o.Address, o.Phone, o.Note, o.Carrier, o.TrackingNo, o.InvoiceNo, o.InspectionNote, o.CancelReason,
+				o.DeadlineAt, o.CreatedAt, o.UpdatedAt, o.ShippedAt, o.AcceptedAt, o.SalesPointID, o.ApprovalLevel,
+				o.InvoiceTitle, o.InvoiceTaxID, o.InvoiceAddress, o.InvoicePhone, o.InvoiceBank, o.InvoiceAccount)
+			lines += len(o.Lines)
+		}
+		res, err := s.rawExec(ctx, q.String(), args...)
+		if err != nil {
+			return mapErr(err)
+		}
+		first, err := s.firstInsertID(res, len(orders))
+		if err != nil {
+			return mapErr(err)
+		}
+		if lines == 0 {
+			for i, o := range orders {
+				o.ID = first + int64(i)
+			}
+			return nil
+		}
+		q.Reset()
+		q.WriteString(`INSERT INTO order_lines (order_id, sku_id, product_id, product_name, spec, unit, quantity,
+			unit_price_cents, amount_cents, received_qty, returned_qty, origin_code, category_code, perishable,
+			pairing_id) VALUES `)
+		args = make([]any, 0, 15*lines)
+		n := 0
+		for i, o := range orders {
+			o.ID = first + int64(i)
+			for j := range o.Lines {
+				l := &o.Lines[j]
+				l.OrderID = o.ID
+				if n > 0 {
+					q.WriteString(", ")
+				}
+				n++
+				q.WriteString("(" + placeholders(15) + ")")
+				args = append(args, l.OrderID, l.SKUID, l.ProductID, l.ProductName, l.Spec, l.Unit, l.Quantity,
+					l.UnitPriceCents, l.AmountCents, l.ReceivedQty, l.ReturnedQty, l.OriginCode, l.CategoryCode, l.Perishable,
+					l.PairingID)
+			}
+		}
+		if res, err = s.rawExec(ctx, q.String(), args...); err != nil {
+			return mapErr(err)
+		}
+		if first, err = s.firstInsertID(res, lines); err != nil {
+			return mapErr(err)
+		}
+		for _, o := range orders {
+			for j := range o.Lines {
+				o.Lines[j].ID = first
+				first++
+			}
+		}
+		return nil
+	})
+}
+
+// AddOrderEvents adds history events, in one INSERT where one statement's
+// ids are consecutive (one at a time elsewhere), and sets their ids.
+func (s *Store) AddOrderEvents(ctx context.Context, events []*model.OrderEvent) error {
+	if len(events) == 1 || s.rowsPerInsert(ctx, len(events)) == 1 {
+		for _, e := range events {
+			if err := s.AddOrderEvent(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	now := s.gdb.NowFunc()
+	var q strings.Builder
+	q.WriteString(`INSERT INTO order_events (order_id, actor_id, action, from_state, to_state, note, created_at) VALUES `)
+	args := make([]any, 0, 7*len(events))
+	for i, e := range events {
+		if e.CreatedAt.IsZero() {
+			e.CreatedAt = now
+		}
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, e.OrderID, e.ActorID, e.Action, e.FromState, e.ToState, e.Note, e.CreatedAt)
+	}
+	res, err := s.rawExec(ctx, q.String(), args...)
+	if err != nil {
+		return mapErr(err)
+	}
+	first, err := s.firstInsertID(res, len(events))
+	if err != nil {
+		return mapErr(err)
+	}
+	for i, e := range events {
+		e.ID = first + int64(i)
+	}
+	return nil
+}
+
+// AddHolds is AddHold for many holdings at once: one INSERT adds every
+// holding's Units (a holder's units of one SKU summed), in SKU order, and
+// one read answers each holding's new Units and its SKU's OnHand, in the
+// order of holds (one answer per holder and SKU). Run it after the SKUs'
+// reservations, in the same transaction, as AddHold.
+func (s *Store) AddHolds(ctx context.Context, holds []model.Hold) ([]model.Hold, error) {
+	type key struct {
+		holder string
+		sku    int64
+	}
+	sum := map[key]int64{}
+	var keys []key
+	for _, h := range holds {
+		k := key{h.Holder, h.SKUID}
+		if _, ok := sum[k]; !ok {
+			keys = append(keys, k)
+		}
+		sum[k] += h.Units
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].sku != keys[j].sku {
+			return keys[i].sku < keys[j].sku
+		}
+		return keys[i].holder < keys[j].holder
+	})
+	var q, read strings.Builder
+	q.WriteString("INSERT INTO buyer_holds (holder, sku_id, units) VALUES ")
+	read.WriteString("SELECT h.holder, h.sku_id, h.units, k.on_hand FROM buyer_holds h JOIN skus k ON k.id = h.sku_id WHERE ")
+	args := make([]any, 0, 3*len(keys))
+	readArgs := make([]any, 0, 2*len(keys))
+	for i, k := range keys {
+		if i > 0 {
+			q.WriteString(", ")
+			read.WriteString(" OR ")
+		}
+		q.WriteString("(?, ?, ?)")
+		read.WriteString("(h.holder = ? AND h.sku_id = ?)")
+		args = append(args, k.holder, k.sku, sum[k])
+		readArgs = append(readArgs, k.holder, k.sku)
+	}
+	if s.dialect == MySQL {
+		q.WriteString(" ON DUPLICATE KEY UPDATE units = units + VALUES(units)")
+		read.WriteString(" FOR UPDATE") // the rows are ours already: read their newest versions
+	} else {
+		q.WriteString(" ON CONFLICT (holder, sku_id) DO UPDATE SET units = units + excluded.units")
+	}
+	if _, err := s.rawExec(ctx, q.String(), args...); err != nil {
+		return nil, mapErr(err)
+	}
+	rows, err := s.rawQuery(ctx, read.String(), readArgs...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	got := make(map[key]model.Hold, len(keys))
+	for rows.Next() {
+		var h model.Hold
+		if err := rows.Scan(&h.Holder, &h.SKUID, &h.Units, &h.OnHand); err != nil {
+			return nil, mapErr(err)
+		}
+		got[key{h.Holder, h.SKUID}] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	out := make([]model.Hold, 0, len(keys))
+	for _, h := range holds {
+		k := key{h.Holder, h.SKUID}
+		if g, ok := got[k]; ok {
+			out = append(out, g)
+			delete(got, k)
+		}
+	}
+	return out, nil
+}
+
+// StoreKeys inserts finished idempotency keys (status done, with their
+// results) in one INSERT, in the transaction of the operations they
+// finish. A key already stored fails it (duplicate): the transaction rolls
+// back and each operation runs again on its own (service/idempotency.Do).
+func (s *Store) StoreKeys(ctx context.Context, keys []model.IdempotencyKey) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	var q strings.Builder
+	q.WriteString(`INSERT INTO idempotency_keys (user_id, idem_key, scope, request_hash, status, body, created_at) VALUES `)
+	args := make([]any, 0, 7*len(keys))
+	now := s.gdb.NowFunc()
+	for i, k := range keys {
+		if k.CreatedAt.IsZero() {
+			k.CreatedAt = now
+		}
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, k.UserID, k.Key, k.Scope, k.RequestHash, k.Status, k.Result, k.CreatedAt)
+	}
+	_, err := s.rawExec(ctx, q.String(), args...)
+	return mapErr(err)
+}
+
+func sortedIDs(ids []int64) []int64 {
+	out := append([]int64(nil), ids...)
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+func anys(ids []int64) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}

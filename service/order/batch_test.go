@@ -1,0 +1,98 @@
+package order
+
+import (
+	"context"
+	"strconv"
+	"testing"
+
+	"shanhai/model"
+	"shanhai/model/store/storetest"
+	"shanhai/service/credit"
+	"shanhai/service/payment"
+	"shanhai/service/stock"
+)
+
+// TestBatch: one batch commits the placements the locked stock covers, in
+// arrival order, each all or nothing; one that does not fit is left to run
+// alone (it fails only itself); a batch holding a key already stored
+// commits nothing, every placement of it left to run alone.
+func TestBatch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		st := b.Store
+		sup := &model.Supplier{Name: "马边供销社", RegionCode: "511133", Status: model.SupplierActive}
+		if err := st.CreateSupplier(ctx, sup); err != nil {
+			t.Fatal(err)
+		}
+		p := &model.Product{SupplierID: sup.ID, Name: "马边绿茶", CategoryCode: "tea", OriginCode: "511133", OnSale: true}
+		skus := []model.SKU{{Spec: "250g", Unit: "盒", PriceCents: 100, OnHand: 100}, {Spec: "限量", Unit: "盒", PriceCents: 500, OnHand: 3}}
+		if err := st.CreateProduct(ctx, p, skus); err != nil {
+			t.Fatal(err)
+		}
+		plenty, scarce := skus[0].ID, skus[1].ID
+		s := New(st, st, stock.New(st, st, 0), credit.New(st, nil), payment.NewSandbox("batch-test"), nil, Limits{})
+		render := func(pl *Placed) ([]byte, error) {
+			return []byte(strconv.FormatInt(pl.Orders[0].ID, 10)), nil
+		}
+		pend := func(userID int64, key string, lines ...LineInput) *pending {
+			t.Helper()
+			buyer, err := s.placingBuyer(ctx, &model.User{ID: userID, Role: model.RoleConsumer})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pr, err := s.prepare(ctx, buyer, lines, Delivery{}, true, true, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return &pending{p: pr, key: key, hash: "h-" + key, render: render}
+		}
+		a := pend(1, "a", LineInput{plenty, 1}, LineInput{scarce, 2})
+		bb := pend(2, "b", LineInput{scarce, 2}) // 1 left after a: not covered
+		c := pend(3, "c", LineInput{plenty, 5})
+		s.writeBatch([]*pending{a, bb, c})
+		if !a.ok || bb.ok || !c.ok {
+			t.Fatalf("committed a %v, b %v, c %v; want a and c only", a.ok, bb.ok, c.ok)
+		}
+		check := func(wantPlenty, wantScarce, wantOrders, wantKeys int64) {
+			t.Helper()
+			var rp, rs, orders, keys, events int64
+			db := st.DB()
+			for _, q := range []struct {
+				dst  *int64
+				sql  string
+				args []any
+			}{
+				{&rp, "SELECT reserved FROM skus WHERE id = ?", []any{plenty}},
+				{&rs, "SELECT reserved FROM skus WHERE id = ?", []any{scarce}},
+				{&orders, "SELECT COUNT(*) FROM orders", nil},
+				{&keys, "SELECT COUNT(*) FROM idempotency_keys WHERE status = 'done'", nil},
+				{&events, "SELECT COUNT(*) FROM order_events WHERE action = 'place'", nil},
+			} {
+				if err := db.QueryRowContext(ctx, q.sql, q.args...).Scan(q.dst); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if rp != wantPlenty || rs != wantScarce || orders != wantOrders || keys != wantKeys || events != wantOrders {
+				t.Errorf("reserved %d and %d, %d orders, %d keys, %d events; want %d and %d, %d, %d, %d",
+					rp, rs, orders, keys, events, wantPlenty, wantScarce, wantOrders, wantKeys, wantOrders)
+			}
+		}
+		check(6, 2, 2, 2)
+		if string(a.body) != strconv.FormatInt(a.p.orders[0].ID, 10) || a.p.orders[0].ID == c.p.orders[0].ID {
+			t.Errorf("bodies %q and %q for orders %d and %d", a.body, c.body, a.p.orders[0].ID, c.p.orders[0].ID)
+		}
+		var lines int64
+		if err := st.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM order_lines WHERE order_id = ?", a.p.orders[0].ID).Scan(&lines); err != nil || lines != 2 {
+			t.Errorf("order a has %d lines (%v), want 2", lines, err)
+		}
+
+		// a's key again: the whole batch rolls back
+		d := pend(1, "a", LineInput{plenty, 1})
+		e := pend(4, "e", LineInput{scarce, 1})
+		s.writeBatch([]*pending{e, d})
+		if d.ok || e.ok {
+			t.Errorf("a batch with a stored key committed d %v, e %v", d.ok, e.ok)
+		}
+		check(6, 2, 2, 2)
+	})
+}
