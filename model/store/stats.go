@@ -422,17 +422,42 @@ func (s *Store) OrgPairingSums(ctx context.Context, orgID int64, periods []int) 
 	return out, mapErr(err)
 }
 
-// PairingPlatformSums totals rollup_platforms of the given periods by pairing
-// (0: not credited) and by whether the sale was made in the mall, within
-// the filter (nil: all).
+// PairingPlatformSums totals the given periods by pairing (0: not credited)
+// and by whether the sale was made in the mall, within the filter: from
+// rollup_platforms (by buyer district and origin county), or with no filter
+// from rollup_facets' platform rows.
 func (s *Store) PairingPlatformSums(ctx context.Context, periods []int, f *model.AreaFilter) ([]model.PlatformSum, error) {
 	out := []model.PlatformSum{}
 	if len(periods) == 0 || emptyFilter(f) {
 		return out, nil
 	}
-	q := s.conn(ctx).Table("rollup_platforms").
-		Select("pairing_id, mall, SUM(cents) AS cents, SUM(orders) AS orders")
-	q = areaWhere(periodWhere(q, periods), f)
-	err := q.Group("pairing_id, mall").Scan(&out).Error
-	return out, mapErr(err)
+	var q *gorm.DB
+	if f == nil {
+		// unscoped: the platform breakdown of rollup_facets, a few rows per
+		// pairing and platform
+		mall := "CASE WHEN code = '" + model.PlatformMall + "' THEN 1 ELSE 0 END"
+		q = s.conn(ctx).Table("rollup_facets").
+			Select("pairing_id, "+mall+" AS mall, SUM(cents) AS cents, SUM(orders) AS orders").
+			Where("facet = ?", model.FacetPlatform)
+		q = periodWhere(q, periods).Group("pairing_id, " + mall)
+	} else {
+		q = s.conn(ctx).Table("rollup_platforms").
+			Select("pairing_id, mall, SUM(cents) AS cents, SUM(orders) AS orders")
+		q = areaWhere(periodWhere(q, periods), f).Group("pairing_id, mall")
+	}
+	rows, err := q.Rows()
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r model.PlatformSum
+		var mall int64
+		if err := rows.Scan(&r.PairingID, &mall, &r.Cents, &r.Orders); err != nil {
+			return nil, mapErr(err)
+		}
+		r.Mall = mall != 0
+		out = append(out, r)
+	}
+	return out, mapErr(rows.Err())
 }
