@@ -97,6 +97,10 @@ func (s statsReads) SaleFacetSums(ctx context.Context, facets []string, periods 
 	return s.reads.For(ctx).SaleFacetSums(ctx, facets, periods, ids, f)
 }
 
+func (s statsReads) FacetSums(ctx context.Context, facets []string, periods []int, ids []int64) (map[string][]model.SaleSum, error) {
+	return s.reads.For(ctx).FacetSums(ctx, facets, periods, ids)
+}
+
 func (s statsReads) OrgFamilyFigures(ctx context.Context, period, year int, parentID int64) (*model.OrgFigures, []model.OrgFigures, error) {
 	return s.reads.For(ctx).OrgFamilyFigures(ctx, period, year, parentID)
 }

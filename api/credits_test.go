@@ -609,6 +609,19 @@ func checkRollups(t *testing.T, h *harness) {
 			compare("sales "+per+" "+col, "SELECT "+k+", "+m+" FROM credits GROUP BY "+k,
 				"SELECT "+fmt.Sprintf(xk, "period")+", "+col+" FROM rollup_sales WHERE period % 100 "+
 					map[bool]string{true: "<> 0", false: "= 0"}[per == "period"])
+			// each breakdown by value and pairing (a producer by its id)
+			for facet, c := range map[string]string{model.FacetOrigin: "origin_code", model.FacetCategory: "category_code",
+				model.FacetSupplier: "supplier_id", model.FacetChannel: "channel", model.FacetPlatform: "platform",
+				model.FacetPointType: "point_type", model.FacetSector: "sector"} {
+				ck, rolled := "CONCAT_WS('|', %s, %s, COALESCE(pairing_id, 0))", "CONCAT_WS('|', period, code, pairing_id)"
+				if h.store.Dialect() == "sqlite" {
+					ck, rolled = "(%s || '|' || %s || '|' || COALESCE(pairing_id, 0))", "(period || '|' || code || '|' || pairing_id)"
+				}
+				k = fmt.Sprintf(ck, per, c)
+				compare("facets "+facet+" "+per+" "+col, "SELECT "+k+", "+m+" FROM credits GROUP BY "+k,
+					"SELECT "+rolled+", "+col+" FROM rollup_facets WHERE facet = '"+facet+"' AND period % 100 "+
+						map[bool]string{true: "<> 0", false: "= 0"}[per == "period"])
+			}
 		}
 	}
 	ok := "CONCAT_WS('|', period, buyer_org_id)"

@@ -117,6 +117,7 @@ func seedStats(t *testing.T, w *world) {
 	if err := st.SetTarget(ctx, model.Target{PairingID: w.pairing, Year: 2026, TargetCents: 10000}); err != nil {
 		t.Fatal(err)
 	}
+	facets := map[model.RollupFacet]model.RollupFacet{}
 	for _, period := range []int{202600, 202604} {
 		for _, row := range []any{
 			&model.RollupPairing{Period: period, PairingID: w.pairing, Kind: model.CreditDirect, Channel: model.OrgGovernment, Cents: 5000, Orders: 2},
@@ -137,6 +138,23 @@ func seedStats(t *testing.T, w *world) {
 			if err := st.Gorm().Create(row).Error; err != nil {
 				t.Fatal(err)
 			}
+			// and the breakdowns' rows, as the rollup worker writes them
+			if r, ok := row.(*model.RollupSale); ok {
+				for _, f := range r.Facets() {
+					k := f
+					k.Cents, k.Orders = 0, 0
+					v := facets[k]
+					v.Cents += f.Cents
+					v.Orders += f.Orders
+					facets[k] = v
+				}
+			}
+		}
+	}
+	for k, v := range facets {
+		k.Cents, k.Orders = v.Cents, v.Orders
+		if err := st.Gorm().Create(&k).Error; err != nil {
+			t.Fatal(err)
 		}
 	}
 	if err := st.Gorm().Create(&model.RollupOrg{Period: 202600, OrgID: w.parent.ID, Cents: 1000, CertifiedCents: 800,

@@ -277,6 +277,34 @@ type RollupPlatform struct {
 
 func (RollupPlatform) TableName() string { return "rollup_platforms" }
 
+// RollupFacet is one row of rollup_facets: the sales by one value of one
+// breakdown (Facet: FacetOrigin … FacetSector; Code: the value as the
+// breakdown lists it, a supplier by its id in decimal) and pairing (0: not
+// credited) — the unscoped breakdowns, read from a few rows per value rather
+// than from the wide rollup_sales.
+type RollupFacet struct {
+	Period    int    `gorm:"column:period;primaryKey"`
+	Facet     string `gorm:"column:facet;primaryKey"`
+	Code      string `gorm:"column:code;primaryKey"`
+	PairingID int64  `gorm:"column:pairing_id;primaryKey"`
+	Cents     int64  `gorm:"column:cents"`
+	Orders    int64  `gorm:"column:orders"`
+}
+
+func (RollupFacet) TableName() string { return "rollup_facets" }
+
+// Facets are the rollup_facets rows a rollup_sales row counts in: one per
+// breakdown, with its period, pairing, cents and orders.
+func (r RollupSale) Facets() [7]RollupFacet {
+	var out [7]RollupFacet
+	for i, fc := range [7][2]string{{FacetOrigin, r.OriginCode}, {FacetCategory, r.CategoryCode},
+		{FacetSupplier, strconv.FormatInt(r.SupplierID, 10)}, {FacetChannel, r.Channel}, {FacetPlatform, r.Platform},
+		{FacetPointType, r.PointType}, {FacetSector, r.Sector}} {
+		out[i] = RollupFacet{Period: r.Period, Facet: fc[0], Code: fc[1], PairingID: r.PairingID, Cents: r.Cents, Orders: r.Orders}
+	}
+	return out
+}
+
 // RollupOrgPairing is one row of rollup_org_pairings: an org's own
 // purchases and its subtree's, per pairing (0: not credited).
 type RollupOrgPairing struct {
@@ -291,8 +319,8 @@ func (RollupOrgPairing) TableName() string { return "rollup_org_pairings" }
 
 // Rollups are the rollup rows an entry, or a batch of entries, adds: each
 // entry counts in its month and in its year (period YYYY00), in the
-// pairing table, the area table, the sales table, and for its org and every
-// org above it.
+// pairing table, the area table, the sales table, the platform and facet
+// tables, and for its org and every org above it.
 type Rollups struct {
 	Pairings    map[RollupPairing]RollupPairing // key has the values zeroed
 	Areas       map[RollupArea]RollupArea
@@ -300,13 +328,14 @@ type Rollups struct {
 	Orgs        map[RollupOrg]RollupOrg
 	OrgPairings map[RollupOrgPairing]RollupOrgPairing
 	Platforms   map[RollupPlatform]RollupPlatform
+	Facets      map[RollupFacet]RollupFacet
 }
 
 // NewRollups is an empty set.
 func NewRollups() *Rollups {
 	return &Rollups{Pairings: map[RollupPairing]RollupPairing{}, Areas: map[RollupArea]RollupArea{},
 		Sales: map[RollupSale]RollupSale{}, Orgs: map[RollupOrg]RollupOrg{}, OrgPairings: map[RollupOrgPairing]RollupOrgPairing{},
-		Platforms: map[RollupPlatform]RollupPlatform{}}
+		Platforms: map[RollupPlatform]RollupPlatform{}, Facets: map[RollupFacet]RollupFacet{}}
 }
 
 // Add counts one entry. This is the one definition of what the rollups
@@ -352,6 +381,12 @@ func (r *Rollups) Add(e *Credit) {
 		fv.Cents += amt
 		fv.Orders += orders
 		r.Platforms[fk] = fv
+		for _, k := range sk.Facets() {
+			v := r.Facets[k]
+			v.Cents += amt
+			v.Orders += orders
+			r.Facets[k] = v
+		}
 		for _, id := range chain {
 			own := e.BuyerOrgID != nil && id == *e.BuyerOrgID // the buyer itself, not a supervisor
 			ok := RollupOrg{Period: period, OrgID: id}

@@ -190,19 +190,21 @@ func (s *Store) RebuildRollups(ctx context.Context) (*model.RebuildReport, error
 		var orgs []model.RollupOrg
 		var orgPairings []model.RollupOrgPairing
 		var platforms []model.RollupPlatform
-		for _, dst := range []any{&pairings, &areas, &sales, &orgs, &orgPairings, &platforms} {
+		var facets []model.RollupFacet
+		for _, dst := range []any{&pairings, &areas, &sales, &orgs, &orgPairings, &platforms, &facets} {
 			if err := db.Find(dst).Error; err != nil {
 				return mapErr(err)
 			}
 		}
 		fix := model.NewRollups()
-		rep.Rows = len(pairings) + len(areas) + len(sales) + len(orgs) + len(orgPairings) + len(platforms)
+		rep.Rows = len(pairings) + len(areas) + len(sales) + len(orgs) + len(orgPairings) + len(platforms) + len(facets)
 		rep.Corrected += diff(want.Pairings, pairings, fix.Pairings, &rep.Diffs, pairingKey, subPairing)
 		rep.Corrected += diff(want.Areas, areas, fix.Areas, &rep.Diffs, areaKey, subArea)
 		rep.Corrected += diff(want.Sales, sales, fix.Sales, &rep.Diffs, saleKey, subSale)
 		rep.Corrected += diff(want.Orgs, orgs, fix.Orgs, &rep.Diffs, orgKey, subOrg)
 		rep.Corrected += diff(want.OrgPairings, orgPairings, fix.OrgPairings, &rep.Diffs, orgPairingKey, subOrgPairing)
 		rep.Corrected += diff(want.Platforms, platforms, fix.Platforms, &rep.Diffs, platformKey, subPlatform)
+		rep.Corrected += diff(want.Facets, facets, fix.Facets, &rep.Diffs, facetKey, subFacet)
 		return s.addRollups(ctx, fix)
 	})
 	return rep, err
@@ -248,6 +250,10 @@ func subPairing(a, b model.RollupPairing) model.RollupPairing {
 func platformKey(r model.RollupPlatform) model.RollupPlatform { r.Cents, r.Orders = 0, 0; return r }
 func subPlatform(a, b model.RollupPlatform) model.RollupPlatform {
 	return model.RollupPlatform{Cents: a.Cents - b.Cents, Orders: a.Orders - b.Orders}
+}
+func facetKey(r model.RollupFacet) model.RollupFacet { r.Cents, r.Orders = 0, 0; return r }
+func subFacet(a, b model.RollupFacet) model.RollupFacet {
+	return model.RollupFacet{Cents: a.Cents - b.Cents, Orders: a.Orders - b.Orders}
 }
 func subArea(a, b model.RollupArea) model.RollupArea {
 	return model.RollupArea{Cents: a.Cents - b.Cents, Orders: a.Orders - b.Orders}
@@ -310,6 +316,16 @@ func (s *Store) addRollups(ctx context.Context, r *model.Rollups) error {
 		}
 	}
 	if err := s.upsert(ctx, "rollup_platforms", []string{"period", "pairing_id", "mall", "buyer_region", "origin_code"},
+		[]string{"cents", "orders"}, rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for k, v := range r.Facets {
+		if v.Cents != 0 || v.Orders != 0 {
+			rows = append(rows, []any{k.Period, k.Facet, k.Code, k.PairingID, v.Cents, v.Orders})
+		}
+	}
+	if err := s.upsert(ctx, "rollup_facets", []string{"period", "facet", "code", "pairing_id"},
 		[]string{"cents", "orders"}, rows); err != nil {
 		return err
 	}

@@ -145,6 +145,49 @@ func (s *Store) SaleFacetSums(ctx context.Context, facets []string, periods []in
 	return out, mapErr(rows.Err())
 }
 
+// FacetSums is SaleSums of each of facets, with no area filter, read from
+// rollup_facets (a few rows per value and pairing) in one statement: the
+// totals by value and by whether the entries are credited, for the
+// pairings ids (nil: every entry, credited or not; else only entries
+// credited to one of them), by facet.
+func (s *Store) FacetSums(ctx context.Context, facets []string, periods []int, ids []int64) (map[string][]model.SaleSum, error) {
+	out := make(map[string][]model.SaleSum, len(facets))
+	for _, facet := range facets {
+		if _, ok := saleFacets[facet]; !ok {
+			return nil, fmt.Errorf("store: no sales facet %q", facet)
+		}
+		out[facet] = []model.SaleSum{}
+	}
+	if len(facets) == 0 || len(periods) == 0 || (ids != nil && len(ids) == 0) {
+		return out, nil
+	}
+	credited := "CASE WHEN pairing_id > 0 THEN 1 ELSE 0 END"
+	q := s.conn(ctx).Table("rollup_facets").
+		Select("facet, code, "+credited+" AS credited, SUM(cents) AS cents, SUM(orders) AS orders").
+		Where("facet IN ?", facets)
+	q = periodWhere(q, periods)
+	if ids != nil {
+		q = q.Where("pairing_id IN ?", ids)
+	}
+	// plain row scans: a few hundred rows, read on every call
+	rows, err := q.Group("facet, code, " + credited).Rows()
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var facet string
+		var r model.SaleSum
+		var credited int64
+		if err := rows.Scan(&facet, &r.Key, &credited, &r.Cents, &r.Orders); err != nil {
+			return nil, mapErr(err)
+		}
+		r.Credited = credited != 0
+		out[facet] = append(out[facet], r)
+	}
+	return out, mapErr(rows.Err())
+}
+
 // Targets lists every pairing's targets of the given years, in one read.
 func (s *Store) Targets(ctx context.Context, years []int) ([]model.Target, error) {
 	out := []model.Target{}
@@ -379,17 +422,42 @@ func (s *Store) OrgPairingSums(ctx context.Context, orgID int64, periods []int) 
 	return out, mapErr(err)
 }
 
-// PairingPlatformSums totals rollup_platforms of the given periods by pairing
-// (0: not credited) and by whether the sale was made in the mall, within
-// the filter (nil: all).
+// PairingPlatformSums totals the given periods by pairing (0: not credited)
+// and by whether the sale was made in the mall, within the filter: from
+// rollup_platforms (by buyer district and origin county), or with no filter
+// from rollup_facets' platform rows.
 func (s *Store) PairingPlatformSums(ctx context.Context, periods []int, f *model.AreaFilter) ([]model.PlatformSum, error) {
 	out := []model.PlatformSum{}
 	if len(periods) == 0 || emptyFilter(f) {
 		return out, nil
 	}
-	q := s.conn(ctx).Table("rollup_platforms").
-		Select("pairing_id, mall, SUM(cents) AS cents, SUM(orders) AS orders")
-	q = areaWhere(periodWhere(q, periods), f)
-	err := q.Group("pairing_id, mall").Scan(&out).Error
-	return out, mapErr(err)
+	var q *gorm.DB
+	if f == nil {
+		// unscoped: the platform breakdown of rollup_facets, a few rows per
+		// pairing and platform
+		mall := "CASE WHEN code = '" + model.PlatformMall + "' THEN 1 ELSE 0 END"
+		q = s.conn(ctx).Table("rollup_facets").
+			Select("pairing_id, "+mall+" AS mall, SUM(cents) AS cents, SUM(orders) AS orders").
+			Where("facet = ?", model.FacetPlatform)
+		q = periodWhere(q, periods).Group("pairing_id, " + mall)
+	} else {
+		q = s.conn(ctx).Table("rollup_platforms").
+			Select("pairing_id, mall, SUM(cents) AS cents, SUM(orders) AS orders")
+		q = areaWhere(periodWhere(q, periods), f).Group("pairing_id, mall")
+	}
+	rows, err := q.Rows()
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r model.PlatformSum
+		var mall int64
+		if err := rows.Scan(&r.PairingID, &mall, &r.Cents, &r.Orders); err != nil {
+			return nil, mapErr(err)
+		}
+		r.Mall = mall != 0
+		out = append(out, r)
+	}
+	return out, mapErr(rows.Err())
 }

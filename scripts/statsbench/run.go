@@ -45,7 +45,7 @@ type facts struct {
 }
 
 // rollupTables are the rollups the rebuild writes.
-var rollupTables = []string{"rollup_pairings", "rollup_areas", "rollup_sales", "rollup_orgs", "rollup_org_pairings", "rollup_platforms"}
+var rollupTables = []string{"rollup_pairings", "rollup_areas", "rollup_sales", "rollup_orgs", "rollup_org_pairings", "rollup_platforms", "rollup_facets"}
 
 // run is one whole benchmark: load, rebuild the rollups, measure, check,
 // print.

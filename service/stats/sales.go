@@ -1,9 +1,9 @@
 package stats
 
 // The breakdowns the partner side and the channel review ask for, read from
-// rollup_sales: where the goods came from (origin county, category,
-// producer) and how they were bought (channel, platform, sales-point type,
-// buyer sector). Each row says what was sold and what of it is credited to a
+// rollup_facets (within a region's scope, from rollup_sales): where the goods
+// came from (origin county, category, producer) and how they were bought
+// (channel, platform, sales-point type, buyer sector). Each row says what was sold and what of it is credited to a
 // pairing; with a programme, only what is credited to that programme's
 // pairings.
 
@@ -73,18 +73,30 @@ func (s *Service) sales(ctx context.Context, actor *model.User, q Query, tag str
 		ids := w.programmePairings(q) // nil: every entry, credited or not
 		out := &SalesReport{Programme: q.Programme, Tables: map[string][]SaleRow{}}
 		out.Year, out.Month, out.From, out.To = q.header()
-		// one read of rollup_sales for every facet: the rows of each
-		// combination of values, summed per facet below
-		combos, err := s.store.SaleFacetSums(ctx, facets, q.periods(), ids, w.filter(sc))
-		if err != nil {
-			return nil, err
-		}
-		for i, facet := range facets {
-			sums := make([]model.SaleSum, 0, len(combos))
-			for _, c := range combos {
-				sums = append(sums, model.SaleSum{Key: c.Keys[i], Credited: c.Credited, Cents: c.Cents, Orders: c.Orders})
+		f := w.filter(sc)
+		bySum := map[string][]model.SaleSum{}
+		if f == nil {
+			// unscoped: one read of rollup_facets, a few rows per value
+			if bySum, err = s.store.FacetSums(ctx, facets, q.periods(), ids); err != nil {
+				return nil, err
 			}
-			rows, err := s.saleRows(ctx, w, facet, sums)
+		} else {
+			// a region's: one read of rollup_sales for every facet, the
+			// rows of each combination of values, summed per facet here
+			combos, err := s.store.SaleFacetSums(ctx, facets, q.periods(), ids, f)
+			if err != nil {
+				return nil, err
+			}
+			for i, facet := range facets {
+				sums := make([]model.SaleSum, 0, len(combos))
+				for _, c := range combos {
+					sums = append(sums, model.SaleSum{Key: c.Keys[i], Credited: c.Credited, Cents: c.Cents, Orders: c.Orders})
+				}
+				bySum[facet] = sums
+			}
+		}
+		for _, facet := range facets {
+			rows, err := s.saleRows(ctx, w, facet, bySum[facet])
 			if err != nil {
 				return nil, err
 			}

@@ -67,6 +67,7 @@ type Store interface {
 	YearTargets(ctx context.Context, year int) ([]model.Target, error)
 	Targets(ctx context.Context, years []int) ([]model.Target, error)
 	SaleFacetSums(ctx context.Context, facets []string, periods []int, ids []int64, f *model.AreaFilter) ([]model.SaleFacetSum, error)
+	FacetSums(ctx context.Context, facets []string, periods []int, ids []int64) (map[string][]model.SaleSum, error)
 	OrgFamilyFigures(ctx context.Context, period, year int, parentID int64) (*model.OrgFigures, []model.OrgFigures, error)
 	AllOrgFigures(ctx context.Context, period, year int) ([]model.OrgFigures, error)
 	OrgFiguresOf(ctx context.Context, period, year int, ids []int64) ([]model.OrgFigures, error)

@@ -20,6 +20,8 @@ import (
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"shanhai/model"
 	"shanhai/model/store"
@@ -43,6 +45,24 @@ func mustCreate(t testing.TB, st *store.Store, v any) {
 	t.Helper()
 	if err := st.Gorm().Create(v).Error; err != nil {
 		t.Fatalf("insert %T: %v", v, err)
+	}
+	if r, ok := v.(*model.RollupSale); ok {
+		addFacets(t, st, r)
+	}
+}
+
+// addFacets adds a rollup_sales row to the rollup_facets rows it counts in,
+// as the rollup worker does.
+func addFacets(t testing.TB, st *store.Store, r *model.RollupSale) {
+	t.Helper()
+	for _, f := range r.Facets() {
+		err := st.Gorm().Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "period"}, {Name: "facet"}, {Name: "code"}, {Name: "pairing_id"}},
+			DoUpdates: clause.Assignments(map[string]any{"cents": gorm.Expr("cents + ?", f.Cents), "orders": gorm.Expr("orders + ?", f.Orders)}),
+		}).Create(&f).Error
+		if err != nil {
+			t.Fatalf("add %+v: %v", f, err)
+		}
 	}
 }
 

@@ -69,7 +69,7 @@ func rollEntries() []*model.Credit {
 // rollWant is what rollEntries put in the rollups: table key → values.
 func rollWant() map[string]string {
 	d, c, u := model.CreditDirect, model.OrgCanteen, model.ReasonNoPairing
-	return map[string]string{
+	want := map[string]string{
 		"pairings 202703|41||" + d + "|" + c:               "300,1",
 		"pairings 202703|0|" + u + "|" + d + "|" + c:       "150,0",
 		"pairings 202704|41||" + d + "|" + c:               "-100,0",
@@ -111,6 +111,29 @@ func rollWant() map[string]string {
 		"org_pairings 202700|2|0":  "150,150",
 		"org_pairings 202700|1|0":  "0,150",
 	}
+	// period|facet|code|pairing: each breakdown's value, the canteen's
+	// entries (grain from 511113, producer 7) and the consumer's (tea from
+	// 330881, producer 8, at a counter)
+	entries := rollEntries()
+	for _, g := range []struct {
+		period  int
+		pairing int64
+		e       *model.Credit
+		vals    string
+	}{{202703, 41, entries[0], "300,1"}, {202703, 0, entries[0], "150,0"}, {202704, 41, entries[0], "-100,0"},
+		{202704, 42, entries[3], "500,1"}, {202700, 41, entries[0], "200,1"}, {202700, 0, entries[0], "150,0"},
+		{202700, 42, entries[3], "500,1"}} {
+		for _, fc := range saleOf(g.e).Facets() {
+			want[fmt.Sprintf("facets %d|%s|%s|%d", g.period, fc.Facet, fc.Code, g.pairing)] = g.vals
+		}
+	}
+	return want
+}
+
+// saleOf is the rollup_sales key of an entry's breakdowns.
+func saleOf(e *model.Credit) model.RollupSale {
+	return model.RollupSale{Channel: e.Channel, Platform: e.Platform, Sector: e.Sector, PointType: e.PointType,
+		OriginCode: e.OriginCode, CategoryCode: e.CategoryCode, SupplierID: e.SupplierID}
 }
 
 // rollTables reads every rollup row by SQL, leaving out rows of zeros.
@@ -125,6 +148,7 @@ func rollTables(t *testing.T, h Harness) map[string]string {
 		{"orgs", "rollup_orgs", "period, org_id",
 			"cents, certified_cents, credited_cents, subtree_cents, subtree_certified_cents, subtree_credited_cents"},
 		{"org_pairings", "rollup_org_pairings", "period, org_id, pairing_id", "cents, subtree_cents"},
+		{"facets", "rollup_facets", "period, facet, code, pairing_id", "cents, orders"},
 	} {
 		nk, nv := len(strings.Split(q.keys, ",")), len(strings.Split(q.vals, ","))
 		rows, err := h.SQL.QueryContext(t.Context(), "SELECT "+q.keys+", "+q.vals+" FROM "+q.table)
@@ -376,9 +400,10 @@ func testRebuildRollups(t *testing.T, h Harness) {
 		"VALUES (202705, 41, '', 'direct_purchase', '330604', '511113', 99, 1)")
 	exec(t, h, "UPDATE rollup_sales SET cents = cents - 1 WHERE period = 202704 AND pairing_id = 42")
 	exec(t, h, "DELETE FROM rollup_platforms WHERE period = 202703 AND pairing_id = 41")
-	rep := rebuild(t, f, "after tampering", model.RebuildReport{Entries: 4, Pending: 1, Corrected: 5})
-	if len(rep.Diffs) != 5 {
-		t.Errorf("diffs %v, want 5", rep.Diffs)
+	exec(t, h, "UPDATE rollup_facets SET orders = orders + 1 WHERE period = 202700 AND facet = 'supplier' AND code = '8'")
+	rep := rebuild(t, f, "after tampering", model.RebuildReport{Entries: 4, Pending: 1, Corrected: 6})
+	if len(rep.Diffs) != 6 {
+		t.Errorf("diffs %v, want 6", rep.Diffs)
 	}
 	checkRolled(t, h, rollWant())
 	rebuild(t, f, "again", model.RebuildReport{Entries: 4, Pending: 1})
@@ -399,6 +424,10 @@ func testRebuildRollups(t *testing.T, h Harness) {
 	want["org_pairings 202703|1|41"] = "0,600"
 	want["org_pairings 202700|2|41"] = "500,500"
 	want["org_pairings 202700|1|41"] = "0,500"
+	for _, fc := range saleOf(rollEntries()[0]).Facets() {
+		want["facets 202703|"+fc.Facet+"|"+fc.Code+"|41"] = "600,2"
+		want["facets 202700|"+fc.Facet+"|"+fc.Code+"|41"] = "500,2"
+	}
 	checkRolled(t, h, want)
 	rebuild(t, f, "after the late entry", model.RebuildReport{Entries: 5})
 }
