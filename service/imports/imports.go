@@ -341,9 +341,8 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 			chunkOf[key] = chunk
 		}
 		chunkRows[chunk]++
-		cellJSON, _ := json.Marshal(vals)
 		batch = append(batch, model.ImportRow{JobID: j.ID, RowNo: rowNo, Chunk: chunk, GroupKey: key,
-			Cells: string(cellJSON), Status: model.RowPending, Problems: "[]"})
+			Cells: encodeCells(vals), Status: model.RowPending, Problems: "[]"})
 		if len(batch) >= 500 {
 			if err := flush(); err != nil {
 				return 0, 0, err

@@ -573,12 +573,6 @@ func (s *sums) list() []model.ImportSum {
 	return out
 }
 
-func cellsOf(r model.ImportRow) map[string]string {
-	m := map[string]string{}
-	_ = json.Unmarshal([]byte(r.Cells), &m)
-	return m
-}
-
 func problemsOf(s string) []model.RowProblem {
 	var p []model.RowProblem
 	_ = json.Unmarshal([]byte(s), &p)
