@@ -303,13 +303,13 @@ func (s *Service) writeMany(ctx context.Context, j *model.ImportJob, owner *mode
 	if err := s.records.CreateChecked(ctx, owner, recs, errs, "import "+itoa(int(j.ID))); err != nil {
 		return err
 	}
-	refs := map[int]int64{}
+	refs := map[string]int64{}
+	rows := 0
 	var outs []rowOutcome
 	for i, g := range gs {
 		if errs[i] == nil {
-			for _, r := range g.rows {
-				refs[r.RowNo] = recs[i].ID
-			}
+			refs[g.key] = recs[i].ID
+			rows += len(g.rows)
 			continue
 		}
 		o, err := s.failedOutcome(ctx, j, owner, g, errs[i])
@@ -318,11 +318,11 @@ func (s *Service) writeMany(ctx context.Context, j *model.ImportJob, owner *mode
 		}
 		outs = append(outs, o...)
 	}
-	n, err := s.store.SetImportRowRefs(ctx, j.ID, refs, model.RowOK, model.RowCreated, "[]")
+	n, err := s.store.SetImportGroupRefs(ctx, j.ID, gs[0].rows[0].Chunk, refs, model.RowOK, model.RowCreated, "[]")
 	if err != nil {
 		return err
 	}
-	if n != len(refs) {
+	if n != rows {
 		return errStop
 	}
 	return s.apply(ctx, j.ID, model.RowOK, outs)
