@@ -20,12 +20,12 @@ func (s *Store) CreateImportJob(ctx context.Context, j *model.ImportJob) error {
 	return mapErr(s.conn(ctx).Create(j).Error)
 }
 
-// AddImportRows inserts staging rows.
+// AddImportRows inserts staging rows, 1,000 a statement.
 func (s *Store) AddImportRows(ctx context.Context, rows []model.ImportRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	return mapErr(s.conn(ctx).CreateInBatches(rows, 500).Error)
+	return mapErr(s.conn(ctx).CreateInBatches(rows, 1000).Error)
 }
 
 // AddImportChunks inserts a job's chunks (validation phase, none done).

@@ -294,7 +294,7 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 			return w.err()
 		}
 		err := w.add(batch)
-		batch = make([]model.ImportRow, 0, 500)
+		batch = make([]model.ImportRow, 0, stageBatch)
 		return err
 	}
 	for it.Next() {
@@ -343,7 +343,7 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 		chunkRows[chunk]++
 		batch = append(batch, model.ImportRow{JobID: j.ID, RowNo: rowNo, Chunk: chunk, GroupKey: key,
 			Cells: encodeCells(vals), Status: model.RowPending, Problems: "[]"})
-		if len(batch) >= 500 {
+		if len(batch) >= stageBatch {
 			if err := flush(); err != nil {
 				return 0, 0, err
 			}
@@ -371,6 +371,9 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 	}
 	return n, len(chunks), s.store.AddImportChunks(ctx, chunks)
 }
+
+// stageBatch is how many staging rows are written at once (one statement).
+const stageBatch = 1000
 
 // stager writes staging rows in the background, one batch at a time, at
 // most two batches behind its caller (memory stays bounded).

@@ -396,7 +396,7 @@ func outcomes(g *group, status string, problems map[int][]model.RowProblem, comm
 }
 
 // apply writes outcomes to rows still in status from, one statement per
-// distinct outcome; errStop when a row had moved on (another worker wrote
+// distinct outcome (2,000 rows a statement); errStop when a row had moved on (another worker wrote
 // it first), so the caller's transaction rolls back.
 func (s *Service) apply(ctx context.Context, jobID int64, from string, outs []rowOutcome) error {
 	type key struct {
@@ -419,8 +419,8 @@ func (s *Service) apply(ctx context.Context, jobID int64, from string, outs []ro
 	}
 	for _, k := range order {
 		m := merged[k]
-		for i := 0; i < len(m.rows); i += 500 {
-			part := m.rows[i:min(i+500, len(m.rows))]
+		for i := 0; i < len(m.rows); i += 2000 {
+			part := m.rows[i:min(i+2000, len(m.rows))]
 			to := model.ImportRow{Status: m.status, Problems: m.problems, Reason: m.reason}
 			if m.ref != 0 {
 				to.RefID = &m.ref
