@@ -59,8 +59,8 @@ type ImportJob struct {
 
 func (ImportJob) TableName() string { return "import_jobs" }
 
-// ImportRow is one parsed data row of a job (a staging row): its cells as
-// JSON by column key, the group it belongs to (rows of one record), its
+// ImportRow is one parsed data row of a job (a staging row): its cells (in
+// service/imports's compact encoding), the group it belongs to (rows of one record), its
 // status, the problems found (JSON list of RowProblem) and what it became.
 type ImportRow struct {
 	JobID    int64  `gorm:"column:job_id;primaryKey"`

@@ -20,12 +20,12 @@ func (s *Store) CreateImportJob(ctx context.Context, j *model.ImportJob) error {
 	return mapErr(s.conn(ctx).Create(j).Error)
 }
 
-// AddImportRows inserts staging rows.
+// AddImportRows inserts staging rows, 1,000 a statement.
 func (s *Store) AddImportRows(ctx context.Context, rows []model.ImportRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	return mapErr(s.conn(ctx).CreateInBatches(rows, 500).Error)
+	return mapErr(s.conn(ctx).CreateInBatches(rows, 1000).Error)
 }
 
 // AddImportChunks inserts a job's chunks (validation phase, none done).
@@ -202,28 +202,29 @@ func (s *Store) ImportJobsIn(ctx context.Context, statuses ...string) ([]int64, 
 	return ids, mapErr(err)
 }
 
-// SetImportRowRefs records one status for rows of a job still in status
-// from, each with its own ref (row_no → ref id), in one statement per 500
-// rows; it answers how many rows it changed.
-func (s *Store) SetImportRowRefs(ctx context.Context, jobID int64, refs map[int]int64, from, status, problems string) (int, error) {
-	rows := make([]int, 0, len(refs))
-	for r := range refs {
-		rows = append(rows, r)
+// SetImportGroupRefs records one status for the rows of a job's chunk
+// still in status from, each group's rows with its group's ref (group key →
+// ref id), in one statement per 500 groups; it answers how many rows it
+// changed.
+func (s *Store) SetImportGroupRefs(ctx context.Context, jobID int64, chunk int, refs map[string]int64, from, status, problems string) (int, error) {
+	keys := make([]string, 0, len(refs))
+	for k := range refs {
+		keys = append(keys, k)
 	}
-	slices.Sort(rows)
+	slices.Sort(keys)
 	n := 0
-	for i := 0; i < len(rows); i += 500 {
-		part := rows[i:min(i+500, len(rows))]
+	for i := 0; i < len(keys); i += 500 {
+		part := keys[i:min(i+500, len(keys))]
 		var sb strings.Builder
-		args := make([]any, 0, 2*len(part)+6)
-		sb.WriteString("UPDATE import_rows SET status = ?, problems = ?, ref_id = CASE row_no")
+		args := make([]any, 0, 2*len(part)+7)
+		sb.WriteString("UPDATE import_rows SET status = ?, problems = ?, ref_id = CASE group_key")
 		args = append(args, status, problems)
-		for _, r := range part {
+		for _, k := range part {
 			sb.WriteString(" WHEN ? THEN ?")
-			args = append(args, r, refs[r])
+			args = append(args, k, refs[k])
 		}
-		sb.WriteString(" END WHERE job_id = ? AND status = ? AND row_no IN ?")
-		args = append(args, jobID, from, part)
+		sb.WriteString(" END WHERE job_id = ? AND chunk = ? AND group_key IN ? AND status = ?")
+		args = append(args, jobID, chunk, part, from)
 		res := s.conn(ctx).Exec(sb.String(), args...)
 		if res.Error != nil {
 			return n, mapErr(res.Error)

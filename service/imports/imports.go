@@ -61,7 +61,7 @@ type Store interface {
 	ImportRowsAfter(ctx context.Context, jobID int64, after, limit int) ([]model.ImportRow, error)
 	SetImportRows(ctx context.Context, jobID int64, rows []int, from string, to model.ImportRow) (int, error)
 	InvoiceClaimsOf(ctx context.Context, ids [][3]string) ([]model.InvoiceClaim, error)
-	SetImportRowRefs(ctx context.Context, jobID int64, refs map[int]int64, from, status, problems string) (int, error)
+	SetImportGroupRefs(ctx context.Context, jobID int64, chunk int, refs map[string]int64, from, status, problems string) (int, error)
 	ImportStatusCounts(ctx context.Context, jobID int64) (map[string]int, error)
 	ImportRefs(ctx context.Context, jobID int64) ([]int64, error)
 	ImportJobsIn(ctx context.Context, statuses ...string) ([]int64, error)
@@ -294,7 +294,7 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 			return w.err()
 		}
 		err := w.add(batch)
-		batch = make([]model.ImportRow, 0, 500)
+		batch = make([]model.ImportRow, 0, stageBatch)
 		return err
 	}
 	for it.Next() {
@@ -341,10 +341,9 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 			chunkOf[key] = chunk
 		}
 		chunkRows[chunk]++
-		cellJSON, _ := json.Marshal(vals)
 		batch = append(batch, model.ImportRow{JobID: j.ID, RowNo: rowNo, Chunk: chunk, GroupKey: key,
-			Cells: string(cellJSON), Status: model.RowPending, Problems: "[]"})
-		if len(batch) >= 500 {
+			Cells: encodeCells(vals), Status: model.RowPending, Problems: "[]"})
+		if len(batch) >= stageBatch {
 			if err := flush(); err != nil {
 				return 0, 0, err
 			}
@@ -372,6 +371,9 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 	}
 	return n, len(chunks), s.store.AddImportChunks(ctx, chunks)
 }
+
+// stageBatch is how many staging rows are written at once (one statement).
+const stageBatch = 1000
 
 // stager writes staging rows in the background, one batch at a time, at
 // most two batches behind its caller (memory stays bounded).

@@ -237,6 +237,9 @@ func columnName(kind, key string) string {
 	return key
 }
 
+// dateSeparators turns a written date's separators into dashes.
+var dateSeparators = strings.NewReplacer("年", "-", "月", "-", "日", "", "/", "-", ".", "-")
+
 // cellDate reads a date cell: an Excel serial day number (a date-typed
 // cell), or text as YYYY-MM-DD, YYYY/M/D, YYYY.M.D or YYYY年M月D日.
 func cellDate(v string) (string, bool) {
@@ -253,8 +256,7 @@ func cellDate(v string) (string, bool) {
 		t := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).AddDate(0, 0, n)
 		return t.Format(model.DateLayout), true
 	}
-	r := strings.NewReplacer("年", "-", "月", "-", "日", "", "/", "-", ".", "-")
-	parts := strings.Split(r.Replace(v), "-")
+	parts := strings.Split(dateSeparators.Replace(v), "-")
 	if len(parts) != 3 {
 		return "", false
 	}

@@ -303,13 +303,13 @@ func (s *Service) writeMany(ctx context.Context, j *model.ImportJob, owner *mode
 	if err := s.records.CreateChecked(ctx, owner, recs, errs, "import "+itoa(int(j.ID))); err != nil {
 		return err
 	}
-	refs := map[int]int64{}
+	refs := map[string]int64{}
+	rows := 0
 	var outs []rowOutcome
 	for i, g := range gs {
 		if errs[i] == nil {
-			for _, r := range g.rows {
-				refs[r.RowNo] = recs[i].ID
-			}
+			refs[g.key] = recs[i].ID
+			rows += len(g.rows)
 			continue
 		}
 		o, err := s.failedOutcome(ctx, j, owner, g, errs[i])
@@ -318,11 +318,11 @@ func (s *Service) writeMany(ctx context.Context, j *model.ImportJob, owner *mode
 		}
 		outs = append(outs, o...)
 	}
-	n, err := s.store.SetImportRowRefs(ctx, j.ID, refs, model.RowOK, model.RowCreated, "[]")
+	n, err := s.store.SetImportGroupRefs(ctx, j.ID, gs[0].rows[0].Chunk, refs, model.RowOK, model.RowCreated, "[]")
 	if err != nil {
 		return err
 	}
-	if n != len(refs) {
+	if n != rows {
 		return errStop
 	}
 	return s.apply(ctx, j.ID, model.RowOK, outs)
@@ -396,7 +396,7 @@ func outcomes(g *group, status string, problems map[int][]model.RowProblem, comm
 }
 
 // apply writes outcomes to rows still in status from, one statement per
-// distinct outcome; errStop when a row had moved on (another worker wrote
+// distinct outcome (2,000 rows a statement); errStop when a row had moved on (another worker wrote
 // it first), so the caller's transaction rolls back.
 func (s *Service) apply(ctx context.Context, jobID int64, from string, outs []rowOutcome) error {
 	type key struct {
@@ -419,8 +419,8 @@ func (s *Service) apply(ctx context.Context, jobID int64, from string, outs []ro
 	}
 	for _, k := range order {
 		m := merged[k]
-		for i := 0; i < len(m.rows); i += 500 {
-			part := m.rows[i:min(i+500, len(m.rows))]
+		for i := 0; i < len(m.rows); i += 2000 {
+			part := m.rows[i:min(i+2000, len(m.rows))]
 			to := model.ImportRow{Status: m.status, Problems: m.problems, Reason: m.reason}
 			if m.ref != 0 {
 				to.RefID = &m.ref
@@ -571,12 +571,6 @@ func (s *sums) list() []model.ImportSum {
 		out = append(out, *s.by[k])
 	}
 	return out
-}
-
-func cellsOf(r model.ImportRow) map[string]string {
-	m := map[string]string{}
-	_ = json.Unmarshal([]byte(r.Cells), &m)
-	return m
 }
 
 func problemsOf(s string) []model.RowProblem {
