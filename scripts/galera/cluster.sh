@@ -33,27 +33,16 @@ ist_port() { echo $((4068 + 100 * $1 + OFF)); }
 sst_port() { echo $((4044 + 100 * $1 + OFF)); }
 members() { echo "gcomm://127.0.0.1:$(repl_port 1),127.0.0.1:$(repl_port 2),127.0.0.1:$(repl_port 3)"; }
 
+port() { sql_port "$1"; }
+
+# shellcheck source=../lib/mariadb.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/mariadb.sh"
+
 node_cnf() {
-  local n=$1 d="$DIR/node$1"
-  cat >"$d.cnf" <<CNF
-[mysqld]
-datadir=$d/data
-socket=$d/mysqld.sock
-pid-file=$d/mysqld.pid
-port=$(sql_port "$n")
-bind-address=127.0.0.1
-log-error=$d/error.log
-user=mysql
-binlog_format=ROW
-default_storage_engine=InnoDB
+  local n=$1
+  base_cnf "$n"
+  cat <<CNF
 innodb_autoinc_lock_mode=2
-innodb_buffer_pool_size=64M
-innodb_log_file_size=32M
-innodb_flush_log_at_trx_commit=2
-max_connections=151
-skip-name-resolve
-character-set-server=utf8mb4
-collation-server=utf8mb4_general_ci
 wsrep_on=ON
 wsrep_provider=$PROVIDER
 wsrep_cluster_name=shanhai_test
@@ -114,31 +103,15 @@ restart_node() {
 }
 
 start() {
-  command -v mariadbd >/dev/null || { echo "mariadbd missing: apt-get install mariadb-server" >&2; exit 1; }
   [[ -f $PROVIDER ]] || { echo "$PROVIDER missing: apt-get install galera-4" >&2; exit 1; }
   command -v rsync >/dev/null || { echo "rsync missing: apt-get install rsync" >&2; exit 1; }
-  if [[ -d $DIR ]]; then stop; fi
-  for n in "${NODES[@]}"; do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$(sql_port "$n")") 2>/dev/null; then
-      echo "port $(sql_port "$n") is taken (another cluster? GALERA_DIR=... $0 stop)" >&2
-      exit 1
-    fi
-  done
-  mkdir -p "$DIR"
-  chmod 0755 "$DIR"
-  for n in "${NODES[@]}"; do
-    mkdir -p "$DIR/node$n/data"
-    node_cnf "$n"
-  done
-  chown -R mysql:mysql "$DIR"
+  if [[ -d $DIR ]]; then stop_nodes; fi
+  prepare node_cnf
   # Only the first node is initialised; the others receive its data by SST.
-  mariadb-install-db --no-defaults --datadir="$DIR/node1/data" --user=mysql \
-    --auth-root-authentication-method=normal >"$DIR/install.log" 2>&1 \
-    || { cat "$DIR/install.log" >&2; exit 1; }
+  install_db 1
   start_node 1 --wsrep-new-cluster
   wait_synced 1 60
-  mariadb --protocol=tcp -h127.0.0.1 -P"$(sql_port 1)" -uroot -e \
-    "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY ''; GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;" 2>/dev/null || true
+  tcp_root 1 # replicated to the nodes that join
   for n in 2 3; do
     start_node "$n"
     wait_synced "$n" 120
@@ -146,33 +119,9 @@ start() {
   echo "galera: 3 nodes Synced ($(dsns | tr '\n' ' '))"
 }
 
-stop() {
-  for n in "${NODES[@]}"; do
-    local pidf="$DIR/node$n/mysqld.pid"
-    if [[ -f $pidf ]]; then
-      kill "$(cat "$pidf")" 2>/dev/null || true
-    fi
-  done
-  for n in "${NODES[@]}"; do
-    local pidf="$DIR/node$n/mysqld.pid" i=0
-    while [[ -f $pidf ]] && kill -0 "$(cat "$pidf" 2>/dev/null)" 2>/dev/null && ((i < 60)); do
-      sleep 0.5
-      i=$((i + 1))
-    done
-    [[ -f $pidf ]] && kill -9 "$(cat "$pidf")" 2>/dev/null || true
-  done
-  rm -rf -- "$DIR"
-}
-
-dsns() {
-  for n in "${NODES[@]}"; do
-    echo "root@tcp(127.0.0.1:$(sql_port "$n"))/"
-  done
-}
-
 case "${1:-}" in
 start) start ;;
-stop) stop ;;
+stop) stop_nodes ;;
 dsns) dsns ;;
 kill) kill -9 "$(cat "$DIR/node$2/mysqld.pid")" ;;
 restart) restart_node "$2" ;;

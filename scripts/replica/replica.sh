@@ -16,30 +16,16 @@ NODES=(1 2)
 port() { echo $((BASE + $1)); }
 sqlc() { local n=$1; shift; mariadb --protocol=tcp -h127.0.0.1 -P"$(port "$n")" -uroot "$@"; }
 
+# shellcheck source=../lib/mariadb.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/mariadb.sh"
+
 node_cnf() {
-  local n=$1 d="$DIR/node$1"
-  cat >"$d.cnf" <<CNF
-[mysqld]
-datadir=$d/data
-socket=$d/mysqld.sock
-pid-file=$d/mysqld.pid
-port=$(port "$n")
-bind-address=127.0.0.1
-log-error=$d/error.log
-user=mysql
-server_id=$n
-log_bin=$d/data/binlog
-binlog_format=ROW
+  base_cnf "$1"
+  cat <<CNF
+server_id=$1
+log_bin=$DIR/node$1/data/binlog
 log_slave_updates=ON
-default_storage_engine=InnoDB
-innodb_buffer_pool_size=64M
-innodb_log_file_size=32M
-innodb_flush_log_at_trx_commit=2
-max_connections=151
-skip-name-resolve
 skip-slave-start
-character-set-server=utf8mb4
-collation-server=utf8mb4_general_ci
 CNF
 }
 
@@ -56,25 +42,10 @@ wait_up() { # wait_up N seconds
 }
 
 start() {
-  command -v mariadbd >/dev/null || { echo "mariadbd missing: apt-get install mariadb-server" >&2; exit 1; }
-  if [[ -d $DIR ]]; then stop; fi
+  if [[ -d $DIR ]]; then stop_nodes; fi
+  prepare node_cnf
   for n in "${NODES[@]}"; do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$(port "$n")") 2>/dev/null; then
-      echo "port $(port "$n") is taken (another run? REPLICA_DIR=... $0 stop)" >&2
-      exit 1
-    fi
-  done
-  mkdir -p "$DIR"
-  chmod 0755 "$DIR"
-  for n in "${NODES[@]}"; do
-    mkdir -p "$DIR/node$n/data"
-    node_cnf "$n"
-  done
-  chown -R mysql:mysql "$DIR"
-  for n in "${NODES[@]}"; do
-    mariadb-install-db --no-defaults --datadir="$DIR/node$n/data" --user=mysql \
-      --auth-root-authentication-method=normal >"$DIR/install$n.log" 2>&1 \
-      || { cat "$DIR/install$n.log" >&2; exit 1; }
+    install_db "$n"
     mariadbd --defaults-file="$DIR/node$n.cnf" >/dev/null 2>&1 &
   done
   for n in "${NODES[@]}"; do
@@ -84,7 +55,7 @@ start() {
   # setup is its own (not replicated), then it starts from the primary's
   # current position.
   for n in "${NODES[@]}"; do
-    sqlc "$n" -e "SET sql_log_bin=0; CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY ''; GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;" 2>/dev/null || true
+    tcp_root "$n" "SET sql_log_bin=0;"
   done
   local pos
   pos=$(sqlc 1 -Nse "SELECT @@gtid_binlog_pos")
@@ -103,31 +74,9 @@ start() {
   exit 1
 }
 
-stop() {
-  for n in "${NODES[@]}"; do
-    local pidf="$DIR/node$n/mysqld.pid"
-    [[ -f $pidf ]] && kill "$(cat "$pidf")" 2>/dev/null || true
-  done
-  for n in "${NODES[@]}"; do
-    local pidf="$DIR/node$n/mysqld.pid" i=0
-    while [[ -f $pidf ]] && kill -0 "$(cat "$pidf" 2>/dev/null)" 2>/dev/null && ((i < 60)); do
-      sleep 0.5
-      i=$((i + 1))
-    done
-    [[ -f $pidf ]] && kill -9 "$(cat "$pidf")" 2>/dev/null || true
-  done
-  rm -rf -- "$DIR"
-}
-
-dsns() {
-  for n in "${NODES[@]}"; do
-    echo "root@tcp(127.0.0.1:$(port "$n"))/"
-  done
-}
-
 case "${1:-}" in
 start) start ;;
-stop) stop ;;
+stop) stop_nodes ;;
 dsns) dsns ;;
 *) echo "usage: $0 start|stop|dsns" >&2; exit 2 ;;
 esac
