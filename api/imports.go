@@ -14,6 +14,7 @@ import (
 
 	"shanhai/model"
 	"shanhai/service/imports"
+	"shanhai/service/sheet"
 )
 
 // importPath is the import upload route, whose body may reach maxImportBody.
@@ -21,8 +22,6 @@ const importPath = "/api/v1/imports"
 
 // maxImportBody is an import upload's body: the 20 MiB file and its envelope.
 const maxImportBody = imports.MaxFile + 64<<10
-
-const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 type importTotalsResp struct {
 	Rows      int               `json:"rows"`
@@ -75,7 +74,7 @@ func (r *router) importTemplate(c *gin.Context) {
 		return
 	}
 	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
-	c.Data(http.StatusOK, xlsxType, b)
+	c.Data(http.StatusOK, sheet.ContentTypeXLSX, b)
 }
 
 // uploadImport reads the multipart fields "kind" and "file" (at most
@@ -174,7 +173,7 @@ func (r *router) importResult(c *gin.Context) {
 		return
 	}
 	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
-	c.Data(http.StatusOK, xlsxType, b)
+	c.Data(http.StatusOK, sheet.ContentTypeXLSX, b)
 }
 
 type verifyFailureResp struct {

@@ -1,12 +1,10 @@
 package store_test
 
 import (
-	"strings"
 	"testing"
 	"time"
 
 	"shanhai/model"
-	"shanhai/model/store"
 )
 
 // TestProcurementBackfills: migrations 0022, 0023 and 0042 fill the org
@@ -16,26 +14,10 @@ import (
 func TestProcurementBackfills(t *testing.T) {
 	eachEmpty(t, func(t *testing.T, dialect, dsn string) {
 		ctx := t.Context()
-		st := open(t, dsn)
-		if _, err := st.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		migs, err := store.Migrations(dialect)
-		if err != nil {
-			t.Fatal(err)
-		}
+		st := migrated(t, dsn)
 		backfill := map[int]string{}
-		for _, m := range migs {
-			want := map[int]string{22: "INSERT INTO org_day_totals", 23: "INSERT INTO buyer_holds", 42: "INSERT INTO user_holds"}[m.Version]
-			if want == "" {
-				continue
-			}
-			_, rest, ok := strings.Cut(m.SQL, want)
-			if !ok {
-				t.Fatalf("migration %d has no %s", m.Version, want)
-			}
-			stmt, _, _ := strings.Cut(rest, ";")
-			backfill[m.Version] = want + stmt
+		for v, prefix := range map[int]string{22: "INSERT INTO org_day_totals", 23: "INSERT INTO buyer_holds", 42: "INSERT INTO user_holds"} {
+			backfill[v] = backfills(t, dialect, v, prefix)[0]
 		}
 		org := int64(7)
 		for _, o := range []*model.Order{

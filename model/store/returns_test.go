@@ -6,36 +6,15 @@ package store_test
 // rows written as an earlier version wrote them (held_qty 0).
 
 import (
-	"strings"
 	"testing"
 	"time"
-
-	"shanhai/model/store"
 )
 
 func TestReturnHoldsBackfill(t *testing.T) {
 	eachEmpty(t, func(t *testing.T, dialect, dsn string) {
 		ctx := t.Context()
-		st := open(t, dsn)
-		if _, err := st.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		migs, err := store.Migrations(dialect)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var backfill string
-		for _, m := range migs {
-			if m.Version == 11 {
-				if _, rest, ok := strings.Cut(m.SQL, "UPDATE order_lines"); ok {
-					backfill = rest
-				}
-			}
-		}
-		if backfill == "" {
-			t.Fatal("migration 0011 has no back-fill UPDATE")
-		}
-		backfill = "UPDATE order_lines " + strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(backfill), ";"))
+		st := migrated(t, dsn)
+		backfill := backfills(t, dialect, 11, "UPDATE order_lines")[0]
 		db := st.DB()
 		exec := func(q string, args ...any) {
 			t.Helper()

@@ -1,11 +1,9 @@
 package store_test
 
 import (
-	"strings"
 	"testing"
 
 	"shanhai/model"
-	"shanhai/model/store"
 )
 
 // TestRollupFacetsBackfill: migration 0037 fills rollup_facets from
@@ -15,25 +13,8 @@ import (
 func TestRollupFacetsBackfill(t *testing.T) {
 	eachEmpty(t, func(t *testing.T, dialect, dsn string) {
 		ctx := t.Context()
-		st := open(t, dsn)
-		if _, err := st.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		migs, err := store.Migrations(dialect)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var inserts []string
-		for _, m := range migs {
-			if m.Version != 37 {
-				continue
-			}
-			for _, stmt := range strings.Split(m.SQL, ";") {
-				if i := strings.Index(stmt, "INSERT INTO rollup_facets"); i >= 0 {
-					inserts = append(inserts, stmt[i:])
-				}
-			}
-		}
+		st := migrated(t, dsn)
+		inserts := backfills(t, dialect, 37, "INSERT INTO rollup_facets")
 		if len(inserts) != 7 {
 			t.Fatalf("migration 0037 has %d back-fill INSERTs into rollup_facets, want 7 (one per breakdown)", len(inserts))
 		}

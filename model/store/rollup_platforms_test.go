@@ -1,11 +1,9 @@
 package store_test
 
 import (
-	"strings"
 	"testing"
 
 	"shanhai/model"
-	"shanhai/model/store"
 )
 
 // TestRollupPlatformsBackfill: migration 0033 fills rollup_platforms from
@@ -15,25 +13,8 @@ import (
 func TestRollupPlatformsBackfill(t *testing.T) {
 	eachEmpty(t, func(t *testing.T, dialect, dsn string) {
 		ctx := t.Context()
-		st := open(t, dsn)
-		if _, err := st.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		migs, err := store.Migrations(dialect)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var inserts []string
-		for _, m := range migs {
-			if m.Version != 33 {
-				continue
-			}
-			for _, stmt := range strings.Split(m.SQL, ";") {
-				if i := strings.Index(stmt, "INSERT INTO rollup_platforms"); i >= 0 {
-					inserts = append(inserts, stmt[i:])
-				}
-			}
-		}
+		st := migrated(t, dsn)
+		inserts := backfills(t, dialect, 33, "INSERT INTO rollup_platforms")
 		if len(inserts) != 2 {
 			t.Fatalf("migration 0033 has %d back-fill INSERTs into rollup_platforms, want 2", len(inserts))
 		}

@@ -69,6 +69,46 @@ func open(t *testing.T, dsn string) *store.Store {
 	return st
 }
 
+// migrated opens dsn and migrates it to the newest version.
+func migrated(t *testing.T, dsn string) *store.Store {
+	t.Helper()
+	st := open(t, dsn)
+	if _, err := st.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// backfills are the statements of the dialect's migration version that
+// begin with prefix (e.g. "INSERT INTO rollup_facets"), each up to its
+// semicolon: a back-fill to run again on rows a test wrote.
+func backfills(t *testing.T, dialect string, version int, prefix string) []string {
+	t.Helper()
+	migs, err := store.Migrations(dialect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range migs {
+		if m.Version != version {
+			continue
+		}
+		for rest := m.SQL; ; {
+			_, after, ok := strings.Cut(rest, prefix)
+			if !ok {
+				break
+			}
+			stmt, tail, _ := strings.Cut(after, ";")
+			out = append(out, prefix+stmt)
+			rest = tail
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("migration %04d has no %s", version, prefix)
+	}
+	return out
+}
+
 func TestMigrate(t *testing.T) {
 	eachEmpty(t, func(t *testing.T, dialect, dsn string) {
 		ctx := t.Context()
