@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"shanhai/model"
-	"shanhai/model/store"
 	"shanhai/model/store/storetest"
 )
 
@@ -145,23 +144,9 @@ func apvWantNote(t *testing.T, w *ordWorld, id int64, action, note string) {
 // the day total is a row every placement updates, so exactly one order goes
 // through without approval and the stored total is the sum of them all.
 func TestApprovalConcurrentReplicas(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
-		var others []storetest.Backend
-		if b.Name == "mysql" {
-			st2, err := store.Open(b.DSN, 4)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st2.Close() })
-			others = append(others, storetest.Backend{Name: b.Name, DSN: b.DSN, Store: st2})
-		}
-		approvalRush(t, b, others)
-	})
 	// On Galera a row lock holds on its node only: the day total must still
 	// catch buyers placing on three nodes at once.
-	if nodes, ok := storetest.Galera(t); ok {
-		t.Run("galera", func(t *testing.T) { approvalRush(t, nodes[0], nodes[1:]) })
-	}
+	acrossReplicas(t, approvalRush)
 }
 
 // approvalRush: buyers of one org place at once, spread over replicas on b

@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"shanhai/model"
-	"shanhai/model/store"
 	"shanhai/model/store/storetest"
 )
 
@@ -103,22 +102,8 @@ func TestHoldShare(t *testing.T) {
 // 1000 on hand at once, through two routers over two stores (two
 // replicas): the org's share is 500, so exactly five orders are placed.
 func TestHoldShareReplicas(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
-		var others []storetest.Backend
-		if b.Name == "mysql" {
-			st2, err := store.Open(b.DSN, 4)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st2.Close() })
-			others = append(others, storetest.Backend{Name: b.Name, DSN: b.DSN, Store: st2})
-		}
-		holdRush(t, b, others)
-	})
 	// On Galera the buyer's holdings row, not a lock, must decide.
-	if nodes, ok := storetest.Galera(t); ok {
-		t.Run("galera", func(t *testing.T) { holdRush(t, nodes[0], nodes[1:]) })
-	}
+	acrossReplicas(t, holdRush)
 }
 
 // holdRush: buyers of one org order at once, spread over replicas on b and

@@ -262,6 +262,28 @@ func concDo(h *harness, method, target, token, key, body string) concRes {
 	return r
 }
 
+// acrossReplicas runs rush on every backend, with a second store of the
+// same database on MariaDB (two replicas of one server), and, with
+// SHANHAI_TEST_GALERA, as subtest "galera" on the cluster's first node with
+// one replica on each other node (where a row lock holds on its node only).
+func acrossReplicas(t *testing.T, rush func(t *testing.T, b storetest.Backend, others []storetest.Backend)) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		var others []storetest.Backend
+		if b.Name == "mysql" {
+			st2, err := store.Open(b.DSN, 4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st2.Close() })
+			others = append(others, storetest.Backend{Name: b.Name, DSN: b.DSN, Store: st2})
+		}
+		rush(t, b, others)
+	})
+	if nodes, ok := storetest.Galera(t); ok {
+		t.Run("galera", func(t *testing.T) { rush(t, nodes[0], nodes[1:]) })
+	}
+}
+
 // replicaEngines are h's engine and one more replica on each of others,
 // with the order limits given: a rush spread over replicas (over Galera
 // nodes when others are the cluster's other nodes).

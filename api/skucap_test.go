@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"shanhai/model"
-	"shanhai/model/store"
 	"shanhai/model/store/storetest"
 )
 
@@ -22,21 +21,7 @@ import (
 // for a consumer (its buyer row is its cap's) and for an org's buyer (a
 // user row of its own).
 func TestSKUCapReplicas(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
-		var others []storetest.Backend
-		if b.Name == "mysql" {
-			st2, err := store.Open(b.DSN, 4)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st2.Close() })
-			others = append(others, storetest.Backend{Name: b.Name, DSN: b.DSN, Store: st2})
-		}
-		capRush(t, b, others)
-	})
-	if nodes, ok := storetest.Galera(t); ok {
-		t.Run("galera", func(t *testing.T) { capRush(t, nodes[0], nodes[1:]) })
-	}
+	acrossReplicas(t, capRush)
 }
 
 // capRush: a consumer's orders at once over replicas on b and others, then
