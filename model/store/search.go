@@ -153,6 +153,12 @@ func backfillSearchGrams(ctx context.Context, db gorm.ConnPool, dialect string) 
 	}
 }
 
+// RebuildSearchIndex writes the search grams of every product: for tools
+// that load products with plain SQL (the benches' loaders), after loading.
+func (s *Store) RebuildSearchIndex(ctx context.Context) error {
+	return s.dbErr(backfillSearchGrams(ctx, s.sqlDB, s.dialect))
+}
+
 // goBackfills are the back-fills SQL cannot compute, run by the migration of
 // their version after its statements and before it is recorded.
 var goBackfills = map[int]func(ctx context.Context, db gorm.ConnPool, dialect string) error{
