@@ -172,7 +172,7 @@ func (s *Store) CreateProduct(ctx context.Context, p *model.Product, skus []mode
 				}
 			}
 		}
-		return nil
+		return s.indexSearch(ctx, p.ID, true)
 	})
 }
 
@@ -598,6 +598,11 @@ var searchFields = [...]struct {
 // is also found as two words (马边绿茶: 马边 and 绿茶) — and returns the score
 // expression a relevance sort orders by: per term, the strongest field it is
 // found in. Terms travel as bound parameters, LIKE metacharacters escaped.
+// Each term of two or more characters first narrows the products to those
+// holding all its grams in the search index (search_grams, migration 0045:
+// a product's grams cover every text these LIKEs read, so no match is
+// lost), so the LIKEs judge those candidates only, not every listed
+// product; a one-character term is judged by its LIKEs alone.
 func searchWhere(terms []string, where *[]string, args map[string]any) string {
 	if len(terms) == 0 {
 		return ""
@@ -619,7 +624,16 @@ func searchWhere(terms []string, where *[]string, args map[string]any) string {
 		return "(" + strings.Join(ors, " OR ") + ")"
 	}
 	var scores []string
-	for _, t := range terms {
+	for i, t := range terms {
+		if grams := model.SearchTermGrams(t); len(grams) > 0 {
+			names := make([]string, len(grams))
+			for j, g := range grams {
+				names[j] = fmt.Sprintf("g%d_%d", i, j)
+				args[names[j]] = g
+			}
+			*where = append(*where, fmt.Sprintf("p.id IN (SELECT product_id FROM search_grams WHERE gram IN (@%s) GROUP BY product_id HAVING COUNT(*) = %d)",
+				strings.Join(names, ", @"), len(grams)))
+		}
 		p := param(t)
 		cond := found(p)
 		for _, split := range model.SearchSplits(t) {
@@ -718,7 +732,13 @@ func (s *Store) UpdateProduct(ctx context.Context, id int64, p model.ProductPatc
 		if err := s.bumpSKUs(ctx, "product_id = ?", id); err != nil {
 			return err
 		}
-		return affected(s.conn(ctx).Model(&model.Product{}).Where("id = ?", id).Updates(cols), "product")
+		if err := affected(s.conn(ctx).Model(&model.Product{}).Where("id = ?", id).Updates(cols), "product"); err != nil {
+			return err
+		}
+		if p.Name == nil && p.Brand == nil && p.Description == nil {
+			return nil // the searched text is as it was
+		}
+		return s.indexSearch(ctx, id, false)
 	})
 }
 

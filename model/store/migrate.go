@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // Migrations are numbered SQL files: migrations/common holds what both
@@ -244,10 +246,7 @@ func leaseOwner() (string, error) {
 // failed one leaves nothing behind, and a second process migrating the same
 // file waits for the lock, then sees the version applied and skips it.
 func (s *Store) apply(ctx context.Context, conn *sql.Conn, m Migration) (bool, error) {
-	type execer interface {
-		ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	}
-	var db execer = conn
+	var db gorm.ConnPool = conn
 	var tx *sql.Tx
 	if s.dialect == SQLite {
 		var err error
@@ -267,6 +266,11 @@ func (s *Store) apply(ctx context.Context, conn *sql.Conn, m Migration) (bool, e
 	for _, stmt := range splitSQL(m.SQL) {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
 			return false, fmt.Errorf("migrate %s: %w\n%s", m.Name, err, stmt)
+		}
+	}
+	if fill := goBackfills[m.Version]; fill != nil {
+		if err := fill(ctx, db, s.dialect); err != nil {
+			return false, fmt.Errorf("migrate %s: back-fill: %w", m.Name, err)
 		}
 	}
 	if _, err := db.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",

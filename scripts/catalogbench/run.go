@@ -44,6 +44,11 @@ func run(ctx context.Context, ws *bench.Workspace, o options) (err error) {
 		return err
 	}
 	defer st.Close()
+	// The loader writes products with plain SQL: their search grams are
+	// written here, as the store writes them with each product.
+	if err := st.RebuildSearchIndex(ctx); err != nil {
+		return err
+	}
 	if info.plans, err = explainLists(ctx, st); err != nil {
 		return err
 	}

@@ -30,6 +30,7 @@ type Subject interface {
 	SetSupplierStatus(ctx context.Context, id int64, status string) ([]int64, error)
 	CreateProduct(ctx context.Context, p *model.Product, skus []model.SKU) error
 	SetProductOnSale(ctx context.Context, id int64, onSale bool) error
+	UpdateProduct(ctx context.Context, id int64, p model.ProductPatch) error
 	SKU(ctx context.Context, id int64) (*model.SKU, error)
 	SetSKUPrice(ctx context.Context, skuID, priceCents int64) (int64, error)
 	AdjustStock(ctx context.Context, skuID, delta int64) (int64, error)
@@ -62,6 +63,7 @@ func RunConformance(t *testing.T, fresh func(t *testing.T) Harness) {
 		{"ProductOnSale", testProductOnSale},
 		{"Certification", testCertification},
 		{"Products", testProducts},
+		{"Search", testSearch},
 		{"AdjustStock", testAdjustStock},
 		{"AdjustStockConcurrently", testAdjustStockConcurrently},
 		{"ReadsWhileWriting", testReadsWhileWriting},
