@@ -211,6 +211,13 @@ type txState struct {
 	afterCommit []func()
 }
 
+// InTransaction says whether ctx carries a transaction of InTx: work done
+// with it joins that transaction.
+func (s *Store) InTransaction(ctx context.Context) bool {
+	_, ok := ctx.Value(txKey{}).(*txState)
+	return ok
+}
+
 // conn is the handle for ctx: its transaction when there is one.
 func (s *Store) conn(ctx context.Context) *gorm.DB {
 	if tx, ok := ctx.Value(txKey{}).(*txState); ok {

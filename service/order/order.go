@@ -19,6 +19,7 @@ import (
 // Store is the database.
 type Store interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	InTransaction(ctx context.Context) bool
 	User(ctx context.Context, id int64) (*model.User, error)
 	Org(ctx context.Context, id int64) (*model.Org, error)
 	Sellables(ctx context.Context, skuIDs []int64) (map[int64]*model.Sellable, error)

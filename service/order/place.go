@@ -71,7 +71,8 @@ func (s *Service) Place(ctx context.Context, actor *model.User, key string, in P
 	}
 	counted := false // the rate limit counts a placement once, however it is run
 	return placeAgain(func(fresh bool) ([]byte, error) {
-		if s.batch != nil && b.org == nil && !fresh {
+		// a placement inside a caller's transaction joins it, never a batch
+		if s.batch != nil && b.org == nil && !fresh && !s.store.InTransaction(ctx) {
 			body, err := s.placeBatched(ctx, b, key, in, render)
 			if !errors.Is(err, errAlone) {
 				return body, err
