@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -149,21 +150,40 @@ func writeStored(c *gin.Context, status int, body []byte, err error) {
 	c.Data(status, "application/json; charset=utf-8", body)
 }
 
-// renderPlaced is the body of POST /orders (one order) or of a checkout.
-// It runs only for a new placement (never for a replay) and notes the
-// orders' channels in placed, counted once the placement has committed.
-func renderPlaced(checkout bool, placed *[]string) order.Render {
+// placedNote is what a placement rendered last: its body and its orders'
+// channels, for the orders-placed counter.
+type placedNote struct {
+	body     []byte
+	channels []string
+}
+
+// render is the body of POST /orders (one order) or of a checkout. It runs
+// for a new placement, never for a replay, but may run for one that is then
+// not committed (a batch that failed runs it again alone).
+func (n *placedNote) render(checkout bool) order.Render {
 	return func(p *order.Placed) ([]byte, error) {
 		orders := make([]orderResp, len(p.Orders))
-		*placed = (*placed)[:0]
+		n.channels = n.channels[:0]
 		for i, o := range p.Orders {
 			orders[i] = toOrder(o, true, false)
-			*placed = append(*placed, o.Channel)
+			n.channels = append(n.channels, o.Channel)
 		}
+		var err error
 		if !checkout {
-			return json.Marshal(orders[0])
+			n.body, err = json.Marshal(orders[0])
+		} else {
+			n.body, err = json.Marshal(checkoutResp{CheckoutID: p.CheckoutID, Orders: orders})
 		}
-		return json.Marshal(checkoutResp{CheckoutID: p.CheckoutID, Orders: orders})
+		return n.body, err
+	}
+}
+
+// count adds a committed placement to the orders-placed counter: body is
+// what the placement answered, and only the body rendered for it here (not
+// a replay's stored one, nor one of an attempt that did not commit) counts.
+func (n *placedNote) count(m *metrics, body []byte, err error) {
+	if err == nil && n.body != nil && bytes.Equal(body, n.body) {
+		m.ordersPlaced(n.channels)
 	}
 }
 
@@ -185,11 +205,9 @@ func (r *router) placeOrder(c *gin.Context) {
 		in.Lines[i] = order.LineInput{SKUID: l.SKUID, Quantity: l.Quantity}
 	}
 	u := caller(c)
-	var placed []string
-	body, err := r.Orders.Place(c.Request.Context(), u, c.GetHeader("Idempotency-Key"), in, renderPlaced(false, &placed))
-	if err == nil {
-		r.metrics.ordersPlaced(placed)
-	}
+	var n placedNote
+	body, err := r.Orders.Place(c.Request.Context(), u, c.GetHeader("Idempotency-Key"), in, n.render(false))
+	n.count(r.metrics, body, err)
 	writeStored(c, http.StatusCreated, body, err)
 }
 
@@ -200,13 +218,11 @@ func (r *router) checkout(c *gin.Context) {
 		return
 	}
 	u := caller(c)
-	var placed []string
+	var n placedNote
 	body, err := r.Orders.Checkout(c.Request.Context(), u, c.GetHeader("Idempotency-Key"), order.Delivery{
 		DeliveryDate: req.DeliveryDate, Address: req.Address, Phone: req.Phone, Note: req.Note, AddressID: req.AddressID,
-		SalesPointID: req.SalesPointID}, renderPlaced(true, &placed))
-	if err == nil {
-		r.metrics.ordersPlaced(placed)
-	}
+		SalesPointID: req.SalesPointID}, n.render(true))
+	n.count(r.metrics, body, err)
 	writeStored(c, http.StatusCreated, body, err)
 }
 

@@ -53,7 +53,10 @@ type Placed struct {
 
 // Render encodes what was placed (the caller's result, e.g. a response
 // body), inside the transaction, so the result stored with the idempotency
-// key is exactly what the first caller got.
+// key is exactly what the first caller got. It never runs for a replay, but
+// may run for an attempt that then does not commit (a batch that failed
+// runs its placements again alone): the body Place returns is the committed
+// one.
 type Render func(*Placed) ([]byte, error)
 
 // Place places one order with one supplier, at most once per key, and
