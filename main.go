@@ -606,6 +606,7 @@ func init() {
 		{"user add", "-username NAME [-role ROLE] [-org ID] [-supplier ID] [-region CODE] < password", "create a user (the password from standard input, not echoed on a terminal)", userAddCommand},
 		{"stats", "[-year YYYY] [-month M]", "print the per-pairing statistics and the not-credited totals", statsCommand},
 		{"rollup rebuild", "", "recompute every statistics rollup from the ledger; report and correct differences", rollupCommand},
+		{"search rebuild", "", "add every product's missing catalogue search grams (after a rolling upgrade across migration 0045)", searchCommand},
 		{"healthcheck", "[-url URL]", "exit 0 when the server on SHANHAI_ADDR answers /readyz with 200 (for container health checks)", healthcheckCommand},
 		{"version", "", "print the version", versionCommand},
 		{"help", "", "this list", nil},
@@ -911,6 +912,24 @@ func rollupCommand(args []string) error {
 		for _, d := range rep.Diffs {
 			fmt.Println("  corrected:", d)
 		}
+		return nil
+	})
+}
+
+// searchCommand is `shanhai search rebuild`: the search grams of every
+// product's text that the index lacks are added (a product a replica of an
+// older release wrote has none). Grams the text no longer holds only make a
+// product a candidate that the search's exact match then drops. Safe while
+// replicas run.
+func searchCommand(args []string) error {
+	if err := noFlags("search rebuild", args); err != nil {
+		return err
+	}
+	return withStore(func(ctx context.Context, _ *config.Config, st *store.Store) error {
+		if err := st.RebuildSearchIndex(ctx); err != nil {
+			return err
+		}
+		fmt.Println("search index: every product's grams are present")
 		return nil
 	})
 }

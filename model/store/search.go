@@ -153,8 +153,10 @@ func backfillSearchGrams(ctx context.Context, db gorm.ConnPool, dialect string) 
 	}
 }
 
-// RebuildSearchIndex writes the search grams of every product: for tools
-// that load products with plain SQL (the benches' loaders), after loading.
+// RebuildSearchIndex adds the search grams every product's text holds and
+// the index lacks: for tools that load products with plain SQL (the
+// benches' loaders), and after a rolling upgrade across migration 0045
+// (`shanhai search rebuild`).
 func (s *Store) RebuildSearchIndex(ctx context.Context) error {
 	return s.dbErr(backfillSearchGrams(ctx, s.sqlDB, s.dialect))
 }
