@@ -180,7 +180,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.RateOrders = num("SHANHAI_RATE_ORDERS", 120)
 	c.SKUCap = int64(num("SHANHAI_SKU_CAP", 0))
 	c.HoldShare = num("SHANHAI_HOLD_SHARE", 50)
-	c.OrderBatch = num("SHANHAI_ORDER_BATCH", 64)
+	c.OrderBatch = num("SHANHAI_ORDER_BATCH", 0)
 	if err == nil && (c.HoldShare < 1 || c.HoldShare > 100) {
 		err = fmt.Errorf("SHANHAI_HOLD_SHARE=%d: want a percent from 1 to 100", c.HoldShare)
 	}

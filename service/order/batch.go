@@ -30,8 +30,8 @@ import (
 	"shanhai/model"
 )
 
-// DefaultBatch is the most placements a batch holds unless SetBatch says
-// otherwise (SHANHAI_ORDER_BATCH's default).
+// DefaultBatch is the batch size to start from when turning group commit on
+// (SHANHAI_ORDER_BATCH=64); it is off by default.
 const DefaultBatch = 64
 
 // batchFlushers is how many batches are written at once.

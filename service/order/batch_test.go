@@ -31,6 +31,7 @@ func TestBatch(t *testing.T) {
 		}
 		plenty, scarce := skus[0].ID, skus[1].ID
 		s := New(st, st, stock.New(st, st, 0), credit.New(st, nil), payment.NewSandbox("batch-test"), nil, Limits{})
+		s.SetBatch(DefaultBatch)
 		render := func(pl *Placed) ([]byte, error) {
 			return []byte(strconv.FormatInt(pl.Orders[0].ID, 10)), nil
 		}

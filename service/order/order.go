@@ -106,12 +106,11 @@ type Service struct {
 	batch     *batcher             // group commit of consumers' placements (batch.go); nil: off
 }
 
-// New returns the order service. It moves stock only through stk, which
+// New returns the order service, group commit off (SetBatch turns it on). It moves stock only through stk, which
 // holds the stock rules (the per-buyer cap among them).
 func New(st Store, geo Geographies, stk *stock.Service, ledger Ledger, provider payment.Provider, counter Counter, limits Limits) *Service {
 	s := &Service{store: st, geo: geo, stock: stk, ledger: ledger, provider: provider, counter: counter, limits: limits, now: time.Now,
 		keys: idempotency.New(st)}
-	s.SetBatch(DefaultBatch)
 	return s
 }
 
