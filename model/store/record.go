@@ -62,6 +62,20 @@ func (s *Store) ReplaceRecord(ctx context.Context, r *model.SalesRecord, from []
 // UpdateRecord moves a record from one of the statuses in from to p.Status
 // (a compare-and-set: 409 invalid_transition when another change won).
 func (s *Store) UpdateRecord(ctx context.Context, id int64, from []string, p model.RecordPatch) error {
+	cols := s.recordPatchColumns(p)
+	res := s.conn(ctx).Model(&model.SalesRecord{}).Where("id = ? AND status IN ?", id, from).Updates(cols)
+	if res.Error != nil {
+		return mapErr(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return model.Conflict("invalid_transition", "record %d is not %v", id, from)
+	}
+	return nil
+}
+
+// recordPatchColumns are the columns a patch sets: the status, the time of
+// the change and whichever of the other fields it carries.
+func (s *Store) recordPatchColumns(p model.RecordPatch) map[string]any {
 	cols := map[string]any{"status": p.Status, "updated_at": s.gdb.NowFunc()}
 	if p.Reason != nil {
 		cols["reason"] = *p.Reason
@@ -78,14 +92,7 @@ func (s *Store) UpdateRecord(ctx context.Context, id int64, from []string, p mod
 	if p.RevokedAt != nil {
 		cols["revoked_at"] = *p.RevokedAt
 	}
-	res := s.conn(ctx).Model(&model.SalesRecord{}).Where("id = ? AND status IN ?", id, from).Updates(cols)
-	if res.Error != nil {
-		return mapErr(res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return model.Conflict("invalid_transition", "record %d is not %v", id, from)
-	}
-	return nil
+	return cols
 }
 
 // Record is one record with its items and files.
@@ -265,22 +272,7 @@ func (s *Store) CreateRecords(ctx context.Context, rs []*model.SalesRecord) erro
 // from to p.Status, in one statement per 500 records; it answers how many
 // it moved (fewer than asked: another change won for some).
 func (s *Store) UpdateRecords(ctx context.Context, ids []int64, from []string, p model.RecordPatch) (int, error) {
-	cols := map[string]any{"status": p.Status, "updated_at": s.gdb.NowFunc()}
-	if p.Reason != nil {
-		cols["reason"] = *p.Reason
-	}
-	if p.VerifierID != nil {
-		cols["verifier_id"] = *p.VerifierID
-	}
-	if p.SubmittedAt != nil {
-		cols["submitted_at"] = *p.SubmittedAt
-	}
-	if p.VerifiedAt != nil {
-		cols["verified_at"] = *p.VerifiedAt
-	}
-	if p.RevokedAt != nil {
-		cols["revoked_at"] = *p.RevokedAt
-	}
+	cols := s.recordPatchColumns(p)
 	n := 0
 	for i := 0; i < len(ids); i += 500 {
 		res := s.conn(ctx).Model(&model.SalesRecord{}).Where("id IN ? AND status IN ?", ids[i:min(i+500, len(ids))], from).Updates(cols)
