@@ -59,7 +59,7 @@ type concScale struct {
 }
 
 var concScales = map[string]concScale{
-	"mysql":  {buyers: 500, stock: 100, rounds: 20, crossed: 200, sameKey: 50, orders: 1000, pays: 500, payUsers: 50, sweepers: 3, paySpread: 3 * time.Second, workers: 16},
+	"mysql":  {buyers: 500, stock: 100, rounds: 8, crossed: 200, sameKey: 50, orders: 1000, pays: 500, payUsers: 50, sweepers: 3, paySpread: 3 * time.Second, workers: 16},
 	"sqlite": {buyers: 40, stock: 8, rounds: 2, crossed: 20, sameKey: 10, orders: 100, pays: 50, payUsers: 10, sweepers: 3, paySpread: 300 * time.Millisecond, workers: 4},
 }
 

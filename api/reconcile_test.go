@@ -146,7 +146,7 @@ func seedFrom(t *testing.T) uint64 {
 
 func TestReconciliation(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
-		perPhase := 700 // three phases: a few thousand orders on MySQL
+		perPhase := 400 // three phases: 1,200 orders on MySQL
 		if b.Name == "sqlite" {
 			perPhase = 80
 		}
