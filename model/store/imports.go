@@ -20,12 +20,13 @@ func (s *Store) CreateImportJob(ctx context.Context, j *model.ImportJob) error {
 	return mapErr(s.conn(ctx).Create(j).Error)
 }
 
-// AddImportRows inserts staging rows, 1,000 a statement.
+// AddImportRows inserts staging rows, 1,000 a statement (fewer on SQLite:
+// perStatement).
 func (s *Store) AddImportRows(ctx context.Context, rows []model.ImportRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	return mapErr(s.conn(ctx).CreateInBatches(rows, 1000).Error)
+	return mapErr(s.conn(ctx).CreateInBatches(rows, s.perStatement(1000, 10)).Error)
 }
 
 // AddImportChunks inserts a job's chunks (validation phase, none done).
@@ -190,9 +191,16 @@ func (s *Store) SetImportRows(ctx context.Context, jobID int64, rows []int, from
 	if to.Status == model.RowOK {
 		cols["pairing_id"], cols["reason"] = to.PairingID, to.Reason
 	}
-	res := s.conn(ctx).Model(&model.ImportRow{}).Where("job_id = ? AND row_no IN ? AND status = ?", jobID, rows, from).
-		Updates(cols)
-	return int(res.RowsAffected), mapErr(res.Error)
+	n, step := 0, s.perStatement(len(rows), 1)
+	for i := 0; i < len(rows); i += step {
+		res := s.conn(ctx).Model(&model.ImportRow{}).Where("job_id = ? AND row_no IN ? AND status = ?", jobID, rows[i:min(i+step, len(rows))], from).
+			Updates(cols)
+		if res.Error != nil {
+			return n, mapErr(res.Error)
+		}
+		n += int(res.RowsAffected)
+	}
+	return n, nil
 }
 
 // ImportJobsIn is the ids of the jobs in one of statuses.
@@ -204,17 +212,17 @@ func (s *Store) ImportJobsIn(ctx context.Context, statuses ...string) ([]int64, 
 
 // SetImportGroupRefs records one status for the rows of a job's chunk
 // still in status from, each group's rows with its group's ref (group key →
-// ref id), in one statement per 500 groups; it answers how many rows it
-// changed.
+// ref id), in one statement per 500 groups (fewer on SQLite); it answers
+// how many rows it changed.
 func (s *Store) SetImportGroupRefs(ctx context.Context, jobID int64, chunk int, refs map[string]int64, from, status, problems string) (int, error) {
 	keys := make([]string, 0, len(refs))
 	for k := range refs {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	n := 0
-	for i := 0; i < len(keys); i += 500 {
-		part := keys[i:min(i+500, len(keys))]
+	n, step := 0, s.perStatement(500, 3)
+	for i := 0; i < len(keys); i += step {
+		part := keys[i:min(i+step, len(keys))]
 		var sb strings.Builder
 		args := make([]any, 0, 2*len(part)+7)
 		sb.WriteString("UPDATE import_rows SET status = ?, problems = ?, ref_id = CASE group_key")
