@@ -697,7 +697,7 @@ func TestRoundTrip(t *testing.T) {
 			Problems: `[{"column":"invoice_number","message":"已计入"}]`, RefID: ptr(int64(1<<62 + 74)),
 			PairingID: ptr(int64(1<<62 + 76)), Reason: model.ReasonCertExpired},
 		&model.ImportChunk{JobID: 1<<62 + 75, Seq: 399, Phase: model.PhaseCommit, Rows: 500, Done: true,
-			LeaseOwner: "shanhai-7f9c:12345", LeaseUntil: ptr(updated)},
+			LeaseOwner: "shanhai-7f9c:12345", LeaseUntil: ptr(updated), OKPairingID: ptr(int64(1<<62 + 77)), OKReason: model.ReasonCertMismatch},
 		&model.ReservePlatform{Platform: "other"},
 		&model.SalesPoint{OrgID: 1<<62 + 41, Type: "remote_counter", Name: "柯桥区人民医院门诊楼飞柜", RegionCode: "330603", CreatedAt: created},
 		&model.Bulletin{Year: 2100, Month: 12, Part: model.BulletinUnits, Body: []byte(`{"items":[{"org":{"name":"上虞区人民医院"}}]}` + strings.Repeat(" ", 70000)),

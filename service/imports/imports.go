@@ -61,7 +61,8 @@ type Store interface {
 	ImportRowsAfter(ctx context.Context, jobID int64, after, limit int) ([]model.ImportRow, error)
 	SetImportRows(ctx context.Context, jobID int64, rows []int, from string, to model.ImportRow) (int, error)
 	InvoiceClaimsOf(ctx context.Context, ids [][3]string) ([]model.InvoiceClaim, error)
-	SetImportGroupRefs(ctx context.Context, jobID int64, chunk int, refs map[string]int64, from, status, problems string) (int, error)
+	SetImportGroupRefs(ctx context.Context, jobID int64, chunk int, refs map[string]int64, from, status, problems string,
+		okPairing *int64, okReason string) (int, error)
 	ImportStatusCounts(ctx context.Context, jobID int64) (map[string]int, error)
 	ImportRefs(ctx context.Context, jobID int64) ([]int64, error)
 	ImportJobsIn(ctx context.Context, statuses ...string) ([]int64, error)

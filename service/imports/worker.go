@@ -144,9 +144,12 @@ func (l *lease) keep(ctx context.Context) error {
 	return err
 }
 
-// validateChunk checks each group (reading only) and then writes every
-// row's outcome and finishes the chunk in one transaction: a worker killed
-// midway leaves nothing, and its successor checks the chunk again.
+// validateChunk checks each group (reading only) and then writes the rows'
+// outcomes and finishes the chunk in one transaction: a worker killed
+// midway leaves nothing, and its successor checks the chunk again. The ok
+// rows credited as most of them are (pairing and reason) are not written:
+// the chunk keeps how, and its rows left pending read as ok (the store's
+// ImportChunkRows, ImportRowsAfter, ImportStatusCounts).
 func (s *Service) validateChunk(ctx context.Context, j *model.ImportJob, owner *model.User, l *lease, gs []*group) error {
 	var outs []rowOutcome
 	var pending []*group
@@ -176,6 +179,7 @@ func (s *Service) validateChunk(ctx context.Context, j *model.ImportJob, owner *
 			outs = append(outs, o...)
 		}
 	}
+	l.c.OKPairingID, l.c.OKReason, outs = commonOK(outs)
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.apply(ctx, j.ID, model.RowPending, outs); err != nil {
 			return err
@@ -190,6 +194,39 @@ func (s *Service) validateChunk(ctx context.Context, j *model.ImportJob, owner *
 		return errLost
 	}
 	return err
+}
+
+// commonOK is the pairing and reason most ok outcomes without problems
+// have, and outs without those.
+func commonOK(outs []rowOutcome) (*int64, string, []rowOutcome) {
+	type credited struct {
+		pairing int64
+		reason  string
+	}
+	plain := func(o rowOutcome) bool { return o.status == model.RowOK && o.problems == "[]" }
+	n := map[credited]int{}
+	var best credited
+	for _, o := range outs {
+		if !plain(o) {
+			continue
+		}
+		k := credited{o.pairing, o.reason}
+		n[k] += len(o.rows)
+		if n[k] > n[best] {
+			best = k
+		}
+	}
+	var rest []rowOutcome
+	for _, o := range outs {
+		if !plain(o) || (credited{o.pairing, o.reason}) != best {
+			rest = append(rest, o)
+		}
+	}
+	var pairing *int64
+	if best.pairing != 0 {
+		pairing = &best.pairing
+	}
+	return pairing, best.reason, rest
 }
 
 // commitChunk writes the chunk's validated groups, CommitBatch to a
@@ -230,7 +267,7 @@ func (s *Service) commitChunk(ctx context.Context, j *model.ImportJob, owner *mo
 		}
 		err := s.store.InTx(ctx, func(ctx context.Context) error {
 			if checked != nil {
-				if err := s.writeMany(ctx, j, owner, part, checked); err != nil {
+				if err := s.writeMany(ctx, j, owner, l.c, part, checked); err != nil {
 					return err
 				}
 			} else {
@@ -298,7 +335,7 @@ func (s *Service) checkRecords(ctx context.Context, j *model.ImportJob, owner *m
 // validation, by another import or an earlier record of this one; its
 // data no longer valid), the outcome commitOne would give it. errStop when
 // a row had moved on.
-func (s *Service) writeMany(ctx context.Context, j *model.ImportJob, owner *model.User, gs []*group, c *checkedRecords) error {
+func (s *Service) writeMany(ctx context.Context, j *model.ImportJob, owner *model.User, chunk *model.ImportChunk, gs []*group, c *checkedRecords) error {
 	recs, errs := slices.Clone(c.recs), slices.Clone(c.errs) // a retried transaction starts from the checks again
 	if err := s.records.CreateChecked(ctx, owner, recs, errs, "import "+itoa(int(j.ID))); err != nil {
 		return err
@@ -318,7 +355,7 @@ func (s *Service) writeMany(ctx context.Context, j *model.ImportJob, owner *mode
 		}
 		outs = append(outs, o...)
 	}
-	n, err := s.store.SetImportGroupRefs(ctx, j.ID, gs[0].rows[0].Chunk, refs, model.RowOK, model.RowCreated, "[]")
+	n, err := s.store.SetImportGroupRefs(ctx, j.ID, chunk.Seq, refs, model.RowOK, model.RowCreated, "[]", chunk.OKPairingID, chunk.OKReason)
 	if err != nil {
 		return err
 	}
