@@ -6,7 +6,6 @@ package store
 import (
 	"context"
 	"slices"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -157,13 +156,29 @@ func (s *Store) ImportProgress(ctx context.Context, jobID int64) (done int, all 
 // such a row is ok, credited as its chunk says.
 const validatedOK = "r.status = '" + model.RowPending + "' AND (c.done <> 0 OR c.phase = '" + model.PhaseCommit + "')"
 
-// importRows reads staging rows (as r, with their chunk as c) with their
-// outcome: a row validatedOK reads as ok with its chunk's pairing and
-// reason.
+// importCreated is the condition of an ok row whose group's record a
+// commit created (sales_records s, by its import job and key): the commit
+// writes the record, not its rows.
+const importCreated = "s.id IS NOT NULL AND r.status IN ('" + model.RowOK + "', '" + model.RowPending + "')"
+
+// importOutcome is a row's status as read: created, ok when validatedOK,
+// else as written.
+const importOutcome = "CASE WHEN " + importCreated + " THEN '" + model.RowCreated + "' WHEN " + validatedOK +
+	" THEN '" + model.RowOK + "' ELSE r.status END"
+
+// importJoins are a staging row's chunk (c) and the record its group's
+// commit created (s), if any.
+const importJoins = "JOIN import_chunks c ON c.job_id = r.job_id AND c.seq = r.chunk " +
+	"LEFT JOIN sales_records s ON s.import_job_id = r.job_id AND s.import_key = r.group_key"
+
+// importRows reads staging rows (as r) with their outcome: a row validatedOK
+// reads as ok with its chunk's pairing and reason, an ok row whose group's
+// record a commit created as created with that record.
 func (s *Store) importRows(ctx context.Context) *gorm.DB {
-	return s.conn(ctx).Table("import_rows AS r").Joins("JOIN import_chunks c ON c.job_id = r.job_id AND c.seq = r.chunk").
-		Select("r.job_id, r.row_no, r.chunk, r.group_key, r.cells, r.problems, r.ref_id, " +
-			"CASE WHEN " + validatedOK + " THEN '" + model.RowOK + "' ELSE r.status END AS status, " +
+	return s.conn(ctx).Table("import_rows AS r").Joins(importJoins).
+		Select("r.job_id, r.row_no, r.chunk, r.group_key, r.cells, r.problems, " +
+			"CASE WHEN " + importCreated + " THEN s.id ELSE r.ref_id END AS ref_id, " +
+			importOutcome + " AS status, " +
 			"CASE WHEN " + validatedOK + " THEN c.ok_pairing_id ELSE r.pairing_id END AS pairing_id, " +
 			"CASE WHEN " + validatedOK + " THEN c.ok_reason ELSE r.reason END AS reason")
 }
@@ -189,9 +204,8 @@ func (s *Store) ImportStatusCounts(ctx context.Context, jobID int64) (map[string
 		Outcome string
 		N       int
 	}
-	err := s.conn(ctx).Table("import_rows AS r").Joins("JOIN import_chunks c ON c.job_id = r.job_id AND c.seq = r.chunk").
-		Where("r.job_id = ?", jobID).
-		Select("CASE WHEN " + validatedOK + " THEN '" + model.RowOK + "' ELSE r.status END AS outcome, COUNT(*) AS n").
+	err := s.conn(ctx).Table("import_rows AS r").Joins(importJoins).Where("r.job_id = ?", jobID).
+		Select(importOutcome + " AS outcome, COUNT(*) AS n").
 		Group("outcome").Scan(&rows).Error
 	out := map[string]int{}
 	for _, r := range rows {
@@ -210,12 +224,24 @@ func fromStatuses(from string) []string {
 	return []string{from}
 }
 
-// ImportRefs is the distinct records (or entries) a job's rows became.
+// ImportRefs is the distinct records (or entries) a job's rows became, in
+// id order: those its rows name and those its commit created by key.
 func (s *Store) ImportRefs(ctx context.Context, jobID int64) ([]int64, error) {
-	var ids []int64
+	var ids, keyed []int64
 	err := s.conn(ctx).Model(&model.ImportRow{}).Where("job_id = ? AND status = ? AND ref_id IS NOT NULL", jobID, model.RowCreated).
 		Distinct("ref_id").Order("ref_id").Pluck("ref_id", &ids).Error
-	return ids, mapErr(err)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	if err := s.conn(ctx).Model(&model.SalesRecord{}).Where("import_job_id = ?", jobID).Order("id").Pluck("id", &keyed).Error; err != nil {
+		return nil, mapErr(err)
+	}
+	if len(keyed) == 0 {
+		return ids, nil
+	}
+	ids = append(ids, keyed...)
+	slices.Sort(ids)
+	return slices.Compact(ids), nil
 }
 
 // SetImportRows records one outcome for rows of a job still in status from
@@ -240,6 +266,10 @@ func (s *Store) SetImportRows(ctx context.Context, jobID int64, rows []int, from
 		set, args = of("pairing_id")+of("reason"), []any{model.RowPending, model.RowPending}
 	}
 	q := "UPDATE import_rows SET " + set + "status = ?, problems = ?, ref_id = ? WHERE job_id = ? AND row_no IN ? AND status IN ?"
+	if from == model.RowOK {
+		// Not ok any more when a commit created its group's record.
+		q += " AND NOT EXISTS (SELECT 1 FROM sales_records s WHERE s.import_job_id = import_rows.job_id AND s.import_key = import_rows.group_key)"
+	}
 	args = append(args, to.Status, to.Problems, to.RefID, jobID, nil, fromStatuses(from))
 	n, step := 0, s.perStatement(len(rows), 1)
 	for i := 0; i < len(rows); i += step {
@@ -258,41 +288,4 @@ func (s *Store) ImportJobsIn(ctx context.Context, statuses ...string) ([]int64, 
 	var ids []int64
 	err := s.conn(ctx).Model(&model.ImportJob{}).Where("status IN ?", statuses).Order("id").Pluck("id", &ids).Error
 	return ids, mapErr(err)
-}
-
-// SetImportGroupRefs records one status for the rows of a job's chunk
-// still in status from (ok: fromStatuses), each group's rows with its
-// group's ref (group key → ref id), in one statement per 500 groups (fewer
-// on SQLite); a row validation left pending takes its chunk's pairing and
-// reason (okPairing, okReason). It answers how many rows it changed.
-func (s *Store) SetImportGroupRefs(ctx context.Context, jobID int64, chunk int, refs map[string]int64, from, status, problems string,
-	okPairing *int64, okReason string) (int, error) {
-	keys := make([]string, 0, len(refs))
-	for k := range refs {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	n, step := 0, s.perStatement(500, 3)
-	for i := 0; i < len(keys); i += step {
-		part := keys[i:min(i+step, len(keys))]
-		var sb strings.Builder
-		args := make([]any, 0, 2*len(part)+11)
-		// pairing_id and reason first: MySQL's later assignments see the
-		// earlier ones' values.
-		sb.WriteString("UPDATE import_rows SET pairing_id = CASE WHEN status = ? THEN ? ELSE pairing_id END, " +
-			"reason = CASE WHEN status = ? THEN ? ELSE reason END, status = ?, problems = ?, ref_id = CASE group_key")
-		args = append(args, model.RowPending, okPairing, model.RowPending, okReason, status, problems)
-		for _, k := range part {
-			sb.WriteString(" WHEN ? THEN ?")
-			args = append(args, k, refs[k])
-		}
-		sb.WriteString(" END WHERE job_id = ? AND chunk = ? AND group_key IN ? AND status IN ?")
-		args = append(args, jobID, chunk, part, fromStatuses(from))
-		res := s.conn(ctx).Exec(sb.String(), args...)
-		if res.Error != nil {
-			return n, mapErr(res.Error)
-		}
-		n += int(res.RowsAffected)
-	}
-	return n, nil
 }

@@ -9,8 +9,10 @@ import (
 )
 
 // A row validation left pending reads as ok, credited as its chunk says,
-// once its chunk is validated; a commit writing it takes the chunk's
-// pairing and reason with it, and a row written ok with its own keeps them.
+// once its chunk is validated; created, with its record, once a commit
+// created its group's record (keyed by job and group); a commit writing it
+// takes the chunk's pairing and reason with it, and a row written ok with
+// its own keeps them.
 func TestImportRowsLeftPending(t *testing.T) {
 	eachEmpty(t, func(t *testing.T, dialect, dsn string) {
 		ctx := t.Context()
@@ -90,8 +92,18 @@ func TestImportRowsLeftPending(t *testing.T) {
 		if err != nil || len(rows) != 5 || rows[0].Status != model.RowOK || *rows[0].PairingID != 7 {
 			t.Fatal(rows, err)
 		}
-		if n, err := st.SetImportGroupRefs(ctx, j.ID, 0, map[string]int64{"g1": 100}, model.RowOK, model.RowCreated, "[]",
-			&pairing, ""); n != 2 || err != nil {
+		rec := &model.SalesRecord{OrgID: 1, Status: model.RecordSubmitted, ImportJobID: &j.ID, ImportKey: "g1"}
+		if err := st.CreateRecords(ctx, []*model.SalesRecord{rec}); err != nil {
+			t.Fatal(err)
+		}
+		// The key holds: the group's record once.
+		again := &model.SalesRecord{OrgID: 1, Status: model.RecordSubmitted, ImportJobID: &j.ID, ImportKey: "g1"}
+		if err := st.CreateRecords(ctx, []*model.SalesRecord{again}); err == nil {
+			t.Fatal("a group's record created twice")
+		}
+		// Rows 2–3 are created by the record, so no longer ok to write.
+		if n, err := st.SetImportRows(ctx, j.ID, []int{2, 3}, model.RowOK,
+			model.ImportRow{Status: model.RowDuplicate, Problems: "[]"}); n != 0 || err != nil {
 			t.Fatal(n, err)
 		}
 		ref := int64(101)
@@ -101,6 +113,18 @@ func TestImportRowsLeftPending(t *testing.T) {
 		}
 		if got := statuses(); got != "created/7/ created/0/no_pairing created/7/ created/7/ error/0/ " {
 			t.Fatalf("committed: %s", got)
+		}
+		got, err := st.ImportRowsAfter(ctx, j.ID, 0, 10)
+		if err != nil || *got[0].RefID != rec.ID || *got[1].RefID != rec.ID || *got[2].RefID != ref {
+			t.Fatal(got, err)
+		}
+		refs, err := st.ImportRefs(ctx, j.ID)
+		if err != nil || len(refs) != 2 || refs[0] != min(rec.ID, ref) || refs[1] != max(rec.ID, ref) {
+			t.Fatal(refs, err)
+		}
+		counts, err = st.ImportStatusCounts(ctx, j.ID)
+		if err != nil || counts[model.RowCreated] != 4 || counts[model.RowError] != 1 || len(counts) != 2 {
+			t.Fatal(counts, err)
 		}
 		// Written once: a second write finds no row still ok.
 		if n, err := st.SetImportRows(ctx, j.ID, []int{4, 5}, model.RowOK,

@@ -223,7 +223,7 @@ func (s *Store) CreateRecords(ctx context.Context, rs []*model.SalesRecord) erro
 		for _, r := range rs {
 			r.ID, r.CreatedAt, r.UpdatedAt = 0, now, now
 		}
-		if err := s.conn(ctx).CreateInBatches(rs, min(s.rowsPerInsert(ctx, len(rs)), s.perStatement(500, 25))).Error; err != nil {
+		if err := s.conn(ctx).CreateInBatches(rs, min(s.rowsPerInsert(ctx, len(rs)), s.perStatement(500, 27))).Error; err != nil {
 			return mapErr(err)
 		}
 		var items []*model.RecordItem

@@ -267,7 +267,7 @@ func (s *Service) commitChunk(ctx context.Context, j *model.ImportJob, owner *mo
 		}
 		err := s.store.InTx(ctx, func(ctx context.Context) error {
 			if checked != nil {
-				if err := s.writeMany(ctx, j, owner, l.c, part, checked); err != nil {
+				if err := s.writeMany(ctx, j, owner, part, checked); err != nil {
 					return err
 				}
 			} else {
@@ -330,23 +330,27 @@ func (s *Service) checkRecords(ctx context.Context, j *model.ImportJob, owner *m
 }
 
 // writeMany creates the records of gs, checked as c says, with multi-row
-// statements and writes every row's outcome, in the caller's transaction:
-// created, or, for a record that cannot be (its invoice counted since
-// validation, by another import or an earlier record of this one; its
-// data no longer valid), the outcome commitOne would give it. errStop when
-// a row had moved on.
-func (s *Service) writeMany(ctx context.Context, j *model.ImportJob, owner *model.User, chunk *model.ImportChunk, gs []*group, c *checkedRecords) error {
+// statements, each keyed by the job and its group (the key its rows read
+// as created by: they are not written), and writes the other rows'
+// outcome, in the caller's transaction: for a record that cannot be
+// created (its invoice counted since validation, by another import or an
+// earlier record of this one; its data no longer valid), the outcome
+// commitOne would give it. A group's record created already (another
+// worker's) fails the whole call on the key; errStop when a row had moved
+// on.
+func (s *Service) writeMany(ctx context.Context, j *model.ImportJob, owner *model.User, gs []*group, c *checkedRecords) error {
 	recs, errs := slices.Clone(c.recs), slices.Clone(c.errs) // a retried transaction starts from the checks again
+	for i, r := range recs {
+		if errs[i] == nil {
+			r.ImportJobID, r.ImportKey = &j.ID, gs[i].key
+		}
+	}
 	if err := s.records.CreateChecked(ctx, owner, recs, errs, "import "+itoa(int(j.ID))); err != nil {
 		return err
 	}
-	refs := map[string]int64{}
-	rows := 0
 	var outs []rowOutcome
 	for i, g := range gs {
 		if errs[i] == nil {
-			refs[g.key] = recs[i].ID
-			rows += len(g.rows)
 			continue
 		}
 		o, err := s.failedOutcome(ctx, j, owner, g, errs[i])
@@ -354,13 +358,6 @@ func (s *Service) writeMany(ctx context.Context, j *model.ImportJob, owner *mode
 			return err
 		}
 		outs = append(outs, o...)
-	}
-	n, err := s.store.SetImportGroupRefs(ctx, j.ID, chunk.Seq, refs, model.RowOK, model.RowCreated, "[]", chunk.OKPairingID, chunk.OKReason)
-	if err != nil {
-		return err
-	}
-	if n != rows {
-		return errStop
 	}
 	return s.apply(ctx, j.ID, model.RowOK, outs)
 }
