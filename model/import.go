@@ -62,6 +62,9 @@ func (ImportJob) TableName() string { return "import_jobs" }
 // ImportRow is one parsed data row of a job (a staging row): its cells (in
 // service/imports's compact encoding), the group it belongs to (rows of one record), its
 // status, the problems found (JSON list of RowProblem) and what it became.
+// Validation writes only the rows whose outcome is not a plain ok: a row
+// still pending in a validated chunk is ok, credited as its ImportChunk says
+// (the store reads it so).
 type ImportRow struct {
 	JobID    int64  `gorm:"column:job_id;primaryKey"`
 	RowNo    int    `gorm:"column:row_no;primaryKey"`
@@ -88,6 +91,11 @@ type ImportChunk struct {
 	Done       bool       `gorm:"column:done"`
 	LeaseOwner string     `gorm:"column:lease_owner"`
 	LeaseUntil *time.Time `gorm:"column:lease_until"`
+	// OKPairingID and OKReason are how verification would credit the
+	// items of the chunk's ok rows that validation left pending (it writes
+	// only the rows whose outcome differs).
+	OKPairingID *int64 `gorm:"column:ok_pairing_id"`
+	OKReason    string `gorm:"column:ok_reason"`
 }
 
 func (ImportChunk) TableName() string { return "import_chunks" }

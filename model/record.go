@@ -68,6 +68,11 @@ type SalesRecord struct {
 	RevokedAt          *time.Time `gorm:"column:revoked_at" json:"revoked_at"`
 	CreatedAt          time.Time  `gorm:"column:created_at" json:"created_at"`
 	UpdatedAt          time.Time  `gorm:"column:updated_at" json:"updated_at"`
+	// ImportJobID and ImportKey are the import job and group (its rows'
+	// group key) whose multi-row commit created the record (nil: none);
+	// unique, so a resumed chunk never creates it twice.
+	ImportJobID *int64 `gorm:"column:import_job_id" json:"-"`
+	ImportKey   string `gorm:"column:import_key" json:"-"`
 
 	Items []RecordItem `gorm:"-" json:"items"`
 	Files []RecordFile `gorm:"-" json:"files"`

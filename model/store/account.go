@@ -335,5 +335,5 @@ func (s *Store) AddAudits(ctx context.Context, as []*model.Audit) error {
 	if len(as) == 0 {
 		return nil
 	}
-	return mapErr(s.conn(ctx).Omit("id").CreateInBatches(as, 200).Error)
+	return mapErr(s.conn(ctx).Omit("id").CreateInBatches(as, s.perStatement(200, 10)).Error)
 }

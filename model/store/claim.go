@@ -50,7 +50,7 @@ func (s *Store) ClaimInvoicesAll(ctx context.Context, cs []*model.InvoiceClaim) 
 			c.CreatedAt = now
 		}
 	}
-	err := s.conn(ctx).Omit("id").CreateInBatches(cs, 500).Error
+	err := s.conn(ctx).Omit("id").CreateInBatches(cs, s.perStatement(500, 7)).Error
 	switch {
 	case err == nil:
 		return true, nil

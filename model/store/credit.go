@@ -27,7 +27,7 @@ func (s *Store) AddCredits(ctx context.Context, entries []*model.Credit) error {
 		for _, e := range entries {
 			e.CreatedAt = now
 		}
-		if err := s.conn(ctx).CreateInBatches(entries, s.rowsPerInsert(ctx, len(entries))).Error; err != nil {
+		if err := s.conn(ctx).CreateInBatches(entries, min(s.rowsPerInsert(ctx, len(entries)), s.perStatement(len(entries), 30))).Error; err != nil {
 			return mapErr(err)
 		}
 		pending := make([]map[string]any, len(entries))

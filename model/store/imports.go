@@ -6,8 +6,9 @@ package store
 import (
 	"context"
 	"slices"
-	"strings"
 	"time"
+
+	"gorm.io/gorm"
 
 	"shanhai/model"
 )
@@ -20,12 +21,13 @@ func (s *Store) CreateImportJob(ctx context.Context, j *model.ImportJob) error {
 	return mapErr(s.conn(ctx).Create(j).Error)
 }
 
-// AddImportRows inserts staging rows, 1,000 a statement.
+// AddImportRows inserts staging rows, 1,000 a statement (fewer on SQLite:
+// perStatement).
 func (s *Store) AddImportRows(ctx context.Context, rows []model.ImportRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	return mapErr(s.conn(ctx).CreateInBatches(rows, 1000).Error)
+	return mapErr(s.conn(ctx).CreateInBatches(rows, s.perStatement(1000, 10)).Error)
 }
 
 // AddImportChunks inserts a job's chunks (validation phase, none done).
@@ -119,11 +121,17 @@ func (s *Store) RenewImportChunk(ctx context.Context, c *model.ImportChunk, unti
 	return res.RowsAffected == 1, mapErr(res.Error)
 }
 
-// FinishImportChunk marks a held chunk done: false when the lease was lost.
+// FinishImportChunk marks a held chunk done, a validated one with how its
+// ok rows are credited (c.OKPairingID, c.OKReason): false when the lease
+// was lost.
 func (s *Store) FinishImportChunk(ctx context.Context, c *model.ImportChunk) (bool, error) {
+	cols := map[string]any{"done": true, "lease_until": nil}
+	if c.Phase == model.PhaseValidate {
+		cols["ok_pairing_id"], cols["ok_reason"] = c.OKPairingID, c.OKReason
+	}
 	res := s.conn(ctx).Model(&model.ImportChunk{}).
 		Where("job_id = ? AND seq = ? AND phase = ? AND done = ? AND lease_owner = ?", c.JobID, c.Seq, c.Phase, false, c.LeaseOwner).
-		Updates(map[string]any{"done": true, "lease_until": nil})
+		Updates(cols)
 	return res.RowsAffected == 1, mapErr(res.Error)
 }
 
@@ -142,57 +150,137 @@ func (s *Store) ImportProgress(ctx context.Context, jobID int64) (done int, all 
 	return out.Done, out.Open == 0, mapErr(err)
 }
 
-// ImportChunkRows is a chunk's rows in row order.
+// validatedOK is the condition of a row left pending in a validated chunk
+// (done, or in the commit phase): validation writes only the outcomes that
+// are not ok, or ok with another pairing or reason than the chunk's, so
+// such a row is ok, credited as its chunk says.
+const validatedOK = "r.status = '" + model.RowPending + "' AND (c.done <> 0 OR c.phase = '" + model.PhaseCommit + "')"
+
+// importCreated is the condition of an ok row whose group's record a
+// commit created (sales_records s, by its import job and key): the commit
+// writes the record, not its rows.
+const importCreated = "s.id IS NOT NULL AND r.status IN ('" + model.RowOK + "', '" + model.RowPending + "')"
+
+// importOutcome is a row's status as read: created, ok when validatedOK,
+// else as written.
+const importOutcome = "CASE WHEN " + importCreated + " THEN '" + model.RowCreated + "' WHEN " + validatedOK +
+	" THEN '" + model.RowOK + "' ELSE r.status END"
+
+// importJoins are a staging row's chunk (c) and the record its group's
+// commit created (s), if any.
+const importJoins = "JOIN import_chunks c ON c.job_id = r.job_id AND c.seq = r.chunk " +
+	"LEFT JOIN sales_records s ON s.import_job_id = r.job_id AND s.import_key = r.group_key"
+
+// importRows reads staging rows (as r) with their outcome: a row validatedOK
+// reads as ok with its chunk's pairing and reason, an ok row whose group's
+// record a commit created as created with that record.
+func (s *Store) importRows(ctx context.Context) *gorm.DB {
+	return s.conn(ctx).Table("import_rows AS r").Joins(importJoins).
+		Select("r.job_id, r.row_no, r.chunk, r.group_key, r.cells, r.problems, " +
+			"CASE WHEN " + importCreated + " THEN s.id ELSE r.ref_id END AS ref_id, " +
+			importOutcome + " AS status, " +
+			"CASE WHEN " + validatedOK + " THEN c.ok_pairing_id ELSE r.pairing_id END AS pairing_id, " +
+			"CASE WHEN " + validatedOK + " THEN c.ok_reason ELSE r.reason END AS reason")
+}
+
+// ImportChunkRows is a chunk's rows in row order, with their outcome.
 func (s *Store) ImportChunkRows(ctx context.Context, jobID int64, chunk int) ([]model.ImportRow, error) {
 	var rows []model.ImportRow
-	err := s.conn(ctx).Where("job_id = ? AND chunk = ?", jobID, chunk).Order("row_no").Find(&rows).Error
+	err := s.importRows(ctx).Where("r.job_id = ? AND r.chunk = ?", jobID, chunk).Order("r.row_no").Find(&rows).Error
 	return rows, mapErr(err)
 }
 
-// ImportRowsAfter is up to limit of a job's rows after row_no after.
+// ImportRowsAfter is up to limit of a job's rows after row_no after, with
+// their outcome.
 func (s *Store) ImportRowsAfter(ctx context.Context, jobID int64, after, limit int) ([]model.ImportRow, error) {
 	var rows []model.ImportRow
-	err := s.conn(ctx).Where("job_id = ? AND row_no > ?", jobID, after).Order("row_no").Limit(limit).Find(&rows).Error
+	err := s.importRows(ctx).Where("r.job_id = ? AND r.row_no > ?", jobID, after).Order("r.row_no").Limit(limit).Find(&rows).Error
 	return rows, mapErr(err)
 }
 
-// ImportStatusCounts counts a job's rows by status.
+// ImportStatusCounts counts a job's rows by outcome.
 func (s *Store) ImportStatusCounts(ctx context.Context, jobID int64) (map[string]int, error) {
 	var rows []struct {
-		Status string
-		N      int
+		Outcome string
+		N       int
 	}
-	err := s.conn(ctx).Model(&model.ImportRow{}).Where("job_id = ?", jobID).
-		Select("status, COUNT(*) AS n").Group("status").Scan(&rows).Error
+	err := s.conn(ctx).Table("import_rows AS r").Joins(importJoins).Where("r.job_id = ?", jobID).
+		Select(importOutcome + " AS outcome, COUNT(*) AS n").
+		Group("outcome").Scan(&rows).Error
 	out := map[string]int{}
 	for _, r := range rows {
-		out[r.Status] = r.N
+		out[r.Outcome] += r.N
 	}
 	return out, mapErr(err)
 }
 
-// ImportRefs is the distinct records (or entries) a job's rows became.
-func (s *Store) ImportRefs(ctx context.Context, jobID int64) ([]int64, error) {
-	var ids []int64
-	err := s.conn(ctx).Model(&model.ImportRow{}).Where("job_id = ? AND status = ? AND ref_id IS NOT NULL", jobID, model.RowCreated).
-		Distinct("ref_id").Order("ref_id").Pluck("ref_id", &ids).Error
-	return ids, mapErr(err)
+// fromStatuses is the stored statuses a write expecting rows in status
+// from matches: ok rows include those validation left pending (the
+// caller writes ok rows only once their chunks are validated).
+func fromStatuses(from string) []string {
+	if from == model.RowOK {
+		return []string{model.RowOK, model.RowPending}
+	}
+	return []string{from}
 }
 
-// SetImportRows records one outcome for rows of a job still in status from;
-// it answers how many rows it changed (fewer than asked: another worker got
-// to some first).
+// ImportRefs is the distinct records (or entries) a job's rows became, in
+// id order: those its rows name and those its commit created by key.
+func (s *Store) ImportRefs(ctx context.Context, jobID int64) ([]int64, error) {
+	var ids, keyed []int64
+	err := s.conn(ctx).Model(&model.ImportRow{}).Where("job_id = ? AND status = ? AND ref_id IS NOT NULL", jobID, model.RowCreated).
+		Distinct("ref_id").Order("ref_id").Pluck("ref_id", &ids).Error
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	if err := s.conn(ctx).Model(&model.SalesRecord{}).Where("import_job_id = ?", jobID).Order("id").Pluck("id", &keyed).Error; err != nil {
+		return nil, mapErr(err)
+	}
+	if len(keyed) == 0 {
+		return ids, nil
+	}
+	ids = append(ids, keyed...)
+	slices.Sort(ids)
+	return slices.Compact(ids), nil
+}
+
+// SetImportRows records one outcome for rows of a job still in status from
+// (ok: fromStatuses); it answers how many rows it changed (fewer than
+// asked: another worker got to some first).
 func (s *Store) SetImportRows(ctx context.Context, jobID int64, rows []int, from string, to model.ImportRow) (int, error) {
 	if len(rows) == 0 {
 		return 0, nil
 	}
-	cols := map[string]any{"status": to.Status, "problems": to.Problems, "ref_id": to.RefID}
-	if to.Status == model.RowOK {
-		cols["pairing_id"], cols["reason"] = to.PairingID, to.Reason
+	set, args := "", []any{}
+	switch {
+	case to.Status == model.RowOK:
+		set, args = "pairing_id = ?, reason = ?, ", []any{to.PairingID, to.Reason}
+	case from == model.RowOK:
+		// A row validation left pending takes its chunk's pairing and
+		// reason; assigned before status, as MySQL's later assignments see
+		// the earlier ones' values.
+		of := func(col string) string {
+			return col + " = CASE WHEN status = ? THEN (SELECT c.ok_" + col + " FROM import_chunks c " +
+				"WHERE c.job_id = import_rows.job_id AND c.seq = import_rows.chunk) ELSE " + col + " END, "
+		}
+		set, args = of("pairing_id")+of("reason"), []any{model.RowPending, model.RowPending}
 	}
-	res := s.conn(ctx).Model(&model.ImportRow{}).Where("job_id = ? AND row_no IN ? AND status = ?", jobID, rows, from).
-		Updates(cols)
-	return int(res.RowsAffected), mapErr(res.Error)
+	q := "UPDATE import_rows SET " + set + "status = ?, problems = ?, ref_id = ? WHERE job_id = ? AND row_no IN ? AND status IN ?"
+	if from == model.RowOK {
+		// Not ok any more when a commit created its group's record.
+		q += " AND NOT EXISTS (SELECT 1 FROM sales_records s WHERE s.import_job_id = import_rows.job_id AND s.import_key = import_rows.group_key)"
+	}
+	args = append(args, to.Status, to.Problems, to.RefID, jobID, nil, fromStatuses(from))
+	n, step := 0, s.perStatement(len(rows), 1)
+	for i := 0; i < len(rows); i += step {
+		args[len(args)-2] = rows[i:min(i+step, len(rows))]
+		res := s.conn(ctx).Exec(q, args...)
+		if res.Error != nil {
+			return n, mapErr(res.Error)
+		}
+		n += int(res.RowsAffected)
+	}
+	return n, nil
 }
 
 // ImportJobsIn is the ids of the jobs in one of statuses.
@@ -200,36 +288,4 @@ func (s *Store) ImportJobsIn(ctx context.Context, statuses ...string) ([]int64, 
 	var ids []int64
 	err := s.conn(ctx).Model(&model.ImportJob{}).Where("status IN ?", statuses).Order("id").Pluck("id", &ids).Error
 	return ids, mapErr(err)
-}
-
-// SetImportGroupRefs records one status for the rows of a job's chunk
-// still in status from, each group's rows with its group's ref (group key →
-// ref id), in one statement per 500 groups; it answers how many rows it
-// changed.
-func (s *Store) SetImportGroupRefs(ctx context.Context, jobID int64, chunk int, refs map[string]int64, from, status, problems string) (int, error) {
-	keys := make([]string, 0, len(refs))
-	for k := range refs {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	n := 0
-	for i := 0; i < len(keys); i += 500 {
-		part := keys[i:min(i+500, len(keys))]
-		var sb strings.Builder
-		args := make([]any, 0, 2*len(part)+7)
-		sb.WriteString("UPDATE import_rows SET status = ?, problems = ?, ref_id = CASE group_key")
-		args = append(args, status, problems)
-		for _, k := range part {
-			sb.WriteString(" WHEN ? THEN ?")
-			args = append(args, k, refs[k])
-		}
-		sb.WriteString(" END WHERE job_id = ? AND chunk = ? AND group_key IN ? AND status = ?")
-		args = append(args, jobID, chunk, part, from)
-		res := s.conn(ctx).Exec(sb.String(), args...)
-		if res.Error != nil {
-			return n, mapErr(res.Error)
-		}
-		n += int(res.RowsAffected)
-	}
-	return n, nil
 }

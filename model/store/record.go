@@ -230,7 +230,7 @@ func (s *Store) CreateRecords(ctx context.Context, rs []*model.SalesRecord) erro
 		for _, r := range rs {
 			r.ID, r.CreatedAt, r.UpdatedAt = 0, now, now
 		}
-		if err := s.conn(ctx).CreateInBatches(rs, min(s.rowsPerInsert(ctx, len(rs)), 500)).Error; err != nil {
+		if err := s.conn(ctx).CreateInBatches(rs, min(s.rowsPerInsert(ctx, len(rs)), s.perStatement(500, 27))).Error; err != nil {
 			return mapErr(err)
 		}
 		var items []*model.RecordItem
@@ -245,7 +245,7 @@ func (s *Store) CreateRecords(ctx context.Context, rs []*model.SalesRecord) erro
 		if len(items) == 0 {
 			return nil
 		}
-		if err := s.conn(ctx).Omit("id").CreateInBatches(items, 500).Error; err != nil {
+		if err := s.conn(ctx).Omit("id").CreateInBatches(items, s.perStatement(500, 9)).Error; err != nil {
 			return mapErr(err)
 		}
 		var got []struct {

@@ -308,6 +308,22 @@ func (s *Store) rowsPerInsert(ctx context.Context, n int) int {
 	return max(n, 1)
 }
 
+// sqliteParams is how many parameters one SQLite statement carries at most
+// in a bulk write: the SQLite driver binds each parameter by scanning every
+// argument, so a statement costs the square of its parameters and many
+// small statements (in-process, cheap) beat one large one.
+const sqliteParams = 400
+
+// perStatement is how many of n rows (or list items) of cols parameters
+// each one statement carries: want on MySQL, fewer on SQLite
+// (sqliteParams).
+func (s *Store) perStatement(want, cols int) int {
+	if s.dialect == SQLite {
+		want = min(want, sqliteParams/max(cols, 1))
+	}
+	return max(want, 1)
+}
+
 // firstInsertID is the id of the first of the n rows a multi-row INSERT just
 // added, the others following it one by one; only where consecutiveIDs.
 // MySQL reports the first id, SQLite the last.

@@ -10,9 +10,12 @@
 // row), so two replicas share a job and a dead replica's chunk is taken
 // over once its lease runs out. Each record (the rows sharing org and
 // invoice) or register entry is written in one transaction with its rows'
-// outcome, so a resumed chunk never writes it twice. Rows already imported,
-// by this file or another, are counted duplicate; the same invoice or
-// certificate with other data is a conflict, shown and never applied.
+// outcome, so a resumed chunk never writes it twice: a record written in
+// bulk carries its job and group as a unique key, which its rows read as
+// created by (validation and commit write only the rows whose outcome is
+// not a plain ok or created). Rows already imported, by this file or
+// another, are counted duplicate; the same invoice or certificate with
+// other data is a conflict, shown and never applied.
 package imports
 
 import (
@@ -61,7 +64,6 @@ type Store interface {
 	ImportRowsAfter(ctx context.Context, jobID int64, after, limit int) ([]model.ImportRow, error)
 	SetImportRows(ctx context.Context, jobID int64, rows []int, from string, to model.ImportRow) (int, error)
 	InvoiceClaimsOf(ctx context.Context, ids [][3]string) ([]model.InvoiceClaim, error)
-	SetImportGroupRefs(ctx context.Context, jobID int64, chunk int, refs map[string]int64, from, status, problems string) (int, error)
 	ImportStatusCounts(ctx context.Context, jobID int64) (map[string]int, error)
 	ImportRefs(ctx context.Context, jobID int64) ([]int64, error)
 	ImportJobsIn(ctx context.Context, statuses ...string) ([]int64, error)

@@ -171,16 +171,16 @@ func TestImportKilledMidCommit(t *testing.T) {
 		}
 		// Every row exactly once.
 		for q, want := range map[string]int{
-			"SELECT COUNT(*) FROM sales_records WHERE status = 'submitted'":                       invoices,
-			"SELECT COUNT(*) FROM sales_record_items":                                             invoices * items,
-			"SELECT COUNT(*) FROM invoice_claims":                                                 invoices,
-			"SELECT COUNT(*) FROM import_rows WHERE status = 'created' AND ref_id IS NOT NULL":    invoices * items,
-			"SELECT COUNT(DISTINCT ref_id) FROM import_rows WHERE job_id = " + fmt.Sprint(job.ID): invoices,
+			"SELECT COUNT(*) FROM sales_records WHERE status = 'submitted'":                  invoices,
+			"SELECT COUNT(*) FROM sales_record_items":                                        invoices * items,
+			"SELECT COUNT(*) FROM invoice_claims":                                            invoices,
+			"SELECT COUNT(*) FROM sales_records WHERE import_job_id = " + fmt.Sprint(job.ID): invoices,
 		} {
 			if n := count(t, b.Store, q); n != want {
 				t.Errorf("%s: %d, want %d", q, n, want)
 			}
 		}
+		createdOnce(t, b.Store, job.ID, invoices, invoices*items)
 		var sum int64
 		_ = b.Store.DB().QueryRow("SELECT COALESCE(SUM(amount_cents), 0) FROM sales_record_items").Scan(&sum)
 		if want := int64(invoices * (1025 + 1125)); sum != want {
@@ -244,13 +244,13 @@ func TestImportTwoReplicas(t *testing.T) {
 			"SELECT COUNT(*) FROM sales_records":                         invoices,
 			"SELECT COUNT(*) FROM sales_record_items":                    invoices * items,
 			"SELECT COUNT(*) FROM invoice_claims":                        invoices,
-			"SELECT COUNT(*) FROM import_rows WHERE status = 'created'":  invoices * items,
 			"SELECT COUNT(*) FROM audits WHERE action = 'record.import'": invoices,
 		} {
 			if n := count(t, b.Store, q); n != want {
 				t.Errorf("%s: %d, want %d", q, n, want)
 			}
 		}
+		createdOnce(t, b.Store, job.ID, invoices, invoices*items)
 		// Two admins verify the job at once, one through each replica:
 		// every record verified and credited exactly once between them.
 		results := make([]*VerifyResult, len(replicas))
@@ -377,4 +377,37 @@ func TestImportRegister(t *testing.T) {
 			t.Fatalf("second upload: %+v", got.Totals)
 		}
 	})
+}
+
+// createdOnce checks that a job's rows read as created, each with its
+// record, and that they name records distinct ones.
+func createdOnce(t *testing.T, st *store.Store, jobID int64, records, rows int) {
+	t.Helper()
+	counts, err := st.ImportStatusCounts(t.Context(), jobID)
+	if err != nil || counts[model.RowCreated] != rows || len(counts) != 1 {
+		t.Errorf("rows by status %v (%v), want %d created", counts, err, rows)
+	}
+	refs, err := st.ImportRefs(t.Context(), jobID)
+	if err != nil || len(refs) != records {
+		t.Errorf("%d records (%v), want %d", len(refs), err, records)
+	}
+	named := 0
+	for after := 0; ; {
+		got, err := st.ImportRowsAfter(t.Context(), jobID, after, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 0 {
+			break
+		}
+		for _, r := range got {
+			after = r.RowNo
+			if r.Status == model.RowCreated && r.RefID != nil {
+				named++
+			}
+		}
+	}
+	if named != rows {
+		t.Errorf("%d rows name their record, want %d", named, rows)
+	}
 }

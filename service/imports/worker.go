@@ -144,9 +144,12 @@ func (l *lease) keep(ctx context.Context) error {
 	return err
 }
 
-// validateChunk checks each group (reading only) and then writes every
-// row's outcome and finishes the chunk in one transaction: a worker killed
-// midway leaves nothing, and its successor checks the chunk again.
+// validateChunk checks each group (reading only) and then writes the rows'
+// outcomes and finishes the chunk in one transaction: a worker killed
+// midway leaves nothing, and its successor checks the chunk again. The ok
+// rows credited as most of them are (pairing and reason) are not written:
+// the chunk keeps how, and its rows left pending read as ok (the store's
+// ImportChunkRows, ImportRowsAfter, ImportStatusCounts).
 func (s *Service) validateChunk(ctx context.Context, j *model.ImportJob, owner *model.User, l *lease, gs []*group) error {
 	var outs []rowOutcome
 	var pending []*group
@@ -176,6 +179,7 @@ func (s *Service) validateChunk(ctx context.Context, j *model.ImportJob, owner *
 			outs = append(outs, o...)
 		}
 	}
+	l.c.OKPairingID, l.c.OKReason, outs = commonOK(outs)
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.apply(ctx, j.ID, model.RowPending, outs); err != nil {
 			return err
@@ -190,6 +194,39 @@ func (s *Service) validateChunk(ctx context.Context, j *model.ImportJob, owner *
 		return errLost
 	}
 	return err
+}
+
+// commonOK is the pairing and reason most ok outcomes without problems
+// have, and outs without those.
+func commonOK(outs []rowOutcome) (*int64, string, []rowOutcome) {
+	type credited struct {
+		pairing int64
+		reason  string
+	}
+	plain := func(o rowOutcome) bool { return o.status == model.RowOK && o.problems == "[]" }
+	n := map[credited]int{}
+	var best credited
+	for _, o := range outs {
+		if !plain(o) {
+			continue
+		}
+		k := credited{o.pairing, o.reason}
+		n[k] += len(o.rows)
+		if n[k] > n[best] {
+			best = k
+		}
+	}
+	var rest []rowOutcome
+	for _, o := range outs {
+		if !plain(o) || (credited{o.pairing, o.reason}) != best {
+			rest = append(rest, o)
+		}
+	}
+	var pairing *int64
+	if best.pairing != 0 {
+		pairing = &best.pairing
+	}
+	return pairing, best.reason, rest
 }
 
 // commitChunk writes the chunk's validated groups, CommitBatch to a
@@ -293,23 +330,27 @@ func (s *Service) checkRecords(ctx context.Context, j *model.ImportJob, owner *m
 }
 
 // writeMany creates the records of gs, checked as c says, with multi-row
-// statements and writes every row's outcome, in the caller's transaction:
-// created, or, for a record that cannot be (its invoice counted since
-// validation, by another import or an earlier record of this one; its
-// data no longer valid), the outcome commitOne would give it. errStop when
-// a row had moved on.
+// statements, each keyed by the job and its group (the key its rows read
+// as created by: they are not written), and writes the other rows'
+// outcome, in the caller's transaction: for a record that cannot be
+// created (its invoice counted since validation, by another import or an
+// earlier record of this one; its data no longer valid), the outcome
+// commitOne would give it. A group's record created already (another
+// worker's) fails the whole call on the key; errStop when a row had moved
+// on.
 func (s *Service) writeMany(ctx context.Context, j *model.ImportJob, owner *model.User, gs []*group, c *checkedRecords) error {
 	recs, errs := slices.Clone(c.recs), slices.Clone(c.errs) // a retried transaction starts from the checks again
+	for i, r := range recs {
+		if errs[i] == nil {
+			r.ImportJobID, r.ImportKey = &j.ID, gs[i].key
+		}
+	}
 	if err := s.records.CreateChecked(ctx, owner, recs, errs, "import "+itoa(int(j.ID))); err != nil {
 		return err
 	}
-	refs := map[string]int64{}
-	rows := 0
 	var outs []rowOutcome
 	for i, g := range gs {
 		if errs[i] == nil {
-			refs[g.key] = recs[i].ID
-			rows += len(g.rows)
 			continue
 		}
 		o, err := s.failedOutcome(ctx, j, owner, g, errs[i])
@@ -317,13 +358,6 @@ func (s *Service) writeMany(ctx context.Context, j *model.ImportJob, owner *mode
 			return err
 		}
 		outs = append(outs, o...)
-	}
-	n, err := s.store.SetImportGroupRefs(ctx, j.ID, gs[0].rows[0].Chunk, refs, model.RowOK, model.RowCreated, "[]")
-	if err != nil {
-		return err
-	}
-	if n != rows {
-		return errStop
 	}
 	return s.apply(ctx, j.ID, model.RowOK, outs)
 }

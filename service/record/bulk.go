@@ -41,10 +41,27 @@ func (s *Service) CreateSubmitted(ctx context.Context, actor *model.User, orgID 
 		if err := claim.Take(ctx, s.store, ident, r.OrgID, model.ClaimRecord, r.ID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, s.store, actor, "record.import", "sales_record", r.ID, nil, r, note)
+		return audit.Record(ctx, s.store, actor, "record.import", "sales_record", r.ID, nil, imported(r), note)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// importedRecord is an imported record's audit row: what it was created
+// as, in short (the record and its items are in their own tables, and a
+// later change to them is audited with its before and after).
+type importedRecord struct {
+	Status     string `json:"status"`
+	OrgID      int64  `json:"org_id"`
+	Invoice    string `json:"invoice"` // issuer/code/number
+	Date       string `json:"date"`
+	TotalCents int64  `json:"total_cents"`
+	Items      int    `json:"items"`
+}
+
+func imported(r *model.SalesRecord) importedRecord {
+	return importedRecord{Status: r.Status, OrgID: r.OrgID, Invoice: r.InvoiceIssuer + "/" + r.InvoiceCode + "/" + r.InvoiceNumber,
+		Date: r.Date, TotalCents: r.TotalCents, Items: len(r.Items)}
 }

@@ -177,7 +177,7 @@ func (s *Service) CreateChecked(ctx context.Context, actor *model.User, recs []*
 		audits := make([]*model.Audit, len(todo))
 		for i, r := range todo {
 			claims[i] = claim.Of(identity(r), r.OrgID, model.ClaimRecord, r.ID)
-			audits[i] = audit.Row(ctx, actor, "record.import", "sales_record", r.ID, nil, r, note)
+			audits[i] = audit.Row(ctx, actor, "record.import", "sales_record", r.ID, nil, imported(r), note)
 		}
 		ok, err := bs.ClaimInvoicesAll(ctx, claims)
 		if err != nil {
