@@ -3,11 +3,11 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"gorm.io/gorm"
 
@@ -281,151 +281,174 @@ func (s *Store) currentCertification(ctx context.Context, productID int64) (*mod
 	return &out[0], nil
 }
 
+// productColumns are the products table's columns, in the order
+// scanProduct reads them (TestProductColumns: every column of model.Product).
+const productColumns = `p.id, p.supplier_id, p.name, p.category_code, p.brand, p.description, p.origin_code,
+	p.on_sale, p.perishable, p.shelf_life_days, p.price_min_cents, p.image_count, p.cert_status, p.cert_valid_from,
+	p.cert_valid_to, p.register_entry_id, p.created_at, p.updated_at`
+
+// productDest are the scan destinations of productColumns in p.
+func productDest(p *model.Product, dest []any) []any {
+	return append(dest, &p.ID, &p.SupplierID, &p.Name, &p.CategoryCode, &p.Brand, &p.Description, &p.OriginCode,
+		&p.OnSale, &p.Perishable, &p.ShelfLifeDays, &p.PriceMinCents, &p.ImageCount, &p.CertStatus, &p.CertValidFrom,
+		&p.CertValidTo, &p.RegisterEntryID, &p.CreatedAt, &p.UpdatedAt)
+}
+
 // detailSQL is a product's page but its SKUs, in one round trip: the product
 // with its supplier, origin and category, its current certificate, and one
 // row per (active pairing of its origin region) × (image) — both lists are
 // short, and either side may be absent (LEFT JOINs). Product reads it and
 // its SKUs with their tiers: two queries whatever the product holds.
-const detailSQL = `SELECT p.*, s.name AS supplier_name, s.region_code AS supplier_region,
-	s.status AS supplier_status, s.created_at AS supplier_created_at,
-	r.name AS origin_name, r.level AS origin_level, r.parent_code AS origin_parent, r.side AS origin_side,
-	c.name AS category_name,
-	ce.id AS ce_id, ce.certificate_no AS ce_no, ce.issuer AS ce_issuer, ce.batch AS ce_batch,
-	ce.valid_from AS ce_from, ce.valid_to AS ce_to, ce.status AS ce_status,
-	ce.created_at AS ce_created_at, ce.revoked_at AS ce_revoked_at,
-	pa.id AS pa_id, pa.programme AS pa_programme, pa.level AS pa_level, pa.helper_code AS pa_helper,
-	pa.partner_code AS pa_partner, pa.since_year AS pa_since, pa.active AS pa_active,
-	ph.name AS pa_helper_name, pp.name AS pa_partner_name,
-	im.id AS im_id, im.position AS im_position, im.hash AS im_hash, im.thumb_hash AS im_thumb,
-	im.width AS im_width, im.height AS im_height, im.created_at AS im_created_at
+// Arguments: true (an active pairing), the product id.
+const detailSQL = `SELECT ` + productColumns + `, s.name, s.region_code, s.status, s.created_at,
+	r.name, r.level, r.parent_code, r.side, c.name,
+	ce.id, ce.certificate_no, ce.issuer, ce.batch, ce.valid_from, ce.valid_to, ce.status, ce.created_at, ce.revoked_at,
+	pa.id, pa.programme, pa.level, pa.helper_code, pa.partner_code, pa.since_year, pa.active, ph.name, pp.name,
+	im.id, im.position, im.hash, im.thumb_hash, im.width, im.height, im.created_at
 	FROM products p JOIN suppliers s ON s.id = p.supplier_id
 	JOIN regions r ON r.code = p.origin_code JOIN categories c ON c.code = p.category_code
 	LEFT JOIN certifications ce ON ce.id = (SELECT MAX(c2.id) FROM certifications c2 WHERE c2.product_id = p.id)
-	LEFT JOIN pairings pa ON pa.active = @yes AND (pa.partner_code = p.origin_code OR pa.partner_code = r.parent_code)
+	LEFT JOIN pairings pa ON pa.active = ? AND (pa.partner_code = p.origin_code OR pa.partner_code = r.parent_code)
 	LEFT JOIN regions ph ON ph.code = pa.helper_code LEFT JOIN regions pp ON pp.code = pa.partner_code
 	LEFT JOIN product_images im ON im.product_id = p.id
-	WHERE p.id = @id`
-
-func detailArgs(id int64) map[string]any { return map[string]any{"id": id, "yes": true} }
+	WHERE p.id = ?`
 
 // skusSQL is a product's SKUs with their tiers, one row per tier (or per SKU
 // without tiers).
-const skusSQL = `SELECT k.*, t.min_qty AS tier_min_qty, t.price_cents AS tier_price_cents
+const skusSQL = `SELECT k.id, k.product_id, k.spec, k.unit, k.price_cents, k.on_hand, k.reserved, k.version,
+	k.purchase_limit, t.min_qty, t.price_cents
 	FROM skus k LEFT JOIN sku_tiers t ON t.sku_id = k.id WHERE k.product_id = ? ORDER BY k.id, t.min_qty`
 
-// detailRow is one row of detailSQL.
+// detailRow is one row of detailSQL past the product's columns: what the
+// LEFT JOINs may leave NULL is read as such.
 type detailRow struct {
-	model.Product
-	SupplierName      string
-	SupplierRegion    string
-	SupplierStatus    string
-	SupplierCreatedAt time.Time
-	OriginName        string
-	OriginLevel       string
-	OriginParent      *string
-	OriginSide        string
-	CategoryName      string
-
-	CeID                                      *int64
-	CeNo, CeIssuer, CeBatch, CeFrom, CeTo     *string
-	CeStatus                                  *string
-	CeCreatedAt, CeRevokedAt                  *time.Time
-	PaID                                      *int64
-	PaProgramme, PaLevel, PaHelper, PaPartner *string
-	PaSince                                   *int
-	PaActive                                  *bool
-	PaHelperName, PaPartnerName               *string
-	ImID                                      *int64
-	ImPosition                                *int
-	ImHash, ImThumb                           *string
-	ImWidth, ImHeight                         *int
-	ImCreatedAt                               *time.Time
-}
-
-// skuRow is one row of a product's SKUs left-joined to their tiers.
-type skuRow struct {
-	model.SKU
-	TierMinQty     *int64
-	TierPriceCents *int64
+	ce struct {
+		id                                  sql.NullInt64
+		no, issuer, batch, from, to, status sql.NullString
+		createdAt, revokedAt                sql.NullTime
+	}
+	pa struct {
+		id                                sql.NullInt64
+		programme, level, helper, partner sql.NullString
+		since                             sql.NullInt64
+		active                            sql.NullBool
+		helperName, partnerName           sql.NullString
+	}
+	im struct {
+		id, position  sql.NullInt64
+		hash, thumb   sql.NullString
+		width, height sql.NullInt64
+		createdAt     sql.NullTime
+	}
 }
 
 // Product is one product with everything its page shows, whatever its
 // visibility: the service decides who may see it. Two queries: detailSQL,
-// then the SKUs with their tiers.
+// then the SKUs with their tiers, each scanned straight from database/sql
+// (a cold detail's CPU went mostly to GORM's statement building and
+// reflection).
 func (s *Store) Product(ctx context.Context, id int64) (*model.ProductDetail, error) {
 	release, err := s.enterCatalogRead(ctx, false)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	db := s.conn(ctx)
-	var rows []detailRow
-	if err := db.Raw(detailSQL, detailArgs(id)).Scan(&rows).Error; err != nil {
+	d := &model.ProductDetail{SKUs: []model.SKU{}, Pairings: []model.PairingView{}}
+	found, err := s.scanDetail(ctx, id, d)
+	if err != nil {
 		return nil, mapErr(err)
 	}
-	if len(rows) == 0 {
+	if !found {
 		return nil, model.NotFound("product")
 	}
-	row := rows[0]
-	d := model.ProductDetail{Product: row.Product, SKUs: []model.SKU{}, Pairings: []model.PairingView{}}
-	d.Supplier = model.Supplier{ID: row.SupplierID, Name: row.SupplierName, RegionCode: row.SupplierRegion,
-		Status: row.SupplierStatus, CreatedAt: row.SupplierCreatedAt}
-	d.Origin = model.Region{Code: row.OriginCode, Name: row.OriginName, Level: row.OriginLevel,
-		ParentCode: row.OriginParent, Side: row.OriginSide}
-	d.Category = model.Category{Code: row.CategoryCode, Name: row.CategoryName}
-	if row.CeID != nil {
-		d.Certification = &model.Certification{ID: *row.CeID, ProductID: id, CertificateNo: deref(row.CeNo),
-			Issuer: deref(row.CeIssuer), Batch: deref(row.CeBatch), ValidFrom: deref(row.CeFrom), ValidTo: deref(row.CeTo),
-			Status: deref(row.CeStatus), RevokedAt: row.CeRevokedAt}
-		if row.CeCreatedAt != nil {
-			d.Certification.CreatedAt = *row.CeCreatedAt
+	if err := s.scanSKUs(ctx, id, d); err != nil {
+		return nil, mapErr(err)
+	}
+	return d, nil
+}
+
+// scanDetail reads detailSQL into d; false when the product does not exist.
+func (s *Store) scanDetail(ctx context.Context, id int64, d *model.ProductDetail) (bool, error) {
+	rows, err := s.rawQuery(ctx, detailSQL, true, id)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	var r detailRow
+	sup, origin := &d.Supplier, &d.Origin
+	dest := productDest(&d.Product, make([]any, 0, 55))
+	dest = append(dest, &sup.Name, &sup.RegionCode, &sup.Status, &sup.CreatedAt,
+		&origin.Name, &origin.Level, &origin.ParentCode, &origin.Side, &d.Category.Name,
+		&r.ce.id, &r.ce.no, &r.ce.issuer, &r.ce.batch, &r.ce.from, &r.ce.to, &r.ce.status, &r.ce.createdAt, &r.ce.revokedAt,
+		&r.pa.id, &r.pa.programme, &r.pa.level, &r.pa.helper, &r.pa.partner, &r.pa.since, &r.pa.active,
+		&r.pa.helperName, &r.pa.partnerName,
+		&r.im.id, &r.im.position, &r.im.hash, &r.im.thumb, &r.im.width, &r.im.height, &r.im.createdAt)
+	n := 0
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return false, err
+		}
+		n++
+		if pa := &r.pa; pa.id.Valid && !slices.ContainsFunc(d.Pairings, func(p model.PairingView) bool { return p.ID == pa.id.Int64 }) {
+			d.Pairings = append(d.Pairings, model.PairingView{Pairing: model.Pairing{ID: pa.id.Int64,
+				Programme: pa.programme.String, Level: pa.level.String, HelperCode: pa.helper.String,
+				PartnerCode: pa.partner.String, SinceYear: int(pa.since.Int64), Active: pa.active.Bool},
+				HelperName: pa.helperName.String, PartnerName: pa.partnerName.String})
+		}
+		if im := &r.im; im.id.Valid && !slices.ContainsFunc(d.Images, func(i model.ProductImage) bool { return i.ID == im.id.Int64 }) {
+			d.Images = append(d.Images, model.ProductImage{ID: im.id.Int64, ProductID: id, Position: int(im.position.Int64),
+				Hash: im.hash.String, ThumbHash: im.thumb.String, Width: int(im.width.Int64), Height: int(im.height.Int64),
+				CreatedAt: im.createdAt.Time})
 		}
 	}
-	seenPairing, seenImage := map[int64]bool{}, map[int64]bool{}
-	for _, r := range rows {
-		if r.PaID != nil && !seenPairing[*r.PaID] {
-			seenPairing[*r.PaID] = true
-			d.Pairings = append(d.Pairings, model.PairingView{Pairing: model.Pairing{ID: *r.PaID,
-				Programme: deref(r.PaProgramme), Level: deref(r.PaLevel), HelperCode: deref(r.PaHelper),
-				PartnerCode: deref(r.PaPartner), SinceYear: deref(r.PaSince), Active: deref(r.PaActive)},
-				HelperName: deref(r.PaHelperName), PartnerName: deref(r.PaPartnerName)})
-		}
-		if r.ImID != nil && !seenImage[*r.ImID] {
-			seenImage[*r.ImID] = true
-			img := model.ProductImage{ID: *r.ImID, ProductID: id, Position: deref(r.ImPosition), Hash: deref(r.ImHash),
-				ThumbHash: deref(r.ImThumb), Width: deref(r.ImWidth), Height: deref(r.ImHeight)}
-			if r.ImCreatedAt != nil {
-				img.CreatedAt = *r.ImCreatedAt
-			}
-			d.Images = append(d.Images, img)
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	if n == 0 {
+		return false, nil
+	}
+	// The product's columns and the first row's joins are the same on every row.
+	sup.ID, origin.Code, d.Category.Code = d.SupplierID, d.OriginCode, d.CategoryCode
+	if ce := &r.ce; ce.id.Valid {
+		d.Certification = &model.Certification{ID: ce.id.Int64, ProductID: id, CertificateNo: ce.no.String,
+			Issuer: ce.issuer.String, Batch: ce.batch.String, ValidFrom: ce.from.String, ValidTo: ce.to.String,
+			Status: ce.status.String, CreatedAt: ce.createdAt.Time}
+		if ce.revokedAt.Valid {
+			t := ce.revokedAt.Time
+			d.Certification.RevokedAt = &t
 		}
 	}
 	slices.SortFunc(d.Pairings, func(a, b model.PairingView) int { return cmp.Compare(a.ID, b.ID) })
 	slices.SortFunc(d.Images, func(a, b model.ProductImage) int {
 		return cmp.Or(cmp.Compare(a.Position, b.Position), cmp.Compare(a.ID, b.ID))
 	})
-	var skus []skuRow
-	if err := db.Raw(skusSQL, id).Scan(&skus).Error; err != nil {
-		return nil, mapErr(err)
-	}
-	for _, k := range skus {
-		if n := len(d.SKUs); n == 0 || d.SKUs[n-1].ID != k.ID {
-			d.SKUs = append(d.SKUs, k.SKU)
-		}
-		if k.TierMinQty != nil {
-			last := &d.SKUs[len(d.SKUs)-1]
-			last.Tiers = append(last.Tiers, model.Tier{SKUID: k.ID, MinQty: *k.TierMinQty, PriceCents: deref(k.TierPriceCents)})
-		}
-	}
-	return &d, nil
+	return true, nil
 }
 
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
+// scanSKUs reads the product's SKUs with their tiers (skusSQL) into d.SKUs.
+func (s *Store) scanSKUs(ctx context.Context, id int64, d *model.ProductDetail) error {
+	rows, err := s.rawQuery(ctx, skusSQL, id)
+	if err != nil {
+		return err
 	}
-	return *p
+	defer rows.Close()
+	var k model.SKU
+	var tierMin, tierPrice sql.NullInt64
+	dest := []any{&k.ID, &k.ProductID, &k.Spec, &k.Unit, &k.PriceCents, &k.OnHand, &k.Reserved, &k.Version,
+		&k.PurchaseLimit, &tierMin, &tierPrice}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		if n := len(d.SKUs); n == 0 || d.SKUs[n-1].ID != k.ID {
+			d.SKUs = append(d.SKUs, k)
+		}
+		if tierMin.Valid {
+			last := &d.SKUs[len(d.SKUs)-1]
+			last.Tiers = append(last.Tiers, model.Tier{SKUID: k.ID, MinQty: tierMin.Int64, PriceCents: tierPrice.Int64})
+		}
+	}
+	return rows.Err()
 }
 
 // Products is one page of on-sale products of active suppliers matching q,
@@ -447,8 +470,7 @@ func (s *Store) Products(ctx context.Context, q model.ProductQuery) (model.Page[
 	}
 	defer release()
 	from, countFrom, args, score := productsFrom(q, terms)
-	db := s.conn(ctx)
-	if err := db.Raw(s.productsCountSQL(countFrom), args).Scan(&page.Total).Error; err != nil {
+	if page.Total, err = s.countProducts(ctx, s.statement(s.productsCountSQL(countFrom), args)); err != nil {
 		return page, mapErr(err)
 	}
 	if page.Total == 0 || int64((q.Page-1)*q.PageSize) >= page.Total {
@@ -456,8 +478,47 @@ func (s *Store) Products(ctx context.Context, q model.ProductQuery) (model.Page[
 	}
 	args["limit"] = q.PageSize
 	args["offset"] = (q.Page - 1) * q.PageSize
-	err = db.Raw(s.productsPageSQL(q, from, score), args).Scan(&page.Items).Error
+	page.Items, err = s.scanSummaries(ctx, s.statement(s.productsPageSQL(q, from, score), args), page.Items)
 	return page, mapErr(err)
+}
+
+// countProducts runs a list's count. The list's statements are built by
+// GORM (named arguments), then run and scanned straight on database/sql:
+// GORM's reflection over a page of rows cost more CPU than the statements.
+func (s *Store) countProducts(ctx context.Context, st Statement) (int64, error) {
+	rows, err := s.rawQuery(ctx, st.SQL, st.Args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var n int64
+	if rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			return 0, err
+		}
+	}
+	return n, rows.Err()
+}
+
+// scanSummaries appends the rows of a list's page (productsPageSQL) to out.
+func (s *Store) scanSummaries(ctx context.Context, st Statement, out []model.ProductSummary) ([]model.ProductSummary, error) {
+	rows, err := s.rawQuery(ctx, st.SQL, st.Args...)
+	if err != nil {
+		return out, err
+	}
+	defer rows.Close()
+	var p model.ProductSummary
+	var category, origin, image, thumb sql.NullString
+	var score sql.RawBytes
+	dest := append(productDest(&p.Product, make([]any, 0, 25)), &category, &origin, &p.SupplierName, &p.Certified, &score, &image, &thumb)
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return out, err
+		}
+		p.CategoryName, p.OriginName, p.ImageHash, p.ThumbHash = category.String, origin.String, image.String, thumb.String
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }
 
 // straightJoin keeps MariaDB's join order as written, products first: it
@@ -542,7 +603,7 @@ func (s *Store) productsPageSQL(q model.ProductQuery, from, score string) string
 	if score == "" {
 		score = "0"
 	}
-	return `SELECT ` + s.straightJoin() + `p.*, c.name AS category_name, r.name AS origin_name, s.name AS supplier_name, ` +
+	return `SELECT ` + s.straightJoin() + productColumns + `, c.name AS category_name, r.name AS origin_name, s.name AS supplier_name, ` +
 		certifiedSQL + ` AS certified, ` + score + ` AS search_score, ` + firstImage + from +
 		" ORDER BY " + order + " LIMIT @limit OFFSET @offset"
 }
@@ -571,7 +632,7 @@ func (s *Store) ListStatements(q model.ProductQuery) []Statement {
 
 // DetailStatements: see ListStatements.
 func (s *Store) DetailStatements(id int64) []Statement {
-	return []Statement{s.statement(detailSQL, detailArgs(id)), s.statement(skusSQL, id)}
+	return []Statement{s.statement(detailSQL, true, id), s.statement(skusSQL, id)}
 }
 
 // statement expands sql and its arguments as GORM would send them.

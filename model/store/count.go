@@ -10,7 +10,8 @@ import (
 
 // Statement counting: a context made by CountStatements counts every
 // statement the store runs under it (each GORM query, raw query, row read,
-// create, update and delete), so a test can assert how many round trips a
+// create, update and delete, and each statement of rawExec and rawQuery,
+// which go straight to database/sql), so a test can assert how many round trips a
 // request costs. Without such a context the callbacks cost one context
 // lookup per statement.
 
@@ -27,7 +28,13 @@ func countStatement(db *gorm.DB) {
 	if db.Statement == nil || db.Statement.Context == nil {
 		return
 	}
-	if n, ok := db.Statement.Context.Value(statementsKey{}).(*atomic.Int64); ok {
+	countIn(db.Statement.Context)
+}
+
+// countIn counts one statement under ctx, if it counts (rawExec and
+// rawQuery, which bypass GORM's callbacks, call it themselves).
+func countIn(ctx context.Context) {
+	if n, ok := ctx.Value(statementsKey{}).(*atomic.Int64); ok {
 		n.Add(1)
 	}
 }

@@ -241,12 +241,14 @@ func (s *Store) pool(ctx context.Context) gorm.ConnPool {
 // than the statements themselves. Arguments are scalars only (no slice
 // expansion); errors come back as GORM's would (TranslateError), unmapped.
 func (s *Store) rawExec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	countIn(ctx)
 	res, err := s.pool(ctx).ExecContext(ctx, query, args...)
 	return res, s.translate(err)
 }
 
 // rawQuery is rawExec for a query; the caller closes the rows.
 func (s *Store) rawQuery(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	countIn(ctx)
 	rows, err := s.pool(ctx).QueryContext(ctx, query, args...)
 	return rows, s.translate(err)
 }

@@ -22,6 +22,7 @@
 //
 //	go run ./scripts/catalogbench -duration 5s
 //	go run ./scripts/catalogbench -quick            # smoke: 2s per scenario, 1s warm-up
+//	go run ./scripts/catalogbench -cold -duration 5s # the cold path only
 package main
 
 import (
@@ -44,6 +45,7 @@ type options struct {
 	redis       string
 	products    int
 	concurrency int
+	cold        bool
 }
 
 func main() {
@@ -53,6 +55,7 @@ func main() {
 	flag.StringVar(&o.redis, "redis", "redis://127.0.0.1:6379/9", "Redis URL for the cache-on run; its database is the bench's own and is flushed before and after (db 0 is refused)")
 	flag.IntVar(&o.products, "products", 10000, "generated products to load")
 	flag.IntVar(&o.concurrency, "concurrency", 64, "concurrent client connections")
+	flag.BoolVar(&o.cold, "cold", false, "only the cold path: the cache-off server against the same SQL on database/sql, and the plans (no ceiling, Redis or flush)")
 	// Internal: the ceiling server, run as a separate process like the real one.
 	flag.StringVar(&ceilingAddr, "ceiling-serve", "", "")
 	flag.StringVar(&ceilingBody, "ceiling-body", "", "")

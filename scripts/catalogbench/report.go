@@ -150,6 +150,9 @@ func coldReport(rep bench.Report, o options, m machine, results map[string]resul
 	rep.Table(pt)
 	fmt.Fprintln(w)
 
+	if len(stampedes) == 0 {
+		return // -cold: no flush
+	}
 	line("flush: the Redis database flushed (FLUSHDB, which also drops the generation hash: every replica drops its in-process entries within a second) halfway through %s of load over every detail and list path (%d keep-alive connections, Redis on); before = the %s before the flush, after = the %s from it; peak = shanhai_catalog_db_reads_peak, the most catalogue reads the replica ran on MariaDB at once", max(o.Duration, stampedeWindow), o.concurrency, recovery, recovery)
 	fmt.Fprintln(w)
 	ft := &bench.Table{Header: []string{"catalogue reads", "req/s before", "req/s after", "p99 before", "p99 after", "peak DB reads before", "peak DB reads after", "errors"},
@@ -163,8 +166,6 @@ func coldReport(rep bench.Report, o options, m machine, results map[string]resul
 			fmt.Sprintf("%.0f", s.peakBefore), fmt.Sprintf("%.0f", s.peakAfter), fmt.Sprint(s.res.errors))
 	}
 	rep.Table(ft)
-	if len(stampedes) > 0 {
-		fmt.Fprintln(w)
-		line("peak DB reads counts the catalogue reads past the bound's gate (unbounded: every one, waiting for a pooled connection included); reads over the bound queue in the replica; concurrent misses of one key in one replica share one read (singleflight) either way")
-	}
+	fmt.Fprintln(w)
+	line("peak DB reads counts the catalogue reads past the bound's gate (unbounded: every one, waiting for a pooled connection included); reads over the bound queue in the replica; concurrent misses of one key in one replica share one read (singleflight) either way")
 }

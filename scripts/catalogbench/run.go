@@ -106,6 +106,11 @@ func run(ctx context.Context, ws *bench.Workspace, o options) (err error) {
 	if err != nil {
 		return err
 	}
+	if o.cold {
+		info.fill(o, data, len(listPaths))
+		coldReport(bench.Report{W: os.Stdout, Markdown: o.Markdown}, o, info, results, nil)
+		return nil
+	}
 
 	// The ceiling: bare Gin encoding that detail, in its own process.
 	samplePath := filepath.Join(ws.Tmp, "ceiling-product.json")
