@@ -290,14 +290,15 @@ func sheetRows(x *xmlScanner, sst []string, fn func(int, []string) error) error 
 				continue
 			}
 			col++
-			if r := t.attr("r"); r != "" {
+			r, typ := t.attr2("r", "t")
+			if r != "" {
 				c, ok := columnOf(r)
 				if !ok {
 					return rowError{rowNo}
 				}
 				col = c
 			}
-			cellType = t.attr("t")
+			cellType = typ
 			value, hasValue, hasFormula, inIS, inRPh, isText = value[:0], false, false, 0, 0, nil
 			inCell = !t.selfClosing
 		case "v":
@@ -454,12 +455,18 @@ func newXMLScanner(r io.Reader) *xmlScanner {
 
 // attr is the named attribute's value (its prefix ignored), unescaped.
 func (t *xmlTag) attr(name string) string {
+	v, _ := t.attr2(name, "")
+	return v
+}
+
+// attr2 is two attributes' values in one pass over the tag.
+func (t *xmlTag) attr2(name1, name2 string) (v1, v2 string) {
 	a := t.attrs
 	for len(a) > 0 {
 		a = bytes.TrimLeft(a, " \t\r\n")
 		eq := bytes.IndexByte(a, '=')
 		if eq < 0 {
-			return ""
+			return
 		}
 		key := bytes.TrimSpace(a[:eq])
 		if c := bytes.IndexByte(key, ':'); c >= 0 {
@@ -467,19 +474,23 @@ func (t *xmlTag) attr(name string) string {
 		}
 		rest := bytes.TrimLeft(a[eq+1:], " \t\r\n")
 		if len(rest) == 0 || (rest[0] != '"' && rest[0] != '\'') {
-			return ""
+			return
 		}
 		end := bytes.IndexByte(rest[1:], rest[0])
 		if end < 0 {
-			return ""
+			return
 		}
-		if string(key) == name {
-			v, _ := unescapeXML(rest[1:1+end], nil)
-			return string(v)
+		if k := string(key); k == name1 || k == name2 {
+			raw, _ := unescapeXML(rest[1:1+end], nil)
+			if k == name1 {
+				v1 = string(raw)
+			} else {
+				v2 = string(raw)
+			}
 		}
 		a = rest[end+2:]
 	}
-	return ""
+	return
 }
 
 // next is the next tag. The text before it is skipped.
@@ -524,24 +535,29 @@ func (x *xmlScanner) readTag() (bool, error) {
 		}
 		return false, x.skipPast(">")
 	}
-	// The tag to its '>', minding quoted attribute values.
+	// The tag to its '>', minding quoted attribute values (a '>' inside
+	// one does not end the tag).
 	x.buf = x.buf[:0]
 	var quote byte
 	for {
-		c, err := x.r.ReadByte()
-		if err != nil {
+		chunk, err := x.r.ReadSlice('>')
+		if err != nil && err != bufio.ErrBufferFull {
 			return false, errSheet
 		}
-		if quote != 0 {
-			if c == quote {
-				quote = 0
+		for _, c := range chunk {
+			if quote != 0 {
+				if c == quote {
+					quote = 0
+				}
+			} else if c == '"' || c == '\'' {
+				quote = c
 			}
-		} else if c == '"' || c == '\'' {
-			quote = c
-		} else if c == '>' {
+		}
+		x.buf = append(x.buf, chunk...)
+		if err == nil && quote == 0 {
+			x.buf = x.buf[:len(x.buf)-1] // the '>'
 			break
 		}
-		x.buf = append(x.buf, c)
 	}
 	t := &x.tag
 	s := x.buf

@@ -118,7 +118,7 @@ func TestSheetXMLForms(t *testing.T) {
 <x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:r><x:t>rich </x:t></x:r><x:r><x:t xml:space="preserve">text&#x4E2D;&#20013;</x:t></x:r><x:rPh><x:t>ignored</x:t></x:rPh></x:is></x:c><x:c t="str"><x:f>A1</x:f><x:v><![CDATA[a&b<c]]></x:v></x:c><x:c><x:v>3.14</x:v></x:c></x:row>
 <x:row><x:c r="C2"><x:f>1/0</x:f></x:c><x:c r="D2" t="e"><x:v>#DIV/0!</x:v></x:c></x:row>
 <x:row r="5" spans="1:2"/>
-<x:row r="6"><x:c r="B6" s="3" t="b"><x:v>1</x:v></x:c></x:row>
+<x:row r="6" note="a>b" other='c"d'><x:c r="B6" s="3" t="b"><x:v>1</x:v></x:c></x:row>
 </x:sheetData></x:worksheet>`
 	f := excelize.NewFile()
 	_ = f.SetCellValue("Sheet1", "A1", "x")
