@@ -49,26 +49,74 @@ func encodeCells(vals map[string]string) string {
 
 // decodeCells reads a staging row's cells back by column key.
 func decodeCells(s string) map[string]string {
-	m := map[string]string{}
 	if strings.HasPrefix(s, "{") {
+		m := map[string]string{}
 		_ = json.Unmarshal([]byte(s), &m)
 		return m
 	}
+	m := make(map[string]string, 16)
 	for s != "" {
-		dot := strings.IndexByte(s, '.')
-		colon := strings.IndexByte(s, ':')
-		if dot < 0 || colon < dot {
+		i, v, rest, ok := nextCell(s)
+		if !ok {
 			return m
 		}
-		i, err1 := strconv.Atoi(s[:dot])
-		n, err2 := strconv.Atoi(s[dot+1 : colon])
-		if err1 != nil || err2 != nil || i < 0 || i >= len(cellKeys) || n < 0 || colon+1+n > len(s) {
-			return m
-		}
-		m[cellKeys[i]] = s[colon+1 : colon+1+n]
-		s = s[colon+1+n:]
+		m[cellKeys[i]] = v
+		s = rest
 	}
 	return m
+}
+
+// cellOf is one cell of a staging row's cells, by column key.
+func cellOf(s, key string) string {
+	if strings.HasPrefix(s, "{") {
+		return decodeCells(s)[key]
+	}
+	want, ok := cellKeyNo[key]
+	if !ok {
+		return ""
+	}
+	for s != "" {
+		i, v, rest, ok := nextCell(s)
+		if !ok {
+			return ""
+		}
+		if i == want {
+			return v
+		}
+		s = rest
+	}
+	return ""
+}
+
+// nextCell reads the first cell of s: its column's number, its value and
+// what follows; false when s is not in the encoding.
+func nextCell(s string) (int, string, string, bool) {
+	i, p, ok := leadingInt(s, 0, '.')
+	if !ok || i >= len(cellKeys) {
+		return 0, "", "", false
+	}
+	n, p, ok := leadingInt(s, p, ':')
+	if !ok || p+n > len(s) {
+		return 0, "", "", false
+	}
+	return i, s[p : p+n], s[p+n:], true
+}
+
+// leadingInt reads the decimal number in s from p up to the byte end,
+// answering the position after end.
+func leadingInt(s string, p int, end byte) (int, int, bool) {
+	n, start := 0, p
+	for ; p < len(s) && s[p] != end; p++ {
+		c := s[p]
+		if c < '0' || c > '9' || p-start > 9 {
+			return 0, 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	if p == start || p == len(s) {
+		return 0, 0, false
+	}
+	return n, p + 1, true
 }
 
 func cellsOf(r model.ImportRow) map[string]string { return decodeCells(r.Cells) }

@@ -4,8 +4,9 @@
 //
 //	upload (parsed row by row into staging rows) → validating → preview → commit → committing → done
 //
-// The upload is read with the workbook's row iterator and staged in the
-// database; validation and commit run in the background workers of every
+// The upload is opened with excelize (the unzip limits, which sheets are
+// hidden), its data sheet's XML scanned row by row (xlsxread.go) and staged
+// in the database; validation and commit run in the background workers of every
 // replica, in chunks claimed with a lease (a compare-and-set on the chunk
 // row), so two replicas share a job and a dead replica's chunk is taken
 // over once its lease runs out. Each record (the rows sharing org and
@@ -27,8 +28,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/xuri/excelize/v2"
 
 	"shanhai/model"
 	"shanhai/service/audit"
@@ -273,14 +272,12 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 	if err != nil {
 		return 0, 0, err
 	}
-	it, err := f.Rows(sheet)
+	sr, err := newSheetReader(data, s.limits.UnzipSize)
 	if err != nil {
 		return 0, 0, fileError("its sheet cannot be read")
 	}
-	defer it.Close()
 	var (
 		cols      map[int]string
-		rowNo     int
 		n         int
 		batch     []model.ImportRow
 		chunkOf   = map[string]int{}
@@ -299,32 +296,28 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 		batch = make([]model.ImportRow, 0, stageBatch)
 		return err
 	}
-	for it.Next() {
-		rowNo++
-		cells, err := it.Columns(excelize.Options{RawCellValue: true})
-		if err != nil {
-			return 0, 0, fileError("row " + itoa(rowNo) + " cannot be read")
-		}
+	err = sr.rows(sheet, func(rowNo int, cells []string) error {
 		if cols == nil {
 			// The header row: the first row naming the template's columns
 			// within the first ten (a title row may come first).
 			if blank(cells) {
-				continue
+				return nil
 			}
+			var err error
 			if cols, err = header(cells, columnsOf(j.Kind)); err != nil {
 				if rowNo < headerRows {
-					continue
+					return nil
 				}
-				return 0, 0, err
+				return err
 			}
-			continue
+			return nil
 		}
 		if blank(cells) {
-			continue
+			return nil
 		}
 		n++
 		if n > maxRows {
-			return 0, 0, fileError("has more than 200000 data rows")
+			return fileError("has more than 200000 data rows")
 		}
 		vals := map[string]string{}
 		for i, c := range cells {
@@ -346,13 +339,18 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 		batch = append(batch, model.ImportRow{JobID: j.ID, RowNo: rowNo, Chunk: chunk, GroupKey: key,
 			Cells: encodeCells(vals), Status: model.RowPending, Problems: "[]"})
 		if len(batch) >= stageBatch {
-			if err := flush(); err != nil {
-				return 0, 0, err
-			}
+			return flush()
 		}
-	}
-	if err := it.Error(); err != nil {
+		return nil
+	})
+	var re rowError
+	switch {
+	case errors.As(err, &re):
+		return 0, 0, fileError(re.Error())
+	case errors.Is(err, errSheet):
 		return 0, 0, fileError("its sheet cannot be read")
+	case err != nil:
+		return 0, 0, err
 	}
 	if cols == nil {
 		_, err := header(nil, columnsOf(j.Kind))

@@ -560,7 +560,7 @@ func (s *Service) totals(ctx context.Context, j *model.ImportJob) (*model.Import
 				t.Records++
 			}
 			if j.Kind == model.ImportRecords {
-				cents, _ := cellCents(cellsOf(r)["amount"])
+				cents, _ := cellCents(cellOf(r.Cells, "amount"))
 				t.Cents += cents
 				pairing := "none"
 				if r.PairingID != nil {
