@@ -6,6 +6,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strings"
 
@@ -38,6 +39,49 @@ func (s *Store) LockStock(ctx context.Context, ids []int64) (map[int64]model.SKU
 		out[k.ID] = k
 	}
 	return out, mapErr(rows.Err())
+}
+
+// ReserveLocked reserves items (each SKU once) whose rows the transaction
+// in ctx has locked and judged already (LockStock), in one conditional
+// UPDATE: each row moves only if it still holds the quantity at the version
+// judged. A row that does not is an error and nothing is to be kept: the
+// caller's transaction rolls back (a batch's placements then run alone).
+func (s *Store) ReserveLocked(ctx context.Context, items []model.StockChange) error {
+	if len(items) == 0 {
+		return nil
+	}
+	items = sortChanges(items)
+	var q strings.Builder
+	args := make([]any, 0, 7*len(items))
+	cases := func(value func(model.StockChange) int64) {
+		q.WriteString("CASE id")
+		for _, it := range items {
+			q.WriteString(" WHEN ? THEN ?")
+			args = append(args, it.SKUID, value(it))
+		}
+		q.WriteString(" END")
+	}
+	quantity := func(it model.StockChange) int64 { return it.Quantity }
+	q.WriteString("UPDATE skus SET reserved = reserved + ")
+	cases(quantity)
+	q.WriteString(" WHERE id IN (" + placeholders(len(items)) + ")")
+	for _, it := range items {
+		args = append(args, it.SKUID)
+	}
+	q.WriteString(" AND on_hand - reserved >= ")
+	cases(quantity)
+	q.WriteString(" AND version = ")
+	cases(func(it model.StockChange) int64 { return it.Version })
+	res, err := s.rawExec(ctx, q.String(), args...)
+	if err != nil {
+		return mapErr(err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return mapErr(err)
+	} else if n != int64(len(items)) {
+		return errors.New("stock: a reservation of locked SKU rows moved " + itoa(n) + " of " + itoa(int64(len(items))))
+	}
+	return nil
 }
 
 // CreateOrders inserts orders and their lines as CreateOrder does, with one
@@ -273,6 +317,49 @@ func (s *Store) StoreKeys(ctx context.Context, keys []model.IdempotencyKey) erro
 	}
 	_, err := s.rawExec(ctx, q.String(), args...)
 	return mapErr(err)
+}
+
+// KeysStored reports, for each of keys (by user and key), whether it is
+// stored, in any state, in one read.
+func (s *Store) KeysStored(ctx context.Context, keys []model.IdempotencyKey) ([]bool, error) {
+	out := make([]bool, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	type key struct {
+		user int64
+		key  string
+	}
+	var q strings.Builder
+	q.WriteString("SELECT user_id, idem_key FROM idempotency_keys WHERE ")
+	args := make([]any, 0, 2*len(keys))
+	for i, k := range keys {
+		if i > 0 {
+			q.WriteString(" OR ")
+		}
+		q.WriteString("(user_id = ? AND idem_key = ?)")
+		args = append(args, k.UserID, k.Key)
+	}
+	rows, err := s.rawQuery(ctx, q.String(), args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	stored := map[key]bool{}
+	for rows.Next() {
+		var k key
+		if err := rows.Scan(&k.user, &k.key); err != nil {
+			return nil, mapErr(err)
+		}
+		stored[k] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	for i, k := range keys {
+		out[i] = stored[key{k.UserID, k.Key}]
+	}
+	return out, nil
 }
 
 func sortedIDs(ids []int64) []int64 {

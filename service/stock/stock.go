@@ -215,6 +215,23 @@ func (s *Service) Reserve(ctx context.Context, items []model.StockChange) error 
 	return s.moves.Reserve(ctx, items)
 }
 
+// LockedMover reserves stock whose SKU rows the transaction has locked and
+// judged already, in one statement (model/store; model/cache passes it on).
+type LockedMover interface {
+	ReserveLocked(ctx context.Context, items []model.StockChange) error
+}
+
+// ReserveLocked is Reserve of items (each SKU once) whose SKU rows the
+// placing transaction locked and judged (a batch's, store.LockStock): one
+// conditional update where the mover can, and any row that does not move
+// fails the whole (the transaction rolls back).
+func (s *Service) ReserveLocked(ctx context.Context, items []model.StockChange) error {
+	if m, ok := s.moves.(LockedMover); ok {
+		return m.ReserveLocked(ctx, items)
+	}
+	return s.moves.Reserve(ctx, items)
+}
+
 // Release gives reserved units back (cancel, reject, decline, timeout).
 func (s *Service) Release(ctx context.Context, items []model.StockChange) error {
 	return s.moves.Release(ctx, items)
