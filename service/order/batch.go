@@ -253,7 +253,7 @@ func (s *Service) writeBatch(batch []*pending) {
 				holds = append(holds, model.Hold{UserID: q.p.b.user.ID, Holder: h, SKUID: c.SKUID, Units: c.Quantity})
 			}
 		}
-		if err := s.stock.HoldAll(ctx, holds); err != nil {
+		if err := s.stock.HoldAll(ctx, holds, levels); err != nil {
 			return err
 		}
 		keys := make([]model.IdempotencyKey, 0, len(accepted))
