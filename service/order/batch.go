@@ -6,9 +6,10 @@ package order
 // the placements that arrive while earlier ones are being written and
 // writes them together, in one transaction of a few statements whatever
 // their number: the SKU rows locked in id order and each placement decided
-// against them in arrival order, one reservation per SKU, one INSERT each
-// for the orders, their lines, their history and the idempotency keys, one
-// for the buyers' holdings.
+// against them in arrival order, one conditional UPDATE reserving every
+// SKU's units, one INSERT each for the orders, their lines, their history
+// and the idempotency keys, one for the buyers' holdings (read back only
+// when a holding could be past the share or the cap: stock.HoldAll).
 //
 // A batch commits only placements that are right as they stand. A
 // placement the locked stock cannot cover (after the batch's placements
