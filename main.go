@@ -328,7 +328,11 @@ func build(ctx context.Context, cfg *config.Config) (a *app, err error) {
 		AutoAccept: cfg.AutoAccept, ReturnWindow: cfg.ReturnWindow, ReturnAutoApprove: cfg.ReturnAutoApprove,
 		RateOrders: cfg.RateOrders,
 	})
-	deps.Orders.SetBatch(cfg.OrderBatch)
+	batch, err := orderBatch(ctx, cfg, st)
+	if err != nil {
+		return nil, err
+	}
+	deps.Orders.SetBatch(batch)
 	if demoLoaded {
 		// Demo products get generated image tiles; without them the
 		// catalogue still works.
@@ -739,6 +743,25 @@ func loadConfig() (*config.Config, error) {
 		slog.Warn(w)
 	}
 	return cfg, nil
+}
+
+// orderBatch is the group commit's batch size: SHANHAI_ORDER_BATCH, or
+// unset order.DefaultBatch, except on a Galera node, where a batch's
+// transaction fails certification against the other nodes' writes and is
+// retried whole (off: each placement in its own transaction).
+func orderBatch(ctx context.Context, cfg *config.Config, st *store.Store) (int, error) {
+	if cfg.OrderBatch != config.AutoOrderBatch {
+		return cfg.OrderBatch, nil
+	}
+	galera, err := st.Galera(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("group commit: is the database a Galera node? %w", err)
+	}
+	if galera {
+		slog.Info("group commit of placements off: the database is a Galera node (SHANHAI_ORDER_BATCH unset)")
+		return 0, nil
+	}
+	return order.DefaultBatch, nil
 }
 
 // openStore opens and migrates the database.

@@ -63,7 +63,8 @@ type Config struct {
 	// open, unshipped orders may hold (rounded up, at least one unit).
 	HoldShare int
 	// OrderBatch: the most consumers' placements written in one transaction
-	// (group commit, service/order/batch.go); below 2, each alone.
+	// (group commit, service/order/batch.go); 0 or 1, each alone;
+	// AutoOrderBatch (unset): on, except on a Galera node (main.go).
 	OrderBatch int
 	// Blobs is where files live: "db" (in the database) or "dir:<path>".
 	Blobs string
@@ -100,6 +101,17 @@ type Config struct {
 	// be read.
 	DBRead       []string
 	DBReadMaxLag time.Duration
+}
+
+// AutoOrderBatch is OrderBatch when SHANHAI_ORDER_BATCH is unset: group
+// commit of order.DefaultBatch placements, off on a Galera node.
+const AutoOrderBatch = -1
+
+func orderBatch(n int) string {
+	if n == AutoOrderBatch {
+		return "auto"
+	}
+	return strconv.Itoa(n)
 }
 
 // Embedded reports whether the database is the embedded SQLite default.
@@ -180,7 +192,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.RateOrders = num("SHANHAI_RATE_ORDERS", 120)
 	c.SKUCap = int64(num("SHANHAI_SKU_CAP", 0))
 	c.HoldShare = num("SHANHAI_HOLD_SHARE", 50)
-	c.OrderBatch = num("SHANHAI_ORDER_BATCH", 0)
+	c.OrderBatch = num("SHANHAI_ORDER_BATCH", AutoOrderBatch)
 	if err == nil && (c.HoldShare < 1 || c.HoldShare > 100) {
 		err = fmt.Errorf("SHANHAI_HOLD_SHARE=%d: want a percent from 1 to 100", c.HoldShare)
 	}
@@ -409,7 +421,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int("rate_orders", c.RateOrders),
 		slog.Int64("sku_cap", c.SKUCap),
 		slog.Int("hold_share", c.HoldShare),
-		slog.Int("order_batch", c.OrderBatch),
+		slog.String("order_batch", orderBatch(c.OrderBatch)),
 		slog.String("blobs", c.Blobs),
 		slog.String("access_ttl", c.AccessTTL.String()),
 		slog.String("refresh_ttl", c.RefreshTTL.String()),

@@ -30,6 +30,18 @@ func (k *Stock) Reserve(ctx context.Context, items []model.StockChange) error {
 	return k.then(ctx, items, k.inner.Reserve(ctx, items))
 }
 
+// ReserveLocked implements service/stock's LockedMover where the store
+// does (Reserve elsewhere).
+func (k *Stock) ReserveLocked(ctx context.Context, items []model.StockChange) error {
+	m, ok := k.inner.(interface {
+		ReserveLocked(ctx context.Context, items []model.StockChange) error
+	})
+	if !ok {
+		return k.Reserve(ctx, items)
+	}
+	return k.then(ctx, items, m.ReserveLocked(ctx, items))
+}
+
 // Release implements service/stock's Mover.
 func (k *Stock) Release(ctx context.Context, items []model.StockChange) error {
 	return k.then(ctx, items, k.inner.Release(ctx, items))

@@ -1,7 +1,7 @@
 package store_test
 
 // The order-placing statements that bypass GORM (CreateOrder, AddOrderEvent,
-// ClaimKey, FinishKey, Sellables, Reserve), on every backend: what they write reads
+// ClaimKey, FinishKey, Sellables, Reserve, ReserveLocked), on every backend: what they write reads
 // back through GORM field for field, with the ids they reported; and an
 // idempotency key claimed in an open transaction holds back a second claim of
 // it until that transaction ends.
@@ -350,4 +350,67 @@ func queryVersion(t *testing.T, st *store.Store, id int64) int64 {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// TestReserveLocked: a batch's reservations move every SKU in one statement
+// when each row holds its quantity at the version judged, and fail (for the
+// transaction to roll back) when one does not; KeysStored tells stored
+// idempotency keys from the others.
+func TestReserveLocked(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		st, ctx := b.Store, t.Context()
+		sup := &model.Supplier{Name: "批量供应商", RegionCode: "511113", Status: model.SupplierActive}
+		if err := st.CreateSupplier(ctx, sup); err != nil {
+			t.Fatal(err)
+		}
+		p := &model.Product{SupplierID: sup.ID, Name: "高山土豆", CategoryCode: "vegetables", OriginCode: "511113", OnSale: true}
+		skus := []model.SKU{{Spec: "1号", Unit: "袋", PriceCents: 100, OnHand: 10}, {Spec: "2号", Unit: "袋", PriceCents: 100, OnHand: 5}}
+		if err := st.CreateProduct(ctx, p, skus); err != nil {
+			t.Fatal(err)
+		}
+		a, c := skus[0], skus[1]
+		reserve := func(qa, qc, versionC int64) error {
+			return st.InTx(ctx, func(ctx context.Context) error {
+				if _, err := st.LockStock(ctx, []int64{c.ID, a.ID}); err != nil {
+					return err
+				}
+				return st.ReserveLocked(ctx, []model.StockChange{
+					{SKUID: c.ID, ProductID: p.ID, Quantity: qc, Version: versionC},
+					{SKUID: a.ID, ProductID: p.ID, Quantity: qa, Version: a.Version}})
+			})
+		}
+		reserved := func() [2]int64 {
+			t.Helper()
+			levels, err := st.LockStock(ctx, []int64{a.ID, c.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return [2]int64{levels[a.ID].Reserved, levels[c.ID].Reserved}
+		}
+		if err := reserve(4, 5, c.Version); err != nil {
+			t.Fatal(err)
+		}
+		if got := reserved(); got != [2]int64{4, 5} {
+			t.Fatalf("reserved %v, want [4 5]", got)
+		}
+		for _, tc := range []struct {
+			name             string
+			qa, qc, versionC int64
+		}{{"one short", 1, 1, c.Version}, {"one at another version", 1, 0, c.Version + 1}} {
+			if err := reserve(tc.qa, tc.qc, tc.versionC); err == nil {
+				t.Errorf("%s: reserved", tc.name)
+			}
+			if got := reserved(); got != [2]int64{4, 5} {
+				t.Errorf("%s: reserved %v after the failed reservation, want [4 5]", tc.name, got)
+			}
+		}
+
+		if err := st.StoreKeys(ctx, []model.IdempotencyKey{{UserID: 7, Key: "k1", Scope: "s", RequestHash: "h", Status: model.IdemDone}}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.KeysStored(ctx, []model.IdempotencyKey{{UserID: 7, Key: "k2"}, {UserID: 8, Key: "k1"}, {UserID: 7, Key: "k1"}})
+		if err != nil || !reflect.DeepEqual(got, []bool{false, false, true}) {
+			t.Errorf("KeysStored = %v, %v; want [false false true]", got, err)
+		}
+	})
 }

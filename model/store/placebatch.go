@@ -6,6 +6,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strings"
 
@@ -38,6 +39,49 @@ func (s *Store) LockStock(ctx context.Context, ids []int64) (map[int64]model.SKU
 		out[k.ID] = k
 	}
 	return out, mapErr(rows.Err())
+}
+
+// ReserveLocked reserves items (each SKU once) whose rows the transaction
+// in ctx has locked and judged already (LockStock), in one conditional
+// UPDATE: each row moves only if it still holds the quantity at the version
+// judged. A row that does not is an error and nothing is to be kept: the
+// caller's transaction rolls back (a batch's placements then run alone).
+func (s *Store) ReserveLocked(ctx context.Context, items []model.StockChange) error {
+	if len(items) == 0 {
+		return nil
+	}
+	items = sortChanges(items)
+	var q strings.Builder
+	args := make([]any, 0, 7*len(items))
+	cases := func(value func(model.StockChange) int64) {
+		q.WriteString("CASE id")
+		for _, it := range items {
+			q.WriteString(" WHEN ? THEN ?")
+			args = append(args, it.SKUID, value(it))
+		}
+		q.WriteString(" END")
+	}
+	quantity := func(it model.StockChange) int64 { return it.Quantity }
+	q.WriteString("UPDATE skus SET reserved = reserved + ")
+	cases(quantity)
+	q.WriteString(" WHERE id IN (" + placeholders(len(items)) + ")")
+	for _, it := range items {
+		args = append(args, it.SKUID)
+	}
+	q.WriteString(" AND on_hand - reserved >= ")
+	cases(quantity)
+	q.WriteString(" AND version = ")
+	cases(func(it model.StockChange) int64 { return it.Version })
+	res, err := s.rawExec(ctx, q.String(), args...)
+	if err != nil {
+		return mapErr(err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return mapErr(err)
+	} else if n != int64(len(items)) {
+		return errors.New("stock: a reservation of locked SKU rows moved " + itoa(n) + " of " + itoa(int64(len(items))))
+	}
+	return nil
 }
 
 // CreateOrders inserts orders and their lines as CreateOrder does, with one
@@ -176,14 +220,70 @@ func (s *Store) AddOrderEvents(ctx context.Context, events []*model.OrderEvent) 
 // order of holds (one answer per holder and SKU). Run it after the SKUs'
 // reservations, in the same transaction, as AddHold.
 func (s *Store) AddHolds(ctx context.Context, holds []model.Hold) ([]model.Hold, error) {
-	type key struct {
-		holder string
-		sku    int64
+	keys, err := s.addHolds(ctx, holds)
+	if err != nil || len(keys) == 0 {
+		return nil, err
 	}
-	sum := map[key]int64{}
-	var keys []key
+	var read strings.Builder
+	read.WriteString("SELECT h.holder, h.sku_id, h.units, k.on_hand FROM buyer_holds h JOIN skus k ON k.id = h.sku_id WHERE ")
+	readArgs := make([]any, 0, 2*len(keys))
+	for i, k := range keys {
+		if i > 0 {
+			read.WriteString(" OR ")
+		}
+		read.WriteString("(h.holder = ? AND h.sku_id = ?)")
+		readArgs = append(readArgs, k.holder, k.sku)
+	}
+	if s.dialect == MySQL {
+		read.WriteString(" FOR UPDATE") // the rows are ours already: read their newest versions
+	}
+	rows, err := s.rawQuery(ctx, read.String(), readArgs...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	got := make(map[holdKey]model.Hold, len(keys))
+	for rows.Next() {
+		var h model.Hold
+		if err := rows.Scan(&h.Holder, &h.SKUID, &h.Units, &h.OnHand); err != nil {
+			return nil, mapErr(err)
+		}
+		got[holdKey{h.Holder, h.SKUID}] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	out := make([]model.Hold, 0, len(keys))
 	for _, h := range holds {
-		k := key{h.Holder, h.SKUID}
+		k := holdKey{h.Holder, h.SKUID}
+		if g, ok := got[k]; ok {
+			out = append(out, g)
+			delete(got, k)
+		}
+	}
+	return out, nil
+}
+
+// BookHolds is AddHolds without the read: the holdings added, none
+// answered, one statement (for holdings the caller knows to be within every
+// limit).
+func (s *Store) BookHolds(ctx context.Context, holds []model.Hold) error {
+	_, err := s.addHolds(ctx, holds)
+	return err
+}
+
+type holdKey struct {
+	holder string
+	sku    int64
+}
+
+// addHolds adds holds' units in one INSERT and returns the holdings it
+// wrote, each holder and SKU once, in SKU order.
+func (s *Store) addHolds(ctx context.Context, holds []model.Hold) ([]holdKey, error) {
+	sum := map[holdKey]int64{}
+	var keys []holdKey
+	for _, h := range holds {
+		k := holdKey{h.Holder, h.SKUID}
 		if _, ok := sum[k]; !ok {
 			keys = append(keys, k)
 		}
@@ -198,55 +298,25 @@ func (s *Store) AddHolds(ctx context.Context, holds []model.Hold) ([]model.Hold,
 		}
 		return keys[i].holder < keys[j].holder
 	})
-	var q, read strings.Builder
+	var q strings.Builder
 	q.WriteString("INSERT INTO buyer_holds (holder, sku_id, units) VALUES ")
-	read.WriteString("SELECT h.holder, h.sku_id, h.units, k.on_hand FROM buyer_holds h JOIN skus k ON k.id = h.sku_id WHERE ")
 	args := make([]any, 0, 3*len(keys))
-	readArgs := make([]any, 0, 2*len(keys))
 	for i, k := range keys {
 		if i > 0 {
 			q.WriteString(", ")
-			read.WriteString(" OR ")
 		}
 		q.WriteString("(?, ?, ?)")
-		read.WriteString("(h.holder = ? AND h.sku_id = ?)")
 		args = append(args, k.holder, k.sku, sum[k])
-		readArgs = append(readArgs, k.holder, k.sku)
 	}
 	if s.dialect == MySQL {
 		q.WriteString(" ON DUPLICATE KEY UPDATE units = units + VALUES(units)")
-		read.WriteString(" FOR UPDATE") // the rows are ours already: read their newest versions
 	} else {
 		q.WriteString(" ON CONFLICT (holder, sku_id) DO UPDATE SET units = units + excluded.units")
 	}
 	if _, err := s.rawExec(ctx, q.String(), args...); err != nil {
 		return nil, mapErr(err)
 	}
-	rows, err := s.rawQuery(ctx, read.String(), readArgs...)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	got := make(map[key]model.Hold, len(keys))
-	for rows.Next() {
-		var h model.Hold
-		if err := rows.Scan(&h.Holder, &h.SKUID, &h.Units, &h.OnHand); err != nil {
-			return nil, mapErr(err)
-		}
-		got[key{h.Holder, h.SKUID}] = h
-	}
-	if err := rows.Err(); err != nil {
-		return nil, mapErr(err)
-	}
-	out := make([]model.Hold, 0, len(keys))
-	for _, h := range holds {
-		k := key{h.Holder, h.SKUID}
-		if g, ok := got[k]; ok {
-			out = append(out, g)
-			delete(got, k)
-		}
-	}
-	return out, nil
+	return keys, nil
 }
 
 // StoreKeys inserts finished idempotency keys (status done, with their
@@ -273,6 +343,49 @@ func (s *Store) StoreKeys(ctx context.Context, keys []model.IdempotencyKey) erro
 	}
 	_, err := s.rawExec(ctx, q.String(), args...)
 	return mapErr(err)
+}
+
+// KeysStored reports, for each of keys (by user and key), whether it is
+// stored, in any state, in one read.
+func (s *Store) KeysStored(ctx context.Context, keys []model.IdempotencyKey) ([]bool, error) {
+	out := make([]bool, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	type key struct {
+		user int64
+		key  string
+	}
+	var q strings.Builder
+	q.WriteString("SELECT user_id, idem_key FROM idempotency_keys WHERE ")
+	args := make([]any, 0, 2*len(keys))
+	for i, k := range keys {
+		if i > 0 {
+			q.WriteString(" OR ")
+		}
+		q.WriteString("(user_id = ? AND idem_key = ?)")
+		args = append(args, k.UserID, k.Key)
+	}
+	rows, err := s.rawQuery(ctx, q.String(), args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	stored := map[key]bool{}
+	for rows.Next() {
+		var k key
+		if err := rows.Scan(&k.user, &k.key); err != nil {
+			return nil, mapErr(err)
+		}
+		stored[k] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	for i, k := range keys {
+		out[i] = stored[key{k.UserID, k.Key}]
+	}
+	return out, nil
 }
 
 func sortedIDs(ids []int64) []int64 {

@@ -152,6 +152,24 @@ func (s *Store) Ping(ctx context.Context) error {
 	return mapErr(s.sqlDB.PingContext(ctx))
 }
 
+// Galera reports whether the database is a node of a Galera cluster
+// (MariaDB's wsrep_on is ON; SHOW answers it even on a node outside the
+// primary component; MySQL and SQLite have none: false).
+func (s *Store) Galera(ctx context.Context) (bool, error) {
+	if s.dialect != MySQL {
+		return false, nil
+	}
+	var name, on string
+	err := s.sqlDB.QueryRowContext(ctx, "SHOW GLOBAL VARIABLES LIKE 'wsrep_on'").Scan(&name, &on)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, mapErr(err)
+	}
+	return strings.EqualFold(on, "ON") || on == "1", nil
+}
+
 // Ready is the database's readiness: it answers, and on a Galera node the
 // node is in the cluster's primary component and synced (wsrep_ready ON,
 // wsrep_local_state_comment Synced). A node cut off from the others still

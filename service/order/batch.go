@@ -6,20 +6,25 @@ package order
 // the placements that arrive while earlier ones are being written and
 // writes them together, in one transaction of a few statements whatever
 // their number: the SKU rows locked in id order and each placement decided
-// against them in arrival order, one reservation per SKU, one INSERT each
-// for the orders, their lines, their history and the idempotency keys, one
-// for the buyers' holdings.
+// against them in arrival order, one conditional UPDATE reserving every
+// SKU's units, one INSERT each for the orders, their lines, their history
+// and the idempotency keys, one for the buyers' holdings (read back only
+// when a holding could be past the share or the cap: stock.HoldAll).
 //
-// A batch commits only placements that are right as they stand: each
-// placement the locked stock cannot cover (out of stock, or priced at
-// another version), and every placement of a batch that fails as a whole (a
-// key already stored, a buyer past the hold share or the cap, a database
-// error), runs again on its own, the way it runs without batching
-// (idempotency.Do around place), and gets the answer it would have got
-// there: its own refusal, the stored result of its key, … So a failed
-// placement fails only itself, and every answer a batch gives is one a
-// placement alone would give. Only consumers' placements are batched (an
-// org's placement adds to the org's day total and is judged on it).
+// A batch commits only placements that are right as they stand. A
+// placement the locked stock cannot cover (after the batch's placements
+// before it) is refused 409 out_of_stock naming its first SKU short in id
+// order, as Reserve would refuse it alone at that moment, once one read
+// after the commit has made sure its key is not stored (refuseShort). Every
+// other placement the batch cannot commit (priced at another version), and
+// every placement of a batch that fails as a whole (a key already stored, a
+// buyer past the hold share or the cap, a database error), runs again on
+// its own, the way it runs without batching (idempotency.Do around place),
+// and gets the answer it would have got there: its own refusal, the stored
+// result of its key, … So a failed placement fails only itself, and every
+// answer a batch gives is one a placement alone would give. Only consumers'
+// placements are batched (an org's placement adds to the org's day total
+// and is judged on it).
 
 import (
 	"context"
@@ -30,12 +35,15 @@ import (
 	"shanhai/model"
 )
 
-// DefaultBatch is the batch size to start from when turning group commit on
-// (SHANHAI_ORDER_BATCH=64); it is off by default.
+// DefaultBatch is the batch size when SHANHAI_ORDER_BATCH is unset (on
+// SQLite and one MariaDB server; main.go leaves group commit off on Galera).
 const DefaultBatch = 64
 
-// batchFlushers is how many batches are written at once.
-const batchFlushers = 4
+// batchFlushers is how many batches are written at once: under many
+// buyers of different SKUs a batch's transaction is mostly waiting on round
+// trips, and eight at once placed more than four in orderbench's 3-line
+// runs; batches of one hot SKU queue on its row whatever their number.
+const batchFlushers = 8
 
 // batchGather is how long a flusher lets placements gather before it
 // takes them (unless a whole batch is queued already).
@@ -60,6 +68,8 @@ type pending struct {
 	render    Render
 	body      []byte
 	ok        bool
+	short     int64 // not committed: the first SKU the batch's stock was short of, in id order
+	err       error // its answer without running again alone (refuseShort)
 	done      chan struct{}
 }
 
@@ -96,6 +106,9 @@ func (s *Service) placeBatched(ctx context.Context, b *buyer, key string, in Pla
 	q := &pending{p: p, key: key, hash: hash, render: render, done: make(chan struct{})}
 	s.batch.add(q)
 	<-q.done
+	if q.err != nil {
+		return nil, q.err
+	}
 	if !q.ok {
 		return nil, errAlone
 	}
@@ -155,7 +168,7 @@ func (s *Service) writeBatch(batch []*pending) {
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
 		accepted = accepted[:0]
 		for _, q := range batch {
-			q.ok, q.body = false, nil
+			q.ok, q.body, q.short = false, nil, 0
 		}
 		var ids []int64
 		for _, q := range batch {
@@ -167,15 +180,20 @@ func (s *Service) writeBatch(batch []*pending) {
 		if err != nil {
 			return err
 		}
-		// each placement in arrival order, all its lines or none
+		// each placement in arrival order, all its lines or none, its SKUs
+		// judged in id order as Reserve judges them
 		used := map[int64]int64{}
 		var order []int64 // SKUs in first use
 		for _, q := range batch {
 			fits := true
-			for _, c := range q.p.all {
+			for _, c := range q.p.sorted {
 				k, ok := levels[c.SKUID]
-				if !ok || k.Version != c.Version || k.OnHand-k.Reserved-used[c.SKUID] < c.Quantity {
-					fits = false
+				if !ok || k.Version != c.Version {
+					fits = false // gone or changed: alone, from a fresh read
+					break
+				}
+				if k.OnHand-k.Reserved-used[c.SKUID] < c.Quantity {
+					fits, q.short = false, c.SKUID
 					break
 				}
 			}
@@ -226,7 +244,7 @@ func (s *Service) writeBatch(batch []*pending) {
 		for _, id := range order {
 			reserve = append(reserve, model.StockChange{SKUID: id, ProductID: products[id], Quantity: used[id], Version: levels[id].Version})
 		}
-		if err := s.stock.Reserve(ctx, reserve); err != nil {
+		if err := s.stock.ReserveLocked(ctx, reserve); err != nil {
 			return err
 		}
 		var holds []model.Hold
@@ -236,7 +254,7 @@ func (s *Service) writeBatch(batch []*pending) {
 				holds = append(holds, model.Hold{UserID: q.p.b.user.ID, Holder: h, SKUID: c.SKUID, Units: c.Quantity})
 			}
 		}
-		if err := s.stock.HoldAll(ctx, holds); err != nil {
+		if err := s.stock.HoldAll(ctx, holds, levels); err != nil {
 			return err
 		}
 		keys := make([]model.IdempotencyKey, 0, len(accepted))
@@ -255,5 +273,39 @@ func (s *Service) writeBatch(batch []*pending) {
 	}
 	for _, q := range accepted {
 		q.ok = true
+	}
+	s.refuseShort(ctx, batch)
+}
+
+// refuseShort answers 409 out_of_stock, naming the first SKU short in id
+// order, to each placement of a committed batch that its stock could not
+// cover: what Reserve would answer it alone at that moment (the SKU's rows
+// read locked in the batch's transaction, less the units of the batch's
+// placements before it). Alone, though, its key would be claimed first, and
+// a key stored meanwhile (a retry that another replica answered) is
+// answered from the key: one read makes sure none of their keys is stored,
+// and a placement whose key is, or all of them if the read fails, runs
+// again alone.
+func (s *Service) refuseShort(ctx context.Context, batch []*pending) {
+	var short []*pending
+	var keys []model.IdempotencyKey
+	for _, q := range batch {
+		if q.short != 0 {
+			short = append(short, q)
+			keys = append(keys, model.IdempotencyKey{UserID: q.p.b.user.ID, Key: q.key})
+		}
+	}
+	if len(short) == 0 {
+		return
+	}
+	stored, err := s.store.KeysStored(ctx, keys)
+	if err != nil {
+		return
+	}
+	for i, q := range short {
+		if !stored[i] {
+			q.err = model.OutOfStock(q.short)
+			s.sellables.refused(q.err)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package order
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"testing"
 
@@ -13,9 +14,11 @@ import (
 )
 
 // TestBatch: one batch commits the placements the locked stock covers, in
-// arrival order, each all or nothing; one that does not fit is left to run
-// alone (it fails only itself); a batch holding a key already stored
-// commits nothing, every placement of it left to run alone.
+// arrival order, each all or nothing; one the stock does not cover is
+// answered 409 out_of_stock naming its first SKU short in id order (it
+// fails only itself), unless its key is stored (it runs alone and is
+// answered from the key); a batch holding a key already stored commits
+// nothing, every placement of it left to run alone.
 func TestBatch(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
@@ -47,12 +50,30 @@ func TestBatch(t *testing.T) {
 			}
 			return &pending{p: pr, key: key, hash: "h-" + key, render: render}
 		}
+		shortOf := func(err error) int64 {
+			t.Helper()
+			if err == nil {
+				return 0
+			}
+			var me *model.Error
+			if !errors.As(err, &me) || me.Code != "out_of_stock" || len(me.Fields) != 1 {
+				t.Fatalf("%v, want 409 out_of_stock", err)
+			}
+			id, _ := strconv.ParseInt(me.Fields[0].Message, 10, 64)
+			return id
+		}
 		a := pend(1, "a", LineInput{plenty, 1}, LineInput{scarce, 2})
 		bb := pend(2, "b", LineInput{scarce, 2}) // 1 left after a: not covered
 		c := pend(3, "c", LineInput{plenty, 5})
+		// priced while the stock covered them, short after a and c
+		f := pend(5, "f", LineInput{scarce, 2}, LineInput{plenty, 95})
+		h := pend(1, "a", LineInput{scarce, 2})
 		s.writeBatch([]*pending{a, bb, c})
 		if !a.ok || bb.ok || !c.ok {
 			t.Fatalf("committed a %v, b %v, c %v; want a and c only", a.ok, bb.ok, c.ok)
+		}
+		if got := shortOf(bb.err); got != scarce || shortOf(a.err) != 0 || shortOf(c.err) != 0 {
+			t.Errorf("b refused for sku %d (a %v, c %v), want out_of_stock of %d", got, a.err, c.err, scarce)
 		}
 		check := func(wantPlenty, wantScarce, wantOrders, wantKeys int64) {
 			t.Helper()
@@ -91,8 +112,17 @@ func TestBatch(t *testing.T) {
 		d := pend(1, "a", LineInput{plenty, 1})
 		e := pend(4, "e", LineInput{scarce, 1})
 		s.writeBatch([]*pending{e, d})
-		if d.ok || e.ok {
-			t.Errorf("a batch with a stored key committed d %v, e %v", d.ok, e.ok)
+		if d.ok || e.ok || d.err != nil || e.err != nil {
+			t.Errorf("a batch with a stored key committed d %v, e %v, answered %v, %v", d.ok, e.ok, d.err, e.err)
+		}
+		check(6, 2, 2, 2)
+
+		// both of f's SKUs short: the first in id order is named, not its
+		// first line's; h, short too, has a stored key: it runs alone
+		s.writeBatch([]*pending{f, h})
+		if f.ok || h.ok || shortOf(f.err) != plenty || h.err != nil {
+			t.Errorf("f committed %v answered %v, h committed %v answered %v; want f out_of_stock of %d, h alone",
+				f.ok, f.err, h.ok, h.err, plenty)
 		}
 		check(6, 2, 2, 2)
 	})

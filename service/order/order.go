@@ -31,6 +31,7 @@ type Store interface {
 	AddOrderEvents(ctx context.Context, events []*model.OrderEvent) error
 	LockStock(ctx context.Context, ids []int64) (map[int64]model.SKU, error)
 	StoreKeys(ctx context.Context, keys []model.IdempotencyKey) error
+	KeysStored(ctx context.Context, keys []model.IdempotencyKey) ([]bool, error)
 	Order(ctx context.Context, id int64) (*model.Order, error)
 	Orders(ctx context.Context, f model.OrderFilter, page, size int) (model.Page[model.Order], error)
 	MoveOrder(ctx context.Context, id int64, from []string, p model.OrderPatch) error

@@ -2,11 +2,13 @@ package order
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -281,6 +283,7 @@ type prepared struct {
 	b          *buyer
 	orders     []*model.Order
 	all        []model.StockChange // every line, at the SKU version priced
+	sorted     []model.StockChange // all in SKU id order
 	total      int64
 	checkoutID string
 }
@@ -394,7 +397,9 @@ func (s *Service) prepare(ctx context.Context, b *buyer, lines []LineInput, d De
 			all = append(all, c)
 		}
 	}
-	return &prepared{b: b, orders: orders, all: all, total: total, checkoutID: checkoutID}, nil
+	sorted := slices.Clone(all)
+	slices.SortFunc(sorted, func(a, b model.StockChange) int { return cmp.Compare(a.SKUID, b.SKUID) })
+	return &prepared{b: b, orders: orders, all: all, sorted: sorted, total: total, checkoutID: checkoutID}, nil
 }
 
 // write writes a prepared placement in the transaction in ctx.

@@ -136,9 +136,11 @@ func (s *Service) checkCap(skuID, held, added int64) error {
 	return nil
 }
 
-// ManyHoldings books many holdings in one round trip (model/store).
+// ManyHoldings books many holdings in one round trip (model/store):
+// AddHolds answers each holding as it now stands, BookHolds answers none.
 type ManyHoldings interface {
 	AddHolds(ctx context.Context, holds []model.Hold) ([]model.Hold, error)
+	BookHolds(ctx context.Context, holds []model.Hold) error
 }
 
 // HoldAll is Hold for several consumers' placements at once (holds name
@@ -147,7 +149,15 @@ type ManyHoldings interface {
 // holding past the cap (409 sku_cap) or its buyer's share (409 hold_share)
 // refuses the whole. Only consumers' holdings: a consumer's buyer row is
 // its cap's too. Run it after Reserve in the placing transaction, as Hold.
-func (s *Service) HoldAll(ctx context.Context, holds []model.Hold) error {
+//
+// locked are the holdings' SKU rows as the transaction locked them before
+// reserving (store.LockStock; nil: not known). Every unit a buyer holds is
+// a unit reserved in one of its open orders, so its holding of a SKU can be
+// no more than the SKU's reserved units then plus what it adds now: when
+// that is within the share of the SKU's units on hand and within the cap
+// for every holding, none can be past them, and the holdings are booked
+// without being read back.
+func (s *Service) HoldAll(ctx context.Context, holds []model.Hold, locked map[int64]model.SKU) error {
 	many, ok := s.held.(ManyHoldings)
 	if !ok {
 		for _, h := range holds {
@@ -162,6 +172,9 @@ func (s *Service) HoldAll(ctx context.Context, holds []model.Hold) error {
 			return fmt.Errorf("stock: HoldAll takes consumers' holdings, not %q", h.Holder)
 		}
 	}
+	if s.withinLimits(holds, locked) {
+		return many.BookHolds(ctx, holds)
+	}
 	got, err := many.AddHolds(ctx, holds)
 	if err != nil {
 		return err
@@ -175,6 +188,30 @@ func (s *Service) HoldAll(ctx context.Context, holds []model.Hold) error {
 		}
 	}
 	return nil
+}
+
+// withinLimits: no holding of holds can be past the cap or its buyer's
+// share, whatever its buyer held before, by the SKU rows locked (HoldAll).
+func (s *Service) withinLimits(holds []model.Hold, locked map[int64]model.SKU) bool {
+	type key struct {
+		holder string
+		sku    int64
+	}
+	added := make(map[key]int64, len(holds))
+	for _, h := range holds {
+		added[key{h.Holder, h.SKUID}] += h.Units
+	}
+	for k, units := range added {
+		sku, ok := locked[k.sku]
+		if !ok {
+			return false
+		}
+		most := sku.Reserved + units // the most the holder can hold now
+		if most > HoldLimit(sku.OnHand, s.holdShare) || (s.skuCap > 0 && most > s.skuCap) {
+			return false
+		}
+	}
+	return true
 }
 
 func shareError(skuID, limit, onHand, share, held int64) error {
@@ -212,6 +249,23 @@ func sorted(items []model.StockChange) []model.StockChange {
 // the SKU version it was priced at (409 out_of_stock or catalogue_changed
 // naming the SKU).
 func (s *Service) Reserve(ctx context.Context, items []model.StockChange) error {
+	return s.moves.Reserve(ctx, items)
+}
+
+// LockedMover reserves stock whose SKU rows the transaction has locked and
+// judged already, in one statement (model/store; model/cache passes it on).
+type LockedMover interface {
+	ReserveLocked(ctx context.Context, items []model.StockChange) error
+}
+
+// ReserveLocked is Reserve of items (each SKU once) whose SKU rows the
+// placing transaction locked and judged (a batch's, store.LockStock): one
+// conditional update where the mover can, and any row that does not move
+// fails the whole (the transaction rolls back).
+func (s *Service) ReserveLocked(ctx context.Context, items []model.StockChange) error {
+	if m, ok := s.moves.(LockedMover); ok {
+		return m.ReserveLocked(ctx, items)
+	}
 	return s.moves.Reserve(ctx, items)
 }
 

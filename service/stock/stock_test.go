@@ -105,3 +105,60 @@ func TestHoldLimit(t *testing.T) {
 		}
 	}
 }
+
+// many books holdings as the store does, counting the reads back.
+type many struct {
+	holdings
+	reads, books int
+}
+
+func (m *many) AddHolds(_ context.Context, hs []model.Hold) ([]model.Hold, error) {
+	m.reads++
+	var out []model.Hold
+	for _, h := range hs {
+		m.holdings[h.SKUID] += h.Units
+		out = append(out, model.Hold{Holder: h.Holder, SKUID: h.SKUID, Units: m.holdings[h.SKUID], OnHand: 10})
+	}
+	return out, nil
+}
+
+func (m *many) BookHolds(_ context.Context, hs []model.Hold) error {
+	m.books++
+	for _, h := range hs {
+		m.holdings[h.SKUID] += h.Units
+	}
+	return nil
+}
+
+// TestHoldAllUnread: holdings that the SKU's reserved units plus what they
+// add keep within the share and the cap are booked without a read; any
+// other is read back and judged, and one past the share refused.
+func TestHoldAllUnread(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		cap, reserved int64
+		held, units   int64
+		reads         int
+		code          string
+	}{
+		{"well within", 0, 2, 2, 1, 0, ""},             // at most 3 of the 5 allowed
+		{"could be past the share", 0, 4, 0, 2, 1, ""}, // 6 > 5 possible: read, holds 2
+		{"past the share", 0, 4, 4, 2, 1, "hold_share"},
+		{"could be past the cap", 3, 2, 0, 2, 1, ""},
+	} {
+		m := &many{holdings: holdings{1: tc.held}}
+		s := New(nil, m, tc.cap)
+		err := s.HoldAll(t.Context(), []model.Hold{{UserID: 1, Holder: "u1", SKUID: 1, Units: tc.units}},
+			map[int64]model.SKU{1: {ID: 1, OnHand: 10, Reserved: tc.reserved}})
+		var me *model.Error
+		got := ""
+		if errors.As(err, &me) {
+			got = me.Code
+		} else if err != nil {
+			got = err.Error()
+		}
+		if got != tc.code || m.reads != tc.reads || m.reads+m.books != 1 {
+			t.Errorf("%s: %q with %d reads, %d books; want %q with %d reads", tc.name, got, m.reads, m.books, tc.code, tc.reads)
+		}
+	}
+}
