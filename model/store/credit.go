@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"gorm.io/gorm/clause"
 
@@ -135,13 +136,28 @@ func (s *Store) RollUp(ctx context.Context, ids []int64) (int, error) {
 // dimensions (pairings, areas, platforms, facets, orgs, org pairings), read
 // against their stored rows; rollup_sales, whose key is nearly every
 // attribute of an entry (as many rows as the ledger), is compared in the
-// database (rebuildSales). On MySQL the sales deltas are written as they are
-// found, each statement on its own, outside the reading transaction (deltas
-// add up whatever commits in between, as the workers' do; an interrupted
-// rebuild leaves a part corrected, and the next one finds the rest).
+// database (rebuildSales), in a transaction of its own: its snapshot of the
+// ledger, the pending set and rollup_sales is consistent, as workers change
+// all three together. On MySQL it runs beside the pass, and its deltas are
+// written as they are found, each statement on its own, outside the reading
+// transaction (deltas add up whatever commits in between, as the workers'
+// do; an interrupted rebuild leaves a part corrected, and the next one finds
+// the rest). Not to be called inside a transaction.
 func (s *Store) RebuildRollups(ctx context.Context) (*model.RebuildReport, error) {
-	rep := &model.RebuildReport{}
 	outside := context.WithValue(ctx, txKey{}, nil) // the pool, whatever transaction ctx has
+	sales := &model.RebuildReport{}
+	rebuildSales := func() error {
+		return s.InTx(outside, func(ctx context.Context) error {
+			*sales = model.RebuildReport{}
+			return s.rebuildSales(ctx, outside, sales)
+		})
+	}
+	salesDone := make(chan error, 1)
+	if s.dialect == MySQL {
+		// beside the pass over the ledger, on a connection of its own
+		go func() { salesDone <- rebuildSales() }()
+	}
+	rep := &model.RebuildReport{}
 	err := s.InTx(ctx, func(ctx context.Context) error {
 		*rep = model.RebuildReport{}
 		db := s.conn(ctx)
@@ -154,9 +170,6 @@ func (s *Store) RebuildRollups(ctx context.Context) (*model.RebuildReport, error
 			pending[id] = true
 		}
 		rep.Pending = int64(len(pendingIDs))
-		if err := s.rebuildSales(ctx, outside, rep); err != nil {
-			return err
-		}
 		want := model.NewRollups()
 		want.Sales = nil // rebuildSales
 		const cols = "id, amount_cents, orders, pairing_id, reason, certified, buyer_org_id, org_chain, buyer_region, kind, channel, origin_code, period, " +
@@ -220,6 +233,14 @@ func (s *Store) RebuildRollups(ctx context.Context) (*model.RebuildReport, error
 		rep.Corrected += diff(want.Facets, facets, fix.Facets, &rep.Diffs, facetKey, subFacet)
 		return s.addRollups(ctx, fix)
 	})
+	if s.dialect == MySQL {
+		err = cmp.Or(err, <-salesDone)
+	} else if err == nil {
+		err = rebuildSales()
+	}
+	rep.Rows += sales.Rows
+	rep.Corrected += sales.Corrected
+	rep.Diffs = append(rep.Diffs, sales.Diffs[:min(len(sales.Diffs), max(0, 20-len(rep.Diffs)))]...)
 	return rep, err
 }
 
@@ -259,46 +280,69 @@ func (s *Store) rebuildSales(ctx, outside context.Context, rep *model.RebuildRep
 		return mapErr(err)
 	}
 	defer rows.Close()
-	fix := model.NewRollups()
-	var buffered []model.RollupSale
-	write := func() error {
-		clear(fix.Sales)
-		for _, d := range buffered {
-			k := d
-			k.Cents, k.Orders = 0, 0
-			fix.Sales[k] = d
+	// On MySQL two writers, beside the read: batches hold distinct keys.
+	batches := make(chan map[model.RollupSale]model.RollupSale, 2)
+	var wg sync.WaitGroup
+	var werr error
+	var mu sync.Mutex
+	if s.dialect == MySQL {
+		for range 2 {
+			wg.Go(func() {
+				for b := range batches {
+					if err := s.upsertSales(outside, b); err != nil {
+						mu.Lock()
+						werr = cmp.Or(werr, err)
+						mu.Unlock()
+					}
+				}
+			})
 		}
-		buffered = buffered[:0]
-		return s.upsertSales(outside, fix.Sales)
 	}
-	for rows.Next() {
-		var k model.RollupSale
-		var wc, wo, hc, ho int64
-		if err := rows.Scan(&k.Period, &k.PairingID, &k.Reason, &k.Kind, &k.Channel, &k.Platform, &k.Sector, &k.PointType,
-			&k.BuyerRegion, &k.OriginCode, &k.CategoryCode, &k.SupplierID, &wc, &wo, &hc, &ho); err != nil {
-			return mapErr(err)
-		}
-		d := model.RollupSale{Cents: wc - hc, Orders: wo - ho}
-		rep.Corrected++
-		if len(rep.Diffs) < 20 {
-			rep.Diffs = append(rep.Diffs, fmt.Sprintf("%+v off by %+v", k, d))
-		}
-		k.Cents, k.Orders = d.Cents, d.Orders
-		buffered = append(buffered, k)
-		if s.dialect == MySQL && len(buffered) == 5000 {
-			if err := write(); err != nil {
-				return err
+	failed := func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		return werr
+	}
+	batch := map[model.RollupSale]model.RollupSale{}
+	err = func() error {
+		defer func() {
+			close(batches)
+			wg.Wait()
+		}()
+		for rows.Next() {
+			var k model.RollupSale
+			var wc, wo, hc, ho int64
+			if err := rows.Scan(&k.Period, &k.PairingID, &k.Reason, &k.Kind, &k.Channel, &k.Platform, &k.Sector, &k.PointType,
+				&k.BuyerRegion, &k.OriginCode, &k.CategoryCode, &k.SupplierID, &wc, &wo, &hc, &ho); err != nil {
+				return mapErr(err)
+			}
+			d := model.RollupSale{Cents: wc - hc, Orders: wo - ho}
+			rep.Corrected++
+			if len(rep.Diffs) < 20 {
+				rep.Diffs = append(rep.Diffs, fmt.Sprintf("%+v off by %+v", k, d))
+			}
+			batch[k] = d
+			if s.dialect == MySQL && len(batch) == 5000 {
+				if err := failed(); err != nil {
+					return err
+				}
+				batches <- batch
+				batch = map[model.RollupSale]model.RollupSale{}
 			}
 		}
+		return mapErr(rows.Err())
+	}()
+	if err != nil {
+		return err
 	}
-	if err := rows.Err(); err != nil {
-		return mapErr(err)
+	if err := failed(); err != nil {
+		return err
 	}
 	rows.Close()
 	if s.dialect != MySQL {
 		outside = ctx
 	}
-	return write()
+	return s.upsertSales(outside, batch)
 }
 
 // diff puts want − have, for every key where they differ, into fix.
