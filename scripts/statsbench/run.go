@@ -91,15 +91,10 @@ func run(ctx context.Context, ws *bench.Workspace, o options) error {
 
 	// The rollups, from nothing: every rollup row is written by the rebuild.
 	bench.Logf("rebuilding the rollups from %d entries", rec.entries)
-	// A store of its own: a rebuild over 10M entries has statements (the
-	// sales rollup grouped with the ledger, sorted) longer than the measured
-	// store's 30 s read timeout.
-	cfg, err := mysqldrv.ParseDSN(ws.DSN)
-	if err != nil {
-		return err
-	}
-	cfg.ReadTimeout, cfg.WriteTimeout = time.Hour, time.Hour
-	rebuilder, err := store.Open("mysql:"+cfg.FormatDSN(), 4)
+	// A store of its own, as `shanhai rollup rebuild` opens it: a rebuild
+	// over 10M entries has statements (the sales rollup grouped with the
+	// ledger, sorted) longer than the measured store's 30 s read timeout.
+	rebuilder, err := store.Open(store.LongStatements("mysql:"+ws.DSN), 4)
 	if err != nil {
 		return err
 	}
