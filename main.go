@@ -784,10 +784,16 @@ func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
 // withStore runs a command against the configured database, opened and
 // migrated, and closes it after.
 func withStore(run func(ctx context.Context, cfg *config.Config, st *store.Store) error) error {
+	return withStoreOf(func(*config.Config) {}, run)
+}
+
+// withStoreOf is withStore with the configuration adjusted first.
+func withStoreOf(adjust func(*config.Config), run func(ctx context.Context, cfg *config.Config, st *store.Store) error) error {
 	cfg, err := loadConfig()
 	if err != nil {
 		return err
 	}
+	adjust(cfg)
 	ctx := context.Background()
 	st, err := openStore(ctx, cfg)
 	if err != nil {
@@ -915,7 +921,9 @@ func rollupCommand(args []string) error {
 	if err := noFlags("rollup rebuild", args); err != nil {
 		return err
 	}
-	return withStore(func(ctx context.Context, cfg *config.Config, st *store.Store) error {
+	// its statements over a large ledger outlast the server's 30 s read timeout
+	longStatements := func(cfg *config.Config) { cfg.DB = store.LongStatements(cfg.DB) }
+	return withStoreOf(longStatements, func(ctx context.Context, cfg *config.Config, st *store.Store) error {
 		// answers cached before the rebuild are dropped when it corrects anything
 		moved := cache.NewStats(nil)
 		if cfg.Redis != "" {

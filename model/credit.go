@@ -371,10 +371,12 @@ func (r *Rollups) Add(e *Credit) {
 		sk := RollupSale{Period: period, PairingID: pid, Reason: e.Reason, Kind: e.Kind, Channel: e.Channel,
 			Platform: e.Platform, Sector: e.Sector, PointType: e.PointType, BuyerRegion: e.BuyerRegion,
 			OriginCode: e.OriginCode, CategoryCode: e.CategoryCode, SupplierID: e.SupplierID}
-		sv := r.Sales[sk]
-		sv.Cents += amt
-		sv.Orders += orders
-		r.Sales[sk] = sv
+		if r.Sales != nil { // nil: not kept (the rebuild groups the sales rows in SQL)
+			sv := r.Sales[sk]
+			sv.Cents += amt
+			sv.Orders += orders
+			r.Sales[sk] = sv
+		}
 		fk := RollupPlatform{Period: period, PairingID: pid, Mall: e.Platform == PlatformMall, BuyerRegion: e.BuyerRegion,
 			OriginCode: e.OriginCode}
 		fv := r.Platforms[fk]

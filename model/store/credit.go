@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"gorm.io/gorm/clause"
 
@@ -129,7 +130,33 @@ func (s *Store) RollUp(ctx context.Context, ids []int64) (int, error) {
 // still pending) and writes the difference wherever a rollup disagrees, as
 // deltas, so workers may keep running. Reads happen in one transaction, so
 // they see one snapshot of the ledger, the pending set and the rollups.
+//
+// Memory stays bounded by the rollups' key spaces, not the ledger: one pass
+// over the ledger in id order builds the tables whose keys are a few
+// dimensions (pairings, areas, platforms, facets, orgs, org pairings), read
+// against their stored rows; rollup_sales, whose key is nearly every
+// attribute of an entry (as many rows as the ledger), is compared in the
+// database (rebuildSales), in a transaction of its own: its snapshot of the
+// ledger, the pending set and rollup_sales is consistent, as workers change
+// all three together. On MySQL it runs beside the pass, and its deltas are
+// written as they are found, each statement on its own, outside the reading
+// transaction (deltas add up whatever commits in between, as the workers'
+// do; an interrupted rebuild leaves a part corrected, and the next one finds
+// the rest). Not to be called inside a transaction.
 func (s *Store) RebuildRollups(ctx context.Context) (*model.RebuildReport, error) {
+	outside := context.WithValue(ctx, txKey{}, nil) // the pool, whatever transaction ctx has
+	sales := &model.RebuildReport{}
+	rebuildSales := func() error {
+		return s.InTx(outside, func(ctx context.Context) error {
+			*sales = model.RebuildReport{}
+			return s.rebuildSales(ctx, outside, sales)
+		})
+	}
+	salesDone := make(chan error, 1)
+	if s.dialect == MySQL {
+		// beside the pass over the ledger, on a connection of its own
+		go func() { salesDone <- rebuildSales() }()
+	}
 	rep := &model.RebuildReport{}
 	err := s.InTx(ctx, func(ctx context.Context) error {
 		*rep = model.RebuildReport{}
@@ -144,6 +171,7 @@ func (s *Store) RebuildRollups(ctx context.Context) (*model.RebuildReport, error
 		}
 		rep.Pending = int64(len(pendingIDs))
 		want := model.NewRollups()
+		want.Sales = nil // rebuildSales
 		const cols = "id, amount_cents, orders, pairing_id, reason, certified, buyer_org_id, org_chain, buyer_region, kind, channel, origin_code, period, " +
 			"category_code, supplier_id, sector, platform, point_type"
 		for after := int64(0); ; {
@@ -186,28 +214,135 @@ func (s *Store) RebuildRollups(ctx context.Context) (*model.RebuildReport, error
 		}
 		var pairings []model.RollupPairing
 		var areas []model.RollupArea
-		var sales []model.RollupSale
 		var orgs []model.RollupOrg
 		var orgPairings []model.RollupOrgPairing
 		var platforms []model.RollupPlatform
 		var facets []model.RollupFacet
-		for _, dst := range []any{&pairings, &areas, &sales, &orgs, &orgPairings, &platforms, &facets} {
+		for _, dst := range []any{&pairings, &areas, &orgs, &orgPairings, &platforms, &facets} {
 			if err := db.Find(dst).Error; err != nil {
 				return mapErr(err)
 			}
 		}
 		fix := model.NewRollups()
-		rep.Rows = len(pairings) + len(areas) + len(sales) + len(orgs) + len(orgPairings) + len(platforms) + len(facets)
+		rep.Rows += len(pairings) + len(areas) + len(orgs) + len(orgPairings) + len(platforms) + len(facets)
 		rep.Corrected += diff(want.Pairings, pairings, fix.Pairings, &rep.Diffs, pairingKey, subPairing)
 		rep.Corrected += diff(want.Areas, areas, fix.Areas, &rep.Diffs, areaKey, subArea)
-		rep.Corrected += diff(want.Sales, sales, fix.Sales, &rep.Diffs, saleKey, subSale)
 		rep.Corrected += diff(want.Orgs, orgs, fix.Orgs, &rep.Diffs, orgKey, subOrg)
 		rep.Corrected += diff(want.OrgPairings, orgPairings, fix.OrgPairings, &rep.Diffs, orgPairingKey, subOrgPairing)
 		rep.Corrected += diff(want.Platforms, platforms, fix.Platforms, &rep.Diffs, platformKey, subPlatform)
 		rep.Corrected += diff(want.Facets, facets, fix.Facets, &rep.Diffs, facetKey, subFacet)
 		return s.addRollups(ctx, fix)
 	})
+	if s.dialect == MySQL {
+		err = cmp.Or(err, <-salesDone)
+	} else if err == nil {
+		err = rebuildSales()
+	}
+	rep.Rows += sales.Rows
+	rep.Corrected += sales.Corrected
+	rep.Diffs = append(rep.Diffs, sales.Diffs[:min(len(sales.Diffs), max(0, 20-len(rep.Diffs)))]...)
 	return rep, err
+}
+
+// salesKey is rollup_sales' key, in its columns' order.
+const salesKey = "period, pairing_id, reason, kind, channel, platform, sector, point_type, buyer_region, origin_code, category_code, supplier_id"
+
+// rebuildSales compares rollup_sales with the ledger in the database, in the
+// transaction in ctx: every entry not pending, once in its month and once in
+// its year (as model.Rollups.Add counts it), grouped together with the
+// stored rows, answers only the keys where the sums differ — one pass over
+// the ledger and the table, sorted by the database (on disk if need be),
+// nothing held here but a batch of deltas. On MySQL each batch is written
+// through outside (no transaction); on SQLite (one connection) they are
+// written in the transaction after the read.
+func (s *Store) rebuildSales(ctx, outside context.Context, rep *model.RebuildReport) error {
+	db := s.conn(ctx)
+	var stored int64
+	if err := db.Table("rollup_sales").Count(&stored).Error; err != nil {
+		return mapErr(err)
+	}
+	rep.Rows += int(stored)
+	year, big := "c.period / 100 * 100", ""
+	if s.dialect == MySQL {
+		// many groups: sort them rather than keep a temporary table's index
+		year, big = "c.period DIV 100 * 100", "SQL_BIG_RESULT "
+	}
+	q := "SELECT " + big + salesKey + ", SUM(wc), SUM(wo), SUM(hc), SUM(ho) FROM (" +
+		"SELECT CASE WHEN t.y = 1 THEN " + year + " ELSE c.period END AS period, COALESCE(c.pairing_id, 0) AS pairing_id, " +
+		"c.reason, c.kind, c.channel, c.platform, c.sector, c.point_type, c.buyer_region, c.origin_code, c.category_code, c.supplier_id, " +
+		"c.amount_cents AS wc, c.orders AS wo, 0 AS hc, 0 AS ho " +
+		"FROM credits c CROSS JOIN (SELECT 0 AS y UNION ALL SELECT 1) t " +
+		"WHERE NOT EXISTS (SELECT 1 FROM credit_pending p WHERE p.credit_id = c.id) " +
+		"UNION ALL SELECT " + salesKey + ", 0, 0, cents, orders FROM rollup_sales" +
+		") u GROUP BY " + salesKey + " HAVING SUM(wc) <> SUM(hc) OR SUM(wo) <> SUM(ho)"
+	rows, err := db.Raw(q).Rows()
+	if err != nil {
+		return mapErr(err)
+	}
+	defer rows.Close()
+	// On MySQL two writers, beside the read: batches hold distinct keys.
+	batches := make(chan map[model.RollupSale]model.RollupSale, 2)
+	var wg sync.WaitGroup
+	var werr error
+	var mu sync.Mutex
+	if s.dialect == MySQL {
+		for range 2 {
+			wg.Go(func() {
+				for b := range batches {
+					if err := s.upsertSales(outside, b); err != nil {
+						mu.Lock()
+						werr = cmp.Or(werr, err)
+						mu.Unlock()
+					}
+				}
+			})
+		}
+	}
+	failed := func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		return werr
+	}
+	batch := map[model.RollupSale]model.RollupSale{}
+	err = func() error {
+		defer func() {
+			close(batches)
+			wg.Wait()
+		}()
+		for rows.Next() {
+			var k model.RollupSale
+			var wc, wo, hc, ho int64
+			if err := rows.Scan(&k.Period, &k.PairingID, &k.Reason, &k.Kind, &k.Channel, &k.Platform, &k.Sector, &k.PointType,
+				&k.BuyerRegion, &k.OriginCode, &k.CategoryCode, &k.SupplierID, &wc, &wo, &hc, &ho); err != nil {
+				return mapErr(err)
+			}
+			d := model.RollupSale{Cents: wc - hc, Orders: wo - ho}
+			rep.Corrected++
+			if len(rep.Diffs) < 20 {
+				rep.Diffs = append(rep.Diffs, fmt.Sprintf("%+v off by %+v", k, d))
+			}
+			batch[k] = d
+			if s.dialect == MySQL && len(batch) == 5000 {
+				if err := failed(); err != nil {
+					return err
+				}
+				batches <- batch
+				batch = map[model.RollupSale]model.RollupSale{}
+			}
+		}
+		return mapErr(rows.Err())
+	}()
+	if err != nil {
+		return err
+	}
+	if err := failed(); err != nil {
+		return err
+	}
+	rows.Close()
+	if s.dialect != MySQL {
+		outside = ctx
+	}
+	return s.upsertSales(outside, batch)
 }
 
 // diff puts want − have, for every key where they differ, into fix.
@@ -239,7 +374,6 @@ func diff[T comparable](want map[T]T, have []T, fix map[T]T, notes *[]string, ke
 
 func pairingKey(r model.RollupPairing) model.RollupPairing { r.Cents, r.Orders = 0, 0; return r }
 func areaKey(r model.RollupArea) model.RollupArea          { r.Cents, r.Orders = 0, 0; return r }
-func saleKey(r model.RollupSale) model.RollupSale          { r.Cents, r.Orders = 0, 0; return r }
 func orgKey(r model.RollupOrg) model.RollupOrg {
 	return model.RollupOrg{Period: r.Period, OrgID: r.OrgID}
 }
@@ -257,9 +391,6 @@ func subFacet(a, b model.RollupFacet) model.RollupFacet {
 }
 func subArea(a, b model.RollupArea) model.RollupArea {
 	return model.RollupArea{Cents: a.Cents - b.Cents, Orders: a.Orders - b.Orders}
-}
-func subSale(a, b model.RollupSale) model.RollupSale {
-	return model.RollupSale{Cents: a.Cents - b.Cents, Orders: a.Orders - b.Orders}
 }
 func orgPairingKey(r model.RollupOrgPairing) model.RollupOrgPairing {
 	return model.RollupOrgPairing{Period: r.Period, OrgID: r.OrgID, PairingID: r.PairingID}
@@ -297,16 +428,7 @@ func (s *Store) addRollups(ctx context.Context, r *model.Rollups) error {
 		[]string{"cents", "orders"}, rows); err != nil {
 		return err
 	}
-	rows = rows[:0]
-	for k, v := range r.Sales {
-		if v.Cents != 0 || v.Orders != 0 {
-			rows = append(rows, []any{k.Period, k.PairingID, k.Reason, k.Kind, k.Channel, k.Platform, k.Sector, k.PointType,
-				k.BuyerRegion, k.OriginCode, k.CategoryCode, k.SupplierID, v.Cents, v.Orders})
-		}
-	}
-	if err := s.upsert(ctx, "rollup_sales", []string{"period", "pairing_id", "reason", "kind", "channel", "platform",
-		"sector", "point_type", "buyer_region", "origin_code", "category_code", "supplier_id"},
-		[]string{"cents", "orders"}, rows); err != nil {
+	if err := s.upsertSales(ctx, r.Sales); err != nil {
 		return err
 	}
 	rows = rows[:0]
@@ -349,6 +471,18 @@ func (s *Store) addRollups(ctx context.Context, r *model.Rollups) error {
 	return s.upsert(ctx, "rollup_org_pairings", []string{"period", "org_id", "pairing_id"}, []string{"cents", "subtree_cents"}, rows)
 }
 
+// upsertSales adds sales' deltas to rollup_sales.
+func (s *Store) upsertSales(ctx context.Context, sales map[model.RollupSale]model.RollupSale) error {
+	var rows [][]any
+	for k, v := range sales {
+		if v.Cents != 0 || v.Orders != 0 {
+			rows = append(rows, []any{k.Period, k.PairingID, k.Reason, k.Kind, k.Channel, k.Platform, k.Sector, k.PointType,
+				k.BuyerRegion, k.OriginCode, k.CategoryCode, k.SupplierID, v.Cents, v.Orders})
+		}
+	}
+	return s.upsert(ctx, "rollup_sales", strings.Split(salesKey, ", "), []string{"cents", "orders"}, rows)
+}
+
 // upsert adds rows' values to the rows with the same key, inserting the
 // missing ones: INSERT … ON DUPLICATE KEY UPDATE on MySQL, ON CONFLICT on
 // SQLite. Each row is the key columns then the value columns.
@@ -372,7 +506,7 @@ func (s *Store) upsert(ctx context.Context, table string, keys, vals []string, r
 		}
 	}
 	for len(rows) > 0 {
-		chunk := rows[:min(len(rows), 200)]
+		chunk := rows[:min(len(rows), 16000/len(cols))] // bound the placeholders (SQLite's limit is 32766)
 		rows = rows[len(chunk):]
 		var args []any
 		for _, r := range chunk {

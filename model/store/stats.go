@@ -6,9 +6,11 @@ package store
 // behind them. Plain SQL that MySQL, MariaDB, TiDB and SQLite all run.
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 
 	"gorm.io/gorm"
 
@@ -322,15 +324,16 @@ ORDER BY o.id`
 // filings of those statuses — merged here, rather than a join that looks
 // up two rows for every org.
 func (s *Store) EveryOrgRankKeys(ctx context.Context, period, year int, committed bool) ([]model.OrgRankKey, error) {
-	// plain row scans: a few thousand rows each, read on every call
-	read := func(q string, args []any, dst func() []any, each func()) error {
+	// plain row scans into the same variables: a few thousand rows each,
+	// read on every call
+	read := func(q string, args []any, dst []any, each func()) error {
 		rows, err := s.conn(ctx).Raw(q, args...).Rows()
 		if err != nil {
 			return mapErr(err)
 		}
 		defer rows.Close()
 		for rows.Next() {
-			if err := rows.Scan(dst()...); err != nil {
+			if err := rows.Scan(dst...); err != nil {
 				return mapErr(err)
 			}
 			each()
@@ -339,20 +342,23 @@ func (s *Store) EveryOrgRankKeys(ctx context.Context, period, year int, committe
 	}
 	out := []model.OrgRankKey{}
 	var id int64
-	if err := read("SELECT id FROM orgs ORDER BY id", nil, func() []any { return []any{&id} },
+	if err := read("SELECT id FROM orgs ORDER BY id", nil, []any{&id},
 		func() { out = append(out, model.OrgRankKey{ID: id}) }); err != nil {
 		return nil, err
 	}
-	at := make(map[int64]int, len(out))
-	for i := range out {
-		at[out[i].ID] = i
+	// out is in id order: find an org by binary search
+	at := func(id int64) *model.OrgRankKey {
+		if i, ok := slices.BinarySearchFunc(out, id, func(k model.OrgRankKey, id int64) int { return cmp.Compare(k.ID, id) }); ok {
+			return &out[i]
+		}
+		return nil
 	}
 	var cents int64
 	if err := read("SELECT org_id, subtree_certified_cents FROM rollup_orgs WHERE period = ?", []any{period},
-		func() []any { return []any{&id, &cents} },
+		[]any{&id, &cents},
 		func() {
-			if i, ok := at[id]; ok {
-				out[i].SubtreeCertifiedCents = cents
+			if k := at(id); k != nil {
+				k.SubtreeCertifiedCents = cents
 			}
 		}); err != nil {
 		return nil, err
@@ -363,10 +369,10 @@ func (s *Store) EveryOrgRankKeys(ctx context.Context, period, year int, committe
 	var f model.OrgRankKey
 	err := read("SELECT org_id, status, food_budget_cents, reserved_ratio_bp FROM filings WHERE year = ? AND status IN (?, ?)",
 		[]any{year, model.FilingApproved, model.FilingSubmitted},
-		func() []any { return []any{&id, &f.FilingStatus, &f.FoodBudgetCents, &f.ReservedRatioBP} },
+		[]any{&id, &f.FilingStatus, &f.FoodBudgetCents, &f.ReservedRatioBP},
 		func() {
-			if i, ok := at[id]; ok {
-				out[i].FilingStatus, out[i].FoodBudgetCents, out[i].ReservedRatioBP = f.FilingStatus, f.FoodBudgetCents, f.ReservedRatioBP
+			if k := at(id); k != nil {
+				k.FilingStatus, k.FoodBudgetCents, k.ReservedRatioBP = f.FilingStatus, f.FoodBudgetCents, f.ReservedRatioBP
 			}
 		})
 	if err != nil {

@@ -132,6 +132,23 @@ func Open(dsn string, maxOpen int) (*Store, error) {
 	return &Store{gdb: gdb, sqlDB: sqlDB, dialect: dialect}, nil
 }
 
+// LongStatements is dsn with a MySQL read and write timeout of an hour
+// unless it sets its own, for maintenance whose statements run long (a
+// rollup rebuild over a large ledger: the database sorts it before the first
+// row); other DSNs are returned as they are.
+func LongStatements(dsn string) string {
+	rest, ok := strings.CutPrefix(dsn, "mysql:")
+	if !ok {
+		return dsn
+	}
+	c, err := mysqldrv.ParseDSN(rest)
+	if err != nil || c.ReadTimeout != 0 {
+		return dsn // Open reports a bad DSN
+	}
+	c.ReadTimeout, c.WriteTimeout = time.Hour, time.Hour
+	return "mysql:" + c.FormatDSN()
+}
+
 // lockWaitSeconds is the row-lock wait for a connection with the given read
 // timeout: 10 s, and always at least a second under the read timeout.
 func lockWaitSeconds(readTimeout time.Duration) int {

@@ -3,7 +3,11 @@ package stats_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"testing"
+	"time"
+
+	"gorm.io/gorm"
 
 	"shanhai/model"
 	"shanhai/model/store/storetest"
@@ -72,4 +76,62 @@ func BenchmarkUncached(b *testing.B) {
 			})
 		})
 	}
+}
+
+// BenchmarkUnits times the ranking of every org (5,000 of them, most with
+// a committed filing and a year's rollup row) without a cache, one page.
+func BenchmarkUnits(b *testing.B) {
+	for _, be := range storetest.Backends(b) {
+		b.Run(be.Name, func(b *testing.B) {
+			const year, n = 2027, 5000
+			if err := seedUnits(be.Store.Gorm(), year, n); err != nil {
+				b.Fatal(err)
+			}
+			s := stats.New(be.Store, nil, be.Store)
+			ctx := context.Background()
+			for b.Loop() {
+				if _, err := s.Units(ctx, admin, stats.Query{Period: stats.Period{Year: year}}, 1, 20); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// seedUnits adds n orgs with a rollup row of year and, for 9 in 10, an
+// approved filing; once per database (benchmarks run again on the same).
+func seedUnits(db *gorm.DB, year, n int) error {
+	var have int64
+	if err := db.Table("orgs").Where("name LIKE 'unit-%'").Count(&have).Error; err != nil || have > 0 {
+		return err
+	}
+	period := model.YearPeriod(year)
+	now := time.Now().UTC()
+	var orgs []map[string]any
+	for i := 0; i < n; i++ {
+		orgs = append(orgs, map[string]any{"name": fmt.Sprintf("unit-%d", i), "kind": model.OrgCanteen, "region_code": "330604",
+			"payment_terms": model.TermsPrepay, "credit_kind": model.CreditDirect, "created_at": now})
+	}
+	if err := db.Table("orgs").CreateInBatches(orgs, 500).Error; err != nil {
+		return err
+	}
+	var ids []int64
+	if err := db.Table("orgs").Where("name LIKE 'unit-%'").Order("id").Pluck("id", &ids).Error; err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var rolled []model.RollupOrg
+	var filings []model.Filing
+	for i, id := range ids {
+		c := rng.Int64N(5_000_000)
+		rolled = append(rolled, model.RollupOrg{Period: period, OrgID: id, Cents: c, CertifiedCents: c, SubtreeCents: c, SubtreeCertifiedCents: c})
+		if i%10 != 0 {
+			filings = append(filings, model.Filing{OrgID: id, Year: year, Status: model.FilingApproved,
+				FoodBudgetCents: 10_000_000 + rng.Int64N(10_000_000), ReservedRatioBP: 1000 + rng.Int64N(2000), UpdatedAt: now})
+		}
+	}
+	if err := db.CreateInBatches(rolled, 500).Error; err != nil {
+		return err
+	}
+	return db.CreateInBatches(filings, 500).Error
 }

@@ -3,6 +3,7 @@ package stats
 import (
 	"cmp"
 	"math/big"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -122,52 +123,108 @@ func Yuan(cents int64) string { return sheet.FormatYuan(cents) }
 // last, then amount descending, ties keeping their order — and gives each
 // its rank: equal completion and amount share a rank (1, 2, 2, 4).
 func ranked[T any](items []T, key func(*T) (*Ratio, int64), setRank func(*T, int)) {
-	type k struct {
-		i      int
-		null   bool
-		ratio  Ratio
-		amount int64
+	copy(items, rankedTop(items, len(items), key, setRank))
+}
+
+// rankedTop is ranked for the first n places: the items that rank first (n
+// at most, in a new slice), ordered and ranked as ranked orders and ranks
+// them among all the items — a rank depends only on the items before it,
+// and every item that ranks before a place is among the first. It keeps the
+// n best in a heap rather than sorting all the items.
+func rankedTop[T any](items []T, n int, key func(*T) (*Ratio, int64), setRank func(*T, int)) []T {
+	n = max(0, min(n, len(items)))
+	keys := make([]rankKey, 0, n)
+	// a max-heap of the n best so far, the worst of them at the root
+	down := func(j int) {
+		for {
+			c := 2*j + 1
+			if c >= len(keys) {
+				return
+			}
+			if c+1 < len(keys) && keys[c+1].cmp(keys[c]) > 0 {
+				c++
+			}
+			if keys[j].cmp(keys[c]) >= 0 {
+				return
+			}
+			keys[j], keys[c] = keys[c], keys[j]
+			j = c
+		}
 	}
-	keys := make([]k, len(items))
 	for i := range items {
 		r, amount := key(&items[i])
-		keys[i] = k{i: i, null: r == nil, amount: amount}
-		if r != nil {
-			keys[i].ratio = *r
-		}
-	}
-	cmp := func(a, b k) int {
+		k := newRankKey(r, amount, i)
 		switch {
-		case a.null != b.null:
-			if a.null {
-				return 1
+		case len(keys) < n:
+			keys = append(keys, k)
+			for j := len(keys) - 1; j > 0; {
+				p := (j - 1) / 2
+				if keys[p].cmp(keys[j]) >= 0 {
+					break
+				}
+				keys[p], keys[j] = keys[j], keys[p]
+				j = p
 			}
-			return -1
-		case a.ratio != b.ratio:
-			return -a.ratio.Cmp(b.ratio)
-		case a.amount != b.amount:
-			if a.amount > b.amount {
-				return -1
-			}
-			return 1
+		case n > 0 && k.cmp(keys[0]) < 0:
+			keys[0] = k
+			down(0)
 		}
-		return 0
 	}
-	// ties in the items' order: what a stable sort gives, by a faster one
-	slices.SortFunc(keys, func(a, b k) int {
-		if c := cmp(a, b); c != 0 {
-			return c
-		}
-		return a.i - b.i
-	})
-	sorted := make([]T, len(items))
+	slices.SortFunc(keys, rankKey.cmp)
+	out := make([]T, len(keys))
 	rank := 0
-	for j, kk := range keys {
-		if j == 0 || cmp(keys[j-1], kk) != 0 {
+	for j, k := range keys {
+		if j == 0 || !keys[j-1].ties(k) {
 			rank = j + 1
 		}
-		sorted[j] = items[kk.i]
-		setRank(&sorted[j], rank)
+		out[j] = items[k.i]
+		setRank(&out[j], rank)
 	}
-	copy(items, sorted)
+	return out
+}
+
+// rankKey is an item's place in a ranking as plain integers: its completion
+// as a 128-bit number that orders as the completions do (hi, lo: 2^127 +
+// the completion in ten-thousandths, 0 for none, below every completion),
+// its amount, and its index, which breaks ties.
+type rankKey struct {
+	hi, lo uint64
+	amount int64
+	i      int
+}
+
+func newRankKey(r *Ratio, amount int64, i int) rankKey {
+	k := rankKey{amount: amount, i: i}
+	if r == nil {
+		return k
+	}
+	// |r| in ten-thousandths: under 2^64 × 10^4, so hi < 2^14
+	hi, lo := bits.Mul64(r.whole, 10000)
+	lo, carry := bits.Add64(lo, uint64(r.frac), 0)
+	hi += carry
+	if r.neg { // 2^127 − |r|: |r| > 0, so above 0
+		var borrow uint64
+		k.lo, borrow = bits.Sub64(0, lo, 0)
+		k.hi = 1<<63 - hi - borrow
+	} else { // 2^127 + |r|
+		k.hi, k.lo = 1<<63|hi, lo
+	}
+	return k
+}
+
+// ties: the same completion (or none) and the same amount, a shared rank.
+func (a rankKey) ties(b rankKey) bool { return a.hi == b.hi && a.lo == b.lo && a.amount == b.amount }
+
+// cmp is negative when a ranks before b: completion descending, then amount
+// descending, then the items' order.
+func (a rankKey) cmp(b rankKey) int {
+	switch {
+	case a.hi != b.hi:
+		return cmp.Compare(b.hi, a.hi)
+	case a.lo != b.lo:
+		return cmp.Compare(b.lo, a.lo)
+	case a.amount != b.amount:
+		return cmp.Compare(b.amount, a.amount)
+	}
+	return cmp.Compare(a.i, b.i)
 }

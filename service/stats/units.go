@@ -92,11 +92,12 @@ func (s *Service) Units(ctx context.Context, actor *model.User, q Query, page, s
 			}
 			all = append(all, r)
 		}
-		ranked(all, func(r *ranking) (*Ratio, int64) { return r.completion, r.amount },
+		// the ranking up to the page's end: the places before it decide its ranks
+		from := min((page-1)*size, len(all))
+		top := rankedTop(all, min(from+size, len(all)), func(r *ranking) (*Ratio, int64) { return r.completion, r.amount },
 			func(r *ranking, rank int) { r.rank = rank })
 		out := &UnitReport{Year: q.Year, Month: q.Month, Items: []OrgRow{}, Total: len(all), Page: page, PageSize: size}
-		from := min((page-1)*size, len(all))
-		onPage := all[from:min(from+size, len(all))]
+		onPage := top[from:]
 		if len(onPage) == 0 {
 			return out, nil
 		}
