@@ -48,19 +48,21 @@ import (
 )
 
 type options struct {
-	quick     bool
-	statsRows int
-	out       string
-	mysql     string
-	redis     string
-	starts    int
-	keep      bool
+	quick         bool
+	statsRows     int
+	statsBaseline int
+	out           string
+	mysql         string
+	redis         string
+	starts        int
+	keep          bool
 }
 
 func main() {
 	var o options
 	flag.BoolVar(&o.quick, "quick", false, "smoke run: catalogbench, orderbench and importbench with -quick, statsbench with -rows 20000 unless -stats-rows is set")
 	flag.IntVar(&o.statsRows, "stats-rows", 0, "statsbench -rows (default: statsbench's own, 10,000,000; with -quick 20,000)")
+	flag.IntVar(&o.statsBaseline, "stats-baseline", 0, "statsbench -baseline-iterations: measured runs of each GROUP BY (default: statsbench's own, 5; at 10,000,000 entries each run takes seconds)")
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "the Markdown file to write (relative to the current directory)")
 	flag.StringVar(&o.mysql, "mysql", "root@tcp(127.0.0.1:3306)/", "MariaDB DSN (go-sql-driver) every bench creates and drops its database on")
 	flag.StringVar(&o.redis, "redis", "redis://127.0.0.1:6379/9", "Redis URL of the benches' own database (flushed; db 0 refused): catalogbench's cache-on run and orderbench's server (redis) run; empty: no orderbench Redis run")
@@ -199,6 +201,9 @@ func run(ctx context.Context, o options, cmdline string) (err error) {
 	statArgs := []string{"-markdown", "-mysql", o.mysql}
 	if o.statsRows > 0 {
 		statArgs = append(statArgs, "-rows", strconv.Itoa(o.statsRows))
+	}
+	if o.statsBaseline > 0 {
+		statArgs = append(statArgs, "-baseline-iterations", strconv.Itoa(o.statsBaseline))
 	}
 	s, err = runBench(ctx, root, bins["statsbench"], "statsbench", statArgs, nil)
 	if err != nil {
