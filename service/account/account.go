@@ -55,6 +55,7 @@ type Service struct {
 	loginLimit int // failed logins per username per window; 10× per client address; 0 = off
 	now        func() time.Time
 	hashCost   int
+	dummyHash  []byte                            // compared against for an unknown username: hashCost's cost
 	compare    func(hash, password []byte) error // bcrypt; a test counts the calls
 	tokens     verified                          // tokens whose signature and claims checked out (tokens.go)
 	accessTTL  time.Duration                     // an access token's life
@@ -68,7 +69,7 @@ func New(st Store, jwtSecret string, counter Counter, loginLimit int) *Service {
 		counter = NewMemory()
 	}
 	return &Service{store: st, secret: []byte(jwtSecret), counter: counter, loginLimit: loginLimit,
-		now: time.Now, hashCost: bcrypt.DefaultCost, compare: bcrypt.CompareHashAndPassword,
+		now: time.Now, hashCost: bcrypt.DefaultCost, dummyHash: dummyHash, compare: bcrypt.CompareHashAndPassword,
 		accessTTL: 15 * time.Minute, refreshTTL: 720 * time.Hour}
 }
 
@@ -85,8 +86,13 @@ func (s *Service) SetSMS(p Provider) { s.sms = p }
 // session lifetimes.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
-// SetHashCost lowers the bcrypt cost; tests use it to stay fast.
-func (s *Service) SetHashCost(cost int) { s.hashCost = cost }
+// SetHashCost lowers the bcrypt cost; tests use it to stay fast. The hash
+// an unknown username is compared against takes the same cost, so it still
+// costs what a real comparison does.
+func (s *Service) SetHashCost(cost int) {
+	s.hashCost = cost
+	s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte(dummyPassword), cost)
+}
 
 // Login is the result of a successful login: an access token, its expiry,
 // and the refresh token of the new session family.
@@ -140,7 +146,7 @@ func (s *Service) Login(ctx context.Context, username, password, clientIP string
 			return nil, err
 		}
 	}
-	hash := dummyHash
+	hash := s.dummyHash
 	if u != nil && u.PasswordHash != noPassword {
 		hash = []byte(u.PasswordHash)
 	}
@@ -163,8 +169,11 @@ func (s *Service) Login(ctx context.Context, username, password, clientIP string
 }
 
 // dummyHash is compared against when there is no account to check, so that
-// spends the time a real comparison does.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("shanhai-dummy-password"), bcrypt.DefaultCost)
+// spends the time a real comparison does (Service.dummyHash: this one, or
+// one at the cost SetHashCost set).
+const dummyPassword = "shanhai-dummy-password"
+
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte(dummyPassword), bcrypt.DefaultCost)
 
 // maxPassword is bcrypt's limit: it ignores every byte past the 72nd.
 const maxPassword = 72
