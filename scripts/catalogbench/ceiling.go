@@ -35,6 +35,15 @@ type productDoc struct {
 	Certification *certDoc     `json:"certification"`
 	SKUs          []skuDoc     `json:"skus"`
 	Pairings      []pairingDoc `json:"pairings"`
+	Images        []imageDoc   `json:"images"`
+}
+
+type imageDoc struct {
+	ID           int64  `json:"id,omitempty"`
+	URL          string `json:"url"`
+	ThumbnailURL string `json:"thumbnail_url"`
+	Width        int    `json:"width,omitempty"`
+	Height       int    `json:"height,omitempty"`
 }
 
 type regionDoc struct {
@@ -64,6 +73,8 @@ type skuDoc struct {
 	PriceCents int64     `json:"price_cents"`
 	Available  int64     `json:"available"`
 	Tiers      []tierDoc `json:"tiers"`
+	// PurchaseLimit: the most units one order may hold; 0 = no limit.
+	PurchaseLimit int64 `json:"purchase_limit"`
 }
 
 type tierDoc struct {
