@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	mysqldrv "github.com/go-sql-driver/mysql"
 
@@ -112,10 +113,36 @@ func GaleraDSNs(t testing.TB) ([]string, bool) {
 		if err != nil {
 			t.Fatalf("SHANHAI_TEST_GALERA: %v", err)
 		}
+		awaitDatabase(t, cfg, firstCfg.DBName)
 		cfg.DBName = firstCfg.DBName
 		out = append(out, cfg.FormatDSN())
 	}
 	return out, true
+}
+
+// awaitDatabase waits until the node of cfg has applied the creation of
+// database name: a node applies replicated DDL after the originating node
+// has answered, and connecting with a database name does not wait for it
+// (wsrep_sync_wait covers statements, not the handshake's schema).
+func awaitDatabase(t testing.TB, cfg *mysqldrv.Config, name string) {
+	t.Helper()
+	admin, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		err := admin.QueryRow("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", name).Scan(&n)
+		if err == nil && n == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("galera node %s never saw database %s (last error %v)", cfg.Addr, name, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // newDatabase creates an empty database on the server of base (a DSN) for
