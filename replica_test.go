@@ -5,11 +5,15 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -20,6 +24,7 @@ import (
 
 	"shanhai/model/cache"
 	"shanhai/model/store"
+	"shanhai/service/stats"
 )
 
 // TestReadReplica runs the mall against a real MariaDB primary and an
@@ -260,5 +265,35 @@ func TestReplicaPinAcrossProcesses(t *testing.T) {
 	c := readReplicas{Reads: store.NewReads(primary, nil, nil, 2*time.Second), writers: cache.NewWriters(dead)}
 	if !store.Pinned(c.ForUser(ctx, id+1)) {
 		t.Error("with Redis not answering, a user is not pinned to the primary")
+	}
+}
+
+// TestStatsReadsRouted: every read of the statistics service's store goes
+// through the read replicas — statsReads declares each method of
+// stats.Store itself (one it does not declare comes from the embedded
+// primary store) — except the reads that decide a caller's scope or an
+// issue, and the writes, which stay on the primary.
+func TestStatsReadsRouted(t *testing.T) {
+	primary := map[string]bool{"Region": true, "Org": true, "Bulletins": true, "AddBulletins": true, "AddAudit": true, "InTx": true}
+	f, err := parser.ParseFile(token.NewFileSet(), "replicas.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	declared := map[string]bool{}
+	for _, d := range f.Decls {
+		fn, ok := d.(*ast.FuncDecl)
+		if !ok || fn.Recv == nil || len(fn.Recv.List) != 1 {
+			continue
+		}
+		if id, ok := fn.Recv.List[0].Type.(*ast.Ident); ok && id.Name == "statsReads" {
+			declared[fn.Name.Name] = true
+		}
+	}
+	iface := reflect.TypeFor[stats.Store]()
+	for i := range iface.NumMethod() {
+		name := iface.Method(i).Name
+		if declared[name] == primary[name] {
+			t.Errorf("stats.Store.%s: statsReads declares it: %v; it must when it is a read for the figures (%v)", name, declared[name], !primary[name])
+		}
 	}
 }

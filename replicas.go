@@ -117,6 +117,14 @@ func (s statsReads) OrgRankKeys(ctx context.Context, period, year int) ([]model.
 	return s.reads.For(ctx).OrgRankKeys(ctx, period, year)
 }
 
+func (s statsReads) EveryOrgRankKeys(ctx context.Context, period, year int, committed bool) ([]model.OrgRankKey, int, error) {
+	return s.reads.For(ctx).EveryOrgRankKeys(ctx, period, year, committed)
+}
+
+func (s statsReads) OrgIDs(ctx context.Context) ([]int64, error) {
+	return s.reads.For(ctx).OrgIDs(ctx)
+}
+
 func (s statsReads) OrgCertifiedSums(ctx context.Context, periods []int) (map[int64]int64, error) {
 	return s.reads.For(ctx).OrgCertifiedSums(ctx, periods)
 }

@@ -319,66 +319,80 @@ ORDER BY o.id`
 
 // EveryOrgRankKeys is OrgRankKeys for ranking every org, without parents
 // and regions, and with a filing only where committed and the filing is
-// approved or submitted (FilingStatus "" otherwise): three reads by leading
-// key columns — the org ids, the period's rollup_orgs rows, the year's
-// filings of those statuses — merged here, rather than a join that looks
-// up two rows for every org.
-func (s *Store) EveryOrgRankKeys(ctx context.Context, period, year int, committed bool) ([]model.OrgRankKey, error) {
-	// plain row scans into the same variables: a few thousand rows each,
-	// read on every call
-	read := func(q string, args []any, dst []any, each func()) error {
-		rows, err := s.conn(ctx).Raw(q, args...).Rows()
-		if err != nil {
+// approved or submitted (FilingStatus "" otherwise). It reads two tables by
+// their leading key columns — the period's rollup_orgs rows, the year's
+// filings of those statuses — and merges them here rather than joining every
+// org to both, and answers only the orgs with one or the other, in id order;
+// orgs is the number of all orgs: every other org has no rollup row and no
+// such filing (amount 0, no completion), and OrgIDs lists them all.
+func (s *Store) EveryOrgRankKeys(ctx context.Context, period, year int, committed bool) (keys []model.OrgRankKey, orgs int, err error) {
+	if err := s.scanRows(ctx, []any{&orgs}, func() {}, "SELECT COUNT(*) FROM orgs"); err != nil {
+		return nil, 0, err
+	}
+	keys = make([]model.OrgRankKey, 0, orgs)
+	var id, cents int64
+	err = s.scanRows(ctx, []any{&id, &cents}, func() {
+		keys = append(keys, model.OrgRankKey{ID: id, SubtreeCertifiedCents: cents})
+	}, "SELECT org_id, subtree_certified_cents FROM rollup_orgs WHERE period = ? ORDER BY org_id", period)
+	if err != nil || !committed {
+		return keys, orgs, err
+	}
+	// the filings come in (status, org_id) order, off the covering index:
+	// found by binary search over the ids (keys are in id order), the rest
+	// (committed orgs without a rollup row) merged in after
+	ids := make([]int64, len(keys))
+	for i := range keys {
+		ids[i] = keys[i].ID
+	}
+	var extra []model.OrgRankKey
+	var status sql.RawBytes
+	var budget, bp int64
+	err = s.scanRows(ctx, []any{&id, &status, &budget, &bp}, func() {
+		st := model.FilingSubmitted
+		if string(status) == model.FilingApproved {
+			st = model.FilingApproved
+		}
+		k := &model.OrgRankKey{ID: id}
+		if i, ok := slices.BinarySearch(ids, id); ok {
+			k = &keys[i]
+		} else {
+			extra = append(extra, model.OrgRankKey{ID: id})
+			k = &extra[len(extra)-1]
+		}
+		k.FilingStatus, k.FoodBudgetCents, k.ReservedRatioBP = st, budget, bp
+	}, "SELECT org_id, status, food_budget_cents, reserved_ratio_bp FROM filings WHERE year = ? AND status IN (?, ?)",
+		year, model.FilingApproved, model.FilingSubmitted)
+	if err != nil || len(extra) == 0 {
+		return keys, orgs, err
+	}
+	keys = append(keys, extra...)
+	slices.SortFunc(keys, func(a, b model.OrgRankKey) int { return cmp.Compare(a.ID, b.ID) })
+	return keys, orgs, nil
+}
+
+// OrgIDs lists every org's id, ascending.
+func (s *Store) OrgIDs(ctx context.Context) ([]int64, error) {
+	var out []int64
+	var id int64
+	err := s.scanRows(ctx, []any{&id}, func() { out = append(out, id) }, "SELECT id FROM orgs ORDER BY id")
+	return out, err
+}
+
+// scanRows runs query through rawQuery and scans each row into dst (the
+// same variables every row), calling each after every row.
+func (s *Store) scanRows(ctx context.Context, dst []any, each func(), query string, args ...any) error {
+	rows, err := s.rawQuery(ctx, query, args...)
+	if err != nil {
+		return mapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(dst...); err != nil {
 			return mapErr(err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := rows.Scan(dst...); err != nil {
-				return mapErr(err)
-			}
-			each()
-		}
-		return mapErr(rows.Err())
+		each()
 	}
-	out := []model.OrgRankKey{}
-	var id int64
-	if err := read("SELECT id FROM orgs ORDER BY id", nil, []any{&id},
-		func() { out = append(out, model.OrgRankKey{ID: id}) }); err != nil {
-		return nil, err
-	}
-	// out is in id order: find an org by binary search
-	at := func(id int64) *model.OrgRankKey {
-		if i, ok := slices.BinarySearchFunc(out, id, func(k model.OrgRankKey, id int64) int { return cmp.Compare(k.ID, id) }); ok {
-			return &out[i]
-		}
-		return nil
-	}
-	var cents int64
-	if err := read("SELECT org_id, subtree_certified_cents FROM rollup_orgs WHERE period = ?", []any{period},
-		[]any{&id, &cents},
-		func() {
-			if k := at(id); k != nil {
-				k.SubtreeCertifiedCents = cents
-			}
-		}); err != nil {
-		return nil, err
-	}
-	if !committed {
-		return out, nil
-	}
-	var f model.OrgRankKey
-	err := read("SELECT org_id, status, food_budget_cents, reserved_ratio_bp FROM filings WHERE year = ? AND status IN (?, ?)",
-		[]any{year, model.FilingApproved, model.FilingSubmitted},
-		[]any{&id, &f.FilingStatus, &f.FoodBudgetCents, &f.ReservedRatioBP},
-		func() {
-			if k := at(id); k != nil {
-				k.FilingStatus, k.FoodBudgetCents, k.ReservedRatioBP = f.FilingStatus, f.FoodBudgetCents, f.ReservedRatioBP
-			}
-		})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return mapErr(rows.Err())
 }
 
 func (s *Store) orgFigures(ctx context.Context, where string, period, year int, args ...any) ([]model.OrgFigures, error) {

@@ -39,9 +39,11 @@ func (s *Service) Units(ctx context.Context, actor *model.User, q Query, page, s
 	return cached(ctx, s, key, func(ctx context.Context) (*UnitReport, error) {
 		period := model.YearPeriod(q.Year) + q.Month
 		var keys []model.OrgRankKey
-		if sc.side == "" && sc.orgID == 0 {
-			// every org: no parents or regions to read
-			keys, err = s.store.EveryOrgRankKeys(ctx, period, q.Year, q.Month == 0)
+		every, orgs := sc.side == "" && sc.orgID == 0, 0
+		if every {
+			// every org: no parents or regions to read, and only the orgs
+			// with figures (every other has amount 0 and no completion)
+			keys, orgs, err = s.store.EveryOrgRankKeys(ctx, period, q.Year, q.Month == 0)
 		} else {
 			keys, err = s.store.OrgRankKeys(ctx, period, q.Year)
 		}
@@ -72,19 +74,13 @@ func (s *Service) Units(ctx context.Context, actor *model.User, q Query, page, s
 			}
 			inScope = func(k *model.OrgRankKey) bool { return w.Tree.Contains(sc.region, k.RegionCode) }
 		}
-		type ranking struct {
-			id         int64
-			completion *Ratio
-			amount     int64
-			rank       int
-		}
-		var all []ranking
+		var all []unitRanking
 		for i := range keys {
 			k := &keys[i]
 			if !inScope(k) {
 				continue
 			}
-			r := ranking{id: k.ID, amount: k.SubtreeCertifiedCents}
+			r := unitRanking{id: k.ID, amount: k.SubtreeCertifiedCents}
 			// as orgRow: an approved or submitted filing is a commitment
 			if q.Month == 0 && (k.FilingStatus == model.FilingApproved || k.FilingStatus == model.FilingSubmitted) {
 				f := model.Filing{FoodBudgetCents: k.FoodBudgetCents, ReservedRatioBP: k.ReservedRatioBP}
@@ -92,11 +88,23 @@ func (s *Service) Units(ctx context.Context, actor *model.User, q Query, page, s
 			}
 			all = append(all, r)
 		}
+		total := max(len(all), orgs)
 		// the ranking up to the page's end: the places before it decide its ranks
-		from := min((page-1)*size, len(all))
-		top := rankedTop(all, min(from+size, len(all)), func(r *ranking) (*Ratio, int64) { return r.completion, r.amount },
-			func(r *ranking, rank int) { r.rank = rank })
-		out := &UnitReport{Year: q.Year, Month: q.Month, Items: []OrgRow{}, Total: len(all), Page: page, PageSize: size}
+		from := min((page-1)*size, total)
+		end := min(from+size, total)
+		top := rankUnits(all, end)
+		if every && !unitsDecided(top, end) {
+			// the page reaches the orgs without figures: every org, then
+			ids, err := s.store.OrgIDs(ctx)
+			if err != nil {
+				return nil, err
+			}
+			all = withoutFigures(all, ids)
+			total = len(all)
+			from, end = min(from, total), min(end, total)
+			top = rankUnits(all, end)
+		}
+		out := &UnitReport{Year: q.Year, Month: q.Month, Items: []OrgRow{}, Total: total, Page: page, PageSize: size}
 		onPage := top[from:]
 		if len(onPage) == 0 {
 			return out, nil
@@ -130,4 +138,53 @@ func (s *Service) Units(ctx context.Context, actor *model.User, q Query, page, s
 		}
 		return out, nil
 	})
+}
+
+// unitRanking is one org's place in the unit ranking.
+type unitRanking struct {
+	id         int64
+	completion *Ratio
+	amount     int64
+	rank       int
+}
+
+// rankUnits ranks all (in id order) up to place n.
+func rankUnits(all []unitRanking, n int) []unitRanking {
+	return rankedTop(all, n, func(r *unitRanking) (*Ratio, int64) { return r.completion, r.amount },
+		func(r *unitRanking, rank int) { r.rank = rank })
+}
+
+// unitsDecided reports whether top, ranked among the orgs with figures
+// only, holds the first n places of every org: n of them, the last ahead of
+// an org without figures (no completion, amount 0), so that none of those
+// could come before it or share its rank.
+func unitsDecided(top []unitRanking, n int) bool {
+	if len(top) < n {
+		return false
+	}
+	if n == 0 {
+		return true
+	}
+	last := top[n-1]
+	return last.completion != nil || last.amount > 0
+}
+
+// withoutFigures is rankings (in id order) with every other org of ids
+// (ascending) added with no completion and amount 0, in id order.
+func withoutFigures(rankings []unitRanking, ids []int64) []unitRanking {
+	out := make([]unitRanking, 0, max(len(ids), len(rankings)))
+	i := 0
+	for _, id := range ids {
+		for i < len(rankings) && rankings[i].id < id {
+			out = append(out, rankings[i])
+			i++
+		}
+		if i < len(rankings) && rankings[i].id == id {
+			out = append(out, rankings[i])
+			i++
+			continue
+		}
+		out = append(out, unitRanking{id: id})
+	}
+	return append(out, rankings[i:]...)
 }
