@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"gorm.io/gorm"
 
@@ -66,17 +65,12 @@ func (s *Store) InvoiceClaimsOf(ctx context.Context, ids [][3]string) ([]model.I
 	out := []model.InvoiceClaim{}
 	for i := 0; i < len(ids); i += 200 {
 		part := ids[i:min(i+200, len(ids))]
-		var sb strings.Builder
 		args := make([]any, 0, 3*len(part))
-		for k, id := range part {
-			if k > 0 {
-				sb.WriteString(" OR ")
-			}
-			sb.WriteString("(issuer_code = ? AND invoice_code = ? AND number = ?)")
+		for _, id := range part {
 			args = append(args, id[0], id[1], id[2])
 		}
 		var got []model.InvoiceClaim
-		if err := s.conn(ctx).Where(sb.String(), args...).Find(&got).Error; err != nil {
+		if err := s.conn(ctx).Where(anyOf("(issuer_code = ? AND invoice_code = ? AND number = ?)", len(part)), args...).Find(&got).Error; err != nil {
 			return nil, mapErr(err)
 		}
 		out = append(out, got...)

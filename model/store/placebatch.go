@@ -79,7 +79,7 @@ func (s *Store) ReserveLocked(ctx context.Context, items []model.StockChange) er
 	if n, err := res.RowsAffected(); err != nil {
 		return mapErr(err)
 	} else if n != int64(len(items)) {
-		return errors.New("stock: a reservation of locked SKU rows moved " + itoa(n) + " of " + itoa(int64(len(items))))
+		return errors.New("stock invariant: a reservation of locked SKU rows moved " + itoa(n) + " of " + itoa(int64(len(items))))
 	}
 	return nil
 }
@@ -224,20 +224,16 @@ func (s *Store) AddHolds(ctx context.Context, holds []model.Hold) ([]model.Hold,
 	if err != nil || len(keys) == 0 {
 		return nil, err
 	}
-	var read strings.Builder
-	read.WriteString("SELECT h.holder, h.sku_id, h.units, k.on_hand FROM buyer_holds h JOIN skus k ON k.id = h.sku_id WHERE ")
+	read := "SELECT h.holder, h.sku_id, h.units, k.on_hand FROM buyer_holds h JOIN skus k ON k.id = h.sku_id WHERE " +
+		anyOf("(h.holder = ? AND h.sku_id = ?)", len(keys))
 	readArgs := make([]any, 0, 2*len(keys))
-	for i, k := range keys {
-		if i > 0 {
-			read.WriteString(" OR ")
-		}
-		read.WriteString("(h.holder = ? AND h.sku_id = ?)")
+	for _, k := range keys {
 		readArgs = append(readArgs, k.holder, k.sku)
 	}
 	if s.dialect == MySQL {
-		read.WriteString(" FOR UPDATE") // the rows are ours already: read their newest versions
+		read += " FOR UPDATE" // the rows are ours already: read their newest versions
 	}
-	rows, err := s.rawQuery(ctx, read.String(), readArgs...)
+	rows, err := s.rawQuery(ctx, read, readArgs...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -356,17 +352,11 @@ func (s *Store) KeysStored(ctx context.Context, keys []model.IdempotencyKey) ([]
 		user int64
 		key  string
 	}
-	var q strings.Builder
-	q.WriteString("SELECT user_id, idem_key FROM idempotency_keys WHERE ")
 	args := make([]any, 0, 2*len(keys))
-	for i, k := range keys {
-		if i > 0 {
-			q.WriteString(" OR ")
-		}
-		q.WriteString("(user_id = ? AND idem_key = ?)")
+	for _, k := range keys {
 		args = append(args, k.UserID, k.Key)
 	}
-	rows, err := s.rawQuery(ctx, q.String(), args...)
+	rows, err := s.rawQuery(ctx, "SELECT user_id, idem_key FROM idempotency_keys WHERE "+anyOf("(user_id = ? AND idem_key = ?)", len(keys)), args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}

@@ -86,3 +86,9 @@ func (s *Store) sellables(ctx context.Context, size int, where string, args ...a
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
+
+// anyOf is clause n times, joined by OR: the rows matching any of n
+// tuples, e.g. anyOf("(a = ? AND b = ?)", 2) for two (a, b) pairs.
+func anyOf(clause string, n int) string {
+	return strings.TrimSuffix(strings.Repeat(clause+" OR ", n), " OR ")
+}

@@ -9,7 +9,6 @@ import (
 	"database/sql"
 	"errors"
 	"sort"
-	"strings"
 
 	"gorm.io/gorm"
 
@@ -57,7 +56,9 @@ func (s *Store) Reserve(ctx context.Context, items []model.StockChange) error {
 	})
 }
 
-// reserveLocked is Reserve of several SKUs (sorted, each once) on MySQL.
+// reserveLocked is Reserve of several SKUs (sorted, each once) on MySQL:
+// the rows are locked and judged here, so that a short or changed SKU is
+// named, then moved by ReserveLocked's one UPDATE.
 func (s *Store) reserveLocked(ctx context.Context, items []model.StockChange) error {
 	ids := make([]int64, len(items))
 	for i, it := range items {
@@ -67,9 +68,6 @@ func (s *Store) reserveLocked(ctx context.Context, items []model.StockChange) er
 	if err != nil {
 		return err
 	}
-	var q strings.Builder
-	q.WriteString("UPDATE skus SET reserved = reserved + CASE id")
-	args := make([]any, 0, 3*len(items))
 	for _, it := range items {
 		k, ok := now[it.SKUID]
 		switch {
@@ -80,21 +78,8 @@ func (s *Store) reserveLocked(ctx context.Context, items []model.StockChange) er
 		case k.OnHand-k.Reserved < it.Quantity:
 			return model.OutOfStock(it.SKUID)
 		}
-		q.WriteString(" WHEN ? THEN ?")
-		args = append(args, it.SKUID, it.Quantity)
 	}
-	q.WriteString(" END WHERE id IN (" + placeholders(len(items)) + ")")
-	args = append(args, anys(ids)...)
-	res, err := s.rawExec(ctx, q.String(), args...)
-	if err != nil {
-		return mapErr(err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return mapErr(err)
-	} else if n != int64(len(items)) {
-		return errors.New("stock invariant: a reservation of locked SKU rows moved " + itoa(n) + " of " + itoa(int64(len(items))))
-	}
-	return nil
+	return s.ReserveLocked(ctx, items)
 }
 
 // distinctSKUs: sorted items name each SKU once.
