@@ -378,10 +378,11 @@ func (s *Store) OrgIDs(ctx context.Context) ([]int64, error) {
 	return out, err
 }
 
-// scanRows runs query through rawQuery and scans each row into dst (the
-// same variables every row), calling each after every row.
+// scanRows runs query and scans each row into dst (the same variables
+// every row), calling each after every row. It goes through GORM's Raw, as
+// other reads do, so statement hooks (statsbench's timer) see it.
 func (s *Store) scanRows(ctx context.Context, dst []any, each func(), query string, args ...any) error {
-	rows, err := s.rawQuery(ctx, query, args...)
+	rows, err := s.conn(ctx).Raw(query, args...).Rows()
 	if err != nil {
 		return mapErr(err)
 	}
