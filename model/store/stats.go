@@ -352,7 +352,7 @@ func (s *Store) EveryOrgRankKeys(ctx context.Context, period, year int, committe
 		if string(status) == model.FilingApproved {
 			st = model.FilingApproved
 		}
-		k := &model.OrgRankKey{ID: id}
+		var k *model.OrgRankKey
 		if i, ok := slices.BinarySearch(ids, id); ok {
 			k = &keys[i]
 		} else {
