@@ -52,8 +52,21 @@ func rollupWorker(dsn string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	ctx, orphaned := context.WithCancel(ctx)
+	go exitWithParent(orphaned)
 	credit.New(st, nil).Run(ctx, 20*time.Millisecond)
 	return 0
+}
+
+// exitWithParent calls stop once this process's parent is gone (it is
+// reparented): a test binary that dies — a panic, the -timeout — must not
+// leave its workers feeding rollups, holding go test's output open.
+func exitWithParent(stop func()) {
+	parent := os.Getppid()
+	for os.Getppid() == parent {
+		time.Sleep(100 * time.Millisecond)
+	}
+	stop()
 }
 
 // workers are rollup worker processes the test kills and restarts.
