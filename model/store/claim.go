@@ -64,16 +64,32 @@ func (s *Store) ClaimInvoicesAll(ctx context.Context, cs []*model.InvoiceClaim) 
 // ({issuer, code, number} each); unclaimed ones are absent.
 func (s *Store) InvoiceClaimsOf(ctx context.Context, ids [][3]string) ([]model.InvoiceClaim, error) {
 	out := []model.InvoiceClaim{}
+	// MariaDB reads a row constructor's IN list as ranges of the identity
+	// key, a few times faster than as many ORs; SQLite keeps the ORs (one
+	// index lookup each).
+	mysql := s.dialect != SQLite
 	for i := 0; i < len(ids); i += 200 {
 		part := ids[i:min(i+200, len(ids))]
 		var sb strings.Builder
 		args := make([]any, 0, 3*len(part))
+		if mysql {
+			sb.WriteString("(issuer_code, invoice_code, number) IN (")
+		}
 		for k, id := range part {
-			if k > 0 {
-				sb.WriteString(" OR ")
+			switch {
+			case mysql && k > 0:
+				sb.WriteString(",(?,?,?)")
+			case mysql:
+				sb.WriteString("(?,?,?)")
+			case k > 0:
+				sb.WriteString(" OR (issuer_code = ? AND invoice_code = ? AND number = ?)")
+			default:
+				sb.WriteString("(issuer_code = ? AND invoice_code = ? AND number = ?)")
 			}
-			sb.WriteString("(issuer_code = ? AND invoice_code = ? AND number = ?)")
 			args = append(args, id[0], id[1], id[2])
+		}
+		if mysql {
+			sb.WriteString(")")
 		}
 		var got []model.InvoiceClaim
 		if err := s.conn(ctx).Where(sb.String(), args...).Find(&got).Error; err != nil {
