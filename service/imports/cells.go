@@ -120,3 +120,52 @@ func leadingInt(s string, p int, end byte) (int, int, bool) {
 }
 
 func cellsOf(r model.ImportRow) map[string]string { return decodeCells(r.Cells) }
+
+// A chunk's staged part (model.ImportStaged) is its rows one after the
+// other, each as its row number, a space, its group key's length, a colon,
+// the key, its cells' length, a colon and its cells (as encodeCells wrote
+// them): "2 32:<key>18:13.12:高山绿茶".
+
+// appendLine adds one row to a staged part.
+func appendLine(b []byte, rowNo int, key, cells string) []byte {
+	b = strconv.AppendInt(b, int64(rowNo), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(len(key)), 10)
+	b = append(b, ':')
+	b = append(b, key...)
+	b = strconv.AppendInt(b, int64(len(cells)), 10)
+	b = append(b, ':')
+	return append(b, cells...)
+}
+
+// decodeLines calls fn with each row of a staged part; false when the part
+// is not in the encoding.
+func decodeLines(data []byte, fn func(rowNo int, key, cells string)) bool {
+	s := string(data) // the rows' keys and cells share this copy
+	for p := 0; p < len(s); {
+		no, q, ok := leadingInt(s, p, ' ')
+		if !ok {
+			return false
+		}
+		key, q, ok := lengthPrefixed(s, q)
+		if !ok {
+			return false
+		}
+		cells, q, ok := lengthPrefixed(s, q)
+		if !ok {
+			return false
+		}
+		fn(no, key, cells)
+		p = q
+	}
+	return true
+}
+
+// lengthPrefixed reads a length, a colon and that many bytes from p.
+func lengthPrefixed(s string, p int) (string, int, bool) {
+	n, p, ok := leadingInt(s, p, ':')
+	if !ok || p+n > len(s) {
+		return "", 0, false
+	}
+	return s[p : p+n], p + n, true
+}
