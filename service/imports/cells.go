@@ -32,19 +32,23 @@ var cellKeys, cellKeyNo = func() ([]string, map[string]int) {
 // encodeCells is vals (column key → non-empty value) in the staging
 // encoding, in column order so equal rows encode equally.
 func encodeCells(vals map[string]string) string {
-	var sb strings.Builder
+	return string(appendCells(nil, vals))
+}
+
+// appendCells is encodeCells appending to b.
+func appendCells(b []byte, vals map[string]string) []byte {
 	for i, k := range cellKeys {
 		v, ok := vals[k]
 		if !ok || v == "" {
 			continue
 		}
-		sb.WriteString(strconv.Itoa(i))
-		sb.WriteByte('.')
-		sb.WriteString(strconv.Itoa(len(v)))
-		sb.WriteByte(':')
-		sb.WriteString(v)
+		b = strconv.AppendInt(b, int64(i), 10)
+		b = append(b, '.')
+		b = strconv.AppendInt(b, int64(len(v)), 10)
+		b = append(b, ':')
+		b = append(b, v...)
 	}
-	return sb.String()
+	return b
 }
 
 // decodeCells reads a staging row's cells back by column key.
@@ -127,7 +131,7 @@ func cellsOf(r model.ImportRow) map[string]string { return decodeCells(r.Cells) 
 // them): "2 32:<key>18:13.12:高山绿茶".
 
 // appendLine adds one row to a staged part.
-func appendLine(b []byte, rowNo int, key, cells string) []byte {
+func appendLine[S string | []byte](b []byte, rowNo int, key string, cells S) []byte {
 	b = strconv.AppendInt(b, int64(rowNo), 10)
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, int64(len(key)), 10)

@@ -289,6 +289,7 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 		// number of its next part.
 		pending [][]byte
 		parts   []int
+		scratch []byte // a row's cells, encoded
 	)
 	// The parts are written by one goroutine while this one reads on: the
 	// sheet's parsing and the database's inserts overlap. Only that
@@ -351,7 +352,8 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 			chunkOf[key] = chunk
 		}
 		chunkRows[chunk]++
-		pending[chunk] = appendLine(pending[chunk], rowNo, key, encodeCells(vals))
+		scratch = appendCells(scratch[:0], vals)
+		pending[chunk] = appendLine(pending[chunk], rowNo, key, scratch)
 		if len(pending[chunk]) >= partBytes {
 			return flush(chunk)
 		}
