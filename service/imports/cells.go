@@ -108,7 +108,7 @@ func nextCell(s string) (int, string, string, bool) {
 
 // leadingInt reads the decimal number in s from p up to the byte end,
 // answering the position after end.
-func leadingInt(s string, p int, end byte) (int, int, bool) {
+func leadingInt[S string | []byte](s S, p int, end byte) (int, int, bool) {
 	n, start := 0, p
 	for ; p < len(s) && s[p] != end; p++ {
 		c := s[p]
@@ -143,33 +143,34 @@ func appendLine[S string | []byte](b []byte, rowNo int, key string, cells S) []b
 }
 
 // decodeLines calls fn with each row of a staged part; false when the part
-// is not in the encoding.
+// is not in the encoding. Each row's key and cells are strings of their
+// own, not views of the part: a value kept from one row (a cache of the
+// records' checks may keep a producer's name) must not keep the whole part.
 func decodeLines(data []byte, fn func(rowNo int, key, cells string)) bool {
-	s := string(data) // the rows' keys and cells share this copy
-	for p := 0; p < len(s); {
-		no, q, ok := leadingInt(s, p, ' ')
+	for p := 0; p < len(data); {
+		no, q, ok := leadingInt(data, p, ' ')
 		if !ok {
 			return false
 		}
-		key, q, ok := lengthPrefixed(s, q)
+		key, q, ok := lengthPrefixed(data, q)
 		if !ok {
 			return false
 		}
-		cells, q, ok := lengthPrefixed(s, q)
+		cells, q, ok := lengthPrefixed(data, q)
 		if !ok {
 			return false
 		}
-		fn(no, key, cells)
+		fn(no, string(key), string(cells))
 		p = q
 	}
 	return true
 }
 
 // lengthPrefixed reads a length, a colon and that many bytes from p.
-func lengthPrefixed(s string, p int) (string, int, bool) {
-	n, p, ok := leadingInt(s, p, ':')
-	if !ok || p+n > len(s) {
-		return "", 0, false
+func lengthPrefixed(b []byte, p int) ([]byte, int, bool) {
+	n, p, ok := leadingInt(b, p, ':')
+	if !ok || p+n > len(b) {
+		return nil, 0, false
 	}
-	return s[p : p+n], p + n, true
+	return b[p : p+n], p + n, true
 }
