@@ -375,8 +375,8 @@ func TestImportBadFiles(t *testing.T) {
 		if n := queryOne[int64](t, h, "SELECT COUNT(*) FROM import_jobs"); n != jobs {
 			t.Fatalf("refused files left %d jobs, want %d", n, jobs)
 		}
-		if n := queryOne[int64](t, h, "SELECT COUNT(*) FROM import_rows"); n != 1 {
-			t.Fatalf("refused files left %d staged rows, want 1", n)
+		if n := queryOne[int64](t, h, "SELECT COUNT(*) FROM import_staged"); n != 1 {
+			t.Fatalf("refused files left %d staged parts, want 1", n)
 		}
 	})
 }

@@ -59,12 +59,26 @@ type ImportJob struct {
 
 func (ImportJob) TableName() string { return "import_jobs" }
 
-// ImportRow is one parsed data row of a job (a staging row): its cells (in
-// service/imports's compact encoding), the group it belongs to (rows of one record), its
-// status, the problems found (JSON list of RowProblem) and what it became.
-// Validation writes only the rows whose outcome is not a plain ok: a row
-// still pending in a validated chunk is ok, credited as its ImportChunk says
-// (the store reads it so).
+// ImportStaged is one part of a chunk's parsed data rows, staged at upload
+// in service/imports's compact encoding (row number, group and cells of
+// each row, in row order); a chunk's parts in order are its rows.
+type ImportStaged struct {
+	JobID int64  `gorm:"column:job_id;primaryKey"`
+	Chunk int    `gorm:"column:chunk;primaryKey"`
+	Part  int    `gorm:"column:part;primaryKey"`
+	Data  []byte `gorm:"column:data"`
+}
+
+func (ImportStaged) TableName() string { return "import_staged" }
+
+// ImportRow is one data row of a job with its outcome: its cells (in
+// service/imports's compact encoding), the group it belongs to (rows of one
+// record), its status, the problems found (JSON list of RowProblem) and
+// what it became. Only outcomes are stored (the rows themselves are staged
+// as ImportStaged), and only those that are not a plain ok: a row without
+// one is pending until its chunk is validated, then ok, credited as its
+// ImportChunk says, and created once a commit created its group's record
+// (service/imports reads it so).
 type ImportRow struct {
 	JobID    int64  `gorm:"column:job_id;primaryKey"`
 	RowNo    int    `gorm:"column:row_no;primaryKey"`

@@ -70,7 +70,7 @@ func (s *Store) InvoiceClaimsOf(ctx context.Context, ids [][3]string) ([]model.I
 			args = append(args, id[0], id[1], id[2])
 		}
 		var got []model.InvoiceClaim
-		if err := s.conn(ctx).Where(anyOf("(issuer_code = ? AND invoice_code = ? AND number = ?)", len(part)), args...).Find(&got).Error; err != nil {
+		if err := s.conn(ctx).Where(s.anyOf([]string{"issuer_code", "invoice_code", "number"}, len(part)), args...).Find(&got).Error; err != nil {
 			return nil, mapErr(err)
 		}
 		out = append(out, got...)

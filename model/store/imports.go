@@ -1,14 +1,15 @@
 package store
 
-// Bulk imports: jobs, their staging rows, and the chunks the workers of
-// every replica share by claiming them with a lease.
+// Bulk imports: jobs, their staged rows (a chunk's in a few parts), the
+// rows' written outcomes, and the chunks the workers of every replica share
+// by claiming them with a lease.
 
 import (
 	"context"
 	"slices"
 	"time"
 
-	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"shanhai/model"
 )
@@ -21,13 +22,13 @@ func (s *Store) CreateImportJob(ctx context.Context, j *model.ImportJob) error {
 	return mapErr(s.conn(ctx).Create(j).Error)
 }
 
-// AddImportRows inserts staging rows, 1,000 a statement (fewer on SQLite:
-// perStatement).
-func (s *Store) AddImportRows(ctx context.Context, rows []model.ImportRow) error {
-	if len(rows) == 0 {
+// AddImportStaged inserts staged parts, a few a statement (a part is up to
+// a few hundred KiB).
+func (s *Store) AddImportStaged(ctx context.Context, parts []model.ImportStaged) error {
+	if len(parts) == 0 {
 		return nil
 	}
-	return mapErr(s.conn(ctx).CreateInBatches(rows, s.perStatement(1000, 10)).Error)
+	return mapErr(s.conn(ctx).CreateInBatches(parts, 4).Error)
 }
 
 // AddImportChunks inserts a job's chunks (validation phase, none done).
@@ -150,78 +151,59 @@ func (s *Store) ImportProgress(ctx context.Context, jobID int64) (done int, all 
 	return out.Done, out.Open == 0, mapErr(err)
 }
 
-// validatedOK is the condition of a row left pending in a validated chunk
-// (done, or in the commit phase): validation writes only the outcomes that
-// are not ok, or ok with another pairing or reason than the chunk's, so
-// such a row is ok, credited as its chunk says.
-const validatedOK = "r.status = '" + model.RowPending + "' AND (c.done <> 0 OR c.phase = '" + model.PhaseCommit + "')"
-
-// importCreated is the condition of an ok row whose group's record a
-// commit created (sales_records s, by its import job and key): the commit
-// writes the record, not its rows.
-const importCreated = "s.id IS NOT NULL AND r.status IN ('" + model.RowOK + "', '" + model.RowPending + "')"
-
-// importOutcome is a row's status as read: created, ok when validatedOK,
-// else as written.
-const importOutcome = "CASE WHEN " + importCreated + " THEN '" + model.RowCreated + "' WHEN " + validatedOK +
-	" THEN '" + model.RowOK + "' ELSE r.status END"
-
-// importJoins are a staging row's chunk (c) and the record its group's
-// commit created (s), if any.
-const importJoins = "JOIN import_chunks c ON c.job_id = r.job_id AND c.seq = r.chunk " +
-	"LEFT JOIN sales_records s ON s.import_job_id = r.job_id AND s.import_key = r.group_key"
-
-// importRows reads staging rows (as r) with their outcome: a row validatedOK
-// reads as ok with its chunk's pairing and reason, an ok row whose group's
-// record a commit created as created with that record.
-func (s *Store) importRows(ctx context.Context) *gorm.DB {
-	return s.conn(ctx).Table("import_rows AS r").Joins(importJoins).
-		Select("r.job_id, r.row_no, r.chunk, r.group_key, r.cells, r.problems, " +
-			"CASE WHEN " + importCreated + " THEN s.id ELSE r.ref_id END AS ref_id, " +
-			importOutcome + " AS status, " +
-			"CASE WHEN " + validatedOK + " THEN c.ok_pairing_id ELSE r.pairing_id END AS pairing_id, " +
-			"CASE WHEN " + validatedOK + " THEN c.ok_reason ELSE r.reason END AS reason")
-}
-
-// ImportChunkRows is a chunk's rows in row order, with their outcome.
-func (s *Store) ImportChunkRows(ctx context.Context, jobID int64, chunk int) ([]model.ImportRow, error) {
-	var rows []model.ImportRow
-	err := s.importRows(ctx).Where("r.job_id = ? AND r.chunk = ?", jobID, chunk).Order("r.row_no").Find(&rows).Error
-	return rows, mapErr(err)
-}
-
-// ImportRowsAfter is up to limit of a job's rows after row_no after, with
-// their outcome.
-func (s *Store) ImportRowsAfter(ctx context.Context, jobID int64, after, limit int) ([]model.ImportRow, error) {
-	var rows []model.ImportRow
-	err := s.importRows(ctx).Where("r.job_id = ? AND r.row_no > ?", jobID, after).Order("r.row_no").Limit(limit).Find(&rows).Error
-	return rows, mapErr(err)
-}
-
-// ImportStatusCounts counts a job's rows by outcome.
-func (s *Store) ImportStatusCounts(ctx context.Context, jobID int64) (map[string]int, error) {
-	var rows []struct {
-		Outcome string
-		N       int
-	}
-	err := s.conn(ctx).Table("import_rows AS r").Joins(importJoins).Where("r.job_id = ?", jobID).
-		Select(importOutcome + " AS outcome, COUNT(*) AS n").
-		Group("outcome").Scan(&rows).Error
-	out := map[string]int{}
-	for _, r := range rows {
-		out[r.Outcome] += r.N
-	}
+// ImportChunks is a job's chunks in order.
+func (s *Store) ImportChunks(ctx context.Context, jobID int64) ([]model.ImportChunk, error) {
+	var out []model.ImportChunk
+	err := s.conn(ctx).Where("job_id = ?", jobID).Order("seq").Find(&out).Error
 	return out, mapErr(err)
 }
 
-// fromStatuses is the stored statuses a write expecting rows in status
-// from matches: ok rows include those validation left pending (the
-// caller writes ok rows only once their chunks are validated).
-func fromStatuses(from string) []string {
-	if from == model.RowOK {
-		return []string{model.RowOK, model.RowPending}
+// ImportStagedParts is a chunk's staged parts in order.
+func (s *Store) ImportStagedParts(ctx context.Context, jobID int64, chunk int) ([][]byte, error) {
+	var out [][]byte
+	err := s.conn(ctx).Model(&model.ImportStaged{}).Where("job_id = ? AND chunk = ?", jobID, chunk).
+		Order("part").Pluck("data", &out).Error
+	return out, mapErr(err)
+}
+
+// ImportOutcomes is the outcomes written for a chunk's rows, in row order.
+func (s *Store) ImportOutcomes(ctx context.Context, jobID int64, chunk int) ([]model.ImportRow, error) {
+	var out []model.ImportRow
+	err := s.conn(ctx).Where("job_id = ? AND chunk = ?", jobID, chunk).Order("row_no").Find(&out).Error
+	return out, mapErr(err)
+}
+
+// ImportCreated is the records a job's commit created in bulk, by group
+// key: of keys, or every one when keys is nil.
+func (s *Store) ImportCreated(ctx context.Context, jobID int64, keys []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	read := func(keys []string) error {
+		var got []struct {
+			ID        int64
+			ImportKey string
+		}
+		q := s.conn(ctx).Model(&model.SalesRecord{}).Select("id, import_key").Where("import_job_id = ?", jobID)
+		if keys != nil {
+			q = q.Where("import_key IN ?", keys)
+		}
+		if err := q.Scan(&got).Error; err != nil {
+			return mapErr(err)
+		}
+		for _, g := range got {
+			out[g.ImportKey] = g.ID
+		}
+		return nil
 	}
-	return []string{from}
+	if keys == nil {
+		return out, read(nil)
+	}
+	step := s.perStatement(1000, 1)
+	for i := 0; i < len(keys); i += step {
+		if err := read(keys[i:min(i+step, len(keys))]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // ImportRefs is the distinct records (or entries) a job's rows became, in
@@ -244,41 +226,111 @@ func (s *Store) ImportRefs(ctx context.Context, jobID int64) ([]int64, error) {
 	return slices.Compact(ids), nil
 }
 
-// SetImportRows records one outcome for rows of a job still in status from
-// (ok: fromStatuses); it answers how many rows it changed (fewer than
-// asked: another worker got to some first).
-func (s *Store) SetImportRows(ctx context.Context, jobID int64, rows []int, from string, to model.ImportRow) (int, error) {
+// SetImportRows writes the outcomes of rows of a job (each row's own:
+// its Status, Problems, RefID, PairingID and Reason, for its RowNo, Chunk
+// and GroupKey) still in status from, and answers how many it wrote (fewer
+// than asked: another worker got to some first). A row is pending while no
+// outcome is written for it; ok while none is once its chunk is validated,
+// or while the one written is ok, in both cases only until a commit
+// created its group's record in bulk (sales_records' import key). An
+// outcome for a row without one is inserted (a row ok by its chunk takes
+// the chunk's pairing and reason along, unless the outcome is ok itself);
+// one for a row written ok replaces it. A row written pending (staged by an
+// older release, a row each) has none.
+func (s *Store) SetImportRows(ctx context.Context, jobID int64, from string, rows []model.ImportRow) (int, error) {
 	if len(rows) == 0 {
 		return 0, nil
 	}
-	set, args := "", []any{}
-	switch {
-	case to.Status == model.RowOK:
-		set, args = "pairing_id = ?, reason = ?, ", []any{to.PairingID, to.Reason}
-	case from == model.RowOK:
-		// A row validation left pending takes its chunk's pairing and
-		// reason; assigned before status, as MySQL's later assignments see
-		// the earlier ones' values.
-		of := func(col string) string {
-			return col + " = CASE WHEN status = ? THEN (SELECT c.ok_" + col + " FROM import_chunks c " +
-				"WHERE c.job_id = import_rows.job_id AND c.seq = import_rows.chunk) ELSE " + col + " END, "
-		}
-		set, args = of("pairing_id")+of("reason"), []any{model.RowPending, model.RowPending}
-	}
-	q := "UPDATE import_rows SET " + set + "status = ?, problems = ?, ref_id = ? WHERE job_id = ? AND row_no IN ? AND status IN ?"
+	todo := rows
+	chunks := map[int]model.ImportChunk{}
 	if from == model.RowOK {
-		// Not ok any more when a commit created its group's record.
-		q += " AND NOT EXISTS (SELECT 1 FROM sales_records s WHERE s.import_job_id = import_rows.job_id AND s.import_key = import_rows.group_key)"
-	}
-	args = append(args, to.Status, to.Problems, to.RefID, jobID, nil, fromStatuses(from))
-	n, step := 0, s.perStatement(len(rows), 1)
-	for i := 0; i < len(rows); i += step {
-		args[len(args)-2] = rows[i:min(i+step, len(rows))]
-		res := s.conn(ctx).Exec(q, args...)
-		if res.Error != nil {
-			return n, mapErr(res.Error)
+		var keys []string
+		seen := map[string]bool{}
+		for _, r := range rows {
+			if !seen[r.GroupKey] {
+				seen[r.GroupKey] = true
+				keys = append(keys, r.GroupKey)
+			}
 		}
-		n += int(res.RowsAffected)
+		created, err := s.ImportCreated(ctx, jobID, keys)
+		if err != nil {
+			return 0, err
+		}
+		todo = nil
+		var seqs []int
+		for _, r := range rows {
+			if _, ok := created[r.GroupKey]; !ok {
+				todo = append(todo, r)
+				if !slices.Contains(seqs, r.Chunk) {
+					seqs = append(seqs, r.Chunk)
+				}
+			}
+		}
+		if len(seqs) > 0 {
+			var got []model.ImportChunk
+			if err := s.conn(ctx).Where("job_id = ? AND seq IN ?", jobID, seqs).Find(&got).Error; err != nil {
+				return 0, mapErr(err)
+			}
+			for _, c := range got {
+				chunks[c.Seq] = c
+			}
+		}
+	}
+	written := map[int]string{}
+	step := s.perStatement(1000, 1)
+	for i := 0; i < len(todo); i += step {
+		nos := make([]int, 0, step)
+		for _, r := range todo[i:min(i+step, len(todo))] {
+			nos = append(nos, r.RowNo)
+		}
+		var got []model.ImportRow
+		if err := s.conn(ctx).Select("row_no, status").Where("job_id = ? AND row_no IN ?", jobID, nos).Find(&got).Error; err != nil {
+			return 0, mapErr(err)
+		}
+		for _, g := range got {
+			written[g.RowNo] = g.Status
+		}
+	}
+	n := 0
+	var insert []model.ImportRow
+	for _, r := range todo {
+		r.JobID, r.Cells = jobID, ""
+		if from == model.RowOK && r.Status != model.RowOK && written[r.RowNo] != model.RowOK {
+			c := chunks[r.Chunk]
+			r.PairingID, r.Reason = c.OKPairingID, c.OKReason
+		}
+		switch status, ok := written[r.RowNo]; {
+		case !ok:
+			insert = append(insert, r)
+		case status == model.RowPending || (status == model.RowOK && from == model.RowOK):
+			cols := map[string]any{"status": r.Status, "problems": r.Problems, "ref_id": r.RefID}
+			if r.Status == model.RowOK || status == model.RowPending {
+				cols["pairing_id"], cols["reason"] = r.PairingID, r.Reason
+			}
+			res := s.conn(ctx).Model(&model.ImportRow{}).Where("job_id = ? AND row_no = ? AND status = ?", jobID, r.RowNo, status).
+				Updates(cols)
+			if res.Error != nil {
+				return n, mapErr(res.Error)
+			}
+			n += int(res.RowsAffected)
+		}
+		// Else another outcome is written: no longer in from.
+	}
+	if len(insert) > 0 {
+		// A row another worker wrote meanwhile is left as it is (and not
+		// counted): the insert skips the primary key's conflicts.
+		var skip clause.Expression = clause.Insert{Modifier: "IGNORE"}
+		if s.dialect == SQLite {
+			skip = clause.OnConflict{DoNothing: true}
+		}
+		step := s.perStatement(1000, 10)
+		for i := 0; i < len(insert); i += step {
+			res := s.conn(ctx).Clauses(skip).Create(insert[i:min(i+step, len(insert))])
+			if res.Error != nil {
+				return n, mapErr(res.Error)
+			}
+			n += int(res.RowsAffected)
+		}
 	}
 	return n, nil
 }

@@ -225,7 +225,7 @@ func (s *Store) AddHolds(ctx context.Context, holds []model.Hold) ([]model.Hold,
 		return nil, err
 	}
 	read := "SELECT h.holder, h.sku_id, h.units, k.on_hand FROM buyer_holds h JOIN skus k ON k.id = h.sku_id WHERE " +
-		anyOf("(h.holder = ? AND h.sku_id = ?)", len(keys))
+		s.anyOf([]string{"h.holder", "h.sku_id"}, len(keys))
 	readArgs := make([]any, 0, 2*len(keys))
 	for _, k := range keys {
 		readArgs = append(readArgs, k.holder, k.sku)
@@ -356,7 +356,7 @@ func (s *Store) KeysStored(ctx context.Context, keys []model.IdempotencyKey) ([]
 	for _, k := range keys {
 		args = append(args, k.UserID, k.Key)
 	}
-	rows, err := s.rawQuery(ctx, "SELECT user_id, idem_key FROM idempotency_keys WHERE "+anyOf("(user_id = ? AND idem_key = ?)", len(keys)), args...)
+	rows, err := s.rawQuery(ctx, "SELECT user_id, idem_key FROM idempotency_keys WHERE "+s.anyOf([]string{"user_id", "idem_key"}, len(keys)), args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}

@@ -220,7 +220,8 @@ func (s *Store) SetReservePlatforms(ctx context.Context, platforms []string) err
 // CreateRecords inserts records and their items (Seq from 1) with multi-row
 // INSERTs, in the caller's transaction when there is one. The records'
 // ids come from one statement only where its ids are consecutive
-// (rowsPerInsert); the items' ids are read back, never guessed.
+// (rowsPerInsert); so do the items', which are read back elsewhere (a
+// Galera cluster), never guessed.
 func (s *Store) CreateRecords(ctx context.Context, rs []*model.SalesRecord) error {
 	if len(rs) == 0 {
 		return nil
@@ -244,6 +245,11 @@ func (s *Store) CreateRecords(ctx context.Context, rs []*model.SalesRecord) erro
 		}
 		if len(items) == 0 {
 			return nil
+		}
+		if s.consecutiveIDs(ctx) {
+			// One INSERT's ids are consecutive: GORM sets the items' from
+			// the first, as the records' above, and none is read back.
+			return mapErr(s.conn(ctx).CreateInBatches(items, s.perStatement(500, 9)).Error)
 		}
 		if err := s.conn(ctx).Omit("id").CreateInBatches(items, s.perStatement(500, 9)).Error; err != nil {
 			return mapErr(err)

@@ -40,7 +40,7 @@ var models = []any{
 	&model.Bulletin{}, &model.SectorInfo{}, &model.SalesPointTypeInfo{}, &model.RollupPlatform{}, &model.RollupFacet{},
 	&model.InvoiceProfile{}, &model.MallInvoice{}, &model.InvoiceAllocation{}, &model.Statement{}, &model.StatementOrder{},
 	&model.ProductImage{},
-	&model.ImportJob{}, &model.ImportRow{}, &model.ImportChunk{},
+	&model.ImportJob{}, &model.ImportRow{}, &model.ImportChunk{}, &model.ImportStaged{},
 	&model.SMSCode{}, &model.SessionFamily{}, &model.RefreshToken{}, &model.Address{},
 }
 
@@ -699,6 +699,7 @@ func TestRoundTrip(t *testing.T) {
 			PairingID: ptr(int64(1<<62 + 76)), Reason: model.ReasonCertExpired},
 		&model.ImportChunk{JobID: 1<<62 + 75, Seq: 399, Phase: model.PhaseCommit, Rows: 500, Done: true,
 			LeaseOwner: "shanhai-7f9c:12345", LeaseUntil: ptr(updated), OKPairingID: ptr(int64(1<<62 + 77)), OKReason: model.ReasonCertMismatch},
+		&model.ImportStaged{JobID: 1<<62 + 78, Chunk: 399, Part: 7, Data: []byte("200001 32:" + strings.Repeat("f", 32) + "18:13.12:花牛苹果\x00\xff" + strings.Repeat("x", 300_000))},
 		&model.ReservePlatform{Platform: "other"},
 		&model.SalesPoint{OrgID: 1<<62 + 41, Type: "remote_counter", Name: "柯桥区人民医院门诊楼飞柜", RegionCode: "330603", CreatedAt: created},
 		&model.Bulletin{Year: 2100, Month: 12, Part: model.BulletinUnits, Body: []byte(`{"items":[{"org":{"name":"上虞区人民医院"}}]}` + strings.Repeat(" ", 70000)),

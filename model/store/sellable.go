@@ -87,8 +87,16 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
-// anyOf is clause n times, joined by OR: the rows matching any of n
-// tuples, e.g. anyOf("(a = ? AND b = ?)", 2) for two (a, b) pairs.
-func anyOf(clause string, n int) string {
-	return strings.TrimSuffix(strings.Repeat(clause+" OR ", n), " OR ")
+// anyOf matches the rows whose cols equal any of n tuples of arguments
+// (the arguments tuple after tuple). MariaDB reads a row constructor's IN
+// list, "(a, b) IN ((?, ?), …)", as ranges of an index on those columns, a
+// few times faster than as many ORs; SQLite keeps the ORs, "(a = ? AND
+// b = ?) OR …" (an index lookup each).
+func (s *Store) anyOf(cols []string, n int) string {
+	if s.dialect == SQLite {
+		one := "(" + strings.Join(cols, " = ? AND ") + " = ?)"
+		return strings.TrimSuffix(strings.Repeat(one+" OR ", n), " OR ")
+	}
+	one := "(" + placeholders(len(cols)) + ")"
+	return "(" + strings.Join(cols, ", ") + ") IN (" + strings.TrimSuffix(strings.Repeat(one+", ", n), ", ") + ")"
 }

@@ -134,6 +134,16 @@ func TestBulkSameAsSingle(t *testing.T) {
 					manyCodes = append(manyCodes, code(errs[i]))
 					if errs[i] == nil {
 						manyIDs = append(manyIDs, recs[i].ID)
+						// The items' ids as written, not guessed wrong.
+						got, err := many.st.Record(ctx, recs[i].ID)
+						if err != nil || len(got.Items) != len(recs[i].Items) {
+							t.Fatal(got, err)
+						}
+						for k, it := range got.Items {
+							if it.ID != recs[i].Items[k].ID || it.ID == 0 {
+								t.Fatalf("record %d item %d: id %d, told %d", recs[i].ID, k, it.ID, recs[i].Items[k].ID)
+							}
+						}
 					}
 				}
 			}

@@ -32,19 +32,23 @@ var cellKeys, cellKeyNo = func() ([]string, map[string]int) {
 // encodeCells is vals (column key → non-empty value) in the staging
 // encoding, in column order so equal rows encode equally.
 func encodeCells(vals map[string]string) string {
-	var sb strings.Builder
+	return string(appendCells(nil, vals))
+}
+
+// appendCells is encodeCells appending to b.
+func appendCells(b []byte, vals map[string]string) []byte {
 	for i, k := range cellKeys {
 		v, ok := vals[k]
 		if !ok || v == "" {
 			continue
 		}
-		sb.WriteString(strconv.Itoa(i))
-		sb.WriteByte('.')
-		sb.WriteString(strconv.Itoa(len(v)))
-		sb.WriteByte(':')
-		sb.WriteString(v)
+		b = strconv.AppendInt(b, int64(i), 10)
+		b = append(b, '.')
+		b = strconv.AppendInt(b, int64(len(v)), 10)
+		b = append(b, ':')
+		b = append(b, v...)
 	}
-	return sb.String()
+	return b
 }
 
 // decodeCells reads a staging row's cells back by column key.
@@ -104,7 +108,7 @@ func nextCell(s string) (int, string, string, bool) {
 
 // leadingInt reads the decimal number in s from p up to the byte end,
 // answering the position after end.
-func leadingInt(s string, p int, end byte) (int, int, bool) {
+func leadingInt[S string | []byte](s S, p int, end byte) (int, int, bool) {
 	n, start := 0, p
 	for ; p < len(s) && s[p] != end; p++ {
 		c := s[p]
@@ -120,3 +124,53 @@ func leadingInt(s string, p int, end byte) (int, int, bool) {
 }
 
 func cellsOf(r model.ImportRow) map[string]string { return decodeCells(r.Cells) }
+
+// A chunk's staged part (model.ImportStaged) is its rows one after the
+// other, each as its row number, a space, its group key's length, a colon,
+// the key, its cells' length, a colon and its cells (as encodeCells wrote
+// them): "2 32:<key>18:13.12:高山绿茶".
+
+// appendLine adds one row to a staged part.
+func appendLine[S string | []byte](b []byte, rowNo int, key string, cells S) []byte {
+	b = strconv.AppendInt(b, int64(rowNo), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(len(key)), 10)
+	b = append(b, ':')
+	b = append(b, key...)
+	b = strconv.AppendInt(b, int64(len(cells)), 10)
+	b = append(b, ':')
+	return append(b, cells...)
+}
+
+// decodeLines calls fn with each row of a staged part; false when the part
+// is not in the encoding. Each row's key and cells are strings of their
+// own, not views of the part: a value kept from one row (a cache of the
+// records' checks may keep a producer's name) must not keep the whole part.
+func decodeLines(data []byte, fn func(rowNo int, key, cells string)) bool {
+	for p := 0; p < len(data); {
+		no, q, ok := leadingInt(data, p, ' ')
+		if !ok {
+			return false
+		}
+		key, q, ok := lengthPrefixed(data, q)
+		if !ok {
+			return false
+		}
+		cells, q, ok := lengthPrefixed(data, q)
+		if !ok {
+			return false
+		}
+		fn(no, string(key), string(cells))
+		p = q
+	}
+	return true
+}
+
+// lengthPrefixed reads a length, a colon and that many bytes from p.
+func lengthPrefixed(b []byte, p int) ([]byte, int, bool) {
+	n, p, ok := leadingInt(b, p, ':')
+	if !ok || p+n > len(b) {
+		return nil, 0, false
+	}
+	return b[p : p+n], p + n, true
+}

@@ -35,3 +35,42 @@ func TestCellsRoundTrip(t *testing.T) {
 		t.Fatalf("equal cells encode differently: %q, %q", a, b)
 	}
 }
+
+// A staged part's rows read back as appended, whatever their keys and
+// cells hold; a part cut short is refused.
+func TestLinesRoundTrip(t *testing.T) {
+	type line struct {
+		no         int
+		key, cells string
+	}
+	in := []line{{2, "row:2", ""}, {3, "0123456789abcdef0123456789abcdef", encodeCells(map[string]string{"note": "1 2:3", "amount": "9.99"})},
+		{1048576, "", "13.12:高山绿茶"}}
+	var b []byte
+	for _, l := range in {
+		b = appendLine(b, l.no, l.key, l.cells)
+	}
+	var got []line
+	if !decodeLines(b, func(no int, key, cells string) { got = append(got, line{no, key, cells}) }) || len(got) != len(in) {
+		t.Fatalf("read back %v", got)
+	}
+	for i := range in {
+		if got[i] != in[i] {
+			t.Fatalf("line %d read back as %+v, want %+v", i, got[i], in[i])
+		}
+	}
+	if decodeLines(b[:len(b)-1], func(int, string, string) {}) {
+		t.Fatal("a part cut short read")
+	}
+}
+
+// Dates typed as text or as a date cell read the same, the common form
+// without reformatting.
+func TestCellDate(t *testing.T) {
+	for in, want := range map[string]string{"2026-03-01": "2026-03-01", "2026/3/1": "2026-03-01", "2026年3月1日": "2026-03-01",
+		"46082": "2026-03-01", "2026-02-30": "", "1899-12-31": "", "2026-3-01": "2026-03-01", " 2026-03-01 ": "2026-03-01"} {
+		got, ok := cellDate(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("cellDate(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+}

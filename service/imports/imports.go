@@ -2,11 +2,13 @@
 // the register, or a year of an org's off-platform purchases into the
 // records, from an xlsx file made from the template the API serves.
 //
-//	upload (parsed row by row into staging rows) → validating → preview → commit → committing → done
+//	upload (parsed row by row, staged a chunk at a time) → validating → preview → commit → committing → done
 //
 // The upload is opened with excelize (the unzip limits, which sheets are
 // hidden), its data sheet's XML scanned row by row (xlsxread.go) and staged
-// in the database; validation and commit run in the background workers of every
+// in the database, each chunk's rows as a few compact parts (rows.go reads
+// them back with their outcomes, of which only those that are not a plain
+// ok are written); validation and commit run in the background workers of every
 // replica, in chunks claimed with a lease (a compare-and-set on the chunk
 // row), so two replicas share a job and a dead replica's chunk is taken
 // over once its lease runs out. Each record (the rows sharing org and
@@ -48,7 +50,7 @@ type Store interface {
 	claim.Store
 
 	CreateImportJob(ctx context.Context, j *model.ImportJob) error
-	AddImportRows(ctx context.Context, rows []model.ImportRow) error
+	AddImportStaged(ctx context.Context, parts []model.ImportStaged) error
 	AddImportChunks(ctx context.Context, chunks []model.ImportChunk) error
 	SetImportJobSize(ctx context.Context, id int64, rows, chunks int) error
 	ImportJob(ctx context.Context, id int64) (*model.ImportJob, error)
@@ -59,11 +61,12 @@ type Store interface {
 	RenewImportChunk(ctx context.Context, c *model.ImportChunk, until time.Time) (bool, error)
 	FinishImportChunk(ctx context.Context, c *model.ImportChunk) (bool, error)
 	ImportProgress(ctx context.Context, jobID int64) (done int, all bool, err error)
-	ImportChunkRows(ctx context.Context, jobID int64, chunk int) ([]model.ImportRow, error)
-	ImportRowsAfter(ctx context.Context, jobID int64, after, limit int) ([]model.ImportRow, error)
-	SetImportRows(ctx context.Context, jobID int64, rows []int, from string, to model.ImportRow) (int, error)
+	ImportChunks(ctx context.Context, jobID int64) ([]model.ImportChunk, error)
+	ImportStagedParts(ctx context.Context, jobID int64, chunk int) ([][]byte, error)
+	ImportOutcomes(ctx context.Context, jobID int64, chunk int) ([]model.ImportRow, error)
+	ImportCreated(ctx context.Context, jobID int64, keys []string) (map[string]int64, error)
+	SetImportRows(ctx context.Context, jobID int64, from string, rows []model.ImportRow) (int, error)
 	InvoiceClaimsOf(ctx context.Context, ids [][3]string) ([]model.InvoiceClaim, error)
-	ImportStatusCounts(ctx context.Context, jobID int64) (map[string]int, error)
 	ImportRefs(ctx context.Context, jobID int64) ([]int64, error)
 	ImportJobsIn(ctx context.Context, statuses ...string) ([]int64, error)
 }
@@ -260,8 +263,9 @@ func (s *Service) Upload(ctx context.Context, actor *model.User, kind, name stri
 	return &Job{ImportJob: *j}, nil
 }
 
-// stage reads the workbook row by row into staging rows of j, grouped into
-// chunks (the rows of one record or certificate always share a chunk).
+// stage reads the workbook row by row into staged parts of j's chunks (the
+// rows of one record or certificate always share a chunk), written while
+// it reads on.
 func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (int, int, error) {
 	f, err := s.openBook(data)
 	if err != nil {
@@ -279,21 +283,26 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 	var (
 		cols      map[int]string
 		n         int
-		batch     []model.ImportRow
 		chunkOf   = map[string]int{}
 		chunkRows []int
+		// A chunk's rows not yet written (its part being filled) and the
+		// number of its next part.
+		pending [][]byte
+		parts   []int
+		scratch []byte // a row's cells, encoded
 	)
-	// The rows are written by one goroutine while this one reads on: the
+	// The parts are written by one goroutine while this one reads on: the
 	// sheet's parsing and the database's inserts overlap. Only that
 	// goroutine uses the transaction until it has stopped.
 	w := newStager(ctx, s.store)
 	defer w.stop()
-	flush := func() error {
-		if len(batch) == 0 {
+	flush := func(chunk int) error {
+		if len(pending[chunk]) == 0 {
 			return w.err()
 		}
-		err := w.add(batch)
-		batch = make([]model.ImportRow, 0, stageBatch)
+		err := w.add(model.ImportStaged{JobID: j.ID, Chunk: chunk, Part: parts[chunk], Data: pending[chunk]})
+		pending[chunk] = nil
+		parts[chunk]++
 		return err
 	}
 	err = sr.rows(sheet, func(rowNo int, cells []string) error {
@@ -330,16 +339,23 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 		if !ok {
 			chunk = len(chunkRows) - 1
 			if chunk < 0 || chunkRows[chunk] >= s.limits.ChunkRows {
-				chunkRows = append(chunkRows, 0)
+				// The chunk filled up: its rows so far go (a later row of
+				// one of its groups makes it another part).
+				if chunk >= 0 {
+					if err := flush(chunk); err != nil {
+						return err
+					}
+				}
+				chunkRows, pending, parts = append(chunkRows, 0), append(pending, nil), append(parts, 0)
 				chunk++
 			}
 			chunkOf[key] = chunk
 		}
 		chunkRows[chunk]++
-		batch = append(batch, model.ImportRow{JobID: j.ID, RowNo: rowNo, Chunk: chunk, GroupKey: key,
-			Cells: encodeCells(vals), Status: model.RowPending, Problems: "[]"})
-		if len(batch) >= stageBatch {
-			return flush()
+		scratch = appendCells(scratch[:0], vals)
+		pending[chunk] = appendLine(pending[chunk], rowNo, key, scratch)
+		if len(pending[chunk]) >= partBytes {
+			return flush(chunk)
 		}
 		return nil
 	})
@@ -359,8 +375,10 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 	if n == 0 {
 		return 0, 0, fileError("has no data rows")
 	}
-	if err := flush(); err != nil {
-		return 0, 0, err
+	for chunk := range pending {
+		if err := flush(chunk); err != nil {
+			return 0, 0, err
+		}
 	}
 	if err := w.stop(); err != nil {
 		return 0, 0, err
@@ -372,13 +390,14 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 	return n, len(chunks), s.store.AddImportChunks(ctx, chunks)
 }
 
-// stageBatch is how many staging rows are written at once (one statement).
-const stageBatch = 1000
+// partBytes is about how large a staged part grows before it is written:
+// a chunk's rows are a part or a few, each one row of the database.
+const partBytes = 256 << 10
 
-// stager writes staging rows in the background, one batch at a time, at
-// most two batches behind its caller (memory stays bounded).
+// stager writes staged parts in the background, one at a time, at most
+// two behind its caller (memory stays bounded).
 type stager struct {
-	rows    chan []model.ImportRow
+	parts   chan model.ImportStaged
 	done    chan struct{}
 	stopped bool
 	mu      sync.Mutex
@@ -386,14 +405,14 @@ type stager struct {
 }
 
 func newStager(ctx context.Context, st Store) *stager {
-	w := &stager{rows: make(chan []model.ImportRow, 2), done: make(chan struct{})}
+	w := &stager{parts: make(chan model.ImportStaged, 2), done: make(chan struct{})}
 	go func() {
 		defer close(w.done)
-		for b := range w.rows {
+		for p := range w.parts {
 			if w.err() != nil {
 				continue // drain: the upload fails anyway
 			}
-			if err := st.AddImportRows(ctx, b); err != nil {
+			if err := st.AddImportStaged(ctx, []model.ImportStaged{p}); err != nil {
 				w.mu.Lock()
 				w.failed = err
 				w.mu.Unlock()
@@ -409,21 +428,21 @@ func (w *stager) err() error {
 	return w.failed
 }
 
-// add queues a batch; it answers an earlier batch's error, if any.
-func (w *stager) add(b []model.ImportRow) error {
+// add queues a part; it answers an earlier part's error, if any.
+func (w *stager) add(p model.ImportStaged) error {
 	if err := w.err(); err != nil {
 		return err
 	}
-	w.rows <- b
+	w.parts <- p
 	return nil
 }
 
-// stop waits for every queued batch to be written and answers the first
+// stop waits for every queued part to be written and answers the first
 // error; it may be called again.
 func (w *stager) stop() error {
 	if !w.stopped {
 		w.stopped = true
-		close(w.rows)
+		close(w.parts)
 		<-w.done
 	}
 	return w.err()

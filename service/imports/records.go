@@ -30,7 +30,7 @@ var fieldColumn = map[string]string{"kind": "kind", "platform": "platform", "dat
 	"unit": "unit", "amount_cents": "amount", "certificate_no": "certificate_no"}
 
 // recordInput reads g's rows into a record's input; problems are the cells
-// that cannot be read, by row.
+// that cannot be read or are required and empty, by row.
 func recordInput(j *model.ImportJob, g *group) (int64, record.Input, map[int][]model.RowProblem) {
 	probs := map[int][]model.RowProblem{}
 	add := func(row int, col, msg string) {
@@ -99,6 +99,11 @@ func recordInput(j *model.ImportJob, g *group) (int64, record.Input, map[int][]m
 			add(r.RowNo, "amount", "must be an amount in yuan above zero with at most two decimal places")
 		}
 		in.Items = append(in.Items, item)
+		for _, c := range recordColumns {
+			if c.required && v[c.key] == "" && !hasProblem(probs[r.RowNo], c.key) {
+				probs[r.RowNo] = append(probs[r.RowNo], model.RowProblem{Column: c.key, Message: "is required"})
+			}
+		}
 	}
 	return orgID, in, probs
 }
@@ -192,14 +197,6 @@ func (s *Service) validateRecords(ctx context.Context, j *model.ImportJob, owner
 	var ins []record.Input
 	for _, g := range gs {
 		_, in, probs := recordInput(j, g)
-		for _, r := range g.rows {
-			v := cellsOf(r)
-			for _, c := range recordColumns {
-				if c.required && v[c.key] == "" && !hasProblem(probs[r.RowNo], c.key) {
-					probs[r.RowNo] = append(probs[r.RowNo], model.RowProblem{Column: c.key, Message: "is required"})
-				}
-			}
-		}
 		if len(probs) > 0 {
 			out = append(out, outcomes(g, model.RowError, probs, blocked())...)
 			continue

@@ -99,13 +99,13 @@ func (s *Service) validateEntry(ctx context.Context, owner *model.User, g *group
 			probs = []model.RowProblem{{Column: "certificate_no", Message: msg}}
 		}
 	}
-	out := []rowOutcome{{rows: []int{first.RowNo}, status: status, problems: problemsJSON(probs)}}
+	out := []rowOutcome{{rows: []model.ImportRow{first}, status: status, problems: problemsJSON(probs)}}
 	for _, r := range g.rows[1:] {
 		st, msg := model.RowDuplicate, "repeats row "+itoa(first.RowNo)
 		if r.Cells != first.Cells {
 			st, msg = model.RowConflict, "the same certificate as row "+itoa(first.RowNo)+" with other data"
 		}
-		out = append(out, rowOutcome{rows: []int{r.RowNo}, status: st,
+		out = append(out, rowOutcome{rows: []model.ImportRow{r}, status: st,
 			problems: problemsJSON([]model.RowProblem{{Column: "certificate_no", Message: msg}})})
 	}
 	return out, nil

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -247,6 +248,13 @@ func cellDate(v string) (string, bool) {
 	if v == "" {
 		return "", false
 	}
+	if len(v) == 10 && v[4] == '-' && v[7] == '-' && allDigits(v[:4]) && allDigits(v[5:7]) && allDigits(v[8:]) {
+		// Written as it is stored (most cells): no separators to turn.
+		if y, _ := strconv.Atoi(v[:4]); y >= 1900 && model.ValidDate(v) {
+			return v, true
+		}
+		return "", false
+	}
 	if whole, frac, _ := strings.Cut(v, "."); allDigits(whole) && allDigits(frac) {
 		// A date-typed cell: its serial day number (a time of day ignored).
 		n, err := strconv.Atoi(whole)
@@ -325,7 +333,7 @@ func allDigits(s string) bool {
 }
 
 // resultFile writes a job's per-row result: row, status, column, message and
-// the record or entry made, streamed from the staging rows.
+// the record or entry made, from the staged rows and their outcomes.
 func (s *Service) resultFile(ctx context.Context, j *model.ImportJob) ([]byte, error) {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -344,37 +352,44 @@ func (s *Service) resultFile(ctx context.Context, j *model.ImportJob) ([]byte, e
 	if err := sw.SetRow("A1", []any{"行号", "状态", "列", "说明", ref}); err != nil {
 		return nil, err
 	}
-	out := 2
-	after := 0
-	for {
-		rows, err := s.store.ImportRowsAfter(ctx, j.ID, after, 1000)
-		if err != nil {
-			return nil, err
-		}
-		if len(rows) == 0 {
-			break
-		}
+	// The rows in row order: their outcomes (without their cells) are
+	// read chunk by chunk, then sorted (a chunk holds whole groups).
+	type line struct {
+		no               int
+		status, problems string
+		ref              *int64
+	}
+	var lines []line
+	err = s.eachChunk(ctx, j, func(rows []model.ImportRow) error {
 		for _, r := range rows {
-			after = r.RowNo
-			var refCell any = ""
-			if r.RefID != nil {
-				refCell = *r.RefID
+			lines = append(lines, line{no: r.RowNo, status: r.Status, problems: r.Problems, ref: r.RefID})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(lines, func(a, b line) int { return a.no - b.no })
+	out := 2
+	for _, r := range lines {
+		var refCell any = ""
+		if r.ref != nil {
+			refCell = *r.ref
+		}
+		probs := problemsOf(r.problems)
+		if len(probs) == 0 {
+			probs = []model.RowProblem{{}}
+		}
+		for _, p := range probs {
+			col := ""
+			if p.Column != "" {
+				col = columnName(j.Kind, p.Column)
 			}
-			probs := problemsOf(r.Problems)
-			if len(probs) == 0 {
-				probs = []model.RowProblem{{}}
+			cell, _ := excelize.CoordinatesToCellName(1, out)
+			if err := sw.SetRow(cell, []any{r.no, r.status, col, p.Message, refCell}); err != nil {
+				return nil, err
 			}
-			for _, p := range probs {
-				col := ""
-				if p.Column != "" {
-					col = columnName(j.Kind, p.Column)
-				}
-				cell, _ := excelize.CoordinatesToCellName(1, out)
-				if err := sw.SetRow(cell, []any{r.RowNo, r.Status, col, p.Message, refCell}); err != nil {
-					return nil, err
-				}
-				out++
-			}
+			out++
 		}
 	}
 	if err := sw.Flush(); err != nil {

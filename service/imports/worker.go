@@ -103,7 +103,7 @@ func (s *Service) workChunk(ctx context.Context, c *model.ImportChunk) error {
 	if err != nil {
 		return err
 	}
-	rows, err := s.store.ImportChunkRows(ctx, c.JobID, c.Seq)
+	rows, err := s.chunkRows(ctx, c, nil)
 	if err != nil {
 		return err
 	}
@@ -148,8 +148,8 @@ func (l *lease) keep(ctx context.Context) error {
 // outcomes and finishes the chunk in one transaction: a worker killed
 // midway leaves nothing, and its successor checks the chunk again. The ok
 // rows credited as most of them are (pairing and reason) are not written:
-// the chunk keeps how, and its rows left pending read as ok (the store's
-// ImportChunkRows, ImportRowsAfter, ImportStatusCounts).
+// the chunk keeps how, and its rows left without an outcome read as ok
+// (chunkRows).
 func (s *Service) validateChunk(ctx context.Context, j *model.ImportJob, owner *model.User, l *lease, gs []*group) error {
 	var outs []rowOutcome
 	var pending []*group
@@ -381,7 +381,7 @@ func (s *Service) write(ctx context.Context, j *model.ImportJob, owner *model.Us
 		}
 		ref = e.ID
 	}
-	return s.apply(ctx, j.ID, model.RowOK, []rowOutcome{{rows: rowNos(g), status: model.RowCreated, problems: "[]", ref: ref}})
+	return s.apply(ctx, j.ID, model.RowOK, []rowOutcome{{rows: g.rows, status: model.RowCreated, problems: "[]", ref: ref}})
 }
 
 // commitOne writes one group in its own transaction; what stops it becomes
@@ -397,22 +397,15 @@ func (s *Service) commitOne(ctx context.Context, j *model.ImportJob, owner *mode
 	return s.entryFailed(ctx, owner, g, err)
 }
 
-// rowOutcome is one outcome for some rows.
+// rowOutcome is one outcome for some rows (their RowNo, Chunk and
+// GroupKey are what a write reads of them).
 type rowOutcome struct {
-	rows     []int
+	rows     []model.ImportRow
 	status   string
 	problems string
 	ref      int64 // 0: none
 	pairing  int64 // 0: none
 	reason   string
-}
-
-func rowNos(g *group) []int {
-	out := make([]int, len(g.rows))
-	for i, r := range g.rows {
-		out[i] = r.RowNo
-	}
-	return out
 }
 
 // outcomes is status for every row of g, each with its own problems or,
@@ -424,52 +417,35 @@ func outcomes(g *group, status string, problems map[int][]model.RowProblem, comm
 		if len(p) == 0 {
 			p = common
 		}
-		out[i] = rowOutcome{rows: []int{r.RowNo}, status: status, problems: problemsJSON(p)}
+		out[i] = rowOutcome{rows: []model.ImportRow{r}, status: status, problems: problemsJSON(p)}
 	}
 	return out
 }
 
-// apply writes outcomes to rows still in status from, one statement per
-// distinct outcome (2,000 rows a statement); errStop when a row had moved on (another worker wrote
-// it first), so the caller's transaction rolls back.
+// apply writes outcomes to rows still in status from, in multi-row
+// statements; errStop when a row had moved on (another worker wrote it
+// first), so the caller's transaction rolls back.
 func (s *Service) apply(ctx context.Context, jobID int64, from string, outs []rowOutcome) error {
-	type key struct {
-		status, problems, reason string
-		ref, pairing             int64
-	}
-	merged := map[key]*rowOutcome{}
-	var order []key
+	var rows []model.ImportRow
 	for _, o := range outs {
-		k := key{status: o.status, problems: o.problems, reason: o.reason, ref: o.ref, pairing: o.pairing}
-		m, ok := merged[k]
-		if !ok {
-			c := o
-			c.rows = nil
-			m = &c
-			merged[k] = m
-			order = append(order, k)
+		var ref, pairing *int64
+		if o.ref != 0 {
+			ref = &o.ref
 		}
-		m.rows = append(m.rows, o.rows...)
+		if o.pairing != 0 {
+			pairing = &o.pairing
+		}
+		for _, r := range o.rows {
+			rows = append(rows, model.ImportRow{JobID: jobID, RowNo: r.RowNo, Chunk: r.Chunk, GroupKey: r.GroupKey,
+				Status: o.status, Problems: o.problems, RefID: ref, PairingID: pairing, Reason: o.reason})
+		}
 	}
-	for _, k := range order {
-		m := merged[k]
-		for i := 0; i < len(m.rows); i += 2000 {
-			part := m.rows[i:min(i+2000, len(m.rows))]
-			to := model.ImportRow{Status: m.status, Problems: m.problems, Reason: m.reason}
-			if m.ref != 0 {
-				to.RefID = &m.ref
-			}
-			if m.pairing != 0 {
-				to.PairingID = &m.pairing
-			}
-			n, err := s.store.SetImportRows(ctx, jobID, part, from, to)
-			if err != nil {
-				return err
-			}
-			if n != len(part) {
-				return errStop
-			}
-		}
+	n, err := s.store.SetImportRows(ctx, jobID, from, rows)
+	if err != nil {
+		return err
+	}
+	if n != len(rows) {
+		return errStop
 	}
 	return nil
 }
@@ -531,27 +507,15 @@ func (s *Service) settle(ctx context.Context, id int64) error {
 }
 
 // totals counts a job's rows by status, and the records (or entries) and
-// cents the ok or created rows make.
+// cents the ok or created rows make, in one pass over its chunks.
 func (s *Service) totals(ctx context.Context, j *model.ImportJob) (*model.ImportTotals, error) {
-	counts, err := s.store.ImportStatusCounts(ctx, j.ID)
-	if err != nil {
-		return nil, err
-	}
-	t := &model.ImportTotals{ByStatus: counts}
+	t := &model.ImportTotals{ByStatus: map[string]int{}}
 	var byPairing, byReason sums
 	seen := map[string]bool{}
-	after := 0
-	for {
-		rows, err := s.store.ImportRowsAfter(ctx, j.ID, after, 1000)
-		if err != nil {
-			return nil, err
-		}
-		if len(rows) == 0 {
-			break
-		}
+	err := s.eachChunk(ctx, j, func(rows []model.ImportRow) error {
 		for _, r := range rows {
-			after = r.RowNo
 			t.Rows++
+			t.ByStatus[r.Status]++
 			if r.Status != model.RowOK && r.Status != model.RowCreated {
 				continue
 			}
@@ -570,38 +534,48 @@ func (s *Service) totals(ctx context.Context, j *model.ImportJob) (*model.Import
 				if reason == "" {
 					reason = "credited"
 				}
-				byPairing.add(pairing, cents)
-				byReason.add(reason, cents)
+				byPairing.add(pairing, cents, r.RowNo)
+				byReason.add(reason, cents, r.RowNo)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	t.ByPairing, t.ByReason = byPairing.list(), byReason.list()
 	return t, nil
 }
 
-// sums adds items and cents up by key, in the order keys first appear.
+// sums adds items and cents up by key, listed in the order of the rows
+// each key first appears on.
 type sums struct {
-	keys []string
-	by   map[string]*model.ImportSum
+	by    map[string]*model.ImportSum
+	first map[string]int
 }
 
-func (s *sums) add(key string, cents int64) {
+func (s *sums) add(key string, cents int64, row int) {
 	if s.by == nil {
-		s.by = map[string]*model.ImportSum{}
+		s.by, s.first = map[string]*model.ImportSum{}, map[string]int{}
 	}
 	x, ok := s.by[key]
 	if !ok {
 		x = &model.ImportSum{Key: key}
-		s.by[key] = x
-		s.keys = append(s.keys, key)
+		s.by[key], s.first[key] = x, row
 	}
+	s.first[key] = min(s.first[key], row)
 	x.Items++
 	x.Cents += cents
 }
 
 func (s *sums) list() []model.ImportSum {
+	keys := make([]string, 0, len(s.by))
+	for k := range s.by {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int { return s.first[a] - s.first[b] })
 	out := []model.ImportSum{}
-	for _, k := range s.keys {
+	for _, k := range keys {
 		out = append(out, *s.by[k])
 	}
 	return out
