@@ -141,3 +141,17 @@ type ImportSum struct {
 	Items int    `json:"items"`
 	Cents int64  `json:"cents"`
 }
+
+// GroupKeys lists the groups of rows, each once, in the order they first
+// appear.
+func GroupKeys(rows []ImportRow) []string {
+	var keys []string
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if !seen[r.GroupKey] {
+			seen[r.GroupKey] = true
+			keys = append(keys, r.GroupKey)
+		}
+	}
+	return keys
+}

@@ -244,15 +244,7 @@ func (s *Store) SetImportRows(ctx context.Context, jobID int64, from string, row
 	todo := rows
 	chunks := map[int]model.ImportChunk{}
 	if from == model.RowOK {
-		var keys []string
-		seen := map[string]bool{}
-		for _, r := range rows {
-			if !seen[r.GroupKey] {
-				seen[r.GroupKey] = true
-				keys = append(keys, r.GroupKey)
-			}
-		}
-		created, err := s.ImportCreated(ctx, jobID, keys)
+		created, err := s.ImportCreated(ctx, jobID, model.GroupKeys(rows))
 		if err != nil {
 			return 0, err
 		}

@@ -52,15 +52,7 @@ func (s *Service) chunkRows(ctx context.Context, c *model.ImportChunk, created m
 		slices.SortFunc(rows, byRowNo)
 	}
 	if created == nil && c.Phase == model.PhaseCommit {
-		var keys []string
-		seen := map[string]bool{}
-		for _, r := range rows {
-			if !seen[r.GroupKey] {
-				seen[r.GroupKey] = true
-				keys = append(keys, r.GroupKey)
-			}
-		}
-		if created, err = s.store.ImportCreated(ctx, c.JobID, keys); err != nil {
+		if created, err = s.store.ImportCreated(ctx, c.JobID, model.GroupKeys(rows)); err != nil {
 			return nil, err
 		}
 	}
