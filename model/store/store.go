@@ -421,7 +421,10 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 			}
 			return nil
 		}
-		if !retryable(err) || ctx.Err() != nil {
+		// the extra attempts on Galera are for certification conflicts,
+		// which fail at once; a lock wait timeout has already waited up
+		// to innodb_lock_wait_timeout, and gets the four of one server
+		if !retryable(err) || ctx.Err() != nil || (lockWaitTimeout(err) && i >= 3) {
 			break
 		}
 		time.Sleep(retryPause(i, attempts))
