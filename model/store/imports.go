@@ -310,14 +310,11 @@ func (s *Store) SetImportRows(ctx context.Context, jobID int64, from string, row
 	}
 	if len(insert) > 0 {
 		// A row another worker wrote meanwhile is left as it is (and not
-		// counted): the insert skips the primary key's conflicts.
-		var skip clause.Expression = clause.Insert{Modifier: "IGNORE"}
-		if s.dialect == SQLite {
-			skip = clause.OnConflict{DoNothing: true}
-		}
+		// counted): the insert skips the primary key's conflicts, and only
+		// those (INSERT IGNORE would also turn a bad value into a warning).
 		step := s.perStatement(1000, 10)
 		for i := 0; i < len(insert); i += step {
-			res := s.conn(ctx).Clauses(skip).Create(insert[i:min(i+step, len(insert))])
+			res := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(insert[i:min(i+step, len(insert))])
 			if res.Error != nil {
 				return n, mapErr(res.Error)
 			}
