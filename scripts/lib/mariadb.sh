@@ -50,10 +50,24 @@ prepare() {
 }
 
 # install_db N: a fresh data directory for node N, root without a password.
+# The installer's bootstrap server has been seen to crash (a segmentation
+# fault) once on a busy machine and not again in the same setup, so a
+# failed install is retried twice from an empty directory; each failure's
+# log is printed, and the third failure stops the script.
 install_db() {
-  mariadb-install-db --no-defaults --datadir="$DIR/node$1/data" --user=mysql \
-    --auth-root-authentication-method=normal >"$DIR/install$1.log" 2>&1 \
-    || { cat "$DIR/install$1.log" >&2; exit 1; }
+  local d="$DIR/node$1/data" try
+  for try in 1 2 3; do
+    if mariadb-install-db --no-defaults --datadir="$d" --user=mysql \
+      --auth-root-authentication-method=normal >"$DIR/install$1.log" 2>&1; then
+      return 0
+    fi
+    echo "node $1: mariadb-install-db failed (try $try of 3):" >&2
+    tail -n 40 "$DIR/install$1.log" >&2
+    rm -rf -- "$d"
+    mkdir -p "$d"
+    chown mysql:mysql "$d"
+  done
+  exit 1
 }
 
 # stop_nodes: stops only the servers started here (their pid files), waits,
