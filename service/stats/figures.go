@@ -26,8 +26,19 @@ type Ratio struct {
 // Completion is num ÷ den rounded half up (away from zero) to four places,
 // or nil when den is not positive (no target, no reserved amount).
 func Completion(num, den int64) *Ratio {
-	if den <= 0 {
+	r, ok := completion(num, den)
+	if !ok {
 		return nil
+	}
+	return &r
+}
+
+// completion is Completion as a value, ok false where Completion is nil: a
+// ranking of thousands of orgs keeps it in place rather than one allocation
+// an org.
+func completion(num, den int64) (Ratio, bool) {
+	if den <= 0 {
+		return Ratio{}, false
 	}
 	// the common case in int64: |num| × 10000 × 2 + den cannot overflow
 	const lim = 1 << 48
@@ -37,8 +48,7 @@ func Completion(num, den int64) *Ratio {
 			n = -n
 		}
 		q := (2*n*10000 + den) / (2 * den)
-		r := Ratio{neg: neg && q != 0, whole: uint64(q / 10000), frac: uint16(q % 10000)}
-		return &r
+		return Ratio{neg: neg && q != 0, whole: uint64(q / 10000), frac: uint16(q % 10000)}, true
 	}
 	n := new(big.Int).Mul(big.NewInt(num), big.NewInt(10000))
 	neg := n.Sign() < 0
@@ -49,8 +59,7 @@ func Completion(num, den int64) *Ratio {
 	n.Quo(n, d.Lsh(d, 1))
 	whole, frac := new(big.Int).QuoRem(n, big.NewInt(10000), new(big.Int))
 	// |num ÷ den| ≤ 2^63, so whole fits a uint64
-	r := Ratio{neg: neg && n.Sign() != 0, whole: whole.Uint64(), frac: uint16(frac.Uint64())}
-	return &r
+	return Ratio{neg: neg && n.Sign() != 0, whole: whole.Uint64(), frac: uint16(frac.Uint64())}, true
 }
 
 // Cmp is -1, 0 or +1 as r is less than, equal to or greater than o.

@@ -74,7 +74,7 @@ func (s *Service) Units(ctx context.Context, actor *model.User, q Query, page, s
 			}
 			inScope = func(k *model.OrgRankKey) bool { return w.Tree.Contains(sc.region, k.RegionCode) }
 		}
-		var all []unitRanking
+		all := make([]unitRanking, 0, len(keys))
 		for i := range keys {
 			k := &keys[i]
 			if !inScope(k) {
@@ -84,7 +84,7 @@ func (s *Service) Units(ctx context.Context, actor *model.User, q Query, page, s
 			// as orgRow: an approved or submitted filing is a commitment
 			if q.Month == 0 && (k.FilingStatus == model.FilingApproved || k.FilingStatus == model.FilingSubmitted) {
 				f := model.Filing{FoodBudgetCents: k.FoodBudgetCents, ReservedRatioBP: k.ReservedRatioBP}
-				r.completion = Completion(k.SubtreeCertifiedCents, f.ReservedCents())
+				r.completion, r.committed = completion(k.SubtreeCertifiedCents, f.ReservedCents())
 			}
 			all = append(all, r)
 		}
@@ -143,14 +143,20 @@ func (s *Service) Units(ctx context.Context, actor *model.User, q Query, page, s
 // unitRanking is one org's place in the unit ranking.
 type unitRanking struct {
 	id         int64
-	completion *Ratio
+	completion Ratio // when committed
+	committed  bool  // a completion: a committed filing with a reserved amount
 	amount     int64
 	rank       int
 }
 
 // rankUnits ranks all (in id order) up to place n.
 func rankUnits(all []unitRanking, n int) []unitRanking {
-	return rankedTop(all, n, func(r *unitRanking) (*Ratio, int64) { return r.completion, r.amount },
+	return rankedTop(all, n, func(r *unitRanking) (*Ratio, int64) {
+		if !r.committed {
+			return nil, r.amount
+		}
+		return &r.completion, r.amount
+	},
 		func(r *unitRanking, rank int) { r.rank = rank })
 }
 
@@ -166,7 +172,7 @@ func unitsDecided(top []unitRanking, n int) bool {
 		return true
 	}
 	last := top[n-1]
-	return last.completion != nil || last.amount > 0
+	return last.committed || last.amount > 0
 }
 
 // withoutFigures is rankings (in id order) with every other org of ids
