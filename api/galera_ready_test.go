@@ -11,10 +11,6 @@ import (
 	"shanhai/api"
 	"shanhai/model/store"
 	"shanhai/model/store/storetest"
-	"shanhai/service/credit"
-	"shanhai/service/order"
-	"shanhai/service/payment"
-	"shanhai/service/stock"
 )
 
 // TestGaleraReady cuts one node of the three off from the others
@@ -39,7 +35,7 @@ func TestGaleraReady(t *testing.T) {
 	replicas := make([]*harness, len(nodes))
 	for i, b := range nodes {
 		replicas[i] = newHarness(t, b, func(d *api.Deps, st *store.Store) {
-			d.Orders = order.New(st, st, stock.New(st, st, 0), credit.New(st, nil), payment.NewSandbox(testPaymentSecret), nil, limits.Limits)
+			d.Orders = newOrders(st, nil, limits)
 			d.Checks["database"] = st.Ready
 		})
 	}

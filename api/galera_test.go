@@ -16,10 +16,6 @@ import (
 	"shanhai/model/store"
 	"shanhai/model/store/storetest"
 	"shanhai/service/claim"
-	"shanhai/service/credit"
-	"shanhai/service/order"
-	"shanhai/service/payment"
-	"shanhai/service/stock"
 )
 
 // TestGalera runs three shanhai replicas, each on its own node of a
@@ -52,7 +48,7 @@ func TestGalera(t *testing.T) {
 	replicas := make([]*harness, len(nodes))
 	for i, b := range nodes {
 		replicas[i] = newHarness(t, b, func(d *api.Deps, st *store.Store) {
-			d.Orders = order.New(st, st, stock.New(st, st, 0), credit.New(st, nil), payment.NewSandbox(testPaymentSecret), nil, limits.Limits)
+			d.Orders = newOrders(st, nil, limits)
 		})
 	}
 	c := &concWorld{h: replicas[0], backend: "galera"}

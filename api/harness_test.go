@@ -151,10 +151,15 @@ type testLimits struct {
 // Group commit is on as main.go sets it unless SHANHAI_ORDER_BATCH is
 // given: on SQLite and one MariaDB server, off on a Galera node.
 func newOrders(st *store.Store, counter order.Counter, limits testLimits) *order.Service {
+	return newOrdersPaying(st, counter, limits, payment.NewSandbox(testPaymentSecret))
+}
+
+// newOrdersPaying is newOrders charging through provider.
+func newOrdersPaying(st *store.Store, counter order.Counter, limits testLimits, provider payment.Provider) *order.Service {
 	stk := stock.New(st, st, limits.SKUCap)
 	stk.SetHoldShare(cmp.Or(limits.HoldShare, 100))
 	s := order.New(st, cache.NewGeography(st, 50*time.Millisecond), stk, credit.New(st, nil),
-		payment.NewSandbox(testPaymentSecret), counter, limits.Limits)
+		provider, counter, limits.Limits)
 	if galera, err := st.Galera(context.Background()); err == nil && !galera {
 		s.SetBatch(order.DefaultBatch)
 	}

@@ -41,7 +41,6 @@ import (
 	"shanhai/model"
 	"shanhai/model/store"
 	"shanhai/model/store/storetest"
-	"shanhai/service/credit"
 	"shanhai/service/order"
 	"shanhai/service/payment"
 	"shanhai/service/stock"
@@ -120,9 +119,12 @@ func newConcWorld(t *testing.T, b storetest.Backend, scale concScale) *concWorld
 	c := &concWorld{backend: b.Name, scale: scale}
 	limits := testOrderLimits()
 	limits.UnpaidTTL, limits.RateOrders, limits.SKUCap = concUnpaidTTL, 0, 0 // rate limit and SKU cap off
+	limits.HoldShare = stock.DefaultHoldShare
+	// wired as main.go wires it (group commit, the geography cache), but for
+	// the provider
 	c.h = newHarness(t, b, func(d *api.Deps, st *store.Store) {
 		provider := concSlowProvider{Sandbox: payment.NewSandbox(testPaymentSecret), delay: 20 * time.Millisecond}
-		d.Orders = order.New(st, st, stock.New(st, st, 0), credit.New(st, nil), provider, nil, limits.Limits)
+		d.Orders = newOrdersPaying(st, nil, limits, provider)
 	})
 	c.orders = c.h.orders
 	start := time.Now()
