@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"shanhai/model"
+	"shanhai/model/cache"
 	"shanhai/model/store"
 	"shanhai/model/store/storetest"
 	"shanhai/service/credit"
@@ -25,7 +26,7 @@ func trade(t *testing.T, st *store.Store, at time.Time) {
 		t.Fatalf("load: got (%v, %v), want (true, nil)", loaded, err)
 	}
 	ledger := credit.New(st, nil)
-	mall := order.New(st, st, stock.New(st, st, 0), ledger, payment.NewSandbox("x"), nil, order.Limits{
+	mall := order.New(st, cache.NewGeography(st, time.Second), stock.New(st, st, 0), ledger, payment.NewSandbox("x"), nil, order.Limits{
 		UnpaidTTL: 30 * time.Minute, OrgUnpaidTTL: 720 * time.Hour, ApprovalTTL: 72 * time.Hour,
 		AutoAccept: 168 * time.Hour, ReturnWindow: 168 * time.Hour, ReturnAutoApprove: 72 * time.Hour,
 		RateOrders: 120})
