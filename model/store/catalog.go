@@ -21,6 +21,13 @@ func (s *Store) Regions(ctx context.Context) ([]model.Region, error) {
 	return out, mapErr(err)
 }
 
+// RegionCount is how many regions there are.
+func (s *Store) RegionCount(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.conn(ctx).Model(&model.Region{}).Count(&n).Error
+	return n, mapErr(err)
+}
+
 // Region is one region by code.
 func (s *Store) Region(ctx context.Context, code string) (*model.Region, error) {
 	var r model.Region

@@ -65,6 +65,7 @@ func (m *memStore) RecordCredits(context.Context, int64) ([]model.Credit, error)
 func (m *memStore) YearClosed(context.Context, int) (bool, error) { return false, nil }
 
 func (m *memStore) Regions(context.Context) ([]model.Region, error)       { return m.regions, nil }
+func (m *memStore) RegionCount(context.Context) (int64, error)            { return int64(len(m.regions)), nil }
 func (m *memStore) Pairings(context.Context) ([]model.PairingView, error) { return m.pairings, nil }
 
 func (m *memStore) ProgrammeRules(context.Context) ([]model.ProgrammeRule, error) {
@@ -187,6 +188,12 @@ var nextOrder int64
 // accept writes the entries of an org order of canteenID with lines, accepted at.
 func accept(t *testing.T, st *memStore, buyer int64, at time.Time, lines ...line) []model.Credit {
 	t.Helper()
+	return acceptBy(t, credit.New(st, nil), st, buyer, at, lines...)
+}
+
+// acceptBy is accept through the ledger l (over st).
+func acceptBy(t *testing.T, l *credit.Ledger, st *memStore, buyer int64, at time.Time, lines ...line) []model.Credit {
+	t.Helper()
 	nextOrder++
 	o := &model.Order{ID: nextOrder, UserID: consumerID, Channel: model.ChannelApp}
 	if buyer != consumerID && buyer != nowhereID {
@@ -201,7 +208,7 @@ func accept(t *testing.T, st *memStore, buyer int64, at time.Time, lines ...line
 			Quantity: max(received, 1), UnitPriceCents: 100, ReceivedQty: &received, OriginCode: ln.origin, CategoryCode: "grain"})
 	}
 	st.orders[o.ID] = o
-	if err := credit.New(st, nil).Accepted(context.Background(), o, at); err != nil {
+	if err := l.Accepted(context.Background(), o, at); err != nil {
 		t.Fatal(err)
 	}
 	es, _ := st.OrderCredits(context.Background(), o.ID)
@@ -309,6 +316,26 @@ func TestPairingChosen(t *testing.T) {
 	st.certs[7] = &model.Certification{ProductID: 7, ValidFrom: "2020-01-01", ValidTo: "2099-12-31", Status: model.CertValid}
 	if es := accept(t, st, canteenID, noon("2027-03-15"), line{7, jiangshan, 1}); pairingOf(es[0]) != pCounty {
 		t.Errorf("county pairing listed first: credited to %d, want %d", pairingOf(es[0]), pCounty)
+	}
+}
+
+// TestRegionAdded: a ledger keeps the region tree between orders; a
+// region added since is in the tree of the next order it credits.
+func TestRegionAdded(t *testing.T) {
+	st := newStore()
+	st.certs[7] = &model.Certification{ProductID: 7, ValidFrom: "2020-01-01", ValidTo: "2099-12-31", Status: model.CertValid}
+	l := credit.New(st, nil)
+	const ebian = "511132" // a Leshan county the store does not list yet
+	if es := acceptBy(t, l, st, canteenID, noon("2027-03-15"), line{7, jinkouhe, 1}); pairingOf(es[0]) != pLeshan {
+		t.Fatalf("Jinkouhe goods: credited to %d, want %d", pairingOf(es[0]), pLeshan)
+	}
+	if es := acceptBy(t, l, st, canteenID, noon("2027-03-15"), line{7, ebian, 1}); pairingOf(es[0]) != 0 || es[0].Reason != model.ReasonNoPairing {
+		t.Fatalf("goods of an unknown county: %+v, want no pairing", es[0])
+	}
+	parent := "511100"
+	st.regions = append(st.regions, model.Region{Code: ebian, ParentCode: &parent})
+	if es := acceptBy(t, l, st, canteenID, noon("2027-03-15"), line{7, ebian, 1}); pairingOf(es[0]) != pLeshan {
+		t.Errorf("goods of a county added since: credited to %d (reason %q), want %d", pairingOf(es[0]), es[0].Reason, pLeshan)
 	}
 }
 

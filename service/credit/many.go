@@ -22,6 +22,7 @@ type batchStore struct {
 	points   memo.Map[int64, *model.SalesPoint]
 	years    memo.Map[int, bool]
 	regions  memo.Map[struct{}, []model.Region]
+	nRegions memo.Map[struct{}, int64]
 	pairings memo.Map[struct{}, []model.PairingView]
 	rules    memo.Map[struct{}, []model.ProgrammeRule]
 	reserve  memo.Map[struct{}, []string]
@@ -50,6 +51,10 @@ func (b *batchStore) Regions(ctx context.Context) ([]model.Region, error) {
 	return b.regions.Get(struct{}{}, func() ([]model.Region, error) { return b.Store.Regions(ctx) })
 }
 
+func (b *batchStore) RegionCount(ctx context.Context) (int64, error) {
+	return b.nRegions.Get(struct{}{}, func() (int64, error) { return b.Store.RegionCount(ctx) })
+}
+
 func (b *batchStore) Pairings(ctx context.Context) ([]model.PairingView, error) {
 	return b.pairings.Get(struct{}{}, func() ([]model.PairingView, error) { return b.Store.Pairings(ctx) })
 }
@@ -67,7 +72,7 @@ func (b *batchStore) ReservePlatforms(ctx context.Context) ([]string, error) {
 // caller's transaction). Its answer is each record's entries, in order.
 func (l *Ledger) RecordedMany(ctx context.Context, recs []*model.SalesRecord, now time.Time) ([][]*model.Credit, error) {
 	bs := &batchStore{Store: l.store}
-	b := &Ledger{store: bs, now: l.now, trees: &memo.Map[struct{}, model.RegionTree]{}}
+	b := &Ledger{store: bs, now: l.now, regions: l.regions}
 	out := make([][]*model.Credit, len(recs))
 	for i, rec := range recs {
 		es, err := b.Recorded(ctx, rec, now)

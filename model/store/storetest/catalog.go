@@ -23,6 +23,9 @@ func testReferenceData(t *testing.T, h Harness) {
 	if got, want := int64(len(regions)), queryInt64(t, h, "SELECT COUNT(*) FROM regions"); got != want {
 		t.Errorf("Regions: got %d regions, want the %d in the table", got, want)
 	}
+	if n, err := h.Store.RegionCount(ctx); err != nil || n != int64(len(regions)) {
+		t.Errorf("RegionCount: got (%d, %v), want (%d, nil)", n, err, len(regions))
+	}
 	if !sort.SliceIsSorted(regions, func(i, j int) bool { return regions[i].Code < regions[j].Code }) {
 		t.Error("Regions: not in code order")
 	}

@@ -19,6 +19,7 @@ import (
 // offers the same methods (the cache).
 type Subject interface {
 	Regions(ctx context.Context) ([]model.Region, error)
+	RegionCount(ctx context.Context) (int64, error)
 	Region(ctx context.Context, code string) (*model.Region, error)
 	Categories(ctx context.Context) ([]model.Category, error)
 	Category(ctx context.Context, code string) (*model.Category, error)
