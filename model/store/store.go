@@ -10,6 +10,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"strconv"
@@ -403,6 +404,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 	}
 	detached := context.WithoutCancel(ctx) // keeps ctx's values (the request id)
 	var err error
+	began, tries, waits := time.Now(), 0, 0
 	for i := 0; i < attempts; i++ {
 		if cerr := ctx.Err(); cerr != nil {
 			if err == nil {
@@ -411,6 +413,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 			break
 		}
 		st := &txState{}
+		tries++
 		err = s.gdb.WithContext(detached).Transaction(func(tx *gorm.DB) error {
 			st.db = tx
 			return fn(context.WithValue(detached, txKey{}, st))
@@ -422,12 +425,21 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 			return nil
 		}
 		// the extra attempts on Galera are for certification conflicts,
-		// which fail at once; a lock wait timeout has already waited up
-		// to innodb_lock_wait_timeout, and gets the four of one server
-		if !retryable(err) || ctx.Err() != nil || (lockWaitTimeout(err) && i >= 3) {
+		// which fail at once; lock wait timeouts have each already waited
+		// up to innodb_lock_wait_timeout: the fourth ends the retries, as
+		// on one server, however many conflicts came before it
+		if lockWaitTimeout(err) {
+			waits++
+		}
+		if !retryable(err) || ctx.Err() != nil || waits >= 4 {
 			break
 		}
 		time.Sleep(retryPause(i, attempts))
+	}
+	if retryable(err) {
+		// the 503 busy this becomes is rare enough to say why
+		slog.WarnContext(ctx, "transaction given up", "attempts", tries, "lock_wait_timeouts", waits,
+			"ms", time.Since(began).Milliseconds(), "error", err.Error())
 	}
 	return mapErr(err)
 }
