@@ -153,7 +153,8 @@ func (c *client) once(ctx context.Context, base, token, method, path string, raw
 		}
 		t.mu.Lock()
 		t.fives = append(t.fives, fiveXX{start: start, end: time.Now(), status: s, jsonErr: errCode(b) != "",
-			what: fmt.Sprintf("%s %s%s → %d %.200s", method, base, path, s, b)})
+			what: fmt.Sprintf("%s %s%s → %d %.200s (X-Request-ID %s, after %d ms)", method, base, path, s, b,
+				resp.Header.Get("X-Request-ID"), time.Since(start).Milliseconds())})
 		t.mu.Unlock()
 	}
 	return resp.StatusCode, b, nil

@@ -249,6 +249,9 @@ func run(ctx context.Context, o options) (err error) {
 		results = append(results, res)
 	}
 	ok := report(results)
+	if !ok {
+		e.givenUp()
+	}
 	if o.markdown {
 		markdownReport(o, results)
 	}
@@ -517,5 +520,24 @@ func markdownReport(o options, results []result) {
 		}
 		p("| %s | %d | %d | %d | %d (%d) | %d | %.1f | %s |", r.name, r.t.requests.Load(), r.t.ok.Load(), r.t.c4xx.Load(),
 			r.t.c5xx.Load(), r.t.c503.Load(), r.t.errs.Load(), r.perSec, checks)
+	}
+}
+
+// givenUp prints the replicas' log lines of transactions given up (a 503
+// busy: the attempts, lock wait timeouts, time and last error), so that a
+// 5xx the report shows comes with its cause even where the logs are gone.
+func (e *env) givenUp() {
+	for _, r := range e.replicas {
+		b, err := os.ReadFile(r.log)
+		if err != nil {
+			continue
+		}
+		n := 0
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if strings.Contains(line, `"transaction given up"`) && n < 10 {
+				logf("  %s: %s", r.name, line)
+				n++
+			}
+		}
 	}
 }
