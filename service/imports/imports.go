@@ -289,7 +289,8 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 		// number of its next part.
 		pending [][]byte
 		parts   []int
-		scratch []byte // a row's cells, encoded
+		scratch []byte                // a row's cells, encoded
+		vals    = map[string]string{} // a row's cells by key, reused
 	)
 	// The parts are written by one goroutine while this one reads on: the
 	// sheet's parsing and the database's inserts overlap. Only that
@@ -328,7 +329,7 @@ func (s *Service) stage(ctx context.Context, j *model.ImportJob, data []byte) (i
 		if n > maxRows {
 			return fileError("has more than 200000 data rows")
 		}
-		vals := map[string]string{}
+		clear(vals)
 		for i, c := range cells {
 			if key, ok := cols[i]; ok && strings.TrimSpace(c) != "" {
 				vals[key] = clip(strings.TrimSpace(c))

@@ -290,15 +290,15 @@ func sheetRows(x *xmlScanner, sst []string, fn func(int, []string) error) error 
 				continue
 			}
 			col++
-			r, typ := t.attr2("r", "t")
-			if r != "" {
+			r, typ := t.rawAttr2("r", "t")
+			if len(r) > 0 {
 				c, ok := columnOf(r)
 				if !ok {
 					return rowError{rowNo}
 				}
 				col = c
 			}
-			cellType = typ
+			cellType = cellTypeOf(typ)
 			value, hasValue, hasFormula, inIS, inRPh, isText = value[:0], false, false, 0, 0, nil
 			inCell = !t.selfClosing
 		case "v":
@@ -372,8 +372,30 @@ func cellValue(typ string, v []byte, hasV bool, is []byte, inline bool, sst []st
 	return string(v), nil
 }
 
+// cellTypeOf is a cell's t attribute as a string, without allocating for
+// the types a sheet is made of.
+func cellTypeOf(t []byte) string {
+	switch string(t) {
+	case "":
+		return ""
+	case "s":
+		return "s"
+	case "str":
+		return "str"
+	case "inlineStr":
+		return "inlineStr"
+	case "n":
+		return "n"
+	case "b":
+		return "b"
+	case "e":
+		return "e"
+	}
+	return string(t)
+}
+
 // columnOf is the column (from 1) of a cell reference such as "AB12".
-func columnOf(ref string) (int, bool) {
+func columnOf(ref []byte) (int, bool) {
 	col, i := 0, 0
 	for ; i < len(ref); i++ {
 		c := ref[i]
@@ -390,11 +412,17 @@ func columnOf(ref string) (int, bool) {
 		}
 	}
 digits:
-	if i == 0 || i == len(ref) || !allDigits(ref[i:]) || ref[i] == '0' {
+	if i == 0 || i == len(ref) || ref[i] == '0' {
 		return 0, false
 	}
-	if n, err := strconv.Atoi(ref[i:]); err != nil || n > maxSheetRow {
-		return 0, false
+	n := 0
+	for _, c := range ref[i:] {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if n = n*10 + int(c-'0'); n > maxSheetRow {
+			return 0, false
+		}
 	}
 	return col, true
 }
@@ -461,6 +489,14 @@ func (t *xmlTag) attr(name string) string {
 
 // attr2 is two attributes' values in one pass over the tag.
 func (t *xmlTag) attr2(name1, name2 string) (v1, v2 string) {
+	b1, b2 := t.rawAttr2(name1, name2)
+	return string(b1), string(b2)
+}
+
+// rawAttr2 is attr2 without copying: each value is the tag's own bytes
+// (or, with an entity in it, unescaped into a new slice), valid until the
+// next tag is read.
+func (t *xmlTag) rawAttr2(name1, name2 string) (v1, v2 []byte) {
 	a := t.attrs
 	for len(a) > 0 {
 		a = bytes.TrimLeft(a, " \t\r\n")
@@ -480,12 +516,12 @@ func (t *xmlTag) attr2(name1, name2 string) (v1, v2 string) {
 		if end < 0 {
 			return
 		}
-		if k := string(key); k == name1 || k == name2 {
+		if string(key) == name1 || string(key) == name2 {
 			raw, _ := unescapeXML(rest[1:1+end], nil)
-			if k == name1 {
-				v1 = string(raw)
+			if string(key) == name1 {
+				v1 = raw
 			} else {
-				v2 = string(raw)
+				v2 = raw
 			}
 		}
 		a = rest[end+2:]
