@@ -64,14 +64,22 @@ func (s *Store) ImportJobs(ctx context.Context, ownerID int64, page, size int) (
 }
 
 // MoveImportJob moves a job from status from to to (with its totals when
-// totals is not empty): false when another change won.
+// totals is not empty): false when another change won. Replicas moving one
+// job at once can deadlock on MariaDB (two updates of one row through its
+// status index): the statement is a transaction of its own, retried, so the
+// loser reads the winner's status and answers false.
 func (s *Store) MoveImportJob(ctx context.Context, id int64, from, to, totals string) (bool, error) {
 	cols := map[string]any{"status": to, "updated_at": s.gdb.NowFunc()}
 	if totals != "" {
 		cols["totals"] = totals
 	}
-	res := s.conn(ctx).Model(&model.ImportJob{}).Where("id = ? AND status = ?", id, from).Updates(cols)
-	return res.RowsAffected == 1, mapErr(res.Error)
+	moved := false
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		res := s.conn(ctx).Model(&model.ImportJob{}).Where("id = ? AND status = ?", id, from).Updates(cols)
+		moved = res.RowsAffected == 1
+		return res.Error
+	})
+	return moved, err
 }
 
 // ResetImportChunks puts every chunk of a job back to not done, in phase.
@@ -99,14 +107,22 @@ func (s *Store) ClaimImportChunk(ctx context.Context, owner string, now time.Tim
 	}
 	until := now.Add(lease)
 	for _, c := range open {
-		res := s.conn(ctx).Model(&model.ImportChunk{}).
-			Where("job_id = ? AND seq = ? AND phase = ? AND done = ? AND (lease_until IS NULL OR lease_until < ?)",
-				c.JobID, c.Seq, c.Phase, false, now).
-			Updates(map[string]any{"lease_owner": owner, "lease_until": until})
-		if res.Error != nil {
-			return nil, mapErr(res.Error)
+		// Its own transaction, retried: two replicas claiming one chunk
+		// can deadlock on MariaDB (two updates of one row through its
+		// lease index), and the loser must find it taken.
+		won := false
+		err := s.InTx(ctx, func(ctx context.Context) error {
+			res := s.conn(ctx).Model(&model.ImportChunk{}).
+				Where("job_id = ? AND seq = ? AND phase = ? AND done = ? AND (lease_until IS NULL OR lease_until < ?)",
+					c.JobID, c.Seq, c.Phase, false, now).
+				Updates(map[string]any{"lease_owner": owner, "lease_until": until})
+			won = res.RowsAffected == 1
+			return res.Error
+		})
+		if err != nil {
+			return nil, err
 		}
-		if res.RowsAffected == 1 {
+		if won {
 			c.LeaseOwner, c.LeaseUntil = owner, &until
 			return &c, nil
 		}
@@ -115,11 +131,17 @@ func (s *Store) ClaimImportChunk(ctx context.Context, owner string, now time.Tim
 }
 
 // RenewImportChunk extends a held lease: false when it is no longer held.
+// Its own transaction, retried, as a claim is (it races a taker's).
 func (s *Store) RenewImportChunk(ctx context.Context, c *model.ImportChunk, until time.Time) (bool, error) {
-	res := s.conn(ctx).Model(&model.ImportChunk{}).
-		Where("job_id = ? AND seq = ? AND phase = ? AND done = ? AND lease_owner = ?", c.JobID, c.Seq, c.Phase, false, c.LeaseOwner).
-		Update("lease_until", until)
-	return res.RowsAffected == 1, mapErr(res.Error)
+	held := false
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		res := s.conn(ctx).Model(&model.ImportChunk{}).
+			Where("job_id = ? AND seq = ? AND phase = ? AND done = ? AND lease_owner = ?", c.JobID, c.Seq, c.Phase, false, c.LeaseOwner).
+			Update("lease_until", until)
+		held = res.RowsAffected == 1
+		return res.Error
+	})
+	return held, err
 }
 
 // FinishImportChunk marks a held chunk done, a validated one with how its
