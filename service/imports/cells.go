@@ -53,12 +53,17 @@ func appendCells(b []byte, vals map[string]string) []byte {
 
 // decodeCells reads a staging row's cells back by column key.
 func decodeCells(s string) map[string]string {
+	return decodeCellsInto(make(map[string]string, 16), s)
+}
+
+// decodeCellsInto is decodeCells into m, emptied first (a map reused
+// row after row).
+func decodeCellsInto(m map[string]string, s string) map[string]string {
+	clear(m)
 	if strings.HasPrefix(s, "{") {
-		m := map[string]string{}
 		_ = json.Unmarshal([]byte(s), &m)
 		return m
 	}
-	m := make(map[string]string, 16)
 	for s != "" {
 		i, v, rest, ok := nextCell(s)
 		if !ok {

@@ -32,15 +32,28 @@ var fieldColumn = map[string]string{"kind": "kind", "platform": "platform", "dat
 // recordInput reads g's rows into a record's input; problems are the cells
 // that cannot be read or are required and empty, by row.
 func recordInput(j *model.ImportJob, g *group) (int64, record.Input, map[int][]model.RowProblem) {
-	probs := map[int][]model.RowProblem{}
+	var probs map[int][]model.RowProblem // made at the first problem
 	add := func(row int, col, msg string) {
+		if probs == nil {
+			probs = map[int][]model.RowProblem{}
+		}
 		probs[row] = append(probs[row], model.RowProblem{Column: col, Message: msg})
 	}
 	var in record.Input
 	orgID := *j.OrgID
-	var first map[string]string
+	// The first row's cells are kept (the others must agree with them);
+	// the others are read into one map in turn.
+	var first, next map[string]string
 	for i, r := range g.rows {
-		v := cellsOf(r)
+		var v map[string]string
+		if i == 0 {
+			v = cellsOf(r)
+		} else {
+			if next == nil {
+				next = make(map[string]string, 16)
+			}
+			v = decodeCellsInto(next, r.Cells)
+		}
 		if o := v["org_id"]; o != "" {
 			if n, ok := atoi64(o); !ok || n != orgID {
 				add(r.RowNo, "org_id", "must be empty or your own org's id "+itoa(int(orgID)))
@@ -101,7 +114,7 @@ func recordInput(j *model.ImportJob, g *group) (int64, record.Input, map[int][]m
 		in.Items = append(in.Items, item)
 		for _, c := range recordColumns {
 			if c.required && v[c.key] == "" && !hasProblem(probs[r.RowNo], c.key) {
-				probs[r.RowNo] = append(probs[r.RowNo], model.RowProblem{Column: c.key, Message: "is required"})
+				add(r.RowNo, c.key, "is required")
 			}
 		}
 	}
