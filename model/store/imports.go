@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"shanhai/model"
@@ -64,22 +65,30 @@ func (s *Store) ImportJobs(ctx context.Context, ownerID int64, page, size int) (
 }
 
 // MoveImportJob moves a job from status from to to (with its totals when
-// totals is not empty): false when another change won. Replicas moving one
-// job at once can deadlock on MariaDB (two updates of one row through its
-// status index): the statement is a transaction of its own, retried, so the
-// loser reads the winner's status and answers false.
+// totals is not empty): false when another change won (replicas moving one
+// job at once race through its status index: updatedOne).
 func (s *Store) MoveImportJob(ctx context.Context, id int64, from, to, totals string) (bool, error) {
 	cols := map[string]any{"status": to, "updated_at": s.gdb.NowFunc()}
 	if totals != "" {
 		cols["totals"] = totals
 	}
-	moved := false
+	return s.updatedOne(ctx, func(db *gorm.DB) *gorm.DB {
+		return db.Model(&model.ImportJob{}).Where("id = ? AND status = ?", id, from).Updates(cols)
+	})
+}
+
+// updatedOne runs a compare-and-set UPDATE of one row as a transaction of
+// its own, retried by InTx (inside a transaction, as part of it): on
+// MariaDB two updates of one row through a secondary index can deadlock,
+// and the loser must find the other's change (false), not fail.
+func (s *Store) updatedOne(ctx context.Context, update func(db *gorm.DB) *gorm.DB) (bool, error) {
+	one := false
 	err := s.InTx(ctx, func(ctx context.Context) error {
-		res := s.conn(ctx).Model(&model.ImportJob{}).Where("id = ? AND status = ?", id, from).Updates(cols)
-		moved = res.RowsAffected == 1
+		res := update(s.conn(ctx))
+		one = res.RowsAffected == 1
 		return res.Error
 	})
-	return moved, err
+	return one, mapErr(err)
 }
 
 // ResetImportChunks puts every chunk of a job back to not done, in phase.
@@ -107,17 +116,12 @@ func (s *Store) ClaimImportChunk(ctx context.Context, owner string, now time.Tim
 	}
 	until := now.Add(lease)
 	for _, c := range open {
-		// Its own transaction, retried: two replicas claiming one chunk
-		// can deadlock on MariaDB (two updates of one row through its
-		// lease index), and the loser must find it taken.
-		won := false
-		err := s.InTx(ctx, func(ctx context.Context) error {
-			res := s.conn(ctx).Model(&model.ImportChunk{}).
+		// Replicas claiming one chunk race through its lease index.
+		won, err := s.updatedOne(ctx, func(db *gorm.DB) *gorm.DB {
+			return db.Model(&model.ImportChunk{}).
 				Where("job_id = ? AND seq = ? AND phase = ? AND done = ? AND (lease_until IS NULL OR lease_until < ?)",
 					c.JobID, c.Seq, c.Phase, false, now).
 				Updates(map[string]any{"lease_owner": owner, "lease_until": until})
-			won = res.RowsAffected == 1
-			return res.Error
 		})
 		if err != nil {
 			return nil, err
@@ -130,18 +134,14 @@ func (s *Store) ClaimImportChunk(ctx context.Context, owner string, now time.Tim
 	return nil, nil
 }
 
-// RenewImportChunk extends a held lease: false when it is no longer held.
-// Its own transaction, retried, as a claim is (it races a taker's).
+// RenewImportChunk extends a held lease: false when it is no longer held
+// (it races a taker's claim: updatedOne).
 func (s *Store) RenewImportChunk(ctx context.Context, c *model.ImportChunk, until time.Time) (bool, error) {
-	held := false
-	err := s.InTx(ctx, func(ctx context.Context) error {
-		res := s.conn(ctx).Model(&model.ImportChunk{}).
+	return s.updatedOne(ctx, func(db *gorm.DB) *gorm.DB {
+		return db.Model(&model.ImportChunk{}).
 			Where("job_id = ? AND seq = ? AND phase = ? AND done = ? AND lease_owner = ?", c.JobID, c.Seq, c.Phase, false, c.LeaseOwner).
 			Update("lease_until", until)
-		held = res.RowsAffected == 1
-		return res.Error
 	})
-	return held, err
 }
 
 // FinishImportChunk marks a held chunk done, a validated one with how its

@@ -298,7 +298,7 @@ func sheetRows(x *xmlScanner, sst []string, fn func(int, []string) error) error 
 				}
 				col = c
 			}
-			cellType = cellTypeOf(typ)
+			cellType = intern(typ)
 			value, hasValue, hasFormula, inIS, inRPh, isText = value[:0], false, false, 0, 0, nil
 			inCell = !t.selfClosing
 		case "v":
@@ -370,28 +370,6 @@ func cellValue(typ string, v []byte, hasV bool, is []byte, inline bool, sst []st
 		}
 	}
 	return string(v), nil
-}
-
-// cellTypeOf is a cell's t attribute as a string, without allocating for
-// the types a sheet is made of.
-func cellTypeOf(t []byte) string {
-	switch string(t) {
-	case "":
-		return ""
-	case "s":
-		return "s"
-	case "str":
-		return "str"
-	case "inlineStr":
-		return "inlineStr"
-	case "n":
-		return "n"
-	case "b":
-		return "b"
-	case "e":
-		return "e"
-	}
-	return string(t)
 }
 
 // columnOf is the column (from 1) of a cell reference such as "AB12".
@@ -614,13 +592,16 @@ func (x *xmlScanner) readTag() (bool, error) {
 	if c := bytes.IndexByte(name, ':'); c >= 0 {
 		name = name[c+1:]
 	}
-	t.name = internName(name)
+	t.name = intern(name)
 	return true, nil
 }
 
-// internName avoids an allocation for the names a sheet is made of.
-func internName(b []byte) string {
+// intern avoids an allocation for the tag names and cell types (t
+// attributes) a sheet is made of.
+func intern(b []byte) string {
 	switch string(b) {
+	case "":
+		return ""
 	case "c":
 		return "c"
 	case "v":
@@ -635,6 +616,18 @@ func internName(b []byte) string {
 		return "is"
 	case "si":
 		return "si"
+	case "s":
+		return "s"
+	case "str":
+		return "str"
+	case "inlineStr":
+		return "inlineStr"
+	case "n":
+		return "n"
+	case "b":
+		return "b"
+	case "e":
+		return "e"
 	}
 	return string(b)
 }
